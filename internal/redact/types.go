@@ -1,0 +1,31 @@
+package redact
+
+// Type names a kind of personal data. Its value is what placeholders show,
+// as in "[EMAIL_1]".
+type Type string
+
+// The kinds Detect knows.
+const (
+	Email    Type = "EMAIL"
+	Phone    Type = "PHONE"
+	Card     Type = "CARD"      // payment card number that passes Luhn
+	IBAN     Type = "IBAN"      // ISO 13616 account number
+	SSN      Type = "SSN"       // US Social Security number
+	CPF      Type = "CPF"       // Brazil, individuals
+	CNPJ     Type = "CNPJ"      // Brazil, companies
+	CURP     Type = "CURP"      // Mexico, population registry
+	RFC      Type = "RFC"       // Mexico, tax id
+	DNIES    Type = "DNI_ES"    // Spain, national id
+	NIE      Type = "NIE"       // Spain, foreigners' id
+	DNIAR    Type = "DNI_AR"    // Argentina, national id
+	CedulaCO Type = "CEDULA_CO" // Colombia, citizen id
+	IP       Type = "IP"        // IPv4 or IPv6 address
+	DOB      Type = "DOB"       // date of birth
+)
+
+// Finding is one piece of personal data in a text.
+type Finding struct {
+	Type       Type
+	Start, End int    // byte offsets into the text, on rune boundaries
+	Text       string // text[Start:End]
+}
