@@ -141,6 +141,9 @@ func NewKeyring(v uint32, k *MasterKey) *Keyring {
 // Add lets the keyring unwrap keys wrapped under version v.
 func (r *Keyring) Add(v uint32, k *MasterKey) { r.keys[v] = k }
 
+// Key returns the master key held at version v, or nil.
+func (r *Keyring) Key(v uint32) *MasterKey { return r.keys[v] }
+
 // Current returns the version that Wrap uses.
 func (r *Keyring) Current() uint32 { return r.current }
 

@@ -1,0 +1,33 @@
+// Package consent is the consent ledger: append-only evidence of what each
+// customer agreed to, under which notice, when and through which message.
+// The ledger is what a DPO shows an auditor, so it outlives erasure: it holds
+// a blind index of the number, never the number.
+package consent
+
+import "time"
+
+// Kind is what happened.
+type Kind string
+
+// Ledger event kinds.
+const (
+	Asked   Kind = "asked"     // the notice and consent question were sent
+	OptIn   Kind = "opt_in"    // first acceptance
+	Decline Kind = "decline"   // declined at first contact
+	OptOut  Kind = "opt_out"   // withdrew (STOP and friends)
+	ReOptIn Kind = "re_opt_in" // accepted again after an opt-out, decline or notice change
+)
+
+// Event is one ledger entry.
+type Event struct {
+	Seq           int64
+	ContactID     string
+	WaIndex       []byte // blind index of the WhatsApp id
+	Kind          Kind
+	NoticeVersion string
+	Purpose       string
+	Region        string
+	Channel       string // "whatsapp", "console", "api"
+	WAMessageID   string // the message that carried the decision, as evidence
+	At            time.Time
+}

@@ -1,0 +1,172 @@
+package conversation
+
+import (
+	"errors"
+	"time"
+)
+
+// Errors the Store reports. Callers test them with errors.Is.
+var (
+	// ErrNotFound means the row asked for does not exist (or was erased).
+	ErrNotFound = errors.New("not found")
+	// ErrDuplicate means a row with the same unique key (such as a WhatsApp
+	// message id) already exists.
+	ErrDuplicate = errors.New("duplicate")
+)
+
+// ConsentState is where a contact stands in the consent flow.
+type ConsentState string
+
+// Consent states. Only ConsentGranted lets content be processed or kept.
+const (
+	ConsentNone      ConsentState = "none"      // never contacted us
+	ConsentPending   ConsentState = "pending"   // asked, no answer yet
+	ConsentGranted   ConsentState = "granted"   // opted in
+	ConsentDeclined  ConsentState = "declined"  // declined at first contact
+	ConsentWithdrawn ConsentState = "withdrawn" // opted out (STOP)
+)
+
+// Contact is a customer, known by their WhatsApp id.
+type Contact struct {
+	ID            string
+	WaID          string // phone number as WhatsApp gives it, no '+'; sealed at rest
+	ProfileName   string // kept only when configured; sealed at rest
+	Region        string
+	RegionReason  string
+	Language      string
+	ConsentState  ConsentState
+	NoticeVersion string // the notice version consent was given under
+	PendingAction string // e.g. "erase_confirm": a question awaiting the customer's answer
+	LastInboundAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// State is who is answering a conversation.
+type State string
+
+// Conversation states.
+const (
+	StateBot          State = "bot"           // the agent answers
+	StateWaitingHuman State = "waiting_human" // escalated; the bot is silent
+	StateHuman        State = "human"         // an operator took it
+	StateClosed       State = "closed"
+)
+
+// Conversation is one thread between a contact and a business number.
+type Conversation struct {
+	ID            string
+	ContactID     string
+	PhoneNumberID string
+	State         State
+	AssignedTo    string
+	Sensitive     bool
+	NotHelpful    int
+	LastInboundAt time.Time
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ClosedAt      time.Time
+}
+
+// Direction says who wrote a message.
+type Direction string
+
+// Directions.
+const (
+	In  Direction = "in"
+	Out Direction = "out"
+)
+
+// Status is a message's delivery status. Outbound statuses only move
+// forward: queued < sent < delivered < read < played; failed is terminal.
+type Status string
+
+// Statuses.
+const (
+	StatusReceived  Status = "received"
+	StatusQueued    Status = "queued"
+	StatusSent      Status = "sent"
+	StatusDelivered Status = "delivered"
+	StatusRead      Status = "read"
+	StatusPlayed    Status = "played"
+	StatusFailed    Status = "failed"
+)
+
+// Rank orders statuses so updates never go backwards.
+func (s Status) Rank() int {
+	switch s {
+	case StatusQueued:
+		return 1
+	case StatusSent:
+		return 2
+	case StatusDelivered:
+		return 3
+	case StatusRead:
+		return 4
+	case StatusPlayed:
+		return 5
+	case StatusFailed:
+		return 6
+	}
+	return 0
+}
+
+// Message is one message in a conversation. Body is sealed at rest.
+type Message struct {
+	ID             string
+	ConversationID string
+	ContactID      string
+	Direction      Direction
+	WAMessageID    string // empty until Meta assigns one to an outbound message
+	Type           string
+	Body           string
+	Author         string // "customer", "bot", "operator:<id>", "system"
+	Status         Status
+	ErrorCode      int
+	ErrorTitle     string
+	WATimestamp    time.Time
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+// InboxItem is a webhook body committed before it was acknowledged.
+type InboxItem struct {
+	Seq        int64
+	ID         string
+	ReceivedAt time.Time
+	Payload    []byte // sealed at rest
+	Attempts   int
+}
+
+// OutboxState is where an outbox item is in delivery.
+type OutboxState string
+
+// Outbox states. Sending is committed before the request leaves, so a crash
+// leaves the item in Sending and it is reconciled, never blindly resent.
+const (
+	OutboxPending OutboxState = "pending"
+	OutboxSending OutboxState = "sending"
+	OutboxSent    OutboxState = "sent"
+	OutboxFailed  OutboxState = "failed"
+	OutboxUnknown OutboxState = "unknown" // the send may or may not have reached Meta
+	OutboxPaused  OutboxState = "paused"
+)
+
+// OutboxItem is one request to Meta's Graph API waiting to be made.
+type OutboxItem struct {
+	Seq            int64
+	ID             string
+	MessageID      string // the outbound message it delivers, if any
+	ConversationID string
+	ContactID      string
+	PhoneNumberID  string
+	Kind           string // "message" or "read"
+	Payload        []byte // JSON of Outbound; sealed at rest
+	State          OutboxState
+	Attempts       int
+	NextAttemptAt  time.Time
+	WAMessageID    string
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}

@@ -1,0 +1,157 @@
+package store
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/vault"
+)
+
+// WaIndex returns the blind index of a WhatsApp id.
+func (db *DB) WaIndex(waID string) []byte { return db.index.Index("wa_id", waID) }
+
+// Pseudonym names a customer in audit events and logs without their number.
+func (db *DB) Pseudonym(waID string) string { return db.index.Pseudonym("wa", waID) }
+
+const contactCols = "id, wa_id_enc, profile_name_enc, region, region_reason, language, consent_state, notice_version, pending_action, last_inbound_at, created_at, updated_at"
+
+func contactLoc(id, col string) vault.Loc { return vault.Loc{Table: "contacts", Column: col, Row: id} }
+
+func (t *Tx) scanContact(row interface{ Scan(...any) error }) (*conversation.Contact, error) {
+	var c conversation.Contact
+	var waEnc, nameEnc []byte
+	var last, created, updated int64
+	var state string
+	err := row.Scan(&c.ID, &waEnc, &nameEnc, &c.Region, &c.RegionReason, &c.Language, &state, &c.NoticeVersion, &c.PendingAction, &last, &created, &updated)
+	if err != nil {
+		return nil, notFound(err)
+	}
+	c.ConsentState = conversation.ConsentState(state)
+	c.LastInboundAt, c.CreatedAt, c.UpdatedAt = fromMS(last), fromMS(created), fromMS(updated)
+	ci, err := t.cipherFor(c.ID)
+	if err != nil {
+		return nil, err
+	}
+	if c.WaID, err = ci.OpenString(contactLoc(c.ID, "wa_id"), waEnc); err != nil {
+		return nil, fmt.Errorf("store: open contact %s wa_id: %w", c.ID, err)
+	}
+	if c.ProfileName, err = ci.OpenString(contactLoc(c.ID, "profile_name"), nameEnc); err != nil {
+		return nil, fmt.Errorf("store: open contact %s profile_name: %w", c.ID, err)
+	}
+	return &c, nil
+}
+
+// ContactByWaID finds a contact by WhatsApp id through its blind index.
+// ErrNotFound if there is none.
+func (t *Tx) ContactByWaID(waID string) (*conversation.Contact, error) {
+	return t.scanContact(t.queryRow("SELECT "+contactCols+" FROM contacts WHERE wa_index = ?", t.db.WaIndex(waID)))
+}
+
+// Contact returns a contact by id. ErrNotFound if there is none.
+func (t *Tx) Contact(id string) (*conversation.Contact, error) {
+	return t.scanContact(t.queryRow("SELECT "+contactCols+" FROM contacts WHERE id = ?", id))
+}
+
+// CreateContact stores a new contact with a fresh data key; it sets c.ID,
+// CreatedAt and UpdatedAt. ErrDuplicate if the number is already known.
+func (t *Tx) CreateContact(c *conversation.Contact) error {
+	if c.WaID == "" {
+		return errors.New("store: create contact: empty wa_id")
+	}
+	if c.ID == "" {
+		c.ID = NewID()
+	}
+	if c.ConsentState == "" {
+		c.ConsentState = conversation.ConsentNone
+	}
+	c.CreatedAt, c.UpdatedAt = t.Now, t.Now
+	ci, err := t.newOwnerKey(c.ID)
+	if err != nil {
+		return err
+	}
+	var name []byte
+	if c.ProfileName != "" {
+		name = ci.SealString(contactLoc(c.ID, "profile_name"), c.ProfileName)
+	}
+	res, err := t.exec("INSERT INTO contacts ("+contactCols+", wa_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wa_index) DO NOTHING",
+		c.ID, ci.SealString(contactLoc(c.ID, "wa_id"), c.WaID), name, c.Region, c.RegionReason, c.Language, string(c.ConsentState),
+		c.NoticeVersion, c.PendingAction, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), t.db.WaIndex(c.WaID))
+	if err != nil {
+		return fmt.Errorf("store: create contact: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		t.DestroyDataKey(c.ID)
+		return conversation.ErrDuplicate
+	}
+	return nil
+}
+
+// UpdateContact writes every mutable field of c (not its number).
+func (t *Tx) UpdateContact(c *conversation.Contact) error {
+	ci, err := t.cipherFor(c.ID)
+	if err != nil {
+		return err
+	}
+	var name []byte
+	if c.ProfileName != "" {
+		name = ci.SealString(contactLoc(c.ID, "profile_name"), c.ProfileName)
+	}
+	c.UpdatedAt = t.Now
+	res, err := t.exec(`UPDATE contacts SET profile_name_enc = ?, region = ?, region_reason = ?, language = ?, consent_state = ?,
+		notice_version = ?, pending_action = ?, last_inbound_at = ?, updated_at = ? WHERE id = ?`,
+		name, c.Region, c.RegionReason, c.Language, string(c.ConsentState), c.NoticeVersion, c.PendingAction,
+		ms(c.LastInboundAt), ms(c.UpdatedAt), c.ID)
+	if err != nil {
+		return fmt.Errorf("store: update contact: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return conversation.ErrNotFound
+	}
+	return nil
+}
+
+// EraseContact crypto-shreds a contact: it destroys the data key first (so
+// nothing of theirs opens again, in this database or any backup), then
+// deletes their rows. The consent ledger and data-subject requests stay:
+// they hold only the blind index and are the evidence the law asks for.
+// Pending outbox items to them are dropped.
+func (t *Tx) EraseContact(id string) error {
+	if err := t.DestroyDataKey(id); err != nil {
+		return err
+	}
+	for _, q := range []string{
+		"DELETE FROM outbox WHERE contact_id = ?",
+		"DELETE FROM messages WHERE contact_id = ?",
+		"DELETE FROM conversations WHERE contact_id = ?",
+		"DELETE FROM contacts WHERE id = ?",
+	} {
+		if _, err := t.exec(q, id); err != nil {
+			return fmt.Errorf("store: erase contact: %w", err)
+		}
+	}
+	return nil
+}
+
+// ContactIDs lists contact ids, oldest first, after the given id.
+func (t *Tx) ContactIDs(after string, limit int) ([]string, error) {
+	rows, err := t.query("SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?", after, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanStrings(rows)
+}
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}

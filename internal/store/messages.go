@@ -1,0 +1,246 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/vault"
+)
+
+const convCols = "id, contact_id, phone_number_id, state, assigned_to, sensitive, not_helpful, last_inbound_at, created_at, updated_at, closed_at"
+
+func scanConversation(row interface{ Scan(...any) error }) (*conversation.Conversation, error) {
+	var c conversation.Conversation
+	var state string
+	var last, created, updated, closed int64
+	if err := row.Scan(&c.ID, &c.ContactID, &c.PhoneNumberID, &state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &last, &created, &updated, &closed); err != nil {
+		return nil, notFound(err)
+	}
+	c.State = conversation.State(state)
+	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.ClosedAt = fromMS(last), fromMS(created), fromMS(updated), fromMS(closed)
+	return &c, nil
+}
+
+// OpenConversation returns the contact's open conversation on a business
+// number, creating one if there is none.
+func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Conversation, error) {
+	c, err := scanConversation(t.queryRow("SELECT "+convCols+" FROM conversations WHERE contact_id = ? AND phone_number_id = ? AND closed_at = 0 ORDER BY created_at DESC LIMIT 1", contactID, phoneNumberID))
+	if !errors.Is(err, conversation.ErrNotFound) {
+		return c, err
+	}
+	c = &conversation.Conversation{ID: NewID(), ContactID: contactID, PhoneNumberID: phoneNumberID, State: conversation.StateBot, CreatedAt: t.Now, UpdatedAt: t.Now}
+	_, err = t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt))
+	if err != nil {
+		return nil, fmt.Errorf("store: create conversation: %w", err)
+	}
+	return c, nil
+}
+
+// Conversation returns a conversation by id. ErrNotFound if there is none.
+func (t *Tx) Conversation(id string) (*conversation.Conversation, error) {
+	return scanConversation(t.queryRow("SELECT "+convCols+" FROM conversations WHERE id = ?", id))
+}
+
+// UpdateConversation writes c's mutable fields.
+func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
+	c.UpdatedAt = t.Now
+	res, err := t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ? WHERE id = ?",
+		string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt), c.ID)
+	if err != nil {
+		return fmt.Errorf("store: update conversation: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return conversation.ErrNotFound
+	}
+	return nil
+}
+
+// ConversationFilter selects conversations to list.
+type ConversationFilter struct {
+	State      conversation.State // empty: any
+	AssignedTo string             // empty: anyone
+	Limit      int
+}
+
+// Conversations lists conversations, most recently updated first.
+func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, error) {
+	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ?) ORDER BY updated_at DESC LIMIT ?"
+	if f.Limit <= 0 || f.Limit > 1000 {
+		f.Limit = 100
+	}
+	rows, err := t.query(q, string(f.State), string(f.State), f.AssignedTo, f.AssignedTo, f.Limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*conversation.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+const msgCols = "id, conversation_id, contact_id, direction, wa_message_id, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at"
+
+func msgLoc(id string) vault.Loc { return vault.Loc{Table: "messages", Column: "body", Row: id} }
+
+func nullString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertMessage stores m, sealing its body under the contact's key; it sets
+// m.ID if empty and the timestamps. ErrDuplicate if its WhatsApp message id
+// is already stored.
+func (t *Tx) InsertMessage(m *conversation.Message) error {
+	if m.ID == "" {
+		m.ID = NewID()
+	}
+	m.CreatedAt, m.UpdatedAt = t.Now, t.Now
+	ci, err := t.cipherFor(m.ContactID)
+	if err != nil {
+		return err
+	}
+	res, err := t.exec("INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		m.ID, m.ConversationID, m.ContactID, string(m.Direction), nullString(m.WAMessageID), m.Type,
+		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
+		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: insert message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return conversation.ErrDuplicate
+	}
+	return nil
+}
+
+func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*conversation.Message
+	var bodies [][]byte
+	for rows.Next() {
+		var m conversation.Message
+		var wamid *string
+		var body []byte
+		var dir, status string
+		var wts, created, updated int64
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &wamid, &m.Type, &body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if wamid != nil {
+			m.WAMessageID = *wamid
+		}
+		m.Direction, m.Status = conversation.Direction(dir), conversation.Status(status)
+		m.WATimestamp, m.CreatedAt, m.UpdatedAt = fromMS(wts), fromMS(created), fromMS(updated)
+		out = append(out, &m)
+		bodies = append(bodies, body)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	// Open after the rows are closed: fetching a data key is a query of its
+	// own, and a connection serves one result set at a time.
+	for i, m := range out {
+		ci, err := t.cipherFor(m.ContactID)
+		if err != nil {
+			return nil, err
+		}
+		if m.Body, err = ci.OpenString(msgLoc(m.ID), bodies[i]); err != nil {
+			return nil, fmt.Errorf("store: open message %s: %w", m.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// Messages returns the last limit messages of a conversation, oldest first.
+func (t *Tx) Messages(conversationID string, limit int) ([]*conversation.Message, error) {
+	list, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", conversationID, limit)
+	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
+		list[i], list[j] = list[j], list[i]
+	}
+	return list, err
+}
+
+// ContactMessages returns every message of a contact, oldest first (for
+// access and portability requests).
+func (t *Tx) ContactMessages(contactID string) ([]*conversation.Message, error) {
+	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE contact_id = ? ORDER BY created_at, id", contactID)
+}
+
+// Message returns one message by id. ErrNotFound if there is none.
+func (t *Tx) Message(id string) (*conversation.Message, error) {
+	list, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, conversation.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// SetMessageSent records the WhatsApp id Meta gave an outbound message and
+// moves it to sent (unless a status webhook already moved it further).
+func (t *Tx) SetMessageSent(id, wamid string) error {
+	_, err := t.exec("UPDATE messages SET wa_message_id = ?, status = CASE WHEN status IN ('queued', '') THEN 'sent' ELSE status END, updated_at = ? WHERE id = ?", wamid, ms(t.Now), id)
+	if isUniqueViolation(err) {
+		return conversation.ErrDuplicate
+	}
+	return err
+}
+
+// SetMessageFailed marks an outbound message failed with Meta's code.
+func (t *Tx) SetMessageFailed(id string, code int, title string) error {
+	_, err := t.exec("UPDATE messages SET status = 'failed', error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", code, title, ms(t.Now), id)
+	return err
+}
+
+// ApplyStatus moves the outbound message with WhatsApp id wamid to status,
+// only forwards (sent < delivered < read < played; failed is terminal). It
+// reports whether anything changed; ErrNotFound if no message has that id.
+func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, title string) (bool, error) {
+	var id, cur string
+	if err := t.queryRow("SELECT id, status FROM messages WHERE wa_message_id = ?", wamid).Scan(&id, &cur); err != nil {
+		return false, notFound(err)
+	}
+	c := conversation.Status(cur)
+	if c == conversation.StatusFailed || status.Rank() <= c.Rank() {
+		return false, nil
+	}
+	_, err := t.exec("UPDATE messages SET status = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", string(status), code, title, ms(t.Now), id)
+	return err == nil, err
+}
+
+// MarkSeen records a webhook event key; it reports false if the key was
+// already seen (a duplicate delivery).
+func (t *Tx) MarkSeen(key string) (bool, error) {
+	res, err := t.exec("INSERT INTO seen_events (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", key, ms(t.Now))
+	if err != nil {
+		return false, fmt.Errorf("store: mark seen: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ForgetSeenBefore drops de-duplication records older than t0.
+func (t *Tx) ForgetSeenBefore(t0 time.Time) (int64, error) {
+	res, err := t.exec("DELETE FROM seen_events WHERE seen_at < ?", ms(t0))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,264 @@
+package store
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/vault"
+)
+
+func inboxLoc(id string) vault.Loc { return vault.Loc{Table: "inbox", Column: "payload", Row: id} }
+
+// AppendInbox stores webhook bodies, sealed under the inbox key. Callers
+// batch many bodies into one transaction: one durable commit acknowledges
+// them all.
+func (t *Tx) AppendInbox(items ...*conversation.InboxItem) error {
+	for _, it := range items {
+		if it.ID == "" {
+			it.ID = NewID()
+		}
+		if it.ReceivedAt.IsZero() {
+			it.ReceivedAt = t.Now
+		}
+		if _, err := t.exec("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES (?, ?, ?, 0)",
+			it.ID, ms(it.ReceivedAt), t.db.inboxSeal.Seal(inboxLoc(it.ID), it.Payload)); err != nil {
+			return fmt.Errorf("store: append inbox: %w", err)
+		}
+	}
+	return nil
+}
+
+// NextInbox returns up to limit inbox items due now, oldest first.
+func (t *Tx) NextInbox(limit int) ([]*conversation.InboxItem, error) {
+	rows, err := t.query("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?", ms(t.Now), limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*conversation.InboxItem
+	for rows.Next() {
+		var it conversation.InboxItem
+		var recv int64
+		var enc []byte
+		if err := rows.Scan(&it.Seq, &it.ID, &recv, &enc, &it.Attempts); err != nil {
+			return nil, err
+		}
+		it.ReceivedAt = fromMS(recv)
+		if it.Payload, err = t.db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
+			return nil, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)
+		}
+		out = append(out, &it)
+	}
+	return out, rows.Err()
+}
+
+// DeleteInbox removes a processed inbox item.
+func (t *Tx) DeleteInbox(id string) error {
+	_, err := t.exec("DELETE FROM inbox WHERE id = ?", id)
+	return err
+}
+
+// RetryInbox records a failed attempt and when to try again.
+func (t *Tx) RetryInbox(id string, next time.Time, reason string) error {
+	_, err := t.exec("UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?", ms(next), reason, id)
+	return err
+}
+
+// InboxDepth returns how many items wait in the inbox.
+func (t *Tx) InboxDepth() (int, error) {
+	var n int
+	err := t.queryRow("SELECT COUNT(*) FROM inbox").Scan(&n)
+	return n, err
+}
+
+func outboxLoc(id string) vault.Loc { return vault.Loc{Table: "outbox", Column: "payload", Row: id} }
+
+const outboxCols = "seq, id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, attempts, next_attempt_at, wa_message_id, last_error, created_at, updated_at"
+
+// Enqueue adds an item to the outbox, sealing its payload under the
+// contact's key (so erasure shreds unsent replies too).
+func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
+	if it.ID == "" {
+		it.ID = NewID()
+	}
+	it.State = conversation.OutboxPending
+	it.CreatedAt, it.UpdatedAt = t.Now, t.Now
+	if it.NextAttemptAt.IsZero() {
+		it.NextAttemptAt = t.Now
+	}
+	ci, err := t.cipherFor(it.ContactID)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		it.ID, it.MessageID, it.ConversationID, it.ContactID, it.PhoneNumberID, it.Kind, ci.Seal(outboxLoc(it.ID), it.Payload),
+		string(it.State), ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
+	if err != nil {
+		return fmt.Errorf("store: enqueue: %w", err)
+	}
+	return nil
+}
+
+// ClaimOutbox moves up to limit due items to sending, committed before any
+// request leaves, and returns them. Only the oldest pending item of each
+// contact is due, and none of a contact with an item in flight, so each
+// customer receives replies in order.
+func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conversation.OutboxItem, error) {
+	lock := ""
+	if t.db.backend == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := t.query(`SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?
+		AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.contact_id = o.contact_id AND s.state IN ('sending', 'unknown'))
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id AND e.state = 'pending' AND e.seq < o.seq)
+		ORDER BY o.seq LIMIT ?`+lock, ms(t.Now), limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: claim outbox: %w", err)
+	}
+	ids, err := scanStrings(rows)
+	if err != nil || len(ids) == 0 {
+		return nil, err
+	}
+	args := []any{worker, ms(t.Now.Add(lease)), ms(t.Now)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	in := strings.Repeat("?, ", len(ids)-1) + "?"
+	if _, err := t.exec("UPDATE outbox SET state = 'sending', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ? WHERE id IN ("+in+")", args...); err != nil {
+		return nil, fmt.Errorf("store: claim outbox: %w", err)
+	}
+	return t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE id IN ("+in+") ORDER BY seq", args[3:]...)
+}
+
+func (t *Tx) outboxItems(query string, args ...any) ([]*conversation.OutboxItem, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []*conversation.OutboxItem
+	var sealed [][]byte
+	for rows.Next() {
+		var it conversation.OutboxItem
+		var enc []byte
+		var state string
+		var next, created, updated int64
+		if err := rows.Scan(&it.Seq, &it.ID, &it.MessageID, &it.ConversationID, &it.ContactID, &it.PhoneNumberID, &it.Kind, &enc, &state, &it.Attempts, &next, &it.WAMessageID, &it.LastError, &created, &updated); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		it.State = conversation.OutboxState(state)
+		it.NextAttemptAt, it.CreatedAt, it.UpdatedAt = fromMS(next), fromMS(created), fromMS(updated)
+		out = append(out, &it)
+		sealed = append(sealed, enc)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i, it := range out {
+		ci, err := t.cipherFor(it.ContactID)
+		if err != nil {
+			return nil, err
+		}
+		if it.Payload, err = ci.Open(outboxLoc(it.ID), sealed[i]); err != nil {
+			return nil, fmt.Errorf("store: open outbox item %s: %w", it.ID, err)
+		}
+	}
+	return out, nil
+}
+
+// OutboxItem returns one outbox item. ErrNotFound if there is none.
+func (t *Tx) OutboxItem(id string) (*conversation.OutboxItem, error) {
+	items, err := t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE id = ?", id)
+	if err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, conversation.ErrNotFound
+	}
+	return items[0], nil
+}
+
+// OutboxSent records Meta's acceptance of an item. It only moves an item
+// that is sending or unknown, and reports whether it did.
+func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
+	res, err := t.exec("UPDATE outbox SET state = 'sent', wa_message_id = ?, locked_by = '', updated_at = ? WHERE id = ? AND state IN ('sending', 'unknown')", wamid, ms(t.Now), id)
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// OutboxRetry puts a sending item back to pending, due at next.
+func (t *Tx) OutboxRetry(id string, next time.Time, reason string) error {
+	_, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ? AND state = 'sending'", ms(next), reason, ms(t.Now), id)
+	return err
+}
+
+// OutboxSetState moves an item to a final or paused state with a reason.
+func (t *Tx) OutboxSetState(id string, state conversation.OutboxState, reason string) error {
+	_, err := t.exec("UPDATE outbox SET state = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ?", string(state), reason, ms(t.Now), id)
+	return err
+}
+
+// ResumePaused moves paused items back to pending (after the token is fixed).
+func (t *Tx) ResumePaused() (int64, error) {
+	res, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, updated_at = ? WHERE state = 'paused'", ms(t.Now), ms(t.Now))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}
+
+// ExpireSending moves items whose lease ran out while sending (their sender
+// crashed mid-request) to unknown: they may have reached Meta, so they are
+// reconciled from status webhooks, never resent blindly. It returns them.
+func (t *Tx) ExpireSending() ([]*conversation.OutboxItem, error) {
+	items, err := t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' AND locked_until < ?", ms(t.Now))
+	if err != nil || len(items) == 0 {
+		return nil, err
+	}
+	for _, it := range items {
+		if err := t.OutboxSetState(it.ID, conversation.OutboxUnknown, "sender stopped mid-request; awaiting a status webhook to reconcile"); err != nil {
+			return nil, err
+		}
+	}
+	return items, nil
+}
+
+// UnknownBefore returns items left unknown since before t0.
+func (t *Tx) UnknownBefore(t0 time.Time) ([]*conversation.OutboxItem, error) {
+	return t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE state = 'unknown' AND updated_at < ?", ms(t0))
+}
+
+// OutboxCounts returns how many items are in each state.
+func (t *Tx) OutboxCounts() (map[conversation.OutboxState]int, error) {
+	rows, err := t.query("SELECT state, COUNT(*) FROM outbox GROUP BY state")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[conversation.OutboxState]int{}
+	for rows.Next() {
+		var s string
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			return nil, err
+		}
+		out[conversation.OutboxState(s)] = n
+	}
+	return out, rows.Err()
+}
+
+// DeleteSentBefore removes delivered bookkeeping older than t0.
+func (t *Tx) DeleteSentBefore(t0 time.Time) (int64, error) {
+	res, err := t.exec("DELETE FROM outbox WHERE state = 'sent' AND updated_at < ?", ms(t0))
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
+}

@@ -1,0 +1,292 @@
+// Package store persists trement's state in SQLite (the embedded default) or
+// PostgreSQL (several stateless replicas), behind one set of methods that
+// both backends pass in the same contract suite (store/storetest).
+//
+// # Sealing
+//
+// The store seals every personal field with vault before it writes SQL and
+// opens it after it reads, so the layers above see plaintext and the disk
+// sees only ciphertext and blind indexes. Each contact's fields are sealed
+// under the contact's own data key; erasure deletes that key.
+//
+// # Backends
+//
+// The SQL is written once with ? placeholders; the dialect rebinds it for
+// PostgreSQL. Migrations are per backend (DDL types differ) and embedded.
+// SQLite runs in WAL mode with synchronous=FULL, so a committed transaction
+// survives a power cut, through one writer connection and a pool of readers.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	_ "modernc.org/sqlite"             // SQLite driver (pure Go)
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/vault"
+)
+
+// Backend names.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// Options configure Open.
+type Options struct {
+	// URL is "postgres://…" (or "postgresql://…") for PostgreSQL, or
+	// "sqlite:PATH" / a plain file path for SQLite.
+	URL string
+	// MasterKey is the key-encryption key. Open refuses a key whose check
+	// value does not match the database's.
+	MasterKey *vault.MasterKey
+	// Rotating lets Open accept a master key that is being rotated away
+	// from; only `trement keys rotate` sets it.
+	Rotating bool
+	Logger   *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// ReadConns is the size of the read pool (SQLite) or of the whole pool
+	// (PostgreSQL). Zero picks a default.
+	ReadConns int
+}
+
+// DB is an open store.
+type DB struct {
+	backend string
+	w, r    *sql.DB // writer and readers; the same pool on PostgreSQL
+	log     *slog.Logger
+	now     func() time.Time
+
+	keyring   *vault.Keyring
+	kekState  string
+	index     *vault.Indexer
+	auditKey  []byte
+	inboxSeal *vault.Cipher
+	systemKey []byte
+	keys      keyCache
+
+	rebound sync.Map // query text -> rebound query text (PostgreSQL)
+}
+
+// ErrErased means the row's data key is gone: the data was crypto-shredded.
+var ErrErased = errors.New("store: data key destroyed (erased)")
+
+// Open connects, applies migrations, checks the master key and loads the
+// system secret. It refuses to start, touching nothing, on a wrong key.
+func Open(ctx context.Context, o Options) (*DB, error) {
+	if o.MasterKey == nil {
+		return nil, errors.New("store: no master key")
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	db := &DB{log: o.Logger, now: o.Now}
+	if err := db.connect(o); err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.unlock(ctx, o.MasterKey, o.Rotating); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// Backend returns SQLite or Postgres.
+func (db *DB) Backend() string { return db.backend }
+
+// Close closes the connections.
+func (db *DB) Close() error {
+	var err error
+	if db.r != nil && db.r != db.w {
+		err = db.r.Close()
+	}
+	if db.w != nil {
+		err = errors.Join(err, db.w.Close())
+	}
+	return err
+}
+
+// Ping checks that the database answers.
+func (db *DB) Ping(ctx context.Context) error { return db.w.PingContext(ctx) }
+
+func (db *DB) connect(o Options) error {
+	u := o.URL
+	switch {
+	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
+		db.backend = Postgres
+		p, err := sql.Open("pgx", u)
+		if err != nil {
+			return fmt.Errorf("store: open postgres: %w", err)
+		}
+		n := o.ReadConns
+		if n == 0 {
+			n = 16
+		}
+		p.SetMaxOpenConns(n)
+		p.SetMaxIdleConns(n)
+		p.SetConnMaxIdleTime(5 * time.Minute)
+		db.w, db.r = p, p
+		return nil
+	default:
+		db.backend = SQLite
+		path := strings.TrimPrefix(strings.TrimPrefix(u, "sqlite://"), "sqlite:")
+		if path == "" {
+			return errors.New("store: empty SQLite path")
+		}
+		if strings.ContainsAny(path, "?#") {
+			return fmt.Errorf("store: SQLite path %q must not hold query parameters", path)
+		}
+		common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+		w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+		if err != nil {
+			return fmt.Errorf("store: open sqlite: %w", err)
+		}
+		// One writer: SQLite serialises writes anyway; one connection makes
+		// the queue ours (no SQLITE_BUSY storms) and lets us batch commits.
+		w.SetMaxOpenConns(1)
+		w.SetMaxIdleConns(1)
+		w.SetConnMaxLifetime(0)
+		w.SetConnMaxIdleTime(0)
+		r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return fmt.Errorf("store: open sqlite readers: %w", err)
+		}
+		n := o.ReadConns
+		if n == 0 {
+			n = 4
+		}
+		r.SetMaxOpenConns(n)
+		r.SetMaxIdleConns(n)
+		db.w, db.r = w, r
+		return nil
+	}
+}
+
+// q rebinds ? placeholders to $1… for PostgreSQL. Queries are literals, so
+// the cache stays small.
+func (db *DB) q(query string) string {
+	if db.backend != Postgres {
+		return query
+	}
+	if v, ok := db.rebound.Load(query); ok {
+		return v.(string)
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	s := b.String()
+	db.rebound.Store(query, s)
+	return s
+}
+
+// NewID returns a time-ordered unique id (UUIDv7).
+func NewID() string { return uuid.Must(uuid.NewV7()).String() }
+
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
+}
+
+func fromMS(v int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	return time.UnixMilli(v).UTC()
+}
+
+// Tx is one transaction. Its Now is fixed when it begins, so every
+// timestamp one write makes agrees.
+type Tx struct {
+	db  *DB
+	tx  *sql.Tx
+	ctx context.Context
+	Now time.Time
+}
+
+// Update runs fn in a read-write transaction and commits it if fn returns
+// nil. On SQLite it takes the single writer; the commit is durable.
+func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.w, nil, fn)
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	return db.run(ctx, db.r, &sql.TxOptions{ReadOnly: db.backend == Postgres}, fn)
+}
+
+func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	tx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("store: begin: %w", err)
+	}
+	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond)}
+	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(t.ctx, t.db.q(query), args...)
+}
+
+func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return t.tx.QueryContext(t.ctx, t.db.q(query), args...)
+}
+
+func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	return t.tx.QueryRowContext(t.ctx, t.db.q(query), args...)
+}
+
+// Context returns the transaction's context.
+func (t *Tx) Context() context.Context { return t.ctx }
+
+func notFound(err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return conversation.ErrNotFound
+	}
+	return err
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure on
+// either backend.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key value")
+}
