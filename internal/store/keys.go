@@ -366,4 +366,3 @@ func (r *Rotation) Finish(ctx context.Context) error {
 	r.db.keys.clear()
 	return nil
 }
-
