@@ -1,0 +1,98 @@
+// Package agent defines what trement asks of an AI customer-service agent,
+// and nothing about how one is built.
+//
+// The conversation flow hands a Provider a Request whose text has already
+// been PII-redacted (placeholders such as [EMAIL_1] stand in for the
+// customer's data) and gets back a Reply. Keeping the contract this small lets
+// the offline knowledge agent (agent/knowledge), an OpenAI-compatible model
+// server (agent/openai) and test fakes stand in for one another, and keeps
+// transport and storage concerns out of the domain: this package imports no
+// other internal package and no network or database code.
+//
+// # Honesty
+//
+// A Provider that cannot answer from what it knows must say so with
+// Reply.Unsure rather than invent an answer; the flow then hands the
+// conversation to a human operator. Every answer is also passed through
+// agent/filter before it is queued.
+package agent
+
+import (
+	"context"
+	"errors"
+)
+
+// Roles of a Turn.
+const (
+	RoleCustomer  = "customer"
+	RoleAssistant = "assistant"
+	RoleOperator  = "operator"
+)
+
+// Languages a Provider is expected to answer in.
+const (
+	LangEnglish    = "en"
+	LangSpanish    = "es"
+	LangPortuguese = "pt"
+)
+
+// ErrUnavailable is wrapped by a Provider that could not produce a reply for
+// reasons outside the request (network, rate limits, server errors after
+// retries), so the flow can fall back to another Provider or a human.
+var ErrUnavailable = errors.New("agent: provider unavailable")
+
+// Turn is one message of a conversation's history.
+type Turn struct {
+	Role string // RoleCustomer, RoleAssistant or RoleOperator
+	Text string // redacted
+}
+
+// Request is what the flow asks a Provider. All text is redacted.
+type Request struct {
+	ConversationID string
+	Language       string // LangEnglish, LangSpanish or LangPortuguese
+	BusinessName   string
+	Instructions   string // the business's own instructions for the agent
+	History        []Turn // redacted, oldest first, bounded by the caller
+	Message        string // the customer's new message, redacted
+}
+
+// Reply is a Provider's answer.
+type Reply struct {
+	Text       string   // empty when Unsure
+	Confidence float64  // 0..1; providers calibrate it differently
+	Unsure     bool     // the provider could not answer; hand to a human
+	Sources    []string // knowledge article ids the answer rests on
+	Provider   string   // which provider answered, for the audit trail
+}
+
+// Provider answers a customer's message.
+//
+// Reply returns an error wrapping ErrUnavailable when the provider could not
+// be reached or kept failing, and ctx.Err() when ctx ended first. Not being
+// able to answer is not an error: it is a Reply with Unsure set.
+type Provider interface {
+	Reply(ctx context.Context, req Request) (Reply, error)
+}
+
+// ProviderFunc adapts a function to a Provider, for tests and wiring.
+type ProviderFunc func(ctx context.Context, req Request) (Reply, error)
+
+// Reply calls f(ctx, req).
+func (f ProviderFunc) Reply(ctx context.Context, req Request) (Reply, error) { return f(ctx, req) }
+
+// Passage is a piece of the knowledge base retrieved for a query.
+type Passage struct {
+	ArticleID string  // shared by an article's translations
+	Title     string  // the article title, or the section heading
+	Lang      string  // language of Text
+	Text      string  // plain text, Markdown kept light
+	Score     float64 // retrieval score; only comparable within one search
+}
+
+// Retriever finds knowledge passages for a query, best first. lang is the
+// customer's language; passages in it are preferred but others may be
+// returned. It returns at most k passages, none when nothing matches.
+type Retriever interface {
+	Search(query, lang string, k int) []Passage
+}

@@ -1,0 +1,311 @@
+package knowledge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"regexp"
+	"strings"
+
+	"github.com/trement/trement/internal/agent"
+)
+
+// ProviderName is the Reply.Provider of answers from this package.
+const ProviderName = "knowledge"
+
+// Passage is a retrieved piece of the knowledge base.
+type Passage = agent.Passage
+
+// Options tune the knowledge agent. The zero value is usable: every zero
+// field takes the default named in its comment.
+type Options struct {
+	// MinConfidence is the confidence below which Reply answers Unsure
+	// instead of guessing (default 0.30; see calibrate).
+	MinConfidence float64
+	// MaxChars bounds an answer's length; longer passages are cut at a
+	// sentence or line (default 700, a comfortable WhatsApp message).
+	MaxChars int
+	// K1 and B are the BM25 parameters (default 1.2 and 0.75).
+	K1, B float64
+	// LanguageBoost multiplies the score of passages in the customer's
+	// language, so a translation of the same answer wins ties (default 1.25).
+	LanguageBoost float64
+	// DefaultLanguage answers requests whose Language is empty or not one of
+	// en, es, pt (default "en").
+	DefaultLanguage string
+	// Synonyms are extra synonym groups, added to a synonyms.txt found at the
+	// root of the knowledge folder.
+	Synonyms [][]string
+	// Logger receives one debug line per reply (never the message text).
+	// Default: discard.
+	Logger *slog.Logger
+}
+
+func (o *Options) setDefaults() {
+	if o.MinConfidence == 0 {
+		o.MinConfidence = 0.30
+	}
+	if o.MaxChars == 0 {
+		o.MaxChars = 700
+	}
+	if o.K1 == 0 {
+		o.K1 = 1.2
+	}
+	if o.B == 0 {
+		o.B = 0.75
+	}
+	if o.LanguageBoost == 0 {
+		o.LanguageBoost = 1.25
+	}
+	if o.DefaultLanguage == "" {
+		o.DefaultLanguage = agent.LangEnglish
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+func (o *Options) validate() error {
+	switch {
+	case o.MinConfidence < 0 || o.MinConfidence > 1:
+		return fmt.Errorf("MinConfidence %v not in [0, 1]", o.MinConfidence)
+	case o.MaxChars < 80:
+		return fmt.Errorf("MaxChars %d below 80", o.MaxChars)
+	case o.K1 < 0 || o.B < 0 || o.B > 1:
+		return fmt.Errorf("BM25 parameters k1=%v b=%v out of range", o.K1, o.B)
+	case o.LanguageBoost < 1:
+		return fmt.Errorf("LanguageBoost %v below 1", o.LanguageBoost)
+	case analyzers[o.DefaultLanguage] == nil:
+		return fmt.Errorf("DefaultLanguage %q not supported", o.DefaultLanguage)
+	}
+	return nil
+}
+
+// Agent answers from a knowledge base. It is immutable after New and safe
+// for concurrent use.
+type Agent struct {
+	opts   Options
+	ix     *index
+	byLang map[string][]int // article id + "\x00" + lang → doc indices
+}
+
+var (
+	_ agent.Provider  = (*Agent)(nil)
+	_ agent.Retriever = (*Agent)(nil)
+)
+
+// New loads the knowledge base in fsys and indexes it.
+//
+// fsys holds Markdown articles (*.md, with id/title/lang/tags front-matter),
+// FAQ files (*.yaml, *.yml) and optionally a synonyms.txt at its root; see
+// the package documentation. New fails if an article is malformed, has an
+// unsupported language, repeats an id in the same language, or if there is
+// no article at all.
+func New(fsys fs.FS, opts Options) (*Agent, error) {
+	opts.setDefaults()
+	if err := opts.validate(); err != nil {
+		return nil, fmt.Errorf("knowledge: options: %w", err)
+	}
+	arts, syn, err := loadDir(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("knowledge: load: %w", err)
+	}
+	if len(arts) == 0 {
+		return nil, errors.New("knowledge: load: no articles found")
+	}
+	seen := map[string]string{}
+	for _, a := range arts {
+		if analyzers[a.lang] == nil {
+			return nil, fmt.Errorf("knowledge: load: %s: article %q: unsupported lang %q (want en, es or pt)", a.file, a.id, a.lang)
+		}
+		key := a.id + "\x00" + a.lang
+		if prev, ok := seen[key]; ok {
+			return nil, fmt.Errorf("knowledge: load: %s: article %q (%s) already defined in %s", a.file, a.id, a.lang, prev)
+		}
+		seen[key] = a.file
+	}
+	ix := newIndex(arts, append(syn, opts.Synonyms...), opts.K1, opts.B, opts.MaxChars)
+	ag := &Agent{opts: opts, ix: ix, byLang: map[string][]int{}}
+	for i, d := range ix.docs {
+		key := d.art.id + "\x00" + d.art.lang
+		ag.byLang[key] = append(ag.byLang[key], i)
+	}
+	return ag, nil
+}
+
+// Articles returns the number of loaded articles and FAQ entries.
+func (a *Agent) Articles() int {
+	return len(a.byLang)
+}
+
+// match is the agent's best answer to a query.
+type match struct {
+	doc        int // passage to show, in the customer's language when possible
+	confidence float64
+	ok         bool
+}
+
+func (a *Agent) lang(l string) string {
+	l = strings.ToLower(strings.TrimSpace(l))
+	if analyzers[l] == nil {
+		return a.opts.DefaultLanguage
+	}
+	return l
+}
+
+// search analyses words in the language they seem to be written in (lang
+// unless clearly another) and ranks the passages, preferring lang.
+func (a *Agent) search(words []string, lang string) []hit {
+	qlang := guessLang(words, lang)
+	q := a.ix.expand(analyzers[qlang], words)
+	if len(q) == 0 {
+		return nil
+	}
+	return a.ix.search(q, qlang, lang, a.opts.LanguageBoost)
+}
+
+// best ranks the passages for words and calibrates a confidence from the
+// winner's term coverage and its margin over the best other article.
+func (a *Agent) best(words []string, lang string) match {
+	hits := a.search(words, lang)
+	if len(hits) == 0 {
+		return match{}
+	}
+	top := hits[0]
+	id := a.ix.docs[top.doc].art.id
+	second := 0.0
+	for _, h := range hits[1:] {
+		if a.ix.docs[h.doc].art.id != id {
+			second = h.score
+			break
+		}
+	}
+	margin := (top.score - second) / top.score
+	return match{
+		doc:        a.localize(hits, top.doc, lang),
+		confidence: calibrate(top.coverage, margin),
+		ok:         true,
+	}
+}
+
+// calibrate maps coverage (how much of the question the passage speaks to)
+// and margin (how clearly it beats the next article) to 0..1. Coverage
+// dominates: a passage that matches half the question is not an answer
+// however far ahead it is. The weights were fitted on the sample
+// knowledge base's test questions (see agent_test.go).
+func calibrate(coverage, margin float64) float64 {
+	c := coverage * (0.5 + 0.5*margin)
+	return min(max(c, 0), 1)
+}
+
+// localize returns the passage of the same article in lang: the best
+// matching one, else the same section, else the article's first passage;
+// or doc itself when the article has no translation in lang.
+func (a *Agent) localize(hits []hit, doc int, lang string) int {
+	d := a.ix.docs[doc]
+	if d.art.lang == lang {
+		return doc
+	}
+	for _, h := range hits {
+		hd := a.ix.docs[h.doc]
+		if hd.art.id == d.art.id && hd.art.lang == lang {
+			return h.doc
+		}
+	}
+	docs := a.byLang[d.art.id+"\x00"+lang]
+	for _, i := range docs {
+		if a.ix.docs[i].sec == d.sec {
+			return i
+		}
+	}
+	if len(docs) > 0 {
+		return docs[0]
+	}
+	return doc
+}
+
+// Search returns up to k passages for query, best first, one per article,
+// each in lang when the article has a translation. Passages that match less
+// than a quarter of the query's weight are left out. It implements
+// agent.Retriever for model-backed providers.
+func (a *Agent) Search(query, lang string, k int) []Passage {
+	lang = a.lang(lang)
+	words := queryWords(query)
+	if k <= 0 {
+		return nil
+	}
+	hits := a.search(words, lang)
+	var out []Passage
+	seen := map[string]bool{}
+	for _, h := range hits {
+		if len(out) == k {
+			break
+		}
+		d := a.ix.docs[h.doc]
+		if seen[d.art.id] || h.coverage < 0.25 {
+			continue
+		}
+		seen[d.art.id] = true
+		p := a.ix.docs[a.localize(hits, h.doc, lang)]
+		title := p.heading
+		if title == "" {
+			title = p.art.title
+		}
+		out = append(out, Passage{ArticleID: p.art.id, Title: title, Lang: p.art.lang, Text: p.chunk, Score: h.score})
+	}
+	return out
+}
+
+// Reply answers req.Message from the knowledge base: small talk politely,
+// questions with the best passage when confident enough, and otherwise
+// Unsure with no text. It returns an error only when ctx is done.
+func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, error) {
+	if err := ctx.Err(); err != nil {
+		return agent.Reply{}, err
+	}
+	lang := a.lang(req.Language)
+	words := queryWords(req.Message)
+	kind, rest := smallTalk(words, req.BusinessName)
+	log := a.opts.Logger.With(slog.String("conversation_id", req.ConversationID), slog.String("lang", lang))
+	if len(rest) == 0 && kind != talkNone {
+		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
+		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
+	}
+	m := a.best(rest, lang)
+	if !m.ok || m.confidence < a.opts.MinConfidence {
+		// A short follow-up ("and to the Azores?") may only make sense with
+		// the customer's previous message.
+		if prev := lastCustomerTurn(req.History); prev != "" && len(rest) <= 8 {
+			words := append(queryWords(prev), rest...)
+			if m2 := a.best(words, lang); m2.ok && m2.confidence > m.confidence {
+				m = m2
+			}
+		}
+	}
+	if !m.ok || m.confidence < a.opts.MinConfidence {
+		log.DebugContext(ctx, "knowledge: unsure", slog.Float64("confidence", m.confidence))
+		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName}, nil
+	}
+	d := a.ix.docs[m.doc]
+	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence))
+	return agent.Reply{
+		Text:       a.format(d),
+		Confidence: m.confidence,
+		Sources:    []string{d.art.id},
+		Provider:   ProviderName,
+	}, nil
+}
+
+func lastCustomerTurn(h []agent.Turn) string {
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Role == agent.RoleCustomer {
+			return h[i].Text
+		}
+	}
+	return ""
+}
+
+// placeholder matches the redaction placeholders the caller put in the text.
+var placeholder = regexp.MustCompile(`\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_[0-9]+\]`)

@@ -1,0 +1,231 @@
+package knowledge
+
+import (
+	"strings"
+
+	"github.com/trement/trement/internal/agent/internal/fold"
+)
+
+// An analyzer turns text into index terms: folded words, stopwords removed,
+// suffixes stripped. Each language has its own stopwords and stemmer; the
+// stemmers are deliberately light (plurals, gender, common verb and noun
+// endings) because a small knowledge base gains little from aggressive
+// stemming and loses precision, and because cognates then meet across
+// languages ("devolución", "devolução" → "devolu").
+
+// minStem is the shortest stem a suffix rule may leave.
+const minStem = 3
+
+type suffixRule struct {
+	suffix, repl string
+}
+
+// stripFirst applies the first rule whose suffix w ends with, if the stem
+// left is at least minStem bytes long.
+func stripFirst(w string, rules []suffixRule) string {
+	for _, r := range rules {
+		if strings.HasSuffix(w, r.suffix) && len(w)-len(r.suffix) >= minStem {
+			return w[:len(w)-len(r.suffix)] + r.repl
+		}
+	}
+	return w
+}
+
+func isVowel(c byte) bool { return strings.IndexByte("aeiou", c) >= 0 }
+
+// undouble turns "shipp" into "ship" after "-ing"/"-ed" were removed.
+func undouble(w string) string {
+	n := len(w)
+	if n >= 4 && w[n-1] == w[n-2] && !isVowel(w[n-1]) && strings.IndexByte("sz", w[n-1]) < 0 {
+		return w[:n-1]
+	}
+	return w
+}
+
+func stemEN(w string) string {
+	if len(w) <= 3 {
+		return w
+	}
+	switch {
+	case strings.HasSuffix(w, "sses"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "ies") && len(w) > 4:
+		w = w[:len(w)-3] + "y"
+	case strings.HasSuffix(w, "ches"), strings.HasSuffix(w, "shes"), strings.HasSuffix(w, "xes"), strings.HasSuffix(w, "zes"):
+		w = w[:len(w)-2]
+	case strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
+		w = w[:len(w)-1]
+	}
+	before := w
+	w = stripFirst(w, []suffixRule{
+		{"ational", "ate"}, {"ation", ""}, {"ition", ""}, {"tion", "t"},
+		{"ments", ""}, {"ment", ""}, {"ingly", ""}, {"edly", ""}, {"ly", ""},
+		{"ing", ""}, {"ed", ""},
+	})
+	if w != before {
+		w = undouble(w)
+	}
+	// "delivery"/"deliver", "policy"/"polic": a final consonant+y goes.
+	if n := len(w); n > 4 && w[n-1] == 'y' && !isVowel(w[n-2]) {
+		w = w[:n-1]
+	}
+	// "damage"/"damag(ed)": a final silent e goes.
+	if n := len(w); n > 4 && w[n-1] == 'e' {
+		w = w[:n-1]
+	}
+	return w
+}
+
+var (
+	esPlural = []suffixRule{
+		{"ciones", "cion"}, {"siones", "sion"},
+		{"les", "l"}, {"nes", "n"}, {"res", "r"}, {"des", "d"}, {"ses", "s"}, {"ces", "z"},
+		{"s", ""},
+	}
+	esDeriv = []suffixRule{
+		{"amente", ""}, {"mente", ""}, {"aciones", ""}, {"acion", ""}, {"icion", ""}, {"ucion", "u"}, {"cion", ""}, {"sion", ""},
+	}
+	esVerb = []suffixRule{
+		{"iendo", ""}, {"ando", ""}, {"ados", ""}, {"adas", ""}, {"idos", ""}, {"idas", ""},
+		{"ado", ""}, {"ada", ""}, {"ido", ""}, {"ida", ""}, {"ar", ""}, {"er", ""}, {"ir", ""},
+	}
+	ptPlural = []suffixRule{
+		{"coes", "cao"}, {"soes", "sao"}, {"oes", "ao"}, {"aes", "ao"}, {"ns", "m"},
+		{"ais", "al"}, {"eis", "el"}, {"ois", "ol"},
+		{"res", "r"}, {"zes", "z"}, {"ses", "s"}, {"les", "l"},
+		{"s", ""},
+	}
+	ptDeriv = []suffixRule{
+		{"amente", ""}, {"mente", ""}, {"acao", ""}, {"icao", ""}, {"ucao", "u"}, {"cao", ""}, {"sao", ""},
+	}
+	ptVerb = []suffixRule{
+		{"endo", ""}, {"indo", ""}, {"ando", ""}, {"ados", ""}, {"adas", ""}, {"idos", ""}, {"idas", ""},
+		{"ado", ""}, {"ada", ""}, {"ido", ""}, {"ida", ""}, {"ar", ""}, {"er", ""}, {"ir", ""},
+	}
+)
+
+// stemRomance is the shared shape of the Spanish and Portuguese stemmers:
+// plural, then one derivational or verbal ending, then the gender vowel.
+func stemRomance(w string, plural, deriv, verb []suffixRule) string {
+	if len(w) <= 3 {
+		return w
+	}
+	w = stripFirst(w, plural)
+	if d := stripFirst(w, deriv); d != w {
+		w = d
+	} else {
+		w = stripFirst(w, verb)
+	}
+	if n := len(w); n > minStem && (w[n-1] == 'a' || w[n-1] == 'o' || w[n-1] == 'e') {
+		w = w[:n-1]
+	}
+	return w
+}
+
+func stemES(w string) string { return stemRomance(w, esPlural, esDeriv, esVerb) }
+func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptVerb) }
+
+type analyzer struct {
+	lang  string
+	stop  map[string]bool
+	stem  func(string) string
+	light map[string]bool // question words, kept but weighed down
+}
+
+var analyzers = map[string]*analyzer{
+	"en": {lang: "en", stop: set(stopEN), stem: stemEN, light: set(lightEN)},
+	"es": {lang: "es", stop: set(stopES), stem: stemES, light: set(lightES)},
+	"pt": {lang: "pt", stop: set(stopPT), stem: stemPT, light: set(lightPT)},
+}
+
+// Question words that do not tell topics apart on their own ("how",
+// "cuánto": how long or how much?) and verbs of asking. They are kept, as
+// they still separate "how long does delivery take" from other questions,
+// but weigh less than the topic. Words that do separate topics ("where",
+// "when", "much", "long") keep full weight.
+const (
+	lightEN = `how take takes taking get time`
+	lightES = `cuanto cuanta cuantos cuantas tiempo`
+	lightPT = `quanto quanta quantos quantas tempo`
+)
+
+func set(s string) map[string]bool {
+	m := make(map[string]bool)
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// terms returns the index terms of already-folded words.
+func (a *analyzer) terms(words []string) []string {
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		if a.stop[w] || (len(w) < 2 && !isDigit(w[0])) {
+			continue
+		}
+		out = append(out, a.stem(w))
+	}
+	return out
+}
+
+func (a *analyzer) analyze(text string) []string { return a.terms(fold.Words(text)) }
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+// guessLang returns the language whose stopwords best explain words, or hint
+// when no other language explains them clearly better. Customers do not
+// always write in the conversation's language, and analysing Spanish with
+// English stopwords would turn "de", "la" and "el" into search terms.
+func guessLang(words []string, hint string) string {
+	best, bestN := hint, 0
+	if a, ok := analyzers[hint]; ok {
+		for _, w := range words {
+			if a.stop[w] {
+				bestN++
+			}
+		}
+	}
+	for _, lang := range []string{"en", "es", "pt"} {
+		if lang == hint {
+			continue
+		}
+		n := 0
+		for _, w := range words {
+			if analyzers[lang].stop[w] {
+				n++
+			}
+		}
+		if n > bestN {
+			best, bestN = lang, n
+		}
+	}
+	return best
+}
+
+// Interrogatives that tell topics apart ("where", "when", "how much", "how
+// long") are kept out of the stopword lists on purpose.
+const stopEN = `a an the and or but if of at by for with about to from in on up out over into onto
+is are was were be been being am do does did doing have has had having i me my mine myself we our ours us
+you your yours yourself he him his she her it its they them their this that these those what which who whom
+can could would should will shall may might must there here so too very just also any some all than then as
+get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
+not no yes ok okay one thing something anything hi hello hey thanks thank make made
+give say said`
+
+const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
+el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
+ese esa eso esos esas aquel aquella mi mis tu tus su sus nuestro nuestra vuestro vuestra me te se nos os le les
+yo tu el ella ellos ellas usted ustedes nosotros vosotros es son soy eres fue era ser estar estoy esta estan estas
+he has ha hemos han hay tengo tienes tiene tienen tenemos puedo puedes puede pueden quiero quisiera necesito
+muy mas ya tambien pero si no sea algo nada todo toda todos todas otro otra otros otras favor porfa vale hola
+gracias pues entonces alguna alguno algun dame dime decir hago hacer hace haces
+hacen da dar`
+
+const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
+sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas
+aquele aquela meu minha meus minhas teu tua seu sua seus suas nosso nossa me te se lhe lhes eu tu ele ela eles
+elas voce voces nos vos sou es e sao foi era ser estar estou esta estao estas tenho tem temos tens ter posso pode
+podem podes quero queria preciso muito mais ja tambem mas se nao sim algo nada tudo todo toda todos todas outro
+outra outros outras favor ola oi obrigado obrigada entao pois algum alguma faco fazer faz
+fazem fez diga dizer dar`

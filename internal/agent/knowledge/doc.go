@@ -1,0 +1,43 @@
+// Package knowledge is trement's built-in, offline customer-service agent:
+// it answers from a business's own articles, with no model and no network.
+//
+// It exists so that a business can run the gateway without sending customer
+// conversations to any AI vendor, and so that a model-backed provider
+// (agent/openai) has passages to ground its answers in. Because it can only
+// repeat what the business wrote, it cannot invent a policy; when no article
+// answers the question well enough it says so (Reply.Unsure) and the flow
+// hands the conversation to a person.
+//
+// # Knowledge folder
+//
+// New reads an fs.FS, walking it recursively:
+//
+//   - *.md are articles. A front-matter block gives id, title, lang (en, es
+//     or pt) and tags (comma-separated or [a, b]). Translations of one
+//     article share an id. "##" headings split an article into passages.
+//   - *.yaml and *.yml hold FAQ entries (id, question, answer, tags) under a
+//     top-level lang; a small YAML subset is parsed by hand (see parseFAQ).
+//   - synonyms.txt at the root holds one comma-separated synonym group a line.
+//
+// Sample returns a realistic example folder for a fictional shop.
+//
+// # Retrieval
+//
+// Passages are ranked with BM25 (k1 = 1.2, b = 0.75) over normalised terms:
+// lower case, accents folded, per-language stopwords, light per-language
+// suffix stemming. Titles, headings and tags weigh more than body text.
+// Unknown query words are matched to the closest indexed word within one or
+// two edits (typos), and synonyms are searched with a lower weight. A query
+// is analysed in the customer's language unless its stopwords clearly say
+// otherwise; all languages are searched, passages in the customer's
+// language are boosted, and an answer found in another language is shown in
+// the customer's language when the article has that translation.
+//
+// # Confidence
+//
+// Reply's confidence is the share of the question's weight (IDF) the best
+// passage covers, scaled by its margin over the best passage of another
+// article. Below Options.MinConfidence the agent answers Unsure, with no
+// text. Greetings, thanks and goodbyes get a polite reply, and a greeting
+// discloses that the customer is talking to an AI.
+package knowledge

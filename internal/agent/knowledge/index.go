@@ -1,0 +1,442 @@
+package knowledge
+
+import (
+	"math"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/trement/trement/internal/agent/internal/fold"
+)
+
+// Field weights: a word in an article's title, a section heading or a tag
+// says more about what the passage answers than a word in its body.
+const (
+	titleWeight   = 2
+	headingWeight = 2
+	tagWeight     = 1
+)
+
+// Query-term weights for the ways a query term can reach the index.
+const (
+	fuzzyWeight   = 0.8 // an indexed word one or two edits away from a typo
+	synonymWeight = 0.5 // another member of the term's synonym group
+)
+
+// Scoring constants, chosen on the sample knowledge base's questions.
+const (
+	// crossLangWeight discounts a match in a passage of another language
+	// than the query's.
+	crossLangWeight = 0.6
+	// coordFloor is the part of a passage's score kept whatever its
+	// coverage.
+	coordFloor = 0.3
+	// bodyWeight is the coverage credit of a word found only in a passage's
+	// body, not in the title, heading or tags a person chose to describe it;
+	// also the weight in coverage of a word no title, heading or tag uses.
+	bodyWeight = 0.6
+	// lightWeight weighs question words ("how", "when", "cuánto"): they tell
+	// "how long" from "how much" but must not outweigh the topic.
+	lightWeight = 0.4
+)
+
+// doc is an indexed passage.
+type doc struct {
+	art     *article
+	sec     int // index into art.sections
+	chunk   string
+	heading string
+	tf      map[string]int
+	meta    map[string]bool // terms of the title, heading and tags
+	length  int
+}
+
+type posting struct {
+	doc int
+	tf  int
+}
+
+// index is an immutable BM25 index over passages of every language.
+type index struct {
+	k1, b    float64
+	docs     []doc
+	postings map[string][]posting
+	avgLen   float64
+	maxIDF   float64
+	synonyms  map[string][][]string // member's stems, space-joined → other members' stems
+	maxPhrase int                   // longest member, in words
+
+	meta        map[string]bool     // terms found in some title, heading or tags
+	surface     map[string][]string // indexed word (folded) → its stems
+	surfaceList []string            // keys of surface, sorted
+}
+
+func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
+	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, meta: map[string]bool{}}
+	analyze := func(an *analyzer, text string) []string {
+		words := fold.Words(text)
+		terms := an.terms(words)
+		for _, w := range words {
+			if an.stop[w] || len(w) < 2 {
+				continue
+			}
+			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
+				ix.surface[w] = append(ix.surface[w], st)
+			}
+		}
+		return terms
+	}
+	for ai := range arts {
+		a := &arts[ai]
+		an := analyzers[a.lang]
+		title := analyze(an, a.title)
+		var tags []string
+		for _, t := range a.tags {
+			tags = append(tags, analyze(an, t)...)
+		}
+		for si, s := range a.sections {
+			heading := analyze(an, s.heading)
+			for _, chunk := range splitChunks(s.body, maxChunk) {
+				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{}}
+				add := func(terms []string, w int, meta bool) {
+					for _, t := range terms {
+						if meta {
+							d.meta[t] = true
+							ix.meta[t] = true
+						}
+						d.tf[t] += w
+						d.length += w
+					}
+				}
+				if !a.faq { // an FAQ's title is its question, already the heading
+					add(title, titleWeight, true)
+				}
+				add(heading, headingWeight, true)
+				add(tags, tagWeight, true)
+				add(analyze(an, chunk), 1, false)
+				ix.docs = append(ix.docs, d)
+			}
+		}
+	}
+	total := 0
+	for i, d := range ix.docs {
+		total += d.length
+		for t, n := range d.tf {
+			ix.postings[t] = append(ix.postings[t], posting{doc: i, tf: n})
+		}
+	}
+	if len(ix.docs) > 0 {
+		ix.avgLen = float64(total) / float64(len(ix.docs))
+	}
+	for t := range ix.postings {
+		ix.maxIDF = math.Max(ix.maxIDF, ix.idf(t))
+	}
+	for w := range ix.surface {
+		ix.surfaceList = append(ix.surfaceList, w)
+	}
+	sort.Strings(ix.surfaceList)
+	for _, g := range synGroups {
+		ix.addSynonyms(g)
+	}
+	return ix
+}
+
+// addSynonyms records a group under every language's analysis of its
+// members, since a group line is not tied to one language. Members are
+// keyed by their space-joined stems, so a phrase ("how much") found in a
+// query expands to the other members ("cost", "price") too.
+func (ix *index) addSynonyms(group []string) {
+	for _, an := range analyzers {
+		members := make([][]string, 0, len(group))
+		for _, m := range group {
+			if ts := an.analyze(m); len(ts) > 0 {
+				members = append(members, ts)
+			}
+		}
+		for i, m := range members {
+			key := strings.Join(m, " ")
+			ix.maxPhrase = max(ix.maxPhrase, len(m))
+			for j, o := range members {
+				if i != j && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
+					ix.synonyms[key] = append(ix.synonyms[key], o)
+				}
+			}
+		}
+	}
+}
+
+func containsSeq(list [][]string, s []string) bool {
+	for _, l := range list {
+		if slices.Equal(l, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// idf is the BM25 inverse document frequency, never negative.
+func (ix *index) idf(t string) float64 {
+	df := float64(len(ix.postings[t]))
+	n := float64(len(ix.docs))
+	return math.Log(1 + (n-df+0.5)/(df+0.5))
+}
+
+// qterm is one term of an analysed query and the index terms it reaches.
+type qterm struct {
+	term   string
+	weight float64 // 1, or lightWeight for question words
+	alts   []alt
+	idf    float64 // weight of the term in coverage
+}
+
+type alt struct {
+	term   string
+	weight float64
+}
+
+// expand maps folded query words to index terms under analyzer an: a word's
+// own stem when indexed, otherwise the stems of the closest indexed words
+// (typos); plus the members of the stem's synonym groups.
+func (ix *index) expand(an *analyzer, words []string) []qterm {
+	var stems []string
+	seen := map[string]bool{}
+	var out []qterm
+	for _, w := range words {
+		if an.stop[w] || (len(w) < 2 && !isDigit(w[0])) {
+			continue
+		}
+		t := an.stem(w)
+		stems = append(stems, t)
+		if seen[t] {
+			continue
+		}
+		seen[t] = true
+		q := qterm{term: t, weight: 1}
+		if an.light[w] {
+			q.weight = lightWeight
+		}
+		if _, ok := ix.postings[t]; ok {
+			q.alts = append(q.alts, alt{t, 1})
+		} else {
+			for _, c := range ix.closest(w) {
+				for _, st := range ix.surface[c] {
+					if !hasAlt(q.alts, st) {
+						q.alts = append(q.alts, alt{st, fuzzyWeight})
+					}
+				}
+			}
+		}
+		out = append(out, ix.finish(q))
+	}
+	// Phrases of a synonym group become one more query term.
+	for n := 2; n <= ix.maxPhrase; n++ {
+		for i := 0; i+n <= len(stems); i++ {
+			key := strings.Join(stems[i:i+n], " ")
+			if _, ok := ix.synonyms[key]; ok && !seen[key] {
+				seen[key] = true
+				out = append(out, ix.finish(qterm{term: key, weight: 1}))
+			}
+		}
+	}
+	return out
+}
+
+// finish adds q's synonyms to its alternatives and sets its coverage weight.
+func (ix *index) finish(q qterm) qterm {
+	for _, syn := range ix.synonyms[q.term] {
+		for _, s := range syn {
+			if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
+				q.alts = append(q.alts, alt{s, synonymWeight / float64(len(syn))})
+			}
+		}
+	}
+	q.idf = ix.maxIDF // a word found nowhere counts like the rarest one
+	if len(q.alts) > 0 {
+		q.idf = 0
+		for _, a := range q.alts {
+			idf := ix.idf(a.term)
+			if !ix.meta[a.term] {
+				idf *= bodyWeight
+			}
+			q.idf = math.Max(q.idf, idf)
+		}
+	}
+	q.idf *= q.weight
+	return q
+}
+
+func hasAlt(alts []alt, t string) bool {
+	for _, a := range alts {
+		if a.term == t {
+			return true
+		}
+	}
+	return false
+}
+
+// closest returns the indexed words (before stemming, which mangles typos)
+// at the smallest edit distance from w: one edit for words of 5 to 8
+// letters, two from 9. Shorter words, numbers and words whose first letter
+// differs are never corrected: those are where fuzzy matching turns
+// unrelated words into false hits. At most three words are returned.
+func (ix *index) closest(w string) []string {
+	if len(w) < 5 || isDigit(w[0]) {
+		return nil
+	}
+	maxD := 1
+	if len(w) >= 9 {
+		maxD = 2
+	}
+	best := maxD + 1
+	var out []string
+	for _, v := range ix.surfaceList {
+		if v[0] != w[0] || abs(len(v)-len(w)) > maxD || len(v) < 4 {
+			continue
+		}
+		d := osa(w, v, best)
+		switch {
+		case d > maxD:
+		case d < best:
+			best, out = d, append(out[:0], v)
+		case d == best && len(out) < 3:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func abs(n int) int {
+	if n < 0 {
+		return -n
+	}
+	return n
+}
+
+// osa is the optimal-string-alignment distance (Levenshtein plus adjacent
+// transpositions) between a and b; it gives up with limit once every path
+// is at least limit.
+func osa(a, b string, limit int) int {
+	prev2 := make([]int, len(b)+1)
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		rowMin := cur[0]
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			v := min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				v = min(v, prev2[j-2]+1)
+			}
+			cur[j] = v
+			rowMin = min(rowMin, v)
+		}
+		if rowMin >= limit {
+			return limit
+		}
+		prev2, prev, cur = prev, cur, prev2
+	}
+	return prev[len(b)]
+}
+
+// hit is a scored passage.
+type hit struct {
+	doc      int
+	score    float64 // BM25, language-weighted and coordinated
+	coverage float64 // weighted share of the query the passage contains
+}
+
+// search scores every passage containing a query term analysed in qlang.
+// Matches in passages of another language count crossLangWeight: stems of
+// different languages collide ("sentido" and "sent") more often than they
+// translate. Passages in lang (the customer's) are boosted by langBoost,
+// and scores are multiplied by a coordination factor so that a passage
+// answering the whole question beats one repeating a single word.
+// Results are sorted best first.
+func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit {
+	scores := map[int]float64{}
+	matched := map[int]float64{}
+	var totalIDF float64
+	for _, t := range q {
+		totalIDF += t.idf
+		best := map[int]float64{} // doc → best alt weight, for coverage
+		for _, a := range t.alts {
+			idf := ix.idf(a.term)
+			for _, p := range ix.postings[a.term] {
+				d := &ix.docs[p.doc]
+				w := a.weight * t.weight
+				if d.art.lang != qlang {
+					w *= crossLangWeight
+				}
+				tf := float64(p.tf)
+				norm := ix.k1 * (1 - ix.b + ix.b*float64(d.length)/ix.avgLen)
+				scores[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
+				if !d.meta[a.term] {
+					w *= bodyWeight
+				}
+				best[p.doc] = math.Max(best[p.doc], w/t.weight)
+			}
+		}
+		for d, w := range best {
+			matched[d] += w * t.idf
+		}
+	}
+	hits := make([]hit, 0, len(scores))
+	for d, s := range scores {
+		h := hit{doc: d}
+		if totalIDF > 0 {
+			h.coverage = matched[d] / totalIDF
+		}
+		if ix.docs[d].art.lang == lang {
+			s *= langBoost
+		}
+		h.score = s * (coordFloor + (1-coordFloor)*h.coverage)
+		hits = append(hits, h)
+	}
+	sort.Slice(hits, func(i, j int) bool {
+		if hits[i].score != hits[j].score {
+			return hits[i].score > hits[j].score
+		}
+		return hits[i].doc < hits[j].doc // deterministic across runs
+	})
+	return hits
+}
+
+// splitChunks splits a section body longer than max into paragraph groups.
+func splitChunks(body string, max int) []string {
+	if len(body) <= max {
+		return []string{body}
+	}
+	var out []string
+	var cur strings.Builder
+	for _, p := range strings.Split(body, "\n\n") {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		if cur.Len() > 0 && cur.Len()+2+len(p) > max {
+			out = append(out, cur.String())
+			cur.Reset()
+		}
+		if cur.Len() > 0 {
+			cur.WriteString("\n\n")
+		}
+		cur.WriteString(p)
+	}
+	if cur.Len() > 0 {
+		out = append(out, cur.String())
+	}
+	return out
+}
+
+// queryWords folds a customer message, dropping redaction placeholders such
+// as [EMAIL_1]: they carry no meaning for retrieval.
+func queryWords(msg string) []string {
+	return fold.Words(placeholder.ReplaceAllString(msg, " "))
+}
