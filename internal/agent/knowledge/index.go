@@ -58,11 +58,11 @@ type posting struct {
 
 // index is an immutable BM25 index over passages of every language.
 type index struct {
-	k1, b    float64
-	docs     []doc
-	postings map[string][]posting
-	avgLen   float64
-	maxIDF   float64
+	k1, b     float64
+	docs      []doc
+	postings  map[string][]posting
+	avgLen    float64
+	maxIDF    float64
 	synonyms  map[string][][]string // member's stems, space-joined → other members' stems
 	maxPhrase int                   // longest member, in words
 
