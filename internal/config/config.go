@@ -1,0 +1,464 @@
+// Package config reads trement's configuration once, at start-up, from
+// defaults, an optional env-style file, TREMENT_* environment variables and
+// command-line flags (later sources win), and rejects bad values and bad
+// combinations with a message that names the setting. The result is a plain
+// struct passed down; there is no global.
+//
+// Every setting is declared once, in settings(), which also produces the
+// README's configuration table, so the documentation cannot drift.
+package config
+
+import (
+	"bufio"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is trement's whole configuration.
+type Config struct {
+	// Server
+	DataDir      string
+	DatabaseURL  string
+	Listen       string
+	PublicURL    string
+	TLSCert      string
+	TLSKey       string
+	InsecureHTTP bool
+	LogLevel     string
+	LogFormat    string
+	Dev          bool
+
+	// Keys
+	MasterKey     string
+	MasterKeyFile string
+
+	// WhatsApp Cloud API
+	AppSecret         string
+	AppSecretPrevious string
+	VerifyToken       string
+	AccessToken       string
+	GraphURL          string
+	GraphVersion      string
+	SendRate          float64
+	PairInterval      time.Duration
+	WebhookMaxBytes   int64
+	TemplateName      string
+	TemplateLanguage  string
+	SendWorkers       int
+
+	// Business and compliance
+	BusinessName      string
+	Purpose           string
+	PrivacyURL        string
+	DPOContact        string
+	NoticeVersion     string
+	NoticeMaterial    bool
+	DefaultRegion     string
+	KeepProfileName   bool
+	DownloadMedia     bool
+	RetentionDays     int
+	EscalateSensitive bool
+
+	// Agent
+	AgentProvider   string
+	KnowledgeDir    string
+	AgentConfidence float64
+	Instructions    string
+	OpenAIURL       string
+	OpenAIModel     string
+	OpenAIKey       string
+	OpenAITimeout   time.Duration
+	DenyList        string
+}
+
+// flagValue records a flag's text; booleans may be given bare (-dev).
+type flagValue struct {
+	v      *string
+	isBool bool
+}
+
+func (f *flagValue) String() string {
+	if f == nil || f.v == nil {
+		return ""
+	}
+	return *f.v
+}
+func (f *flagValue) Set(s string) error { *f.v = s; return nil }
+func (f *flagValue) IsBoolFlag() bool   { return f.isBool }
+
+type setting struct {
+	name   string // env suffix and flag name source: TREMENT_<name>, -<flag>
+	def    string
+	help   string
+	secret bool
+	ptr    any
+}
+
+func (s setting) env() string  { return "TREMENT_" + s.name }
+func (s setting) flag() string { return strings.ReplaceAll(strings.ToLower(s.name), "_", "-") }
+
+func settings(c *Config) []setting {
+	return []setting{
+		{"DATA_DIR", "./trement-data", "Folder for the SQLite database, the development key and exports.", false, &c.DataDir},
+		{"DATABASE_URL", "", "`postgres://…` for PostgreSQL (several replicas), or `sqlite:PATH`. Empty: SQLite at DATA_DIR/trement.db.", true, &c.DatabaseURL},
+		{"LISTEN", "127.0.0.1:8080", "Address the HTTP(S) server listens on.", false, &c.Listen},
+		{"PUBLIC_URL", "", "The URL Meta and operators reach trement at (for links and the webhook address shown).", false, &c.PublicURL},
+		{"TLS_CERT", "", "PEM certificate file; with TLS_KEY, serve TLS 1.3 only.", false, &c.TLSCert},
+		{"TLS_KEY", "", "PEM private-key file for TLS_CERT.", false, &c.TLSKey},
+		{"INSECURE_HTTP", "false", "Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).", false, &c.InsecureHTTP},
+		{"LOG_LEVEL", "info", "debug, info, warn or error.", false, &c.LogLevel},
+		{"LOG_FORMAT", "text", "text or json.", false, &c.LogFormat},
+		{"DEV", "false", "Development mode: start the local WhatsApp simulator beside the server (`serve --dev`).", false, &c.Dev},
+		{"MASTER_KEY", "", "The 256-bit master key (64 hex digits or base64). Prefer MASTER_KEY_FILE.", true, &c.MasterKey},
+		{"MASTER_KEY_FILE", "", "File holding the master key. Neither set: a development key is generated in DATA_DIR with a warning.", false, &c.MasterKeyFile},
+		{"APP_SECRET", "", "Meta App Secret: verifies X-Hub-Signature-256 on webhooks.", true, &c.AppSecret},
+		{"APP_SECRET_PREVIOUS", "", "The previous App Secret, also accepted while you rotate it.", true, &c.AppSecretPrevious},
+		{"VERIFY_TOKEN", "", "Token Meta echoes in the webhook verification handshake.", true, &c.VerifyToken},
+		{"ACCESS_TOKEN", "", "Graph API access token (system user) used to send.", true, &c.AccessToken},
+		{"GRAPH_URL", "https://graph.facebook.com", "Graph API base URL (the simulator's in development).", false, &c.GraphURL},
+		{"GRAPH_VERSION", "v24.0", "Graph API version in request paths.", false, &c.GraphVersion},
+		{"SEND_RATE", "80", "Messages per second per business number (Meta's default 80, up to 1000).", false, &c.SendRate},
+		{"PAIR_INTERVAL", "0s", "Minimum gap between two messages to the same customer (Meta's pair limit is about 6s averaged; bursts are allowed).", false, &c.PairInterval},
+		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
+		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
+		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
+		{"SEND_WORKERS", "8", "Concurrent senders per replica.", false, &c.SendWorkers},
+		{"BUSINESS_NAME", "Tienda Aurora", "Business name used in notices and the agent's disclosure.", false, &c.BusinessName},
+		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact.", false, &c.Purpose},
+		{"PRIVACY_URL", "https://example.com/privacy", "Privacy notice linked at first contact and on PRIVACY.", false, &c.PrivacyURL},
+		{"DPO_CONTACT", "dpo@example.com", "Data-protection officer contact, named where the region requires one.", false, &c.DPOContact},
+		{"NOTICE_VERSION", "2026-11-01", "Version of the privacy notice consent is given under.", false, &c.NoticeVersion},
+		{"NOTICE_MATERIAL", "false", "The current notice version changed materially: ask everyone for consent again.", false, &c.NoticeMaterial},
+		{"DEFAULT_REGION", "STRICT", "Rules for numbers outside the known regions: STRICT (strictest of all) or GDPR, ES, BR, MX, CO, AR, CA.", false, &c.DefaultRegion},
+		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
+		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
+		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
+		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
+		{"AGENT", "builtin", "Agent provider: builtin (offline knowledge agent) or openai (any OpenAI-compatible server).", false, &c.AgentProvider},
+		{"KNOWLEDGE_DIR", "", "Folder of Markdown/FAQ articles for the agent. Empty: the bundled sample shop.", false, &c.KnowledgeDir},
+		{"AGENT_CONFIDENCE", "0.35", "Below this confidence the agent says it is unsure and offers a human.", false, &c.AgentConfidence},
+		{"INSTRUCTIONS", "", "Extra instructions for the LLM agent (tone, scope).", false, &c.Instructions},
+		{"OPENAI_URL", "", "Base URL of an OpenAI-compatible API, e.g. http://127.0.0.1:11434/v1 (Ollama).", false, &c.OpenAIURL},
+		{"OPENAI_MODEL", "", "Model name for OPENAI_URL.", false, &c.OpenAIModel},
+		{"OPENAI_KEY", "", "API key for OPENAI_URL, if it needs one.", true, &c.OpenAIKey},
+		{"OPENAI_TIMEOUT", "20s", "Timeout of one LLM request.", false, &c.OpenAITimeout},
+		{"DENY_LIST", "", "Comma-separated phrases the agent must never send.", false, &c.DenyList},
+	}
+}
+
+// Load builds the configuration from defaults, the file named by -config or
+// TREMENT_CONFIG, the environment and args (flags). It returns the remaining
+// positional arguments.
+func Load(args []string, getenv func(string) string) (*Config, []string, error) {
+	c := &Config{}
+	ss := settings(c)
+	vals := map[string]string{}
+	from := map[string]string{}
+	for _, s := range ss {
+		vals[s.name] = s.def
+		from[s.name] = "default"
+	}
+
+	fs := flag.NewFlagSet("trement", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	configFile := fs.String("config", getenv("TREMENT_CONFIG"), "env-style configuration file")
+	flagVals := map[string]*string{}
+	for _, s := range ss {
+		v := new(string)
+		flagVals[s.name] = v
+		_, isBool := s.ptr.(*bool)
+		fs.Var(&flagValue{v: v, isBool: isBool}, s.flag(), s.help)
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, fmt.Errorf("config: %w", err)
+	}
+
+	if *configFile != "" {
+		fileVals, err := readFile(*configFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		for k, v := range fileVals {
+			if _, ok := vals[k]; !ok {
+				return nil, nil, fmt.Errorf("config: %s: unknown setting TREMENT_%s", *configFile, k)
+			}
+			vals[k], from[k] = v, *configFile
+		}
+	}
+	for _, s := range ss {
+		if v, ok := lookup(getenv, s.env()); ok {
+			vals[s.name], from[s.name] = v, s.env()
+		}
+	}
+	setFlags := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { setFlags[f.Name] = true })
+	for _, s := range ss {
+		if setFlags[s.flag()] {
+			vals[s.name], from[s.name] = *flagVals[s.name], "-"+s.flag()
+		}
+	}
+	for _, s := range ss {
+		if err := s.assign(vals[s.name]); err != nil {
+			return nil, nil, fmt.Errorf("config: %s (from %s): %w", s.env(), from[s.name], err)
+		}
+	}
+	c.fillDerived()
+	if err := c.Validate(); err != nil {
+		return nil, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func lookup(getenv func(string) string, k string) (string, bool) {
+	v := getenv(k)
+	return v, v != ""
+}
+
+func (s setting) assign(v string) error {
+	v = strings.TrimSpace(v)
+	switch p := s.ptr.(type) {
+	case *string:
+		*p = v
+	case *bool:
+		b, err := strconv.ParseBool(v)
+		if err != nil {
+			return fmt.Errorf("%q is not true or false", v)
+		}
+		*p = b
+	case *int:
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*p = n
+	case *int64:
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a whole number", v)
+		}
+		*p = n
+	case *float64:
+		f, err := strconv.ParseFloat(v, 64)
+		if err != nil {
+			return fmt.Errorf("%q is not a number", v)
+		}
+		*p = f
+	case *time.Duration:
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			return fmt.Errorf("%q is not a duration such as 20s or 5m", v)
+		}
+		*p = d
+	default:
+		return fmt.Errorf("unsupported setting type %T", p)
+	}
+	return nil
+}
+
+// readFile reads KEY=VALUE lines (TREMENT_ prefix optional; # comments;
+// values may be quoted).
+func readFile(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	defer f.Close()
+	out := map[string]string{}
+	sc := bufio.NewScanner(f)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf("config: %s:%d: want KEY=VALUE", path, n)
+		}
+		k = strings.TrimPrefix(strings.TrimSpace(k), "TREMENT_")
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			v = v[1 : len(v)-1]
+		}
+		out[k] = v
+	}
+	return out, sc.Err()
+}
+
+func (c *Config) fillDerived() {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "trement.db")
+	}
+}
+
+// Validate rejects bad values and combinations, naming the setting.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(name, format string, a ...any) {
+		errs = append(errs, fmt.Errorf("config: TREMENT_%s: %s", name, fmt.Sprintf(format, a...)))
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		bad("LISTEN", "%q is not host:port", c.Listen)
+	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
+		bad("LISTEN", "port %q is not a number from 0 to 65535", port)
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
+	}
+	if err == nil && c.TLSCert == "" && !c.InsecureHTTP && !isLoopback(host) {
+		bad("LISTEN", "%q is not a loopback address and TLS is off: set TLS_CERT and TLS_KEY, or INSECURE_HTTP=true behind a TLS-terminating proxy", c.Listen)
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		bad("DATABASE_URL", "must start with sqlite:, postgres:// or postgresql://")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
+	}
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		bad("LOG_FORMAT", "%q is not text or json", c.LogFormat)
+	}
+	if c.MasterKey != "" && c.MasterKeyFile != "" {
+		bad("MASTER_KEY", "set MASTER_KEY or MASTER_KEY_FILE, not both")
+	}
+	if c.SendRate <= 0 || c.SendRate > 1000 {
+		bad("SEND_RATE", "%v is outside 0 < rate ≤ 1000 messages per second", c.SendRate)
+	}
+	if c.PairInterval < 0 || c.PairInterval > time.Minute {
+		bad("PAIR_INTERVAL", "%v is outside 0 to 1m", c.PairInterval)
+	}
+	if c.WebhookMaxBytes < 64<<10 || c.WebhookMaxBytes > 64<<20 {
+		bad("WEBHOOK_MAX_BYTES", "%d is outside 65536 to 67108864 (Meta sends up to 3 MB)", c.WebhookMaxBytes)
+	}
+	if c.SendWorkers < 1 || c.SendWorkers > 256 {
+		bad("SEND_WORKERS", "%d is outside 1 to 256", c.SendWorkers)
+	}
+	if u, err := url.Parse(c.GraphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		bad("GRAPH_URL", "%q is not an http(s) URL", c.GraphURL)
+	}
+	if !strings.HasPrefix(c.GraphVersion, "v") {
+		bad("GRAPH_VERSION", "%q does not look like v24.0", c.GraphVersion)
+	}
+	if u, err := url.Parse(c.PrivacyURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(c.Dev && u.Scheme == "http")) {
+		bad("PRIVACY_URL", "%q is not an https URL", c.PrivacyURL)
+	}
+	if strings.TrimSpace(c.BusinessName) == "" {
+		bad("BUSINESS_NAME", "must not be empty")
+	}
+	if strings.TrimSpace(c.Purpose) == "" {
+		bad("PURPOSE", "must not be empty: the purpose is stated at first contact")
+	}
+	if strings.TrimSpace(c.NoticeVersion) == "" {
+		bad("NOTICE_VERSION", "must not be empty")
+	}
+	switch c.DefaultRegion {
+	case "STRICT", "GDPR", "ES", "BR", "MX", "CO", "AR", "CA":
+	default:
+		bad("DEFAULT_REGION", "%q is not STRICT, GDPR, ES, BR, MX, CO, AR or CA", c.DefaultRegion)
+	}
+	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
+		bad("RETENTION_DAYS", "%d is outside 1 to 3650 days", c.RetentionDays)
+	}
+	switch c.AgentProvider {
+	case "builtin":
+	case "openai":
+		if u, err := url.Parse(c.OpenAIURL); err != nil || u.Host == "" {
+			bad("OPENAI_URL", "AGENT=openai needs an http(s) base URL, got %q", c.OpenAIURL)
+		}
+		if c.OpenAIModel == "" {
+			bad("OPENAI_MODEL", "AGENT=openai needs a model name")
+		}
+	default:
+		bad("AGENT", "%q is not builtin or openai", c.AgentProvider)
+	}
+	if c.AgentConfidence < 0 || c.AgentConfidence > 1 {
+		bad("AGENT_CONFIDENCE", "%v is outside 0 to 1", c.AgentConfidence)
+	}
+	if c.OpenAITimeout <= 0 {
+		bad("OPENAI_TIMEOUT", "must be positive")
+	}
+	return errors.Join(errs...)
+}
+
+// RequireChannel checks what serving real traffic needs (not development).
+func (c *Config) RequireChannel() error {
+	var errs []error
+	for name, v := range map[string]string{"APP_SECRET": c.AppSecret, "VERIFY_TOKEN": c.VerifyToken, "ACCESS_TOKEN": c.AccessToken} {
+		if v == "" {
+			errs = append(errs, fmt.Errorf("config: TREMENT_%s: required to serve WhatsApp traffic (or use `serve --dev` for the local simulator)", name))
+		}
+	}
+	sort.Slice(errs, func(i, j int) bool { return errs[i].Error() < errs[j].Error() })
+	return errors.Join(errs...)
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Markdown returns the configuration reference as a Markdown table.
+func Markdown() string {
+	var b strings.Builder
+	b.WriteString("| Environment variable | Flag | Default | Meaning |\n|---|---|---|---|\n")
+	for _, s := range settings(&Config{}) {
+		def := s.def
+		if def == "" {
+			def = "(empty)"
+		}
+		help := s.help
+		if s.secret {
+			help += " Secret: never logged."
+		}
+		fmt.Fprintf(&b, "| `%s` | `-%s` | `%s` | %s |\n", s.env(), s.flag(), def, help)
+	}
+	return b.String()
+}
+
+// Redacted returns the effective settings with secrets hidden, for logs
+// and `trement config show`.
+func (c *Config) Redacted() [][2]string {
+	var out [][2]string
+	for _, s := range settings(c) {
+		v := fmt.Sprint(reflectValue(s.ptr))
+		if s.secret && v != "" {
+			v = "(set, hidden)"
+		}
+		out = append(out, [2]string{s.env(), v})
+	}
+	return out
+}
+
+func reflectValue(p any) any {
+	switch p := p.(type) {
+	case *string:
+		return *p
+	case *bool:
+		return *p
+	case *int:
+		return *p
+	case *int64:
+		return *p
+	case *float64:
+		return *p
+	case *time.Duration:
+		return *p
+	}
+	return nil
+}

@@ -1,0 +1,97 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestDefaultsRunWithZeroSetup(t *testing.T) {
+	c, rest, err := Load(nil, env(nil))
+	if err != nil {
+		t.Fatalf("Load(defaults) = %v", err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:trement-data/trement.db" || c.SendRate != 80 || c.RetentionDays != 30 || len(rest) != 0 {
+		t.Errorf("defaults = listen %q db %q rate %v retention %d", c.Listen, c.DatabaseURL, c.SendRate, c.RetentionDays)
+	}
+}
+
+func TestPrecedence(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "trement.env")
+	os.WriteFile(file, []byte("# comment\nTREMENT_LISTEN=127.0.0.1:7000\nRETENTION_DAYS=60\nBUSINESS_NAME=\"Acme Ltd\"\n"), 0o600)
+	c, rest, err := Load([]string{"-config", file, "-listen", "127.0.0.1:9000", "-dev", "extra"}, env(map[string]string{"TREMENT_RETENTION_DAYS": "90", "TREMENT_LISTEN": "127.0.0.1:8000"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9000" {
+		t.Errorf("Listen = %q, want the flag's", c.Listen)
+	}
+	if c.RetentionDays != 90 {
+		t.Errorf("RetentionDays = %d, want the environment's 90", c.RetentionDays)
+	}
+	if c.BusinessName != "Acme Ltd" {
+		t.Errorf("BusinessName = %q, want the file's", c.BusinessName)
+	}
+	if !c.Dev || len(rest) != 1 || rest[0] != "extra" {
+		t.Errorf("Dev = %v, rest = %v", c.Dev, rest)
+	}
+}
+
+func TestBadSettingsAreNamed(t *testing.T) {
+	tests := []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"TREMENT_LISTEN": "nonsense"}, "TREMENT_LISTEN"},
+		{map[string]string{"TREMENT_LISTEN": "0.0.0.0:8080"}, "TREMENT_LISTEN"},
+		{map[string]string{"TREMENT_SEND_RATE": "5000"}, "TREMENT_SEND_RATE"},
+		{map[string]string{"TREMENT_SEND_RATE": "fast"}, "TREMENT_SEND_RATE"},
+		{map[string]string{"TREMENT_RETENTION_DAYS": "0"}, "TREMENT_RETENTION_DAYS"},
+		{map[string]string{"TREMENT_DATABASE_URL": "mysql://x"}, "TREMENT_DATABASE_URL"},
+		{map[string]string{"TREMENT_TLS_CERT": "a.pem"}, "TREMENT_TLS_CERT"},
+		{map[string]string{"TREMENT_AGENT": "openai"}, "TREMENT_OPENAI_URL"},
+		{map[string]string{"TREMENT_PRIVACY_URL": "http://example.com/p"}, "TREMENT_PRIVACY_URL"},
+		{map[string]string{"TREMENT_DEFAULT_REGION": "XX"}, "TREMENT_DEFAULT_REGION"},
+		{map[string]string{"TREMENT_MASTER_KEY": "a", "TREMENT_MASTER_KEY_FILE": "b"}, "TREMENT_MASTER_KEY"},
+		{map[string]string{"TREMENT_DEV": "maybe"}, "TREMENT_DEV"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want, func(t *testing.T) {
+			_, _, err := Load(nil, env(tt.env))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Load(%v) = %v, want an error naming %s", tt.env, err, tt.want)
+			}
+		})
+	}
+	if _, _, err := Load([]string{"-listen", "0.0.0.0:8080", "-insecure-http"}, env(nil)); err != nil {
+		t.Errorf("non-loopback with INSECURE_HTTP = %v, want accepted", err)
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"TREMENT_APP_SECRET": "s3cr3t-value", "TREMENT_ACCESS_TOKEN": "EAAG-token"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, kv := range c.Redacted() {
+		if strings.Contains(kv[1], "s3cr3t") || strings.Contains(kv[1], "EAAG") {
+			t.Errorf("Redacted shows %s = %q", kv[0], kv[1])
+		}
+	}
+}
+
+func TestREADMEDocumentsEverySetting(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Skip("README.md not found")
+	}
+	for _, s := range settings(&Config{}) {
+		if !strings.Contains(string(readme), "`"+s.env()+"`") {
+			t.Errorf("README.md does not document %s; paste `trement config doc` into it", s.env())
+		}
+	}
+}
