@@ -363,8 +363,6 @@ func formatIBAN(r *rand.Rand, s string) string {
 	return b.String()
 }
 
-const dniLetters = "TRWAGMYFPDXBNJZSQVHLCKE"
-
 func genDNI(r *rand.Rand) (string, string) {
 	n := 1000000 + r.IntN(98999999)
 	num := fmt.Sprintf("%08d", n)
@@ -378,7 +376,7 @@ func genNIE(r *rand.Rand) string {
 	return string("XYZ"[p]) + body + string(dniLetters[n%23])
 }
 
-var curpStates = []string{"AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN", "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS"}
+var genCurpStates = []string{"AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN", "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS"}
 
 const curpAlphabet = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ"
 
@@ -397,7 +395,7 @@ func genCURP(r *rand.Rand) string {
 		randLetter(r, "ABCDEFGHIJLMNOPRSTVZ"), randLetter(r, "ABCDEFGHIJLMNOPRSTVZ"))
 	b = fmt.Appendf(b, "%02d%02d%02d", y%100, m, d)
 	b = append(b, randLetter(r, "HM"))
-	b = append(b, pick(r, curpStates...)...)
+	b = append(b, pick(r, genCurpStates...)...)
 	b = append(b, randLetter(r, consonants), randLetter(r, consonants), randLetter(r, consonants))
 	if y < 2000 {
 		b = append(b, byte('0'+r.IntN(10)))
@@ -821,9 +819,11 @@ var generators = map[string]generator{
 	"INVOICE": func(r *rand.Rand) (string, Type) {
 		return neg(pick(r, "F-2025-"+randDigits(r, 5), "FAC-"+randDigits(r, 6), "NF "+randDigits(r, 6), "INV-"+randDigits(r, 7), "A-0001-"+randDigits(r, 8)))
 	},
-	"CEP":     func(r *rand.Rand) (string, Type) { return neg(randDigits(r, 5) + "-" + randDigits(r, 3)) },
-	"ZIP":     func(r *rand.Rand) (string, Type) { return neg(randNum(r, 5)) },
-	"VERSION": func(r *rand.Rand) (string, Type) { return neg(fmt.Sprintf("%d.%d.%d", 1+r.IntN(17), r.IntN(10), r.IntN(20))) },
+	"CEP": func(r *rand.Rand) (string, Type) { return neg(randDigits(r, 5) + "-" + randDigits(r, 3)) },
+	"ZIP": func(r *rand.Rand) (string, Type) { return neg(randNum(r, 5)) },
+	"VERSION": func(r *rand.Rand) (string, Type) {
+		return neg(fmt.Sprintf("%d.%d.%d", 1+r.IntN(17), r.IntN(10), r.IntN(20)))
+	},
 }
 
 func luhnOK(s string) bool {

@@ -1,0 +1,275 @@
+package redact
+
+import "unicode/utf8"
+
+// A ctxClass is what the words around a number say it is. Weak types (a
+// bare 8-digit number may be an Argentine DNI, a phone or an order) are
+// only reported when the nearest telling word agrees.
+type ctxClass uint8
+
+const (
+	ctxNone   ctxClass = iota
+	ctxPhone           // phone, celular, llámame, zap, 📞
+	ctxDNIAR           // dni
+	ctxCedula          // cédula, cc, c.c.
+	ctxDoc             // documento, identidad: Argentina or Colombia by length
+	ctxSSN             // ssn
+	ctxCPF             // cpf
+	ctxCNPJ            // cnpj
+	ctxBirth           // born, nacimiento, nascimento, dob
+	ctxBirthday        // birthday, cumpleaños, aniversário: a birth date or the next party
+	ctxNeg             // order, pedido, rastreio, factura, cep, price... : not personal data we report
+	ctxNumber          // number, número: a phone unless a nearer word says otherwise
+)
+
+// keywords are matched against words lower-cased, with Latin accents
+// folded and dots removed ("C.C." -> "cc", "Teléfono" -> "telefono").
+var keywords = map[string]ctxClass{}
+
+func init() {
+	add := func(c ctxClass, ws ...string) {
+		for _, w := range ws {
+			keywords[w] = c
+		}
+	}
+	add(ctxPhone,
+		// en
+		"phone", "phones", "tel", "tels", "telephone", "cell", "cellphone", "cel", "mobile", "mob",
+		"call", "calls", "text", "txt", "sms", "whatsapp", "whats", "wa", "contact", "reach", "landline",
+		// es
+		"telefono", "telefonos", "tfno", "telf", "tlf", "tlfn", "movil", "celular", "celu", "fijo",
+		"llamame", "llamar", "llamen", "llame", "llamadme", "llamenme", "llamarme", "llamo", "llamaron", "llamó",
+		"marcar", "marcame", "marquen", "contacto", "escribeme", "escribime", "wasap", "guasap",
+		// pt
+		"telefone", "telefones", "telemovel", "fone", "celu", "fixo", "ligar", "liga", "ligue", "liguem",
+		"ligou", "ligo", "contato", "zap", "zapzap", "wpp", "whatsapp", "chama",
+		"\U0001F4DE", "\U0001F4F1", "\u260E", "\u260E\uFE0F", "\U0001F4F2",
+	)
+	add(ctxDNIAR, "dni")
+	add(ctxCedula, "cedula", "cc", "ciudadania")
+	add(ctxDoc, "documento", "doc", "identidad", "identificacion", "ident")
+	add(ctxSSN, "ssn")
+	add(ctxCPF, "cpf")
+	add(ctxCNPJ, "cnpj")
+	add(ctxBirth,
+		"born", "birth", "birthdate", "dob",
+		"nacimiento", "nac", "naci", "nacio", "nacido", "nacida",
+		"nascimento", "nasc", "nasci", "nasceu", "nascido", "nascida",
+	)
+	add(ctxBirthday, "birthday", "bday", "cumpleanos", "cumple", "aniversario")
+	add(ctxNeg,
+		// orders, tracking, invoices
+		"order", "orders", "pedido", "pedidos", "orden", "ordem", "encomenda", "purchase", "compra",
+		"tracking", "track", "rastreio", "rastreo", "rastreamento", "seguimiento", "guia", "envio",
+		"invoice", "factura", "fatura", "nota", "nf", "nfe", "boleto", "protocolo", "ticket", "caso", "case",
+		"ref", "referencia", "reference", "codigo", "code", "cupom", "cupon", "coupon", "sku", "item",
+		"articulo", "artigo", "produto", "producto", "product", "modelo", "model", "serie", "serial", "lote",
+		"imei", "barras", "transaction", "transaccion", "transacao", "comprobante", "comprovante",
+		// places and amounts
+		"cep", "zip", "postal", "cp", "calle", "rua", "street", "st", "ave", "apt", "apto", "suite",
+		"talla", "size", "tamanho", "precio", "preco", "price", "valor", "total", "importe", "monto",
+		"amount", "cuota", "cuotas", "parcela", "usd", "eur", "brl", "mxn", "cop", "ars",
+		// dates that are not births
+		"llega", "llegar", "llego", "entrega", "delivery", "deliver", "delivered", "arrive", "arrives",
+		"arrived", "chega", "chegar", "chegou", "entregue", "shipped", "ship", "vence", "vencimiento",
+		"vencimento", "expira", "expiry", "exp", "validade", "cita", "appointment", "reserva", "booking",
+		"compre", "comprei", "bought", "ordered", "paid", "pague", "paguei", "pago", "pagamento", "payment",
+		"since", "desde",
+		// other identifiers we do not report
+		"rg", "nif", "cif", "nit", "cuit", "cuil", "nss", "passport", "pasaporte", "passaporte",
+		"cbu", "clabe", "cuenta", "conta", "account", "routing", "agencia", "iban", "version", "versao",
+	)
+	add(ctxNumber, "number", "numero", "nro", "num", "n\u00ba", "n\u00b0", "nr", "numer", "nummer")
+}
+
+// possessive words before "número" make it the writer's own phone.
+var possessive = map[string]bool{
+	"my": true, "mi": true, "mis": true, "meu": true, "minha": true, "mio": true, "your": true,
+	"tu": true, "su": true, "seu": true, "sua": true, "his": true, "her": true, "our": true,
+	"nuestro": true, "nosso": true, "mine": true, "wifes": true, "husbands": true,
+}
+
+// foldC3 maps the second byte of a two-byte UTF-8 sequence starting with
+// 0xC3 (Latin-1 letters) to its unaccented lower-case ASCII letter.
+func foldC3(b byte) byte {
+	switch {
+	case b >= 0x80 && b <= 0x85, b >= 0xA0 && b <= 0xA5:
+		return 'a'
+	case b == 0x87, b == 0xA7:
+		return 'c'
+	case b >= 0x88 && b <= 0x8B, b >= 0xA8 && b <= 0xAB:
+		return 'e'
+	case b >= 0x8C && b <= 0x8F, b >= 0xAC && b <= 0xAF:
+		return 'i'
+	case b == 0x91, b == 0xB1:
+		return 'n'
+	case b >= 0x92 && b <= 0x96, b >= 0xB2 && b <= 0xB6:
+		return 'o'
+	case b >= 0x99 && b <= 0x9C, b >= 0xB9 && b <= 0xBC:
+		return 'u'
+	}
+	return 0
+}
+
+// normWord lower-cases w, folds Latin accents and drops dots and
+// apostrophes into buf. It returns nil when w is too long to be a keyword.
+func normWord(w string, buf []byte) []byte {
+	out := buf[:0]
+	for i := 0; i < len(w); i++ {
+		c := w[i]
+		switch {
+		case c == '.' || c == '\'':
+			continue
+		case c >= 'A' && c <= 'Z':
+			c += 'a' - 'A'
+		case c == 0xC3 && i+1 < len(w):
+			if f := foldC3(w[i+1]); f != 0 {
+				c = f
+				i++
+			}
+		}
+		if len(out) == cap(out) {
+			return nil
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// isWordByte is true for bytes that make up context words: ASCII letters,
+// dots and apostrophes inside abbreviations, and any non-ASCII byte, so
+// that accented words and emoji come out whole.
+func isWordByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '.' || c == '\''
+}
+
+const (
+	ctxBackBytes  = 80
+	ctxBackWords  = 8
+	ctxFwdBytes   = 40
+	ctxFwdWords   = 4
+	ctxNumberTail = 2 // words looked at beyond "número" for what kind of number
+)
+
+// context reports the nearest telling word before text[start:], or failing
+// that after text[:end].
+func context(s string, start, end int) ctxClass {
+	// "#123456" is a reference, whatever the words say.
+	p := start
+	for p > 0 && s[p-1] == ' ' {
+		p--
+	}
+	if p > 0 && s[p-1] == '#' {
+		return ctxNeg
+	}
+	var buf [24]byte
+	lo := max(0, start-ctxBackBytes)
+	words := 0
+	pending := -1 // words left to look at after "número"
+	i := start
+	for i > lo && words < ctxBackWords {
+		for i > lo && !isWordByte(s[i-1]) {
+			i--
+		}
+		b := i
+		for i > lo && isWordByte(s[i-1]) {
+			i--
+		}
+		if b == i {
+			break
+		}
+		w := normWord(s[i:b], buf[:])
+		if len(w) == 0 {
+			continue
+		}
+		words++
+		c := keywords[string(w)]
+		switch {
+		case c == ctxNumber:
+			if pending < 0 {
+				pending = ctxNumberTail
+			}
+			continue
+		case c != ctxNone:
+			return c
+		case pending >= 0 && possessive[string(w)]:
+			return ctxPhone // "mi número", "my number"
+		}
+		if pending > 0 {
+			if pending--; pending == 0 {
+				return ctxPhone
+			}
+		}
+	}
+	if pending >= 0 {
+		return ctxPhone
+	}
+	hi := min(len(s), end+ctxFwdBytes)
+	words = 0
+	for i := end; i < hi && words < ctxFwdWords; {
+		for i < hi && !isWordByte(s[i]) {
+			i++
+		}
+		a := i
+		for i < hi && isWordByte(s[i]) {
+			i++
+		}
+		if a == i {
+			break
+		}
+		// A word cut by the window may be half a keyword.
+		if i == hi && hi < len(s) && isWordByte(s[hi]) {
+			break
+		}
+		w := normWord(s[a:i], buf[:])
+		if len(w) == 0 {
+			continue
+		}
+		words++
+		switch c := keywords[string(w)]; c {
+		case ctxNone, ctxBirth, ctxBirthday:
+		case ctxNumber:
+			return ctxPhone
+		default:
+			return c
+		}
+	}
+	return ctxNone
+}
+
+// letterBefore reports whether the rune ending at i is a letter or digit,
+// meaning text[i:] starts inside a word.
+func letterBefore(s string, i int) bool {
+	if i <= 0 {
+		return false
+	}
+	c := s[i-1]
+	if c < utf8.RuneSelf {
+		return isAlnum(c)
+	}
+	r, _ := utf8.DecodeLastRuneInString(s[:i])
+	return isLetterRune(r)
+}
+
+// letterAt reports whether the rune starting at i is a letter or digit.
+func letterAt(s string, i int) bool {
+	if i >= len(s) {
+		return false
+	}
+	c := s[i]
+	if c < utf8.RuneSelf {
+		return isAlnum(c)
+	}
+	r, _ := utf8.DecodeRuneInString(s[i:])
+	return isLetterRune(r)
+}
+
+// isLetterRune is a cheap stand-in for unicode.IsLetter over the scripts
+// this package reads (Latin); emoji and punctuation are not letters.
+func isLetterRune(r rune) bool {
+	return r >= 0xC0 && r <= 0x24F && r != 0xD7 && r != 0xF7 || r == 0xAA || r == 0xBA
+}
+
+func isAlnum(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}

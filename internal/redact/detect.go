@@ -1,0 +1,338 @@
+package redact
+
+import (
+	"sort"
+	"strings"
+)
+
+// Detect finds personal data in text. Findings are sorted by Start and do
+// not overlap.
+//
+// It is one left-to-right pass. Letters are skipped a word at a time;
+// only tokens holding digits, '+', '(' or '@' are looked at closely, and
+// only candidates that pass a validator or have a telling word nearby are
+// reported.
+func Detect(text string) []Finding {
+	sc := scanner{s: text}
+	lo := 0
+	for at := strings.IndexByte(text, '@'); at >= 0; {
+		if e, ok := sc.email(lo, at); ok {
+			sc.scan(lo, e.Start)
+			sc.out = append(sc.out, e)
+			lo = e.End
+		}
+		next := strings.IndexByte(text[at+1:], '@')
+		if next < 0 {
+			break
+		}
+		at += 1 + next
+		if at < lo {
+			at = lo // cannot happen: emails end before the next '@'
+		}
+	}
+	sc.scan(lo, len(text))
+	if !sort.SliceIsSorted(sc.out, func(i, j int) bool { return sc.out[i].Start < sc.out[j].Start }) {
+		sort.Slice(sc.out, func(i, j int) bool { return sc.out[i].Start < sc.out[j].Start })
+	}
+	return sc.out
+}
+
+type scanner struct {
+	s   string
+	out []Finding
+	buf [48]byte
+}
+
+func (sc *scanner) emit(t Type, start, end int) {
+	sc.out = append(sc.out, Finding{Type: t, Start: start, End: end, Text: sc.s[start:end]})
+}
+
+// byte classes for the main loop
+const (
+	clOther uint8 = iota
+	clDigit
+	clLetter
+	clPlus
+	clParen
+)
+
+var class = func() (t [256]uint8) {
+	for c := '0'; c <= '9'; c++ {
+		t[c] = clDigit
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = clLetter
+		t[c-'a'+'A'] = clLetter
+	}
+	t['+'] = clPlus
+	t['('] = clParen
+	return t
+}()
+
+// scan looks for everything but e-mail in s[lo:hi].
+func (sc *scanner) scan(lo, hi int) {
+	s := sc.s
+	for i := lo; i < hi; {
+		switch class[s[i]] {
+		case clDigit:
+			if letterBefore(s, i) {
+				i++
+				for i < hi && isDigit(s[i]) {
+					i++
+				}
+				continue
+			}
+			i = sc.number(i, hi, -1)
+		case clLetter:
+			i = sc.word(i, hi)
+		case clPlus, clParen:
+			if i+1 < hi && isDigit(s[i+1]) && !letterBefore(s, i) {
+				i = sc.number(i+1, hi, i)
+				continue
+			}
+			if s[i] == '+' && i+2 < hi && s[i+1] == '(' && isDigit(s[i+2]) {
+				i = sc.number(i+2, hi, i)
+				continue
+			}
+			i++
+		default:
+			i++
+		}
+	}
+}
+
+// email validates the address around the '@' at at, not reaching before lo.
+func (sc *scanner) email(lo, at int) (Finding, bool) {
+	s := sc.s
+	a := at
+	for a > lo && isLocalByte(s[a-1]) {
+		a--
+	}
+	for a < at && s[a] == '.' {
+		a++
+	}
+	if a == at || at-a > 64 {
+		return Finding{}, false
+	}
+	e := at + 1
+	lastDot := -1
+	for e < len(s) && (isAlnum(s[e]) || s[e] == '-' || s[e] == '.') {
+		if s[e] == '.' {
+			if s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-' {
+				break
+			}
+			lastDot = e
+		}
+		e++
+	}
+	for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
+		e--
+	}
+	if lastDot < 0 || lastDot >= e-2 || s[at+1] == '-' || s[at+1] == '.' {
+		return Finding{}, false
+	}
+	for i := lastDot + 1; i < e; i++ {
+		if !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+			return Finding{}, false
+		}
+	}
+	if letterAt(s, e) {
+		return Finding{}, false
+	}
+	return Finding{Type: Email, Start: a, End: e, Text: s[a:e]}, true
+}
+
+func isLocalByte(c byte) bool {
+	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'
+}
+
+// word handles a token starting with an ASCII letter: alphanumeric
+// identifiers (IBAN, CURP, RFC, NIE, IPv6) and English "March 3, 1990".
+func (sc *scanner) word(i, hi int) int {
+	s := sc.s
+	j := i
+	digits := 0
+	for j < hi && isAlnum(s[j]) {
+		if isDigit(s[j]) {
+			digits++
+		}
+		j++
+	}
+	n := j - i
+	if digits == 0 {
+		switch {
+		case n == 1 && j+10 <= hi && s[j] == '-' && (s[i]|0x20 == 'x' || s[i]|0x20 == 'y' || s[i]|0x20 == 'z'):
+			if e := sc.nieDashed(i, hi); e > 0 {
+				return e
+			}
+		case n >= 3 && n <= 10 && j+1 < hi && s[j] == ' ' && isDigit(s[j+1]):
+			if e := sc.monthFirstDate(i, j, hi); e > 0 {
+				return e
+			}
+		case n <= 4 && j+2 < hi && s[j] == ':' && isHexWord(s[i:j]):
+			if e := sc.ipv6(i, hi); e > 0 {
+				return e
+			}
+		}
+		return j
+	}
+	if letterBefore(s, i) || letterAt(s, j) && j < hi {
+		return j
+	}
+	if j < hi && s[j] == ':' && n <= 4 && isHexWord(s[i:j]) {
+		if e := sc.ipv6(i, hi); e > 0 {
+			return e
+		}
+	}
+	up := sc.upper(s[i:j])
+	switch {
+	case n >= 4 && isLetterByte(s[i]) && isLetterByte(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]):
+		if e := sc.iban(i, hi); e > 0 {
+			return e
+		}
+	case n == 18:
+		if validCURP(up) {
+			sc.emit(CURP, i, j)
+		}
+	case n == 12 || n == 13:
+		if validRFC(up) {
+			sc.emit(RFC, i, j)
+		}
+	case n == 9 && (up[0] == 'X' || up[0] == 'Y' || up[0] == 'Z') && isUpper(up[8]):
+		if allDigits(up[1:8]) && nieLetter(up[0], up[1:8]) == up[8] {
+			sc.emit(NIE, i, j)
+		}
+	}
+	return j
+}
+
+// upper copies s upper-cased into the scratch buffer (truncated to fit).
+func (sc *scanner) upper(s string) []byte {
+	b := sc.buf[:0]
+	for i := 0; i < len(s) && len(b) < cap(b); i++ {
+		c := s[i]
+		if c >= 'a' && c <= 'z' {
+			c -= 'a' - 'A'
+		}
+		b = append(b, c)
+	}
+	return b
+}
+
+func isLetterByte(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
+
+func allDigits(b []byte) bool {
+	for _, c := range b {
+		if !isDigit(c) {
+			return false
+		}
+	}
+	return true
+}
+
+func nieLetter(p byte, d []byte) byte {
+	var n [8]byte
+	n[0] = '0' + p - 'X'
+	copy(n[1:], d)
+	return dniLetter(n[:])
+}
+
+// nieDashed matches "X-1234567-L".
+func (sc *scanner) nieDashed(i, hi int) int {
+	s := sc.s
+	if i+11 > hi || s[i+9] != '-' {
+		return 0
+	}
+	var d [7]byte
+	for k := 0; k < 7; k++ {
+		c := s[i+2+k]
+		if !isDigit(c) {
+			return 0
+		}
+		d[k] = c
+	}
+	l := s[i+10]
+	if l >= 'a' && l <= 'z' {
+		l -= 'a' - 'A'
+	}
+	if letterAt(s, i+11) || nieLetter(s[i]&^0x20, d[:]) != l {
+		return 0
+	}
+	sc.emit(NIE, i, i+11)
+	return i + 11
+}
+
+// iban matches an IBAN written compact or in groups separated by single
+// spaces or dashes, starting at i. It returns the end, or 0.
+func (sc *scanner) iban(i, hi int) int {
+	s := sc.s
+	cc := [2]byte{s[i] &^ 0x20, s[i+1] &^ 0x20}
+	want := int(ibanLengths[cc])
+	if want == 0 {
+		return 0
+	}
+	b := sc.buf[:0]
+	j := i
+	for {
+		k := j
+		for k < hi && isAlnum(s[k]) && len(b) < want {
+			c := s[k]
+			if c >= 'a' && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			b = append(b, c)
+			k++
+		}
+		if k < hi && isAlnum(s[k]) {
+			return 0 // longer than the country's IBAN
+		}
+		j = k
+		if len(b) == want {
+			break
+		}
+		if j+1 < hi && (s[j] == ' ' || s[j] == '-') && isAlnum(s[j+1]) {
+			j++
+			continue
+		}
+		return 0
+	}
+	if letterAt(s, j) || !validIBAN(b) {
+		return 0
+	}
+	sc.emit(IBAN, i, j)
+	return j
+}
+
+func isHexWord(w string) bool {
+	for i := 0; i < len(w); i++ {
+		c := w[i] | 0x20
+		if !(isDigit(w[i]) || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return len(w) > 0
+}
+
+// ipv6 tries an IPv6 address starting at i (a hex group followed by ':').
+func (sc *scanner) ipv6(i, hi int) int {
+	s := sc.s
+	j := i
+	colons := 0
+	for j < hi && j-i < 45 {
+		c := s[j]
+		if c == ':' {
+			colons++
+		} else if !(isDigit(c) || c|0x20 >= 'a' && c|0x20 <= 'f' || c == '.') {
+			break
+		}
+		j++
+	}
+	for j > i && (s[j-1] == '.' || s[j-1] == ':' && (j < 2 || s[j-2] != ':')) {
+		j--
+	}
+	if colons < 2 || letterAt(s, j) || j < hi && isDigit(s[j]) || !validIPv6(s[i:j]) {
+		return 0
+	}
+	sc.emit(IP, i, j)
+	return j
+}
