@@ -8,18 +8,18 @@ import "unicode/utf8"
 type ctxClass uint8
 
 const (
-	ctxNone   ctxClass = iota
-	ctxPhone           // phone, celular, llámame, zap, 📞
-	ctxDNIAR           // dni
-	ctxCedula          // cédula, cc, c.c.
-	ctxDoc             // documento, identidad: Argentina or Colombia by length
-	ctxSSN             // ssn
-	ctxCPF             // cpf
-	ctxCNPJ            // cnpj
-	ctxBirth           // born, nacimiento, nascimento, dob
-	ctxBirthday        // birthday, cumpleaños, aniversário: a birth date or the next party
-	ctxNeg             // order, pedido, rastreio, factura, cep, price... : not personal data we report
-	ctxNumber          // number, número: a phone unless a nearer word says otherwise
+	ctxNone     ctxClass = iota
+	ctxPhone             // phone, celular, llámame, zap, 📞
+	ctxDNIAR             // dni
+	ctxCedula            // cédula, cc, c.c.
+	ctxDoc               // documento, identidad: Argentina or Colombia by length
+	ctxSSN               // ssn
+	ctxCPF               // cpf
+	ctxCNPJ              // cnpj
+	ctxBirth             // born, nacimiento, nascimento, dob
+	ctxBirthday          // birthday, cumpleaños, aniversário: a birth date or the next party
+	ctxNeg               // order, pedido, rastreio, factura, cep, price... : not personal data we report
+	ctxNumber            // number, número: a phone unless a nearer word says otherwise
 )
 
 // keywords are matched against words lower-cased, with Latin accents

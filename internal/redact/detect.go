@@ -128,7 +128,8 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 	for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
 		e--
 	}
-	if lastDot < 0 || lastDot >= e-2 || s[at+1] == '-' || s[at+1] == '.' {
+	lastDot = strings.LastIndexByte(s[:e], '.')
+	if lastDot <= at+1 || lastDot >= e-2 || s[at+1] == '-' {
 		return Finding{}, false
 	}
 	for i := lastDot + 1; i < e; i++ {

@@ -603,6 +603,9 @@ func (sc *scanner) priceLike(c *chain, t, k int) bool {
 func (sc *scanner) weak(c *chain, t int) (int, int) {
 	s := sc.s
 	end := func(k int) int { return c.g[t+k-1].b }
+	if t > 0 && sc.continues(c, t-1, 1, ".-/") {
+		return 0, 0 // the middle of "1.234.567" or "2024-00123" is no number of its own
+	}
 	ctx := context(s, sc.start(c, t), c.g[c.n-1].b)
 	switch ctx {
 	case ctxNeg:

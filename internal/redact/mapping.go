@@ -1,0 +1,160 @@
+package redact
+
+import (
+	"strconv"
+	"strings"
+)
+
+// Mapping remembers which placeholder stands for which original value
+// during one conversation turn. It lives in memory only: it holds the very
+// data redaction keeps away from the model, so it must not be logged or
+// stored. A Mapping is not safe for concurrent use.
+type Mapping struct {
+	byValue map[valueKey]string // (type, original) -> placeholder
+	byPH    map[string]string   // placeholder -> original
+	order   []string            // originals, in the order they were first seen
+	next    map[Type]int        // last number used per type
+}
+
+type valueKey struct {
+	t Type
+	v string
+}
+
+// Redact replaces the personal data Detect finds in text with placeholders
+// such as "[EMAIL_1]" and returns the new text with a Mapping to undo it.
+// The same value gets the same placeholder each time it appears.
+func Redact(text string) (string, *Mapping) {
+	m := &Mapping{}
+	return m.RedactMore(text), m
+}
+
+// RedactMore redacts another text of the same turn (say, the customer's
+// earlier message sent as history) with the numbering already in m, so a
+// value seen before keeps its placeholder.
+//
+// A placeholder that the text already contains literally, say a customer
+// typing "[EMAIL_1]", is never handed out for it, so Restore gives that
+// text back unchanged. Literal placeholders in a later text that match one
+// handed out for an earlier text are restored like the rest.
+func (m *Mapping) RedactMore(text string) string {
+	fs := Detect(text)
+	if len(fs) == 0 {
+		return text
+	}
+	if m.byValue == nil {
+		m.byValue = map[valueKey]string{}
+		m.byPH = map[string]string{}
+		m.next = map[Type]int{}
+	}
+	var b strings.Builder
+	b.Grow(len(text) + 8*len(fs))
+	last := 0
+	for _, f := range fs {
+		b.WriteString(text[last:f.Start])
+		b.WriteString(m.placeholder(f, text))
+		last = f.End
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+func (m *Mapping) placeholder(f Finding, text string) string {
+	k := valueKey{f.Type, f.Text}
+	if ph, ok := m.byValue[k]; ok {
+		return ph
+	}
+	n := m.next[f.Type]
+	var ph string
+	for {
+		n++
+		ph = "[" + string(f.Type) + "_" + strconv.Itoa(n) + "]"
+		if _, taken := m.byPH[ph]; !taken && !strings.Contains(text, ph) {
+			break
+		}
+	}
+	m.next[f.Type] = n
+	// Detect's Text is a slice of the caller's text; keep our own copy so
+	// the Mapping does not pin a large message.
+	v := strings.Clone(f.Text)
+	m.byValue[valueKey{f.Type, v}] = ph
+	m.byPH[ph] = v
+	m.order = append(m.order, v)
+	return ph
+}
+
+// Restore puts the original values back in place of the placeholders m
+// handed out, for instance in the model's answer so that the customer sees
+// their own e-mail address. Placeholders m does not know are left as they
+// are. A nil Mapping restores nothing.
+func (m *Mapping) Restore(text string) string {
+	if m == nil || len(m.byPH) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(text); {
+		j := strings.IndexByte(text[i:], '[')
+		if j < 0 {
+			break
+		}
+		i += j
+		e := placeholderEnd(text, i)
+		if e < 0 {
+			i++
+			continue
+		}
+		v, ok := m.byPH[text[i:e]]
+		if !ok {
+			i++
+			continue
+		}
+		if b.Len() == 0 {
+			b.Grow(len(text))
+		}
+		b.WriteString(text[last:i])
+		b.WriteString(v)
+		last, i = e, e
+	}
+	if last == 0 {
+		return text
+	}
+	b.WriteString(text[last:])
+	return b.String()
+}
+
+// placeholderEnd returns the end of "[TYPE_N]" starting at i, or -1.
+func placeholderEnd(s string, i int) int {
+	j := i + 1
+	for j < len(s) && (isUpper(s[j]) || s[j] == '_') {
+		j++
+	}
+	if j == i+1 || s[j-1] != '_' {
+		return -1
+	}
+	k := j
+	for k < len(s) && isDigit(s[k]) {
+		k++
+	}
+	if k == j || k >= len(s) || s[k] != ']' {
+		return -1
+	}
+	return k + 1
+}
+
+// Values returns the original values m holds, in the order first seen.
+// Callers use it to check that none of them reached a log or a prompt.
+func (m *Mapping) Values() []string {
+	if m == nil {
+		return nil
+	}
+	return append([]string(nil), m.order...)
+}
+
+// Len is the number of distinct values m holds.
+func (m *Mapping) Len() int {
+	if m == nil {
+		return 0
+	}
+	return len(m.order)
+}

@@ -1,0 +1,81 @@
+package redact
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestRedact(t *testing.T) {
+	tests := []struct {
+		name, in, want string
+		values         []string
+	}{
+		{"email", "mail me at ana@x.com", "mail me at [EMAIL_1]", []string{"ana@x.com"}},
+		{"same value same placeholder", "ana@x.com or ana@x.com?", "[EMAIL_1] or [EMAIL_1]?", []string{"ana@x.com"}},
+		{"numbering per type", "ana@x.com, bia@y.com, cpf 529.982.247-25", "[EMAIL_1], [EMAIL_2], cpf [CPF_1]", []string{"ana@x.com", "bia@y.com", "529.982.247-25"}},
+		{"nothing", "pedido #123456 por R$ 1.299,90", "pedido #123456 por R$ 1.299,90", nil},
+		{"literal placeholder skipped", "[EMAIL_1] is not mine, ana@x.com is", "[EMAIL_1] is not mine, [EMAIL_2] is", []string{"ana@x.com"}},
+		{"type with underscore", "dni 12345678Z", "dni [DNI_ES_1]", []string{"12345678Z"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, m := Redact(tt.in)
+			if got != tt.want {
+				t.Errorf("Redact(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+			if v := m.Values(); !slices.Equal(v, tt.values) {
+				t.Errorf("Redact(%q).Values() = %q, want %q", tt.in, v, tt.values)
+			}
+			if back := m.Restore(got); back != tt.in {
+				t.Errorf("Restore(Redact(%q)) = %q, want the input", tt.in, back)
+			}
+		})
+	}
+}
+
+func TestRedactMore(t *testing.T) {
+	first, m := Redact("soy ana@x.com, tel +34 612 345 678")
+	if want := "soy [EMAIL_1], tel [PHONE_1]"; first != want {
+		t.Fatalf("Redact = %q, want %q", first, want)
+	}
+	second := m.RedactMore("el otro es bia@y.com, el mío ana@x.com")
+	if want := "el otro es [EMAIL_2], el mío [EMAIL_1]"; second != want {
+		t.Errorf("RedactMore = %q, want %q", second, want)
+	}
+	reply := "Listo: escribiremos a [EMAIL_1] y llamaremos al [PHONE_1]; [EMAIL_9] no existe."
+	if got, want := m.Restore(reply), "Listo: escribiremos a ana@x.com y llamaremos al +34 612 345 678; [EMAIL_9] no existe."; got != want {
+		t.Errorf("Restore(%q) = %q, want %q", reply, got, want)
+	}
+	if got := m.Len(); got != 3 {
+		t.Errorf("Len() = %d, want 3", got)
+	}
+}
+
+func TestRestoreNil(t *testing.T) {
+	var m *Mapping
+	if got := m.Restore("[EMAIL_1]"); got != "[EMAIL_1]" {
+		t.Errorf("nil.Restore = %q, want input unchanged", got)
+	}
+	if got := m.Values(); got != nil {
+		t.Errorf("nil.Values() = %q, want nil", got)
+	}
+}
+
+func TestPlaceholderEnd(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+	}{
+		{"[EMAIL_1]", 9},
+		{"[DNI_ES_12] x", 11},
+		{"[EMAIL_]", -1},
+		{"[EMAIL_1", -1},
+		{"[email_1]", -1},
+		{"[_1]", 4}, // parses; Restore only replaces what the Mapping knows
+	}
+	for _, tt := range tests {
+		if got := placeholderEnd(tt.in, 0); got != tt.want {
+			t.Errorf("placeholderEnd(%q) = %d, want %d", tt.in, got, tt.want)
+		}
+	}
+}
