@@ -1,0 +1,164 @@
+// Package intent recognises the few customer messages that are commands
+// rather than questions — STOP, START, HELP, HUMAN, MY DATA, DELETE MY DATA,
+// PRIVACY, a yes or no to the consent prompt — in English, Spanish and
+// Portuguese.
+//
+// These commands carry legal weight: an opt-out or an erasure request must
+// be honoured even when the AI agent is down or wrong, so they are caught
+// by plain rules before any message reaches the agent. The same weight
+// cuts the other way: "I can't stop the washing machine" must reach the
+// agent, not unsubscribe the customer. The package is pure: no I/O, no
+// state, safe for concurrent use.
+//
+// # The rule
+//
+// A message is a command when, after normalising it, it is exactly a known
+// command phrase, optionally wrapped in politeness:
+//
+//   - Normalising lower-cases, strips accents ("párar" → "parar"), drops
+//     apostrophes ("didn't" → "didnt"), turns punctuation and emoji into
+//     spaces ("¡BAJA!" → "baja") and folds immediate repeats ("stop stop").
+//   - Politeness may come before or after the phrase: "please", "por
+//     favor", "gracias", "obrigado", "hola", "oi", "ok"...
+//   - A lead-in may come before it: "I want to", "quiero", "quero que",
+//     "can you", "pode"... ("quiero darme de baja", "can I talk to a human").
+//     Lead-ins are not allowed before yes/no answers, the erasure
+//     confirmation, "not helpful" phrases, or the bare one-word commands
+//     that also mean something else in a shop ("cancel", "cancelar", "para",
+//     "basta", "chega", "quit", "salir"): "quiero cancelar" is about an
+//     order, not about messages.
+//   - Messages longer than MaxWords words are never commands.
+//
+// Anything else — a sentence that merely contains a command word, a
+// question such as "help me choose a size" or "ok but what about
+// shipping?" — is None and goes to the agent, which can still offer the
+// commands. Emoji alone (👍) are not consent: they normalise to nothing.
+//
+// A false opt-out costs one "write START to resume" message; a missed one
+// is a compliance failure. So bare "cancel"/"cancelar" count as opt-out, as
+// SMS and WhatsApp users expect, while any longer sentence around them does
+// not.
+package intent
+
+import (
+	"strings"
+)
+
+// Kind is what a message asks for.
+type Kind int
+
+// Kinds of message. None means "not a command: give it to the agent".
+const (
+	None         Kind = iota
+	OptOut            // STOP, baja, parar, sair: withdraw consent / object (GDPR Art. 7(3), 21; CCPA §1798.120; LGPD Art. 8 §5)
+	OptIn             // START, alta, voltar
+	Help              // HELP, ayuda, ajuda
+	Human             // HUMAN, agente, atendente, "talk to a person"
+	Access            // MY DATA, mis datos, meus dados
+	Erase             // DELETE MY DATA, borrar mis datos, apagar meus dados
+	EraseConfirm      // YES DELETE, SÍ BORRAR, SIM APAGAR: only meaningful after the erasure prompt
+	Privacy           // PRIVACY, privacidad, privacidade
+	Accept            // yes, sí, sim, ok, acepto, aceito: only meaningful after a question
+	Decline           // no, não, rechazo, recuso: only meaningful after a question
+	NotHelpful        // "that didn't help", "no me sirvió", "não ajudou"
+)
+
+var kindNames = [...]string{
+	None:         "none",
+	OptOut:       "opt_out",
+	OptIn:        "opt_in",
+	Help:         "help",
+	Human:        "human",
+	Access:       "access",
+	Erase:        "erase",
+	EraseConfirm: "erase_confirm",
+	Privacy:      "privacy",
+	Accept:       "accept",
+	Decline:      "decline",
+	NotHelpful:   "not_helpful",
+}
+
+// String returns a stable snake_case name, e.g. "opt_out", fit for logs and
+// for matching policy.Command.Action.
+func (k Kind) String() string {
+	if k < 0 || int(k) >= len(kindNames) {
+		return "unknown"
+	}
+	return kindNames[k]
+}
+
+// Kinds returns every Kind except None.
+func Kinds() []Kind {
+	ks := make([]Kind, 0, len(kindNames)-1)
+	for k := OptOut; int(k) < len(kindNames); k++ {
+		ks = append(ks, k)
+	}
+	return ks
+}
+
+// Match is the result of Parse.
+type Match struct {
+	Kind Kind
+	// Language is the best guess at the message's language: "en", "es",
+	// "pt", or "" when the message does not tell ("ok", "no", "STOP",
+	// "cancelar"). Callers fall back to the region's language.
+	Language string
+}
+
+// MaxWords is the longest message, in words after normalising, that can be
+// a command. It leaves room for politeness around a phrase: "hola quiero
+// hablar con una persona por favor" is eight.
+const MaxWords = 10
+
+// maxBytes bounds the work done on a long message; only its start is read.
+const maxBytes = 1024
+
+// Parse reports which command text is, if any, and guesses its language.
+// Accept, Decline and EraseConfirm are returned whenever the text says so;
+// act on them only when the conversation has just asked the matching
+// question.
+func Parse(text string) Match {
+	toks := tokens(text)
+	if len(toks) == 0 {
+		return Match{}
+	}
+	if len(toks) > MaxWords {
+		return Match{Language: guessLanguage(text, toks, allLangs)}
+	}
+	e, ok := match(toks)
+	if !ok {
+		return Match{Language: guessLanguage(text, toks, allLangs)}
+	}
+	return Match{Kind: e.kind, Language: guessLanguage(text, toks, e.langs)}
+}
+
+// ParseConsentAnswer reads a reply to the consent prompt, including the
+// titles of its reply buttons ("Accept", "Rechazar", "Aceitar"). It returns
+// Accept, Decline or None. An opt-out ("STOP", "baja") counts as Decline:
+// someone who asks us to stop has not consented.
+func ParseConsentAnswer(text string) Kind {
+	switch Parse(text).Kind {
+	case Accept:
+		return Accept
+	case Decline, OptOut:
+		return Decline
+	}
+	return None
+}
+
+// tokens normalises text and splits it into words, folding immediate
+// repeats.
+func tokens(text string) []string {
+	if len(text) > maxBytes {
+		text = text[:maxBytes] // may split a rune; normalize tolerates it
+	}
+	fields := strings.Fields(normalize(text))
+	out := fields[:0]
+	for _, f := range fields {
+		if len(out) > 0 && out[len(out)-1] == f {
+			continue
+		}
+		out = append(out, f)
+	}
+	return out
+}

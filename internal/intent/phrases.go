@@ -1,0 +1,373 @@
+package intent
+
+import (
+	"fmt"
+	"strings"
+)
+
+// langSet is a set of languages as bits.
+type langSet uint8
+
+const (
+	en langSet = 1 << iota
+	es
+	pt
+	allLangs = en | es | pt
+)
+
+var langCodes = []struct {
+	bit  langSet
+	code string
+}{{en, "en"}, {es, "es"}, {pt, "pt"}}
+
+// entry is what a command phrase means.
+type entry struct {
+	kind  Kind
+	langs langSet
+	bare  bool // politeness only, no lead-in ("quiero cancelar" is not an opt-out)
+}
+
+// phraseList is one kind's phrases in one language. Phrases are written
+// naturally, with accents and punctuation; they are normalised at init.
+type phraseList struct {
+	kind    Kind
+	lang    langSet
+	bare    bool
+	phrases []string
+}
+
+// lists holds every command phrase. Answers, confirmations and "not
+// helpful" phrases are bare: they never take a lead-in.
+var lists = []phraseList{
+	// OptOut.
+	{OptOut, en, false, []string{
+		"stopall", "stop all", "unsubscribe", "unsubscribe me", "opt out", "optout",
+		"no more messages", "stop messages", "stop the messages", "stop messaging me",
+		"stop sending messages", "stop sending me messages", "stop texting me",
+		"stop writing to me", "don't message me", "do not message me", "don't text me",
+		"don't contact me", "do not contact me", "remove me", "remove me from this list",
+		"take me off this list", "take me off your list", "leave me alone",
+		"I don't want more messages", "I don't want any more messages",
+		"I don't want to receive messages", "I do not want more messages",
+	}},
+	{OptOut, en, true, []string{"cancel", "quit"}},
+	// STOP and START are used as-is in every language.
+	{OptOut, allLangs, false, []string{"stop"}},
+	{OptOut, es, false, []string{
+		"baja", "darme de baja", "dar de baja", "dame de baja", "denme de baja",
+		"me doy de baja", "parar", "cancelar suscripción", "anular suscripción",
+		"desuscribir", "desuscribirme", "no más mensajes", "no quiero más mensajes",
+		"no quiero recibir más mensajes", "no quiero recibir mensajes",
+		"no me escriban más", "no me escribas más", "no me manden más mensajes",
+		"no me envíen más mensajes", "dejen de escribirme", "deja de escribirme",
+		"dejen de enviarme mensajes", "deja de enviarme mensajes", "no me contacten más",
+	}},
+	{OptOut, es, true, []string{"para", "basta", "salir", "cancelar"}},
+	{OptOut, pt, false, []string{
+		"sair", "parar", "pare", "descadastrar", "descadastre", "me descadastre",
+		"descadastrar-me", "cancelar inscrição", "cancelar assinatura",
+		"não quero mais mensagens", "não quero receber mais mensagens",
+		"não quero receber mensagens", "não me mande mais mensagens",
+		"não mande mais mensagens", "não me enviem mais mensagens",
+		"parem de me mandar mensagens", "pare de me mandar mensagens",
+		"pare de me enviar mensagens", "sem mais mensagens",
+	}},
+	{OptOut, pt, true, []string{"para", "chega", "cancelar"}},
+
+	// OptIn.
+	{OptIn, en, false, []string{
+		"unstop", "resume", "subscribe", "start again", "restart",
+		"opt in", "optin", "send me messages again", "start messages",
+	}},
+	{OptIn, allLangs, false, []string{"start"}},
+	{OptIn, es, false, []string{
+		"alta", "darme de alta", "dar de alta", "dame de alta", "volver", "reanudar",
+		"volver a recibir mensajes", "activar mensajes", "suscribirme",
+	}},
+	{OptIn, pt, false, []string{
+		"voltar", "retomar", "reativar", "reativar mensagens",
+		"voltar a receber mensagens", "ativar mensagens",
+	}},
+
+	// Help.
+	{Help, en, false, []string{"help", "commands", "what can you do"}},
+	{Help, es, false, []string{"ayuda", "comandos", "qué puedes hacer"}},
+	{Help, pt, false, []string{"ajuda", "comandos", "o que você pode fazer"}},
+
+	// Human.
+	{Human, en, false, []string{
+		"human", "agent", "person", "operator", "representative", "real person",
+		"a human", "a person", "an agent", "a real person", "human agent", "live agent",
+		"talk to a person", "talk to a human", "talk to an agent", "talk to someone",
+		"talk to a real person", "talk with a person", "talk with a human",
+		"speak to a person", "speak to a human", "speak to an agent", "speak to someone",
+		"speak with a person", "speak with a human", "speak with an agent",
+		"connect me to an agent", "transfer me to an agent", "transfer me to a human",
+	}},
+	{Human, es, false, []string{
+		"agente", "humano", "persona", "operador", "asesor", "una persona", "un humano",
+		"un agente", "un asesor", "persona real", "una persona real",
+		"hablar con una persona", "hablar con un humano", "hablar con un agente",
+		"hablar con alguien", "hablar con un asesor", "hablar con una persona real",
+		"hablar con un operador", "pásame con una persona", "pásame con un agente",
+		"páseme con un agente", "páseme con una persona", "comunicarme con un asesor",
+		"atención humana",
+	}},
+	{Human, pt, false, []string{
+		"atendente", "humano", "pessoa", "operador", "um atendente", "uma pessoa",
+		"um humano", "pessoa real", "uma pessoa real", "falar com um atendente",
+		"falar com uma pessoa", "falar com um humano", "falar com alguém",
+		"falar com atendente", "falar com um operador", "falar com uma pessoa real",
+		"atendimento humano", "me passa para um atendente", "me transfere para um atendente",
+	}},
+
+	// Access.
+	{Access, en, false, []string{
+		"my data", "my information", "my personal data", "access my data",
+		"show my data", "see my data", "get my data", "copy of my data",
+		"a copy of my data", "send me my data", "download my data", "export my data",
+		"what data do you have", "what data do you have about me",
+		"what do you know about me",
+	}},
+	{Access, es, false, []string{
+		"mis datos", "mis datos personales", "ver mis datos", "acceso a mis datos",
+		"acceder a mis datos", "copia de mis datos", "una copia de mis datos",
+		"qué datos tienen de mí", "qué datos tienen sobre mí", "qué saben de mí",
+		"envíame mis datos", "descargar mis datos",
+	}},
+	{Access, pt, false, []string{
+		"meus dados", "meus dados pessoais", "ver meus dados", "acessar meus dados",
+		"acesso aos meus dados", "cópia dos meus dados", "uma cópia dos meus dados",
+		"quais dados vocês têm", "quais dados vocês têm sobre mim",
+		"o que vocês sabem sobre mim", "me envie meus dados", "baixar meus dados",
+	}},
+
+	// Erase.
+	{Erase, en, false, []string{
+		"delete my data", "erase my data", "remove my data", "delete my information",
+		"erase my information", "delete my personal data", "delete all my data",
+		"erase all my data", "forget me", "delete my account", "delete my number",
+		"right to be forgotten",
+	}},
+	{Erase, es, false, []string{
+		"borrar mis datos", "borra mis datos", "borren mis datos", "eliminar mis datos",
+		"elimina mis datos", "eliminen mis datos", "borrar mis datos personales",
+		"eliminar mis datos personales", "suprimir mis datos", "supriman mis datos",
+		"borrar todos mis datos", "eliminar todos mis datos", "olvídame", "olvídenme",
+		"borrar mi cuenta", "eliminar mi cuenta", "derecho al olvido",
+		"borrar mi número", "cancelación de mis datos",
+	}},
+	{Erase, pt, false, []string{
+		"apagar meus dados", "apague meus dados", "apaguem meus dados",
+		"excluir meus dados", "exclua meus dados", "excluam meus dados",
+		"deletar meus dados", "delete meus dados", "eliminar meus dados",
+		"apagar meus dados pessoais", "excluir meus dados pessoais",
+		"apagar todos os meus dados", "excluir todos os meus dados",
+		"me esqueçam", "esqueçam-me", "apagar minha conta", "excluir minha conta",
+		"direito ao esquecimento",
+	}},
+
+	// EraseConfirm: the reply policy.ErasurePhrase asks for, and close variants.
+	{EraseConfirm, en, true, []string{
+		"yes delete", "yes delete my data", "yes delete it", "yes delete everything",
+		"yes erase", "yes erase my data", "confirm delete", "confirm deletion",
+		"I confirm deletion",
+	}},
+	{EraseConfirm, es, true, []string{
+		"sí borrar", "sí borrar mis datos", "sí borra", "sí bórralos", "sí borrarlos",
+		"sí eliminar", "sí eliminar mis datos", "confirmo borrar", "confirmo el borrado",
+	}},
+	{EraseConfirm, pt, true, []string{
+		"sim apagar", "sim apagar meus dados", "sim apague", "sim excluir",
+		"sim excluir meus dados", "confirmo apagar", "confirmo a exclusão",
+	}},
+
+	// Privacy.
+	{Privacy, en, false, []string{
+		"privacy", "privacy policy", "privacy notice", "privacy statement",
+		"data protection", "how do you use my data", "gdpr",
+	}},
+	{Privacy, es, false, []string{
+		"privacidad", "política de privacidad", "aviso de privacidad",
+		"protección de datos", "cómo usan mis datos", "rgpd",
+	}},
+	{Privacy, pt, false, []string{
+		"privacidade", "política de privacidade", "aviso de privacidade",
+		"proteção de dados", "como vocês usam meus dados", "lgpd",
+	}},
+
+	// Accept.
+	{Accept, allLangs, true, []string{"ok", "okay"}},
+	{Accept, en, true, []string{
+		"yes", "yeah", "yep", "yup", "sure", "accept", "accepted", "I accept", "agree",
+		"I agree", "of course", "yes I accept", "yes I agree", "go ahead", "alright",
+		"all right", "sounds good",
+	}},
+	{Accept, es, true, []string{
+		"sí", "acepto", "aceptar", "aceptado", "de acuerdo", "estoy de acuerdo", "claro",
+		"claro que sí", "vale", "dale", "sí acepto", "por supuesto", "perfecto",
+		"acepto los términos", "acepto las condiciones",
+	}},
+	{Accept, pt, true, []string{
+		"sim", "aceito", "aceitar", "de acordo", "estou de acordo", "concordo", "claro",
+		"claro que sim", "sim aceito", "com certeza", "tudo bem", "tá bom", "beleza",
+		"pode ser", "combinado", "aceito os termos",
+	}},
+
+	// Decline.
+	{Decline, en | es, true, []string{"no"}},
+	{Decline, en, true, []string{
+		"nope", "nah", "decline", "declined", "I decline", "reject", "I reject",
+		"I don't accept", "I do not accept", "don't accept", "I don't agree",
+		"I do not agree", "no way", "not now", "no I don't",
+	}},
+	{Decline, es, true, []string{
+		"rechazo", "rechazar", "rechazado", "no acepto", "no estoy de acuerdo",
+		"no quiero", "para nada", "ahora no",
+	}},
+	{Decline, pt, true, []string{
+		"não", "recuso", "recusar", "recusado", "não aceito", "não concordo",
+		"não quero", "de jeito nenhum", "agora não",
+	}},
+
+	// NotHelpful.
+	{NotHelpful, en, true, []string{
+		"that didn't help", "that did not help", "didn't help", "did not help",
+		"not helpful", "that wasn't helpful", "this is not helpful", "that's not helpful",
+		"not useful", "useless", "that doesn't help", "this doesn't help",
+		"that didn't answer my question", "you didn't answer my question",
+		"wrong answer", "that's wrong",
+	}},
+	{NotHelpful, es, true, []string{
+		"no me sirvió", "no me ayudó", "no sirve", "no me sirve", "eso no ayuda",
+		"eso no me ayuda", "no me ayudaste", "no ayuda", "no es útil", "no fue útil",
+		"no sirvió", "no me sirvió de nada", "no respondiste mi pregunta",
+		"respuesta incorrecta", "eso está mal",
+	}},
+	{NotHelpful, pt, true, []string{
+		"não ajudou", "não me ajudou", "isso não ajudou", "não ajuda", "não serviu",
+		"não resolveu", "não foi útil", "isso não me ajudou",
+		"não respondeu minha pergunta", "resposta errada", "tá errado", "está errado",
+	}},
+}
+
+// politeness may wrap any command, before or after it.
+var politeness = []string{
+	"please", "pls", "plz", "kindly", "thanks", "thank you", "thanks a lot", "thx", "ty",
+	"hi", "hello", "hey", "now", "ok", "okay",
+	"por favor", "porfa", "porfavor", "porfis", "gracias", "muchas gracias", "hola",
+	"buenas", "buenos días", "buenas tardes", "buenas noches", "ya", "ahora", "bueno",
+	"obrigado", "obrigada", "muito obrigado", "muito obrigada", "valeu", "oi", "olá",
+	"bom dia", "boa tarde", "boa noite", "agora", "já", "pfv", "pf", "por gentileza",
+}
+
+// leadIns may come before a non-bare command: wishes and requests.
+var leadIns = []string{
+	"I want to", "I want", "I wanna", "I would like to", "I would like", "I'd like to",
+	"I'd like", "I need to", "I need", "I wish to", "let me", "I want you to",
+	"can I", "could I", "may I", "can you", "could you", "can we",
+	"quiero", "yo quiero", "quisiera", "quiero que", "me gustaría", "necesito",
+	"yo necesito", "deseo", "puedo", "podría", "puede", "pueden", "podrías",
+	"me puede", "me pueden", "me podrías",
+	"quero", "eu quero", "quero que", "gostaria de", "eu gostaria de", "queria",
+	"eu queria", "preciso", "eu preciso", "desejo", "posso", "poderia", "pode",
+	"podem", "você pode", "vc pode", "tem como",
+}
+
+// Tables built at init from the lists above, all keys normalised.
+var (
+	phrases   map[string]entry
+	politeSet map[string]bool
+	leadSet   map[string]bool
+	maxAffix  int // longest politeness or lead-in, in words
+)
+
+func init() {
+	var err error
+	if phrases, err = buildPhrases(lists); err != nil {
+		panic(err)
+	}
+	politeSet, leadSet = map[string]bool{}, map[string]bool{}
+	for _, p := range politeness {
+		k := normalize(p)
+		politeSet[k] = true
+		maxAffix = max(maxAffix, len(strings.Fields(k)))
+	}
+	for _, p := range leadIns {
+		k := normalize(p)
+		leadSet[k] = true
+		maxAffix = max(maxAffix, len(strings.Fields(k)))
+	}
+}
+
+// buildPhrases normalises every phrase and merges languages. A phrase that
+// means two different kinds, or is bare in one list and not in another, is
+// an error: the table would be ambiguous.
+func buildPhrases(lists []phraseList) (map[string]entry, error) {
+	out := map[string]entry{}
+	for _, l := range lists {
+		for _, p := range l.phrases {
+			k := normalize(p)
+			if k == "" {
+				return nil, fmt.Errorf("intent: phrase %q normalises to nothing", p)
+			}
+			if n := len(strings.Fields(k)); n > MaxWords {
+				return nil, fmt.Errorf("intent: phrase %q has %d words, more than MaxWords", p, n)
+			}
+			e, seen := out[k]
+			if !seen {
+				out[k] = entry{kind: l.kind, langs: l.lang, bare: l.bare}
+				continue
+			}
+			if e.kind != l.kind {
+				return nil, fmt.Errorf("intent: phrase %q is both %s and %s", p, e.kind, l.kind)
+			}
+			if e.bare != l.bare {
+				return nil, fmt.Errorf("intent: phrase %q is bare in one list and not in another", p)
+			}
+			e.langs |= l.lang
+			out[k] = e
+		}
+	}
+	return out, nil
+}
+
+// match finds the longest command phrase in toks whose surroundings are
+// only politeness (and, before a non-bare phrase, lead-ins).
+func match(toks []string) (entry, bool) {
+	for size := len(toks); size > 0; size-- {
+		for i := 0; i+size <= len(toks); i++ {
+			e, ok := phrases[strings.Join(toks[i:i+size], " ")]
+			if !ok {
+				continue
+			}
+			if !affixes(toks[i+size:], false) {
+				continue
+			}
+			if affixes(toks[:i], false) || (!e.bare && affixes(toks[:i], true)) {
+				return e, true
+			}
+		}
+	}
+	return entry{}, false
+}
+
+// affixes reports whether toks split entirely into politeness phrases, or
+// into politeness and lead-in phrases when leads is set.
+func affixes(toks []string, leads bool) bool {
+	ok := make([]bool, len(toks)+1)
+	ok[0] = true
+	for end := 1; end <= len(toks); end++ {
+		for n := 1; n <= maxAffix && n <= end; n++ {
+			if !ok[end-n] {
+				continue
+			}
+			p := strings.Join(toks[end-n:end], " ")
+			if politeSet[p] || (leads && leadSet[p]) {
+				ok[end] = true
+				break
+			}
+		}
+	}
+	return ok[len(toks)]
+}
