@@ -86,6 +86,17 @@ func yearAt(s string, i, hi int) (int, int) {
 // dayFirstDate reads " de marzo de 1990" after the day digits ending at i
 // and returns the end of the date and its year.
 func dayFirstDate(s string, i, hi int) (int, int) {
+	day := 0
+	for k := i - 1; k >= 0 && k >= i-2 && isDigit(s[k]); k-- {
+		if k == i-1 {
+			day = int(s[k] - '0')
+		} else {
+			day += 10 * int(s[k]-'0')
+		}
+	}
+	if day < 1 || day > 31 {
+		return 0, 0
+	}
 	j := i
 	// ordinal suffixes: 3rd, 1st, 1º
 	for _, suf := range [...]string{"st", "nd", "rd", "th", "º", "°"} {

@@ -166,7 +166,7 @@ func (sc *scanner) word(i, hi int) int {
 			if e := sc.nieDashed(i, hi); e > 0 {
 				return e
 			}
-		case n >= 3 && n <= 10 && j+1 < hi && s[j] == ' ' && isDigit(s[j+1]):
+		case n >= 3 && n <= 10 && j+1 < hi && s[j] == ' ' && isDigit(s[j+1]) && monthInitial[s[i]]:
 			if e := sc.monthFirstDate(i, j, hi); e > 0 {
 				return e
 			}
@@ -219,6 +219,14 @@ func (sc *scanner) upper(s string) []byte {
 	}
 	return b
 }
+
+// monthInitial holds the first letters of month names in en/es/pt.
+var monthInitial = func() (t [256]bool) {
+	for _, c := range "jfmasondeJFMASONDE" {
+		t[c] = true
+	}
+	return t
+}()
 
 func isLetterByte(c byte) bool { return c|0x20 >= 'a' && c|0x20 <= 'z' }
 

@@ -10,15 +10,16 @@ import (
 // data redaction keeps away from the model, so it must not be logged or
 // stored. A Mapping is not safe for concurrent use.
 type Mapping struct {
-	byValue map[valueKey]string // (type, original) -> placeholder
-	byPH    map[string]string   // placeholder -> original
-	order   []string            // originals, in the order they were first seen
-	next    map[Type]int        // last number used per type
+	// A turn holds a handful of values, so a slice searched linearly beats
+	// maps on both time and allocations.
+	entries []entry
 }
 
-type valueKey struct {
-	t Type
-	v string
+type entry struct {
+	t     Type
+	value string // the original
+	ph    string // its placeholder, "[EMAIL_1]"
+	n     int    // the number in ph
 }
 
 // Redact replaces the personal data Detect finds in text with placeholders
@@ -42,10 +43,8 @@ func (m *Mapping) RedactMore(text string) string {
 	if len(fs) == 0 {
 		return text
 	}
-	if m.byValue == nil {
-		m.byValue = map[valueKey]string{}
-		m.byPH = map[string]string{}
-		m.next = map[Type]int{}
+	if m.entries == nil {
+		m.entries = make([]entry, 0, len(fs))
 	}
 	var b strings.Builder
 	b.Grow(len(text) + 8*len(fs))
@@ -60,27 +59,36 @@ func (m *Mapping) RedactMore(text string) string {
 }
 
 func (m *Mapping) placeholder(f Finding, text string) string {
-	k := valueKey{f.Type, f.Text}
-	if ph, ok := m.byValue[k]; ok {
-		return ph
+	n := 0
+	for _, e := range m.entries {
+		if e.t == f.Type {
+			if e.value == f.Text {
+				return e.ph
+			}
+			n = max(n, e.n)
+		}
 	}
-	n := m.next[f.Type]
 	var ph string
 	for {
 		n++
 		ph = "[" + string(f.Type) + "_" + strconv.Itoa(n) + "]"
-		if _, taken := m.byPH[ph]; !taken && !strings.Contains(text, ph) {
+		if !strings.Contains(text, ph) {
 			break
 		}
 	}
-	m.next[f.Type] = n
 	// Detect's Text is a slice of the caller's text; keep our own copy so
 	// the Mapping does not pin a large message.
-	v := strings.Clone(f.Text)
-	m.byValue[valueKey{f.Type, v}] = ph
-	m.byPH[ph] = v
-	m.order = append(m.order, v)
+	m.entries = append(m.entries, entry{t: f.Type, value: strings.Clone(f.Text), ph: ph, n: n})
 	return ph
+}
+
+func (m *Mapping) lookup(ph string) (string, bool) {
+	for _, e := range m.entries {
+		if e.ph == ph {
+			return e.value, true
+		}
+	}
+	return "", false
 }
 
 // Restore puts the original values back in place of the placeholders m
@@ -88,7 +96,7 @@ func (m *Mapping) placeholder(f Finding, text string) string {
 // their own e-mail address. Placeholders m does not know are left as they
 // are. A nil Mapping restores nothing.
 func (m *Mapping) Restore(text string) string {
-	if m == nil || len(m.byPH) == 0 {
+	if m == nil || len(m.entries) == 0 {
 		return text
 	}
 	var b strings.Builder
@@ -104,7 +112,7 @@ func (m *Mapping) Restore(text string) string {
 			i++
 			continue
 		}
-		v, ok := m.byPH[text[i:e]]
+		v, ok := m.lookup(text[i:e])
 		if !ok {
 			i++
 			continue
@@ -145,10 +153,14 @@ func placeholderEnd(s string, i int) int {
 // Values returns the original values m holds, in the order first seen.
 // Callers use it to check that none of them reached a log or a prompt.
 func (m *Mapping) Values() []string {
-	if m == nil {
+	if m == nil || len(m.entries) == 0 {
 		return nil
 	}
-	return append([]string(nil), m.order...)
+	out := make([]string, len(m.entries))
+	for i, e := range m.entries {
+		out[i] = e.value
+	}
+	return out
 }
 
 // Len is the number of distinct values m holds.
@@ -156,5 +168,5 @@ func (m *Mapping) Len() int {
 	if m == nil {
 		return 0
 	}
-	return len(m.order)
+	return len(m.entries)
 }

@@ -606,6 +606,9 @@ func (sc *scanner) weak(c *chain, t int) (int, int) {
 	if t > 0 && sc.continues(c, t-1, 1, ".-/") {
 		return 0, 0 // the middle of "1.234.567" or "2024-00123" is no number of its own
 	}
+	if c.total(t, c.n-t) < 6 {
+		return 0, 0 // shorter than any weak type; skip reading the context
+	}
 	ctx := context(s, sc.start(c, t), c.g[c.n-1].b)
 	switch ctx {
 	case ctxNeg:

@@ -19,9 +19,9 @@ func TestValidators(t *testing.T) {
 		{"iban", validIBAN, "GB82WEST12345698765432", true},
 		{"iban", validIBAN, "ES9121000418450200051332", true},
 		{"iban", validIBAN, "DE89370400440532013000", true},
-		{"iban", validIBAN, "ES9121000418450200051333", false},     // mod 97 fails
-		{"iban", validIBAN, "ES91210004184502000513", false},       // short for ES
-		{"iban", validIBAN, "LP0012345678912345678", false},        // no such country
+		{"iban", validIBAN, "ES9121000418450200051333", false}, // mod 97 fails
+		{"iban", validIBAN, "ES91210004184502000513", false},   // short for ES
+		{"iban", validIBAN, "LP0012345678912345678", false},    // no such country
 		{"cpf", validCPF, "52998224725", true},
 		{"cpf", validCPF, "52998224726", false},
 		{"cpf", validCPF, "11111111111", false}, // passes the arithmetic, never issued
