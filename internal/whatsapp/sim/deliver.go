@@ -279,7 +279,8 @@ func metaEscape(raw []byte) []byte {
 }
 
 // scheduleStatusesLocked queues the status webhooks of an accepted send:
-// sent, delivered, read (or a failure). s.mu must be held.
+// sent, delivered, read (or a failure). s.mu must be held; the caller
+// wakes the workers.
 func (s *Simulator) scheduleStatusesLocked(sm SentMessage, failWith *whatsapp.Error) {
 	if s.cfg.NoStatuses {
 		return
@@ -328,7 +329,6 @@ func (s *Simulator) scheduleStatusesLocked(sm SentMessage, failWith *whatsapp.Er
 	for slot, i := range order {
 		s.queue = append(s.queue, &pending{due: start.Add(time.Duration(slot+1) * s.cfg.StatusDelay), status: statuses[i]})
 	}
-	s.notifyLocked()
 }
 
 func isIdentity(order []int) bool {

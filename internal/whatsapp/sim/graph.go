@@ -455,6 +455,7 @@ func (s *Simulator) send(w http.ResponseWriter, raw []byte, fields map[string]js
 			ErrorData: &whatsapp.ErrorData{Details: spec.details}, Href: "/documentation/business-messaging/whatsapp/support/error-codes"}
 	}
 	s.scheduleStatusesLocked(sm, failWith)
+	s.notifyLocked()
 	s.mu.Unlock()
 
 	s.log.Debug("sim: send accepted", "type", req.Type)
