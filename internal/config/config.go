@@ -37,6 +37,7 @@ type Config struct {
 	LogLevel     string
 	LogFormat    string
 	Dev          bool
+	SimListen    string
 
 	// Keys
 	MasterKey     string
@@ -118,6 +119,7 @@ func settings(c *Config) []setting {
 		{"INSECURE_HTTP", "false", "Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).", false, &c.InsecureHTTP},
 		{"LOG_LEVEL", "info", "debug, info, warn or error.", false, &c.LogLevel},
 		{"LOG_FORMAT", "text", "text or json.", false, &c.LogFormat},
+		{"SIM_LISTEN", "127.0.0.1:8090", "Where `serve -dev` runs the WhatsApp simulator (its Graph API and customer page); port 0 picks a free one.", false, &c.SimListen},
 		{"DEV", "false", "Development mode: start the local WhatsApp simulator beside the server (`serve --dev`).", false, &c.Dev},
 		{"MASTER_KEY", "", "The 256-bit master key (64 hex digits or base64). Prefer MASTER_KEY_FILE.", true, &c.MasterKey},
 		{"MASTER_KEY_FILE", "", "File holding the master key. Neither set: a development key is generated in DATA_DIR with a warning.", false, &c.MasterKeyFile},
@@ -313,6 +315,9 @@ func (c *Config) Validate() error {
 		bad("LISTEN", "%q is not host:port", c.Listen)
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		bad("LISTEN", "port %q is not a number from 0 to 65535", port)
+	}
+	if h, _, err := net.SplitHostPort(c.SimListen); err != nil || !isLoopback(h) {
+		bad("SIM_LISTEN", "%q must be a loopback host:port: the simulator's customer page has no authentication", c.SimListen)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")

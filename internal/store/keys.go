@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/trement/trement/internal/conversation"
@@ -164,6 +165,11 @@ func (t *Tx) newOwnerKey(owner string) (*vault.Cipher, error) {
 // unwrapping its data key. ErrErased if the key was destroyed.
 func (t *Tx) cipherFor(owner string) (*vault.Cipher, error) {
 	if c := t.db.keys.get(owner); c != nil {
+		return c, nil
+	}
+	if isSystemOwner(owner) {
+		c := t.db.systemCipher(owner)
+		t.db.keys.put(owner, c)
 		return c, nil
 	}
 	w, err := t.dataKey(owner)
@@ -366,3 +372,16 @@ func (r *Rotation) Finish(ctx context.Context) error {
 	r.db.keys.clear()
 	return nil
 }
+
+// systemCipher seals rows that belong to no live contact (such as the
+// confirmation to a customer whose key was just destroyed) under a key
+// derived from the system secret.
+func (db *DB) systemCipher(owner string) *vault.Cipher {
+	c, err := vault.NewCipher(owner, vault.Derive(db.systemKey, "system-rows/v1"))
+	if err != nil {
+		panic(err)
+	}
+	return c
+}
+
+func isSystemOwner(owner string) bool { return strings.HasPrefix(owner, "system:") }

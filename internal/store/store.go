@@ -80,7 +80,9 @@ type DB struct {
 }
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.
-var ErrErased = errors.New("store: data key destroyed (erased)")
+// It matches conversation.ErrNotFound too: to every reader, erased data is
+// data that does not exist.
+var ErrErased = fmt.Errorf("store: data key destroyed (erased): %w", conversation.ErrNotFound)
 
 // Open connects, applies migrations, checks the master key and loads the
 // system secret. It refuses to start, touching nothing, on a wrong key.

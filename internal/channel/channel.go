@@ -1,0 +1,133 @@
+// Package channel connects the conversation domain to the WhatsApp Cloud
+// API adapter: it turns verified webhook bodies into domain events and
+// domain sends into Graph API requests, classifying Meta's errors into what
+// the outbox should do. It is the only place that knows both sides.
+package channel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/whatsapp"
+)
+
+// Parse is a conversation.Parser for Cloud API webhook bodies.
+func Parse(raw []byte) (*conversation.Batch, error) {
+	n, err := whatsapp.ParseNotification(raw)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", conversation.ErrMalformed, err)
+	}
+	ev := n.Events()
+	b := &conversation.Batch{Ignored: len(ev.Ignored)}
+	for _, m := range ev.Messages {
+		ts, _ := m.Message.Time()
+		in := conversation.Inbound{
+			PhoneNumberID: m.PhoneNumberID,
+			From:          m.From,
+			ProfileName:   m.ProfileName,
+			WAMessageID:   m.Message.ID,
+			Timestamp:     ts.UTC(),
+			Type:          string(m.Kind),
+			Text:          m.Summary(),
+		}
+		switch {
+		case m.Message.Text != nil:
+			in.Text = m.Message.Text.Body
+		case m.Message.Interactive != nil && m.Message.Interactive.ButtonReply != nil:
+			in.ButtonID = m.Message.Interactive.ButtonReply.ID
+			in.Text = m.Message.Interactive.ButtonReply.Title
+		case m.Message.Interactive != nil && m.Message.Interactive.ListReply != nil:
+			in.ButtonID = m.Message.Interactive.ListReply.ID
+			in.Text = m.Message.Interactive.ListReply.Title
+		case m.Message.Button != nil:
+			// A template's quick reply: its payload is what the business set.
+			in.ButtonID = m.Message.Button.Payload
+			in.Text = m.Message.Button.Text
+		}
+		b.Messages = append(b.Messages, in)
+	}
+	for _, s := range ev.Statuses {
+		ts, _ := s.Status.Time()
+		st := conversation.StatusEvent{
+			WAMessageID:  s.Status.ID,
+			Status:       conversation.Status(strings.ToLower(s.Status.Status)),
+			Timestamp:    ts.UTC(),
+			CallbackData: s.Status.BizOpaqueCallbackData,
+		}
+		if len(s.Status.Errors) > 0 {
+			st.ErrorCode = s.Status.Errors[0].Code
+			st.ErrorTitle = s.Status.Errors[0].Title
+		}
+		b.Statuses = append(b.Statuses, st)
+	}
+	for _, e := range ev.Errors {
+		b.Errors = append(b.Errors, fmt.Sprintf("code %d: %s", e.Error.Code, e.Error.Title))
+	}
+	return b, nil
+}
+
+// Sender sends through the Graph API client.
+type Sender struct{ Client *whatsapp.Client }
+
+var _ conversation.Sender = Sender{}
+
+// Send implements conversation.Sender.
+func (s Sender) Send(ctx context.Context, phoneNumberID string, out conversation.Outbound, callbackID string) (string, error) {
+	msg := whatsapp.OutboundMessage{To: out.To, ReplyTo: out.ReplyTo, BizOpaqueCallbackData: callbackID}
+	switch {
+	case out.Template != nil:
+		msg.Template = &whatsapp.TemplateContent{Name: out.Template.Name, Language: out.Template.Language}
+	case len(out.Buttons) > 0:
+		bc := &whatsapp.ButtonsContent{Body: out.Text}
+		for _, b := range out.Buttons {
+			bc.Buttons = append(bc.Buttons, whatsapp.ReplyButton{ID: b.ID, Title: b.Title})
+		}
+		msg.Buttons = bc
+	default:
+		msg.Text = &whatsapp.TextContent{Body: out.Text, PreviewURL: strings.Contains(out.Text, "https://")}
+	}
+	wamid, err := s.Client.Send(ctx, phoneNumberID, msg)
+	return wamid, classify(err)
+}
+
+// MarkRead implements conversation.Sender.
+func (s Sender) MarkRead(ctx context.Context, phoneNumberID, wamid string) error {
+	return classify(s.Client.MarkRead(ctx, phoneNumberID, wamid, false))
+}
+
+// classify maps a Graph API error to what the outbox should do. A timeout
+// is told apart from a refused connection: after a timeout Meta may have
+// accepted the message, so it is reconciled rather than resent.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	se := &conversation.SendError{Err: err}
+	var ae *whatsapp.APIError
+	if errors.As(err, &ae) {
+		se.Code, se.Title = ae.Code, ae.Message
+	}
+	switch whatsapp.Classify(err) {
+	case whatsapp.RetryBackoff:
+		se.Action = conversation.SendRetry
+		var ne net.Error
+		if ae == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
+			se.Action = conversation.SendUnknown
+		}
+	case whatsapp.RetryRecipientLater:
+		se.Action = conversation.SendRetryRecipient
+	case whatsapp.PauseNumber:
+		se.Action = conversation.SendPauseNumber
+	case whatsapp.AuthFailed:
+		se.Action = conversation.SendAuthFailed
+	case whatsapp.WindowClosed:
+		se.Action = conversation.SendWindowClosed
+	default:
+		se.Action = conversation.SendPermanent
+	}
+	return se
+}

@@ -1,0 +1,212 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"hash/fnv"
+	"log/slog"
+	"strings"
+
+	"github.com/trement/trement/internal/agent"
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/redact"
+)
+
+// AnswerFilter checks an answer before it is queued. customerValues are the
+// personal data the customer gave in this conversation (the answer may give
+// those back); reasons name what blocked it.
+type AnswerFilter interface {
+	Check(answer string, customerValues []string) (ok bool, reasons []string)
+}
+
+// agents answers stored inbound messages with the Provider, outside any
+// transaction (a model may take seconds). Jobs of one conversation always
+// go to the same worker, so a customer's messages are answered in order.
+// A job lost to a crash is found again at start-up: its message is still
+// agent_pending.
+type agents struct {
+	store    Store
+	flow     *Flow
+	provider agent.Provider
+	filter   AnswerFilter
+	log      *slog.Logger
+	stats    *Stats
+	queues   []chan *agentJob
+	onSent   func()
+}
+
+func (a *agents) submit(jobs []*agentJob) {
+	for _, j := range jobs {
+		h := fnv.New32a()
+		h.Write([]byte(j.ConversationID))
+		a.queues[h.Sum32()%uint32(len(a.queues))] <- j
+	}
+}
+
+func (a *agents) run(ctx context.Context, q chan *agentJob) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case j := <-q:
+			if err := a.answer(ctx, j); err != nil && ctx.Err() == nil {
+				a.log.Error("agent turn failed; the message stays pending", "conversation_id", j.ConversationID, "error", err)
+			}
+		}
+	}
+}
+
+// recover re-submits messages left agent_pending by a previous run.
+func (a *agents) recover(ctx context.Context) error {
+	var msgs []*Message
+	if err := a.store.View(ctx, func(tx Tx) error {
+		var err error
+		msgs, err = tx.PendingAgentMessages(10000)
+		return err
+	}); err != nil {
+		return err
+	}
+	jobs := make([]*agentJob, 0, len(msgs))
+	for _, m := range msgs {
+		jobs = append(jobs, &agentJob{ConversationID: m.ConversationID, MessageID: m.ID})
+	}
+	if len(jobs) > 0 {
+		a.log.Info("resuming agent turns left pending", "count", len(jobs))
+		go a.submit(jobs)
+	}
+	return nil
+}
+
+// answer runs one agent turn: redact, ask the provider, restore, filter,
+// then queue the answer (or escalate) in one transaction.
+func (a *agents) answer(ctx context.Context, j *agentJob) error {
+	var (
+		conv    *Conversation
+		c       *Contact
+		history []*Message
+		msg     *Message
+	)
+	err := a.store.View(ctx, func(tx Tx) error {
+		var err error
+		if msg, err = tx.Message(j.MessageID); err != nil {
+			return err
+		}
+		if conv, err = tx.Conversation(j.ConversationID); err != nil {
+			return err
+		}
+		if c, err = tx.Contact(conv.ContactID); err != nil {
+			return err
+		}
+		history, err = tx.Messages(conv.ID, a.flow.cfg.HistoryTurns+1)
+		return err
+	})
+	if errors.Is(err, ErrNotFound) {
+		return nil // erased meanwhile
+	}
+	if err != nil {
+		return err
+	}
+	if msg.Status != StatusAgentPending {
+		return nil
+	}
+
+	// Redact everything that leaves for the provider; the mapping lives
+	// only in this function, for this turn.
+	_, mapping := redact.Redact("")
+	var turns []agent.Turn
+	var customerValues []string
+	for _, h := range history {
+		if h.ID == msg.ID {
+			continue
+		}
+		role := agent.RoleAssistant
+		switch {
+		case h.Direction == In:
+			role = agent.RoleCustomer
+		case strings.HasPrefix(h.Author, "operator"):
+			role = agent.RoleOperator
+		}
+		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body)})
+		if h.Direction == In {
+			customerValues = append(customerValues, values(h.Body)...)
+		}
+	}
+	customerValues = append(customerValues, values(msg.Body)...)
+	req := agent.Request{ConversationID: conv.ID, Language: c.Language, BusinessName: a.flow.cfg.BusinessName,
+		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
+
+	reply, perr := a.provider.Reply(ctx, req)
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	var (
+		reason  string
+		text    policy.Text
+		answer  string
+		blocked []string
+	)
+	switch {
+	case perr != nil:
+		reason, text = "agent_unavailable", policy.Unsure
+		a.log.Warn("agent provider failed; escalating", "conversation_id", conv.ID, "error", perr)
+	case reply.Unsure || reply.Confidence < a.flow.cfg.Confidence || strings.TrimSpace(reply.Text) == "":
+		reason, text = "agent_unsure", policy.Unsure
+	default:
+		answer = mapping.Restore(reply.Text)
+		if ok, why := a.filter.Check(answer, customerValues); !ok {
+			blocked = why
+			reason, text = "answer_blocked:"+strings.Join(why, ","), policy.Fallback
+			a.stats.AgentBlocked.Add(1)
+		}
+	}
+
+	err = a.store.Update(ctx, func(tx Tx) error {
+		m, err := tx.Message(msg.ID)
+		if err != nil || m.Status != StatusAgentPending {
+			return err // answered or erased meanwhile
+		}
+		conv, err := tx.Conversation(conv.ID)
+		if err != nil {
+			return err
+		}
+		c, err := tx.Contact(conv.ContactID)
+		if err != nil {
+			return err
+		}
+		if err := tx.SetMessageStatus(msg.ID, StatusAnswered); err != nil {
+			return err
+		}
+		if conv.State != StateBot || c.ConsentState != ConsentGranted {
+			return nil // a human took it, or the customer opted out meanwhile
+		}
+		if reason != "" {
+			if len(blocked) > 0 {
+				if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: "agent.answer_blocked",
+					Target: "conversation:" + conv.ID, Outcome: "denied", Reason: strings.Join(blocked, ",")}); err != nil {
+					return err
+				}
+			}
+			s := &step{f: a.flow, tx: tx, c: c, conv: conv}
+			if err := s.escalate(reason, text); err != nil {
+				return err
+			}
+			return tx.UpdateConversation(conv)
+		}
+		a.stats.AgentReplies.Add(1)
+		return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: answer}, "bot", true)
+	})
+	if err == nil {
+		a.onSent()
+	}
+	return err
+}
+
+func values(text string) []string {
+	fs := redact.Detect(text)
+	out := make([]string, len(fs))
+	for i, f := range fs {
+		out[i] = f.Text
+	}
+	return out
+}

@@ -1,0 +1,108 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Inbound is one customer message as the channel adapter reads it from a
+// webhook. Text is the message's plain-text summary (the body of a text
+// message, a caption, a button title…); ButtonID is the id of the reply
+// button tapped, if any.
+type Inbound struct {
+	PhoneNumberID string
+	From          string // wa_id
+	ProfileName   string
+	WAMessageID   string
+	Timestamp     time.Time
+	Type          string // text, image, interactive, button, …, unsupported
+	Text          string
+	ButtonID      string
+}
+
+// StatusEvent is a delivery status for a message we sent.
+type StatusEvent struct {
+	WAMessageID  string
+	Status       Status
+	Timestamp    time.Time
+	ErrorCode    int
+	ErrorTitle   string
+	CallbackData string // biz_opaque_callback_data: our outbox item id
+}
+
+// Batch is what one webhook body holds.
+type Batch struct {
+	Messages []Inbound
+	Statuses []StatusEvent
+	Errors   []string // out-of-band errors Meta reported, as text
+	Ignored  int      // changes of fields other than messages
+}
+
+// Parser turns a verified webhook body into events. A body that cannot be
+// parsed returns an error wrapping ErrMalformed.
+type Parser func(raw []byte) (*Batch, error)
+
+// ErrMalformed marks a webhook body that will never parse; it is kept aside
+// (sealed) for inspection rather than retried.
+var ErrMalformed = errors.New("malformed webhook body")
+
+// Button is a reply button.
+type Button struct {
+	ID    string `json:"id"`
+	Title string `json:"title"`
+}
+
+// Template names an approved message template.
+type Template struct {
+	Name     string `json:"name"`
+	Language string `json:"language"`
+}
+
+// Outbound is what an outbox item asks the channel to do: send a text
+// (optionally with reply buttons) or a template, or mark a message read.
+type Outbound struct {
+	To       string    `json:"to"`
+	Text     string    `json:"text,omitempty"`
+	Buttons  []Button  `json:"buttons,omitempty"`
+	Template *Template `json:"template,omitempty"`
+	ReplyTo  string    `json:"reply_to,omitempty"`
+	Read     string    `json:"read,omitempty"` // wamid to mark read
+}
+
+// SendAction says what to do after a failed send.
+type SendAction int
+
+// Send actions, from the channel's error classification.
+const (
+	SendRetry          SendAction = iota + 1 // back off and retry
+	SendRetryRecipient                       // the recipient's pair limit: retry later (4^n)
+	SendUnknown                              // timed out: may have been accepted; reconcile first
+	SendPauseNumber                          // the number is restricted: pause and alert
+	SendAuthFailed                           // the token is invalid or expired: pause all and alert
+	SendWindowClosed                         // outside the 24-hour window: use a template
+	SendPermanent                            // do not retry
+)
+
+// SendError is a failed send, classified by the channel adapter.
+type SendError struct {
+	Action SendAction
+	Code   int
+	Title  string
+	Err    error
+}
+
+func (e *SendError) Error() string {
+	return fmt.Sprintf("send: code %d %s: %v", e.Code, e.Title, e.Err)
+}
+
+func (e *SendError) Unwrap() error { return e.Err }
+
+// Sender delivers outbox items. callbackID is echoed back by Meta in status
+// webhooks (biz_opaque_callback_data), which lets a send whose answer was
+// lost be reconciled instead of repeated. Errors are *SendError.
+type Sender interface {
+	Send(ctx context.Context, phoneNumberID string, out Outbound, callbackID string) (wamid string, err error)
+	MarkRead(ctx context.Context, phoneNumberID, wamid string) error
+}

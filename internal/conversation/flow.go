@@ -1,0 +1,487 @@
+package conversation
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/consent"
+	"github.com/trement/trement/internal/intent"
+	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/redact"
+)
+
+// Config is the business's compliance choices the flow applies.
+type Config struct {
+	BusinessName      string
+	Purpose           string
+	PrivacyURL        string
+	DPOContact        string
+	NoticeVersion     string
+	NoticeMaterial    bool // the current notice changed materially: ask again
+	KeepProfileName   bool
+	EscalateSensitive bool
+	Confidence        float64 // agent answers below it are escalated
+	Instructions      string
+	HistoryTurns      int
+	TemplateName      string // sent instead of free-form text outside the 24-hour window
+	TemplateLanguage  string
+}
+
+// Button ids of the consent question.
+const (
+	ButtonAccept  = "consent:accept"
+	ButtonDecline = "consent:decline"
+)
+
+// Message statuses of inbound messages on their way through the agent.
+const (
+	StatusAgentPending Status = "agent_pending"
+	StatusAnswered     Status = "answered"
+)
+
+// pendingErase is Contact.PendingAction while the erasure confirmation is
+// awaited.
+const pendingErase = "erase_confirm"
+
+// Flow decides what each inbound event does: the consent gate, commands,
+// escalation, and whether the agent answers. It runs inside the
+// transaction that also deletes the event from the inbox, so each event
+// takes effect exactly once.
+type Flow struct {
+	cfg    Config
+	policy *policy.Engine
+	store  Store
+	log    *slog.Logger
+	stats  *Stats
+}
+
+// agentJob asks the agent to answer one stored inbound message.
+type agentJob struct {
+	ConversationID string
+	MessageID      string
+}
+
+// Step applies one inbound message. It returns an agent job when the agent
+// should answer, to be scheduled after the transaction commits.
+func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
+	if m.WAMessageID == "" || m.From == "" {
+		f.stats.Malformed.Add(1)
+		return nil, nil
+	}
+	first, err := tx.MarkSeen("m:" + m.WAMessageID)
+	if err != nil {
+		return nil, err
+	}
+	if !first {
+		f.stats.Duplicates.Add(1)
+		return nil, nil
+	}
+	f.stats.Inbound.Add(1)
+	c, err := tx.ContactByWaID(m.From)
+	if errors.Is(err, ErrNotFound) {
+		c, err = f.newContact(tx, m)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("flow: contact: %w", err)
+	}
+	if f.cfg.KeepProfileName && m.ProfileName != "" {
+		c.ProfileName = m.ProfileName
+	}
+	if m.Timestamp.After(c.LastInboundAt) {
+		c.LastInboundAt = m.Timestamp
+	}
+	conv, err := tx.OpenConversation(c.ID, m.PhoneNumberID)
+	if err != nil {
+		return nil, fmt.Errorf("flow: conversation: %w", err)
+	}
+	if m.Timestamp.After(conv.LastInboundAt) {
+		conv.LastInboundAt = m.Timestamp
+	}
+	s := &step{f: f, tx: tx, m: m, c: c, conv: conv}
+	job, err := s.run()
+	if errors.Is(err, errErased) {
+		return nil, nil // the contact and its conversation are gone
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateContact(c); err != nil {
+		return nil, err
+	}
+	if err := tx.UpdateConversation(conv); err != nil {
+		return nil, err
+	}
+	return job, nil
+}
+
+func (f *Flow) newContact(tx Tx, m Inbound) (*Contact, error) {
+	d := f.policy.ForPhone(m.From)
+	c := &Contact{WaID: m.From, Region: string(d.Pack.Region), RegionReason: d.Reason, Language: d.Pack.Language, ConsentState: ConsentNone}
+	if c.Language == "" {
+		c.Language = "en"
+	}
+	return c, tx.CreateContact(c)
+}
+
+// step is one inbound message being applied.
+type step struct {
+	f    *Flow
+	tx   Tx
+	m    Inbound
+	c    *Contact
+	conv *Conversation
+}
+
+func (s *step) pack() policy.Pack {
+	p, ok := s.f.policy.Pack(policy.Region(s.c.Region))
+	if !ok {
+		p, _ = s.f.policy.Pack(policy.Strict)
+	}
+	return p
+}
+
+func (s *step) run() (*agentJob, error) {
+	match := intent.Parse(s.m.Text)
+	if match.Language != "" && match.Language != s.c.Language && match.Kind != intent.None {
+		s.c.Language = match.Language
+	}
+	switch s.c.ConsentState {
+	case ConsentNone, ConsentDeclined:
+		if match.Kind == intent.OptOut {
+			return nil, s.optOut()
+		}
+		return nil, s.askConsent(policy.FirstContact)
+	case ConsentPending:
+		return nil, s.answerConsent(match)
+	case ConsentWithdrawn:
+		if match.Kind == intent.OptIn {
+			return nil, s.grant(consent.ReOptIn, policy.OptedIn)
+		}
+		// Opted out: nothing is kept and nothing is sent until START.
+		s.f.stats.Silenced.Add(1)
+		return nil, nil
+	}
+	// Granted.
+	if s.f.cfg.NoticeMaterial && s.c.NoticeVersion != s.f.cfg.NoticeVersion {
+		return nil, s.askConsent(policy.NoticeChanged)
+	}
+	if s.c.PendingAction == pendingErase {
+		s.c.PendingAction = ""
+		if match.Kind == intent.EraseConfirm {
+			return nil, s.erase()
+		}
+	}
+	switch match.Kind {
+	case intent.OptOut:
+		return nil, s.optOut()
+	case intent.Help:
+		return nil, s.sayText(policy.Help)
+	case intent.Privacy:
+		return nil, s.sayText(policy.PrivacyLink)
+	case intent.Access:
+		return nil, s.access()
+	case intent.Erase:
+		s.c.PendingAction = pendingErase
+		return nil, s.sayText(policy.ErasureConfirm)
+	case intent.OptIn:
+		return nil, s.sayText(policy.OptedIn)
+	}
+
+	in := &Message{ConversationID: s.conv.ID, ContactID: s.c.ID, Direction: In, WAMessageID: s.m.WAMessageID,
+		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp}
+	if err := s.tx.InsertMessage(in); err != nil {
+		if errors.Is(err, ErrDuplicate) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("flow: store message: %w", err)
+	}
+	if err := s.markRead(); err != nil {
+		return nil, err
+	}
+	if match.Kind == intent.Human {
+		return nil, s.escalate("customer_request", policy.HumanRequested)
+	}
+	if cats := redact.Sensitive(s.m.Text); len(cats) > 0 && !s.conv.Sensitive {
+		s.conv.Sensitive = true
+		if err := s.audit("conversation.sensitive_flagged", "category="+string(cats[0])); err != nil {
+			return nil, err
+		}
+		if s.f.cfg.EscalateSensitive && s.conv.State == StateBot {
+			return nil, s.escalate("sensitive_topic", policy.HumanRequested)
+		}
+	}
+	if s.conv.State != StateBot {
+		return nil, nil // a human has it: operators see the message
+	}
+	if match.Kind == intent.NotHelpful {
+		s.conv.NotHelpful++
+		if s.conv.NotHelpful >= 2 {
+			return nil, s.escalate("not_helpful_twice", policy.HumanRequested)
+		}
+	}
+	if s.m.Type != "text" && s.m.Type != "interactive" && s.m.Type != "button" && strings.TrimSpace(s.m.Text) == "" || s.m.Type == "unsupported" {
+		return nil, s.sayText(policy.UnsupportedMessage)
+	}
+	if err := s.tx.SetMessageStatus(in.ID, StatusAgentPending); err != nil {
+		return nil, err
+	}
+	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID}, nil
+}
+
+func (s *step) vars() policy.Vars {
+	return policy.Vars{Business: s.f.cfg.BusinessName, Purpose: s.f.cfg.Purpose, PrivacyURL: s.f.cfg.PrivacyURL,
+		DPOContact: s.f.cfg.DPOContact, NoticeVersion: s.f.cfg.NoticeVersion}
+}
+
+func (s *step) text(t policy.Text) string {
+	return s.f.render(s.pack(), s.c.Language, t, s.vars())
+}
+
+// render fills a notice text; a missing text is a programming error caught
+// by the policy package's tests, so it falls back to English, then to a
+// plain sentence.
+func (f *Flow) render(p policy.Pack, lang string, t policy.Text, v policy.Vars) string {
+	out, err := p.Text(lang, t, v)
+	if err != nil {
+		out, err = p.Text("en", t, v)
+	}
+	if err != nil {
+		f.log.Error("flow: notice text missing", "text", string(t), "lang", lang, "error", err)
+		return "Sorry, something went wrong."
+	}
+	return out
+}
+
+func (s *step) askConsent(t policy.Text) error {
+	s.c.ConsentState = ConsentPending
+	out := Outbound{To: s.c.WaID, Text: s.text(t), Buttons: []Button{
+		{ID: ButtonAccept, Title: s.text(policy.AcceptButton)},
+		{ID: ButtonDecline, Title: s.text(policy.DeclineButton)},
+	}}
+	if err := s.ledger(consent.Asked); err != nil {
+		return err
+	}
+	return s.f.enqueue(s.tx, s.c, s.conv, out, "system", false)
+}
+
+func (s *step) answerConsent(match intent.Match) error {
+	answer := intent.None
+	switch {
+	case s.m.ButtonID == ButtonAccept:
+		answer = intent.Accept
+	case s.m.ButtonID == ButtonDecline:
+		answer = intent.Decline
+	case match.Kind == intent.OptOut:
+		return s.optOut()
+	default:
+		answer = intent.ParseConsentAnswer(s.m.Text)
+	}
+	switch answer {
+	case intent.Accept:
+		kind := consent.OptIn
+		if s.c.NoticeVersion != "" {
+			kind = consent.ReOptIn
+		}
+		return s.grant(kind, policy.OptedIn)
+	case intent.Decline:
+		s.c.ConsentState = ConsentDeclined
+		if err := s.ledger(consent.Decline); err != nil {
+			return err
+		}
+		return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(policy.Declined)}, "system", false)
+	}
+	// Anything else: the content is not kept; ask again.
+	s.f.stats.Silenced.Add(1)
+	return s.askConsent(policy.FirstContact)
+}
+
+func (s *step) grant(kind consent.Kind, t policy.Text) error {
+	s.c.ConsentState = ConsentGranted
+	s.c.NoticeVersion = s.f.cfg.NoticeVersion
+	if err := s.ledger(kind); err != nil {
+		return err
+	}
+	return s.sayText(t)
+}
+
+func (s *step) optOut() error {
+	wasGranted := s.c.ConsentState == ConsentGranted
+	s.c.ConsentState = ConsentWithdrawn
+	s.c.PendingAction = ""
+	if err := s.ledger(consent.OptOut); err != nil {
+		return err
+	}
+	// The one confirmation; after it, silence until START.
+	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(policy.OptedOut)}, "system", wasGranted)
+}
+
+func (s *step) ledger(kind consent.Kind) error {
+	e := &consent.Event{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: kind, NoticeVersion: s.f.cfg.NoticeVersion,
+		Purpose: s.f.cfg.Purpose, Region: s.c.Region, Channel: "whatsapp", WAMessageID: s.m.WAMessageID, At: s.tx.Time()}
+	if err := s.tx.AppendConsent(e); err != nil {
+		return err
+	}
+	if kind == consent.Asked {
+		return nil
+	}
+	return s.audit("consent."+string(kind), "notice="+s.f.cfg.NoticeVersion+" region="+s.c.Region)
+}
+
+func (s *step) audit(action, reason string) error {
+	return s.tx.AppendAudit(&audit.Event{ActorType: "customer", ActorID: s.f.store.Pseudonym(s.c.WaID), Action: action,
+		Target: "conversation:" + s.conv.ID, Outcome: "success", Reason: reason})
+}
+
+// sayText sends a notice text, keeping it in the conversation once consent
+// is granted.
+func (s *step) sayText(t policy.Text) error {
+	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(t)}, "system", s.c.ConsentState == ConsentGranted)
+}
+
+func (s *step) markRead() error {
+	return s.tx.Enqueue(&OutboxItem{ContactID: s.c.ID, ConversationID: s.conv.ID, PhoneNumberID: s.m.PhoneNumberID, Kind: "read",
+		Payload: mustJSON(Outbound{Read: s.m.WAMessageID})})
+}
+
+func (s *step) escalate(reason string, t policy.Text) error {
+	s.conv.State = StateWaitingHuman
+	s.f.stats.Escalations.Add(1)
+	if err := s.audit("conversation.escalate", reason); err != nil {
+		return err
+	}
+	return s.sayText(t)
+}
+
+func (s *step) access() error {
+	p := s.pack()
+	due := policy.DueDate(s.tx.Time(), p.Access)
+	r := &Request{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: "access", State: "open", Region: s.c.Region, Channel: "whatsapp", DueAt: due}
+	if err := s.tx.OpenRequest(r); err != nil {
+		return err
+	}
+	if err := s.audit("dsar.access_requested", "due="+due.Format(time.DateOnly)); err != nil {
+		return err
+	}
+	v := s.vars()
+	v.Due = due.Format("2006-01-02")
+	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.f.render(p, s.c.Language, policy.AccessRequested, v)}, "system", true)
+}
+
+// erase crypto-shreds the customer now (the law allows up to 72 hours; we
+// take milliseconds). The confirmation is queued under the system key,
+// since the customer's own key is destroyed in the same transaction.
+func (s *step) erase() error {
+	r := &Request{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: "erasure", State: "completed", Region: s.c.Region, Channel: "whatsapp",
+		DueAt: policy.DueDate(s.tx.Time(), s.pack().Erasure), Note: "erased on the customer's confirmed request"}
+	if err := s.tx.OpenRequest(r); err != nil {
+		return err
+	}
+	if err := s.audit("contact.erase", "customer request, confirmed"); err != nil {
+		return err
+	}
+	text := s.text(policy.ErasureDone)
+	to, phone := s.c.WaID, s.conv.PhoneNumberID
+	if err := s.tx.EraseContact(s.c.ID); err != nil {
+		return err
+	}
+	s.f.stats.Erasures.Add(1)
+	if err := s.tx.Enqueue(&OutboxItem{ContactID: "system:erased:" + s.c.ID, PhoneNumberID: phone, Kind: "message", Payload: mustJSON(Outbound{To: to, Text: text})}); err != nil {
+		return err
+	}
+	// The contact and conversation rows are gone: nothing to update.
+	s.c.ID, s.conv.ID = "", ""
+	return errErased
+}
+
+// errErased tells Step the contact no longer exists; it is not a failure.
+var errErased = errors.New("contact erased")
+
+// enqueue queues out to the contact and, when keep is set, records it as a
+// message of the conversation.
+func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, author string, keep bool) error {
+	if out.Template == nil && out.Read == "" && f.cfg.TemplateName != "" && !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour {
+		out = Outbound{To: out.To, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage}}
+	}
+	it := &OutboxItem{ContactID: c.ID, ConversationID: conv.ID, PhoneNumberID: conv.PhoneNumberID, Kind: "message", Payload: mustJSON(out)}
+	if keep {
+		typ := "text"
+		if len(out.Buttons) > 0 {
+			typ = "interactive"
+		} else if out.Template != nil {
+			typ = "template"
+		}
+		body := out.Text
+		if out.Template != nil {
+			body = "[template " + out.Template.Name + "]"
+		}
+		m := &Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: typ, Body: body, Author: author, Status: StatusQueued}
+		if err := tx.InsertMessage(m); err != nil {
+			return fmt.Errorf("flow: store reply: %w", err)
+		}
+		it.MessageID = m.ID
+	}
+	if err := tx.Enqueue(it); err != nil {
+		return fmt.Errorf("flow: enqueue: %w", err)
+	}
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// Status applies a delivery status: statuses only move forward, and a
+// status that names one of our outbox items (biz_opaque_callback_data)
+// reconciles a send whose answer was lost to a crash or a timeout.
+func (f *Flow) Status(tx Tx, s StatusEvent) error {
+	if s.WAMessageID == "" || s.Status.Rank() == 0 {
+		f.stats.Malformed.Add(1)
+		return nil
+	}
+	first, err := tx.MarkSeen("s:" + s.WAMessageID + ":" + string(s.Status))
+	if err != nil || !first {
+		if !first {
+			f.stats.Duplicates.Add(1)
+		}
+		return err
+	}
+	f.stats.Statuses.Add(1)
+	if s.CallbackData != "" {
+		it, err := tx.OutboxItem(s.CallbackData)
+		switch {
+		case errors.Is(err, ErrNotFound):
+		case err != nil:
+			return err
+		case it.State == OutboxSending || it.State == OutboxUnknown:
+			if _, err := tx.OutboxSent(it.ID, s.WAMessageID); err != nil {
+				return err
+			}
+			if it.MessageID != "" {
+				if err := tx.SetMessageSent(it.MessageID, s.WAMessageID); err != nil && !errors.Is(err, ErrDuplicate) {
+					return err
+				}
+			}
+			f.stats.Reconciled.Add(1)
+		}
+	}
+	_, err = tx.ApplyStatus(s.WAMessageID, s.Status, s.ErrorCode, s.ErrorTitle)
+	if errors.Is(err, ErrNotFound) {
+		return nil // a notice sent before consent: not kept as a message
+	}
+	if err != nil {
+		return err
+	}
+	if s.Status == StatusFailed {
+		f.log.Warn("Meta reports a message failed", "code", s.ErrorCode, "title", s.ErrorTitle)
+	}
+	return nil
+}

@@ -1,0 +1,328 @@
+package conversation
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// OutboxConfig tunes delivery.
+type OutboxConfig struct {
+	Workers      int           // concurrent requests per replica
+	Rate         float64       // messages per second per business number
+	PairInterval time.Duration // minimum gap between two messages to one customer
+	Lease        time.Duration // a claimed item not settled by then is presumed lost mid-request
+	MaxAttempts  int
+	// ReconcileAfter is how long an item whose send may have reached Meta
+	// (timeout, crash) waits for a status webhook naming it before it is
+	// sent again. Meta posts a "sent" status for every message it accepts.
+	ReconcileAfter time.Duration
+	Worker         string // this replica's name, recorded on claims
+}
+
+// outbox delivers queued items: it claims a batch (moving it to sending,
+// committed before any request leaves), sends within the rate limits, and
+// settles every result in one transaction.
+//
+// Guarantee: an item is sent again only when Meta gave no answer to the
+// request and posted no status webhook naming it (biz_opaque_callback_data)
+// within ReconcileAfter. A crash between the send and the bookkeeping
+// therefore never repeats a reply whose acceptance Meta reported.
+type outbox struct {
+	store  Store
+	sender Sender
+	cfg    OutboxConfig
+	log    *slog.Logger
+	stats  *Stats
+	wake   chan struct{}
+	flow   *Flow
+
+	rate *limiter
+	pair *pairGate
+}
+
+type sendResult struct {
+	it    *OutboxItem
+	wamid string
+	err   error
+}
+
+func (o *outbox) run(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.wake:
+		case <-t.C:
+		}
+		for ctx.Err() == nil && !o.stats.Paused.Load() {
+			n, err := o.once(ctx)
+			if err != nil {
+				if ctx.Err() == nil {
+					o.log.Error("outbox round failed", "error", err)
+				}
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		t.Reset(250 * time.Millisecond)
+	}
+}
+
+func (o *outbox) once(ctx context.Context) (int, error) {
+	var items []*OutboxItem
+	err := o.store.Update(ctx, func(tx Tx) error {
+		var err error
+		items, err = tx.ClaimOutbox(o.cfg.Worker, o.cfg.Lease, o.cfg.Workers*16)
+		return err
+	})
+	if err != nil || len(items) == 0 {
+		return 0, err
+	}
+	results := make([]sendResult, len(items))
+	sem := make(chan struct{}, o.cfg.Workers)
+	var wg sync.WaitGroup
+	for i, it := range items {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			results[i] = o.send(ctx, it)
+		}()
+	}
+	wg.Wait()
+	// Settle even if ctx ended: the requests were made.
+	err = o.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+		for _, r := range results {
+			if err := o.settle(tx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return len(items), err
+}
+
+func (o *outbox) send(ctx context.Context, it *OutboxItem) sendResult {
+	var out Outbound
+	if err := json.Unmarshal(it.Payload, &out); err != nil {
+		return sendResult{it: it, err: &SendError{Action: SendPermanent, Err: fmt.Errorf("outbox payload: %w", err)}}
+	}
+	if err := o.rate.wait(ctx, it.PhoneNumberID); err != nil {
+		return sendResult{it: it, err: &SendError{Action: SendRetry, Err: err}}
+	}
+	if it.Kind == "read" {
+		return sendResult{it: it, err: o.sender.MarkRead(ctx, it.PhoneNumberID, out.Read)}
+	}
+	if err := o.pair.wait(ctx, out.To); err != nil {
+		return sendResult{it: it, err: &SendError{Action: SendRetry, Err: err}}
+	}
+	wamid, err := o.sender.Send(ctx, it.PhoneNumberID, out, it.ID)
+	return sendResult{it: it, wamid: wamid, err: err}
+}
+
+func (o *outbox) settle(tx Tx, r sendResult) error {
+	it := r.it
+	if r.err == nil {
+		ok, err := tx.OutboxSent(it.ID, r.wamid)
+		if err != nil {
+			return err
+		}
+		if ok {
+			o.stats.Sent.Add(1)
+		}
+		if it.MessageID != "" && r.wamid != "" {
+			if err := tx.SetMessageSent(it.MessageID, r.wamid); err != nil && !errors.Is(err, ErrDuplicate) {
+				return err
+			}
+		}
+		return nil
+	}
+	var se *SendError
+	if !errors.As(r.err, &se) {
+		se = &SendError{Action: SendRetry, Err: r.err}
+	}
+	if it.Kind == "read" && se.Action == SendUnknown {
+		se.Action = SendRetry // marking read twice is harmless
+	}
+	fail := func(reason string) error {
+		o.stats.SendFailed.Add(1)
+		o.log.Warn("message not delivered", "outbox_id", it.ID, "code", se.Code, "reason", reason)
+		if err := tx.OutboxSetState(it.ID, OutboxFailed, reason); err != nil {
+			return err
+		}
+		if it.MessageID != "" {
+			return tx.SetMessageFailed(it.MessageID, se.Code, se.Title)
+		}
+		return nil
+	}
+	switch se.Action {
+	case SendRetry, SendRetryRecipient:
+		if it.Attempts >= o.cfg.MaxAttempts {
+			return fail(fmt.Sprintf("gave up after %d attempts: %v", it.Attempts, se))
+		}
+		o.stats.SendRetries.Add(1)
+		return tx.OutboxRetry(it.ID, tx.Time().Add(backoff(se.Action, it.Attempts)), se.Error())
+	case SendUnknown:
+		o.stats.SendUnknown.Add(1)
+		return tx.OutboxSetState(it.ID, OutboxUnknown, "no answer from Meta: "+se.Error())
+	case SendAuthFailed, SendPauseNumber:
+		if !o.stats.Paused.Swap(true) {
+			o.log.Error("ALERT: sending paused; Meta refused the token or restricted the number. Fix it, then resume sending.", "code", se.Code, "title", se.Title)
+		}
+		return tx.OutboxSetState(it.ID, OutboxPaused, se.Error())
+	case SendWindowClosed:
+		if o.flow.cfg.TemplateName != "" && it.Kind == "message" {
+			var out Outbound
+			json.Unmarshal(it.Payload, &out)
+			if out.Template == nil {
+				tpl := &OutboxItem{ContactID: it.ContactID, ConversationID: it.ConversationID, PhoneNumberID: it.PhoneNumberID, Kind: "message",
+					Payload: mustJSON(Outbound{To: out.To, Template: &Template{Name: o.flow.cfg.TemplateName, Language: o.flow.cfg.TemplateLanguage}})}
+				if err := tx.Enqueue(tpl); err != nil {
+					return err
+				}
+				return fail("131047: outside the 24-hour window; template " + o.flow.cfg.TemplateName + " queued instead")
+			}
+		}
+		return fail("131047: outside the 24-hour window and no template configured")
+	default:
+		return fail(se.Error())
+	}
+}
+
+// backoff is exponential with full jitter; the pair limit backs off 4^n s
+// as Meta suggests.
+func backoff(a SendAction, attempt int) time.Duration {
+	if attempt < 1 {
+		attempt = 1
+	}
+	var ceil time.Duration
+	if a == SendRetryRecipient {
+		ceil = time.Duration(1<<(2*min(attempt-1, 5))) * time.Second
+	} else {
+		ceil = time.Duration(1<<min(attempt-1, 8)) * 250 * time.Millisecond
+	}
+	ceil = min(ceil, 5*time.Minute)
+	return ceil/2 + rand.N(ceil/2+1)
+}
+
+// maintain moves items abandoned mid-request to unknown, and resends
+// unknown items that no status webhook reconciled within ReconcileAfter.
+func (o *outbox) maintain(ctx context.Context) error {
+	return o.store.Update(ctx, func(tx Tx) error {
+		lost, err := tx.ExpireSending()
+		if err != nil {
+			return err
+		}
+		if len(lost) > 0 {
+			o.log.Warn("outbox items were in flight when their sender stopped; awaiting status webhooks before any resend", "count", len(lost))
+		}
+		stale, err := tx.UnknownBefore(tx.Time().Add(-o.cfg.ReconcileAfter))
+		if err != nil {
+			return err
+		}
+		for _, it := range stale {
+			if err := tx.OutboxSetState(it.ID, OutboxSending, ""); err != nil {
+				return err
+			}
+			if err := tx.OutboxRetry(it.ID, tx.Time(), "no status webhook within the reconciliation window: Meta did not accept it"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// limiter is a token bucket per business number.
+type limiter struct {
+	mu    sync.Mutex
+	rate  float64
+	burst float64
+	b     map[string]*bucket
+}
+
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+func newLimiter(rate float64) *limiter {
+	return &limiter{rate: rate, burst: max(1, rate/10), b: map[string]*bucket{}}
+}
+
+func (l *limiter) wait(ctx context.Context, key string) error {
+	for {
+		l.mu.Lock()
+		now := time.Now()
+		bk := l.b[key]
+		if bk == nil {
+			bk = &bucket{tokens: l.burst, last: now}
+			l.b[key] = bk
+		}
+		bk.tokens = min(l.burst, bk.tokens+now.Sub(bk.last).Seconds()*l.rate)
+		bk.last = now
+		if bk.tokens >= 1 {
+			bk.tokens--
+			l.mu.Unlock()
+			return nil
+		}
+		need := time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
+		l.mu.Unlock()
+		if err := sleep(ctx, need); err != nil {
+			return err
+		}
+	}
+}
+
+// pairGate keeps a minimum gap between messages to one recipient.
+type pairGate struct {
+	mu   sync.Mutex
+	gap  time.Duration
+	next map[string]time.Time
+}
+
+func (p *pairGate) wait(ctx context.Context, to string) error {
+	if p.gap <= 0 {
+		return nil
+	}
+	p.mu.Lock()
+	now := time.Now()
+	at := p.next[to]
+	if at.Before(now) {
+		at = now
+	}
+	p.next[to] = at.Add(p.gap)
+	if len(p.next) > 100000 {
+		for k, v := range p.next {
+			if v.Before(now) {
+				delete(p.next, k)
+			}
+		}
+	}
+	p.mu.Unlock()
+	return sleep(ctx, time.Until(at))
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,142 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+)
+
+// processor drains the inbox in arrival order: it parses each body, applies
+// every event through the Flow and deletes the body, all in one
+// transaction, so an event takes effect exactly once even across crashes.
+// Several bodies share a transaction; if that fails, each is retried alone
+// so one bad body cannot hold up the others.
+type processor struct {
+	store   Store
+	flow    *Flow
+	parse   Parser
+	log     *slog.Logger
+	stats   *Stats
+	wake    chan struct{}
+	jobs    func([]*agentJob)
+	onSent  func()
+	batch   int
+	idle    time.Duration
+	backoff func(attempt int) time.Duration
+}
+
+func (p *processor) run(ctx context.Context) {
+	t := time.NewTimer(0)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-p.wake:
+		case <-t.C:
+		}
+		for ctx.Err() == nil {
+			n, err := p.once(ctx)
+			if err != nil {
+				p.log.Error("inbox processing failed", "error", err)
+				break
+			}
+			if n == 0 {
+				break
+			}
+		}
+		t.Reset(p.idle)
+	}
+}
+
+// once processes one batch and returns how many bodies it handled.
+func (p *processor) once(ctx context.Context) (int, error) {
+	var items []*InboxItem
+	if err := p.store.View(ctx, func(tx Tx) error {
+		var err error
+		items, err = tx.NextInbox(p.batch)
+		return err
+	}); err != nil || len(items) == 0 {
+		return 0, err
+	}
+	var jobs []*agentJob
+	err := p.store.Update(ctx, func(tx Tx) error {
+		jobs = jobs[:0]
+		for _, it := range items {
+			js, err := p.apply(tx, it)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, js...)
+		}
+		return nil
+	})
+	if err == nil {
+		p.after(jobs)
+		return len(items), nil
+	}
+	p.log.Warn("inbox batch failed; retrying bodies one by one", "batch", len(items), "error", err)
+	for _, it := range items {
+		var js []*agentJob
+		err := p.store.Update(ctx, func(tx Tx) error {
+			var err error
+			js, err = p.apply(tx, it)
+			return err
+		})
+		if err == nil {
+			p.after(js)
+			continue
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		next := time.Now().Add(p.backoff(it.Attempts + 1))
+		p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
+		if rerr := p.store.Update(ctx, func(tx Tx) error { return tx.RetryInbox(it.ID, next, err.Error()) }); rerr != nil {
+			return 0, rerr
+		}
+	}
+	return len(items), nil
+}
+
+func (p *processor) after(jobs []*agentJob) {
+	if len(jobs) > 0 {
+		p.jobs(jobs)
+	}
+	p.onSent()
+}
+
+// apply handles one inbox body inside tx.
+func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, error) {
+	b, err := p.parse(it.Payload)
+	if errors.Is(err, ErrMalformed) {
+		// Signed by Meta but unreadable: keep it (sealed) aside for a human
+		// rather than retry forever; the retention purger removes it.
+		p.stats.Malformed.Add(1)
+		p.log.Warn("webhook body cannot be parsed; kept aside", "inbox_id", it.ID, "error", err)
+		return nil, tx.RetryInbox(it.ID, time.Now().Add(100*365*24*time.Hour), "malformed: "+err.Error())
+	}
+	if err != nil {
+		return nil, err
+	}
+	var jobs []*agentJob
+	for _, m := range b.Messages {
+		job, err := p.flow.Step(tx, m)
+		if err != nil {
+			return nil, err
+		}
+		if job != nil {
+			jobs = append(jobs, job)
+		}
+	}
+	for _, s := range b.Statuses {
+		if err := p.flow.Status(tx, s); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range b.Errors {
+		p.log.Warn("Meta reported an error in a webhook", "error", e)
+	}
+	return jobs, tx.DeleteInbox(it.ID)
+}

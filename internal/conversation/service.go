@@ -1,0 +1,159 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/trement/trement/internal/agent"
+	"github.com/trement/trement/internal/policy"
+)
+
+// Deps are what the Service is built from.
+type Deps struct {
+	Store  Store
+	Policy *policy.Engine
+	Agent  agent.Provider
+	Filter AnswerFilter
+	Parse  Parser
+	Sender Sender
+	Logger *slog.Logger
+}
+
+// Service owns the message path's goroutines: the inbox writer, the inbox
+// processor, the agent workers, the senders and their maintenance. Run
+// starts them and returns when ctx ends and they have stopped.
+type Service struct {
+	Inbox *Inbox
+	Flow  *Flow
+	Stats *Stats
+
+	store  Store
+	log    *slog.Logger
+	proc   *processor
+	agents *agents
+	out    *outbox
+}
+
+// New builds a Service.
+func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
+	if d.Store == nil || d.Policy == nil || d.Agent == nil || d.Filter == nil || d.Parse == nil || d.Sender == nil {
+		return nil, errors.New("conversation: new: a dependency is missing")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HistoryTurns <= 0 {
+		cfg.HistoryTurns = 12
+	}
+	if ocfg.Workers <= 0 {
+		ocfg.Workers = 8
+	}
+	if ocfg.Rate <= 0 {
+		ocfg.Rate = 80
+	}
+	if ocfg.Lease <= 0 {
+		ocfg.Lease = 2 * time.Minute
+	}
+	if ocfg.MaxAttempts <= 0 {
+		ocfg.MaxAttempts = 10
+	}
+	if ocfg.ReconcileAfter <= 0 {
+		ocfg.ReconcileAfter = 10 * time.Minute
+	}
+	if ocfg.Worker == "" {
+		ocfg.Worker = "trement"
+	}
+	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
+	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats}
+	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
+		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: &pairGate{gap: ocfg.PairInterval, next: map[string]time.Time{}}}
+	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox}
+	for range 4 {
+		s.agents.queues = append(s.agents.queues, make(chan *agentJob, 1024))
+	}
+	s.proc = &processor{store: d.Store, flow: s.Flow, parse: d.Parse, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
+		jobs: s.agents.submit, onSent: s.wakeOutbox, batch: 256, idle: 200 * time.Millisecond, backoff: inboxBackoff}
+	s.Inbox = newInbox(d.Store, d.Logger, s.Stats, s.wakeProcessor)
+	return s, nil
+}
+
+func inboxBackoff(attempt int) time.Duration {
+	return min(time.Duration(1<<min(attempt, 10))*time.Second, 10*time.Minute)
+}
+
+func (s *Service) wakeProcessor() {
+	select {
+	case s.proc.wake <- struct{}{}:
+	default:
+	}
+}
+
+func (s *Service) wakeOutbox() {
+	select {
+	case s.out.wake <- struct{}{}:
+	default:
+	}
+}
+
+// Run starts the workers and blocks until ctx ends and all have stopped.
+// The inbox writer stops last, after committing what was queued.
+func (s *Service) Run(ctx context.Context) error {
+	if err := s.store.Update(ctx, func(tx Tx) error {
+		_, err := tx.ResumePaused()
+		return err
+	}); err != nil {
+		return fmt.Errorf("conversation: resume paused sends: %w", err)
+	}
+	if err := s.agents.recover(ctx); err != nil {
+		return fmt.Errorf("conversation: recover agent turns: %w", err)
+	}
+	var wg sync.WaitGroup
+	start := func(f func()) {
+		wg.Add(1)
+		go func() { defer wg.Done(); f() }()
+	}
+	start(func() { s.Inbox.run(ctx) })
+	start(func() { s.proc.run(ctx) })
+	for _, q := range s.agents.queues {
+		start(func() { s.agents.run(ctx, q) })
+	}
+	start(func() { s.out.run(ctx) })
+	start(func() { s.maintain(ctx) })
+	wg.Wait()
+	return nil
+}
+
+func (s *Service) maintain(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.out.maintain(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("outbox maintenance failed", "error", err)
+			}
+		}
+	}
+}
+
+// ResumeSending clears a pause (after the token was fixed).
+func (s *Service) ResumeSending(ctx context.Context) error {
+	err := s.store.Update(ctx, func(tx Tx) error {
+		_, err := tx.ResumePaused()
+		return err
+	})
+	if err == nil {
+		s.Stats.Paused.Store(false)
+		s.wakeOutbox()
+	}
+	return err
+}
+
+// Maintain runs one round of outbox maintenance now (tests, admin).
+func (s *Service) Maintain(ctx context.Context) error { return s.out.maintain(ctx) }

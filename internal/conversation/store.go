@@ -1,0 +1,82 @@
+package conversation
+
+import (
+	"context"
+	"time"
+
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/consent"
+)
+
+// Store is the persistence the message path needs. Update runs fn in one
+// read-write transaction: everything a step decides (the message, the
+// consent event, the reply in the outbox, the audit record) commits
+// together or not at all.
+type Store interface {
+	Update(ctx context.Context, fn func(Tx) error) error
+	View(ctx context.Context, fn func(Tx) error) error
+	// WaIndex is the blind index of a WhatsApp id; Pseudonym names a
+	// customer in audit events without their number.
+	WaIndex(waID string) []byte
+	Pseudonym(waID string) string
+}
+
+// Tx is one transaction. Methods return ErrNotFound or ErrDuplicate as
+// documented on the store.
+type Tx interface {
+	Time() time.Time
+
+	ContactByWaID(waID string) (*Contact, error)
+	Contact(id string) (*Contact, error)
+	CreateContact(c *Contact) error
+	UpdateContact(c *Contact) error
+	EraseContact(id string) error
+	ContactMessages(contactID string) ([]*Message, error)
+
+	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
+	Conversation(id string) (*Conversation, error)
+	UpdateConversation(c *Conversation) error
+
+	InsertMessage(m *Message) error
+	Message(id string) (*Message, error)
+	Messages(conversationID string, limit int) ([]*Message, error)
+	SetMessageStatus(id string, s Status) error
+	SetMessageSent(id, wamid string) error
+	SetMessageFailed(id string, code int, title string) error
+	ApplyStatus(wamid string, s Status, code int, title string) (bool, error)
+	PendingAgentMessages(limit int) ([]*Message, error)
+	MarkSeen(key string) (bool, error)
+
+	AppendConsent(e *consent.Event) error
+	ConsentEvents(waIndex []byte) ([]*consent.Event, error)
+	AppendAudit(e *audit.Event) error
+	OpenRequest(r *Request) error
+
+	AppendInbox(items ...*InboxItem) error
+	NextInbox(limit int) ([]*InboxItem, error)
+	DeleteInbox(id string) error
+	RetryInbox(id string, next time.Time, reason string) error
+
+	Enqueue(it *OutboxItem) error
+	OutboxItem(id string) (*OutboxItem, error)
+	ClaimOutbox(worker string, lease time.Duration, limit int) ([]*OutboxItem, error)
+	OutboxSent(id, wamid string) (bool, error)
+	OutboxRetry(id string, next time.Time, reason string) error
+	OutboxSetState(id string, s OutboxState, reason string) error
+	ExpireSending() ([]*OutboxItem, error)
+	UnknownBefore(t time.Time) ([]*OutboxItem, error)
+	ResumePaused() (int64, error)
+}
+
+// Request is a data-subject request (access, erasure) as the flow opens it.
+type Request struct {
+	ID        string
+	ContactID string
+	WaIndex   []byte
+	Kind      string // "access", "erasure"
+	State     string // "open", "completed"
+	Region    string
+	Channel   string
+	DueAt     time.Time
+	Note      string
+}

@@ -1,0 +1,73 @@
+// Package ops is trement's operational surface: Prometheus metrics read
+// from the message path's counters, and the webhook's own measurements.
+package ops
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/trement/trement/internal/conversation"
+)
+
+// Metrics holds trement's registry and the instruments adapters update.
+type Metrics struct {
+	Registry         *prometheus.Registry
+	WebhookRejected  *prometheus.CounterVec
+	WebhookAckSecond prometheus.Histogram
+}
+
+// NewMetrics registers the Go and process collectors, the message path's
+// counters (read from stats on scrape) and the webhook instruments.
+func NewMetrics(stats *conversation.Stats) *Metrics {
+	r := prometheus.NewRegistry()
+	r.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	counter := func(name, help string, f func() int64) {
+		r.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "trement", Name: name, Help: help}, func() float64 { return float64(f()) }))
+	}
+	counter("webhooks_accepted_total", "Webhook bodies committed to the inbox before the 200.", stats.Accepted.Load)
+	counter("inbox_commits_total", "Inbox commits (group commits covering one or more webhooks).", stats.AcceptBatches.Load)
+	counter("inbound_messages_total", "New inbound messages.", stats.Inbound.Load)
+	counter("duplicates_total", "Redelivered messages and statuses dropped.", stats.Duplicates.Load)
+	counter("malformed_total", "Bodies or events that could not be read.", stats.Malformed.Load)
+	counter("consent_gated_total", "Messages whose content was not kept because consent was missing.", stats.Silenced.Load)
+	counter("statuses_total", "Delivery statuses applied.", stats.Statuses.Load)
+	counter("escalations_total", "Conversations handed to a human.", stats.Escalations.Load)
+	counter("erasures_total", "Customers erased on request.", stats.Erasures.Load)
+	counter("agent_replies_total", "Agent answers queued.", stats.AgentReplies.Load)
+	counter("agent_blocked_total", "Agent answers blocked by the output filter.", stats.AgentBlocked.Load)
+	counter("sent_total", "Messages accepted by the Graph API.", stats.Sent.Load)
+	counter("send_retries_total", "Send attempts scheduled for retry.", stats.SendRetries.Load)
+	counter("send_failed_total", "Sends given up.", stats.SendFailed.Load)
+	counter("send_unknown_total", "Sends whose outcome is awaiting reconciliation.", stats.SendUnknown.Load)
+	counter("reconciled_total", "Sends confirmed by a status webhook after their answer was lost.", stats.Reconciled.Load)
+	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "sending_paused", Help: "1 while sending is paused (token or number problem)."}, func() float64 {
+		if stats.Paused.Load() {
+			return 1
+		}
+		return 0
+	}))
+	m := &Metrics{Registry: r}
+	m.WebhookRejected = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "trement", Name: "webhook_rejected_total", Help: "Webhook requests refused, by reason."}, []string{"reason"})
+	m.WebhookAckSecond = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "trement", Name: "webhook_ack_seconds", Help: "Time from request to durable 200.",
+		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}})
+	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond)
+	return m
+}
+
+// Handler serves the registry in Prometheus' text format.
+func (m *Metrics) Handler() http.Handler {
+	return promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})
+}
+
+// Timed wraps h, observing its latency.
+func (m *Metrics) Timed(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		t := time.Now()
+		h.ServeHTTP(w, r)
+		m.WebhookAckSecond.Observe(time.Since(t).Seconds())
+	})
+}

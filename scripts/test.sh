@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every check trement's CI runs, on a fresh machine too: it makes sure
+# PostgreSQL answers on 127.0.0.1:5432 (starting it if it is installed but
+# down), installs the tools the tests use (oathtool, Chromium) when it can,
+# then vets, checks formatting and runs the whole suite with the race
+# detector against SQLite and PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '==> %s\n' "$*" >&2; }
+
+# Tools the tests drive: oathtool (an independent TOTP implementation) and a
+# headless Chromium for the web pages. Installed from Debian when missing.
+need=()
+command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    log "installing ${need[*]}"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) ||
+      log "could not install ${need[*]}: the tests that need them will skip"
+  else
+    log "missing ${need[*]} and cannot install them: the tests that need them will skip"
+  fi
+fi
+
+# PostgreSQL for the contract suite.
+if [ -z "${TREMENT_TEST_POSTGRES_URL:-}" ]; then
+  if command -v pg_isready >/dev/null 2>&1; then
+    if ! pg_isready -h 127.0.0.1 -p 5432 -q; then
+      log "starting PostgreSQL"
+      for v in $(ls /etc/postgresql 2>/dev/null); do
+        pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null || true
+      done
+      for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+    fi
+    if pg_isready -h 127.0.0.1 -p 5432 -q; then
+      psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname = 'test'" 2>/dev/null | grep -q 1 ||
+        psql -h 127.0.0.1 -U postgres -c "CREATE DATABASE test" >/dev/null 2>&1 || true
+      export TREMENT_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+    else
+      log "PostgreSQL is not answering on 127.0.0.1:5432: PostgreSQL runs of the contract suite will skip"
+    fi
+  else
+    log "PostgreSQL is not installed: PostgreSQL runs of the contract suite will skip"
+  fi
+fi
+[ -n "${TREMENT_TEST_POSTGRES_URL:-}" ] && log "PostgreSQL tests use ${TREMENT_TEST_POSTGRES_URL}"
+
+log "go vet"
+go vet ./...
+log "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed on:" >&2
+  echo "$unformatted" >&2
+  exit 1
+fi
+log "go test -race"
+go test -race -count=1 -timeout 20m ./... "$@"
