@@ -67,6 +67,8 @@ func TestCheckPhrases(t *testing.T) {
 		{"Vou matar a saudade da loja do Porto!", nil},
 		{"Preços de matar a concorrência", nil},
 		{"Este mate se sirve caliente", nil},
+		{"¡Muérete de envidia con estas botas!", nil},
+		{"Para no hacerte daño, abre la caja con cuidado.", nil},
 		{"Sexo: masculino. Talla: M.", nil},
 		{"Unisex hoodie, made in Essex", nil},
 		{"We'll shoot you an email when it ships.", nil},
