@@ -1,6 +1,9 @@
 package redact
 
-import "unicode/utf8"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // A ctxClass is what the words around a number say it is. Weak types (a
 // bare 8-digit number may be an Argentine DNI, a phone or an order) are
@@ -76,6 +79,8 @@ func init() {
 		"compre", "comprei", "bought", "ordered", "paid", "pague", "paguei", "pago", "pagamento", "payment",
 		"since", "desde",
 		// other identifiers we do not report
+		"cliente", "client", "customer", "socio", "member", "membership", "contrato", "contract", "poliza",
+		"policy", "apolice", "matricula", "legajo", "expediente", "usuario", "user", "login", "pin", "senha", "password",
 		"rg", "nif", "cif", "nit", "cuit", "cuil", "nss", "passport", "pasaporte", "passaporte",
 		"cbu", "clabe", "cuenta", "conta", "account", "routing", "agencia", "iban", "version", "versao",
 	)
@@ -154,13 +159,15 @@ const (
 // context reports the nearest telling word before text[start:], or failing
 // that after text[:end].
 func context(s string, start, end int) ctxClass {
-	// "#123456" is a reference, whatever the words say.
+	// "#123456" is a reference unless the words before the '#' say
+	// otherwise ("my # is", "social security #").
 	p := start
 	for p > 0 && s[p-1] == ' ' {
 		p--
 	}
-	if p > 0 && s[p-1] == '#' {
-		return ctxNeg
+	hash := p > 0 && s[p-1] == '#'
+	if hash {
+		start = p - 1
 	}
 	var buf [24]byte
 	lo := max(0, start-ctxBackBytes)
@@ -184,6 +191,9 @@ func context(s string, start, end int) ctxClass {
 		}
 		words++
 		c := keywords[string(w)]
+		if c == ctxNone && string(w) == "security" && i >= 7 && normIs(s[:i], "social") {
+			c = ctxSSN
+		}
 		switch {
 		case c == ctxNumber:
 			if pending < 0 {
@@ -203,6 +213,9 @@ func context(s string, start, end int) ctxClass {
 	}
 	if pending >= 0 {
 		return ctxPhone
+	}
+	if hash {
+		return ctxNeg
 	}
 	hi := min(len(s), end+ctxFwdBytes)
 	words = 0
@@ -235,6 +248,12 @@ func context(s string, start, end int) ctxClass {
 		}
 	}
 	return ctxNone
+}
+
+// normIs reports whether s ends with the word w and a space, ignoring case.
+func normIs(s, w string) bool {
+	s = strings.TrimRight(s, " ")
+	return len(s) >= len(w) && strings.EqualFold(s[len(s)-len(w):], w) && !letterBefore(s, len(s)-len(w))
 }
 
 // letterBefore reports whether the rune ending at i is a letter or digit,

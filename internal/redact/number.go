@@ -401,7 +401,7 @@ func (sc *scanner) card(c *chain, t int) (int, bool) {
 		return 0, false
 	}
 	sp := sc.sep(c, t+1)
-	if sp != " " && sp != "-" {
+	if sp != " " && sp != "-" && sp != "." {
 		return 0, false
 	}
 	if c.shape(t, 4, 6, 5) || c.shape(t, 4, 6, 4) {
@@ -453,8 +453,8 @@ func (sc *scanner) dniES(c *chain, t, hi int) int {
 	}
 	p := c.g[t+k-1].b
 	if p < hi && (s[p] == '-' || s[p] == ' ') && p+1 < hi && isLetterByte(s[p+1]) {
-		if s[p] == ' ' && !isUpper(s[p+1]) {
-			return 0
+		if s[p] == ' ' && strings.IndexByte("yeoau", s[p+1]) >= 0 {
+			return 0 // "12345678 y ...": a conjunction, not a control letter
 		}
 		p++
 	}
@@ -617,6 +617,27 @@ func (sc *scanner) weak(c *chain, t int) (int, int) {
 		if k := sc.localPhone(c, t); k > 0 && !sc.priceLike(c, t, k) {
 			sc.emit(Phone, sc.start(c, t), end(k))
 			return k, end(k)
+		}
+	case ctxCPF, ctxCNPJ:
+		// Told it is a CPF, accept any grouping: "261 753 660 26", "655.609.27708".
+		want := 11
+		if ctx == ctxCNPJ {
+			want = 14
+		}
+		n := 0
+		for k := 1; t+k <= c.n && n < want; k++ {
+			n += c.len(t + k - 1)
+			if n == want {
+				d := sc.digits(c, t, k)
+				if ctx == ctxCPF && validCPF(d) || ctx == ctxCNPJ && validCNPJ(d) {
+					typ := CPF
+					if ctx == ctxCNPJ {
+						typ = CNPJ
+					}
+					sc.emit(typ, c.g[t].a, end(k))
+					return k, end(k)
+				}
+			}
 		}
 	case ctxSSN:
 		if c.len(t) == 9 && validSSN(sc.digits(c, t, 1)) {
