@@ -60,7 +60,8 @@ func Faults() []Fault {
 	return []Fault{FaultRateLimit, FaultPairRateLimit, FaultServerError, FaultUnavailable, FaultWindowClosed, FaultWindowClosedAsync, FaultAuth, FaultHang}
 }
 
-type faultEntry struct {
+// PendingFault is a fault still to be served Count more times.
+type PendingFault struct {
 	Fault Fault `json:"fault"`
 	Count int   `json:"count"`
 }
@@ -80,7 +81,7 @@ func (s *Simulator) InjectFault(f Fault, n int) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = append(s.faults, faultEntry{Fault: f, Count: n})
+	s.faults = append(s.faults, PendingFault{Fault: f, Count: n})
 	return nil
 }
 
@@ -100,10 +101,10 @@ func (s *Simulator) SetLatency(d time.Duration) {
 }
 
 // PendingFaults returns the faults still to be served, in order.
-func (s *Simulator) PendingFaults() []faultEntry {
+func (s *Simulator) PendingFaults() []PendingFault {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return append([]faultEntry(nil), s.faults...)
+	return append([]PendingFault(nil), s.faults...)
 }
 
 func (s *Simulator) nextFault() (Fault, bool) {

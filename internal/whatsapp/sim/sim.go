@@ -19,12 +19,17 @@
 //
 // # Use
 //
-//	s := sim.New(sim.Config{WebhookURL: "http://127.0.0.1:8080/webhook", AppSecret: "dev-secret", Token: "dev-token"}, logger)
-//	defer s.Close()
-//	go s.Run(ctx) // delivery workers
-//	http.ListenAndServe("127.0.0.1:9090", s.Handler())
+//	s := sim.New(sim.Config{
+//		WebhookURL: "http://127.0.0.1:8080/webhook", // trement
+//		AppSecret:  "dev-secret",                    // trement's app secret
+//		Token:      "dev-token",                     // trement's access token
+//	}, logger)
+//	ln, _ := net.Listen("tcp", "127.0.0.1:9090")
+//	err := s.Serve(ctx, ln) // Graph API + UI + delivery workers
 //
-// and point trement's Graph API base URL at http://127.0.0.1:9090.
+// then point trement's Graph API base URL at http://127.0.0.1:9090 and open
+// http://127.0.0.1:9090/sim/. [Simulator.Handler] and [Simulator.Run] are
+// the same pieces for callers that own their server.
 //
 // Tests drive it with [Simulator.SendFromCustomer], [Simulator.InjectFault],
 // [Simulator.Sent], [Simulator.Duplicates] and [Simulator.Deliveries].
@@ -179,7 +184,7 @@ type Simulator struct {
 	runs       sync.WaitGroup
 	wake       chan struct{} // closed and replaced to wake every worker
 	queue      []*pending
-	faults     []faultEntry
+	faults     []PendingFault
 	latency    time.Duration
 	sent       []SentMessage
 	dupes      map[string]*Duplicate

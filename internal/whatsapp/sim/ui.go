@@ -22,6 +22,7 @@ func (s *Simulator) routeUI(mux *http.ServeMux) {
 	mux.Handle("GET /sim/app.js", uiHeaders(staticFile("app.js")))
 	mux.Handle("GET /sim/app.css", uiHeaders(staticFile("app.css")))
 	mux.Handle("GET /{$}", http.RedirectHandler("/sim/", http.StatusFound))
+	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.Handle("GET /sim/api/threads", uiHeaders(http.HandlerFunc(s.apiThreads)))
 	mux.Handle("POST /sim/api/send", uiHeaders(jsonOnly(http.HandlerFunc(s.apiSend))))
 	mux.Handle("GET /sim/api/events", uiHeaders(http.HandlerFunc(s.apiEvents)))

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -305,5 +306,35 @@ func TestRunTerminalEndsOnCancelAndEOF(t *testing.T) {
 	}
 	if err := s.RunTerminal(context.Background(), strings.NewReader(""), io.Discard, "abc", "Ana"); err != ErrBadNumber {
 		t.Errorf("RunTerminal(bad number) = %v, want ErrBadNumber", err)
+	}
+}
+
+func TestServe(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+
+	// An event stream stays open; shutdown must still be quick.
+	resp, err := http.Get("http://" + ln.Addr().String() + "/sim/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET events = %d, want 200", resp.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("Serve() = %v, want nil", err)
+		}
+	case <-time.After(3 * time.Second):
+		t.Fatal("Serve did not return after cancel")
 	}
 }

@@ -4,7 +4,7 @@
 
 (function () {
   const $ = (id) => document.getElementById(id);
-  const state = { threads: [], current: null, openRows: {} };
+  const state = { threads: [], current: null, openRows: {}, seen: {} };
 
   function el(tag, cls, text) {
     const e = document.createElement(tag);
@@ -77,12 +77,17 @@
     $("typing").hidden = !(typingUntil > Date.now());
     if (typingUntil > Date.now()) setTimeout(renderChat, typingUntil - Date.now() + 50);
 
-    const nearBottom = box.scrollHeight - box.scrollTop - box.clientHeight < 40;
+    const msgs = t ? t.messages : [];
+    const key = state.current.wa_id;
+    // Follow new messages; otherwise keep the reader's scroll position.
+    const grew = state.seen[key] !== msgs.length;
+    state.seen[key] = msgs.length;
+    const top = box.scrollTop;
     box.replaceChildren();
     const byId = {};
-    for (const m of (t ? t.messages : [])) byId[m.id] = m;
-    for (const m of (t ? t.messages : [])) box.append(renderMessage(m, byId));
-    if (nearBottom) box.scrollTop = box.scrollHeight;
+    for (const m of msgs) byId[m.id] = m;
+    for (const m of msgs) box.append(renderMessage(m, byId));
+    box.scrollTop = grew ? box.scrollHeight : top;
   }
 
   function renderMessage(m, byId) {
@@ -141,6 +146,7 @@
     if (wa.length < 6 || wa.length > 15) { showError("A number needs 6 to 15 digits."); return; }
     const known = state.threads.find((t) => t.wa_id === wa);
     state.current = { wa_id: wa, name: name || (known ? known.name : "") || "+" + wa };
+    delete state.seen[wa];
     showError("");
     render();
     $("text").focus();
