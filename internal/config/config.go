@@ -56,6 +56,8 @@ type Config struct {
 	TemplateName      string
 	TemplateLanguage  string
 	SendWorkers       int
+	GraphTimeout      time.Duration
+	ReconcileAfter    time.Duration
 
 	// Business and compliance
 	BusinessName      string
@@ -134,6 +136,8 @@ func settings(c *Config) []setting {
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
+		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
+		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
 		{"SEND_WORKERS", "8", "Concurrent senders per replica.", false, &c.SendWorkers},
 		{"BUSINESS_NAME", "Tienda Aurora", "Business name used in notices and the agent's disclosure.", false, &c.BusinessName},
 		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact.", false, &c.Purpose},
@@ -347,6 +351,12 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookMaxBytes < 64<<10 || c.WebhookMaxBytes > 64<<20 {
 		bad("WEBHOOK_MAX_BYTES", "%d is outside 65536 to 67108864 (Meta sends up to 3 MB)", c.WebhookMaxBytes)
+	}
+	if c.GraphTimeout < time.Second || c.GraphTimeout > 5*time.Minute {
+		bad("GRAPH_TIMEOUT", "%v is outside 1s to 5m", c.GraphTimeout)
+	}
+	if c.ReconcileAfter < time.Second || c.ReconcileAfter > 24*time.Hour {
+		bad("RECONCILE_AFTER", "%v is outside 1s to 24h", c.ReconcileAfter)
 	}
 	if c.SendWorkers < 1 || c.SendWorkers > 256 {
 		bad("SEND_WORKERS", "%d is outside 1 to 256", c.SendWorkers)

@@ -239,7 +239,11 @@ func (s *step) vars() policy.Vars {
 }
 
 func (s *step) text(t policy.Text) string {
-	return s.f.render(s.pack(), s.c.Language, t, s.vars())
+	p := s.pack()
+	// trement erases at once by destroying the customer's key; it never
+	// keeps a blocked copy, so the texts must not promise one.
+	p.BlockBeforeDelete = false
+	return s.f.render(p, s.c.Language, t, s.vars())
 }
 
 // render fills a notice text; a missing text is a programming error caught

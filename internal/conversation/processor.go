@@ -39,7 +39,9 @@ func (p *processor) run(ctx context.Context) {
 		for ctx.Err() == nil {
 			n, err := p.once(ctx)
 			if err != nil {
-				p.log.Error("inbox processing failed", "error", err)
+				if ctx.Err() == nil {
+					p.log.Error("inbox processing failed", "error", err)
+				}
 				break
 			}
 			if n == 0 {
@@ -75,6 +77,9 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	if err == nil {
 		p.after(jobs)
 		return len(items), nil
+	}
+	if ctx.Err() != nil {
+		return 0, ctx.Err()
 	}
 	p.log.Warn("inbox batch failed; retrying bodies one by one", "batch", len(items), "error", err)
 	for _, it := range items {

@@ -94,6 +94,12 @@ func (e *Engine) ForPhone(waID string) Decision {
 	if s == "" || strings.Trim(s, "0123456789") != "" {
 		return e.fallbackDecision(0, "wa_id is not all digits")
 	}
+	// WhatsApp still writes Mexican mobiles with the "1" that Mexico
+	// dropped from its numbering plan in 2019 (521 + 10 digits); without
+	// the fix libphonenumber calls every such wa_id invalid.
+	if len(s) == 13 && strings.HasPrefix(s, "521") {
+		s = "52" + s[3:]
+	}
 	num, err := phonenumbers.Parse("+"+s, "")
 	if err != nil {
 		return e.fallbackDecision(0, "wa_id does not parse as an E.164 number")

@@ -20,6 +20,7 @@ func TestForPhone(t *testing.T) {
 		{"Spain, Canary Islands landline", "34928123456", ES, 34, "Spain"},
 		{"Brazil", "5511961234567", BR, 55, "+55 → Brazil (LGPD)"},
 		{"Mexico", "525512345678", MX, 52, "+52 → Mexico"},
+		{"Mexico as WhatsApp writes it (521 + 10 digits)", "5215512345678", MX, 52, "+52 → Mexico"},
 		{"Colombia", "573211234567", CO, 57, "+57 → Colombia"},
 		{"Argentina mobile with 9", "5491123456789", AR, 54, "+54 → Argentina"},
 		{"Argentina landline", "541123456789", AR, 54, "Argentina"},

@@ -1,0 +1,262 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trement/trement/internal/consent"
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/store"
+	"github.com/trement/trement/internal/whatsapp/sim"
+)
+
+// contactOf reads a contact by number through the store.
+func (ta *testApp) contactOf(waID string) *conversation.Contact {
+	ta.t.Helper()
+	var c *conversation.Contact
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		c, err = tx.ContactByWaID(waID)
+		if err != nil {
+			c = nil
+		}
+		return nil
+	})
+	return c
+}
+
+func (ta *testApp) ledger(waID string) []consent.Kind {
+	ta.t.Helper()
+	var kinds []consent.Kind
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		evs, err := tx.ConsentEvents(ta.db.WaIndex(waID))
+		if err != nil {
+			ta.t.Fatal(err)
+		}
+		for _, e := range evs {
+			kinds = append(kinds, e.Kind)
+		}
+		return nil
+	})
+	return kinds
+}
+
+func (ta *testApp) storedBodies(waID string) []string {
+	ta.t.Helper()
+	c := ta.contactOf(waID)
+	if c == nil {
+		return nil
+	}
+	var out []string
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		ms, err := tx.ContactMessages(c.ID)
+		if err != nil {
+			ta.t.Fatal(err)
+		}
+		for _, m := range ms {
+			if m.Direction == conversation.In {
+				out = append(out, m.Body)
+			}
+		}
+		return nil
+	})
+	return out
+}
+
+func TestConsentFlowPerRegion(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	tests := []struct {
+		name, waID, lang string
+		hello, question  string
+		greetWords       []string // words the greeting must contain
+		answerWord       string   // a word the agent's answer holds
+	}{
+		{"spain", "34612345678", "es", "hola", "¿cuánto tarda el envío?", []string{"IA", "https://example.com/privacy"}, "envío"},
+		{"brazil", "5511912345678", "pt", "oi", "quanto tempo demora a entrega?", []string{"https://example.com/privacy"}, "entrega"},
+		{"california", "14155550132", "en", "hi", "how long does shipping take?", []string{"AI", "https://example.com/privacy"}, "shipping"},
+		{"mexico", "5215512345678", "es", "hola", "¿cuánto tarda el envío?", []string{"https://example.com/privacy"}, "envío"},
+		{"colombia", "573001234567", "es", "buenas", "¿cuánto tarda el envío?", []string{"https://example.com/privacy"}, "envío"},
+		{"argentina", "5491123456789", "es", "hola", "¿cuánto tarda el envío?", []string{"https://example.com/privacy"}, "envío"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			marker := "PRECONSENT-" + tt.name + "-ZQ7"
+			ta.say(tt.waID, tt.hello+" "+marker)
+			greet := ta.waitReplies(tt.waID, 1)[0]
+			for _, w := range tt.greetWords {
+				if !strings.Contains(greet.Text, w) {
+					t.Errorf("greeting %q lacks %q", greet.Text, w)
+				}
+			}
+			if len(greet.Buttons) != 2 {
+				t.Fatalf("greeting has %d buttons, want Accept and Decline", len(greet.Buttons))
+			}
+			ta.settle()
+			c := ta.contactOf(tt.waID)
+			if c == nil || c.ConsentState != conversation.ConsentPending || c.Language != tt.lang {
+				t.Fatalf("contact after first message = %+v, want pending in %s", c, tt.lang)
+			}
+			if got := ta.storedBodies(tt.waID); len(got) != 0 {
+				t.Errorf("before consent the content was stored: %q", got)
+			}
+			ta.tap(tt.waID, conversation.ButtonAccept)
+			ta.waitReplies(tt.waID, 2)
+			ta.say(tt.waID, tt.question)
+			r := ta.waitReplies(tt.waID, 3)
+			if !strings.Contains(strings.ToLower(r[2].Text), tt.answerWord) {
+				t.Errorf("answer to %q = %q, want it to mention %q", tt.question, r[2].Text, tt.answerWord)
+			}
+			ta.settle()
+			if got := ta.storedBodies(tt.waID); len(got) != 1 || got[0] != tt.question {
+				t.Errorf("stored customer messages = %q, want only the question asked after consent", got)
+			}
+			if got := ta.ledger(tt.waID); len(got) != 2 || got[0] != consent.Asked || got[1] != consent.OptIn {
+				t.Errorf("ledger = %v, want [asked opt_in]", got)
+			}
+		})
+	}
+}
+
+func TestDeclineKeepsOnlyTheRecord(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "34699000001"
+	ta.say(who, "hola, mi email es ana@example.com")
+	ta.waitReplies(who, 1)
+	ta.say(who, "no")
+	r := ta.waitReplies(who, 2)
+	if strings.Contains(r[1].Text, "http") && len(r[1].Buttons) > 0 {
+		t.Errorf("decline answer = %q, want a short polite answer without a new question", r[1].Text)
+	}
+	ta.settle()
+	if got := ta.storedBodies(who); len(got) != 0 {
+		t.Errorf("after decline stored %q, want nothing", got)
+	}
+	if got := ta.ledger(who); len(got) != 2 || got[1] != consent.Decline {
+		t.Errorf("ledger = %v, want [asked decline]", got)
+	}
+}
+
+func TestOptOutMidConversationAndBack(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "5511988887777"
+	ta.say(who, "oi")
+	ta.waitReplies(who, 1)
+	ta.say(who, "sim")
+	ta.waitReplies(who, 2)
+	ta.say(who, "qual é o prazo de devolução?")
+	ta.waitReplies(who, 3)
+	ta.say(who, "PARAR")
+	r := ta.waitReplies(who, 4)
+	if !strings.Contains(strings.ToUpper(r[3].Text), "START") && !strings.Contains(strings.ToUpper(r[3].Text), "VOLTAR") {
+		t.Logf("opt-out confirmation: %q", r[3].Text)
+	}
+	ta.say(who, "ainda estão aí? quero saber do meu pedido SILENCED-MARKER")
+	ta.settle()
+	time.Sleep(200 * time.Millisecond)
+	if got := ta.replies(who); len(got) != 4 {
+		t.Fatalf("after opt-out the customer got %d messages, want the single confirmation (4 in all)", len(got))
+	}
+	for _, b := range ta.storedBodies(who) {
+		if strings.Contains(b, "SILENCED-MARKER") {
+			t.Error("a message sent after opting out was stored")
+		}
+	}
+	ta.say(who, "START")
+	ta.waitReplies(who, 5)
+	ta.say(who, "qual é o prazo de devolução?")
+	ta.waitReplies(who, 6)
+	want := []consent.Kind{consent.Asked, consent.OptIn, consent.OptOut, consent.ReOptIn}
+	if got := ta.ledger(who); !equalKinds(got, want) {
+		t.Errorf("ledger = %v, want %v", got, want)
+	}
+}
+
+func equalKinds(a, b []consent.Kind) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func TestHumanEscalationStopsTheBot(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "14155550199"
+	ta.say(who, "hello")
+	ta.waitReplies(who, 1)
+	ta.tap(who, conversation.ButtonAccept)
+	ta.waitReplies(who, 2)
+	ta.say(who, "I want to talk to a human")
+	ta.waitReplies(who, 3)
+	ta.say(who, "how long does shipping take?")
+	ta.settle()
+	time.Sleep(200 * time.Millisecond)
+	if got := ta.replies(who); len(got) != 3 {
+		t.Errorf("after escalation the bot sent %d messages, want it silent (3 in all)", len(got))
+	}
+	c := ta.contactOf(who)
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		conv, err := tx.OpenConversation(c.ID, "106540352242922")
+		if err != nil {
+			return err
+		}
+		if conv.State != conversation.StateWaitingHuman {
+			t.Errorf("conversation state = %s, want waiting_human", conv.State)
+		}
+		return nil
+	})
+}
+
+func TestEraseMyData(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "34611222333"
+	ta.say(who, "hola")
+	ta.waitReplies(who, 1)
+	ta.tap(who, conversation.ButtonAccept)
+	ta.waitReplies(who, 2)
+	ta.say(who, "¿cuánto tarda el envío?")
+	ta.waitReplies(who, 3)
+	ta.say(who, "borrar mis datos")
+	ta.waitReplies(who, 4)
+	ta.say(who, "SÍ BORRAR")
+	r := ta.waitReplies(who, 5)
+	ta.settle()
+	if ta.contactOf(who) != nil {
+		t.Fatal("contact still readable after erasure")
+	}
+	if got := ta.ledger(who); len(got) < 2 {
+		t.Errorf("ledger after erasure = %v, want the evidence kept", got)
+	}
+	t.Logf("erasure confirmation: %q", r[4].Text)
+}
+
+func TestDuplicateWebhooksProcessedOnce(t *testing.T) {
+	ta := startApp(t, appOpt{simCfg: func(c *sim.Config) { c.DuplicateRate = 1 }})
+	const who = "34655000111"
+	ta.say(who, "hola")
+	ta.waitReplies(who, 1)
+	ta.tap(who, conversation.ButtonAccept)
+	ta.waitReplies(who, 2)
+	ta.say(who, "¿cuánto tarda el envío?")
+	ta.waitReplies(who, 3)
+	ta.settle()
+	time.Sleep(300 * time.Millisecond)
+	if got := ta.replies(who); len(got) != 3 {
+		t.Errorf("with every webhook delivered twice the customer got %d messages, want 3", len(got))
+	}
+	if d := ta.sim.DuplicateCount(); d != 0 {
+		t.Errorf("sim saw %d duplicate sends", d)
+	}
+	if got := ta.storedBodies(who); len(got) != 1 {
+		t.Errorf("stored %d customer messages, want 1", len(got))
+	}
+	if ta.app.svc.Stats.Duplicates.Load() == 0 {
+		t.Error("no duplicate was detected, so the test proved nothing")
+	}
+}

@@ -1,0 +1,260 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/trement/trement/internal/agent"
+	"github.com/trement/trement/internal/agent/filter"
+	"github.com/trement/trement/internal/agent/knowledge"
+	"github.com/trement/trement/internal/agent/openai"
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/channel"
+	"github.com/trement/trement/internal/config"
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/ops"
+	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/redact"
+	"github.com/trement/trement/internal/store"
+	"github.com/trement/trement/internal/whatsapp"
+)
+
+func init() {
+	register("serve", "run the server (add -dev to chat with the local WhatsApp simulator)", cmdServe)
+}
+
+func cmdServe(ctx context.Context, env *Env, args []string) error {
+	cfg, _, err := config.Load(args, env.Getenv)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, env.Stderr)
+	if !cfg.Dev {
+		if err := cfg.RequireChannel(); err != nil {
+			return err
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", cfg.Listen, err)
+	}
+	defer ln.Close()
+	var dev *devSim
+	if cfg.Dev {
+		if dev, err = startDevSim(cfg, log, ln.Addr().String()); err != nil {
+			return err
+		}
+	}
+	db, devKey, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	app, err := build(ctx, cfg, db, log, nil)
+	if err != nil {
+		return err
+	}
+	app.devKey, app.dev = devKey, dev
+	return app.serve(ctx, env, ln)
+}
+
+// app is a running trement: the message path, its HTTP surface and, in
+// development, the simulator.
+type app struct {
+	cfg     *config.Config
+	db      *store.DB
+	log     *slog.Logger
+	svc     *conversation.Service
+	metrics *ops.Metrics
+	handler http.Handler
+	devKey  bool
+	dev     *devSim
+}
+
+// build wires a trement; wrap, if set, decorates the sender (tests use it
+// to lose answers on purpose).
+func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, wrap func(conversation.Sender) conversation.Sender) (*app, error) {
+	a := &app{cfg: cfg, db: db, log: log}
+	pol, err := policy.New(policy.Config{Default: policy.Region(cfg.DefaultRegion)})
+	if err != nil {
+		return nil, err
+	}
+	provider, err := newProvider(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: cfg.GraphTimeout})
+	if err != nil {
+		return nil, fmt.Errorf("whatsapp client: %w", err)
+	}
+	var sender conversation.Sender = channel.Sender{Client: client}
+	if wrap != nil {
+		sender = wrap(sender)
+	}
+	host, _ := os.Hostname()
+	a.svc, err = conversation.New(conversation.Config{
+		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
+		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
+		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
+		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage,
+	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
+		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,
+			Sender: sender, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	a.metrics = ops.NewMetrics(a.svc.Stats)
+	a.handler, err = a.routes()
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, error) {
+	fsys := knowledge.Sample()
+	if cfg.KnowledgeDir != "" {
+		fsys = os.DirFS(cfg.KnowledgeDir)
+	}
+	kb, err := knowledge.New(fsys, knowledge.Options{MinConfidence: cfg.AgentConfidence, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	if cfg.AgentProvider != "openai" {
+		return kb, nil
+	}
+	p, err := openai.New(openai.Config{BaseURL: cfg.OpenAIURL, Model: cfg.OpenAIModel, APIKey: cfg.OpenAIKey, Timeout: cfg.OpenAITimeout, Retriever: kb, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("openai provider: %w", err)
+	}
+	return p, nil
+}
+
+// answerFilter adapts agent/filter to the flow's AnswerFilter, with the
+// redactor as its personal-data detector.
+type answerFilter struct{ f *filter.Filter }
+
+func newFilter(cfg *config.Config) answerFilter {
+	var deny []string
+	for _, d := range strings.Split(cfg.DenyList, ",") {
+		if d = strings.TrimSpace(d); d != "" {
+			deny = append(deny, d)
+		}
+	}
+	return answerFilter{f: filter.New(filter.Config{DenyList: deny})}
+}
+
+func (a answerFilter) Check(answer string, customerValues []string) (bool, []string) {
+	v := a.f.Check(answer, filter.Input{CustomerValues: customerValues, Detect: detectValues})
+	var reasons []string
+	for _, r := range v.Reasons {
+		reasons = append(reasons, string(r))
+	}
+	return v.Allowed, reasons
+}
+
+func detectValues(s string) []string {
+	var out []string
+	for _, f := range redact.Detect(s) {
+		out = append(out, f.Text)
+	}
+	return out
+}
+
+// webhook is the Callback URL handler with its metric and audit hooks.
+func (a *app) webhook() http.Handler {
+	secrets := [][]byte{[]byte(a.cfg.AppSecret)}
+	if a.cfg.AppSecretPrevious != "" {
+		secrets = append(secrets, []byte(a.cfg.AppSecretPrevious))
+	}
+	return a.metrics.Timed(channel.Webhook(channel.WebhookConfig{
+		VerifyToken: a.cfg.VerifyToken, AppSecrets: secrets, MaxBytes: a.cfg.WebhookMaxBytes, Accept: a.svc.Inbox.Accept, Logger: a.log,
+		Rejected: func(r *http.Request, reason string) {
+			a.metrics.WebhookRejected.WithLabelValues(reason).Inc()
+			a.log.Warn("webhook refused", "reason", reason, "source_ip", sourceIP(r))
+			err := a.db.Audit(r.Context(), &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
+				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)})
+			if err != nil {
+				a.log.Error("audit write failed", "error", err)
+			}
+		},
+	}))
+}
+
+func sourceIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// serve runs the HTTP server and the message path until ctx ends, then
+// shuts down in order: stop accepting requests, drain in-flight webhooks
+// into the inbox, stop the workers.
+func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
+		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	scheme := "http"
+	if a.cfg.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("TREMENT_TLS_CERT/TLS_KEY: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS13, Certificates: []tls.Certificate{cert}}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+		scheme = "https"
+	}
+	addr := ln.Addr().String()
+
+	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopWork()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		if err := a.svc.Run(workCtx); err != nil {
+			a.log.Error("message path stopped", "error", err)
+		}
+	}()
+	if a.dev != nil {
+		a.dev.run(workCtx)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("trement is serving", "url", scheme+"://"+addr, "database", a.db.Backend(), "webhook", scheme+"://"+addr+"/webhook", "dev", a.cfg.Dev)
+	if a.dev != nil {
+		fmt.Fprintf(env.Stderr, "\n  Chat as a customer: %s/sim/\n\n", a.dev.url)
+	}
+	if env.Ready != nil {
+		env.Ready(addr)
+	}
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			a.log.Error("server stopped", "error", err)
+		}
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if serr := srv.Shutdown(shutCtx); serr != nil {
+		a.log.Warn("shutdown", "error", serr)
+	}
+	stopWork()
+	wg.Wait()
+	if a.dev != nil {
+		a.dev.close()
+	}
+	return nil
+}

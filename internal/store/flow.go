@@ -1,0 +1,60 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/trement/trement/internal/conversation"
+)
+
+// The store's transaction is the conversation flow's.
+var _ conversation.Tx = (*Tx)(nil)
+
+// Time returns the transaction's fixed now.
+func (t *Tx) Time() time.Time { return t.Now }
+
+// Conversations adapts the DB to the conversation package's Store.
+func Conversations(db *DB) conversation.Store { return convStore{db} }
+
+type convStore struct{ db *DB }
+
+func (s convStore) Update(ctx context.Context, fn func(conversation.Tx) error) error {
+	return s.db.Update(ctx, func(t *Tx) error { return fn(t) })
+}
+
+func (s convStore) View(ctx context.Context, fn func(conversation.Tx) error) error {
+	return s.db.View(ctx, func(t *Tx) error { return fn(t) })
+}
+
+func (s convStore) WaIndex(waID string) []byte   { return s.db.WaIndex(waID) }
+func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
+
+// SetMessageStatus sets a message's status without the forward-only rule
+// (for inbound messages moving through the agent).
+func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
+	_, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ?", string(s), ms(t.Now), id)
+	return err
+}
+
+// PendingAgentMessages returns inbound messages still waiting for the agent.
+func (t *Tx) PendingAgentMessages(limit int) ([]*conversation.Message, error) {
+	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE status = ? ORDER BY created_at, id LIMIT ?", string(conversation.StatusAgentPending), limit)
+}
+
+// OpenRequest records a data-subject request.
+func (t *Tx) OpenRequest(r *conversation.Request) error {
+	if r.ID == "" {
+		r.ID = NewID()
+	}
+	completed := int64(0)
+	if r.State == "completed" {
+		completed = ms(t.Now)
+	}
+	_, err := t.exec(`INSERT INTO dsar_requests (id, contact_id, wa_index, kind, state, region, channel, due_at, created_at, completed_at, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, r.ID, r.ContactID, r.WaIndex, r.Kind, r.State, r.Region, r.Channel, ms(r.DueAt), ms(t.Now), completed, r.Note)
+	if err != nil {
+		return fmt.Errorf("store: open request: %w", err)
+	}
+	return nil
+}
