@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
@@ -459,7 +460,7 @@ func (s *Simulator) send(w http.ResponseWriter, raw []byte, fields map[string]js
 	s.notifyLocked()
 	s.mu.Unlock()
 
-	s.log.Debug("sim: send accepted", "type", req.Type)
+	s.log.Debug("sim: send accepted", slog.String("type", req.Type))
 	writeJSON(w, http.StatusOK, map[string]any{
 		"messaging_product": "whatsapp",
 		"contacts":          []map[string]string{{"input": req.To, "wa_id": waID}},
