@@ -65,10 +65,12 @@ const (
 const (
 	ActionLogin             = "auth.login"
 	ActionLoginFailed       = "auth.login_failed"
+	ActionLoginPassword     = "auth.login_password"
 	ActionLockout           = "auth.lockout"
 	ActionLogout            = "auth.logout"
 	ActionLogoutEverywhere  = "auth.logout_everywhere"
 	ActionMFAEnrolled       = "auth.mfa_enrolled"
+	ActionMFAEnrolStart     = "auth.mfa_enrol_started"
 	ActionMFAReset          = "auth.mfa_reset"
 	ActionRecoveryCodeUsed  = "auth.recovery_code_used"
 	ActionPasswordChange    = "auth.password_change"

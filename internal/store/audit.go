@@ -1,0 +1,192 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/trement/trement/internal/audit"
+)
+
+// auditLockID is the PostgreSQL advisory lock that serialises appends, so
+// every replica extends one chain.
+const auditLockID = 7364321002
+
+var (
+	_ audit.Appender = (*Tx)(nil)
+	_ audit.Reader   = (*Tx)(nil)
+	_ audit.Store    = (*DB)(nil)
+)
+
+// lockAudit takes the chain for the rest of the transaction. SQLite needs
+// nothing: its one writer connection already serialises writes.
+func (t *Tx) lockAudit() error {
+	if t.db.backend != Postgres {
+		return nil
+	}
+	if _, err := t.exec("SELECT pg_advisory_xact_lock(7364321002)"); err != nil {
+		return fmt.Errorf("store: lock audit chain: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) auditHead() (seq int64, hash []byte, err error) {
+	err = t.queryRow("SELECT seq, hash FROM audit_head WHERE id = 1").Scan(&seq, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, audit.Genesis, nil
+	}
+	return seq, hash, err
+}
+
+// AppendAudit appends e to the audit log within t, so the action and its
+// record commit together or not at all; it sets e.Seq, e.At (the
+// transaction's time), e.PrevHash and e.Hash. On PostgreSQL it takes an
+// advisory lock held to commit, so concurrent replicas keep one chain. It
+// also moves the sealed head and, every audit.CheckpointEvery events, writes
+// a checkpoint. An error means nothing was recorded: the caller must fail
+// its action (audit fails closed).
+func (t *Tx) AppendAudit(e *audit.Event) error {
+	if err := e.Validate(); err != nil {
+		return fmt.Errorf("store: append audit: %w", err)
+	}
+	if err := t.lockAudit(); err != nil {
+		return err
+	}
+	seq, prev, err := t.auditHead()
+	if err != nil {
+		return fmt.Errorf("store: append audit: read head: %w", err)
+	}
+	e.At = t.Now
+	audit.Link(e, seq, prev)
+	_, err = t.exec(`INSERT INTO audit_events (seq, at, actor_type, actor_id, action, target, outcome, reason, request_id, source_ip, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, ms(e.At), string(e.ActorType), e.ActorID, e.Action, e.Target, string(e.Outcome), e.Reason, e.RequestID, e.SourceIP, e.PrevHash, e.Hash)
+	if err != nil {
+		return fmt.Errorf("store: append audit: %w", err)
+	}
+	key := t.db.DeriveKey(audit.CheckpointKeyPurpose)
+	head := audit.NewCheckpoint(key, e.Seq, e.Hash, t.Now)
+	_, err = t.exec(`INSERT INTO audit_head (id, seq, hash, mac, updated_at) VALUES (1, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac, updated_at = excluded.updated_at`,
+		head.Seq, head.Hash, head.MAC, ms(t.Now))
+	if err != nil {
+		return fmt.Errorf("store: append audit: seal head: %w", err)
+	}
+	if e.Seq%audit.CheckpointEvery == 0 {
+		if err := t.putCheckpoint(head); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t *Tx) putCheckpoint(c audit.Checkpoint) error {
+	_, err := t.exec("INSERT INTO audit_checkpoints (seq, hash, mac, created_at) VALUES (?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING",
+		c.Seq, c.Hash, c.MAC, ms(c.At))
+	if err != nil {
+		return fmt.Errorf("store: audit checkpoint: %w", err)
+	}
+	return nil
+}
+
+// Audit appends e in a transaction of its own, for events with no other
+// write to join (a denial, a failed sign-in). An error means nothing was
+// recorded.
+func (db *DB) Audit(ctx context.Context, e *audit.Event) error {
+	return db.Update(ctx, func(t *Tx) error { return t.AppendAudit(e) })
+}
+
+// AuditCheckpoint seals the current head as a checkpoint now (on demand,
+// besides the automatic ones) and returns it; ok is false if the log is
+// empty.
+func (db *DB) AuditCheckpoint(ctx context.Context) (c audit.Checkpoint, ok bool, err error) {
+	err = db.Update(ctx, func(t *Tx) error {
+		if err := t.lockAudit(); err != nil {
+			return err
+		}
+		seq, hash, err := t.auditHead()
+		if err != nil || seq == 0 {
+			return err
+		}
+		c, ok = audit.NewCheckpoint(db.DeriveKey(audit.CheckpointKeyPurpose), seq, hash, t.Now), true
+		return t.putCheckpoint(c)
+	})
+	return c, ok, err
+}
+
+// AuditSnapshot runs fn over one consistent, read-only view of the log
+// (REPEATABLE READ on PostgreSQL; a read transaction on SQLite, which WAL
+// keeps at one snapshot).
+func (db *DB) AuditSnapshot(ctx context.Context, fn func(audit.Reader) error) error {
+	var opts *sql.TxOptions
+	if db.backend == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	}
+	return db.run(ctx, db.r, opts, func(t *Tx) error { return fn(t) })
+}
+
+const auditCols = "seq, at, actor_type, actor_id, action, target, outcome, reason, request_id, source_ip, prev_hash, hash"
+
+// AuditEvents returns the events f selects, in seq order.
+func (t *Tx) AuditEvents(f audit.Filter) ([]*audit.Event, error) {
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	f.Limit = min(f.Limit, 10000)
+	rows, err := t.query("SELECT "+auditCols+` FROM audit_events
+		WHERE seq > ? AND (? = '' OR action = ?) AND (? = '' OR actor_id = ?) AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?)
+		ORDER BY seq LIMIT ?`,
+		f.AfterSeq, f.Action, f.Action, f.ActorID, f.ActorID, ms(f.Since), ms(f.Since), ms(f.Until), ms(f.Until), f.Limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit events: %w", err)
+	}
+	defer rows.Close()
+	var out []*audit.Event
+	for rows.Next() {
+		var e audit.Event
+		var at int64
+		var actorType, outcome string
+		if err := rows.Scan(&e.Seq, &at, &actorType, &e.ActorID, &e.Action, &e.Target, &outcome, &e.Reason, &e.RequestID, &e.SourceIP, &e.PrevHash, &e.Hash); err != nil {
+			return nil, fmt.Errorf("store: audit events: %w", err)
+		}
+		e.At, e.ActorType, e.Outcome = fromMS(at), audit.ActorType(actorType), audit.Outcome(outcome)
+		out = append(out, &e)
+	}
+	return out, rows.Err()
+}
+
+// AuditCheckpoints returns every checkpoint, in seq order.
+func (t *Tx) AuditCheckpoints() ([]audit.Checkpoint, error) {
+	rows, err := t.query("SELECT seq, hash, mac, created_at FROM audit_checkpoints ORDER BY seq")
+	if err != nil {
+		return nil, fmt.Errorf("store: audit checkpoints: %w", err)
+	}
+	defer rows.Close()
+	var out []audit.Checkpoint
+	for rows.Next() {
+		var c audit.Checkpoint
+		var at int64
+		if err := rows.Scan(&c.Seq, &c.Hash, &c.MAC, &at); err != nil {
+			return nil, fmt.Errorf("store: audit checkpoints: %w", err)
+		}
+		c.At = fromMS(at)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// AuditHead returns the sealed head; ok is false if nothing was appended.
+func (t *Tx) AuditHead() (audit.Checkpoint, bool, error) {
+	var c audit.Checkpoint
+	var at int64
+	err := t.queryRow("SELECT seq, hash, mac, updated_at FROM audit_head WHERE id = 1").Scan(&c.Seq, &c.Hash, &c.MAC, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return audit.Checkpoint{}, false, fmt.Errorf("store: audit head: %w", err)
+	}
+	c.At = fromMS(at)
+	return c, true, nil
+}
