@@ -3,7 +3,7 @@
 // API. It imports nothing else from trement; the conversation flow is wired
 // to it in cmd/trement.
 //
-// Everything here follows /shared/spec/whatsapp-cloud-api.md. Real
+// Everything here follows shared/spec/whatsapp-cloud-api.md. Real
 // businesses point Meta at this code, so it is strict where a mistake would
 // be a security problem (signatures, the verification handshake) and
 // lenient where Meta's payloads evolve (unknown fields and message types are
