@@ -34,6 +34,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -160,7 +161,37 @@ func (e *Event) Validate() error {
 			return fmt.Errorf("%w: a field is longer than %d bytes", ErrInvalid, maxField)
 		}
 	}
+	if phoneLike(e.ActorID) || phoneLike(e.Target) {
+		return fmt.Errorf("%w: actor or target looks like a phone number; use a pseudonym", ErrInvalid)
+	}
 	return nil
+}
+
+// phoneLike reports whether any ':'-separated part of s is a phone number
+// (7 to 15 digits, perhaps with '+', spaces or dashes, at most 20
+// characters, so ids such as UUIDs never match): a guard against writing a
+// customer's number where a pseudonym belongs.
+func phoneLike(s string) bool {
+	for part := range strings.SplitSeq(s, ":") {
+		if len(part) > 20 {
+			continue
+		}
+		digits := 0
+		only := true
+		for i, r := range part {
+			switch {
+			case r >= '0' && r <= '9':
+				digits++
+			case r == ' ' || r == '-' || (r == '+' && i == 0):
+			default:
+				only = false
+			}
+		}
+		if only && digits >= 7 && digits <= 15 {
+			return true
+		}
+	}
+	return false
 }
 
 // texts lists the text fields in their canonical order.

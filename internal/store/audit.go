@@ -134,10 +134,22 @@ func (t *Tx) AuditEvents(f audit.Filter) ([]*audit.Event, error) {
 		f.Limit = 100
 	}
 	f.Limit = min(f.Limit, 10000)
-	rows, err := t.query("SELECT "+auditCols+` FROM audit_events
-		WHERE seq > ? AND (? = '' OR action = ?) AND (? = '' OR actor_id = ?) AND (? = 0 OR at >= ?) AND (? = 0 OR at < ?)
-		ORDER BY seq LIMIT ?`,
-		f.AfterSeq, f.Action, f.Action, f.ActorID, f.ActorID, ms(f.Since), ms(f.Since), ms(f.Until), ms(f.Until), f.Limit)
+	// The conditions are literals chosen by which filters are set, so the
+	// query text stays one of a few (the rebind cache stays small).
+	where, args := "seq > ?", []any{f.AfterSeq}
+	if f.Action != "" {
+		where, args = where+" AND action = ?", append(args, f.Action)
+	}
+	if f.ActorID != "" {
+		where, args = where+" AND actor_id = ?", append(args, f.ActorID)
+	}
+	if !f.Since.IsZero() {
+		where, args = where+" AND at >= ?", append(args, ms(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where, args = where+" AND at < ?", append(args, ms(f.Until))
+	}
+	rows, err := t.query("SELECT "+auditCols+" FROM audit_events WHERE "+where+" ORDER BY seq LIMIT ?", append(args, f.Limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: audit events: %w", err)
 	}
