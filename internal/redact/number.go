@@ -126,10 +126,8 @@ func (sc *scanner) digits(c *chain, t, k int) []byte {
 	b := sc.buf[:0]
 	for u := t; u < t+k; u++ {
 		g := c.g[u]
-		if len(b)+g.b-g.a > cap(b) {
-			return b
-		}
-		b = append(b, sc.s[g.a:g.b]...)
+		// Truncate runs too long for any identifier; callers check lengths.
+		b = append(b, sc.s[g.a:min(g.b, g.a+cap(b)-len(b))]...)
 	}
 	return b
 }
@@ -288,17 +286,17 @@ func (sc *scanner) intlPhone(c *chain, t int) int {
 		}
 		skip = 2
 	}
-	d := sc.digits(c, t, min(c.n-t, maxGroups))
-	d = d[skip:]
-	if len(d) < 8 {
+	d := sc.digits(c, t, c.n-t)
+	if len(d) < skip+8 {
 		return 0
 	}
+	d = d[skip:]
 	lo, hi, cc := nsnRange(d)
 	if cc == 0 {
 		if skip > 0 {
 			return 0
 		}
-		lo, hi, cc = 6, 13, 1 // unknown code: anything from 8 to 15 digits in all
+		lo, hi, cc = 7, 14, 1 // unknown code: 8 to 15 digits in all, E.164's bounds
 	}
 	best := 0
 	n := -skip
