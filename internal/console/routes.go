@@ -1,0 +1,74 @@
+package console
+
+import (
+	"net/http"
+
+	"github.com/trement/trement/internal/auth"
+)
+
+// ownRoutes is every route of the console, in one place.
+func (s *Server) ownRoutes() []Route {
+	h := func(f http.HandlerFunc) http.Handler { return f }
+	return []Route{
+		// Public because load balancers and orchestrators probe liveness
+		// without credentials; it says "ok" or "unavailable" and nothing else.
+		{"GET", "/healthz", auth.PermHealthRead, AuthPublic, h(s.healthz)},
+
+		// Public because they are how one signs in: the password step, then
+		// TOTP, a recovery code or enrolment, each refusing without the
+		// pending session (and its CSRF token) that the previous step set.
+		{"POST", "/api/v1/login", auth.PermLogin, AuthPublic, h(s.apiLogin)},
+		{"POST", "/api/v1/login/totp", auth.PermLogin, AuthPublic, h(s.apiLoginTOTP)},
+		{"POST", "/api/v1/login/recovery", auth.PermLogin, AuthPublic, h(s.apiLoginRecovery)},
+		{"POST", "/api/v1/login/enrolment", auth.PermLogin, AuthPublic, h(s.apiEnrolBegin)},
+		{"POST", "/api/v1/login/enrolment/confirm", auth.PermLogin, AuthPublic, h(s.apiEnrolConfirm)},
+		// Public: the sign-in pages themselves and their stylesheet.
+		{"GET", "/login", auth.PermLogin, AuthPublic, h(s.pageLogin)},
+		{"POST", "/login", auth.PermLogin, AuthPublic, h(s.pageLoginPost)},
+		{"GET", "/login/mfa", auth.PermLogin, AuthPublic, h(s.pageMFA)},
+		{"POST", "/login/mfa", auth.PermLogin, AuthPublic, h(s.pageMFAPost)},
+		{"POST", "/login/enrol/start", auth.PermLogin, AuthPublic, h(s.pageEnrolStart)},
+		{"POST", "/login/enrol", auth.PermLogin, AuthPublic, h(s.pageEnrolPost)},
+		{"GET", "/static/console.css", auth.PermLogin, AuthPublic, h(s.stylesheet)},
+
+		// Oneself.
+		{"POST", "/api/v1/logout", auth.PermSelf, AuthSession, h(s.apiLogout)},
+		{"POST", "/api/v1/logout-everywhere", auth.PermSelf, AuthSession, h(s.apiLogoutEverywhere)},
+		{"GET", "/api/v1/me", auth.PermSelf, AuthSessionOrToken, h(s.apiMe)},
+		{"POST", "/api/v1/me/password", auth.PermSelf, AuthSession, h(s.apiChangePassword)},
+		{"GET", "/api/v1/roles", auth.PermSelf, AuthSessionOrToken, h(s.apiRoles)},
+
+		// Operators and roles.
+		{"GET", "/api/v1/operators", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiOperators)},
+		{"POST", "/api/v1/operators", auth.PermOperatorsManage, AuthSession, h(s.apiCreateOperator)},
+		{"GET", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiOperator)},
+		{"PATCH", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSession, h(s.apiUpdateOperator)},
+		{"DELETE", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSession, h(s.apiDeleteOperator)},
+		{"POST", "/api/v1/operators/{id}/reset-mfa", auth.PermOperatorsManage, AuthSession, h(s.apiResetMFA)},
+		{"PUT", "/api/v1/operators/{id}/role", auth.PermRolesManage, AuthSession, h(s.apiSetRole)},
+
+		// API tokens: created by a person (session), usable by machines.
+		{"GET", "/api/v1/tokens", auth.PermTokensManage, AuthSessionOrToken, h(s.apiTokens)},
+		{"POST", "/api/v1/tokens", auth.PermTokensManage, AuthSession, h(s.apiCreateToken)},
+		{"DELETE", "/api/v1/tokens/{id}", auth.PermTokensManage, AuthSessionOrToken, h(s.apiRevokeToken)},
+
+		// The audit log.
+		{"GET", "/api/v1/audit", auth.PermAuditRead, AuthSessionOrToken, h(s.apiAudit)},
+		{"GET", "/api/v1/audit/verify", auth.PermAuditRead, AuthSessionOrToken, h(s.apiAuditVerify)},
+		{"GET", "/api/v1/audit/export", auth.PermAuditExport, AuthSessionOrToken, h(s.apiAuditExport)},
+
+		// Conversations: masked; agents see their own and the queue.
+		{"GET", "/api/v1/conversations", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.listConversations)},
+		{"GET", "/api/v1/conversations/{id}", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.getConversation)},
+		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermPIIReveal, AuthSession, h(s.revealConversation)},
+		{"POST", "/api/v1/conversations/{id}/reply", auth.PermConversationsReply, AuthSessionOrToken, h(s.replyConversation)},
+		{"POST", "/api/v1/conversations/{id}/take", auth.PermConversationsReply, AuthSession, h(s.takeConversation)},
+		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
+		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
+
+		// Pages for signed-in operators.
+		{"GET", "/{$}", auth.PermSelf, AuthSession, h(s.pageHome)},
+		{"GET", "/conversations", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversations)},
+		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
+	}
+}
