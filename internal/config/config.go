@@ -54,6 +54,7 @@ type Config struct {
 	PairInterval      time.Duration
 	WebhookMaxBytes   int64
 	TemplateName      string
+	MarkRead          bool
 	TemplateLanguage  string
 	SendWorkers       int
 	GraphTimeout      time.Duration
@@ -134,6 +135,7 @@ func settings(c *Config) []setting {
 		{"SEND_RATE", "80", "Messages per second per business number (Meta's default 80, up to 1000).", false, &c.SendRate},
 		{"PAIR_INTERVAL", "0s", "Minimum gap between two messages to the same customer (Meta's pair limit is about 6s averaged; bursts are allowed).", false, &c.PairInterval},
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
+		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},

@@ -30,6 +30,7 @@ type Config struct {
 	HistoryTurns      int
 	TemplateName      string // sent instead of free-form text outside the 24-hour window
 	TemplateLanguage  string
+	MarkRead          bool // mark inbound messages read once stored
 }
 
 // Button ids of the consent question.
@@ -348,6 +349,9 @@ func (s *step) sayText(t policy.Text) error {
 }
 
 func (s *step) markRead() error {
+	if !s.f.cfg.MarkRead {
+		return nil
+	}
 	return s.tx.Enqueue(&OutboxItem{ContactID: s.c.ID, ConversationID: s.conv.ID, PhoneNumberID: s.m.PhoneNumberID, Kind: "read",
 		Payload: mustJSON(Outbound{Read: s.m.WAMessageID})})
 }

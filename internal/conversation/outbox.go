@@ -182,6 +182,9 @@ func (o *outbox) settle(tx Tx, r sendResult) error {
 		}
 		return tx.OutboxSetState(it.ID, OutboxPaused, se.Error())
 	case SendWindowClosed:
+		if it.Kind != "message" {
+			return fail(se.Error())
+		}
 		if o.flow.cfg.TemplateName != "" && it.Kind == "message" {
 			var out Outbound
 			json.Unmarshal(it.Payload, &out)

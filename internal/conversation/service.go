@@ -128,7 +128,7 @@ func (s *Service) Run(ctx context.Context) error {
 }
 
 func (s *Service) maintain(ctx context.Context) {
-	t := time.NewTicker(5 * time.Second)
+	t := time.NewTicker(min(5*time.Second, s.out.cfg.ReconcileAfter/2))
 	defer t.Stop()
 	for {
 		select {

@@ -111,9 +111,12 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conv
 	if t.db.backend == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	// Read receipts are not ordered: they neither wait for nor hold up
+	// the replies.
 	rows, err := t.query(`SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-		AND NOT EXISTS (SELECT 1 FROM outbox s WHERE s.contact_id = o.contact_id AND s.state IN ('sending', 'unknown'))
-		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id AND e.state = 'pending' AND e.seq < o.seq)
+		AND (o.kind = 'read' OR (
+			NOT EXISTS (SELECT 1 FROM outbox s WHERE s.contact_id = o.contact_id AND s.kind <> 'read' AND s.state IN ('sending', 'unknown'))
+			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id AND e.kind <> 'read' AND e.state = 'pending' AND e.seq < o.seq)))
 		ORDER BY o.seq LIMIT ?`+lock, ms(t.Now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
