@@ -34,6 +34,9 @@ func (s *Server) clearSession(w http.ResponseWriter) {
 func (s *Server) pendingToken(r *http.Request, form bool) (string, error) {
 	c, err := r.Cookie(s.cookie)
 	if err != nil || c.Value == "" {
+		if err := s.audit(r.Context(), audit.ActionDenied, r.Method+" "+r.URL.Path, audit.Denied, "no sign-in in progress"); err != nil {
+			return "", err
+		}
 		return "", fmt.Errorf("%w: sign in with your password first", auth.ErrUnauthenticated)
 	}
 	got := r.Header.Get("X-CSRF-Token")

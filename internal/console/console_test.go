@@ -463,3 +463,22 @@ func TestMaskPhone(t *testing.T) {
 		t.Errorf("MaskName = %q", got)
 	}
 }
+
+// TestRevealFailsClosed: when the reveal cannot be written to the audit
+// log, nothing is revealed. (An id shaped like a phone number makes the
+// audit log refuse the event.)
+func TestRevealFailsClosed(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	sup := e.signIn(e.operator(auth.RoleSupervisor))
+	e.convs.GetFn = func(_ context.Context, id string, reveal bool) (*console.ConversationDetail, error) {
+		d := &console.ConversationDetail{ConversationSummary: console.ConversationSummary{ID: id, Phone: "34612345678", ProfileName: "Ana García", State: "human"}}
+		if reveal {
+			d.ProfileName = "Ana García (revealed)"
+		}
+		return d, nil
+	}
+	r := sup.do("POST", "/api/v1/conversations/34612345678/reveal", map[string]string{"reason": "checking the fail-closed path"})
+	if r.Code != http.StatusServiceUnavailable || strings.Contains(r.Body.String(), "García") || strings.Contains(r.Body.String(), "612345678") {
+		t.Errorf("reveal without an audit record = %d %s, want 503 and nothing revealed", r.Code, r.Body)
+	}
+}
