@@ -188,8 +188,8 @@ func (ta *testApp) settle() {
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		idle := true
+		n, _ := ta.db.InboxDepth(context.Background())
 		ta.db.View(context.Background(), func(tx *store.Tx) error {
-			n, _ := tx.InboxDepth()
 			counts, _ := tx.OutboxCounts()
 			if n > 0 || counts[conversation.OutboxPending] > 0 || counts[conversation.OutboxSending] > 0 {
 				idle = false

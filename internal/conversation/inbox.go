@@ -107,7 +107,7 @@ func (in *Inbox) commit(ctx context.Context, batch []*acceptReq) {
 	for i, r := range batch {
 		items[i] = &InboxItem{Payload: r.payload, ReceivedAt: r.at}
 	}
-	err := in.store.Update(ctx, func(tx Tx) error { return tx.AppendInbox(items...) })
+	err := in.store.AppendInbox(ctx, items...)
 	if err != nil {
 		err = fmt.Errorf("inbox: commit: %w", err)
 		in.log.Error("inbox commit failed; webhooks answered 500 so Meta redelivers", "batch", len(batch), "error", err)

@@ -52,31 +52,33 @@ func (p *processor) run(ctx context.Context) {
 	}
 }
 
-// once processes one batch and returns how many bodies it handled.
+// once processes one batch and returns how many bodies it handled. The
+// effects commit first and the bodies are deleted after, so a crash in
+// between replays them, and de-duplication makes the replay a no-op.
 func (p *processor) once(ctx context.Context) (int, error) {
-	var items []*InboxItem
-	if err := p.store.View(ctx, func(tx Tx) error {
-		var err error
-		items, err = tx.NextInbox(p.batch)
-		return err
-	}); err != nil || len(items) == 0 {
+	items, err := p.store.NextInbox(ctx, p.batch)
+	if err != nil || len(items) == 0 {
 		return 0, err
 	}
 	var jobs []*agentJob
-	err := p.store.Update(ctx, func(tx Tx) error {
-		jobs = jobs[:0]
+	var done []string
+	err = p.store.Update(ctx, func(tx Tx) error {
+		jobs, done = jobs[:0], done[:0]
 		for _, it := range items {
-			js, err := p.apply(tx, it)
+			js, ok, err := p.apply(tx, it)
 			if err != nil {
 				return err
 			}
 			jobs = append(jobs, js...)
+			if ok {
+				done = append(done, it.ID)
+			}
 		}
 		return nil
 	})
 	if err == nil {
 		p.after(jobs)
-		return len(items), nil
+		return len(items), p.store.DeleteInbox(ctx, done...)
 	}
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
@@ -84,13 +86,19 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	p.log.Warn("inbox batch failed; retrying bodies one by one", "batch", len(items), "error", err)
 	for _, it := range items {
 		var js []*agentJob
+		var ok bool
 		err := p.store.Update(ctx, func(tx Tx) error {
 			var err error
-			js, err = p.apply(tx, it)
+			js, ok, err = p.apply(tx, it)
 			return err
 		})
 		if err == nil {
 			p.after(js)
+			if ok {
+				if err := p.store.DeleteInbox(ctx, it.ID); err != nil {
+					return 0, err
+				}
+			}
 			continue
 		}
 		if ctx.Err() != nil {
@@ -98,7 +106,7 @@ func (p *processor) once(ctx context.Context) (int, error) {
 		}
 		next := time.Now().Add(p.backoff(it.Attempts + 1))
 		p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
-		if rerr := p.store.Update(ctx, func(tx Tx) error { return tx.RetryInbox(it.ID, next, err.Error()) }); rerr != nil {
+		if rerr := p.store.RetryInbox(ctx, it.ID, next, err.Error()); rerr != nil {
 			return 0, rerr
 		}
 	}
@@ -112,24 +120,25 @@ func (p *processor) after(jobs []*agentJob) {
 	p.onSent()
 }
 
-// apply handles one inbox body inside tx.
-func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, error) {
+// apply handles one inbox body inside tx. It reports whether the body is
+// done with (false: it was set aside as malformed).
+func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, bool, error) {
 	b, err := p.parse(it.Payload)
 	if errors.Is(err, ErrMalformed) {
 		// Signed by Meta but unreadable: keep it (sealed) aside for a human
 		// rather than retry forever; the retention purger removes it.
 		p.stats.Malformed.Add(1)
 		p.log.Warn("webhook body cannot be parsed; kept aside", "inbox_id", it.ID, "error", err)
-		return nil, tx.RetryInbox(it.ID, time.Now().Add(100*365*24*time.Hour), "malformed: "+err.Error())
+		return nil, false, p.store.RetryInbox(tx.Context(), it.ID, time.Now().Add(100*365*24*time.Hour), "malformed: "+err.Error())
 	}
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	var jobs []*agentJob
 	for _, m := range b.Messages {
 		job, err := p.flow.Step(tx, m)
 		if err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		if job != nil {
 			jobs = append(jobs, job)
@@ -137,11 +146,11 @@ func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, error) {
 	}
 	for _, s := range b.Statuses {
 		if err := p.flow.Status(tx, s); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 	}
 	for _, e := range b.Errors {
 		p.log.Warn("Meta reported an error in a webhook", "error", e)
 	}
-	return jobs, tx.DeleteInbox(it.ID)
+	return jobs, true, nil
 }

@@ -19,12 +19,20 @@ type Store interface {
 	// customer in audit events without their number.
 	WaIndex(waID string) []byte
 	Pseudonym(waID string) string
+
+	// The inbox commits on its own (on SQLite it is a separate file), so
+	// acknowledgements never wait for the flow's transactions.
+	AppendInbox(ctx context.Context, items ...*InboxItem) error
+	NextInbox(ctx context.Context, limit int) ([]*InboxItem, error)
+	DeleteInbox(ctx context.Context, ids ...string) error
+	RetryInbox(ctx context.Context, id string, next time.Time, reason string) error
 }
 
 // Tx is one transaction. Methods return ErrNotFound or ErrDuplicate as
 // documented on the store.
 type Tx interface {
 	Time() time.Time
+	Context() context.Context
 
 	ContactByWaID(waID string) (*Contact, error)
 	Contact(id string) (*Contact, error)
@@ -51,11 +59,6 @@ type Tx interface {
 	ConsentEvents(waIndex []byte) ([]*consent.Event, error)
 	AppendAudit(e *audit.Event) error
 	OpenRequest(r *Request) error
-
-	AppendInbox(items ...*InboxItem) error
-	NextInbox(limit int) ([]*InboxItem, error)
-	DeleteInbox(id string) error
-	RetryInbox(id string, next time.Time, reason string) error
 
 	Enqueue(it *OutboxItem) error
 	OutboxItem(id string) (*OutboxItem, error)

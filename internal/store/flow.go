@@ -27,6 +27,22 @@ func (s convStore) View(ctx context.Context, fn func(conversation.Tx) error) err
 	return s.db.View(ctx, func(t *Tx) error { return fn(t) })
 }
 
+func (s convStore) AppendInbox(ctx context.Context, items ...*conversation.InboxItem) error {
+	return s.db.AppendInbox(ctx, items...)
+}
+
+func (s convStore) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxItem, error) {
+	return s.db.NextInbox(ctx, limit)
+}
+
+func (s convStore) DeleteInbox(ctx context.Context, ids ...string) error {
+	return s.db.DeleteInbox(ctx, ids...)
+}
+
+func (s convStore) RetryInbox(ctx context.Context, id string, next time.Time, reason string) error {
+	return s.db.RetryInbox(ctx, id, next, reason)
+}
+
 func (s convStore) WaIndex(waID string) []byte   { return s.db.WaIndex(waID) }
 func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 

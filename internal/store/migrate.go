@@ -98,6 +98,20 @@ func (db *DB) migrate(ctx context.Context) error {
 			return fmt.Errorf("store: migration %s: %w", m.name, err)
 		}
 	}
+	if db.backend == SQLite {
+		// The inbox file holds one transient table; its schema is created
+		// here rather than versioned (it is empty whenever trement is idle).
+		if _, err := db.inW.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS inbox (
+			seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+			id              TEXT    NOT NULL UNIQUE,
+			received_at     INTEGER NOT NULL,
+			payload_enc     BLOB    NOT NULL,
+			attempts        INTEGER NOT NULL DEFAULT 0,
+			next_attempt_at INTEGER NOT NULL DEFAULT 0,
+			last_error      TEXT    NOT NULL DEFAULT '')`); err != nil {
+			return fmt.Errorf("store: create inbox: %w", err)
+		}
+	}
 	v, err := db.SchemaVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("store: schema version: %w", err)

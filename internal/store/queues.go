@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -11,30 +13,58 @@ import (
 
 func inboxLoc(id string) vault.Loc { return vault.Loc{Table: "inbox", Column: "payload", Row: id} }
 
-// AppendInbox stores webhook bodies, sealed under the inbox key. Callers
-// batch many bodies into one transaction: one durable commit acknowledges
-// them all.
-func (t *Tx) AppendInbox(items ...*conversation.InboxItem) error {
-	for _, it := range items {
-		if it.ID == "" {
-			it.ID = NewID()
-		}
-		if it.ReceivedAt.IsZero() {
-			it.ReceivedAt = t.Now
-		}
-		if _, err := t.exec("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES (?, ?, ?, 0)",
-			it.ID, ms(it.ReceivedAt), t.db.inboxSeal.Seal(inboxLoc(it.ID), it.Payload)); err != nil {
-			return fmt.Errorf("store: append inbox: %w", err)
-		}
+// The inbox has a database of its own on SQLite (a second file beside the
+// main one), so acknowledging webhooks never queues behind the processor's
+// transactions for SQLite's one writer; on PostgreSQL it is a table of the
+// main database. Processing commits its effects first and deletes the body
+// after: a crash in between replays the body, and de-duplication by
+// WhatsApp id makes the replay a no-op.
+
+func (db *DB) inboxTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := db.inW.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("store: inbox begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("store: inbox commit: %w", err)
 	}
 	return nil
 }
 
+// AppendInbox stores webhook bodies, sealed under the inbox key, in one
+// durable commit: callers batch many bodies so one fsync acknowledges all.
+func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem) error {
+	now := db.now().UTC()
+	return db.inboxTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, db.q("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES (?, ?, ?, 0)"))
+		if err != nil {
+			return fmt.Errorf("store: append inbox: %w", err)
+		}
+		defer st.Close()
+		for _, it := range items {
+			if it.ID == "" {
+				it.ID = NewID()
+			}
+			if it.ReceivedAt.IsZero() {
+				it.ReceivedAt = now
+			}
+			if _, err := st.ExecContext(ctx, it.ID, ms(it.ReceivedAt), db.inboxSeal.Seal(inboxLoc(it.ID), it.Payload)); err != nil {
+				return fmt.Errorf("store: append inbox: %w", err)
+			}
+		}
+		return nil
+	})
+}
+
 // NextInbox returns up to limit inbox items due now, oldest first.
-func (t *Tx) NextInbox(limit int) ([]*conversation.InboxItem, error) {
-	rows, err := t.query("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?", ms(t.Now), limit)
+func (db *DB) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxItem, error) {
+	rows, err := db.inR.QueryContext(ctx, db.q("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?"), ms(db.now()), limit)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("store: next inbox: %w", err)
 	}
 	defer rows.Close()
 	var out []*conversation.InboxItem
@@ -46,7 +76,7 @@ func (t *Tx) NextInbox(limit int) ([]*conversation.InboxItem, error) {
 			return nil, err
 		}
 		it.ReceivedAt = fromMS(recv)
-		if it.Payload, err = t.db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
+		if it.Payload, err = db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
 			return nil, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)
 		}
 		out = append(out, &it)
@@ -54,22 +84,36 @@ func (t *Tx) NextInbox(limit int) ([]*conversation.InboxItem, error) {
 	return out, rows.Err()
 }
 
-// DeleteInbox removes a processed inbox item.
-func (t *Tx) DeleteInbox(id string) error {
-	_, err := t.exec("DELETE FROM inbox WHERE id = ?", id)
-	return err
+// DeleteInbox removes processed inbox items.
+func (db *DB) DeleteInbox(ctx context.Context, ids ...string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return db.inboxTx(ctx, func(tx *sql.Tx) error {
+		st, err := tx.PrepareContext(ctx, db.q("DELETE FROM inbox WHERE id = ?"))
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		for _, id := range ids {
+			if _, err := st.ExecContext(ctx, id); err != nil {
+				return fmt.Errorf("store: delete inbox: %w", err)
+			}
+		}
+		return nil
+	})
 }
 
 // RetryInbox records a failed attempt and when to try again.
-func (t *Tx) RetryInbox(id string, next time.Time, reason string) error {
-	_, err := t.exec("UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?", ms(next), reason, id)
+func (db *DB) RetryInbox(ctx context.Context, id string, next time.Time, reason string) error {
+	_, err := db.inW.ExecContext(ctx, db.q("UPDATE inbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE id = ?"), ms(next), reason, id)
 	return err
 }
 
 // InboxDepth returns how many items wait in the inbox.
-func (t *Tx) InboxDepth() (int, error) {
+func (db *DB) InboxDepth(ctx context.Context) (int, error) {
 	var n int
-	err := t.queryRow("SELECT COUNT(*) FROM inbox").Scan(&n)
+	err := db.inR.QueryRowContext(ctx, "SELECT COUNT(*) FROM inbox").Scan(&n)
 	return n, err
 }
 

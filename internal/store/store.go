@@ -65,6 +65,8 @@ type Options struct {
 type DB struct {
 	backend string
 	w, r    *sql.DB // writer and readers; the same pool on PostgreSQL
+	inW     *sql.DB // inbox writer and readers: a database of their own on
+	inR     *sql.DB // SQLite, the main pool on PostgreSQL
 	log     *slog.Logger
 	now     func() time.Time
 
@@ -117,6 +119,12 @@ func (db *DB) Backend() string { return db.backend }
 // Close closes the connections.
 func (db *DB) Close() error {
 	var err error
+	if db.inR != nil && db.inR != db.r {
+		err = errors.Join(err, db.inR.Close())
+	}
+	if db.inW != nil && db.inW != db.w {
+		err = errors.Join(err, db.inW.Close())
+	}
 	if db.r != nil && db.r != db.w {
 		err = db.r.Close()
 	}
@@ -146,6 +154,7 @@ func (db *DB) connect(o Options) error {
 		p.SetMaxIdleConns(n)
 		p.SetConnMaxIdleTime(5 * time.Minute)
 		db.w, db.r = p, p
+		db.inW, db.inR = p, p
 		return nil
 	default:
 		db.backend = SQLite
@@ -179,8 +188,29 @@ func (db *DB) connect(o Options) error {
 		r.SetMaxOpenConns(n)
 		r.SetMaxIdleConns(n)
 		db.w, db.r = w, r
+		ipath := InboxPath(path)
+		iw, err := sql.Open("sqlite", "file:"+ipath+"?"+common+"&_txlock=immediate")
+		if err != nil {
+			return fmt.Errorf("store: open sqlite inbox: %w", err)
+		}
+		iw.SetMaxOpenConns(1)
+		iw.SetMaxIdleConns(1)
+		iw.SetConnMaxLifetime(0)
+		iw.SetConnMaxIdleTime(0)
+		ir, err := sql.Open("sqlite", "file:"+ipath+"?"+common+"&_pragma=query_only(1)")
+		if err != nil {
+			iw.Close()
+			return fmt.Errorf("store: open sqlite inbox readers: %w", err)
+		}
+		ir.SetMaxOpenConns(2)
+		db.inW, db.inR = iw, ir
 		return nil
 	}
+}
+
+// InboxPath is where the SQLite inbox lives beside the main file at path.
+func InboxPath(path string) string {
+	return strings.TrimSuffix(path, ".db") + ".inbox.db"
 }
 
 // q rebinds ? placeholders to $1… for PostgreSQL. Queries are literals, so
@@ -232,6 +262,10 @@ type Tx struct {
 	tx  *sql.Tx
 	ctx context.Context
 	Now time.Time
+	// stmts holds the statements prepared in this transaction: batched
+	// work (the inbox processor runs hundreds of events in one
+	// transaction) parses each query once instead of once per event.
+	stmts map[string]*sql.Stmt
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -261,16 +295,48 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	return nil
 }
 
+// stmt returns the statement prepared for query in this transaction, or
+// nil to run it unprepared (statements close with the transaction).
+func (t *Tx) stmt(query string) *sql.Stmt {
+	if st, ok := t.stmts[query]; ok {
+		return st
+	}
+	if len(t.stmts) >= 256 {
+		return nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil // the error shows again when the query runs unprepared
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st
+}
+
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
-	return t.tx.ExecContext(t.ctx, t.db.q(query), args...)
+	q := t.db.q(query)
+	if st := t.stmt(q); st != nil {
+		return st.ExecContext(t.ctx, args...)
+	}
+	return t.tx.ExecContext(t.ctx, q, args...)
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
-	return t.tx.QueryContext(t.ctx, t.db.q(query), args...)
+	q := t.db.q(query)
+	if st := t.stmt(q); st != nil {
+		return st.QueryContext(t.ctx, args...)
+	}
+	return t.tx.QueryContext(t.ctx, q, args...)
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
-	return t.tx.QueryRowContext(t.ctx, t.db.q(query), args...)
+	q := t.db.q(query)
+	if st := t.stmt(q); st != nil {
+		return st.QueryRowContext(t.ctx, args...)
+	}
+	return t.tx.QueryRowContext(t.ctx, q, args...)
 }
 
 // Context returns the transaction's context.

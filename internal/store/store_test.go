@@ -206,19 +206,29 @@ func TestStatusesMoveOnlyForward(t *testing.T) {
 func TestInboxAndOutbox(t *testing.T) {
 	eachBackend(t, func(t *testing.T, url, _ string) {
 		db := open(t, url, newKey(t))
-		update(t, db, func(tx *store.Tx) error {
-			return tx.AppendInbox(&conversation.InboxItem{Payload: []byte(`{"a":1}`)}, &conversation.InboxItem{Payload: []byte(`{"b":2}`)})
-		})
-		view(t, db, func(tx *store.Tx) error {
-			items, err := tx.NextInbox(10)
-			if err != nil {
-				return err
-			}
-			if len(items) != 2 || string(items[0].Payload) != `{"a":1}` || string(items[1].Payload) != `{"b":2}` {
-				t.Errorf("NextInbox = %d items", len(items))
-			}
-			return nil
-		})
+		ctx := context.Background()
+		if err := db.AppendInbox(ctx, &conversation.InboxItem{Payload: []byte(`{"a":1}`)}, &conversation.InboxItem{Payload: []byte(`{"b":2}`)}); err != nil {
+			t.Fatal(err)
+		}
+		items, err := db.NextInbox(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 2 || string(items[0].Payload) != `{"a":1}` || string(items[1].Payload) != `{"b":2}` {
+			t.Errorf("NextInbox = %d items", len(items))
+		}
+		if err := db.RetryInbox(ctx, items[0].ID, time.Now().Add(time.Hour), "later"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.DeleteInbox(ctx, items[1].ID); err != nil {
+			t.Fatal(err)
+		}
+		if next, _ := db.NextInbox(ctx, 10); len(next) != 0 {
+			t.Errorf("NextInbox after retry-later and delete = %d items, want 0", len(next))
+		}
+		if n, _ := db.InboxDepth(ctx); n != 1 {
+			t.Errorf("InboxDepth = %d, want 1", n)
+		}
 
 		a, _ := seed(t, db, "34611111111", "", "x", 0)
 		b, _ := seed(t, db, "34622222222", "", "x", 0)
@@ -307,10 +317,10 @@ var markers = []string{"ZQXJ-BODY-MARKER-7731", "34699887766", "Zebulon Quaxwell
 func seedMarkers(t *testing.T, db *store.DB) {
 	t.Helper()
 	c, conv := seed(t, db, markers[1], markers[2], markers[0], 5)
+	if err := db.AppendInbox(context.Background(), &conversation.InboxItem{Payload: []byte(`{"from":"` + markers[1] + `","body":"` + markers[0] + `"}`)}); err != nil {
+		t.Fatal(err)
+	}
 	update(t, db, func(tx *store.Tx) error {
-		if err := tx.AppendInbox(&conversation.InboxItem{Payload: []byte(`{"from":"` + markers[1] + `","body":"` + markers[0] + `"}`)}); err != nil {
-			return err
-		}
 		return tx.Enqueue(&conversation.OutboxItem{ContactID: c.ID, ConversationID: conv.ID, PhoneNumberID: "1", Kind: "message",
 			Payload: []byte(`{"to":"` + markers[1] + `","text":"` + markers[0] + `"}`)})
 	})
@@ -323,7 +333,8 @@ func TestNoPlaintextInSQLiteFiles(t *testing.T) {
 	// Read the files while the database is open (WAL not yet checkpointed)
 	// and again after closing (checkpointed into the main file).
 	scan := func(when string) {
-		for _, f := range []string{path, path + "-wal", path + "-shm"} {
+		inbox := store.InboxPath(path)
+		for _, f := range []string{path, path + "-wal", path + "-shm", inbox, inbox + "-wal", inbox + "-shm"} {
 			b, err := os.ReadFile(f)
 			if errors.Is(err, os.ErrNotExist) {
 				continue

@@ -1,0 +1,437 @@
+// Command loadgen measures trement's webhook path on this machine against
+// a bare Go server that only checks the HMAC, in one run, so the two can
+// be compared as a ratio on a noisy shared machine.
+//
+// It builds and starts trement as a separate process (SQLite by default),
+// plays Meta on both sides: signed webhooks in (every message a distinct
+// wamid) and a fake Graph API (the simulator's) that counts the replies
+// reaching it, takes every customer through consent first, then runs:
+//
+//  1. max: as fast as -concurrency connections allow, for -duration;
+//  2. steady: -rate webhooks per second, open loop, for -duration;
+//
+// and reports acked webhooks/s, ack latency percentiles, replies/s reaching
+// the Graph API, lost messages (acked but never stored) and trement's peak
+// RSS.
+//
+//	go run ./bench/loadgen -duration 10s -concurrency 64 -rate 1000
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/trement/trement/internal/whatsapp/sim"
+	_ "modernc.org/sqlite"
+)
+
+const (
+	secret = "loadgen-app-secret"
+	phone  = "106540352242922"
+	token  = "loadgen-token"
+)
+
+func main() {
+	var (
+		duration    = flag.Duration("duration", 10*time.Second, "length of each measured phase")
+		concurrency = flag.Int("concurrency", 64, "concurrent connections in the max phase")
+		rate        = flag.Int("rate", 1000, "webhooks per second in the steady phase")
+		customers   = flag.Int("customers", 1000, "distinct customers (all opted in first)")
+		dbURL       = flag.String("db", "", "database URL for trement (empty: a fresh SQLite file)")
+		serveBare   = flag.String("serve-bare", "", "internal: run the bare HMAC server on this address")
+		skipBare    = flag.Bool("skip-bare", false, "do not measure the bare server")
+		drain       = flag.Duration("drain", 60*time.Second, "how long to wait for replies after the load")
+	)
+	flag.Parse()
+	if *serveBare != "" {
+		runBare(*serveBare)
+		return
+	}
+	log.SetFlags(0)
+	var bare phase
+	if !*skipBare {
+		bare = measureBare(*duration, *concurrency)
+	}
+	res := measureTrement(*dbURL, *duration, *concurrency, *rate, *customers, *drain)
+	report(bare, res, *duration, *concurrency, *rate, *customers)
+}
+
+// runBare is the peer baseline: verify the HMAC of the raw body, answer 200.
+func runBare(addr string) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /webhook", func(w http.ResponseWriter, r *http.Request) {
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 4<<20))
+		if err != nil {
+			http.Error(w, "bad", 400)
+			return
+		}
+		got, err := hex.DecodeString(strings.TrimPrefix(r.Header.Get("X-Hub-Signature-256"), "sha256="))
+		m := hmac.New(sha256.New, []byte(secret))
+		m.Write(raw)
+		if err != nil || !hmac.Equal(m.Sum(nil), got) {
+			http.Error(w, "unauthorized", 401)
+			return
+		}
+		w.WriteHeader(200)
+	})
+	log.Fatal(http.ListenAndServe(addr, mux))
+}
+
+type phase struct {
+	name      string
+	acked     int64
+	failed    int64
+	elapsed   time.Duration
+	latencies []time.Duration
+}
+
+func (p phase) perSecond() float64 { return float64(p.acked) / p.elapsed.Seconds() }
+
+func (p phase) pct(q float64) time.Duration {
+	if len(p.latencies) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), p.latencies...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[min(len(s)-1, int(q*float64(len(s))))]
+}
+
+type result struct {
+	max, steady     phase
+	replies         int64
+	repliesElapsed  time.Duration
+	expectedReplies int64
+	lost            int64
+	peakRSSKB       int64
+	backend         string
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func measureBare(d time.Duration, conc int) phase {
+	addr := freeAddr()
+	self, _ := os.Executable()
+	cmd := exec.Command(self, "-serve-bare", addr)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	waitUp("http://"+addr+"/webhook", "POST")
+	g := newGen("http://"+addr+"/webhook", 1)
+	return g.max("bare HMAC server", d, conc)
+}
+
+func waitUp(url, method string) {
+	for i := 0; i < 300; i++ {
+		req, _ := http.NewRequest(method, url, nil)
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			resp.Body.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Fatalf("%s did not come up", url)
+}
+
+// gen builds and posts signed webhooks, one text message each.
+type gen struct {
+	url       string
+	client    *http.Client
+	seq       atomic.Int64
+	customers int
+}
+
+func newGen(url string, customers int) *gen {
+	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}
+	return &gen{url: url, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, customers: customers}
+}
+
+func waID(i int) string { return fmt.Sprintf("3461%07d", i) }
+
+func (g *gen) body(from, msg string) []byte {
+	n := g.seq.Add(1)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	return []byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +
+		`"metadata":{"display_phone_number":"15550783881","phone_number_id":"` + phone + `"},"contacts":[{"profile":{"name":"Load Test"},"wa_id":"` + from + `"}],` +
+		`"messages":[{"from":"` + from + `","id":"wamid.LOAD` + strconv.FormatInt(n, 10) + `","timestamp":"` + ts + `",` + msg + `}]}}]}]}`)
+}
+
+func text(s string) string { return `"type":"text","text":{"body":"` + s + `"}` }
+
+func (g *gen) post(b []byte) (time.Duration, bool) {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write(b)
+	req, _ := http.NewRequest("POST", g.url, bytes.NewReader(b))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
+	t := time.Now()
+	resp, err := g.client.Do(req)
+	lat := time.Since(t)
+	if err != nil {
+		return lat, false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return lat, resp.StatusCode == 200
+}
+
+var questions = []string{"how long does shipping take?", "¿cuánto tarda el envío?", "quanto tempo demora a entrega?", "can I return my order?", "¿cómo hago una devolución?"}
+
+func (g *gen) next() []byte {
+	n := int(g.seq.Load())
+	return g.body(waID(n%g.customers), text(questions[n%len(questions)]))
+}
+
+func (g *gen) max(name string, d time.Duration, conc int) phase {
+	var mu sync.Mutex
+	p := phase{name: name}
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var lats []time.Duration
+			var ok, bad int64
+			for time.Since(start) < d {
+				lat, good := g.post(g.next())
+				if good {
+					ok++
+					lats = append(lats, lat)
+				} else {
+					bad++
+				}
+			}
+			mu.Lock()
+			p.acked += ok
+			p.failed += bad
+			p.latencies = append(p.latencies, lats...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	p.elapsed = time.Since(start)
+	return p
+}
+
+// steady sends at a fixed rate regardless of answers (open loop), so slow
+// answers show as latency, not as a lower offered rate.
+func (g *gen) steady(name string, d time.Duration, rate int) phase {
+	var mu sync.Mutex
+	p := phase{name: name}
+	var wg sync.WaitGroup
+	start := time.Now()
+	interval := time.Second / time.Duration(rate)
+	for i := 0; ; i++ {
+		at := start.Add(time.Duration(i) * interval)
+		if at.Sub(start) >= d {
+			break
+		}
+		time.Sleep(time.Until(at))
+		b := g.next()
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat, good := g.post(b)
+			mu.Lock()
+			if good {
+				p.acked++
+				p.latencies = append(p.latencies, lat)
+			} else {
+				p.failed++
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	p.elapsed = time.Since(start)
+	return p
+}
+
+func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, drain time.Duration) result {
+	dir, err := os.MkdirTemp("", "trement-bench-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer os.RemoveAll(dir)
+	bin := filepath.Join(dir, "trement")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/trement")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		log.Fatalf("build trement (run from the repository root): %v", err)
+	}
+	graph := sim.New(sim.Config{Token: token, PhoneNumberID: phone, NoStatuses: true}, nil)
+	defer graph.Close()
+	gl, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		log.Fatal(err)
+	}
+	gsrv := &http.Server{Handler: graph.Handler()}
+	go gsrv.Serve(gl)
+	defer gsrv.Close()
+
+	addr := freeAddr()
+	if dbURL == "" {
+		dbURL = "sqlite:" + filepath.Join(dir, "trement.db")
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(),
+		"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+dir, "TREMENT_DATABASE_URL="+dbURL,
+		"TREMENT_MASTER_KEY=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=",
+		"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
+		"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",
+		"TREMENT_MARK_READ=false")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Start(); err != nil {
+		log.Fatal(err)
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	waitUp("http://"+addr+"/healthz", "GET")
+
+	g := newGen("http://"+addr+"/webhook", customers)
+	// Consent first: each customer says hello, then taps Accept.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 32)
+	for i := range customers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			g.post(g.body(waID(i), text("hello")))
+		}()
+	}
+	wg.Wait()
+	time.Sleep(2 * time.Second)
+	for i := range customers {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			g.post(g.body(waID(i), `"type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"consent:accept","title":"Accept"}}`))
+		}()
+	}
+	wg.Wait()
+	base := waitSends(graph, int64(2*customers), drain)
+	log.Printf("consent done for %d customers (%d notices sent)", customers, base)
+
+	res := result{backend: strings.SplitN(dbURL, ":", 2)[0]}
+	loadStart := time.Now()
+	res.max = g.max("trement, max", d, conc)
+	res.steady = g.steady(fmt.Sprintf("trement, steady %d/s", rate), d, rate)
+	res.expectedReplies = res.max.acked + res.steady.acked
+	got := waitSends(graph, base+res.expectedReplies, drain)
+	res.replies = got - base
+	res.repliesElapsed = time.Since(loadStart)
+	res.peakRSSKB = peakRSS(cmd.Process.Pid)
+	res.lost = lost(dbURL, res.expectedReplies)
+	return res
+}
+
+// waitSends waits until the fake Graph API has accepted want sends, or the
+// drain time passes without progress.
+func waitSends(s *sim.Simulator, want int64, drain time.Duration) int64 {
+	last, lastChange := int64(-1), time.Now()
+	for {
+		n := int64(len(s.Sent()))
+		if n >= want {
+			return n
+		}
+		if n != last {
+			last, lastChange = n, time.Now()
+		}
+		if time.Since(lastChange) > drain {
+			return n
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+func peakRSS(pid int) int64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			f := strings.Fields(line)
+			n, _ := strconv.ParseInt(f[1], 10, 64)
+			return n
+		}
+	}
+	return 0
+}
+
+// lost counts acknowledged load messages that are not stored: every
+// acknowledged question must be an inbound message row.
+func lost(dbURL string, acked int64) int64 {
+	if !strings.HasPrefix(dbURL, "sqlite:") {
+		return -1
+	}
+	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?mode=ro")
+	if err != nil {
+		return -1
+	}
+	defer db.Close()
+	var n int64
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := db.QueryRowContext(ctx, "SELECT COUNT(*) FROM messages WHERE direction = 'in'").Scan(&n); err != nil {
+		return -1
+	}
+	return acked - n
+}
+
+func report(bare phase, r result, d time.Duration, conc, rate, customers int) {
+	fmt.Printf("\n## Webhook load (%s, %d customers, %s per phase, %d connections, %d CPUs)\n\n", r.backend, customers, d, conc, runtimeCPUs())
+	fmt.Println("| Run | Acked/s | Failed | p50 ack | p99 ack |")
+	fmt.Println("|---|---:|---:|---:|---:|")
+	for _, p := range []phase{bare, r.max, r.steady} {
+		if p.name == "" {
+			continue
+		}
+		fmt.Printf("| %s | %.0f | %d | %s | %s |\n", p.name, p.perSecond(), p.failed, round(p.pct(0.50)), round(p.pct(0.99)))
+	}
+	if bare.acked > 0 {
+		fmt.Printf("\ntrement max / bare HMAC server: **%.2f**\n", r.max.perSecond()/bare.perSecond())
+	}
+	fmt.Printf("\nReplies reaching the fake Graph API: %d of %d acknowledged questions (%.0f/s from the start of the load to the last reply)\n",
+		r.replies, r.expectedReplies, float64(r.replies)/r.repliesElapsed.Seconds())
+	fmt.Printf("Acknowledged but not stored (lost): %d\n", r.lost)
+	fmt.Printf("trement peak RSS: %.1f MiB\n", float64(r.peakRSSKB)/1024)
+}
+
+func round(d time.Duration) string { return d.Round(10 * time.Microsecond).String() }
+
+func runtimeCPUs() int {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	return strings.Count(string(b), "processor\t:")
+}
