@@ -2,20 +2,51 @@ package main
 
 import (
 	"net/http"
+
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/console"
 )
 
-// routes assembles the HTTP surface.
+// routes assembles the HTTP surface: the console (operators' pages and
+// JSON API, which authenticates and authorises every route) with the
+// webhook and metrics added as routes of its own, so they get the same
+// permission checks, headers and request ids.
 func (a *app) routes() (http.Handler, error) {
-	mux := http.NewServeMux()
 	wh := a.webhook()
-	mux.Handle("GET /webhook", wh)
-	mux.Handle("POST /webhook", wh)
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		if err := a.db.Ping(r.Context()); err != nil {
-			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write([]byte("ok\n"))
+	srv, err := console.New(console.Deps{
+		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
+		Conversations: consoleConversations{db: a.db, svc: a.svc},
+		Extra: []console.Route{
+			// Meta's handshake proves the verify token; POSTs are
+			// authenticated by the handler's HMAC check of the raw body.
+			{Method: "GET", Pattern: "/webhook", Perm: auth.PermWebhookDeliver, Auth: console.AuthSignature, Handler: wh},
+			{Method: "POST", Pattern: "/webhook", Perm: auth.PermWebhookDeliver, Auth: console.AuthSignature, Handler: wh},
+			{Method: "GET", Pattern: "/metrics", Perm: auth.PermMetricsRead, Auth: console.AuthToken, Handler: a.metrics.Handler()},
+			{Method: "POST", Pattern: "/api/v1/outbox/resume", Perm: auth.PermSettingsManage, Auth: console.AuthSessionOrToken, Handler: http.HandlerFunc(a.resumeSending)},
+		},
 	})
-	return mux, nil
+	if err != nil {
+		return nil, err
+	}
+	a.console = srv
+	return srv.Handler(), nil
+}
+
+// resumeSending clears a pause after the token or number was fixed. The
+// audit record is written first: an action that cannot be audited is not
+// taken.
+func (a *app) resumeSending(w http.ResponseWriter, r *http.Request) {
+	p, ri := console.PrincipalFrom(r.Context()), console.RequestInfo(r.Context())
+	ev := &audit.Event{ActorType: p.ActorType(), ActorID: p.ActorID(), Action: "config.resume_sending", Target: "outbox",
+		Outcome: audit.Success, RequestID: ri.RequestID, SourceIP: ri.SourceIP}
+	if err := a.db.Audit(r.Context(), ev); err != nil {
+		http.Error(w, "could not record the action; nothing changed", http.StatusInternalServerError)
+		return
+	}
+	if err := a.svc.ResumeSending(r.Context()); err != nil {
+		http.Error(w, "could not resume sending", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }

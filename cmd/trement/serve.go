@@ -20,6 +20,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/channel"
 	"github.com/trement/trement/internal/config"
+	"github.com/trement/trement/internal/console"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/ops"
 	"github.com/trement/trement/internal/policy"
@@ -76,6 +77,7 @@ type app struct {
 	svc     *conversation.Service
 	metrics *ops.Metrics
 	handler http.Handler
+	console *console.Server
 	devKey  bool
 	dev     *devSim
 }
@@ -227,6 +229,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 			a.log.Error("message path stopped", "error", err)
 		}
 	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.housekeeping(workCtx)
+	}()
 	if a.dev != nil {
 		a.dev.run(workCtx)
 	}
@@ -257,4 +264,22 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 		a.dev.close()
 	}
 	return nil
+}
+
+// housekeeping removes expired sessions now and then.
+func (a *app) housekeeping(ctx context.Context) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := a.console.Auth().PurgeSessions(ctx); err != nil {
+				a.log.Warn("session purge failed", "error", err)
+			} else if n > 0 {
+				a.log.Debug("expired sessions purged", "count", n)
+			}
+		}
+	}
 }

@@ -62,16 +62,19 @@ func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
 type ConversationFilter struct {
 	State      conversation.State // empty: any
 	AssignedTo string             // empty: anyone
-	Limit      int
+	// Queue, with AssignedTo, also selects unassigned conversations
+	// waiting for a human (what an agent may pick up).
+	Queue bool
+	Limit int
 }
 
 // Conversations lists conversations, most recently updated first.
 func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, error) {
-	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ?) ORDER BY updated_at DESC LIMIT ?"
+	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ? OR (? AND assigned_to = '' AND state = 'waiting_human')) ORDER BY updated_at DESC LIMIT ?"
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
-	rows, err := t.query(q, string(f.State), string(f.State), f.AssignedTo, f.AssignedTo, f.Limit)
+	rows, err := t.query(q, string(f.State), string(f.State), f.AssignedTo, f.AssignedTo, f.Queue, f.Limit)
 	if err != nil {
 		return nil, err
 	}

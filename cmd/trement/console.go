@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/console"
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/redact"
+	"github.com/trement/trement/internal/store"
+)
+
+// consoleConversations adapts the store and the message path to the
+// console's ConversationService.
+type consoleConversations struct {
+	db  *store.DB
+	svc *conversation.Service
+}
+
+var _ console.ConversationService = consoleConversations{}
+
+func (c consoleConversations) summary(tx *store.Tx, conv *conversation.Conversation) (console.ConversationSummary, error) {
+	ct, err := tx.Contact(conv.ContactID)
+	if err != nil {
+		return console.ConversationSummary{}, err
+	}
+	return console.ConversationSummary{ID: conv.ID, ContactID: ct.ID, CustomerPseudonym: c.db.Pseudonym(ct.WaID), Phone: ct.WaID,
+		ProfileName: ct.ProfileName, Region: ct.Region, Language: ct.Language, State: string(conv.State), AssignedTo: conv.AssignedTo,
+		Sensitive: conv.Sensitive, LastInboundAt: conv.LastInboundAt, UpdatedAt: conv.UpdatedAt}, nil
+}
+
+func (c consoleConversations) List(ctx context.Context, f console.ConversationFilter) ([]console.ConversationSummary, error) {
+	var out []console.ConversationSummary
+	err := c.db.View(ctx, func(tx *store.Tx) error {
+		convs, err := tx.Conversations(store.ConversationFilter{State: conversation.State(f.State), AssignedTo: f.AssignedTo, Queue: f.Queue, Limit: f.Limit})
+		if err != nil {
+			return err
+		}
+		for _, conv := range convs {
+			s, err := c.summary(tx, conv)
+			if errors.Is(err, conversation.ErrNotFound) {
+				continue // erased between the two reads
+			}
+			if err != nil {
+				return err
+			}
+			out = append(out, s)
+		}
+		return nil
+	})
+	return out, err
+}
+
+// Get returns a conversation; without reveal, personal data in message
+// bodies is replaced by typed placeholders ([EMAIL_1]).
+func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (*console.ConversationDetail, error) {
+	var d console.ConversationDetail
+	err := c.db.View(ctx, func(tx *store.Tx) error {
+		conv, err := tx.Conversation(id)
+		if err != nil {
+			return err
+		}
+		if d.ConversationSummary, err = c.summary(tx, conv); err != nil {
+			return err
+		}
+		msgs, err := tx.Messages(id, 200)
+		if err != nil {
+			return err
+		}
+		_, mask := redact.Redact("")
+		for _, m := range msgs {
+			body := m.Body
+			if !reveal {
+				body = mask.RedactMore(body)
+			}
+			d.Messages = append(d.Messages, console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author,
+				Type: m.Type, Body: body, Status: string(m.Status), At: m.CreatedAt})
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &d, nil
+}
+
+func consoleErr(err error) error {
+	switch {
+	case errors.Is(err, conversation.ErrConflict):
+		return fmt.Errorf("%w: %v", console.ErrConflict, err)
+	case errors.Is(err, conversation.ErrInvalid):
+		return fmt.Errorf("%w: %v", console.ErrInvalid, err)
+	}
+	return err
+}
+
+func (c consoleConversations) Reply(ctx context.Context, a console.Actor, id, text string) (*console.ConversationMessage, error) {
+	m, err := c.svc.OperatorReply(ctx, id, a.OperatorID(), text, a.Event(audit.ActionConversationReply, "conversation:"+id, audit.Success, ""))
+	if err != nil {
+		return nil, consoleErr(err)
+	}
+	return &console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author, Type: m.Type, Body: m.Body, Status: string(m.Status), At: m.CreatedAt}, nil
+}
+
+func (c consoleConversations) Take(ctx context.Context, a console.Actor, id string) error {
+	return consoleErr(c.svc.Take(ctx, id, a.OperatorID(), a.Event(audit.ActionConversationTake, "conversation:"+id, audit.Success, "")))
+}
+
+func (c consoleConversations) HandBack(ctx context.Context, a console.Actor, id string) error {
+	return consoleErr(c.svc.HandBack(ctx, id, a.Event(audit.ActionConversationBack, "conversation:"+id, audit.Success, "")))
+}
+
+func (c consoleConversations) Assign(ctx context.Context, a console.Actor, id, operatorID string) error {
+	return consoleErr(c.svc.Assign(ctx, id, operatorID, a.Event(audit.ActionConversationAssgn, "conversation:"+id, audit.Success, "operator:"+operatorID)))
+}

@@ -1,0 +1,128 @@
+package conversation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/trement/trement/internal/audit"
+)
+
+// ErrConflict means the action does not fit the conversation's state: it is
+// another operator's, or the customer opted out, or the 24-hour window is
+// closed with no template configured.
+var ErrConflict = errors.New("conflict")
+
+// OperatorReply queues an operator's message to the customer of a
+// conversation, records it in the conversation, moves the conversation to
+// a human, and appends ev (the operator's audit event) in the same
+// transaction. Outside the 24-hour window the configured template is sent
+// instead; with none configured the reply is refused.
+func (s *Service) OperatorReply(ctx context.Context, convID, operatorID, text string, ev *audit.Event) (*Message, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || len([]rune(text)) > 4096 {
+		return nil, fmt.Errorf("%w: a reply needs 1 to 4096 characters", ErrInvalid)
+	}
+	var m *Message
+	err := s.store.Update(ctx, func(tx Tx) error {
+		conv, c, err := s.load(tx, convID)
+		if err != nil {
+			return err
+		}
+		if c.ConsentState == ConsentWithdrawn || c.ConsentState == ConsentDeclined {
+			return fmt.Errorf("%w: the customer opted out; nothing may be sent", ErrConflict)
+		}
+		if conv.AssignedTo != "" && conv.AssignedTo != operatorID {
+			return fmt.Errorf("%w: the conversation is assigned to another operator", ErrConflict)
+		}
+		if !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour && s.Flow.cfg.TemplateName == "" {
+			return fmt.Errorf("%w: the 24-hour window is closed and no template is configured", ErrConflict)
+		}
+		if conv.State != StateHuman {
+			conv.State = StateHuman
+			conv.AssignedTo = operatorID
+		}
+		if err := s.Flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: text}, "operator:"+operatorID, true); err != nil {
+			return err
+		}
+		if err := tx.UpdateConversation(conv); err != nil {
+			return err
+		}
+		if err := tx.AppendAudit(ev); err != nil {
+			return err
+		}
+		msgs, err := tx.Messages(conv.ID, 1)
+		if err != nil || len(msgs) == 0 {
+			return err
+		}
+		m = msgs[0]
+		return nil
+	})
+	if err == nil {
+		s.wakeOutbox()
+	}
+	return m, err
+}
+
+// ErrInvalid means the request itself is wrong (empty text, …).
+var ErrInvalid = errors.New("invalid")
+
+// Take assigns the conversation to the operator and silences the bot.
+func (s *Service) Take(ctx context.Context, convID, operatorID string, ev *audit.Event) error {
+	return s.operate(ctx, convID, ev, func(conv *Conversation) error {
+		if conv.AssignedTo != "" && conv.AssignedTo != operatorID {
+			return fmt.Errorf("%w: the conversation is assigned to another operator", ErrConflict)
+		}
+		conv.AssignedTo, conv.State = operatorID, StateHuman
+		return nil
+	})
+}
+
+// HandBack returns the conversation to the bot and unassigns it.
+func (s *Service) HandBack(ctx context.Context, convID string, ev *audit.Event) error {
+	return s.operate(ctx, convID, ev, func(conv *Conversation) error {
+		conv.AssignedTo, conv.State, conv.NotHelpful = "", StateBot, 0
+		return nil
+	})
+}
+
+// Assign gives the conversation to operatorID; it waits for them.
+func (s *Service) Assign(ctx context.Context, convID, operatorID string, ev *audit.Event) error {
+	return s.operate(ctx, convID, ev, func(conv *Conversation) error {
+		conv.AssignedTo = operatorID
+		if conv.State == StateBot {
+			conv.State = StateWaitingHuman
+		}
+		return nil
+	})
+}
+
+func (s *Service) operate(ctx context.Context, convID string, ev *audit.Event, change func(*Conversation) error) error {
+	return s.store.Update(ctx, func(tx Tx) error {
+		conv, _, err := s.load(tx, convID)
+		if err != nil {
+			return err
+		}
+		if err := change(conv); err != nil {
+			return err
+		}
+		if err := tx.UpdateConversation(conv); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ev)
+	})
+}
+
+func (s *Service) load(tx Tx, convID string) (*Conversation, *Contact, error) {
+	conv, err := tx.Conversation(convID)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := tx.Contact(conv.ContactID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return conv, c, nil
+}
