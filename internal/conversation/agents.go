@@ -33,6 +33,7 @@ type agents struct {
 	log      *slog.Logger
 	stats    *Stats
 	queues   []chan *agentJob
+	results  chan *agentResult
 	onSent   func()
 }
 
@@ -79,7 +80,8 @@ func (a *agents) recover(ctx context.Context) error {
 }
 
 // answer runs one agent turn: redact, ask the provider, restore, filter,
-// then queue the answer (or escalate) in one transaction.
+// and hands the outcome to the committer, which queues the answer (or
+// escalates) in a transaction shared with other turns.
 func (a *agents) answer(ctx context.Context, j *agentJob) error {
 	var (
 		conv    *Conversation
@@ -161,45 +163,103 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 		}
 	}
 
-	err = a.store.Update(ctx, func(tx Tx) error {
-		m, err := tx.Message(msg.ID)
-		if err != nil || m.Status != StatusAgentPending {
-			return err // answered or erased meanwhile
+	select {
+	case a.results <- &agentResult{msgID: msg.ID, convID: conv.ID, reason: reason, text: text, answer: answer, blocked: blocked}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err() // the message stays agent_pending for the next start
+	}
+}
+
+// agentResult is an agent turn computed and waiting to be committed.
+type agentResult struct {
+	msgID, convID string
+	reason        string // non-empty: escalate instead of answering
+	text          policy.Text
+	answer        string
+	blocked       []string
+}
+
+// commit writes computed turns in batches: one durable commit covers many
+// answers. Each turn re-checks the conversation, since a human may have
+// taken it or the customer opted out while the provider was thinking.
+func (a *agents) commit(ctx context.Context) {
+	for {
+		var first *agentResult
+		select {
+		case <-ctx.Done():
+			return
+		case first = <-a.results:
 		}
-		conv, err := tx.Conversation(conv.ID)
-		if err != nil {
-			return err
+		batch := []*agentResult{first}
+	collect:
+		for len(batch) < 256 {
+			select {
+			case r := <-a.results:
+				batch = append(batch, r)
+			default:
+				break collect
+			}
 		}
-		c, err := tx.Contact(conv.ContactID)
-		if err != nil {
-			return err
-		}
-		if err := tx.SetMessageStatus(msg.ID, StatusAnswered); err != nil {
-			return err
-		}
-		if conv.State != StateBot || c.ConsentState != ConsentGranted {
-			return nil // a human took it, or the customer opted out meanwhile
-		}
-		if reason != "" {
-			if len(blocked) > 0 {
-				if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: "agent.answer_blocked",
-					Target: "conversation:" + conv.ID, Outcome: "denied", Reason: strings.Join(blocked, ",")}); err != nil {
+		err := a.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
+			for _, r := range batch {
+				if err := a.apply(tx, r); err != nil {
 					return err
 				}
 			}
-			s := &step{f: a.flow, tx: tx, c: c, conv: conv}
-			if err := s.escalate(reason, text); err != nil {
-				return err
+			return nil
+		})
+		if err != nil {
+			// One bad turn must not sink the others: commit them one by
+			// one; a turn that still fails stays agent_pending and is
+			// retried at the next start.
+			for _, r := range batch {
+				if err := a.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return a.apply(tx, r) }); err != nil {
+					a.log.Error("agent turn not committed; the message stays pending", "conversation_id", r.convID, "error", err)
+				}
 			}
-			return tx.UpdateConversation(conv)
 		}
-		a.stats.AgentReplies.Add(1)
-		return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: answer}, "bot", true)
-	})
-	if err == nil {
 		a.onSent()
 	}
-	return err
+}
+
+func (a *agents) apply(tx Tx, r *agentResult) error {
+	m, err := tx.Message(r.msgID)
+	if errors.Is(err, ErrNotFound) {
+		return nil // erased meanwhile
+	}
+	if err != nil || m.Status != StatusAgentPending {
+		return err // or answered already
+	}
+	conv, err := tx.Conversation(r.convID)
+	if err != nil {
+		return err
+	}
+	c, err := tx.Contact(conv.ContactID)
+	if err != nil {
+		return err
+	}
+	if err := tx.SetMessageStatus(r.msgID, StatusAnswered); err != nil {
+		return err
+	}
+	if conv.State != StateBot || c.ConsentState != ConsentGranted {
+		return nil // a human took it, or the customer opted out meanwhile
+	}
+	if r.reason != "" {
+		if len(r.blocked) > 0 {
+			if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: "agent.answer_blocked",
+				Target: "conversation:" + conv.ID, Outcome: "denied", Reason: strings.Join(r.blocked, ",")}); err != nil {
+				return err
+			}
+		}
+		s := &step{f: a.flow, tx: tx, c: c, conv: conv}
+		if err := s.escalate(r.reason, r.text); err != nil {
+			return err
+		}
+		return tx.UpdateConversation(conv)
+	}
+	a.stats.AgentReplies.Add(1)
+	return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer}, "bot", true)
 }
 
 func values(text string) []string {

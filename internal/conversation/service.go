@@ -71,7 +71,8 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: &pairGate{gap: ocfg.PairInterval, next: map[string]time.Time{}}}
-	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox}
+	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
+		results: make(chan *agentResult, 1024)}
 	for range 4 {
 		s.agents.queues = append(s.agents.queues, make(chan *agentJob, 1024))
 	}
@@ -121,6 +122,7 @@ func (s *Service) Run(ctx context.Context) error {
 	for _, q := range s.agents.queues {
 		start(func() { s.agents.run(ctx, q) })
 	}
+	start(func() { s.agents.commit(ctx) })
 	start(func() { s.out.run(ctx) })
 	start(func() { s.maintain(ctx) })
 	wg.Wait()
