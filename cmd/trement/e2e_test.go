@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,6 +26,7 @@ import (
 // simulator as Meta, against a real database.
 type testApp struct {
 	t    *testing.T
+	url  string
 	app  *app
 	sim  *sim.Simulator
 	db   *store.DB
@@ -36,6 +38,7 @@ type appOpt struct {
 	args   []string
 	simCfg func(*sim.Config)
 	url    string // database URL; empty: a fresh SQLite file
+	key    string // master key; empty: a fresh one
 	wrap   func(conversation.Sender) conversation.Sender
 }
 
@@ -46,7 +49,10 @@ func startApp(t *testing.T, o appOpt) *testApp {
 	if dbURL == "" {
 		dbURL, _ = storetest.NewSQLite(t)
 	}
-	key := vault.GenerateKey()
+	key := o.key
+	if key == "" {
+		key = vault.GenerateKey()
+	}
 	args := append([]string{"-dev", "-listen", "127.0.0.1:0", "-sim-listen", "127.0.0.1:0", "-data-dir", dir, "-database-url", dbURL,
 		"-log-level", "warn", "-send-rate", "1000"}, o.args...)
 	cfg, _, err := config.Load(args, func(k string) string {
@@ -88,7 +94,7 @@ func startApp(t *testing.T, o appOpt) *testApp {
 	go func() {
 		done <- a.serve(ctx, &Env{Getenv: os.Getenv, Stdout: io.Discard, Stderr: io.Discard, Ready: func(addr string) { ready <- addr }}, ln)
 	}()
-	ta := &testApp{t: t, app: a, sim: dev.sim, db: db}
+	ta := &testApp{t: t, url: dbURL, app: a, sim: dev.sim, db: db}
 	select {
 	case ta.addr = <-ready:
 	case err := <-done:
@@ -217,4 +223,10 @@ func allDelivered(s *sim.Simulator) bool {
 		}
 	}
 	return true
+}
+
+// sqlOpenReadOnly opens the test's SQLite database directly, to check rows
+// the store has no reader for.
+func sqlOpenReadOnly(ta *testApp) (*sql.DB, error) {
+	return sql.Open("sqlite", "file:"+strings.TrimPrefix(ta.url, "sqlite:")+"?mode=ro")
 }

@@ -9,6 +9,8 @@ import (
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
+	"github.com/trement/trement/internal/store/storetest"
+	"github.com/trement/trement/internal/vault"
 	"github.com/trement/trement/internal/whatsapp/sim"
 )
 
@@ -258,5 +260,75 @@ func TestDuplicateWebhooksProcessedOnce(t *testing.T) {
 	}
 	if ta.app.svc.Stats.Duplicates.Load() == 0 {
 		t.Error("no duplicate was detected, so the test proved nothing")
+	}
+}
+
+func TestMaterialNoticeChangeAsksAgain(t *testing.T) {
+	dbURL, _ := storetest.NewSQLite(t)
+	key := vault.GenerateKey()
+	const who = "34633444555"
+	first := startApp(t, appOpt{url: dbURL, key: key})
+	first.optIn(who)
+	first.settle()
+	first.stop()
+
+	second := startApp(t, appOpt{url: dbURL, key: key, args: []string{"-notice-version", "2027-01-01", "-notice-material"}})
+	second.say(who, "¿cuánto tarda el envío? NOTICE-MARKER")
+	r := second.waitReplies(who, 1)
+	if len(r[0].Buttons) != 2 {
+		t.Fatalf("after a material notice change the customer got %q without the consent buttons", r[0].Text)
+	}
+	second.settle()
+	for _, b := range second.storedBodies(who) {
+		if strings.Contains(b, "NOTICE-MARKER") {
+			t.Error("content was kept before consent to the new notice")
+		}
+	}
+	second.tap(who, conversation.ButtonAccept)
+	second.waitReplies(who, 2)
+	c := second.contactOf(who)
+	if c.NoticeVersion != "2027-01-01" || c.ConsentState != conversation.ConsentGranted {
+		t.Errorf("contact = notice %q state %s, want 2027-01-01 granted", c.NoticeVersion, c.ConsentState)
+	}
+	want := []consent.Kind{consent.Asked, consent.OptIn, consent.Asked, consent.ReOptIn}
+	if got := second.ledger(who); !equalKinds(got, want) {
+		t.Errorf("ledger = %v, want %v", got, want)
+	}
+}
+
+func TestCommandsInThreeLanguages(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	tests := []struct {
+		name, who, msg string
+		want           string // a fragment the answer holds
+	}{
+		{"help en", "14155550301", "HELP", "STOP"},
+		{"ayuda es", "34600000301", "ayuda", "BAJA"},
+		{"ajuda pt", "5511900000301", "Ajuda!", "PARAR"},
+		{"privacy en", "14155550302", "privacy", "https://example.com/privacy"},
+		{"privacidad es", "34600000302", "Privacidad", "https://example.com/privacy"},
+		{"my data pt", "5511900000303", "meus dados", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta.optIn(tt.who)
+			ta.say(tt.who, tt.msg)
+			r := ta.waitReplies(tt.who, 3)
+			if !strings.Contains(strings.ToUpper(r[2].Text), strings.ToUpper(tt.want)) {
+				t.Errorf("answer to %q = %q, want it to contain %q", tt.msg, r[2].Text, tt.want)
+			}
+		})
+	}
+	// MY DATA opened an access request with the region's deadline.
+	ta.settle()
+	var n int
+	raw, err := sqlOpenReadOnly(ta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	raw.QueryRow("SELECT COUNT(*) FROM dsar_requests WHERE kind = 'access' AND state = 'open' AND due_at > 0").Scan(&n)
+	if n != 1 {
+		t.Errorf("open access requests = %d, want 1", n)
 	}
 }
