@@ -21,7 +21,7 @@
 // refused, so a cross-site form cannot reach it, and Bearer API tokens
 // ("trm_…") are accepted where the route allows. Every response carries a
 // strict Content-Security-Policy (no inline script or style), nosniff,
-// X-Frame-Options DENY, Referrer-Policy no-referrer, no-store, and HSTS when
+// X-Frame-Options DENY, Referrer-Policy same-origin, no-store, and HSTS when
 // cookies are Secure; and an X-Request-Id that the audit events name.
 //
 // # Personal data

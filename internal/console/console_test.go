@@ -30,7 +30,7 @@ func TestSecurityHeaders(t *testing.T) {
 				for k, want := range map[string]string{
 					"X-Content-Type-Options": "nosniff",
 					"X-Frame-Options":        "DENY",
-					"Referrer-Policy":        "no-referrer",
+					"Referrer-Policy":        "same-origin",
 					"Cache-Control":          "no-store",
 				} {
 					if got := h.Get(k); got != want {
@@ -157,6 +157,11 @@ func TestCSRFRequiredOnSessionWrites(t *testing.T) {
 		{"another session's token", e.signIn(e.operator(auth.RoleSupervisor)).csrf, nil, 403},
 		{"cross-site", good, []string{"Sec-Fetch-Site", "cross-site"}, 403},
 		{"foreign origin", good, []string{"Origin", "https://evil.example"}, 403},
+		{"opaque origin without the browser's word", good, []string{"Origin", "null"}, 403},
+		{"opaque origin cross-site", good, []string{"Origin", "null", "Sec-Fetch-Site", "cross-site"}, 403},
+		// Browsers send Origin: null on same-origin posts under some
+		// referrer policies; Sec-Fetch-Site still tells the truth.
+		{"opaque origin, same-origin fetch", good, []string{"Origin", "null", "Sec-Fetch-Site", "same-origin"}, 200},
 		{"right token", good, []string{"Origin", "http://example.com", "Sec-Fetch-Site", "same-origin"}, 200},
 	}
 	for _, tt := range tests {

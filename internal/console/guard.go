@@ -33,7 +33,10 @@ func (s *Server) frame(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		// same-origin, not no-referrer: under no-referrer browsers send
+		// "Origin: null" on the console's own form posts, which the
+		// cross-site check below must then refuse.
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		h.Set("Cache-Control", "no-store")
 		if s.secure {
@@ -189,6 +192,9 @@ func crossSite(r *http.Request) *denial {
 		return &denial{http.StatusForbidden, "cross-site request (Sec-Fetch-Site " + site + ")", "cross-site requests are refused"}
 	}
 	if o := r.Header.Get("Origin"); o != "" {
+		if o == "null" && r.Header.Get("Sec-Fetch-Site") == "same-origin" {
+			return nil // the browser vouches for the origin it will not name
+		}
 		u, err := url.Parse(o)
 		if err != nil || u.Host != r.Host {
 			return &denial{http.StatusForbidden, "cross-origin request (Origin " + o + ")", "cross-origin requests are refused"}
