@@ -52,11 +52,22 @@ const SensitiveFlagged = "flagged"
 // NamePlaceholder stands for the contact's profile name.
 const NamePlaceholder = "[NAME_1]"
 
+// placeholderRule is the live prompt's rule about placeholders, which is
+// what the examples show.
+const placeholderRule = "Placeholders like [EMAIL_1] or [PHONE_1] stand for the customer's data and must be kept verbatim."
+
 // DefaultSystemPrompt is the system message of every example unless
-// Options says otherwise. Like the live prompt, it tells the model that
-// placeholders are kept verbatim, which is what the examples show.
-const DefaultSystemPrompt = "You are an AI assistant answering a business's customers on WhatsApp. " +
-	"Placeholders like [EMAIL_1] or [PHONE_1] stand for the customer's data and must be kept verbatim."
+// Options says otherwise.
+const DefaultSystemPrompt = "You are an AI assistant answering a business's customers on WhatsApp. " + placeholderRule
+
+// SystemPrompt returns a system message naming the business, in the live
+// prompt's words; DefaultSystemPrompt if business is empty.
+func SystemPrompt(business string) string {
+	if business = strings.TrimSpace(business); business == "" {
+		return DefaultSystemPrompt
+	}
+	return "You are an AI assistant for " + business + ", answering its customers on WhatsApp. " + placeholderRule
+}
 
 // Options configure an Exporter.
 type Options struct {

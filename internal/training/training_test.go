@@ -280,3 +280,12 @@ func TestSummaryJSON(t *testing.T) {
 		}
 	}
 }
+
+func TestSystemPrompt(t *testing.T) {
+	if got := training.SystemPrompt(" "); got != training.DefaultSystemPrompt {
+		t.Errorf("SystemPrompt(blank) = %q, want the default", got)
+	}
+	if got := training.SystemPrompt("Tienda Aurora"); !strings.HasPrefix(got, "You are an AI assistant for Tienda Aurora, ") || !strings.Contains(got, "[EMAIL_1]") {
+		t.Errorf("SystemPrompt(Tienda Aurora) = %q", got)
+	}
+}
