@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"reflect"
 	"strings"
 	"testing"
@@ -288,4 +289,36 @@ func TestSystemPrompt(t *testing.T) {
 	if got := training.SystemPrompt("Tienda Aurora"); !strings.HasPrefix(got, "You are an AI assistant for Tienda Aurora, ") || !strings.Contains(got, "[EMAIL_1]") {
 		t.Errorf("SystemPrompt(Tienda Aurora) = %q", got)
 	}
+}
+
+// BenchmarkExporter measures Add on an opted-in conversation of ten
+// messages, two of them with personal data.
+func BenchmarkExporter(b *testing.B) {
+	msgs := []*conversation.Message{
+		out("system", "Reply YES to accept our privacy notice."),
+		in("hola, ¿dónde está mi pedido 4417-2291? lo pedí el lunes"),
+		out("bot", "Hola, tu pedido 4417-2291 sale mañana por la mañana."),
+		in("mi email es " + markEmail + " por si acaso"),
+		out("bot", "Perfecto, te avisamos en "+markEmail+"."),
+		in("y si no estoy en casa?"),
+		out("bot", "El repartidor deja un aviso y vuelve al día siguiente."),
+		in("vale, mi móvil es " + markPhone),
+		out("operator:op1", "Anotado, gracias."),
+		in("gracias!"),
+	}
+	e, err := training.NewExporter(io.Discard, training.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c, v := contact(conversation.ConsentGranted), conv(false)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := e.Add(c, v, msgs, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if s := e.Summary(); s.Exported != s.Read {
+		b.Fatalf("exported %d of %d", s.Exported, s.Read)
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conv/s")
 }
