@@ -148,23 +148,13 @@ func exportTraining(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("export training: the export could not be audited, so nothing was exported: %w", err)
 	}
 
-	if *outPath != "" {
-		if err := os.Rename(stage.Name(), *outPath); err != nil {
-			return fmt.Errorf("export training: %w", err)
-		}
-		released = true
-	} else {
-		_, err := stage.Seek(0, io.SeekStart)
-		if err == nil {
-			_, err = io.Copy(env.Stdout, stage)
-		}
-		if err != nil {
-			// Audited as done, but not (wholly) delivered: say so too.
-			db.Audit(context.WithoutCancel(ctx), &audit.Event{ActorType: audit.ActorSystem, ActorID: "cli", Action: audit.ActionExportTraining,
-				Target: "training", Outcome: audit.Failure, Reason: fmt.Sprintf("writing to stdout failed after the export audited at seq %d: %v", e.Seq, err)})
-			return fmt.Errorf("export training: write: %w", err)
-		}
+	if err := releaseStage(stage, *outPath, env.Stdout); err != nil {
+		// Audited as done, but not (wholly) delivered: say so too.
+		db.Audit(context.WithoutCancel(ctx), &audit.Event{ActorType: audit.ActorSystem, ActorID: "cli", Action: audit.ActionExportTraining,
+			Target: "training", Outcome: audit.Failure, Reason: fmt.Sprintf("delivering the export audited at seq %d failed: %v", e.Seq, err)})
+		return fmt.Errorf("export training: %w", err)
 	}
+	released = true
 
 	enc := json.NewEncoder(summaryOut)
 	enc.SetIndent("", "  ")
@@ -172,6 +162,19 @@ func exportTraining(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("export training: summary: %w", err)
 	}
 	return nil
+}
+
+// releaseStage renames the staged export to path, or copies it to stdout
+// if path is empty.
+func releaseStage(stage *os.File, path string, stdout io.Writer) error {
+	if path != "" {
+		return os.Rename(stage.Name(), path)
+	}
+	if _, err := stage.Seek(0, io.SeekStart); err != nil {
+		return err
+	}
+	_, err := io.Copy(stdout, stage)
+	return err
 }
 
 // parseSince reads a date (midnight UTC) or an RFC 3339 time.

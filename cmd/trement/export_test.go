@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"io"
 	"maps"
 	"os"
 	"path/filepath"
@@ -232,6 +234,21 @@ func TestExportTraining(t *testing.T) {
 				t.Errorf("export.training events = %d, want 3 (stdout, file, -since)", n)
 			}
 
+			// Standard output failing after the audit: the failure is audited too.
+			env := &Env{Getenv: func(k string) string {
+				if k == "TREMENT_MASTER_KEY" {
+					return c.key
+				}
+				return ""
+			}, Stdout: brokenPipe{}, Stderr: io.Discard}
+			err = run(context.Background(), []string{"export", "training", "-database-url", c.url, "-data-dir", c.dir, "-log-level", "error"}, env)
+			if err == nil || !strings.Contains(err.Error(), "broken pipe") {
+				t.Errorf("export to a broken stdout = %v, want the write error", err)
+			}
+			if ev := exportEvents(t, db); len(ev) != 5 || ev[3].Outcome != audit.Success || ev[4].Outcome != audit.Failure || !strings.Contains(ev[4].Reason, "broken pipe") {
+				t.Errorf("export.training events after a broken stdout = %d, last %+v; want a success then a failure", len(ev), ev[len(ev)-1])
+			}
+
 			// Audit fails closed: with the log refusing writes, nothing is
 			// exported, to stdout or to a file.
 			breakAuditLog(t, url)
@@ -252,6 +269,10 @@ func TestExportTraining(t *testing.T) {
 		})
 	}
 }
+
+type brokenPipe struct{}
+
+func (brokenPipe) Write([]byte) (int, error) { return 0, errors.New("broken pipe") }
 
 func exportEvents(t *testing.T, db *store.DB) []*audit.Event {
 	t.Helper()
