@@ -49,7 +49,8 @@ type trainingSummary struct {
 // record of the export, with its counts and the output's hash, is written:
 // an export that cannot be audited does not happen.
 func exportTraining(ctx context.Context, env *Env, args []string) error {
-	own, cfgArgs := splitCommandFlags(args, "o", "since", "summary", "system-prompt")
+	// -h and -help are ours too, so they print this command's flags.
+	own, cfgArgs := splitCommandFlags(args, "o", "since", "summary", "system-prompt", "h", "help")
 	fs := flag.NewFlagSet("export training", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	outPath := fs.String("o", "", "write the JSON Lines to this new file (created 0600; refused if it exists) instead of standard output")
