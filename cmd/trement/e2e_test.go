@@ -39,6 +39,7 @@ type appOpt struct {
 	simCfg func(*sim.Config)
 	url    string // database URL; empty: a fresh SQLite file
 	key    string // master key; empty: a fresh one
+	graph  string // Graph API base URL; empty: this app's own simulator
 	wrap   func(conversation.Sender) conversation.Sender
 }
 
@@ -78,6 +79,9 @@ func startApp(t *testing.T, o appOpt) *testApp {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.graph != "" {
+		cfg.GraphURL = o.graph
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	db, _, err := openStore(ctx, cfg, log, false)

@@ -224,22 +224,24 @@ func (a *agents) commit(ctx context.Context) {
 }
 
 func (a *agents) apply(tx Tx, r *agentResult) error {
-	m, err := tx.Message(r.msgID)
+	// Claiming the message first makes one turn win even when two
+	// replicas recovered the same pending message.
+	won, err := tx.ClaimAgentMessage(r.msgID)
+	if err != nil || !won {
+		return err // answered already, or erased
+	}
+	conv, err := tx.Conversation(r.convID)
 	if errors.Is(err, ErrNotFound) {
 		return nil // erased meanwhile
 	}
-	if err != nil || m.Status != StatusAgentPending {
-		return err // or answered already
-	}
-	conv, err := tx.Conversation(r.convID)
 	if err != nil {
 		return err
 	}
 	c, err := tx.Contact(conv.ContactID)
-	if err != nil {
-		return err
+	if errors.Is(err, ErrNotFound) {
+		return nil
 	}
-	if err := tx.SetMessageStatus(r.msgID, StatusAnswered); err != nil {
+	if err != nil {
 		return err
 	}
 	if conv.State != StateBot || c.ConsentState != ConsentGranted {

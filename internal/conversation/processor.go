@@ -36,7 +36,11 @@ func (p *processor) run(ctx context.Context) {
 		case <-p.wake:
 		case <-t.C:
 		}
-		for ctx.Err() == nil {
+		lead, err := p.store.Lead(ctx)
+		if err != nil && ctx.Err() == nil {
+			p.log.Warn("cannot tell whether this replica leads inbox processing", "error", err)
+		}
+		for lead && ctx.Err() == nil {
 			n, err := p.once(ctx)
 			if err != nil {
 				if ctx.Err() == nil {

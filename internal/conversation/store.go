@@ -20,6 +20,10 @@ type Store interface {
 	WaIndex(waID string) []byte
 	Pseudonym(waID string) string
 
+	// Lead reports whether this replica processes the inbox (one does at
+	// a time, so each customer's messages are handled in order).
+	Lead(ctx context.Context) (bool, error)
+
 	// The inbox commits on its own (on SQLite it is a separate file), so
 	// acknowledgements never wait for the flow's transactions.
 	AppendInbox(ctx context.Context, items ...*InboxItem) error
@@ -53,6 +57,7 @@ type Tx interface {
 	SetMessageFailed(id string, code int, title string) error
 	ApplyStatus(wamid string, s Status, code int, title string) (bool, error)
 	PendingAgentMessages(limit int) ([]*Message, error)
+	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
 
 	AppendConsent(e *consent.Event) error

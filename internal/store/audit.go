@@ -9,10 +9,6 @@ import (
 	"github.com/trement/trement/internal/audit"
 )
 
-// auditLockID is the PostgreSQL advisory lock that serialises appends, so
-// every replica extends one chain.
-const auditLockID = 7364321002
-
 var (
 	_ audit.Appender = (*Tx)(nil)
 	_ audit.Reader   = (*Tx)(nil)
@@ -25,7 +21,7 @@ func (t *Tx) lockAudit() error {
 	if t.db.backend != Postgres {
 		return nil
 	}
-	if _, err := t.exec("SELECT pg_advisory_xact_lock(7364321002)"); err != nil {
+	if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", int64(lockAudit)); err != nil {
 		return fmt.Errorf("store: lock audit chain: %w", err)
 	}
 	return nil

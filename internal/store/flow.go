@@ -43,6 +43,8 @@ func (s convStore) RetryInbox(ctx context.Context, id string, next time.Time, re
 	return s.db.RetryInbox(ctx, id, next, reason)
 }
 
+func (s convStore) Lead(ctx context.Context) (bool, error) { return s.db.Lead(ctx) }
+
 func (s convStore) WaIndex(waID string) []byte   { return s.db.WaIndex(waID) }
 func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 
@@ -51,6 +53,19 @@ func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
 	_, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ?", string(s), ms(t.Now), id)
 	return err
+}
+
+// ClaimAgentMessage moves an inbound message from agent_pending to
+// answered and reports whether this transaction did it; on PostgreSQL the
+// row lock makes concurrent replicas agree on one winner.
+func (t *Tx) ClaimAgentMessage(id string) (bool, error) {
+	res, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
+		string(conversation.StatusAnswered), ms(t.Now), id, string(conversation.StatusAgentPending))
+	if err != nil {
+		return false, err
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
 }
 
 // PendingAgentMessages returns inbound messages still waiting for the agent.

@@ -79,6 +79,9 @@ type DB struct {
 	keys      keyCache
 
 	rebound sync.Map // query text -> rebound query text (PostgreSQL)
+
+	leadMu   sync.Mutex
+	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
 }
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.
@@ -119,6 +122,12 @@ func (db *DB) Backend() string { return db.backend }
 // Close closes the connections.
 func (db *DB) Close() error {
 	var err error
+	db.leadMu.Lock()
+	if db.leadConn != nil {
+		db.leadConn.Close() // closing the session releases the advisory lock
+		db.leadConn = nil
+	}
+	db.leadMu.Unlock()
 	if db.inR != nil && db.inR != db.r {
 		err = errors.Join(err, db.inR.Close())
 	}
@@ -132,6 +141,43 @@ func (db *DB) Close() error {
 		err = errors.Join(err, db.w.Close())
 	}
 	return err
+}
+
+// Lead reports whether this process leads inbox processing. Several
+// replicas may share a PostgreSQL database: all of them acknowledge
+// webhooks and send replies, but one at a time processes the inbox, so
+// each customer's messages are handled in order. The lead is a session
+// advisory lock on a connection kept for it; if that connection dies the
+// lock is released and another replica takes over. On SQLite there is one
+// process, always the lead.
+func (db *DB) Lead(ctx context.Context) (bool, error) {
+	if db.backend != Postgres {
+		return true, nil
+	}
+	db.leadMu.Lock()
+	defer db.leadMu.Unlock()
+	if db.leadConn != nil {
+		if err := db.leadConn.PingContext(ctx); err == nil {
+			return true, nil
+		}
+		db.leadConn.Close()
+		db.leadConn = nil
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return false, fmt.Errorf("store: lead: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockLead)).Scan(&got); err != nil {
+		conn.Close()
+		return false, fmt.Errorf("store: lead: %w", err)
+	}
+	if !got {
+		conn.Close()
+		return false, nil
+	}
+	db.leadConn = conn
+	return true, nil
 }
 
 // Ping checks that the database answers.
