@@ -104,7 +104,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	}
 	host, _ := os.Hostname()
 	a.svc, err = conversation.New(conversation.Config{
-		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
+		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead,

@@ -63,6 +63,8 @@ type Config struct {
 	// Business and compliance
 	BusinessName      string
 	Purpose           string
+	PurposeES         string
+	PurposePT         string
 	PrivacyURL        string
 	DPOContact        string
 	NoticeVersion     string
@@ -142,7 +144,9 @@ func settings(c *Config) []setting {
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
 		{"SEND_WORKERS", "8", "Concurrent senders per replica.", false, &c.SendWorkers},
 		{"BUSINESS_NAME", "Tienda Aurora", "Business name used in notices and the agent's disclosure.", false, &c.BusinessName},
-		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact.", false, &c.Purpose},
+		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact (English; the consent ledger records this one).", false, &c.Purpose},
+		{"PURPOSE_ES", "atención al cliente sobre tus pedidos y consultas", "The purpose as Spanish notices state it.", false, &c.PurposeES},
+		{"PURPOSE_PT", "atendimento ao cliente sobre seus pedidos e dúvidas", "The purpose as Portuguese notices state it.", false, &c.PurposePT},
 		{"PRIVACY_URL", "https://example.com/privacy", "Privacy notice linked at first contact and on PRIVACY.", false, &c.PrivacyURL},
 		{"DPO_CONTACT", "dpo@example.com", "Data-protection officer contact, named where the region requires one.", false, &c.DPOContact},
 		{"NOTICE_VERSION", "2026-11-01", "Version of the privacy notice consent is given under.", false, &c.NoticeVersion},

@@ -18,7 +18,8 @@ import (
 // Config is the business's compliance choices the flow applies.
 type Config struct {
 	BusinessName      string
-	Purpose           string
+	Purpose           string            // in English; the consent ledger records it
+	Purposes          map[string]string // the purpose as each notice language states it
 	PrivacyURL        string
 	DPOContact        string
 	NoticeVersion     string
@@ -235,7 +236,11 @@ func (s *step) run() (*agentJob, error) {
 }
 
 func (s *step) vars() policy.Vars {
-	return policy.Vars{Business: s.f.cfg.BusinessName, Purpose: s.f.cfg.Purpose, PrivacyURL: s.f.cfg.PrivacyURL,
+	purpose := s.f.cfg.Purposes[s.c.Language]
+	if purpose == "" {
+		purpose = s.f.cfg.Purpose
+	}
+	return policy.Vars{Business: s.f.cfg.BusinessName, Purpose: purpose, PrivacyURL: s.f.cfg.PrivacyURL,
 		DPOContact: s.f.cfg.DPOContact, NoticeVersion: s.f.cfg.NoticeVersion}
 }
 
