@@ -108,7 +108,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead,
-	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
+	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,
 			Sender: sender, Logger: log})
 	if err != nil {

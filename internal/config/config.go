@@ -52,6 +52,7 @@ type Config struct {
 	GraphVersion      string
 	SendRate          float64
 	PairInterval      time.Duration
+	PairBurst         int
 	WebhookMaxBytes   int64
 	TemplateName      string
 	MarkRead          bool
@@ -135,7 +136,8 @@ func settings(c *Config) []setting {
 		{"GRAPH_URL", "https://graph.facebook.com", "Graph API base URL (the simulator's in development).", false, &c.GraphURL},
 		{"GRAPH_VERSION", "v24.0", "Graph API version in request paths.", false, &c.GraphVersion},
 		{"SEND_RATE", "80", "Messages per second per business number (Meta's default 80, up to 1000).", false, &c.SendRate},
-		{"PAIR_INTERVAL", "0s", "Minimum gap between two messages to the same customer (Meta's pair limit is about 6s averaged; bursts are allowed).", false, &c.PairInterval},
+		{"PAIR_INTERVAL", "6s", "Per-customer pace: on average one message per interval to the same customer (Meta's pair limit); 0s turns it off.", false, &c.PairInterval},
+		{"PAIR_BURST", "20", "Messages to one customer that may leave at once before PAIR_INTERVAL paces them (Meta allows bursts of about 45).", false, &c.PairBurst},
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
@@ -354,6 +356,9 @@ func (c *Config) Validate() error {
 	}
 	if c.PairInterval < 0 || c.PairInterval > time.Minute {
 		bad("PAIR_INTERVAL", "%v is outside 0 to 1m", c.PairInterval)
+	}
+	if c.PairBurst < 1 || c.PairBurst > 45 {
+		bad("PAIR_BURST", "%d is outside 1 to 45", c.PairBurst)
 	}
 	if c.WebhookMaxBytes < 64<<10 || c.WebhookMaxBytes > 64<<20 {
 		bad("WEBHOOK_MAX_BYTES", "%d is outside 65536 to 67108864 (Meta sends up to 3 MB)", c.WebhookMaxBytes)

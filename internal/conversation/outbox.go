@@ -15,7 +15,8 @@ import (
 type OutboxConfig struct {
 	Workers      int           // concurrent requests per replica
 	Rate         float64       // messages per second per business number
-	PairInterval time.Duration // minimum gap between two messages to one customer
+	PairInterval time.Duration // one message per interval to one customer, on average (0: no limit)
+	PairBurst    int           // messages to one customer that may go at once
 	Lease        time.Duration // a claimed item not settled by then is presumed lost mid-request
 	MaxAttempts  int
 	// ReconcileAfter is how long an item whose send may have reached Meta
@@ -47,9 +48,10 @@ type outbox struct {
 }
 
 type sendResult struct {
-	it    *OutboxItem
-	wamid string
-	err   error
+	it     *OutboxItem
+	wamid  string
+	err    error
+	defer_ time.Duration // not sent: the recipient's pair quota frees up then
 }
 
 func (o *outbox) run(ctx context.Context) {
@@ -124,8 +126,8 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem) sendResult {
 	if it.Kind == "read" {
 		return sendResult{it: it, err: o.sender.MarkRead(ctx, it.PhoneNumberID, out.Read)}
 	}
-	if err := o.pair.wait(ctx, out.To); err != nil {
-		return sendResult{it: it, err: &SendError{Action: SendRetry, Err: err}}
+	if d := o.pair.reserve(out.To); d > 0 {
+		return sendResult{it: it, defer_: d}
 	}
 	wamid, err := o.sender.Send(ctx, it.PhoneNumberID, out, it.ID)
 	return sendResult{it: it, wamid: wamid, err: err}
@@ -133,6 +135,9 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem) sendResult {
 
 func (o *outbox) settle(tx Tx, r sendResult) error {
 	it := r.it
+	if r.defer_ > 0 {
+		return tx.OutboxDefer(it.ID, tx.Time().Add(r.defer_))
+	}
 	if r.err == nil {
 		ok, err := tx.OutboxSent(it.ID, r.wamid)
 		if err != nil {
@@ -287,33 +292,48 @@ func (l *limiter) wait(ctx context.Context, key string) error {
 	}
 }
 
-// pairGate keeps a minimum gap between messages to one recipient.
+// pairGate is a token bucket per recipient for Meta's pair rate limit
+// (about one message per 6 s to the same customer, with bursts borrowed
+// from later quota). A send without a token is deferred, not slept on, so
+// one chatty conversation never holds a sender.
 type pairGate struct {
-	mu   sync.Mutex
-	gap  time.Duration
-	next map[string]time.Time
+	mu       sync.Mutex
+	interval time.Duration // one token per interval
+	burst    float64
+	b        map[string]*bucket
 }
 
-func (p *pairGate) wait(ctx context.Context, to string) error {
-	if p.gap <= 0 {
-		return nil
+func newPairGate(interval time.Duration, burst int) *pairGate {
+	return &pairGate{interval: interval, burst: float64(max(burst, 1)), b: map[string]*bucket{}}
+}
+
+// reserve takes a token for to, or says how long until one is free.
+func (p *pairGate) reserve(to string) time.Duration {
+	if p.interval <= 0 {
+		return 0
 	}
 	p.mu.Lock()
+	defer p.mu.Unlock()
 	now := time.Now()
-	at := p.next[to]
-	if at.Before(now) {
-		at = now
-	}
-	p.next[to] = at.Add(p.gap)
-	if len(p.next) > 100000 {
-		for k, v := range p.next {
-			if v.Before(now) {
-				delete(p.next, k)
+	bk := p.b[to]
+	if bk == nil {
+		if len(p.b) > 100000 {
+			for k, v := range p.b {
+				if now.Sub(v.last) > time.Duration(p.burst)*p.interval {
+					delete(p.b, k)
+				}
 			}
 		}
+		bk = &bucket{tokens: p.burst, last: now}
+		p.b[to] = bk
 	}
-	p.mu.Unlock()
-	return sleep(ctx, time.Until(at))
+	bk.tokens = min(p.burst, bk.tokens+float64(now.Sub(bk.last))/float64(p.interval))
+	bk.last = now
+	if bk.tokens >= 1 {
+		bk.tokens--
+		return 0
+	}
+	return time.Duration((1 - bk.tokens) * float64(p.interval))
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

@@ -70,7 +70,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
 	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
-		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: &pairGate{gap: ocfg.PairInterval, next: map[string]time.Time{}}}
+		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: newPairGate(ocfg.PairInterval, ocfg.PairBurst)}
 	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
 		results: make(chan *agentResult, 1024)}
 	for range 4 {

@@ -70,6 +70,7 @@ type Tx interface {
 	ClaimOutbox(worker string, lease time.Duration, limit int) ([]*OutboxItem, error)
 	OutboxSent(id, wamid string) (bool, error)
 	OutboxRetry(id string, next time.Time, reason string) error
+	OutboxDefer(id string, next time.Time) error
 	OutboxSetState(id string, s OutboxState, reason string) error
 	ExpireSending() ([]*OutboxItem, error)
 	UnknownBefore(t time.Time) ([]*OutboxItem, error)

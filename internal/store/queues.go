@@ -246,6 +246,13 @@ func (t *Tx) OutboxRetry(id string, next time.Time, reason string) error {
 	return err
 }
 
+// OutboxDefer puts a claimed item back unsent, due at next, without
+// counting the claim as an attempt (the sender chose not to send).
+func (t *Tx) OutboxDefer(id string, next time.Time) error {
+	_, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = attempts - 1, locked_by = '', updated_at = ? WHERE id = ? AND state = 'sending'", ms(next), ms(t.Now), id)
+	return err
+}
+
 // OutboxSetState moves an item to a final or paused state with a reason.
 func (t *Tx) OutboxSetState(id string, state conversation.OutboxState, reason string) error {
 	_, err := t.exec("UPDATE outbox SET state = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ?", string(state), reason, ms(t.Now), id)
