@@ -307,7 +307,7 @@ func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, dr
 		"TREMENT_MASTER_KEY=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=",
 		"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
 		"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",
-		"TREMENT_MARK_READ=false")
+		"TREMENT_MARK_READ=false", "TREMENT_PAIR_INTERVAL=0s")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
@@ -366,6 +366,9 @@ func waitSends(s *sim.Simulator, want int64, drain time.Duration) int64 {
 			return n
 		}
 		if n != last {
+			if time.Since(lastChange) > 5*time.Second || last < 0 {
+				log.Printf("graph API has %d of %d sends", n, want)
+			}
 			last, lastChange = n, time.Now()
 		}
 		if time.Since(lastChange) > drain {

@@ -129,9 +129,14 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
+// dedupeWindow is how long webhook event keys are remembered: Meta
+// redelivers for up to 7 days.
+const dedupeWindow = 8 * 24 * time.Hour
+
 func (s *Service) maintain(ctx context.Context) {
 	t := time.NewTicker(min(5*time.Second, s.out.cfg.ReconcileAfter/2))
 	defer t.Stop()
+	var forgot time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -139,6 +144,15 @@ func (s *Service) maintain(ctx context.Context) {
 		case <-t.C:
 			if err := s.out.maintain(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("outbox maintenance failed", "error", err)
+			}
+			if time.Since(forgot) > time.Hour {
+				forgot = time.Now()
+				if err := s.store.Update(ctx, func(tx Tx) error {
+					_, err := tx.ForgetSeenBefore(tx.Time().Add(-dedupeWindow))
+					return err
+				}); err != nil && ctx.Err() == nil {
+					s.log.Error("forgetting old de-duplication keys failed", "error", err)
+				}
 			}
 		}
 	}

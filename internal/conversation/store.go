@@ -59,6 +59,7 @@ type Tx interface {
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
+	ForgetSeenBefore(t time.Time) (int64, error)
 
 	AppendConsent(e *consent.Event) error
 	ConsentEvents(waIndex []byte) ([]*consent.Event, error)

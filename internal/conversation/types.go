@@ -146,7 +146,7 @@ type OutboxState string
 const (
 	OutboxPending OutboxState = "pending"
 	OutboxSending OutboxState = "sending"
-	OutboxSent    OutboxState = "sent"
+	OutboxSent    OutboxState = "sent" // transient: a sent item is deleted
 	OutboxFailed  OutboxState = "failed"
 	OutboxUnknown OutboxState = "unknown" // the send may or may not have reached Meta
 	OutboxPaused  OutboxState = "paused"

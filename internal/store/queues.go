@@ -229,10 +229,12 @@ func (t *Tx) OutboxItem(id string) (*conversation.OutboxItem, error) {
 	return items[0], nil
 }
 
-// OutboxSent records Meta's acceptance of an item. It only moves an item
-// that is sending or unknown, and reports whether it did.
+// OutboxSent records Meta's acceptance of an item by deleting it: the
+// message row keeps the WhatsApp id, and a delivered request (which holds
+// the customer's number) has no reason to stay on disk. It only removes an
+// item that is sending or unknown, and reports whether it did.
 func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
-	res, err := t.exec("UPDATE outbox SET state = 'sent', wa_message_id = ?, locked_by = '', updated_at = ? WHERE id = ? AND state IN ('sending', 'unknown')", wamid, ms(t.Now), id)
+	res, err := t.exec("DELETE FROM outbox WHERE id = ? AND state IN ('sending', 'unknown')", id)
 	if err != nil {
 		return false, err
 	}
@@ -308,11 +310,3 @@ func (t *Tx) OutboxCounts() (map[conversation.OutboxState]int, error) {
 	return out, rows.Err()
 }
 
-// DeleteSentBefore removes delivered bookkeeping older than t0.
-func (t *Tx) DeleteSentBefore(t0 time.Time) (int64, error) {
-	res, err := t.exec("DELETE FROM outbox WHERE state = 'sent' AND updated_at < ?", ms(t0))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
