@@ -309,4 +309,3 @@ func (t *Tx) OutboxCounts() (map[conversation.OutboxState]int, error) {
 	}
 	return out, rows.Err()
 }
-
