@@ -83,12 +83,11 @@ func (a *agents) recover(ctx context.Context) error {
 // and hands the outcome to the committer, which queues the answer (or
 // escalates) in a transaction shared with other turns.
 func (a *agents) answer(ctx context.Context, j *agentJob) error {
-	var (
-		conv    *Conversation
-		c       *Contact
-		history []*Message
-		msg     *Message
-	)
+	conv, c, history, msg := j.conv, j.contact, j.history, j.msg
+	if msg != nil {
+		return a.turn(ctx, conv, c, history, msg)
+	}
+	// A job recovered at start-up carries nothing: read what it needs.
 	err := a.store.View(ctx, func(tx Tx) error {
 		var err error
 		if msg, err = tx.Message(j.MessageID); err != nil {
@@ -112,6 +111,10 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 	if msg.Status != StatusAgentPending {
 		return nil
 	}
+	return a.turn(ctx, conv, c, history, msg)
+}
+
+func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, history []*Message, msg *Message) error {
 
 	// Redact everything that leaves for the provider; the mapping lives
 	// only in this function, for this turn.

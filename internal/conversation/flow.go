@@ -62,10 +62,18 @@ type Flow struct {
 	stats  *Stats
 }
 
-// agentJob asks the agent to answer one stored inbound message.
+// agentJob asks the agent to answer one stored inbound message. Jobs made
+// by the flow carry what the turn needs, read inside the writer's
+// transaction (whose page cache is warm), so the agent reads nothing;
+// jobs recovered at start-up carry only the ids.
 type agentJob struct {
 	ConversationID string
 	MessageID      string
+
+	conv    *Conversation
+	contact *Contact
+	history []*Message
+	msg     *Message
 }
 
 // Step applies one inbound message. It returns an agent job when the agent
@@ -232,7 +240,13 @@ func (s *step) run() (*agentJob, error) {
 	if err := s.tx.SetMessageStatus(in.ID, StatusAgentPending); err != nil {
 		return nil, err
 	}
-	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID}, nil
+	history, err := s.tx.Messages(s.conv.ID, s.f.cfg.HistoryTurns+1)
+	if err != nil {
+		return nil, err
+	}
+	in.Status = StatusAgentPending
+	conv, c := *s.conv, *s.c
+	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, conv: &conv, contact: &c, history: history, msg: in}, nil
 }
 
 func (s *step) vars() policy.Vars {

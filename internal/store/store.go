@@ -342,20 +342,26 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 }
 
 // stmt returns the statement prepared for query in this transaction, or
-// nil to run it unprepared (statements close with the transaction).
+// nil to run it unprepared. A query is prepared on its second use: most
+// transactions run each query once, and preparing those only adds work.
 func (t *Tx) stmt(query string) *sql.Stmt {
 	if st, ok := t.stmts[query]; ok {
-		return st
+		if st != nil {
+			return st
+		}
+	} else {
+		if t.stmts == nil {
+			t.stmts = map[string]*sql.Stmt{}
+		}
+		t.stmts[query] = nil // seen once
+		return nil
 	}
-	if len(t.stmts) >= 256 {
+	if len(t.stmts) > 256 {
 		return nil
 	}
 	st, err := t.tx.PrepareContext(t.ctx, query)
 	if err != nil {
 		return nil // the error shows again when the query runs unprepared
-	}
-	if t.stmts == nil {
-		t.stmts = map[string]*sql.Stmt{}
 	}
 	t.stmts[query] = st
 	return st
