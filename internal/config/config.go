@@ -144,7 +144,7 @@ func settings(c *Config) []setting {
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
-		{"SEND_WORKERS", "8", "Concurrent senders per replica.", false, &c.SendWorkers},
+		{"SEND_WORKERS", "0", "Concurrent Graph API requests per replica; 0 sizes it from SEND_RATE (rate/4, 8 to 256).", false, &c.SendWorkers},
 		{"BUSINESS_NAME", "Tienda Aurora", "Business name used in notices and the agent's disclosure.", false, &c.BusinessName},
 		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact (English; the consent ledger records this one).", false, &c.Purpose},
 		{"PURPOSE_ES", "atención al cliente sobre tus pedidos y consultas", "The purpose as Spanish notices state it.", false, &c.PurposeES},
@@ -369,8 +369,8 @@ func (c *Config) Validate() error {
 	if c.ReconcileAfter < time.Second || c.ReconcileAfter > 24*time.Hour {
 		bad("RECONCILE_AFTER", "%v is outside 1s to 24h", c.ReconcileAfter)
 	}
-	if c.SendWorkers < 1 || c.SendWorkers > 256 {
-		bad("SEND_WORKERS", "%d is outside 1 to 256", c.SendWorkers)
+	if c.SendWorkers < 0 || c.SendWorkers > 256 {
+		bad("SEND_WORKERS", "%d is outside 0 (automatic) to 256", c.SendWorkers)
 	}
 	if u, err := url.Parse(c.GraphURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		bad("GRAPH_URL", "%q is not an http(s) URL", c.GraphURL)

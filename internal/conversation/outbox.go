@@ -54,65 +54,120 @@ type sendResult struct {
 	defer_ time.Duration // not sent: the recipient's pair quota frees up then
 }
 
+// run pipelines delivery: a claimer keeps up to 2×Workers items claimed,
+// Workers senders make the requests, and a settler commits their results
+// in batches. A slow request holds up only its own sender, never the
+// round; each customer's order is kept by the claim itself (nothing of a
+// customer is claimed while one of their items is in flight).
 func (o *outbox) run(ctx context.Context) {
+	capacity := 2 * o.cfg.Workers
+	jobs := make(chan *OutboxItem, capacity)
+	results := make(chan sendResult, capacity)
+	free := make(chan int, capacity) // settled slots, back to the claimer
+
+	// Requests already made are finished and settled even while shutting
+	// down: they run on a context that shutdown does not cancel (each is
+	// bounded by the client's timeout).
+	sendCtx := context.WithoutCancel(ctx)
+	var senders sync.WaitGroup
+	for range o.cfg.Workers {
+		senders.Add(1)
+		go func() {
+			defer senders.Done()
+			for it := range jobs {
+				results <- o.send(sendCtx, it)
+			}
+		}()
+	}
+	settled := make(chan struct{})
+	claimerDone := make(chan struct{})
+	go func() {
+		defer close(settled)
+		o.settleLoop(sendCtx, results, free, claimerDone)
+	}()
+
+	inFlight := 0
 	t := time.NewTimer(0)
 	defer t.Stop()
-	for {
+	for ctx.Err() == nil {
+		// Claim when a quarter of the slots are free (or all are): one
+		// claim per freed slot would spend the single writer on tiny
+		// transactions.
+		if !o.stats.Paused.Load() && (inFlight == 0 || capacity-inFlight >= max(capacity/4, 1)) {
+			items, err := o.claim(ctx, capacity-inFlight)
+			if err != nil && ctx.Err() == nil {
+				o.log.Error("outbox claim failed", "error", err)
+			}
+			for _, it := range items {
+				jobs <- it
+			}
+			inFlight += len(items)
+			if len(items) > 0 {
+				continue
+			}
+		}
 		select {
 		case <-ctx.Done():
-			return
+		case n := <-free:
+			inFlight -= n
 		case <-o.wake:
 		case <-t.C:
+			t.Reset(250 * time.Millisecond)
 		}
-		for ctx.Err() == nil && !o.stats.Paused.Load() {
-			n, err := o.once(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					o.log.Error("outbox round failed", "error", err)
-				}
-				break
-			}
-			if n == 0 {
-				break
-			}
-		}
-		t.Reset(250 * time.Millisecond)
 	}
+	close(claimerDone)
+	close(jobs)
+	senders.Wait()
+	close(results)
+	<-settled
 }
 
-func (o *outbox) once(ctx context.Context) (int, error) {
+func (o *outbox) claim(ctx context.Context, n int) ([]*OutboxItem, error) {
 	var items []*OutboxItem
 	err := o.store.Update(ctx, func(tx Tx) error {
 		var err error
-		items, err = tx.ClaimOutbox(o.cfg.Worker, o.cfg.Lease, o.cfg.Workers*16)
+		items, err = tx.ClaimOutbox(o.cfg.Worker, o.cfg.Lease, n)
 		return err
 	})
-	if err != nil || len(items) == 0 {
-		return 0, err
-	}
-	results := make([]sendResult, len(items))
-	sem := make(chan struct{}, o.cfg.Workers)
-	var wg sync.WaitGroup
-	for i, it := range items {
-		sem <- struct{}{}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			results[i] = o.send(ctx, it)
-		}()
-	}
-	wg.Wait()
-	// Settle even if ctx ended: the requests were made.
-	err = o.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
-		for _, r := range results {
-			if err := o.settle(tx, r); err != nil {
-				return err
+	return items, err
+}
+
+// settleLoop commits results in batches of whatever has arrived, and
+// hands the freed slots back to the claimer.
+func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free chan<- int, claimerDone <-chan struct{}) {
+	for r := range results {
+		batch := []sendResult{r}
+	collect:
+		for len(batch) < 512 {
+			select {
+			case r, ok := <-results:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, r)
+			default:
+				break collect
 			}
 		}
-		return nil
-	})
-	return len(items), err
+		err := o.store.Update(ctx, func(tx Tx) error {
+			for _, r := range batch {
+				if err := o.settle(tx, r); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			// The items stay in sending; their lease runs out and
+			// maintenance reconciles them like a crash, never resending
+			// blindly.
+			o.log.Error("outbox results not recorded", "count", len(batch), "error", err)
+		}
+		select {
+		case free <- len(batch):
+		case <-claimerDone: // shutting down: nobody counts slots any more
+		}
+	}
 }
 
 func (o *outbox) send(ctx context.Context, it *OutboxItem) sendResult {

@@ -50,7 +50,9 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 		cfg.HistoryTurns = 12
 	}
 	if ocfg.Workers <= 0 {
-		ocfg.Workers = 8
+		// Little's law: Meta answers in a few hundred milliseconds, so the
+		// rate needs about rate/4 requests in flight.
+		ocfg.Workers = min(max(int(ocfg.Rate/4), 8), 256)
 	}
 	if ocfg.Rate <= 0 {
 		ocfg.Rate = 80

@@ -144,6 +144,7 @@ type OutboxState string
 // Outbox states. Sending is committed before the request leaves, so a crash
 // leaves the item in Sending and it is reconciled, never blindly resent.
 const (
+	OutboxQueued  OutboxState = "queued" // behind an earlier message to the same customer
 	OutboxPending OutboxState = "pending"
 	OutboxSending OutboxState = "sending"
 	OutboxSent    OutboxState = "sent" // transient: a sent item is deleted

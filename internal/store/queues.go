@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -136,6 +137,16 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	if err != nil {
 		return err
 	}
+	if it.Kind != "read" {
+		// Behind another message to the same customer: wait in line.
+		var n int
+		if err := t.queryRow("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'sending', 'unknown', 'paused', 'queued') LIMIT 1) AS q", it.ContactID).Scan(&n); err != nil {
+			return fmt.Errorf("store: enqueue: %w", err)
+		}
+		if n > 0 {
+			it.State = conversation.OutboxQueued
+		}
+	}
 	_, err = t.exec(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		it.ID, it.MessageID, it.ConversationID, it.ContactID, it.PhoneNumberID, it.Kind, ci.Seal(outboxLoc(it.ID), it.Payload),
@@ -147,21 +158,17 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 }
 
 // ClaimOutbox moves up to limit due items to sending, committed before any
-// request leaves, and returns them. Only the oldest pending item of each
-// contact is due, and none of a contact with an item in flight, so each
-// customer receives replies in order.
+// request leaves, and returns them. Each customer has at most one message
+// item at the head of their line (pending, sending, unknown or paused);
+// the rest wait as queued and are promoted one at a time as the head
+// leaves, so each customer receives replies in order and a claim reads
+// only due heads.
 func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conversation.OutboxItem, error) {
 	lock := ""
 	if t.db.backend == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	// Read receipts are not ordered: they neither wait for nor hold up
-	// the replies.
-	rows, err := t.query(`SELECT o.id FROM outbox o WHERE o.state = 'pending' AND o.next_attempt_at <= ?
-		AND (o.kind = 'read' OR (
-			NOT EXISTS (SELECT 1 FROM outbox s WHERE s.contact_id = o.contact_id AND s.kind <> 'read' AND s.state IN ('sending', 'unknown'))
-			AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = o.contact_id AND e.kind <> 'read' AND e.state = 'pending' AND e.seq < o.seq)))
-		ORDER BY o.seq LIMIT ?`+lock, ms(t.Now), limit)
+	rows, err := t.query("SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?"+lock, ms(t.Now), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
@@ -178,6 +185,19 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conv
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
 	return t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE id IN ("+in+") ORDER BY seq", args[3:]...)
+}
+
+// promote moves a customer's next queued message to pending once no other
+// message of theirs is at the head of the line.
+func (t *Tx) promote(contactID string) error {
+	_, err := t.exec(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE id = (
+			SELECT id FROM outbox WHERE contact_id = ? AND state = 'queued' ORDER BY seq LIMIT 1)
+		AND NOT EXISTS (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'sending', 'unknown', 'paused'))`,
+		ms(t.Now), contactID, contactID)
+	if err != nil {
+		return fmt.Errorf("store: promote: %w", err)
+	}
+	return nil
 }
 
 func (t *Tx) outboxItems(query string, args ...any) ([]*conversation.OutboxItem, error) {
@@ -234,12 +254,15 @@ func (t *Tx) OutboxItem(id string) (*conversation.OutboxItem, error) {
 // the customer's number) has no reason to stay on disk. It only removes an
 // item that is sending or unknown, and reports whether it did.
 func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
-	res, err := t.exec("DELETE FROM outbox WHERE id = ? AND state IN ('sending', 'unknown')", id)
+	var contactID string
+	err := t.queryRow("DELETE FROM outbox WHERE id = ? AND state IN ('sending', 'unknown') RETURNING contact_id", id).Scan(&contactID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
 	if err != nil {
 		return false, err
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	return true, t.promote(contactID)
 }
 
 // OutboxRetry puts a sending item back to pending, due at next.
@@ -257,8 +280,18 @@ func (t *Tx) OutboxDefer(id string, next time.Time) error {
 
 // OutboxSetState moves an item to a final or paused state with a reason.
 func (t *Tx) OutboxSetState(id string, state conversation.OutboxState, reason string) error {
-	_, err := t.exec("UPDATE outbox SET state = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ?", string(state), reason, ms(t.Now), id)
-	return err
+	var contactID string
+	err := t.queryRow("UPDATE outbox SET state = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ? RETURNING contact_id", string(state), reason, ms(t.Now), id).Scan(&contactID)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if state == conversation.OutboxFailed {
+		return t.promote(contactID) // the line moves on past a failed message
+	}
+	return nil
 }
 
 // ResumePaused moves paused items back to pending (after the token is fixed).

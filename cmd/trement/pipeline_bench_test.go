@@ -1,0 +1,100 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/trement/trement/internal/config"
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/store/storetest"
+	"github.com/trement/trement/internal/vault"
+)
+
+// nopSender plays a Graph API that answers at once.
+type nopSender struct{ n atomic.Int64 }
+
+func (s *nopSender) Send(ctx context.Context, phone string, out conversation.Outbound, cb string) (string, error) {
+	return "wamid.NOP" + strconv.FormatInt(s.n.Add(1), 10), nil
+}
+func (s *nopSender) MarkRead(ctx context.Context, phone, wamid string) error { return nil }
+
+func webhookBody(seq int64, from, text string) []byte {
+	return []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +
+		`"metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"B"},"wa_id":"` + from + `"}],` +
+		`"messages":[{"from":"` + from + `","id":"wamid.B` + strconv.FormatInt(seq, 10) + `","timestamp":"` + strconv.FormatInt(time.Now().Unix(), 10) + `","type":"text","text":{"body":"` + text + `"}}]}}]}]}`)
+}
+
+// BenchmarkPipeline measures the whole message path behind the webhook on
+// SQLite: inbox commit, consent-gated flow, built-in agent, outbox, send
+// (to a Graph API that answers at once). One op is one question answered.
+func BenchmarkPipeline(b *testing.B) {
+	dbURL, _ := storetest.NewSQLite(b)
+	cfg, _, err := config.Load([]string{"-dev", "-database-url", dbURL, "-data-dir", b.TempDir(), "-send-rate", "1000", "-pair-interval", "0s", "-mark-read=false"},
+		func(k string) string {
+			if k == "TREMENT_MASTER_KEY" {
+				return vault.GenerateKey()
+			}
+			return ""
+		})
+	if err != nil {
+		b.Fatal(err)
+	}
+	cfg.AppSecret, cfg.VerifyToken, cfg.AccessToken = "s", "v", "t"
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	db, _, err := openStore(ctx, cfg, log, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	snd := &nopSender{}
+	a, err := build(ctx, cfg, db, log, func(conversation.Sender) conversation.Sender { return snd })
+	if err != nil {
+		b.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a.svc.Run(ctx) }()
+	defer func() { cancel(); wg.Wait() }()
+
+	const customers = 200
+	var seq atomic.Int64
+	accept := func(from, text string) {
+		if err := a.svc.Inbox.Accept(ctx, webhookBody(seq.Add(1), from, text)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	waitSent := func(n int64) {
+		for snd.n.Load() < n {
+			time.Sleep(time.Millisecond)
+		}
+	}
+	for i := range customers {
+		accept(fmt.Sprintf("3461%07d", i), "hola")
+	}
+	waitSent(customers)
+	for i := range customers {
+		accept(fmt.Sprintf("3461%07d", i), "sí")
+	}
+	waitSent(2 * customers)
+	base := snd.n.Load()
+	b.ResetTimer()
+	sem := make(chan struct{}, 64)
+	for i := range b.N {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			accept(fmt.Sprintf("3461%07d", i%customers), "¿cuánto tarda el envío?")
+		}()
+	}
+	waitSent(base + int64(b.N))
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "answers/s")
+}
