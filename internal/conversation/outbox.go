@@ -290,6 +290,11 @@ func (o *outbox) maintain(ctx context.Context) error {
 		if len(lost) > 0 {
 			o.log.Warn("outbox items were in flight when their sender stopped; awaiting status webhooks before any resend", "count", len(lost))
 		}
+		if n, err := tx.RepairLines(); err != nil {
+			return err
+		} else if n > 0 {
+			o.log.Info("outbox lines repaired after a concurrent settle", "count", n)
+		}
 		stale, err := tx.UnknownBefore(tx.Time().Add(-o.cfg.ReconcileAfter))
 		if err != nil {
 			return err

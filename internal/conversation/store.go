@@ -76,6 +76,7 @@ type Tx interface {
 	ExpireSending() ([]*OutboxItem, error)
 	UnknownBefore(t time.Time) ([]*OutboxItem, error)
 	ResumePaused() (int64, error)
+	RepairLines() (int64, error)
 }
 
 // Request is a data-subject request (access, erasure) as the flow opens it.

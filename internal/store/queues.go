@@ -187,6 +187,21 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conv
 	return t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE id IN ("+in+") ORDER BY seq", args[3:]...)
 }
 
+// RepairLines promotes the first queued message of every customer whose
+// line has no head. Under PostgreSQL's read committed, an enqueue that saw
+// the head and the settle that removed it can commit together with
+// neither promoting; maintenance runs this every few seconds so such a
+// message waits seconds, not forever.
+func (t *Tx) RepairLines() (int64, error) {
+	res, err := t.exec(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'queued'
+		AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.contact_id = outbox.contact_id AND h.kind <> 'read' AND h.state IN ('pending', 'sending', 'unknown', 'paused'))
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = outbox.contact_id AND e.state = 'queued' AND e.seq < outbox.seq)`, ms(t.Now))
+	if err != nil {
+		return 0, fmt.Errorf("store: repair lines: %w", err)
+	}
+	return res.RowsAffected()
+}
+
 // promote moves a customer's next queued message to pending once no other
 // message of theirs is at the head of the line.
 func (t *Tx) promote(contactID string) error {

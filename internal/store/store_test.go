@@ -282,6 +282,41 @@ func TestInboxAndOutbox(t *testing.T) {
 	})
 }
 
+func TestRepairLinesPromotesOrphanedQueue(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		c, _ := seed(t, db, "34611999000", "", "x", 0)
+		var first, second *conversation.OutboxItem
+		update(t, db, func(tx *store.Tx) error {
+			first = &conversation.OutboxItem{ContactID: c.ID, PhoneNumberID: "1", Kind: "message", Payload: []byte(`{}`)}
+			second = &conversation.OutboxItem{ContactID: c.ID, PhoneNumberID: "1", Kind: "message", Payload: []byte(`{}`)}
+			if err := tx.Enqueue(first); err != nil {
+				return err
+			}
+			return tx.Enqueue(second)
+		})
+		if second.State != conversation.OutboxQueued {
+			t.Fatalf("second message state = %s, want queued behind the first", second.State)
+		}
+		// Simulate the race: the head vanishes without promoting anyone.
+		raw := rawDB(t, url)
+		if _, err := raw.Exec(q(url, "DELETE FROM outbox WHERE id = ?"), first.ID); err != nil {
+			t.Fatal(err)
+		}
+		update(t, db, func(tx *store.Tx) error {
+			n, err := tx.RepairLines()
+			if n != 1 || err != nil {
+				t.Errorf("RepairLines = %d, %v; want 1", n, err)
+			}
+			items, err := tx.ClaimOutbox("w", time.Minute, 10)
+			if len(items) != 1 || items[0].ID != second.ID {
+				t.Errorf("after repair ClaimOutbox = %d items, want the second message", len(items))
+			}
+			return err
+		})
+	})
+}
+
 func TestConsentLedgerSurvivesErasure(t *testing.T) {
 	eachBackend(t, func(t *testing.T, url, _ string) {
 		db := open(t, url, newKey(t))
