@@ -42,6 +42,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	"github.com/trement/trement/internal/whatsapp/sim"
 	_ "modernc.org/sqlite"
 )
@@ -404,10 +405,11 @@ func peakRSS(pid int) int64 {
 // lost counts acknowledged load messages that are not stored: every
 // acknowledged question must be an inbound message row.
 func lost(dbURL string, acked int64) int64 {
-	if !strings.HasPrefix(dbURL, "sqlite:") {
-		return -1
+	driver, dsn := "pgx", dbURL
+	if strings.HasPrefix(dbURL, "sqlite:") {
+		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?mode=ro"
 	}
-	db, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?mode=ro")
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return -1
 	}
