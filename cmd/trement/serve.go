@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -86,7 +88,7 @@ type app struct {
 // to lose answers on purpose).
 func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logger, wrap func(conversation.Sender) conversation.Sender) (*app, error) {
 	a := &app{cfg: cfg, db: db, log: log}
-	pol, err := policy.New(policy.Config{Default: policy.Region(cfg.DefaultRegion)})
+	pol, err := newPolicy(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +122,34 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	return a, nil
+}
+
+// newPolicy builds the region rules: the built-in packs, DEFAULT_REGION,
+// and the business's overrides from POLICY_FILE (whose own default, if
+// set, wins).
+func newPolicy(cfg *config.Config) (*policy.Engine, error) {
+	pc := policy.Config{Default: policy.Region(cfg.DefaultRegion)}
+	if cfg.PolicyFile != "" {
+		b, err := os.ReadFile(cfg.PolicyFile)
+		if err != nil {
+			return nil, fmt.Errorf("TREMENT_POLICY_FILE: %w", err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(b))
+		dec.DisallowUnknownFields() // a misspelt field must not be silently ignored
+		var fc policy.Config
+		if err := dec.Decode(&fc); err != nil {
+			return nil, fmt.Errorf("TREMENT_POLICY_FILE %s: %w", cfg.PolicyFile, err)
+		}
+		if fc.Default == "" {
+			fc.Default = pc.Default
+		}
+		pc = fc
+	}
+	pol, err := policy.New(pc)
+	if err != nil {
+		return nil, fmt.Errorf("TREMENT_POLICY_FILE: %w", err)
+	}
+	return pol, nil
 }
 
 func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, error) {

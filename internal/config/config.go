@@ -71,6 +71,7 @@ type Config struct {
 	NoticeVersion     string
 	NoticeMaterial    bool
 	DefaultRegion     string
+	PolicyFile        string
 	KeepProfileName   bool
 	DownloadMedia     bool
 	RetentionDays     int
@@ -154,6 +155,7 @@ func settings(c *Config) []setting {
 		{"NOTICE_VERSION", "2026-11-01", "Version of the privacy notice consent is given under.", false, &c.NoticeVersion},
 		{"NOTICE_MATERIAL", "false", "The current notice version changed materially: ask everyone for consent again.", false, &c.NoticeMaterial},
 		{"DEFAULT_REGION", "STRICT", "Rules for numbers outside the known regions: STRICT (strictest of all) or GDPR, ES, BR, MX, CO, AR, CA.", false, &c.DefaultRegion},
+		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
 		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
