@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -115,43 +116,40 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 	s.signedIn(w, res)
 }
 
-func (s *Server) apiLoginTOTP(w http.ResponseWriter, r *http.Request) {
+// codeStep reads {"code"} and the pending sign-in token, and runs one
+// code-checking step of sign-in (TOTP, recovery code, enrolment) with
+// them. It answers the request itself when it fails.
+func (s *Server) codeStep(w http.ResponseWriter, r *http.Request,
+	step func(ctx context.Context, ri auth.RequestInfo, token, code string) (*auth.LoginResult, error)) (*auth.LoginResult, bool) {
 	var body struct {
 		Code string `json:"code"`
 	}
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
-		return
+		return nil, false
 	}
 	tok, err := s.pendingToken(r, false)
 	if err != nil {
 		s.apiError(w, r, err)
-		return
+		return nil, false
 	}
-	res, err := s.auth.CompleteTOTP(r.Context(), RequestInfo(r.Context()), tok, body.Code)
+	res, err := step(r.Context(), RequestInfo(r.Context()), tok, body.Code)
 	if err != nil {
 		s.signInFailed(w, r, err)
-		return
+		return nil, false
 	}
-	s.signedIn(w, res)
+	return res, true
+}
+
+func (s *Server) apiLoginTOTP(w http.ResponseWriter, r *http.Request) {
+	if res, ok := s.codeStep(w, r, s.auth.CompleteTOTP); ok {
+		s.signedIn(w, res)
+	}
 }
 
 func (s *Server) apiLoginRecovery(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Code string `json:"code"`
-	}
-	if err := readJSON(r, &body); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	tok, err := s.pendingToken(r, false)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	res, err := s.auth.CompleteRecovery(r.Context(), RequestInfo(r.Context()), tok, body.Code)
-	if err != nil {
-		s.signInFailed(w, r, err)
+	res, ok := s.codeStep(w, r, s.auth.CompleteRecovery)
+	if !ok {
 		return
 	}
 	s.setSession(w, res.Token)
@@ -174,24 +172,9 @@ func (s *Server) apiEnrolBegin(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiEnrolConfirm(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Code string `json:"code"`
+	if res, ok := s.codeStep(w, r, s.auth.ConfirmEnrolment); ok {
+		s.signedIn(w, res)
 	}
-	if err := readJSON(r, &body); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	tok, err := s.pendingToken(r, false)
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	res, err := s.auth.ConfirmEnrolment(r.Context(), RequestInfo(r.Context()), tok, body.Code)
-	if err != nil {
-		s.signInFailed(w, r, err)
-		return
-	}
-	s.signedIn(w, res)
 }
 
 func (s *Server) apiLogout(w http.ResponseWriter, r *http.Request) {
