@@ -75,9 +75,10 @@ func TestConsentFlowPerRegion(t *testing.T) {
 		greetWords       []string // words the greeting must contain
 		answerWord       string   // a word the agent's answer holds
 	}{
-		{"spain", "34612345678", "es", "hola", "¿cuánto tarda el envío?", []string{"IA", "https://example.com/privacy"}, "envío"},
+		{"spain", "34612345678", "es", "hola", "¿cuánto tarda el envío?", []string{"IA", "https://example.com/privacy", "14 años"}, "envío"},
 		{"brazil", "5511912345678", "pt", "oi", "quanto tempo demora a entrega?", []string{"https://example.com/privacy"}, "entrega"},
 		{"california", "14155550132", "en", "hi", "how long does shipping take?", []string{"AI", "https://example.com/privacy"}, "shipping"},
+		{"portugal (GDPR, in Portuguese)", "351912345678", "pt", "olá", "quanto tempo demora a entrega?", []string{"IA", "16 anos"}, "entrega"},
 		{"mexico", "5215512345678", "es", "hola", "¿cuánto tarda el envío?", []string{"https://example.com/privacy"}, "envío"},
 		{"colombia", "573001234567", "es", "buenas", "¿cuánto tarda el envío?", []string{"https://example.com/privacy"}, "envío"},
 		{"argentina", "5491123456789", "es", "hola", "¿cuánto tarda el envío?", []string{"https://example.com/privacy"}, "envío"},

@@ -132,10 +132,21 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 func (f *Flow) newContact(tx Tx, m Inbound) (*Contact, error) {
 	d := f.policy.ForPhone(m.From)
 	c := &Contact{WaID: m.From, Region: string(d.Pack.Region), RegionReason: d.Reason, Language: d.Pack.Language, ConsentState: ConsentNone}
+	if l, ok := countryLanguage[d.CountryCode]; ok {
+		c.Language = l // a Portuguese number under GDPR still reads Portuguese
+	}
 	if c.Language == "" {
 		c.Language = "en"
 	}
 	return c, tx.CreateContact(c)
+}
+
+// countryLanguage is the notice language of countries that speak one we
+// ship, whatever their region's pack says.
+var countryLanguage = map[int]string{
+	351: "pt", 55: "pt", 244: "pt", 258: "pt", 238: "pt", 245: "pt", 239: "pt", 670: "pt",
+	34: "es", 52: "es", 57: "es", 54: "es", 56: "es", 51: "es", 58: "es", 593: "es", 591: "es", 595: "es",
+	598: "es", 502: "es", 503: "es", 504: "es", 505: "es", 506: "es", 507: "es", 53: "es", 240: "es",
 }
 
 // step is one inbound message being applied.
@@ -281,9 +292,21 @@ func (f *Flow) render(p policy.Pack, lang string, t policy.Text, v policy.Vars) 
 	return out
 }
 
+// maxButtonsBody is WhatsApp's limit on the body of a reply-buttons message.
+const maxButtonsBody = 1024
+
 func (s *step) askConsent(t policy.Text) error {
 	s.c.ConsentState = ConsentPending
-	out := Outbound{To: s.c.WaID, Text: s.text(t), Buttons: []Button{
+	text := s.text(t)
+	// Where the law's age of consent is above 13 (GDPR 16, Spain 14, the
+	// strict default 18), the question says so: accepting confirms the
+	// age, and a younger person is told to ask a guardian.
+	if s.pack().MinConsentAge > 13 {
+		if age := s.text(policy.MinorAgeNotice); len([]rune(text))+2+len([]rune(age)) <= maxButtonsBody {
+			text += "\n\n" + age
+		}
+	}
+	out := Outbound{To: s.c.WaID, Text: text, Buttons: []Button{
 		{ID: ButtonAccept, Title: s.text(policy.AcceptButton)},
 		{ID: ButtonDecline, Title: s.text(policy.DeclineButton)},
 	}}
