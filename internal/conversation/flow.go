@@ -334,7 +334,7 @@ func (s *step) answerConsent(match intent.Match) error {
 		if s.c.NoticeVersion != "" {
 			kind = consent.ReOptIn
 		}
-		return s.grant(kind, policy.OptedIn)
+		return s.grant(kind, policy.Accepted)
 	case intent.Decline:
 		s.c.ConsentState = ConsentDeclined
 		if err := s.ledger(consent.Decline); err != nil {

@@ -22,6 +22,7 @@ const (
 	Declined           Text = "declined"            // after the person declines
 	OptedOut           Text = "opted_out"           // after STOP
 	OptedIn            Text = "opted_in"            // after START
+	Accepted           Text = "accepted"            // after the first acceptance: ready to help
 	Help               Text = "help"                // lists the commands
 	HumanRequested     Text = "human_requested"     // handing over to a person
 	PrivacyLink        Text = "privacy_link"        // after PRIVACY
@@ -38,7 +39,7 @@ const (
 // Texts returns every Text.
 func Texts() []Text {
 	return []Text{
-		FirstContact, AcceptButton, DeclineButton, Declined, OptedOut, OptedIn,
+		FirstContact, AcceptButton, DeclineButton, Declined, OptedOut, OptedIn, Accepted,
 		Help, HumanRequested, PrivacyLink, AccessRequested, ErasureConfirm,
 		ErasureDone, NoticeChanged, Unsure, Fallback, UnsupportedMessage,
 		MinorAgeNotice,
@@ -137,6 +138,7 @@ Do you accept? You can write {{cmd "opt_out"}} at any time, or {{cmd "human"}} t
 		Declined:        `Understood: I won't process your messages. If you change your mind, write {{cmd "opt_in"}}.`,
 		OptedOut:        `Done: you will receive no more messages from {{.Business}}. Write {{cmd "opt_in"}} to resume.`,
 		OptedIn:         `Welcome back! Messages from {{.Business}} are on again. Write {{cmd "opt_out"}} at any time to stop them.`,
+		Accepted:        `Thank you! How can I help? Write {{cmd "human"}} at any time to talk to a person, or {{cmd "opt_out"}} to stop.`,
 		Help:            "You can write:\n{{commands}}\nAnything else goes to the AI assistant.",
 		HumanRequested:  `OK, I'm passing you to a person at {{.Business}}. They'll reply here as soon as they can.`,
 		PrivacyLink:     `How {{.Business}} handles your data: {{.PrivacyURL}}{{.DPOLine}}`,
@@ -159,6 +161,7 @@ Para ello necesito tratar tus mensajes. Aviso de privacidad (v{{.NoticeVersion}}
 		Declined:        `Entendido: no trataré tus mensajes. Si cambias de opinión, escribe {{cmd "opt_in"}}.`,
 		OptedOut:        `Listo: no recibirás más mensajes de {{.Business}}. Escribe {{cmd "opt_in"}} para volver a recibirlos.`,
 		OptedIn:         `¡Hola de nuevo! Vuelves a recibir mensajes de {{.Business}}. Escribe {{cmd "opt_out"}} cuando quieras dejar de recibirlos.`,
+		Accepted:        `¡Gracias! ¿En qué te puedo ayudar? Escribe {{cmd "human"}} cuando quieras hablar con una persona, o {{cmd "opt_out"}} para no recibir más mensajes.`,
 		Help:            "Puedes escribir:\n{{commands}}\nTodo lo demás lo responde el asistente de IA.",
 		HumanRequested:  `De acuerdo, te paso con una persona de {{.Business}}. Te responderá por aquí lo antes posible.`,
 		PrivacyLink:     `Cómo trata {{.Business}} tus datos: {{.PrivacyURL}}{{.DPOLine}}`,
@@ -181,6 +184,7 @@ Você aceita? Você pode escrever {{cmd "opt_out"}} a qualquer momento, ou {{cmd
 		Declined:        `Entendido: não vou tratar suas mensagens. Se mudar de ideia, escreva {{cmd "opt_in"}}.`,
 		OptedOut:        `Pronto: você não vai receber mais mensagens de {{.Business}}. Escreva {{cmd "opt_in"}} para voltar a recebê-las.`,
 		OptedIn:         `Que bom ter você de volta! As mensagens de {{.Business}} foram reativadas. Escreva {{cmd "opt_out"}} quando quiser parar.`,
+		Accepted:        `Obrigado! Como posso ajudar? Escreva {{cmd "human"}} quando quiser falar com uma pessoa, ou {{cmd "opt_out"}} para parar.`,
 		Help:            "Você pode escrever:\n{{commands}}\nO resto é respondido pelo assistente de IA.",
 		HumanRequested:  `Certo, vou passar você para uma pessoa da equipe de {{.Business}}. Ela vai responder por aqui assim que possível.`,
 		PrivacyLink:     `Como {{.Business}} trata seus dados: {{.PrivacyURL}}{{.DPOLine}}`,
