@@ -31,7 +31,8 @@ type Config struct {
 	HistoryTurns      int
 	TemplateName      string // sent instead of free-form text outside the 24-hour window
 	TemplateLanguage  string
-	MarkRead          bool // mark inbound messages read once stored
+	MarkRead          bool          // mark inbound messages read once stored
+	Retention         time.Duration // messages older than this are purged
 }
 
 // Button ids of the consent question.

@@ -30,6 +30,13 @@ type Store interface {
 	NextInbox(ctx context.Context, limit int) ([]*InboxItem, error)
 	DeleteInbox(ctx context.Context, ids ...string) error
 	RetryInbox(ctx context.Context, id string, next time.Time, reason string) error
+	// PurgeInboxBefore deletes bodies set aside (malformed) before t.
+	PurgeInboxBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// PurgeResult counts what a retention pass removed.
+type PurgeResult struct {
+	Messages, Conversations, FailedSends int64
 }
 
 // Tx is one transaction. Methods return ErrNotFound or ErrDuplicate as
@@ -60,6 +67,7 @@ type Tx interface {
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
 	ForgetSeenBefore(t time.Time) (int64, error)
+	Purge(t time.Time) (PurgeResult, error)
 
 	AppendConsent(e *consent.Event) error
 	ConsentEvents(waIndex []byte) ([]*consent.Event, error)
