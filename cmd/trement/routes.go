@@ -13,7 +13,10 @@ import (
 // webhook and metrics added as routes of its own, so they get the same
 // permission checks, headers and request ids.
 func (a *app) routes() (http.Handler, error) {
-	wh := a.webhook()
+	wh, err := a.webhook()
+	if err != nil {
+		return nil, err
+	}
 	srv, err := console.New(console.Deps{
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
 		Conversations: consoleConversations{db: a.db, svc: a.svc},

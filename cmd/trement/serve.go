@@ -203,23 +203,26 @@ func detectValues(s string) []string {
 }
 
 // webhook is the Callback URL handler with its metric and audit hooks.
-func (a *app) webhook() http.Handler {
+func (a *app) webhook() (http.Handler, error) {
 	secrets := [][]byte{[]byte(a.cfg.AppSecret)}
 	if a.cfg.AppSecretPrevious != "" {
 		secrets = append(secrets, []byte(a.cfg.AppSecretPrevious))
 	}
-	return a.metrics.Timed(channel.Webhook(channel.WebhookConfig{
+	wh, err := whatsapp.NewWebhook(whatsapp.WebhookConfig{
 		VerifyToken: a.cfg.VerifyToken, AppSecrets: secrets, MaxBytes: a.cfg.WebhookMaxBytes, Accept: a.svc.Inbox.Accept, Logger: a.log,
 		Rejected: func(r *http.Request, reason string) {
 			a.metrics.WebhookRejected.WithLabelValues(reason).Inc()
-			a.log.Warn("webhook refused", "reason", reason, "source_ip", sourceIP(r))
 			err := a.db.Audit(r.Context(), &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
 				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)})
 			if err != nil {
 				a.log.Error("audit write failed", "error", err)
 			}
 		},
-	}))
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a.metrics.Timed(wh), nil
 }
 
 func sourceIP(r *http.Request) string {

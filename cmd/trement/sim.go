@@ -7,8 +7,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"strings"
 
+	"github.com/trement/trement/internal/config"
 	"github.com/trement/trement/internal/whatsapp/sim"
 )
 
@@ -34,7 +34,7 @@ func cmdSim(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	host, _, err := net.SplitHostPort(*listen)
-	if err != nil || !isLoopbackHost(host) {
+	if err != nil || !config.IsLoopback(host) {
 		return fmt.Errorf("sim: -listen %q must be a loopback address: the customer page has no authentication", *listen)
 	}
 	if *dup < 0 || *dup > 1 {
@@ -58,12 +58,4 @@ func cmdSim(ctx context.Context, env *Env, args []string) error {
 	err = s.RunTerminal(ctx, env.Stdin, env.Stdout, *from, *name)
 	cancel()
 	return errors.Join(err, <-done)
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(strings.Trim(h, "[]"))
-	return ip != nil && ip.IsLoopback()
 }

@@ -330,13 +330,13 @@ func (c *Config) Validate() error {
 	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
 		bad("LISTEN", "port %q is not a number from 0 to 65535", port)
 	}
-	if h, _, err := net.SplitHostPort(c.SimListen); err != nil || !isLoopback(h) {
+	if h, _, err := net.SplitHostPort(c.SimListen); err != nil || !IsLoopback(h) {
 		bad("SIM_LISTEN", "%q must be a loopback host:port: the simulator's customer page has no authentication", c.SimListen)
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
 	}
-	if err == nil && c.TLSCert == "" && !c.InsecureHTTP && !isLoopback(host) {
+	if err == nil && c.TLSCert == "" && !c.InsecureHTTP && !IsLoopback(host) {
 		bad("LISTEN", "%q is not a loopback address and TLS is off: set TLS_CERT and TLS_KEY, or INSECURE_HTTP=true behind a TLS-terminating proxy", c.Listen)
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
@@ -433,11 +433,13 @@ func (c *Config) RequireChannel() error {
 	return errors.Join(errs...)
 }
 
-func isLoopback(host string) bool {
+// IsLoopback reports whether host (as in a host:port) names this machine
+// only: localhost, 127.0.0.0/8 or ::1.
+func IsLoopback(host string) bool {
 	if host == "localhost" {
 		return true
 	}
-	ip := net.ParseIP(host)
+	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
 }
 

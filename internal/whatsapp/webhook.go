@@ -20,6 +20,13 @@ type WebhookConfig struct {
 	// ParseNotification. An error makes the webhook reply 500 so that Meta
 	// redelivers. Required.
 	Accept func(ctx context.Context, raw []byte) error
+	// MaxBytes caps the body (413 past it). Zero means MaxBodyBytes.
+	MaxBytes int64
+	// Rejected, if set, is told about every refused request (for a metric
+	// and an audit event). reason is "verify_token", "too_large",
+	// "read_error", "signature_missing", "signature_malformed" or
+	// "signature_mismatch".
+	Rejected func(r *http.Request, reason string)
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
 }
@@ -53,6 +60,12 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if cfg.MaxBytes <= 0 {
+		cfg.MaxBytes = MaxBodyBytes
+	}
+	if cfg.Rejected == nil {
+		cfg.Rejected = func(*http.Request, string) {}
+	}
 	return &Webhook{cfg: cfg, log: log}, nil
 }
 
@@ -63,6 +76,7 @@ func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case http.MethodGet:
 		challenge, ok := VerifyChallenge(r.URL.Query(), wh.cfg.VerifyToken)
 		if !ok {
+			wh.cfg.Rejected(r, "verify_token")
 			wh.log.Warn("whatsapp: webhook verification refused")
 			http.Error(w, "forbidden", http.StatusForbidden)
 			return
@@ -71,19 +85,29 @@ func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, challenge)
 	case http.MethodPost:
-		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
+		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wh.cfg.MaxBytes))
 		if err != nil {
 			var tooBig *http.MaxBytesError
 			if errors.As(err, &tooBig) {
+				wh.cfg.Rejected(r, "too_large")
 				wh.log.Warn("whatsapp: webhook body too large", slog.Int64("limit", tooBig.Limit))
 				http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
 				return
 			}
+			wh.cfg.Rejected(r, "read_error")
 			wh.log.Warn("whatsapp: webhook read body", slog.String("error", err.Error()))
 			http.Error(w, "bad request", http.StatusBadRequest)
 			return
 		}
 		if err := VerifySignature(r.Header.Get(SignatureHeader), raw, wh.cfg.AppSecrets...); err != nil {
+			reason := "signature_mismatch"
+			switch {
+			case errors.Is(err, ErrSignatureMissing):
+				reason = "signature_missing"
+			case errors.Is(err, ErrSignatureMalformed):
+				reason = "signature_malformed"
+			}
+			wh.cfg.Rejected(r, reason)
 			wh.log.Warn("whatsapp: webhook signature rejected", slog.String("error", err.Error()))
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
