@@ -211,47 +211,45 @@ func (db *DB) connect(o Options) error {
 		if strings.ContainsAny(path, "?#") {
 			return fmt.Errorf("store: SQLite path %q must not hold query parameters", path)
 		}
-		common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
-		if err != nil {
-			return fmt.Errorf("store: open sqlite: %w", err)
-		}
-		// One writer: SQLite serialises writes anyway; one connection makes
-		// the queue ours (no SQLITE_BUSY storms) and lets us batch commits.
-		w.SetMaxOpenConns(1)
-		w.SetMaxIdleConns(1)
-		w.SetConnMaxLifetime(0)
-		w.SetConnMaxIdleTime(0)
-		r, err := sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
-		if err != nil {
-			w.Close()
-			return fmt.Errorf("store: open sqlite readers: %w", err)
-		}
 		n := o.ReadConns
 		if n == 0 {
 			n = 4
 		}
-		r.SetMaxOpenConns(n)
-		r.SetMaxIdleConns(n)
-		db.w, db.r = w, r
-		ipath := InboxPath(path)
-		iw, err := sql.Open("sqlite", "file:"+ipath+"?"+common+"&_txlock=immediate")
-		if err != nil {
-			return fmt.Errorf("store: open sqlite inbox: %w", err)
+		var err error
+		if db.w, db.r, err = openSQLite(path, n); err != nil {
+			return err
 		}
-		iw.SetMaxOpenConns(1)
-		iw.SetMaxIdleConns(1)
-		iw.SetConnMaxLifetime(0)
-		iw.SetConnMaxIdleTime(0)
-		ir, err := sql.Open("sqlite", "file:"+ipath+"?"+common+"&_pragma=query_only(1)")
-		if err != nil {
-			iw.Close()
-			return fmt.Errorf("store: open sqlite inbox readers: %w", err)
+		if db.inW, db.inR, err = openSQLite(InboxPath(path), 2); err != nil {
+			db.w.Close()
+			db.r.Close()
+			return fmt.Errorf("store: inbox: %w", err)
 		}
-		ir.SetMaxOpenConns(2)
-		db.inW, db.inR = iw, ir
 		return nil
 	}
+}
+
+// openSQLite opens one SQLite file as a single writer connection and a
+// pool of readers. One writer: SQLite serialises writes anyway; one
+// connection makes the queue ours (no SQLITE_BUSY storms) and lets us
+// batch commits. WAL with synchronous=FULL makes each commit durable.
+func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	w, err = sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	r, err = sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, nil, fmt.Errorf("store: open sqlite readers: %w", err)
+	}
+	r.SetMaxOpenConns(readers)
+	r.SetMaxIdleConns(readers)
+	return w, r, nil
 }
 
 // InboxPath is where the SQLite inbox lives beside the main file at path.
