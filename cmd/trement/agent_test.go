@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/trement/trement/internal/conversation"
-	"github.com/trement/trement/internal/store"
 )
 
 // fakeLLM speaks OpenAI's chat-completions wire format and records every
@@ -124,13 +123,7 @@ func TestEscalationTriggers(t *testing.T) {
 				ta.waitReplies(tt.who, n+1)
 			}
 			ta.settle()
-			c := ta.contactOf(tt.who)
-			var state conversation.State
-			ta.db.View(t.Context(), func(tx *store.Tx) error {
-				conv, err := tx.OpenConversation(c.ID, "106540352242922")
-				state = conv.State
-				return err
-			})
+			state := ta.stateOf(tt.who)
 			if state != conversation.StateWaitingHuman {
 				t.Errorf("state = %s, want waiting_human", state)
 			}

@@ -234,3 +234,23 @@ func allDelivered(s *sim.Simulator) bool {
 func sqlOpenReadOnly(ta *testApp) (*sql.DB, error) {
 	return sql.Open("sqlite", "file:"+strings.TrimPrefix(ta.url, "sqlite:")+"?mode=ro")
 }
+
+// stateOf returns who answers a customer's open conversation.
+func (ta *testApp) stateOf(waID string) conversation.State {
+	ta.t.Helper()
+	c := ta.contactOf(waID)
+	if c == nil {
+		ta.t.Fatalf("no contact %s", waID)
+	}
+	var st conversation.State
+	if err := ta.db.View(context.Background(), func(tx *store.Tx) error {
+		conv, err := tx.OpenConversation(c.ID, "106540352242922")
+		if err == nil {
+			st = conv.State
+		}
+		return err
+	}); err != nil {
+		ta.t.Fatal(err)
+	}
+	return st
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -171,30 +172,15 @@ func TestOptOutMidConversationAndBack(t *testing.T) {
 	ta.say(who, "qual é o prazo de devolução?")
 	ta.waitReplies(who, 6)
 	want := []consent.Kind{consent.Asked, consent.OptIn, consent.OptOut, consent.ReOptIn}
-	if got := ta.ledger(who); !equalKinds(got, want) {
+	if got := ta.ledger(who); !slices.Equal(got, want) {
 		t.Errorf("ledger = %v, want %v", got, want)
 	}
-}
-
-func equalKinds(a, b []consent.Kind) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestHumanEscalationStopsTheBot(t *testing.T) {
 	ta := startApp(t, appOpt{})
 	const who = "14155550199"
-	ta.say(who, "hello")
-	ta.waitReplies(who, 1)
-	ta.tap(who, conversation.ButtonAccept)
-	ta.waitReplies(who, 2)
+	ta.optIn(who)
 	ta.say(who, "I want to talk to a human")
 	ta.waitReplies(who, 3)
 	ta.say(who, "how long does shipping take?")
@@ -203,26 +189,15 @@ func TestHumanEscalationStopsTheBot(t *testing.T) {
 	if got := ta.replies(who); len(got) != 3 {
 		t.Errorf("after escalation the bot sent %d messages, want it silent (3 in all)", len(got))
 	}
-	c := ta.contactOf(who)
-	ta.db.View(context.Background(), func(tx *store.Tx) error {
-		conv, err := tx.OpenConversation(c.ID, "106540352242922")
-		if err != nil {
-			return err
-		}
-		if conv.State != conversation.StateWaitingHuman {
-			t.Errorf("conversation state = %s, want waiting_human", conv.State)
-		}
-		return nil
-	})
+	if st := ta.stateOf(who); st != conversation.StateWaitingHuman {
+		t.Errorf("conversation state = %s, want waiting_human", st)
+	}
 }
 
 func TestEraseMyData(t *testing.T) {
 	ta := startApp(t, appOpt{})
 	const who = "34611222333"
-	ta.say(who, "hola")
-	ta.waitReplies(who, 1)
-	ta.tap(who, conversation.ButtonAccept)
-	ta.waitReplies(who, 2)
+	ta.optIn(who)
 	ta.say(who, "¿cuánto tarda el envío?")
 	ta.waitReplies(who, 3)
 	ta.say(who, "borrar mis datos")
@@ -242,10 +217,7 @@ func TestEraseMyData(t *testing.T) {
 func TestDuplicateWebhooksProcessedOnce(t *testing.T) {
 	ta := startApp(t, appOpt{simCfg: func(c *sim.Config) { c.DuplicateRate = 1 }})
 	const who = "34655000111"
-	ta.say(who, "hola")
-	ta.waitReplies(who, 1)
-	ta.tap(who, conversation.ButtonAccept)
-	ta.waitReplies(who, 2)
+	ta.optIn(who)
 	ta.say(who, "¿cuánto tarda el envío?")
 	ta.waitReplies(who, 3)
 	ta.settle()
@@ -292,7 +264,7 @@ func TestMaterialNoticeChangeAsksAgain(t *testing.T) {
 		t.Errorf("contact = notice %q state %s, want 2027-01-01 granted", c.NoticeVersion, c.ConsentState)
 	}
 	want := []consent.Kind{consent.Asked, consent.OptIn, consent.Asked, consent.ReOptIn}
-	if got := second.ledger(who); !equalKinds(got, want) {
+	if got := second.ledger(who); !slices.Equal(got, want) {
 		t.Errorf("ledger = %v, want %v", got, want)
 	}
 }
