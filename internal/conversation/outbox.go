@@ -43,8 +43,8 @@ type outbox struct {
 	wake   chan struct{}
 	flow   *Flow
 
-	rate *limiter
-	pair *pairGate
+	rate *buckets // per business number
+	pair *buckets // per customer
 }
 
 type sendResult struct {
@@ -311,10 +311,13 @@ func (o *outbox) maintain(ctx context.Context) error {
 	})
 }
 
-// limiter is a token bucket per business number.
-type limiter struct {
+// buckets are token buckets by key: rate tokens per second, up to burst.
+// The per-number limiter waits for a token; the per-customer pair gate
+// defers the send instead, so one chatty conversation never holds a
+// sender.
+type buckets struct {
 	mu    sync.Mutex
-	rate  float64
+	rate  float64 // tokens per second; 0 means no limit
 	burst float64
 	b     map[string]*bucket
 }
@@ -324,76 +327,62 @@ type bucket struct {
 	last   time.Time
 }
 
-func newLimiter(rate float64) *limiter {
-	return &limiter{rate: rate, burst: max(1, rate/10), b: map[string]*bucket{}}
+func newBuckets(rate float64, burst float64) *buckets {
+	return &buckets{rate: rate, burst: max(burst, 1), b: map[string]*bucket{}}
 }
 
-func (l *limiter) wait(ctx context.Context, key string) error {
-	for {
-		l.mu.Lock()
-		now := time.Now()
-		bk := l.b[key]
-		if bk == nil {
-			bk = &bucket{tokens: l.burst, last: now}
-			l.b[key] = bk
-		}
-		bk.tokens = min(l.burst, bk.tokens+now.Sub(bk.last).Seconds()*l.rate)
-		bk.last = now
-		if bk.tokens >= 1 {
-			bk.tokens--
-			l.mu.Unlock()
-			return nil
-		}
-		need := time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
-		l.mu.Unlock()
-		if err := sleep(ctx, need); err != nil {
-			return err
-		}
+// newLimiter is the per-number limit: rate per second, bursts of a tenth.
+func newLimiter(rate float64) *buckets { return newBuckets(rate, rate/10) }
+
+// newPairGate is Meta's pair limit: one message per interval to one
+// customer on average, with bursts borrowed from later quota.
+func newPairGate(interval time.Duration, burst int) *buckets {
+	if interval <= 0 {
+		return newBuckets(0, 1)
 	}
+	return newBuckets(float64(time.Second)/float64(interval), float64(burst))
 }
 
-// pairGate is a token bucket per recipient for Meta's pair rate limit
-// (about one message per 6 s to the same customer, with bursts borrowed
-// from later quota). A send without a token is deferred, not slept on, so
-// one chatty conversation never holds a sender.
-type pairGate struct {
-	mu       sync.Mutex
-	interval time.Duration // one token per interval
-	burst    float64
-	b        map[string]*bucket
-}
-
-func newPairGate(interval time.Duration, burst int) *pairGate {
-	return &pairGate{interval: interval, burst: float64(max(burst, 1)), b: map[string]*bucket{}}
-}
-
-// reserve takes a token for to, or says how long until one is free.
-func (p *pairGate) reserve(to string) time.Duration {
-	if p.interval <= 0 {
+// reserve takes a token for key, or says how long until one is free.
+func (l *buckets) reserve(key string) time.Duration {
+	if l.rate <= 0 {
 		return 0
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
 	now := time.Now()
-	bk := p.b[to]
+	bk := l.b[key]
 	if bk == nil {
-		if len(p.b) > 100000 {
-			for k, v := range p.b {
-				if now.Sub(v.last) > time.Duration(p.burst)*p.interval {
-					delete(p.b, k)
+		if len(l.b) > 100000 {
+			for k, v := range l.b {
+				if now.Sub(v.last).Seconds()*l.rate > l.burst {
+					delete(l.b, k) // full again: same as a new bucket
 				}
 			}
 		}
-		bk = &bucket{tokens: p.burst, last: now}
-		p.b[to] = bk
+		bk = &bucket{tokens: l.burst, last: now}
+		l.b[key] = bk
 	}
-	bk.tokens = min(p.burst, bk.tokens+float64(now.Sub(bk.last))/float64(p.interval))
+	bk.tokens = min(l.burst, bk.tokens+now.Sub(bk.last).Seconds()*l.rate)
 	bk.last = now
 	if bk.tokens >= 1 {
 		bk.tokens--
 		return 0
 	}
-	return time.Duration((1 - bk.tokens) * float64(p.interval))
+	return time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
+}
+
+// wait blocks until key has a token or ctx ends.
+func (l *buckets) wait(ctx context.Context, key string) error {
+	for {
+		d := l.reserve(key)
+		if d == 0 {
+			return nil
+		}
+		if err := sleep(ctx, d); err != nil {
+			return err
+		}
+	}
 }
 
 func sleep(ctx context.Context, d time.Duration) error {
