@@ -56,5 +56,18 @@ if [ -n "$unformatted" ]; then
   echo "$unformatted" >&2
   exit 1
 fi
+log "go mod tidy -diff"
+if ! go mod tidy -diff >/dev/null; then
+  echo "go.mod/go.sum are not tidy: run go mod tidy" >&2
+  go mod tidy -diff >&2 || true
+  exit 1
+fi
+log "staticcheck"
+staticcheck="$(go env GOPATH)/bin/staticcheck"
+if [ ! -x "$staticcheck" ]; then
+  log "installing staticcheck (honnef.co/go/tools v0.8.2)"
+  go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
+fi
+"$staticcheck" ./...
 log "go test -race"
 go test -race -count=1 -timeout 20m ./... "$@"

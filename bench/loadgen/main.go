@@ -91,7 +91,7 @@ func runBare(addr string) {
 		m := hmac.New(sha256.New, []byte(secret))
 		m.Write(raw)
 		if err != nil || !hmac.Equal(m.Sum(nil), got) {
-			http.Error(w, "unauthorized", 401)
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
 		w.WriteHeader(200)

@@ -56,7 +56,7 @@ type Authn int
 // Authentication kinds. The zero value is invalid, so a Route that forgets
 // to say is refused by New.
 const (
-	authnInvalid Authn = iota
+	_ Authn = iota // invalid
 	// AuthSession: a browser session cookie of a signed-in operator (TOTP
 	// done); state-changing requests also need the CSRF token.
 	AuthSession

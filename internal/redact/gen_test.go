@@ -378,8 +378,6 @@ func genNIE(r *rand.Rand) string {
 
 var genCurpStates = []string{"AS", "BC", "BS", "CC", "CL", "CM", "CS", "CH", "DF", "DG", "GT", "GR", "HG", "JC", "MC", "MN", "MS", "NT", "NL", "OC", "PL", "QT", "QR", "SP", "SL", "SR", "TC", "TS", "TL", "VZ", "YN", "ZS"}
 
-const curpAlphabet = "0123456789ABCDEFGHIJKLMN&OPQRSTUVWXYZ"
-
 func randLetter(r *rand.Rand, set string) byte { return set[r.IntN(len(set))] }
 
 const consonants = "BCDFGHJKLMNPQRSTVWXYZ"

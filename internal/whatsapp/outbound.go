@@ -399,7 +399,7 @@ func (m OutboundMessage) MarshalJSON() ([]byte, error) {
 		wi := &wireInteractive{Type: "button", Body: wireTextOnly{Text: b.Body}}
 		wi.Header, wi.Footer = headerFooter(b.Header, b.Footer)
 		for _, btn := range b.Buttons {
-			wi.Action.Buttons = append(wi.Action.Buttons, wireButton{Type: "reply", Reply: wireReply{ID: btn.ID, Title: btn.Title}})
+			wi.Action.Buttons = append(wi.Action.Buttons, wireButton{Type: "reply", Reply: wireReply(btn)})
 		}
 		req.Interactive = wi
 	case m.List != nil:
