@@ -151,7 +151,7 @@ const (
 	OutboxPending OutboxState = "pending"
 	OutboxClaimed OutboxState = "claimed" // taken by a sender; no request started
 	OutboxSending OutboxState = "sending" // the request may have left
-	OutboxSent    OutboxState = "sent" // transient: a sent item is deleted
+	OutboxSent    OutboxState = "sent"    // transient: a sent item is deleted
 	OutboxFailed  OutboxState = "failed"
 	OutboxUnknown OutboxState = "unknown" // the send may or may not have reached Meta
 	OutboxPaused  OutboxState = "paused"
