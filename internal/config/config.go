@@ -75,6 +75,7 @@ type Config struct {
 	KeepProfileName   bool
 	DownloadMedia     bool
 	RetentionDays     int
+	ErasureJournal    string
 	EscalateSensitive bool
 
 	// Agent
@@ -159,6 +160,7 @@ func settings(c *Config) []setting {
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
 		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
+		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
 		{"AGENT", "builtin", "Agent provider: builtin (offline knowledge agent) or openai (any OpenAI-compatible server).", false, &c.AgentProvider},
 		{"KNOWLEDGE_DIR", "", "Folder of Markdown/FAQ articles for the agent. Empty: the bundled sample shop.", false, &c.KnowledgeDir},
@@ -315,6 +317,9 @@ func readFile(path string) (map[string]string, error) {
 func (c *Config) fillDerived() {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "trement.db")
+	}
+	if c.ErasureJournal == "" {
+		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
 	}
 }
 
