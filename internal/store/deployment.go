@@ -1,6 +1,9 @@
 package store
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // RegionsInUse returns the distinct regions of the customers on file, for
 // `trement doctor` and the record of processing.
@@ -28,4 +31,18 @@ func (t *Tx) CountOutbox(state string) (int, error) {
 		return 0, fmt.Errorf("store: count outbox: %w", err)
 	}
 	return n, nil
+}
+
+// SchemaCurrent reports whether every migration this binary knows is
+// applied (a replica started before an upgrade finished is not ready).
+func (db *DB) SchemaCurrent(ctx context.Context) (applied, latest int, err error) {
+	list, err := db.migrations()
+	if err != nil {
+		return 0, 0, err
+	}
+	applied, err = db.SchemaVersion(ctx)
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: schema version: %w", err)
+	}
+	return applied, list[len(list)-1].version, nil
 }
