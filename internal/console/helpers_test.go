@@ -134,6 +134,7 @@ type env struct {
 type envOpts struct {
 	extra  []console.Route
 	secure bool
+	policy console.HandlingPolicy
 	// wrapAuth, if set, wraps the store the auth service runs on.
 	wrapAuth func(auth.Store) auth.Store
 }
@@ -161,7 +162,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	convs := &fakeConvs{}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy})
 	if err != nil {
 		t.Fatal(err)
 	}
