@@ -211,9 +211,13 @@ func (a *app) webhook() (http.Handler, error) {
 		secrets = append(secrets, []byte(a.cfg.AppSecretPrevious))
 	}
 	wh, err := whatsapp.NewWebhook(whatsapp.WebhookConfig{
-		VerifyToken: a.cfg.VerifyToken, AppSecrets: secrets, MaxBytes: a.cfg.WebhookMaxBytes, Accept: a.svc.Inbox.Accept, Logger: a.log,
+		VerifyToken: a.cfg.VerifyToken, AppSecrets: secrets, MaxBytes: a.cfg.WebhookMaxBytes, MemoryBudget: a.cfg.WebhookMemory,
+		Accept: a.svc.Inbox.Accept, Logger: a.log,
 		Rejected: func(r *http.Request, reason string) {
 			a.metrics.WebhookRejected.WithLabelValues(reason).Inc()
+			if reason == "busy" {
+				return // load shed before reading: says nothing about who sent it
+			}
 			err := a.db.Audit(r.Context(), &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
 				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)})
 			if err != nil {

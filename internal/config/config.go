@@ -54,6 +54,7 @@ type Config struct {
 	PairInterval      time.Duration
 	PairBurst         int
 	WebhookMaxBytes   int64
+	WebhookMemory     int64
 	TemplateName      string
 	MarkRead          bool
 	TemplateLanguage  string
@@ -149,6 +150,7 @@ func settings(c *Config) []setting {
 		{"PAIR_INTERVAL", "6s", "Per-customer pace: on average one message per interval to the same customer (Meta's pair limit); 0s turns it off.", false, &c.PairInterval},
 		{"PAIR_BURST", "20", "Messages to one customer that may leave at once before PAIR_INTERVAL paces them (Meta allows bursts of about 45).", false, &c.PairBurst},
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
+		{"WEBHOOK_MEMORY", "33554432", "Bytes of webhook bodies held at once (each post reserves its Content-Length before reading); a post that does not fit gets 503 with Retry-After, unread. At least WEBHOOK_MAX_BYTES.", false, &c.WebhookMemory},
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
@@ -383,6 +385,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookMaxBytes < 64<<10 || c.WebhookMaxBytes > 64<<20 {
 		bad("WEBHOOK_MAX_BYTES", "%d is outside 65536 to 67108864 (Meta sends up to 3 MB)", c.WebhookMaxBytes)
+	}
+	if c.WebhookMemory < c.WebhookMaxBytes || c.WebhookMemory > 16<<30 {
+		bad("WEBHOOK_MEMORY", "%d is outside WEBHOOK_MAX_BYTES (%d) to 17179869184 (16 GiB)", c.WebhookMemory, c.WebhookMaxBytes)
 	}
 	if c.GraphTimeout < time.Second || c.GraphTimeout > 5*time.Minute {
 		bad("GRAPH_TIMEOUT", "%v is outside 1s to 5m", c.GraphTimeout)
