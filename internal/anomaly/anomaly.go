@@ -73,16 +73,16 @@ type Snapshot struct {
 
 // Config holds the thresholds; zero values take the defaults.
 type Config struct {
-	FailedSignIns     int           // per account or address in Window (10)
-	Window            time.Duration // sign-in window (15 min)
-	BulkReveals       int           // reveals by one operator in an hour (20)
-	BulkExports       int           // exports by one operator in an hour (3)
-	WorkStart, WorkEnd int          // reveals outside [start, end) hours alert (7, 21)
-	Location          *time.Location
-	OptOutSpike       int     // at least this many opt-outs in an hour (10) …
-	OptOutFactor      float64 // … and this many times the hourly average of the day before (3)
-	SignatureSpike    int     // refused webhooks between two evaluations (50)
-	AnchorMaxAge      time.Duration
+	FailedSignIns      int           // per account or address in Window (10)
+	Window             time.Duration // sign-in window (15 min)
+	BulkReveals        int           // reveals by one operator in an hour (20)
+	BulkExports        int           // exports by one operator in an hour (3)
+	WorkStart, WorkEnd int           // reveals outside [start, end) hours alert (7, 21)
+	Location           *time.Location
+	OptOutSpike        int     // at least this many opt-outs in an hour (10) …
+	OptOutFactor       float64 // … and this many times the hourly average of the day before (3)
+	SignatureSpike     int     // refused webhooks between two evaluations (50)
+	AnchorMaxAge       time.Duration
 }
 
 func (c Config) withDefaults() Config {

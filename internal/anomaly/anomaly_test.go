@@ -33,8 +33,12 @@ func TestEveryRuleFires(t *testing.T) {
 			func(s *Snapshot) { s.Events = events(20, Event{Action: actReveal, ActorID: "op1", Outcome: "success"}) },
 			func(s *Snapshot) { s.Events = events(19, Event{Action: actReveal, ActorID: "op1", Outcome: "success"}) }},
 		{"bulk_exports", "op2",
-			func(s *Snapshot) { s.Events = events(3, Event{Action: "audit.export", ActorID: "op2", Outcome: "success"}) },
-			func(s *Snapshot) { s.Events = events(3, Event{Action: "audit.export", ActorID: "op2", Outcome: "denied"}) }},
+			func(s *Snapshot) {
+				s.Events = events(3, Event{Action: "audit.export", ActorID: "op2", Outcome: "success"})
+			},
+			func(s *Snapshot) {
+				s.Events = events(3, Event{Action: "audit.export", ActorID: "op2", Outcome: "denied"})
+			}},
 		{"reveal_unusual_hour", "op3",
 			func(s *Snapshot) {
 				s.Events = []Event{{At: time.Date(2026, 12, 2, 3, 10, 0, 0, time.UTC), Action: actReveal, ActorID: "op3", Outcome: "success"}}
