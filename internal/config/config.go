@@ -88,6 +88,12 @@ type Config struct {
 	HandlingPolicyURL     string
 	HandlingPolicyVersion string
 
+	// People
+	BusinessHours      string
+	TimeZone           string
+	HumanWait          time.Duration
+	AnswerWhileWaiting bool
+
 	// Agent
 	AgentProvider   string
 	KnowledgeDir    string
@@ -180,6 +186,10 @@ func settings(c *Config) []setting {
 		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
 		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
+		{"BUSINESS_HOURS", "mon-fri 09:00-18:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
+		{"TIMEZONE", "Europe/Madrid", "IANA time zone of BUSINESS_HOURS, named to the customer outside them.", false, &c.TimeZone},
+		{"HUMAN_WAIT", "15m", "How long a handed-over conversation waits for a person before the customer is told no one is free and the assistant answers again meanwhile (it stays in the queue); 0s waits for good.", false, &c.HumanWait},
+		{"ANSWER_WHILE_WAITING", "false", "Let the assistant answer knowledge questions while a conversation waits for a person (off: it stays silent until a person or HUMAN_WAIT).", false, &c.AnswerWhileWaiting},
 		{"AGENT", "builtin", "Agent provider: builtin (offline knowledge agent) or openai (any OpenAI-compatible server).", false, &c.AgentProvider},
 		{"KNOWLEDGE_DIR", "", "Folder of Markdown/FAQ articles for the agent. Empty: the bundled sample shop.", false, &c.KnowledgeDir},
 		{"AGENT_CONFIDENCE", "0.35", "Below this confidence the agent says it is unsure and offers a human.", false, &c.AgentConfidence},
@@ -443,6 +453,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AgentConfidence < 0 || c.AgentConfidence > 1 {
 		bad("AGENT_CONFIDENCE", "%v is outside 0 to 1", c.AgentConfidence)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		bad("TIMEZONE", "%q is not an IANA time zone such as Europe/Madrid", c.TimeZone)
+	}
+	if c.HumanWait < 0 {
+		bad("HUMAN_WAIT", "must not be negative")
 	}
 	if c.OpenAITimeout <= 0 {
 		bad("OPENAI_TIMEOUT", "must be positive")
