@@ -88,8 +88,9 @@ type DB struct {
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
 
-	journal *journal
-	scrub   scrubber
+	journal  *journal
+	replayed int
+	scrub    scrubber
 }
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.
@@ -118,6 +119,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	if err := db.unlock(ctx, o.MasterKey, o.Rotating); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.migrateWamids(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
