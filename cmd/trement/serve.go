@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env.Stderr)
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	if !cfg.Dev {
 		if err := cfg.RequireChannel(); err != nil {
 			return err

@@ -39,6 +39,10 @@ type Config struct {
 	Dev          bool
 	SimListen    string
 
+	// Limits on what callers can make trement spend
+	HashMemory  int64
+	MemoryLimit int64
+
 	// Keys
 	MasterKey     string
 	MasterKeyFile string
@@ -166,6 +170,8 @@ func settings(c *Config) []setting {
 		{"PAIR_BURST", "20", "Messages to one customer that may leave at once before PAIR_INTERVAL paces them (Meta allows bursts of about 45).", false, &c.PairBurst},
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
 		{"WEBHOOK_MEMORY", "33554432", "Bytes of webhook bodies held at once (each post reserves its Content-Length before reading); a post that does not fit gets 503 with Retry-After, unread. At least WEBHOOK_MAX_BYTES.", false, &c.WebhookMemory},
+		{"HASH_MEMORY", "134217728", "Bytes argon2id password hashes may use at once (each takes 64 MiB): 128 MiB runs two sign-ins at a time, the rest wait.", false, &c.HashMemory},
+		{"MEMORY_LIMIT", "0", "Soft memory limit of the Go runtime in bytes (debug.SetMemoryLimit): past it the collector works harder and returns memory to the system. 0: Go's default (GOMEMLIMIT if set).", false, &c.MemoryLimit},
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
@@ -426,6 +432,12 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookMemory < c.WebhookMaxBytes || c.WebhookMemory > 16<<30 {
 		bad("WEBHOOK_MEMORY", "%d is outside WEBHOOK_MAX_BYTES (%d) to 17179869184 (16 GiB)", c.WebhookMemory, c.WebhookMaxBytes)
+	}
+	if c.HashMemory < 8<<20 || c.HashMemory > 64<<30 {
+		bad("HASH_MEMORY", "%d is outside 8388608 (8 MiB) to 68719476736 (64 GiB)", c.HashMemory)
+	}
+	if c.MemoryLimit != 0 && c.MemoryLimit < c.HashMemory+c.WebhookMemory+64<<20 {
+		bad("MEMORY_LIMIT", "%d is below HASH_MEMORY + WEBHOOK_MEMORY + 64 MiB (%d): set 0 or more", c.MemoryLimit, c.HashMemory+c.WebhookMemory+64<<20)
 	}
 	if c.GraphTimeout < time.Second || c.GraphTimeout > 5*time.Minute {
 		bad("GRAPH_TIMEOUT", "%v is outside 1s to 5m", c.GraphTimeout)
