@@ -75,6 +75,7 @@ type Config struct {
 	DPOContact        string
 	NoticeVersion     string
 	NoticeMaterial    bool
+	NoticeResend      time.Duration
 	DefaultRegion     string
 	PolicyFile        string
 	KeepProfileName   bool
@@ -186,6 +187,7 @@ func settings(c *Config) []setting {
 		{"DPO_CONTACT", "dpo@example.com", "Data-protection officer contact, named where the region requires one.", false, &c.DPOContact},
 		{"NOTICE_VERSION", "2026-11-01", "Version of the privacy notice consent is given under.", false, &c.NoticeVersion},
 		{"NOTICE_MATERIAL", "false", "The current notice version changed materially: ask everyone for consent again.", false, &c.NoticeMaterial},
+		{"NOTICE_RESEND_AFTER", "24h", "A customer who writes again before answering the consent question gets the notice again only this long after the last one (their messages are counted, not kept).", false, &c.NoticeResend},
 		{"DEFAULT_REGION", "STRICT", "Rules for numbers outside the known regions: STRICT (strictest of all) or GDPR, ES, BR, MX, CO, AR, CA.", false, &c.DefaultRegion},
 		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
@@ -465,6 +467,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.NoticeVersion) == "" {
 		bad("NOTICE_VERSION", "must not be empty")
+	}
+	if c.NoticeResend < time.Minute || c.NoticeResend > 30*24*time.Hour {
+		bad("NOTICE_RESEND_AFTER", "%v is outside 1m to 720h", c.NoticeResend)
 	}
 	switch c.DefaultRegion {
 	case "STRICT", "GDPR", "ES", "BR", "MX", "CO", "AR", "CA":
