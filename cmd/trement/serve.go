@@ -11,12 +11,10 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/trement/trement/internal/agent"
-	"github.com/trement/trement/internal/agent/filter"
 	"github.com/trement/trement/internal/agent/knowledge"
 	"github.com/trement/trement/internal/agent/openai"
 	"github.com/trement/trement/internal/audit"
@@ -26,7 +24,6 @@ import (
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/ops"
 	"github.com/trement/trement/internal/policy"
-	"github.com/trement/trement/internal/redact"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/whatsapp"
 )
@@ -92,7 +89,11 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
-	provider, err := newProvider(cfg, log)
+	provider, kb, err := newProvider(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	guard, err := newAnswerGuard(cfg, kb.Texts(), log)
 	if err != nil {
 		return nil, err
 	}
@@ -111,7 +112,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
-		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,
+		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
 			Sender: sender, Logger: log})
 	if err != nil {
 		return nil, err
@@ -152,54 +153,25 @@ func newPolicy(cfg *config.Config) (*policy.Engine, error) {
 	return pol, nil
 }
 
-func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, error) {
+// newProvider returns the configured agent and the knowledge base it
+// answers from.
+func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, *knowledge.Agent, error) {
 	fsys := knowledge.Sample()
 	if cfg.KnowledgeDir != "" {
 		fsys = os.DirFS(cfg.KnowledgeDir)
 	}
 	kb, err := knowledge.New(fsys, knowledge.Options{MinConfidence: cfg.AgentConfidence, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("knowledge base: %w", err)
+		return nil, nil, fmt.Errorf("knowledge base: %w", err)
 	}
 	if cfg.AgentProvider != "openai" {
-		return kb, nil
+		return kb, kb, nil
 	}
 	p, err := openai.New(openai.Config{BaseURL: cfg.OpenAIURL, Model: cfg.OpenAIModel, APIKey: cfg.OpenAIKey, Timeout: cfg.OpenAITimeout, Retriever: kb, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("openai provider: %w", err)
+		return nil, nil, fmt.Errorf("openai provider: %w", err)
 	}
-	return p, nil
-}
-
-// answerFilter adapts agent/filter to the flow's AnswerFilter, with the
-// redactor as its personal-data detector.
-type answerFilter struct{ f *filter.Filter }
-
-func newFilter(cfg *config.Config) answerFilter {
-	var deny []string
-	for _, d := range strings.Split(cfg.DenyList, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			deny = append(deny, d)
-		}
-	}
-	return answerFilter{f: filter.New(filter.Config{DenyList: deny})}
-}
-
-func (a answerFilter) Check(answer string, customerValues []string) (bool, []string) {
-	v := a.f.Check(answer, filter.Input{CustomerValues: customerValues, Detect: detectValues})
-	var reasons []string
-	for _, r := range v.Reasons {
-		reasons = append(reasons, string(r))
-	}
-	return v.Allowed, reasons
-}
-
-func detectValues(s string) []string {
-	var out []string
-	for _, f := range redact.Detect(s) {
-		out = append(out, f.Text)
-	}
-	return out
+	return p, kb, nil
 }
 
 // webhook is the Callback URL handler with its metric and audit hooks.

@@ -13,11 +13,43 @@ import (
 	"github.com/trement/trement/internal/redact"
 )
 
-// AnswerFilter checks an answer before it is queued. customerValues are the
-// personal data the customer gave in this conversation (the answer may give
-// those back); reasons name what blocked it.
+// AnswerFilter checks an answer before it is queued: agent/filter, the
+// grounding of a model's facts (agent/grounding) and an optional
+// moderation model, as cmd/trement wires them. A moderation model that
+// cannot be asked must make Check block (fail closed), not pass.
 type AnswerFilter interface {
-	Check(answer string, customerValues []string) (ok bool, reasons []string)
+	Check(ctx context.Context, a Answer) AnswerVerdict
+}
+
+// Answer is a provider's answer with what a filter needs to judge it.
+type Answer struct {
+	Text     string // as the customer would read it, placeholders restored
+	Redacted string // as the provider wrote it, placeholders kept: all that may leave trement
+	Message  string // the customer's new message, redacted
+	Language string
+	// CustomerValues are the personal data the customer gave in this
+	// conversation; the answer may give them back.
+	CustomerValues []string
+	// Sources are the conversation's texts the answer may take facts
+	// from: the customer's messages and earlier replies, as written.
+	Sources []string
+	Reply   agent.Reply // its Passages and Generated flag
+}
+
+// AnswerVerdict is an AnswerFilter's decision.
+type AnswerVerdict struct {
+	// Reasons say why the answer is not sent as is ("harmful:hate",
+	// "ungrounded", "moderation_unavailable"); empty: it is sent.
+	Reasons []string
+	// Detail is for the audit trail and the operators' note: what matched,
+	// never personal data.
+	Detail string
+	// Replacement, when set, is sent instead (the best knowledge passage
+	// for an answer whose facts were not grounded).
+	Replacement string
+	// Unsure escalates saying the assistant is not sure, rather than with
+	// the polite refusal of a blocked answer.
+	Unsure bool
 }
 
 // agents answers stored inbound messages with the Provider, outside any
@@ -120,7 +152,7 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 	// only in this function, for this turn.
 	_, mapping := redact.Redact("")
 	var turns []agent.Turn
-	var customerValues []string
+	var customerValues, sources []string
 	for _, h := range history {
 		if h.ID == msg.ID {
 			continue
@@ -132,12 +164,17 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 		case strings.HasPrefix(h.Author, "operator"):
 			role = agent.RoleOperator
 		}
+		if h.Type == TypeNote {
+			continue // for operators only
+		}
 		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body)})
 		if h.Direction == In {
 			customerValues = append(customerValues, values(h.Body)...)
 		}
+		sources = append(sources, h.Body)
 	}
 	customerValues = append(customerValues, values(msg.Body)...)
+	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: c.Language, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
 
@@ -149,7 +186,7 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 		reason  string
 		text    policy.Text
 		answer  string
-		blocked []string
+		verdict AnswerVerdict
 	)
 	switch {
 	case perr != nil:
@@ -159,15 +196,29 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 		reason, text = "agent_unsure", policy.Unsure
 	default:
 		answer = mapping.Restore(reply.Text)
-		if ok, why := a.filter.Check(answer, customerValues); !ok {
-			blocked = why
-			reason, text = "answer_blocked:"+strings.Join(why, ","), policy.Fallback
+		verdict = a.filter.Check(ctx, Answer{Text: answer, Redacted: reply.Text, Message: req.Message, Language: c.Language,
+			CustomerValues: customerValues, Sources: sources, Reply: reply})
+		if len(verdict.Reasons) > 0 {
 			a.stats.AgentBlocked.Add(1)
+			for _, r := range verdict.Reasons {
+				a.stats.AgentBlockedBy.Add(r)
+			}
+			switch {
+			case verdict.Replacement != "":
+				answer = verdict.Replacement
+			case verdict.Unsure:
+				reason, text = "answer_blocked:"+strings.Join(verdict.Reasons, ","), policy.Unsure
+			default:
+				reason, text = "answer_blocked:"+strings.Join(verdict.Reasons, ","), policy.Fallback
+			}
 		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // a moderation call cut short: the message stays agent_pending
 	}
 
 	select {
-	case a.results <- &agentResult{msgID: msg.ID, convID: conv.ID, reason: reason, text: text, answer: answer, blocked: blocked}:
+	case a.results <- &agentResult{msgID: msg.ID, convID: conv.ID, reason: reason, text: text, answer: answer, verdict: verdict}:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err() // the message stays agent_pending for the next start
@@ -179,8 +230,8 @@ type agentResult struct {
 	msgID, convID string
 	reason        string // non-empty: escalate instead of answering
 	text          policy.Text
-	answer        string
-	blocked       []string
+	answer        string // the replacement, when the verdict has one
+	verdict       AnswerVerdict
 }
 
 // commit writes computed turns in batches: one durable commit covers many
@@ -250,13 +301,27 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	if conv.State != StateBot || c.ConsentState != ConsentGranted {
 		return nil // a human took it, or the customer opted out meanwhile
 	}
-	if r.reason != "" {
-		if len(r.blocked) > 0 {
-			if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: "agent.answer_blocked",
-				Target: "conversation:" + conv.ID, Outcome: "denied", Reason: strings.Join(r.blocked, ",")}); err != nil {
-				return err
-			}
+	if v := r.verdict; len(v.Reasons) > 0 {
+		// Every answer not sent as is leaves an audit event and a note
+		// operators see in the conversation.
+		action, note := "agent.answer_blocked", "Agent answer not sent"
+		if v.Replacement != "" {
+			action, note = "agent.answer_replaced", "Agent answer replaced by a knowledge passage"
 		}
+		why := strings.Join(v.Reasons, ",")
+		if v.Detail != "" {
+			why += " (" + v.Detail + ")"
+		}
+		if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: action,
+			Target: "conversation:" + conv.ID, Outcome: "denied", Reason: why}); err != nil {
+			return err
+		}
+		if err := tx.InsertMessage(&Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: TypeNote,
+			Body: note + ": " + why, Author: "system", Status: StatusNote}); err != nil {
+			return err
+		}
+	}
+	if r.reason != "" {
 		s := &step{f: a.flow, tx: tx, c: c, conv: conv}
 		if err := s.escalate(r.reason, r.text); err != nil {
 			return err
