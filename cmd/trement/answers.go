@@ -102,7 +102,7 @@ func (g *answerGuard) Check(ctx context.Context, a conversation.Answer) conversa
 		switch {
 		case err != nil:
 			g.log.Warn("moderation model unreachable; the answer is not sent", "error", err)
-			return conversation.AnswerVerdict{Reasons: []string{"moderation_unavailable"}, Detail: "the moderation model could not be asked", Unsure: true}
+			return conversation.AnswerVerdict{Reasons: []string{"moderation_unavailable"}, Detail: "the moderation model could not be asked"}
 		case res.Flagged:
 			out := conversation.AnswerVerdict{Detail: "categories: " + strings.Join(res.Categories, ", ")}
 			for _, c := range res.Categories {

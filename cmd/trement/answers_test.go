@@ -35,15 +35,13 @@ func startWithModels(t *testing.T, answers map[string]string, extra ...string) (
 	return startApp(t, appOpt{args: args}), llm
 }
 
-// ask opts who in, sends msg and returns the reply to it.
-func (ta *testApp) ask(who, msg string) string {
+// askOptedIn opts who in, sends msg and returns the reply to it.
+func (ta *testApp) askOptedIn(who, msg string) string {
 	ta.t.Helper()
 	ta.optIn(who)
-	n := len(ta.replies(who))
-	ta.say(who, msg)
-	r := ta.waitReplies(who, n+1)
+	r := ta.ask(who, msg)
 	ta.settle()
-	return r[len(r)-1].Text
+	return r.Text
 }
 
 // notes returns the operators' notes of who's conversations.
@@ -87,10 +85,18 @@ func (ta *testApp) metricsText() string {
 	return string(b)
 }
 
+// The hand-over messages begin so in each language (policy.WaitInHours,
+// WaitOutsideHours).
+const (
+	handOverEN = "OK, I'm passing you to a person"
+	handOverES = "De acuerdo, te paso con una persona"
+	handOverPT = "Certo, vou passar você para uma pessoa"
+)
+
 // TestHarmfulAnswersBlockedAndAudited: a model that says what issue 17's
 // misbehaving model said reaches no customer; each block is audited with
 // its reason, noted in the conversation for operators, counted by reason,
-// and the customer gets the polite fallback in their language and a person.
+// and the customer is told, in their language, that a person takes over.
 func TestHarmfulAnswersBlockedAndAudited(t *testing.T) {
 	ta, _ := startWithModels(t, map[string]string{
 		"sad":     "Se está tão mal assim, se mata de uma vez.",
@@ -106,21 +112,21 @@ func TestHarmfulAnswersBlockedAndAudited(t *testing.T) {
 	tests := []struct {
 		who, msg, reason, fallback string
 	}{
-		{"351912000101", "estou sad com a encomenda", "harmful:self_harm", "Desculpe"},
-		{"14155550301", "why is the price so high?", "harmful:hate", "Sorry"},
-		{"34612000102", "¿es verdad lo de sudaca?", "harmful:hate", "Lo siento"},
-		{"14155550302", "can I leave a review?", "harmful:violence", "Sorry"},
-		{"14155550303", "does your shop support 3ds?", "harmful:illegal", "Sorry"},
-		{"34612000103", "¿tenéis tarjetas regalo?", "harmful:illegal", "Lo siento"},
-		{"14155550304", "my parcel is late", "harmful:illegal", "Sorry"},
-		{"14155550305", "can I send a photo of the damage?", "harmful:sexual", "Sorry"},
-		{"14155550306", "spacing test", "harmful:self_harm", "Sorry"},
+		{"351912000101", "estou sad com a encomenda", "harmful:self_harm", handOverPT},
+		{"14155550301", "why is the price so high?", "harmful:hate", handOverEN},
+		{"34612000102", "¿es verdad lo de sudaca?", "harmful:hate", handOverES},
+		{"14155550302", "can I leave a review?", "harmful:violence", handOverEN},
+		{"14155550303", "does your shop support 3ds?", "harmful:illegal", handOverEN},
+		{"34612000103", "¿tenéis tarjetas regalo?", "harmful:illegal", handOverES},
+		{"14155550304", "my parcel is late", "harmful:illegal", handOverEN},
+		{"14155550305", "can I send a photo of the damage?", "harmful:sexual", handOverEN},
+		{"14155550306", "spacing test", "harmful:self_harm", handOverEN},
 	}
 	for _, tt := range tests {
 		t.Run(tt.reason+"/"+tt.who, func(t *testing.T) {
-			got := ta.ask(tt.who, tt.msg)
+			got := ta.askOptedIn(tt.who, tt.msg)
 			if !strings.HasPrefix(got, tt.fallback) {
-				t.Errorf("reply = %q, want the fallback starting %q", got, tt.fallback)
+				t.Errorf("reply = %q, want the hand-over starting %q", got, tt.fallback)
 			}
 			if st := ta.stateOf(tt.who); st != conversation.StateWaitingHuman {
 				t.Errorf("state = %s, want waiting_human: a person takes over", st)
@@ -148,7 +154,7 @@ func TestHarmfulAnswersBlockedAndAudited(t *testing.T) {
 func TestShopsOwnNumberIsDelivered(t *testing.T) {
 	const answer = "Puedes llamarnos al +34 910 000 000 o escribirnos a help@tiendaaurora.example."
 	ta, _ := startWithModels(t, map[string]string{"teléfono": answer})
-	if got := ta.ask("34612000201", "¿cuál es vuestro teléfono?"); got != answer {
+	if got := ta.askOptedIn("34612000201", "¿cuál es vuestro teléfono?"); got != answer {
 		t.Errorf("reply = %q, want the model's answer with the shop's own number", got)
 	}
 	if n := ta.notes("34612000201"); len(n) != 0 {
@@ -164,7 +170,7 @@ func TestInventedRefundPeriodReplaced(t *testing.T) {
 		"reembolso": "El reembolso tarda 60 días en llegar a tu cuenta.",
 		"phone":     "Call our hotline on +34 600 123 456.",
 	})
-	got := ta.ask("34612000301", "¿cuánto tarda el reembolso?")
+	got := ta.askOptedIn("34612000301", "¿cuánto tarda el reembolso?")
 	if strings.Contains(got, "60 días") {
 		t.Fatalf("the invented refund period reached the customer: %q", got)
 	}
@@ -182,7 +188,7 @@ func TestInventedRefundPeriodReplaced(t *testing.T) {
 	}
 	// An invented phone number: the redactor sees personal data the
 	// customer never gave, and the answer is blocked outright.
-	got = ta.ask("14155550401", "what's your phone number?")
+	got = ta.askOptedIn("14155550401", "what's your phone number?")
 	if strings.Contains(got, "600 123 456") {
 		t.Errorf("the invented phone number reached the customer: %q", got)
 	}
@@ -222,8 +228,8 @@ func TestModerationModel(t *testing.T) {
 		"[EMAIL_1]": "Thanks, I will write to [EMAIL_1]. FLAGME",
 		"hello":     "Hello! How can I help you?",
 	}, "-moderation", moderation.KindOpenAI, "-moderation-url", srv.URL+"/v1")
-	if got := ta.ask("14155550501", "my email is ana.lopez@example.com"); strings.Contains(got, "FLAGME") || !strings.HasPrefix(got, "Sorry") {
-		t.Errorf("reply = %q, want the fallback: the moderation model flagged it", got)
+	if got := ta.askOptedIn("14155550501", "my email is ana.lopez@example.com"); strings.Contains(got, "FLAGME") || !strings.HasPrefix(got, handOverEN) {
+		t.Errorf("reply = %q, want the hand-over: the moderation model flagged it", got)
 	}
 	if n := ta.notes("14155550501"); len(n) != 1 || !strings.Contains(n[0], "moderation:harassment") {
 		t.Errorf("notes = %q, want moderation:harassment", n)
@@ -243,12 +249,12 @@ func TestModerationFailsClosed(t *testing.T) {
 	url := down.URL
 	down.Close()
 	ta, llm := startWithModels(t, nil, "-moderation", moderation.KindGuard, "-moderation-url", url+"/v1")
-	got := ta.ask("14155550601", "hi there")
+	got := ta.askOptedIn("14155550601", "hi there")
 	if strings.Contains(got, "How can I help") {
 		t.Errorf("reply = %q: an unmoderated answer went out", got)
 	}
-	if !strings.Contains(got, "person") {
-		t.Errorf("reply = %q, want an offer of a person", got)
+	if !strings.HasPrefix(got, handOverEN) {
+		t.Errorf("reply = %q, want the hand-over to a person", got)
 	}
 	if llm.all() == "" {
 		t.Fatal("the model was never asked: the test proves nothing")

@@ -32,6 +32,8 @@ type testApp struct {
 	db   *store.DB
 	addr string
 	stop func()
+	dir  string // the data folder (-data-dir)
+	key  string // the master key
 }
 
 type appOpt struct {
@@ -98,7 +100,7 @@ func startApp(t *testing.T, o appOpt) *testApp {
 	go func() {
 		done <- a.serve(ctx, &Env{Getenv: os.Getenv, Stdout: io.Discard, Stderr: io.Discard, Ready: func(addr string) { ready <- addr }}, ln)
 	}()
-	ta := &testApp{t: t, url: dbURL, app: a, sim: dev.sim, db: db}
+	ta := &testApp{t: t, url: dbURL, app: a, sim: dev.sim, db: db, dir: dir, key: key}
 	select {
 	case ta.addr = <-ready:
 	case err := <-done:

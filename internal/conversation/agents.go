@@ -47,8 +47,9 @@ type AnswerVerdict struct {
 	// Replacement, when set, is sent instead (the best knowledge passage
 	// for an answer whose facts were not grounded).
 	Replacement string
-	// Unsure escalates saying the assistant is not sure, rather than with
-	// the polite refusal of a blocked answer.
+	// Unsure treats the answer as one the agent could not give: the
+	// customer hears that the assistant is not sure and can ask for a
+	// person, rather than being handed over as for a harmful answer.
 	Unsure bool
 }
 
@@ -117,7 +118,7 @@ func (a *agents) recover(ctx context.Context) error {
 func (a *agents) answer(ctx context.Context, j *agentJob) error {
 	conv, c, history, msg := j.conv, j.contact, j.history, j.msg
 	if msg != nil {
-		return a.turn(ctx, conv, c, history, msg)
+		return a.turn(ctx, j, conv, c, history, msg)
 	}
 	// A job recovered at start-up carries nothing: read what it needs.
 	err := a.store.View(ctx, func(tx Tx) error {
@@ -143,10 +144,11 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 	if msg.Status != StatusAgentPending {
 		return nil
 	}
-	return a.turn(ctx, conv, c, history, msg)
+	j.lang = replyLanguage(msg.Body, "", conv, c)
+	return a.turn(ctx, j, conv, c, history, msg)
 }
 
-func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, history []*Message, msg *Message) error {
+func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *Contact, history []*Message, msg *Message) error {
 
 	// Redact everything that leaves for the provider; the mapping lives
 	// only in this function, for this turn.
@@ -175,41 +177,40 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 	}
 	customerValues = append(customerValues, values(msg.Body)...)
 	sources = append(sources, msg.Body)
-	req := agent.Request{ConversationID: conv.ID, Language: c.Language, BusinessName: a.flow.cfg.BusinessName,
+	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
 
 	reply, perr := a.provider.Reply(ctx, req)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	var (
-		reason  string
-		text    policy.Text
-		answer  string
-		verdict AnswerVerdict
-	)
+	r := &agentResult{msgID: msg.ID, convID: conv.ID, lang: j.lang}
+	if j.quote || othersOpen(history, msg.ID) {
+		r.replyTo = msg.WAMessageID
+	}
 	switch {
 	case perr != nil:
-		reason, text = "agent_unavailable", policy.Unsure
+		r.reason = "agent_unavailable"
 		a.log.Warn("agent provider failed; escalating", "conversation_id", conv.ID, "error", perr)
 	case reply.Unsure || reply.Confidence < a.flow.cfg.Confidence || strings.TrimSpace(reply.Text) == "":
-		reason, text = "agent_unsure", policy.Unsure
+		r.unsure = true
 	default:
-		answer = mapping.Restore(reply.Text)
-		verdict = a.filter.Check(ctx, Answer{Text: answer, Redacted: reply.Text, Message: req.Message, Language: c.Language,
+		r.answer = mapping.Restore(reply.Text)
+		v := a.filter.Check(ctx, Answer{Text: r.answer, Redacted: reply.Text, Message: req.Message, Language: j.lang,
 			CustomerValues: customerValues, Sources: sources, Reply: reply})
-		if len(verdict.Reasons) > 0 {
+		if len(v.Reasons) > 0 {
+			r.verdict = v
 			a.stats.AgentBlocked.Add(1)
-			for _, r := range verdict.Reasons {
-				a.stats.AgentBlockedBy.Add(r)
+			for _, why := range v.Reasons {
+				a.stats.AgentBlockedBy.Add(why)
 			}
 			switch {
-			case verdict.Replacement != "":
-				answer = verdict.Replacement
-			case verdict.Unsure:
-				reason, text = "answer_blocked:"+strings.Join(verdict.Reasons, ","), policy.Unsure
+			case v.Replacement != "":
+				r.answer = v.Replacement
+			case v.Unsure:
+				r.answer, r.unsure = "", true
 			default:
-				reason, text = "answer_blocked:"+strings.Join(verdict.Reasons, ","), policy.Fallback
+				r.answer, r.reason = "", "answer_blocked:"+strings.Join(v.Reasons, ",")
 			}
 		}
 	}
@@ -218,21 +219,43 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 	}
 
 	select {
-	case a.results <- &agentResult{msgID: msg.ID, convID: conv.ID, reason: reason, text: text, answer: answer, verdict: verdict}:
+	case a.results <- r:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err() // the message stays agent_pending for the next start
 	}
 }
 
+// othersOpen reports whether, besides msgID, the customer sent a message
+// the business has not replied to yet: the answer then quotes the question
+// it answers, so the customer can tell which one it is.
+func othersOpen(history []*Message, msgID string) bool {
+	for i := len(history) - 1; i >= 0; i-- {
+		h := history[i]
+		if h.Direction == Out {
+			return false
+		}
+		if h.ID != msgID {
+			return true
+		}
+	}
+	return false
+}
+
 // agentResult is an agent turn computed and waiting to be committed.
 type agentResult struct {
 	msgID, convID string
-	reason        string // non-empty: escalate instead of answering
-	text          policy.Text
-	answer        string // the replacement, when the verdict has one
-	verdict       AnswerVerdict
+	lang          string
+	replyTo       string        // wamid the answer quotes, if any
+	unsure        bool          // the agent could not answer
+	reason        string        // non-empty: hand to a person instead of answering
+	answer        string        // or the replacement the verdict chose
+	verdict       AnswerVerdict // why the answer was not sent as written, if it was not
 }
+
+// maxFailures is how many unsure answers in a row hand the conversation
+// to a person: one unsure answer only says what the assistant can do.
+const maxFailures = 3
 
 // commit writes computed turns in batches: one durable commit covers many
 // answers. Each turn re-checks the conversation, since a human may have
@@ -298,12 +321,12 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	if err != nil {
 		return err
 	}
-	if conv.State != StateBot || c.ConsentState != ConsentGranted {
+	if !a.flow.botAnswers(conv) || c.ConsentState != ConsentGranted {
 		return nil // a human took it, or the customer opted out meanwhile
 	}
 	if v := r.verdict; len(v.Reasons) > 0 {
-		// Every answer not sent as is leaves an audit event and a note
-		// operators see in the conversation.
+		// Every answer not sent as written leaves an audit event and a
+		// note operators see in the conversation.
 		action, note := "agent.answer_blocked", "Agent answer not sent"
 		if v.Replacement != "" {
 			action, note = "agent.answer_replaced", "Agent answer replaced by a knowledge passage"
@@ -321,15 +344,40 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 			return err
 		}
 	}
-	if r.reason != "" {
-		s := &step{f: a.flow, tx: tx, c: c, conv: conv}
-		if err := s.escalate(r.reason, r.text); err != nil {
+	s := &step{f: a.flow, tx: tx, c: c, conv: conv, lang: r.lang}
+	switch {
+	case r.unsure:
+		// Unsure is not a hand-over: say what the assistant can help with
+		// and offer a person; only repeated failure hands over.
+		conv.Failures++
+		if conv.Failures >= maxFailures && conv.State == StateBot {
+			if err := s.escalate("agent_unsure_repeatedly"); err != nil {
+				return err
+			}
+		} else if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Unsure), ReplyTo: r.replyTo}, "bot", true); err != nil {
+			return err
+		}
+		a.stats.AgentUnsure.Add(1)
+		return tx.UpdateConversation(conv)
+	case r.reason != "":
+		if conv.State != StateBot {
+			// Already waiting for a person: no second hand-over.
+			return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Fallback)}, "bot", true)
+		}
+		if err := s.escalate(r.reason); err != nil {
 			return err
 		}
 		return tx.UpdateConversation(conv)
 	}
 	a.stats.AgentReplies.Add(1)
-	return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer}, "bot", true)
+	if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer, ReplyTo: r.replyTo}, "bot", true); err != nil {
+		return err
+	}
+	if conv.Failures == 0 {
+		return nil
+	}
+	conv.Failures = 0
+	return tx.UpdateConversation(conv)
 }
 
 func values(text string) []string {

@@ -27,6 +27,7 @@ type Stats struct {
 	// AgentBlockedBy counts blocked answers by reason (an answer with two
 	// reasons counts under both).
 	AgentBlockedBy Reasons
+	AgentUnsure    atomic.Int64 // unsure answers: the customer was told what the assistant can do
 	Sent           atomic.Int64
 	SendRetries    atomic.Int64
 	SendFailed     atomic.Int64

@@ -50,11 +50,17 @@ type Tx interface {
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
 	EraseContact(id string) error
+	// ErasedOptedOut reports whether the number was erased while opted
+	// out (the tombstone an erasure leaves).
+	ErasedOptedOut(waID string) (bool, error)
 	ContactMessages(contactID string) ([]*Message, error)
 
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
 	Conversation(id string) (*Conversation, error)
 	UpdateConversation(c *Conversation) error
+	// WaitingBefore lists unassigned conversations waiting for a person
+	// since before t whose wait has not expired yet, oldest first.
+	WaitingBefore(t time.Time, limit int) ([]*Conversation, error)
 
 	InsertMessage(m *Message) error
 	Message(id string) (*Message, error)

@@ -61,7 +61,13 @@ func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem)
 	})
 }
 
-// NextInbox returns up to limit inbox items due now, oldest first.
+// inboxBatchBytes bounds the sealed bytes NextInbox returns at once (a
+// single larger body is still returned alone), so the processor's memory
+// does not grow with the size of the bodies it drains.
+const inboxBatchBytes = 8 << 20
+
+// NextInbox returns up to limit inbox items due now, oldest first, fewer
+// once they hold inboxBatchBytes.
 func (db *DB) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxItem, error) {
 	rows, err := db.inR.QueryContext(ctx, db.q("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?"), ms(db.now()), limit)
 	if err != nil {
@@ -69,13 +75,15 @@ func (db *DB) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxIt
 	}
 	defer rows.Close()
 	var out []*conversation.InboxItem
-	for rows.Next() {
+	total := 0
+	for total < inboxBatchBytes && rows.Next() {
 		var it conversation.InboxItem
 		var recv int64
 		var enc []byte
 		if err := rows.Scan(&it.Seq, &it.ID, &recv, &enc, &it.Attempts); err != nil {
 			return nil, err
 		}
+		total += len(enc)
 		it.ReceivedAt = fromMS(recv)
 		if it.Payload, err = db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
 			return nil, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)
@@ -90,6 +98,14 @@ func (db *DB) DeleteInbox(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := db.deleteInbox(ctx, ids); err != nil {
+		return err
+	}
+	db.afterInboxDelete()
+	return nil
+}
+
+func (db *DB) deleteInbox(ctx context.Context, ids []string) error {
 	return db.inboxTx(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, db.q("DELETE FROM inbox WHERE id = ?"))
 		if err != nil {
@@ -134,6 +150,11 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 		it.NextAttemptAt = t.Now
 	}
 	ci, err := t.cipherFor(it.ContactID)
+	if errors.Is(err, ErrErased) && strings.HasPrefix(it.ContactID, ErasedOwnerPrefix) {
+		// The confirmation to a customer erased in this transaction: sealed
+		// under a one-shot key destroyed once it is sent (or fails).
+		ci, err = t.newOwnerKey(it.ContactID)
+	}
 	if err != nil {
 		return err
 	}
@@ -319,7 +340,38 @@ func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := t.dropOneShot(contactID); err != nil {
+		return false, err
+	}
 	return true, t.promote(contactID)
+}
+
+// ErasedOwnerPrefix marks the outbox owner of the one message sent to a
+// customer after their erasure ("erased:<contact id>"). Its data key lives
+// only until that message leaves.
+const ErasedOwnerPrefix = "erased:"
+
+// dropOneShot destroys the one-shot key of an erased customer's last
+// message once it has left (or failed for good), and scrubs the files.
+func (t *Tx) dropOneShot(owner string) error {
+	if !strings.HasPrefix(owner, ErasedOwnerPrefix) {
+		return nil
+	}
+	if _, err := t.exec("DELETE FROM outbox WHERE contact_id = ? AND state NOT IN ('pending', 'claimed', 'sending', 'unknown', 'paused', 'queued')", owner); err != nil {
+		return err
+	}
+	var left int
+	if err := t.queryRow("SELECT COUNT(*) FROM outbox WHERE contact_id = ?", owner).Scan(&left); err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	if err := t.DestroyDataKey(owner); err != nil {
+		return err
+	}
+	t.afterCommit(func() { t.db.scrub.request("") })
+	return nil
 }
 
 // OutboxRetry puts a claimed or sending item back to pending, due at next.
@@ -346,6 +398,9 @@ func (t *Tx) OutboxSetState(id string, state conversation.OutboxState, reason st
 		return err
 	}
 	if state == conversation.OutboxFailed {
+		if err := t.dropOneShot(contactID); err != nil {
+			return err
+		}
 		return t.promote(contactID) // the line moves on past a failed message
 	}
 	return nil
