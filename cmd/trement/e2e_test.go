@@ -43,6 +43,7 @@ type appOpt struct {
 	key    string // master key; empty: a fresh one
 	graph  string // Graph API base URL; empty: this app's own simulator
 	wrap   func(conversation.Sender) conversation.Sender
+	logTo  io.Writer // if set, every log line at debug level, as JSON
 }
 
 func startApp(t *testing.T, o appOpt) *testApp {
@@ -68,6 +69,10 @@ func startApp(t *testing.T, o appOpt) *testApp {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if o.logTo != nil {
+		cfg.LogLevel, cfg.LogFormat = "debug", "json"
+		log = newLogger(cfg, o.logTo)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		t.Fatal(err)
