@@ -33,6 +33,7 @@ type Config struct {
 	TemplateName      string // sent instead of free-form text outside the 24-hour window
 	TemplateLanguage  string
 	MarkRead          bool          // mark inbound messages read once stored
+	NoticeResend      time.Duration // while consent is pending, the notice is sent again only this long after the last (0: 24h)
 	Retention         time.Duration // messages older than this are purged
 
 	// Topics say, per language, what the assistant can help with; an
@@ -401,6 +402,7 @@ func (s *step) askConsent(t policy.Text) error {
 	if err := s.ledger(consent.Asked); err != nil {
 		return err
 	}
+	s.c.NoticeSentAt = s.tx.Time()
 	if first != "" {
 		if err := s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: first}, "system", false); err != nil {
 			return err
@@ -477,9 +479,16 @@ func (s *step) answerConsent(match intent.Match) (*agentJob, error) {
 		return nil, s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(policy.Declined)}, "system", false)
 	}
 	// Anything else: the content is not kept (a question is held in
-	// memory); ask again.
+	// memory), and the question is asked again only once NoticeResend has
+	// passed since it was last sent: a customer who writes five times
+	// before answering gets one notice, and the ledger counts the
+	// messages instead of a row each.
 	s.f.stats.Silenced.Add(1)
 	s.hold(match)
+	if !s.c.NoticeSentAt.IsZero() && s.tx.Time().Sub(s.c.NoticeSentAt) < s.f.cfg.NoticeResend {
+		s.c.Unanswered++
+		return nil, nil
+	}
 	return nil, s.askConsent(policy.FirstContact)
 }
 
@@ -505,10 +514,11 @@ func (s *step) optOut() error {
 
 func (s *step) ledger(kind consent.Kind) error {
 	e := &consent.Event{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: kind, NoticeVersion: s.f.cfg.NoticeVersion,
-		Purpose: s.f.cfg.Purpose, Region: s.c.Region, Channel: "whatsapp", WAMessageID: s.m.WAMessageID, At: s.tx.Time()}
+		Purpose: s.f.cfg.Purpose, Region: s.c.Region, Channel: "whatsapp", WAMessageID: s.m.WAMessageID, Messages: s.c.Unanswered, At: s.tx.Time()}
 	if err := s.tx.AppendConsent(e); err != nil {
 		return err
 	}
+	s.c.Unanswered = 0
 	if kind == consent.Asked {
 		return nil
 	}
