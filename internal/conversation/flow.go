@@ -360,11 +360,9 @@ func (s *step) vars(lang string) policy.Vars {
 func (s *step) text(t policy.Text) string { return s.textIn(s.lang, t, s.vars(s.lang)) }
 
 func (s *step) textIn(lang string, t policy.Text, v policy.Vars) string {
-	p := s.pack()
-	// trement erases at once by destroying the customer's key; it never
-	// keeps a blocked copy, so the texts must not promise one.
-	p.BlockBeforeDelete = false
-	return s.f.render(p, lang, t, v)
+	// Erasure blocks where the pack says so (BlockPeriod), so the texts'
+	// promise of blocking holds.
+	return s.f.render(s.pack(), lang, t, v)
 }
 
 // render fills a notice text; a missing text is a programming error caught
@@ -623,8 +621,8 @@ func (s *step) access() error {
 	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.f.render(p, s.lang, policy.AccessRequested, v)}, "system", true)
 }
 
-// erase crypto-shreds the customer now (the law allows up to 72 hours; we
-// take milliseconds). The confirmation is queued under a one-shot key of
+// erase crypto-shreds the customer now, or blocks them where the law asks
+// (the law allows up to 72 hours; we take milliseconds). The confirmation is queued under a one-shot key of
 // its own ("erased:<id>"), destroyed once it is sent, since the
 // customer's key is destroyed in the same transaction.
 func (s *step) erase() error {
@@ -638,7 +636,13 @@ func (s *step) erase() error {
 	}
 	text := s.text(policy.ErasureDone)
 	to, phone := s.c.WaID, s.conv.PhoneNumberID
-	if err := s.tx.EraseContact(s.c.ID); err != nil {
+	// Where the law blocks before deleting (Spain, Mexico), the data
+	// becomes unreadable now and is shredded when the period ends.
+	if d := s.f.policy.BlockPeriod(s.pack().Region); d > 0 {
+		if err := s.tx.BlockContact(s.c.ID, s.tx.Time().Add(d)); err != nil {
+			return err
+		}
+	} else if err := s.tx.EraseContact(s.c.ID); err != nil {
 		return err
 	}
 	s.f.stats.Erasures.Add(1)
