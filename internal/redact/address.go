@@ -296,11 +296,13 @@ func ordinalish(t string) bool {
 		return false
 	}
 	rest := t[d:]
-	switch rest {
-	case "", "º", "°", "ª", "o", "a":
-		return true
+	for _, m := range [...]string{"º", "°", "ª"} {
+		if len(rest) >= len(m) && rest[:len(m)] == m {
+			rest = rest[len(m):] // "3ºB"
+			break
+		}
 	}
-	return len(rest) == 1 && isLetterByte(rest[0])
+	return rest == "" || rest == "o" || rest == "a" || len(rest) == 1 && isLetterByte(rest[0])
 }
 
 // addressAfter reads the address after "vivo en", "my address is": a
