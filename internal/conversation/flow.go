@@ -302,10 +302,11 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 	}
 	// The typing indicator says a reply is coming: not while a person has
 	// the conversation and the assistant is silent.
-	if err := s.markRead(s.f.botAnswers(s.conv) || match.Kind == intent.Human); err != nil {
+	human := match.Kind == intent.Human && s.conv.State != StateHuman // an operator who has it reads it
+	if err := s.markRead(s.f.botAnswers(s.conv) || human); err != nil {
 		return nil, err
 	}
-	if match.Kind == intent.Human {
+	if human {
 		return nil, s.escalate("customer_request")
 	}
 	if cats := redact.Sensitive(s.m.Text); len(cats) > 0 && !s.conv.Sensitive {
