@@ -107,6 +107,8 @@ const (
 	StatusRead      Status = "read"
 	StatusPlayed    Status = "played"
 	StatusFailed    Status = "failed"
+	// StatusNote marks a note for operators (Type TypeNote): never sent.
+	StatusNote Status = "note"
 )
 
 // Rank orders statuses so updates never go backwards.
@@ -127,6 +129,11 @@ func (s Status) Rank() int {
 	}
 	return 0
 }
+
+// TypeNote is the Type of a message row that is a note for operators, not
+// a message to or from the customer: why an agent answer was withheld.
+// Notes are never sent and never shown to a provider.
+const TypeNote = "note"
 
 // Message is one message in a conversation. Body is sealed at rest.
 type Message struct {
