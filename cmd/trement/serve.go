@@ -211,8 +211,8 @@ func (a *app) webhook() (http.Handler, error) {
 			if reason == "busy" {
 				return // load shed before reading: says nothing about who sent it
 			}
-			err := a.db.Audit(r.Context(), &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
-				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)})
+			err := a.console.RefuseWebhook(r, &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
+				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)}, reason)
 			if err != nil {
 				a.log.Error("audit write failed", "error", err)
 			}
@@ -265,6 +265,12 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.housekeeping(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Flushes each window and once more after the server stopped.
+		a.console.Refusals().Run(workCtx, func(err error) { a.log.Error("refusal audit flush failed", "error", err) })
 	}()
 	wg.Add(1)
 	go func() {

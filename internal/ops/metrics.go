@@ -18,6 +18,9 @@ type Metrics struct {
 	Registry         *prometheus.Registry
 	WebhookRejected  *prometheus.CounterVec
 	WebhookAckSecond prometheus.Histogram
+	// RequestsRefused counts every refused request by kind of reason,
+	// exactly (the audit log aggregates a flood into a few events).
+	RequestsRefused *prometheus.CounterVec
 }
 
 // NewMetrics registers the Go and process collectors, the message path's
@@ -63,7 +66,9 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	for _, reason := range []string{"signature_mismatch", "signature_missing", "signature_malformed", "verify_token", "too_large", "read_error"} {
 		m.WebhookRejected.WithLabelValues(reason)
 	}
-	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond)
+	m.RequestsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "trement", Name: "requests_refused_total",
+		Help: "Requests refused (unauthenticated, forbidden, rate limited, bad webhooks), by kind of reason."}, []string{"kind"})
+	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond, m.RequestsRefused)
 	return m
 }
 
