@@ -25,6 +25,7 @@ func (a *app) routes() (http.Handler, error) {
 			// authenticated by the handler's HMAC check of the raw body.
 			{Method: "GET", Pattern: "/webhook", Perm: auth.PermWebhookDeliver, Auth: console.AuthSignature, Handler: wh},
 			{Method: "POST", Pattern: "/webhook", Perm: auth.PermWebhookDeliver, Auth: console.AuthSignature, Handler: wh},
+			{Method: "GET", Pattern: "/readyz", Perm: auth.PermHealthRead, Auth: console.AuthPublic, Handler: http.HandlerFunc(a.readyz)},
 			{Method: "GET", Pattern: "/metrics", Perm: auth.PermMetricsRead, Auth: console.AuthToken, Handler: a.metrics.Handler()},
 			{Method: "POST", Pattern: "/api/v1/outbox/resume", Perm: auth.PermSettingsManage, Auth: console.AuthSessionOrToken, Handler: http.HandlerFunc(a.resumeSending)},
 		},

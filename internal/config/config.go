@@ -84,6 +84,14 @@ type Config struct {
 	RetentionDays     int
 	EscalateSensitive bool
 
+	// Accountability (checked by `trement doctor`, stated by `trement ropa`)
+	ControllerContact     string
+	RetentionReason       string
+	KeyBackupConfirmed    string
+	BreachContact         string
+	HandlingPolicyURL     string
+	HandlingPolicyVersion string
+
 	// Agent
 	AgentProvider   string
 	KnowledgeDir    string
@@ -171,6 +179,12 @@ func settings(c *Config) []setting {
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
 		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
+		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
+		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
+		{"KEY_BACKUP_CONFIRMED", "", "Where and when the master key was backed up, e.g. '2026-12-01 company vault + offline safe' (doctor fails without it).", false, &c.KeyBackupConfirmed},
+		{"BREACH_CONTACT", "", "Who runs a breach response and the legal clocks (e-mail/phone); doctor fails without it.", false, &c.BreachContact},
+		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
+		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
 		{"AGENT", "builtin", "Agent provider: builtin (offline knowledge agent) or openai (any OpenAI-compatible server).", false, &c.AgentProvider},
 		{"KNOWLEDGE_DIR", "", "Folder of Markdown/FAQ articles for the agent. Empty: the bundled sample shop.", false, &c.KnowledgeDir},

@@ -31,6 +31,7 @@ var layers = map[string][]string{
 	"internal/agent/filter":    {"internal/agent/internal/fold"},
 	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/policy", "internal/redact"},
 	"internal/training":        {"internal/conversation", "internal/redact"},
+	"internal/doctor":          {"internal/config", "internal/intent", "internal/policy"},
 	// Adapters.
 	"internal/agent/openai":    {"internal/agent"},
 	"internal/whatsapp/sim":    {"internal/whatsapp"},
@@ -47,8 +48,8 @@ var layers = map[string][]string{
 
 // pure packages may not import these either: they do no I/O of their own.
 var pure = map[string][]string{
-	"net/http":     {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training"},
-	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console"},
+	"net/http":     {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor"},
+	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console", "internal/doctor"},
 }
 
 // banned are standard-library imports some packages may not use: redact
@@ -61,12 +62,12 @@ var banned = map[string][]string{
 
 // external limits third-party modules for the packages listed: audit,
 // redact and training use the standard library only, auth its few crypto
-// libraries.
+// libraries and the zxcvbn password-strength estimator (pure, offline).
 var external = map[string][]string{
 	"internal/audit":    nil,
 	"internal/redact":   nil,
 	"internal/training": nil,
-	"internal/auth":     {"golang.org/x/crypto/", "github.com/pquerna/otp", "github.com/google/uuid"},
+	"internal/auth":     {"golang.org/x/crypto/", "github.com/pquerna/otp", "github.com/google/uuid", "github.com/trustelem/zxcvbn"},
 }
 
 func TestImportsPointInward(t *testing.T) {
