@@ -6,6 +6,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/console"
+	"github.com/trement/trement/internal/incident"
 )
 
 // routes assembles the HTTP surface: the console (operators' pages and
@@ -20,6 +21,8 @@ func (a *app) routes() (http.Handler, error) {
 	srv, err := console.New(console.Deps{
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
 		Conversations: consoleConversations{db: a.db, svc: a.svc},
+		Incidents: console.IncidentConfig{Packs: a.policy,
+			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are
 			// authenticated by the handler's HMAC check of the raw body.

@@ -85,6 +85,7 @@ type app struct {
 	console *console.Server
 	devKey  bool
 	dev     *devSim
+	policy  *policy.Engine
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -95,6 +96,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	a.policy = pol
 	provider, err := newProvider(cfg, log)
 	if err != nil {
 		return nil, err

@@ -82,6 +82,7 @@ type Config struct {
 	KeepProfileName   bool
 	DownloadMedia     bool
 	RetentionDays     int
+	ErasureJournal    string
 	EscalateSensitive bool
 
 	// Accountability (checked by `trement doctor`, stated by `trement ropa`)
@@ -179,6 +180,7 @@ func settings(c *Config) []setting {
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
 		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
+		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
 		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
 		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
 		{"KEY_BACKUP_CONFIRMED", "", "Where and when the master key was backed up, e.g. '2026-12-01 company vault + offline safe' (doctor fails without it).", false, &c.KeyBackupConfirmed},
@@ -341,6 +343,9 @@ func readFile(path string) (map[string]string, error) {
 func (c *Config) fillDerived() {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "trement.db")
+	}
+	if c.ErasureJournal == "" {
+		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
 	}
 }
 

@@ -47,6 +47,7 @@ import (
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/store"
 )
 
@@ -123,6 +124,8 @@ type Deps struct {
 	Conversations ConversationService
 	// Auth is the auth service; nil makes one over DB with the defaults.
 	Auth *auth.Service
+	// Incidents configures the breach workflow's clocks and drafts.
+	Incidents IncidentConfig
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the peer address is the source.
 	TrustedProxies []netip.Prefix
@@ -130,19 +133,20 @@ type Deps struct {
 
 // Server is the console.
 type Server struct {
-	db       *store.DB
-	log      *slog.Logger
-	now      func() time.Time
-	secure   bool
-	auth     *auth.Service
-	convs    ConversationService
-	trusted  []netip.Prefix
-	csrfKey  []byte
-	routes   []Route
-	pages    *template.Template
-	cookie   string
-	handler  http.Handler
-	auditKey []byte
+	db        *store.DB
+	log       *slog.Logger
+	now       func() time.Time
+	secure    bool
+	auth      *auth.Service
+	convs     ConversationService
+	incidents IncidentConfig
+	trusted   []netip.Prefix
+	csrfKey   []byte
+	routes    []Route
+	pages     *template.Template
+	cookie    string
+	handler   http.Handler
+	auditKey  []byte
 }
 
 // New checks deps and every route (its own and deps.Extra) and returns the
@@ -157,7 +161,14 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, trusted: deps.TrustedProxies}
+		convs: deps.Conversations, trusted: deps.TrustedProxies, incidents: deps.Incidents}
+	if s.incidents.Packs == nil {
+		pe, err := policy.New(policy.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		s.incidents.Packs = pe
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

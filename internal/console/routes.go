@@ -66,6 +66,14 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
 
+		// Breach incidents: record, estimate, clocks, checklist, drafts.
+		{"GET", "/api/v1/incidents", auth.PermIncidentsManage, AuthSessionOrToken, h(s.apiIncidents)},
+		{"POST", "/api/v1/incidents", auth.PermIncidentsManage, AuthSession, h(s.apiCreateIncident)},
+		{"GET", "/api/v1/incidents/{id}", auth.PermIncidentsManage, AuthSessionOrToken, h(s.apiIncident)},
+		{"POST", "/api/v1/incidents/{id}/steps/{step}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentStep)},
+		{"POST", "/api/v1/incidents/{id}/authority/{region}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentAuthority)},
+		{"POST", "/api/v1/incidents/{id}/close", auth.PermIncidentsManage, AuthSession, h(s.apiCloseIncident)},
+
 		// Pages for signed-in operators.
 		{"GET", "/{$}", auth.PermSelf, AuthSession, h(s.pageHome)},
 		{"GET", "/conversations", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversations)},

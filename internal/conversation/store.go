@@ -50,6 +50,9 @@ type Tx interface {
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
 	EraseContact(id string) error
+	// ErasedOptedOut reports whether the number was erased while opted
+	// out (the tombstone an erasure leaves).
+	ErasedOptedOut(waID string) (bool, error)
 	ContactMessages(contactID string) ([]*Message, error)
 
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)

@@ -90,6 +90,14 @@ func (db *DB) DeleteInbox(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := db.deleteInbox(ctx, ids); err != nil {
+		return err
+	}
+	db.afterInboxDelete()
+	return nil
+}
+
+func (db *DB) deleteInbox(ctx context.Context, ids []string) error {
 	return db.inboxTx(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, db.q("DELETE FROM inbox WHERE id = ?"))
 		if err != nil {
@@ -134,6 +142,11 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 		it.NextAttemptAt = t.Now
 	}
 	ci, err := t.cipherFor(it.ContactID)
+	if errors.Is(err, ErrErased) && strings.HasPrefix(it.ContactID, ErasedOwnerPrefix) {
+		// The confirmation to a customer erased in this transaction: sealed
+		// under a one-shot key destroyed once it is sent (or fails).
+		ci, err = t.newOwnerKey(it.ContactID)
+	}
 	if err != nil {
 		return err
 	}
@@ -319,7 +332,38 @@ func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
+	if err := t.dropOneShot(contactID); err != nil {
+		return false, err
+	}
 	return true, t.promote(contactID)
+}
+
+// ErasedOwnerPrefix marks the outbox owner of the one message sent to a
+// customer after their erasure ("erased:<contact id>"). Its data key lives
+// only until that message leaves.
+const ErasedOwnerPrefix = "erased:"
+
+// dropOneShot destroys the one-shot key of an erased customer's last
+// message once it has left (or failed for good), and scrubs the files.
+func (t *Tx) dropOneShot(owner string) error {
+	if !strings.HasPrefix(owner, ErasedOwnerPrefix) {
+		return nil
+	}
+	if _, err := t.exec("DELETE FROM outbox WHERE contact_id = ? AND state NOT IN ('pending', 'claimed', 'sending', 'unknown', 'paused', 'queued')", owner); err != nil {
+		return err
+	}
+	var left int
+	if err := t.queryRow("SELECT COUNT(*) FROM outbox WHERE contact_id = ?", owner).Scan(&left); err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	if err := t.DestroyDataKey(owner); err != nil {
+		return err
+	}
+	t.afterCommit(func() { t.db.scrub.request("") })
+	return nil
 }
 
 // OutboxRetry puts a claimed or sending item back to pending, due at next.
@@ -346,6 +390,9 @@ func (t *Tx) OutboxSetState(id string, state conversation.OutboxState, reason st
 		return err
 	}
 	if state == conversation.OutboxFailed {
+		if err := t.dropOneShot(contactID); err != nil {
+			return err
+		}
 		return t.promote(contactID) // the line moves on past a failed message
 	}
 	return nil
