@@ -103,7 +103,17 @@ func gatherFacts(ctx context.Context, cfg *config.Config, env *Env, online bool)
 			return err
 		}
 		for _, o := range ops {
-			f.Operators = append(f.Operators, doctor.Operator{Username: o.Username, Role: string(o.Role), Disabled: o.Disabled, MFAEnrolled: o.MFAEnrolled})
+			op := doctor.Operator{Username: o.Username, Role: string(o.Role), Disabled: o.Disabled, MFAEnrolled: o.MFAEnrolled}
+			if v := cfg.HandlingPolicyVersion; v != "" {
+				at, err := t.PolicyAck(o.ID, v)
+				if err != nil {
+					return err
+				}
+				if !at.IsZero() {
+					op.PolicyVersion = v
+				}
+			}
+			f.Operators = append(f.Operators, op)
 		}
 		f.PausedSends, err = t.CountOutbox("paused")
 		return err

@@ -21,6 +21,7 @@ func (a *app) routes() (http.Handler, error) {
 	srv, err := console.New(console.Deps{
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
 		Conversations: consoleConversations{db: a.db, svc: a.svc},
+		Policy:        console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
 		Incidents: console.IncidentConfig{Packs: a.policy,
 			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
 		Extra: []console.Route{

@@ -124,6 +124,8 @@ type Deps struct {
 	Conversations ConversationService
 	// Auth is the auth service; nil makes one over DB with the defaults.
 	Auth *auth.Service
+	// Policy is the data-handling policy operators must acknowledge.
+	Policy HandlingPolicy
 	// Incidents configures the breach workflow's clocks and drafts.
 	Incidents IncidentConfig
 	// TrustedProxies are the addresses of reverse proxies whose
@@ -133,20 +135,22 @@ type Deps struct {
 
 // Server is the console.
 type Server struct {
-	db        *store.DB
-	log       *slog.Logger
-	now       func() time.Time
-	secure    bool
-	auth      *auth.Service
-	convs     ConversationService
-	incidents IncidentConfig
-	trusted   []netip.Prefix
-	csrfKey   []byte
-	routes    []Route
-	pages     *template.Template
-	cookie    string
-	handler   http.Handler
-	auditKey  []byte
+	db         *store.DB
+	log        *slog.Logger
+	now        func() time.Time
+	secure     bool
+	auth       *auth.Service
+	convs      ConversationService
+	incidents  IncidentConfig
+	policy     HandlingPolicy
+	policyGate policyGate
+	trusted    []netip.Prefix
+	csrfKey    []byte
+	routes     []Route
+	pages      *template.Template
+	cookie     string
+	handler    http.Handler
+	auditKey   []byte
 }
 
 // New checks deps and every route (its own and deps.Extra) and returns the
@@ -161,7 +165,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, trusted: deps.TrustedProxies, incidents: deps.Incidents}
+		convs: deps.Conversations, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})
 		if err != nil {

@@ -105,6 +105,9 @@ func (s *Server) guard(rt Route) http.Handler {
 		if d == nil && !p.Can(rt.Perm) {
 			d = &denial{http.StatusForbidden, "missing permission " + string(rt.Perm), "you do not have permission to do this (" + string(rt.Perm) + ")"}
 		}
+		if d == nil {
+			d = s.policyDenial(ctx, p, rt.Perm)
+		}
 		if d == nil && (rt.isAPI() || rt.Auth == AuthToken) && unsafeMethod(r.Method) {
 			d = checkJSONBody(r)
 		}

@@ -134,6 +134,9 @@ type env struct {
 type envOpts struct {
 	extra  []console.Route
 	secure bool
+	policy console.HandlingPolicy
+	// wrapAuth, if set, wraps the store the auth service runs on.
+	wrapAuth func(auth.Store) auth.Store
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -149,13 +152,17 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc, err := auth.NewService(auth.Config{Store: db.AuthStore(), Now: clock.Now, Pseudonym: db.Index().Pseudonym,
+	var as auth.Store = db.AuthStore()
+	if o.wrapAuth != nil {
+		as = o.wrapAuth(as)
+	}
+	svc, err := auth.NewService(auth.Config{Store: as, Now: clock.Now, Pseudonym: db.Index().Pseudonym,
 		Password: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	convs := &fakeConvs{}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,6 +37,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/me", auth.PermSelf, AuthSessionOrToken, h(s.apiMe)},
 		{"POST", "/api/v1/me/password", auth.PermSelf, AuthSession, h(s.apiChangePassword)},
 		{"GET", "/api/v1/roles", auth.PermSelf, AuthSessionOrToken, h(s.apiRoles)},
+		{"GET", "/api/v1/me/policy", auth.PermSelf, AuthSessionOrToken, h(s.apiMyPolicy)},
+		{"POST", "/api/v1/me/policy-ack", auth.PermSelf, AuthSession, h(s.apiAckPolicy)},
+		{"GET", "/api/v1/policy-acks", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiPolicyAcks)},
 
 		// Operators and roles.
 		{"GET", "/api/v1/operators", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiOperators)},

@@ -58,6 +58,9 @@ type Tx interface {
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
 	Conversation(id string) (*Conversation, error)
 	UpdateConversation(c *Conversation) error
+	// WaitingBefore lists unassigned conversations waiting for a person
+	// since before t whose wait has not expired yet, oldest first.
+	WaitingBefore(t time.Time, limit int) ([]*Conversation, error)
 
 	InsertMessage(m *Message) error
 	Message(id string) (*Message, error)

@@ -24,12 +24,12 @@ var layers = map[string][]string{
 	// Leaves: pure, nothing internal.
 	"internal/policy": nil, "internal/redact": nil, "internal/vault": nil, "internal/intent": nil,
 	"internal/consent": nil, "internal/audit": nil, "internal/agent": nil, "internal/agent/internal/fold": nil,
-	"internal/config": nil, "internal/whatsapp": nil,
+	"internal/config": nil, "internal/whatsapp": nil, "internal/language": nil,
 	// Domain.
 	"internal/auth":            {"internal/audit"},
 	"internal/agent/knowledge": {"internal/agent", "internal/agent/internal/fold"},
 	"internal/agent/filter":    {"internal/agent/internal/fold"},
-	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/policy", "internal/redact"},
+	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/language", "internal/policy", "internal/redact"},
 	"internal/training":        {"internal/conversation", "internal/redact"},
 	"internal/doctor":          {"internal/config", "internal/intent", "internal/policy"},
 	"internal/incident":        {"internal/policy"},
@@ -49,7 +49,7 @@ var layers = map[string][]string{
 
 // pure packages may not import these either: they do no I/O of their own.
 var pure = map[string][]string{
-	"net/http":     {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor", "internal/incident"},
+	"net/http":     {"internal/language", "internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor", "internal/incident"},
 	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console", "internal/doctor", "internal/incident"},
 }
 

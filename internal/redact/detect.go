@@ -105,7 +105,7 @@ func (sc *scanner) scan(lo, hi int) {
 func (sc *scanner) email(lo, at int) (Finding, bool) {
 	s := sc.s
 	a := at
-	for a > lo && isLocalByte(s[a-1]) {
+	for a > lo && at-a <= 64 && isLocalByte(s[a-1]) {
 		a--
 	}
 	for a < at && s[a] == '.' {
@@ -115,20 +115,21 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 		return Finding{}, false
 	}
 	e := at + 1
-	lastDot := -1
-	for e < len(s) && (isAlnum(s[e]) || s[e] == '-' || s[e] == '.') {
-		if s[e] == '.' {
-			if s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-' {
-				break
-			}
-			lastDot = e
+	for e < len(s) && e-at <= maxDomain && (isAlnum(s[e]) || s[e] == '-' || s[e] == '.') {
+		if s[e] == '.' && (s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-') {
+			break
 		}
 		e++
 	}
 	for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
 		e--
 	}
-	lastDot = strings.LastIndexByte(s[:e], '.')
+	// The last dot of the domain, looked for in the domain only: searching
+	// the whole prefix made "a@" repeated n times cost n² (issue 9, item 10).
+	lastDot := -1
+	if i := strings.LastIndexByte(s[at+1:e], '.'); i >= 0 {
+		lastDot = at + 1 + i
+	}
 	if lastDot <= at+1 || lastDot >= e-2 || s[at+1] == '-' {
 		return Finding{}, false
 	}
@@ -142,6 +143,10 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 	}
 	return Finding{Type: Email, Start: a, End: e, Text: s[a:e]}, true
 }
+
+// maxDomain bounds the domain part (RFC 1035 names are at most 255 bytes),
+// so that the bytes scanned per '@' are bounded.
+const maxDomain = 255
 
 func isLocalByte(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'

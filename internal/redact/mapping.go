@@ -13,7 +13,15 @@ type Mapping struct {
 	// A turn holds a handful of values, so a slice searched linearly beats
 	// maps on both time and allocations.
 	entries []entry
+	// byPH indexes entries by placeholder once there are many, so that a
+	// large text with many values stays linear.
+	byPH    map[string]int
+	byValue map[valueKey]int
+	last    map[Type]int // highest number handed out per type
 }
+
+// indexAt is the number of entries from which lookups go through maps.
+const indexAt = 16
 
 type entry struct {
 	t     Type
@@ -49,40 +57,104 @@ func (m *Mapping) RedactMore(text string) string {
 	var b strings.Builder
 	b.Grow(len(text) + 8*len(fs))
 	last := 0
+	lit := literalPlaceholders(text)
 	for _, f := range fs {
 		b.WriteString(text[last:f.Start])
-		b.WriteString(m.placeholder(f, text))
+		b.WriteString(m.placeholder(f, lit))
 		last = f.End
 	}
 	b.WriteString(text[last:])
 	return b.String()
 }
 
-func (m *Mapping) placeholder(f Finding, text string) string {
-	n := 0
-	for _, e := range m.entries {
-		if e.t == f.Type {
-			if e.value == f.Text {
-				return e.ph
+// literalPlaceholders returns the placeholder-shaped strings text already
+// holds, found in one pass; nil when there are none.
+func literalPlaceholders(text string) map[string]bool {
+	var lit map[string]bool
+	for i := 0; i < len(text); {
+		j := strings.IndexByte(text[i:], '[')
+		if j < 0 {
+			break
+		}
+		i += j
+		if e := placeholderEnd(text, i); e > 0 {
+			if lit == nil {
+				lit = map[string]bool{}
 			}
-			n = max(n, e.n)
+			lit[text[i:e]] = true
+			i = e
+			continue
+		}
+		i++
+	}
+	return lit
+}
+
+func (m *Mapping) placeholder(f Finding, lit map[string]bool) string {
+	n := 0
+	if m.byPH != nil {
+		if i, ok := m.byValue[valueKey{f.Type, f.Text}]; ok {
+			return m.entries[i].ph
+		}
+		n = m.last[f.Type]
+	} else {
+		for _, e := range m.entries {
+			if e.t == f.Type {
+				if e.value == f.Text {
+					return e.ph
+				}
+				n = max(n, e.n)
+			}
 		}
 	}
 	var ph string
 	for {
 		n++
 		ph = "[" + string(f.Type) + "_" + strconv.Itoa(n) + "]"
-		if !strings.Contains(text, ph) {
+		if !lit[ph] {
 			break
 		}
 	}
 	// Detect's Text is a slice of the caller's text; keep our own copy so
 	// the Mapping does not pin a large message.
-	m.entries = append(m.entries, entry{t: f.Type, value: strings.Clone(f.Text), ph: ph, n: n})
+	m.add(entry{t: f.Type, value: strings.Clone(f.Text), ph: ph, n: n})
 	return ph
 }
 
+type valueKey struct {
+	t Type
+	v string
+}
+
+func (m *Mapping) add(e entry) {
+	m.entries = append(m.entries, e)
+	if m.byPH == nil && len(m.entries) < indexAt {
+		return
+	}
+	if m.byPH == nil {
+		m.byPH = make(map[string]int, 2*indexAt)
+		m.byValue = make(map[valueKey]int, 2*indexAt)
+		m.last = map[Type]int{}
+		for i, x := range m.entries[:len(m.entries)-1] {
+			m.index(i, x)
+		}
+	}
+	m.index(len(m.entries)-1, e)
+}
+
+func (m *Mapping) index(i int, e entry) {
+	m.byPH[e.ph] = i
+	m.byValue[valueKey{e.t, e.value}] = i
+	m.last[e.t] = max(m.last[e.t], e.n)
+}
+
 func (m *Mapping) lookup(ph string) (string, bool) {
+	if m.byPH != nil {
+		if i, ok := m.byPH[ph]; ok {
+			return m.entries[i].value, true
+		}
+		return "", false
+	}
 	for _, e := range m.entries {
 		if e.ph == ph {
 			return e.value, true

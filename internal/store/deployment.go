@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 )
 
 // RegionsInUse returns the distinct regions of the customers on file, for
@@ -45,4 +48,31 @@ func (db *DB) SchemaCurrent(ctx context.Context) (applied, latest int, err error
 		return 0, 0, fmt.Errorf("store: schema version: %w", err)
 	}
 	return applied, list[len(list)-1].version, nil
+}
+
+// AckPolicy records that an operator acknowledged version of the
+// data-handling policy; acknowledging twice keeps the first time.
+func (t *Tx) AckPolicy(operatorID, version string) (time.Time, error) {
+	if _, err := t.exec("INSERT INTO operator_policy_acks (operator_id, version, acked_at) VALUES (?, ?, ?) ON CONFLICT (operator_id, version) DO NOTHING",
+		operatorID, version, ms(t.Now)); err != nil {
+		return time.Time{}, fmt.Errorf("store: ack policy: %w", err)
+	}
+	var at int64
+	if err := t.queryRow("SELECT acked_at FROM operator_policy_acks WHERE operator_id = ? AND version = ?", operatorID, version).Scan(&at); err != nil {
+		return time.Time{}, fmt.Errorf("store: ack policy: %w", err)
+	}
+	return time.UnixMilli(at).UTC(), nil
+}
+
+// PolicyAck returns when operatorID acknowledged version (zero: never).
+func (t *Tx) PolicyAck(operatorID, version string) (time.Time, error) {
+	var at int64
+	err := t.queryRow("SELECT acked_at FROM operator_policy_acks WHERE operator_id = ? AND version = ?", operatorID, version).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("store: policy ack: %w", err)
+	}
+	return time.UnixMilli(at).UTC(), nil
 }

@@ -339,6 +339,9 @@ type ThreadMessage struct {
 	// as webhooks report it; for "in", "read" once the business marked it.
 	Status string `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// TypingShown records, on an inbound message, that the business
+	// marked it read with the typing indicator (it then owes a reply).
+	TypingShown bool `json:"typing_shown,omitempty"`
 }
 
 // Choice is a reply button or list row.
