@@ -86,6 +86,7 @@ type app struct {
 	devKey  bool
 	dev     *devSim
 	policy  *policy.Engine
+	alerter *ops.Alerter
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -127,6 +128,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
+	a.alerter = a.newAlerter()
 	a.handler, err = a.routes()
 	if err != nil {
 		return nil, err
@@ -291,6 +293,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.anchorLoop(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.alerter.Run(workCtx)
 	}()
 	if a.dev != nil {
 		a.dev.run(workCtx)

@@ -94,6 +94,15 @@ type Config struct {
 	HandlingPolicyURL     string
 	HandlingPolicyVersion string
 
+	// Alerts
+	AlertWebhookURL    string
+	AlertWebhookSecret string
+	AlertSMTPAddr      string
+	AlertEmailFrom     string
+	AlertEmailTo       string
+	RevealHours        string
+	AlertTimeZone      string
+
 	// People
 	BusinessHours      string
 	TimeZone           string
@@ -195,6 +204,13 @@ func settings(c *Config) []setting {
 		{"BREACH_CONTACT", "", "Who runs a breach response and the legal clocks (e-mail/phone); doctor fails without it.", false, &c.BreachContact},
 		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
 		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
+		{"ALERT_WEBHOOK_URL", "", "Anomaly alerts are POSTed here as JSON, signed with X-Trement-Signature-256 (HMAC-SHA256 with ALERT_WEBHOOK_SECRET).", false, &c.AlertWebhookURL},
+		{"ALERT_WEBHOOK_SECRET", "", "Secret that signs alert webhooks. Secret: never logged.", true, &c.AlertWebhookSecret},
+		{"ALERT_SMTP_ADDR", "", "SMTP server (host:port) that mails alerts to ALERT_EMAIL_TO.", false, &c.AlertSMTPAddr},
+		{"ALERT_EMAIL_FROM", "trement@localhost", "Sender address of alert e-mails.", false, &c.AlertEmailFrom},
+		{"ALERT_EMAIL_TO", "", "Comma-separated recipients of alert e-mails.", false, &c.AlertEmailTo},
+		{"REVEAL_HOURS", "07-21", "Working hours (HH-HH, in ALERT_TIME_ZONE); a reveal of personal data outside them raises an alert.", false, &c.RevealHours},
+		{"ALERT_TIME_ZONE", "UTC", "Time zone of REVEAL_HOURS, e.g. Europe/Madrid.", false, &c.AlertTimeZone},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
 		{"BUSINESS_HOURS", "mon-fri 09:00-18:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
 		{"TIMEZONE", "Europe/Madrid", "IANA time zone of BUSINESS_HOURS, named to the customer outside them.", false, &c.TimeZone},
@@ -378,6 +394,18 @@ func (c *Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
+	}
+	if _, _, err := c.RevealWindow(); err != nil {
+		bad("REVEAL_HOURS", "%v", err)
+	}
+	if _, err := time.LoadLocation(c.AlertTimeZone); err != nil {
+		bad("ALERT_TIME_ZONE", "%q is not a time zone: %v", c.AlertTimeZone, err)
+	}
+	if c.AlertWebhookURL != "" && c.AlertWebhookSecret == "" {
+		bad("ALERT_WEBHOOK_SECRET", "required with ALERT_WEBHOOK_URL: receivers must be able to check where alerts come from")
+	}
+	if (c.AlertSMTPAddr == "") != (c.AlertEmailTo == "") {
+		bad("ALERT_SMTP_ADDR", "ALERT_SMTP_ADDR and ALERT_EMAIL_TO must be set together")
 	}
 	if err == nil && c.TLSCert == "" && !c.InsecureHTTP && !IsLoopback(host) {
 		bad("LISTEN", "%q is not a loopback address and TLS is off: set TLS_CERT and TLS_KEY, or INSECURE_HTTP=true behind a TLS-terminating proxy", c.Listen)
@@ -571,4 +599,15 @@ func reflectValue(p any) any {
 		return *p
 	}
 	return nil
+}
+
+// RevealWindow parses REVEAL_HOURS ("07-21") into a start and end hour.
+func (c *Config) RevealWindow() (start, end int, err error) {
+	a, b, ok := strings.Cut(c.RevealHours, "-")
+	start, err1 := strconv.Atoi(strings.TrimSpace(a))
+	end, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || start < 0 || end > 24 || start >= end {
+		return 0, 0, fmt.Errorf("%q is not HH-HH with 0 <= start < end <= 24", c.RevealHours)
+	}
+	return start, end, nil
 }

@@ -91,8 +91,9 @@ type DB struct {
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
 
-	journal *journal
-	scrub   scrubber
+	journal  *journal
+	replayed int
+	scrub    scrubber
 }
 
 // migrationAuditGuards is the migration that gave the audit head a MAC
