@@ -3,6 +3,8 @@ package redact
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Detect finds personal data in text. Findings are sorted by Start and do
@@ -13,6 +15,20 @@ import (
 // only candidates that pass a validator or have a telling word nearby are
 // reported.
 func Detect(text string) []Finding {
+	n, src := normalise(text)
+	fs := detectNormal(n)
+	if src != nil {
+		for i := range fs {
+			f := &fs[i]
+			f.Start, f.End = origSpan(text, n, src, f.Start, f.End)
+			f.Text = text[f.Start:f.End]
+		}
+	}
+	return fs
+}
+
+// detectNormal is Detect on normalised text.
+func detectNormal(text string) []Finding {
 	sc := scanner{s: text}
 	lo := 0
 	// E-mail first: the scan below then never starts a number inside one.
@@ -105,8 +121,20 @@ func (sc *scanner) scan(lo, hi int) {
 func (sc *scanner) email(lo, at int) (Finding, bool) {
 	s := sc.s
 	a := at
-	for a > lo && at-a <= 64 && isLocalByte(s[a-1]) {
-		a--
+	for a > lo && at-a <= 64 {
+		if c := s[a-1]; c < utf8.RuneSelf {
+			if !isLocalByte(c) {
+				break
+			}
+			a--
+			continue
+		}
+		// Internationalised addresses (RFC 6531): "josé.martínez@", "ñandú@".
+		r, size := utf8.DecodeLastRuneInString(s[lo:a])
+		if !isMailLetter(r) {
+			break
+		}
+		a -= size
 	}
 	for a < at && s[a] == '.' {
 		a++
@@ -115,8 +143,21 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 		return Finding{}, false
 	}
 	e := at + 1
-	for e < len(s) && e-at <= maxDomain && (isAlnum(s[e]) || s[e] == '-' || s[e] == '.') {
-		if s[e] == '.' && (s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-') {
+	for e < len(s) && e-at <= maxDomain {
+		c := s[e]
+		if c >= utf8.RuneSelf {
+			// Internationalised domain names: "bücher.de".
+			r, size := utf8.DecodeRuneInString(s[e:])
+			if !isMailLetter(r) {
+				break
+			}
+			e += size
+			continue
+		}
+		if !isAlnum(c) && c != '-' && c != '.' {
+			break
+		}
+		if c == '.' && (s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-') {
 			break
 		}
 		e++
@@ -134,7 +175,7 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 		return Finding{}, false
 	}
 	for i := lastDot + 1; i < e; i++ {
-		if !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+		if !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= utf8.RuneSelf) {
 			return Finding{}, false
 		}
 	}
@@ -147,6 +188,12 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 // maxDomain bounds the domain part (RFC 1035 names are at most 255 bytes),
 // so that the bytes scanned per '@' are bounded.
 const maxDomain = 255
+
+// isMailLetter reports whether a non-ASCII rune may be part of an
+// internationalised address: letters, combining marks and digits.
+func isMailLetter(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r))
+}
 
 func isLocalByte(c byte) bool {
 	return isAlnum(c) || c == '.' || c == '_' || c == '%' || c == '+' || c == '-'

@@ -52,7 +52,7 @@ func detectOnly(s string) { Detect(s) }
 // cache); the old "a@" path gave about 1,000,000, and even n^1.25 would
 // give 5,800, so the bound of 3,000 catches any super-linear path.
 func TestLinearTime(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("timing test")
 	}
 	const small, large = 1 << 10, 1 << 20
@@ -69,7 +69,7 @@ func TestLinearTime(t *testing.T) {
 // thousands of values miss the cache, so this compares 128 KiB with
 // 1 MiB (×8): linear gives about 8-12, quadratic about 64.
 func TestLinearRedact(t *testing.T) {
-	if testing.Short() {
+	if testing.Short() || raceEnabled {
 		t.Skip("timing test")
 	}
 	var b strings.Builder
