@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -41,6 +42,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env.Stderr)
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	if !cfg.Dev {
 		if err := cfg.RequireChannel(); err != nil {
 			return err
@@ -119,7 +123,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
-		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
+		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,

@@ -37,6 +37,12 @@ type Contact struct {
 	ConsentState  ConsentState
 	NoticeVersion string // the notice version consent was given under
 	PendingAction string // e.g. "erase_confirm": a question awaiting the customer's answer
+	// NoticeSentAt is when the privacy notice was last sent; while consent
+	// is pending it is not sent again before Config.NoticeResend.
+	NoticeSentAt time.Time
+	// Unanswered counts messages received since the last consent ledger
+	// event whose content was not kept; the next event records the count.
+	Unanswered    int
 	LastInboundAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time

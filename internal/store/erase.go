@@ -51,6 +51,12 @@ func (t *Tx) EraseContact(id string) error {
 	return t.Erase(id, Erasure{Basis: "data subject's request"})
 }
 
+// BlockContact erases a contact on their request where the law blocks
+// before deleting: see Erasure.BlockUntil.
+func (t *Tx) BlockContact(id string, until time.Time) error {
+	return t.Erase(id, Erasure{Basis: "data subject's request; blocked until the limitation period ends (LOPDGDD Art. 32 / LFPDPPP)", BlockUntil: until})
+}
+
 // Erase erases a contact. It records the erasure in the journal kept
 // outside the database (so a restored backup is erased again), leaves a
 // tombstone and a consent-ledger entry, and then either destroys the data
