@@ -54,6 +54,12 @@ func (a *app) newAlerter() *ops.Alerter {
 			}
 		}
 		s.AuditBroken = broken
+		if s.AnchorRequired = a.cfg.AuditAnchorFile != ""; s.AnchorRequired {
+			s.AnchorAge = -1
+			if age, ok := audit.AnchorAge(a.cfg.AuditAnchorFile); ok {
+				s.AnchorAge = age
+			}
+		}
 	}
 	return al
 }

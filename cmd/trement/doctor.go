@@ -129,7 +129,8 @@ func gatherFacts(ctx context.Context, cfg *config.Config, env *Env, online bool)
 		case err != nil:
 			f.AnchorError = err.Error()
 		case ok:
-			anchor, f.AnchorAge = &a, max(time.Since(a.At), 0)
+			anchor = &a
+			f.AnchorAge, _ = audit.AnchorAge(cfg.AuditAnchorFile)
 			if brk, err := audit.CheckAnchor(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), a); err != nil {
 				f.AnchorError = err.Error()
 			} else if brk != nil {
