@@ -55,25 +55,32 @@ func (ta *testApp) ledgerEvents(waID string) []*consent.Event {
 }
 
 func (ta *testApp) storedBodies(waID string) []string {
+	var out []string
+	for _, m := range ta.contactMessages(waID) {
+		if m.Direction == conversation.In {
+			out = append(out, m.Body)
+		}
+	}
+	return out
+}
+
+// contactMessages returns every stored message of a customer, notes for
+// operators included; none for an unknown customer.
+func (ta *testApp) contactMessages(waID string) []*conversation.Message {
 	ta.t.Helper()
 	c := ta.contactOf(waID)
 	if c == nil {
 		return nil
 	}
-	var out []string
+	var ms []*conversation.Message
 	ta.db.View(context.Background(), func(tx *store.Tx) error {
-		ms, err := tx.ContactMessages(c.ID)
-		if err != nil {
+		var err error
+		if ms, err = tx.ContactMessages(c.ID); err != nil {
 			ta.t.Fatal(err)
-		}
-		for _, m := range ms {
-			if m.Direction == conversation.In {
-				out = append(out, m.Body)
-			}
 		}
 		return nil
 	})
-	return out
+	return ms
 }
 
 func TestConsentFlowPerRegion(t *testing.T) {
@@ -341,6 +348,13 @@ func TestOneNoticePerPendingConsent(t *testing.T) {
 	body := bulkBody(who, "BULK", 5000)
 	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
 		t.Fatalf("bulk webhook = %d, want 200", code)
+	}
+	// 5,000 messages take a while under the race detector: wait for the
+	// body to be processed before settling.
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if n, _ := ta.db.InboxDepth(context.Background()); n == 0 {
+			break
+		}
 	}
 	ta.settle()
 	if got := len(ta.replies(who)); got != 1 {

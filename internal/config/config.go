@@ -124,6 +124,15 @@ type Config struct {
 	OpenAIKey       string
 	OpenAITimeout   time.Duration
 	DenyList        string
+
+	// Answer safety
+	BusinessContacts  string
+	Grounding         bool
+	Moderation        string
+	ModerationURL     string
+	ModerationModel   string
+	ModerationKey     string
+	ModerationTimeout time.Duration
 }
 
 // flagValue records a flag's text; booleans may be given bare (-dev).
@@ -233,6 +242,13 @@ func settings(c *Config) []setting {
 		{"OPENAI_KEY", "", "API key for OPENAI_URL, if it needs one.", true, &c.OpenAIKey},
 		{"OPENAI_TIMEOUT", "20s", "Timeout of one LLM request.", false, &c.OpenAITimeout},
 		{"DENY_LIST", "", "Comma-separated phrases the agent must never send.", false, &c.DenyList},
+		{"BUSINESS_CONTACTS", "", "Comma-separated public contact data of the business (phone, e-mail, web address) answers may quote; those in the knowledge base are added.", false, &c.BusinessContacts},
+		{"GROUNDING", "true", "Check that the prices, dates, deadlines, phone numbers… of a language model's answer come from its knowledge passages or the conversation; if not, send the passage or offer a person.", false, &c.Grounding},
+		{"MODERATION", "off", "Ask a moderation model before sending a language model's answer: off, openai (an OpenAI-style /moderations endpoint) or guard (a Llama Guard–style chat model). Unreachable: the answer is not sent and a person takes over.", false, &c.Moderation},
+		{"MODERATION_URL", "", "Base URL of the moderation API, e.g. http://127.0.0.1:11434/v1. Empty: OPENAI_URL.", false, &c.ModerationURL},
+		{"MODERATION_MODEL", "", "Moderation model name. Empty: omni-moderation-latest for openai, llama-guard3 for guard.", false, &c.ModerationModel},
+		{"MODERATION_KEY", "", "API key for MODERATION_URL. Empty: OPENAI_KEY when MODERATION_URL is empty.", true, &c.ModerationKey},
+		{"MODERATION_TIMEOUT", "10s", "Timeout of one moderation request.", false, &c.ModerationTimeout},
 	}
 }
 
@@ -383,6 +399,20 @@ func (c *Config) fillDerived() {
 	if c.ErasureJournal == "" {
 		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
 	}
+	if c.Moderation != "off" && c.ModerationURL == "" {
+		c.ModerationURL = c.OpenAIURL
+		if c.ModerationKey == "" {
+			c.ModerationKey = c.OpenAIKey // the same server: the same key
+		}
+	}
+	if c.ModerationModel == "" {
+		switch c.Moderation {
+		case "openai":
+			c.ModerationModel = "omni-moderation-latest"
+		case "guard":
+			c.ModerationModel = "llama-guard3"
+		}
+	}
 }
 
 // Validate rejects bad values and combinations, naming the setting.
@@ -531,6 +561,18 @@ func (c *Config) Validate() error {
 	}
 	if c.OpenAITimeout <= 0 {
 		bad("OPENAI_TIMEOUT", "must be positive")
+	}
+	switch c.Moderation {
+	case "off":
+	case "openai", "guard":
+		if u, err := url.Parse(c.ModerationURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("MODERATION_URL", "MODERATION=%s needs an http(s) base URL (or OPENAI_URL), got %q", c.Moderation, c.ModerationURL)
+		}
+	default:
+		bad("MODERATION", "%q is not off, openai or guard", c.Moderation)
+	}
+	if c.ModerationTimeout <= 0 {
+		bad("MODERATION_TIMEOUT", "must be positive")
 	}
 	return errors.Join(errs...)
 }

@@ -65,6 +65,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{map[string]string{"TREMENT_AUDIT_ANCHOR_URL": "http://example.com/anchor"}, "TREMENT_AUDIT_ANCHOR_URL"},
 		{map[string]string{"TREMENT_AUDIT_ON_TAMPER": "ignore"}, "TREMENT_AUDIT_ON_TAMPER"},
 		{map[string]string{"TREMENT_PERMISSIONS_CHECK": "off"}, "TREMENT_PERMISSIONS_CHECK"},
+		{map[string]string{"TREMENT_MODERATION": "guard"}, "TREMENT_MODERATION_URL"},
+		{map[string]string{"TREMENT_MODERATION": "strict"}, "TREMENT_MODERATION"},
+		{map[string]string{"TREMENT_MODERATION_TIMEOUT": "0s"}, "TREMENT_MODERATION_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -79,6 +82,24 @@ func TestBadSettingsAreNamed(t *testing.T) {
 	}
 	if _, _, err := Load([]string{"-listen", "0.0.0.0:8080", "-insecure-http"}, env(nil)); err != nil {
 		t.Errorf("non-loopback with INSECURE_HTTP = %v, want accepted", err)
+	}
+}
+
+func TestModerationDefaultsToTheModelServer(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"TREMENT_AGENT": "openai", "TREMENT_OPENAI_URL": "http://127.0.0.1:11434/v1",
+		"TREMENT_OPENAI_MODEL": "llama3.1", "TREMENT_OPENAI_KEY": "sk-x", "TREMENT_MODERATION": "guard"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ModerationURL != c.OpenAIURL || c.ModerationKey != "sk-x" || c.ModerationModel != "llama-guard3" {
+		t.Errorf("moderation = %q %q %q, want OPENAI_URL, OPENAI_KEY and llama-guard3", c.ModerationURL, c.ModerationKey, c.ModerationModel)
+	}
+	c, _, err = Load(nil, env(map[string]string{"TREMENT_MODERATION": "openai", "TREMENT_MODERATION_URL": "https://api.openai.com/v1", "TREMENT_OPENAI_KEY": "sk-x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ModerationKey != "" || c.ModerationModel != "omni-moderation-latest" {
+		t.Errorf("moderation key %q model %q: another server must not get OPENAI_KEY; want omni-moderation-latest", c.ModerationKey, c.ModerationModel)
 	}
 }
 

@@ -107,6 +107,8 @@ const (
 	StatusRead      Status = "read"
 	StatusPlayed    Status = "played"
 	StatusFailed    Status = "failed"
+	// StatusNote marks a note for operators (Type TypeNote): never sent.
+	StatusNote Status = "note"
 )
 
 // Rank orders statuses so updates never go backwards.
@@ -128,6 +130,11 @@ func (s Status) Rank() int {
 	return 0
 }
 
+// TypeNote is the Type of a message row that is a note for operators, not
+// a message to or from the customer: why an agent answer was withheld.
+// Notes are never sent and never shown to a provider.
+const TypeNote = "note"
+
 // Message is one message in a conversation. Body is sealed at rest.
 type Message struct {
 	ID             string
@@ -144,6 +151,27 @@ type Message struct {
 	WATimestamp    time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Truncated says Body was cut at MaxBodyChars (see CapBody).
+	Truncated bool
+}
+
+// MaxBodyChars is the longest message body kept, in characters:
+// WhatsApp's own limit on a text message.
+const MaxBodyChars = 4096
+
+// CapBody cuts s to MaxBodyChars characters and says whether it did.
+func CapBody(s string) (string, bool) {
+	if len(s) <= MaxBodyChars { // bytes ≥ characters
+		return s, false
+	}
+	n := 0
+	for i := range s {
+		if n == MaxBodyChars {
+			return s[:i], true
+		}
+		n++
+	}
+	return s, false
 }
 
 // InboxItem is a webhook body committed before it was acknowledged.

@@ -333,6 +333,7 @@ func (p *Provider) reply(resp *chatResponse, passages []agent.Passage) agent.Rep
 		return r
 	}
 	r.Text = strings.ReplaceAll(text, "**", "*") // Markdown bold → WhatsApp bold
+	r.Generated, r.Passages = true, passages
 	for _, ps := range passages {
 		r.Sources = append(r.Sources, ps.ArticleID)
 	}

@@ -125,6 +125,10 @@ func TestReplySendsRealRequestShape(t *testing.T) {
 	})
 	var gotQuery, gotLang string
 	var gotK int
+	passages := []agent.Passage{
+		{ArticleID: "shipping-costs", Title: "¿Cuánto cuesta el envío?", Lang: "es", Text: "Estándar: 4,95 €."},
+		{ArticleID: "shipping-times", Title: "Plazos", Lang: "es", Text: "2–4 días."},
+	}
 	p := newProvider(t, Config{
 		BaseURL:     srv.URL + "/v1/",
 		APIKey:      "sk-test-secret",
@@ -132,10 +136,7 @@ func TestReplySendsRealRequestShape(t *testing.T) {
 		Temperature: 0.2,
 		Retriever: retrieverFunc(func(q, lang string, k int) []agent.Passage {
 			gotQuery, gotLang, gotK = q, lang, k
-			return []agent.Passage{
-				{ArticleID: "shipping-costs", Title: "¿Cuánto cuesta el envío?", Lang: "es", Text: "Estándar: 4,95 €."},
-				{ArticleID: "shipping-times", Title: "Plazos", Lang: "es", Text: "2–4 días."},
-			}
+			return passages
 		}),
 	})
 	r, err := p.Reply(context.Background(), testReq)
@@ -147,6 +148,8 @@ func TestReplySendsRealRequestShape(t *testing.T) {
 		Confidence: 0.8,
 		Sources:    []string{"shipping-costs", "shipping-times"},
 		Provider:   "openai:test-model",
+		Generated:  true,     // the flow checks its facts
+		Passages:   passages, // against what the model was given
 	}
 	if fmt.Sprint(r) != fmt.Sprint(want) {
 		t.Errorf("Reply = %+v, want %+v", r, want)
