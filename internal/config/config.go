@@ -235,7 +235,7 @@ func settings(c *Config) []setting {
 		{"REVEAL_HOURS", "07-21", "Working hours (HH-HH, in ALERT_TIME_ZONE); a reveal of personal data outside them raises an alert.", false, &c.RevealHours},
 		{"ALERT_TIME_ZONE", "UTC", "Time zone of REVEAL_HOURS, e.g. Europe/Madrid.", false, &c.AlertTimeZone},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
-		{"BUSINESS_HOURS", "mon-fri 09:00-18:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
+		{"BUSINESS_HOURS", "mon-fri 09:00-20:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
 		{"TIMEZONE", "Europe/Madrid", "IANA time zone of BUSINESS_HOURS, named to the customer outside them.", false, &c.TimeZone},
 		{"HUMAN_WAIT", "15m", "How long a handed-over conversation waits for a person before the customer is told no one is free and the assistant answers again meanwhile (it stays in the queue); 0s waits for good.", false, &c.HumanWait},
 		{"ANSWER_WHILE_WAITING", "false", "Let the assistant answer knowledge questions while a conversation waits for a person (off: it stays silent until a person or HUMAN_WAIT).", false, &c.AnswerWhileWaiting},
