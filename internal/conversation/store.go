@@ -23,6 +23,10 @@ type Store interface {
 	// Lead reports whether this replica processes the inbox (one does at
 	// a time, so each customer's messages are handled in order).
 	Lead(ctx context.Context) (bool, error)
+	// Enlist marks a sender run alive until release (or its process
+	// dies), so other replicas hand its claims to others only once it is
+	// gone (Tx.ReleaseClaims).
+	Enlist(ctx context.Context, worker string) (release func(), err error)
 
 	// The inbox commits on its own (on SQLite it is a separate file), so
 	// acknowledgements never wait for the flow's transactions.
