@@ -19,7 +19,7 @@ func (a *app) routes() (http.Handler, error) {
 	}
 	srv, err := console.New(console.Deps{
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
-		Conversations: consoleConversations{db: a.db, svc: a.svc},
+		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are
 			// authenticated by the handler's HMAC check of the raw body.

@@ -27,6 +27,7 @@ import (
 	"github.com/trement/trement/internal/ops"
 	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/redact"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/whatsapp"
 )
@@ -80,8 +81,12 @@ type app struct {
 	metrics *ops.Metrics
 	handler http.Handler
 	console *console.Server
-	devKey  bool
-	dev     *devSim
+	rights  *rights.Service
+	// localURL is where this server listens, for links when PUBLIC_URL
+	// is not set (development); serve sets it before anything runs.
+	localURL string
+	devKey   bool
+	dev      *devSim
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -104,6 +109,11 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if wrap != nil {
 		sender = wrap(sender)
 	}
+	a.rights, err = rights.New(rights.Config{Store: store.Rights(db), Policy: pol, Logger: log, RequireApproval: cfg.DSARApproval,
+		LinkTTL: cfg.DSARLinkTTL, LinkKey: db.DeriveKey("dsar-link/v1"), KeepProfileName: cfg.KeepProfileName, BaseURL: a.publicURL})
+	if err != nil {
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	a.svc, err = conversation.New(conversation.Config{
 		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
@@ -112,16 +122,33 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,
-			Sender: sender, Logger: log})
+			Sender: sender, Logger: log, Rights: a.rights})
 	if err != nil {
 		return nil, err
 	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
+	a.metrics.WatchRequests(a.requestCounts)
 	a.handler, err = a.routes()
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// publicURL is the base of links sent to customers.
+func (a *app) publicURL() string {
+	if a.cfg.PublicURL != "" {
+		return a.cfg.PublicURL
+	}
+	return a.localURL
+}
+
+// requestCounts feeds the data-subject request gauges on each scrape.
+func (a *app) requestCounts() (open, dueSoon, overdue int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := a.rights.Counts(ctx)
+	return n.Open, n.DueSoon, n.Overdue, err
 }
 
 // newPolicy builds the region rules: the built-in packs, DEFAULT_REGION,
@@ -251,6 +278,7 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 		scheme = "https"
 	}
 	addr := ln.Addr().String()
+	a.localURL = scheme + "://" + addr
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -266,6 +294,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.housekeeping(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.rights.Run(workCtx)
 	}()
 	if a.dev != nil {
 		a.dev.run(workCtx)

@@ -47,6 +47,7 @@ import (
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 )
 
@@ -73,6 +74,10 @@ const (
 	// themselves (permission health:read or auth:login); each such route
 	// says why in a comment.
 	AuthPublic
+	// AuthLink: the handler checks a signed single-use link in the path
+	// (a customer's data export); the permission must be dsar:download,
+	// against a link-holder principal that can do nothing else.
+	AuthLink
 )
 
 func (a Authn) String() string {
@@ -87,6 +92,8 @@ func (a Authn) String() string {
 		return "signature"
 	case AuthPublic:
 		return "public"
+	case AuthLink:
+		return "link"
 	}
 	return fmt.Sprintf("Authn(%d)", int(a))
 }
@@ -123,6 +130,9 @@ type Deps struct {
 	Conversations ConversationService
 	// Auth is the auth service; nil makes one over DB with the defaults.
 	Auth *auth.Service
+	// Rights lists and handles data-subject requests and serves download
+	// links; nil answers those routes with 503.
+	Rights *rights.Service
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the peer address is the source.
 	TrustedProxies []netip.Prefix
@@ -136,6 +146,7 @@ type Server struct {
 	secure   bool
 	auth     *auth.Service
 	convs    ConversationService
+	rights   *rights.Service
 	trusted  []netip.Prefix
 	csrfKey  []byte
 	routes   []Route
@@ -157,7 +168,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, trusted: deps.TrustedProxies}
+		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -207,7 +218,7 @@ func CheckRoutes(routes []Route) error {
 		}
 		switch rt.Auth {
 		case AuthSession, AuthToken, AuthSessionOrToken:
-			if rt.Perm == auth.PermLogin || rt.Perm == auth.PermWebhookDeliver {
+			if rt.Perm == auth.PermLogin || rt.Perm == auth.PermWebhookDeliver || rt.Perm == auth.PermDSARDownload {
 				bad(fmt.Sprintf("permission %s is not for authenticated routes", rt.Perm))
 			}
 		case AuthPublic:
@@ -217,6 +228,10 @@ func CheckRoutes(routes []Route) error {
 		case AuthSignature:
 			if rt.Perm != auth.PermWebhookDeliver {
 				bad("AuthSignature is only for webhook:deliver")
+			}
+		case AuthLink:
+			if rt.Perm != auth.PermDSARDownload {
+				bad("AuthLink is only for dsar:download")
 			}
 		default:
 			bad("declares no authentication")

@@ -61,6 +61,7 @@ type Flow struct {
 	store  Store
 	log    *slog.Logger
 	stats  *Stats
+	rights Rights
 }
 
 // agentJob asks the agent to answer one stored inbound message. Jobs made
@@ -168,6 +169,9 @@ func (s *step) pack() policy.Pack {
 }
 
 func (s *step) run() (*agentJob, error) {
+	if s.f.rights != nil && strings.HasPrefix(s.m.ButtonID, RightsButtonPrefix) {
+		return nil, s.rightsMessage()
+	}
 	match := intent.Parse(s.m.Text)
 	if match.Language != "" && match.Language != s.c.Language && match.Kind != intent.None {
 		s.c.Language = match.Language
@@ -195,7 +199,21 @@ func (s *step) run() (*agentJob, error) {
 	if s.c.PendingAction == pendingErase {
 		s.c.PendingAction = ""
 		if match.Kind == intent.EraseConfirm {
-			return nil, s.erase()
+			return nil, s.eraseConfirmed()
+		}
+		if s.f.rights != nil {
+			if err := s.f.rights.EraseCancelled(s.tx, s.c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if s.f.rights != nil && match.Kind == intent.None {
+		reply, handled, err := s.f.rights.Handle(s.tx, s.c, s.m.Text, s.m.ButtonID)
+		if err != nil || handled {
+			if err == nil {
+				err = s.say(reply)
+			}
+			return nil, err
 		}
 	}
 	switch match.Kind {
@@ -209,6 +227,11 @@ func (s *step) run() (*agentJob, error) {
 		return nil, s.access()
 	case intent.Erase:
 		s.c.PendingAction = pendingErase
+		if s.f.rights != nil {
+			if _, err := s.f.rights.Requested(s.tx, s.c, "erasure"); err != nil {
+				return nil, err
+			}
+		}
 		return nil, s.sayText(policy.ErasureConfirm)
 	case intent.OptIn:
 		return nil, s.sayText(policy.OptedIn)
@@ -408,7 +431,44 @@ func (s *step) escalate(reason string, t policy.Text) error {
 	return s.sayText(t)
 }
 
+// rightsMessage hands a tap on a rights button to the rights service.
+func (s *step) rightsMessage() error {
+	reply, _, err := s.f.rights.Handle(s.tx, s.c, s.m.Text, s.m.ButtonID)
+	if err != nil || reply == "" {
+		return err
+	}
+	return s.say(reply)
+}
+
+// say sends text made by the rights service, kept once consent is granted.
+func (s *step) say(text string) error {
+	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: text}, "system", s.c.ConsentState == ConsentGranted)
+}
+
+// eraseConfirmed erases now, unless the rights service makes the request
+// wait for the DPO.
+func (s *step) eraseConfirmed() error {
+	if s.f.rights == nil {
+		return s.erase()
+	}
+	now, reply, err := s.f.rights.EraseConfirmed(s.tx, s.c)
+	if err != nil {
+		return err
+	}
+	if !now {
+		return s.say(reply)
+	}
+	return s.erase()
+}
+
 func (s *step) access() error {
+	if s.f.rights != nil {
+		reply, err := s.f.rights.Requested(s.tx, s.c, "access")
+		if err != nil {
+			return err
+		}
+		return s.say(reply)
+	}
 	p := s.pack()
 	due := policy.DueDate(s.tx.Time(), p.Access)
 	r := &Request{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: "access", State: "open", Region: s.c.Region, Channel: "whatsapp", DueAt: due}
@@ -427,6 +487,9 @@ func (s *step) access() error {
 // take milliseconds). The confirmation is queued under the system key,
 // since the customer's own key is destroyed in the same transaction.
 func (s *step) erase() error {
+	if s.f.rights != nil {
+		return s.eraseNow()
+	}
 	r := &Request{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: "erasure", State: "completed", Region: s.c.Region, Channel: "whatsapp",
 		DueAt: policy.DueDate(s.tx.Time(), s.pack().Erasure), Note: "erased on the customer's confirmed request"}
 	if err := s.tx.OpenRequest(r); err != nil {
@@ -434,6 +497,20 @@ func (s *step) erase() error {
 	}
 	if err := s.audit("contact.erase", "customer request, confirmed"); err != nil {
 		return err
+	}
+	return s.eraseNow()
+}
+
+// eraseNow audits and carries out the erasure; the rights service (when
+// there is one) has recorded the request.
+func (s *step) eraseNow() error {
+	if s.f.rights != nil {
+		if err := s.f.rights.Erasing(s.tx, s.c); err != nil {
+			return err
+		}
+		if err := s.audit("contact.erase", "customer request, confirmed"); err != nil {
+			return err
+		}
 	}
 	text := s.text(policy.ErasureDone)
 	to, phone := s.c.WaID, s.conv.PhoneNumberID

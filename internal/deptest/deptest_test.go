@@ -31,14 +31,15 @@ var layers = map[string][]string{
 	"internal/agent/filter":    {"internal/agent/internal/fold"},
 	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/policy", "internal/redact"},
 	"internal/training":        {"internal/conversation", "internal/redact"},
+	"internal/rights":          {"internal/audit", "internal/conversation", "internal/policy"},
 	// Adapters.
 	"internal/agent/openai":    {"internal/agent"},
 	"internal/whatsapp/sim":    {"internal/whatsapp"},
 	"internal/channel":         {"internal/conversation", "internal/whatsapp"},
 	"internal/ops":             {"internal/conversation"},
-	"internal/store":           {"internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/vault"},
+	"internal/store":           {"internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/rights", "internal/vault"},
 	"internal/store/storetest": nil,
-	"internal/console":         {"internal/audit", "internal/auth", "internal/conversation", "internal/store"},
+	"internal/console":         {"internal/audit", "internal/auth", "internal/conversation", "internal/rights", "internal/store"},
 	// Test support.
 	"internal/auth/authtest": {"internal/auth"},
 	"internal/browsertest":   nil,
@@ -47,8 +48,8 @@ var layers = map[string][]string{
 
 // pure packages may not import these either: they do no I/O of their own.
 var pure = map[string][]string{
-	"net/http":     {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training"},
-	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console"},
+	"net/http":     {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/rights"},
+	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/rights", "internal/console"},
 }
 
 // banned are standard-library imports some packages may not use: redact
