@@ -19,6 +19,8 @@ import (
 	"github.com/trement/trement/internal/auth/authtest"
 	"github.com/trement/trement/internal/console"
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
 	"github.com/trement/trement/internal/vault"
@@ -155,7 +157,16 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	convs := &fakeConvs{}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure})
+	pol, err := policy.New(policy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rights.New(rights.Config{Store: store.Rights(db), Policy: pol, Now: clock.Now, LinkKey: db.DeriveKey("dsar-link/v1"),
+		BaseURL: func() string { return "https://trement.example" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Rights: rs})
 	if err != nil {
 		t.Fatal(err)
 	}
