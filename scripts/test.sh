@@ -14,11 +14,16 @@ log() { printf '==> %s\n' "$*" >&2; }
 need=()
 command -v oathtool >/dev/null 2>&1 || need+=(oathtool)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v promtool >/dev/null 2>&1 || need+=(prometheus)
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     log "installing ${need[*]}"
+    # policy-rc.d keeps the prometheus package (wanted only for promtool)
+    # from starting a server during the install.
+    printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
     (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null) ||
       log "could not install ${need[*]}: the tests that need them will skip"
+    rm -f /usr/sbin/policy-rc.d
   else
     log "missing ${need[*]} and cannot install them: the tests that need them will skip"
   fi
@@ -69,5 +74,12 @@ if [ ! -x "$staticcheck" ]; then
   go install honnef.co/go/tools/cmd/staticcheck@v0.8.2
 fi
 "$staticcheck" ./...
+if command -v promtool >/dev/null 2>&1; then
+  log "promtool check rules / test rules"
+  promtool check rules deploy/prometheus/alerts.yml >/dev/null
+  (cd deploy/prometheus && promtool test rules alerts_test.yml)
+else
+  log "promtool missing: alert rules not checked"
+fi
 log "go test -race"
 go test -race -count=1 -timeout 20m ./... "$@"

@@ -81,7 +81,10 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, rotati
 			return nil, false, fmt.Errorf("create database folder: %w", err)
 		}
 	}
-	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, MasterKey: k, Rotating: rotating, Logger: log})
+	if err := os.MkdirAll(filepath.Dir(cfg.ErasureJournal), 0o700); err != nil {
+		return nil, false, fmt.Errorf("create erasure journal folder: %w", err)
+	}
+	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, MasterKey: k, Rotating: rotating, Logger: log, ErasureJournal: cfg.ErasureJournal})
 	if err != nil {
 		return nil, false, err
 	}

@@ -210,7 +210,7 @@ func (ta *testApp) settle() {
 		n, _ := ta.db.InboxDepth(context.Background())
 		ta.db.View(context.Background(), func(tx *store.Tx) error {
 			counts, _ := tx.OutboxCounts()
-			if n > 0 || counts[conversation.OutboxPending] > 0 || counts[conversation.OutboxSending] > 0 {
+			if n > 0 || counts[conversation.OutboxPending] > 0 || counts[conversation.OutboxClaimed] > 0 || counts[conversation.OutboxSending] > 0 {
 				idle = false
 			}
 			return nil

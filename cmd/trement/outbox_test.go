@@ -2,13 +2,19 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/channel"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
+	"github.com/trement/trement/internal/store/storetest"
+	"github.com/trement/trement/internal/vault"
+	"github.com/trement/trement/internal/whatsapp"
 	"github.com/trement/trement/internal/whatsapp/sim"
 )
 
@@ -177,5 +183,112 @@ func TestClosedWindowFallsBackToTemplate(t *testing.T) {
 	r := ta.waitReplies(who, 3)
 	if r[2].Type != "template" {
 		t.Errorf("after 131047 the customer got a %q message, want the template", r[2].Type)
+	}
+}
+
+// TestRestartSendsWhatNeverLeftAtOnce reproduces a kill -9 under load: one
+// customer's reply was claimed but its request never started, another's
+// was started (it may have reached Meta); each has a later reply queued
+// behind it. After the restart the first customer's line moves at once;
+// the second's waits for a status webhook naming the started item, so
+// nothing is sent twice.
+func TestRestartSendsWhatNeverLeftAtOnce(t *testing.T) {
+	ctx := context.Background()
+	url, _ := storetest.NewSQLite(t)
+	key := vault.GenerateKey()
+	args := []string{"-mark-read=false", "-reconcile-after", "10m"}
+	ta := startApp(t, appOpt{url: url, key: key, args: args})
+	const neverLeft, inFlight = "14155550161", "14155550162"
+	ta.optIn(neverLeft)
+	ta.optIn(inFlight)
+	ta.settle()
+	contacts := []*conversation.Contact{ta.contactOf(neverLeft), ta.contactOf(inFlight)}
+	ta.stop()
+
+	// The crash, as the store keeps it: both heads claimed by a run that
+	// is gone, the in-flight one also started.
+	mk, err := vault.ParseMasterKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := store.Open(ctx, store.Options{URL: url, MasterKey: mk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	heads := map[string]*conversation.OutboxItem{}
+	err = db.Update(ctx, func(tx *store.Tx) error {
+		for _, c := range contacts {
+			for _, text := range []string{"first", "second"} {
+				payload, _ := json.Marshal(conversation.Outbound{To: c.WaID, Text: text + " reply to " + c.WaID})
+				it := &conversation.OutboxItem{ContactID: c.ID, PhoneNumberID: "106540352242922", Kind: "message", Payload: payload}
+				if err := tx.Enqueue(it); err != nil {
+					return err
+				}
+				if text == "first" {
+					heads[c.WaID] = it
+				}
+			}
+		}
+		claimed, err := tx.ClaimOutbox("dead-host/1/run", 2*time.Minute, 10)
+		if len(claimed) != 2 {
+			t.Errorf("ClaimOutbox = %d items, want both heads", len(claimed))
+		}
+		if err != nil {
+			return err
+		}
+		ok, err := tx.StartOutbox("dead-host/1/run", 2*time.Minute, []string{heads[inFlight].ID})
+		if len(ok) != 1 {
+			t.Errorf("StartOutbox = %v, want the in-flight head started", ok)
+		}
+		return err
+	})
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	restarted := time.Now()
+	tb := startApp(t, appOpt{url: url, key: key, args: args})
+	r := tb.waitReplies(neverLeft, 2)
+	if el := time.Since(restarted); el > 5*time.Second {
+		t.Errorf("the never-started reply and the one behind it took %v after the restart, want at once", el)
+	}
+	if !strings.HasPrefix(r[0].Text, "first") || !strings.HasPrefix(r[1].Text, "second") {
+		t.Errorf("replies after the restart = %q, %q; want first then second", r[0].Text, r[1].Text)
+	}
+	time.Sleep(500 * time.Millisecond)
+	if got := len(tb.replies(inFlight)); got != 0 {
+		t.Fatalf("the customer whose reply was in flight got %d messages at once, want 0 until reconciled", got)
+	}
+	var st conversation.OutboxState
+	tb.db.View(ctx, func(tx *store.Tx) error {
+		it, err := tx.OutboxItem(heads[inFlight].ID)
+		if err == nil {
+			st = it.State
+		}
+		return err
+	})
+	if st != conversation.OutboxUnknown {
+		t.Errorf("in-flight item state after the restart = %q, want unknown (awaiting a status webhook)", st)
+	}
+
+	// The dead run's request had reached Meta: its status webhooks name the
+	// item, which reconciles it, and the line moves on without a resend.
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: tb.app.cfg.GraphURL, APIVersion: tb.app.cfg.GraphVersion, Token: tb.app.cfg.AccessToken})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out conversation.Outbound
+	json.Unmarshal(heads[inFlight].Payload, &out)
+	if _, err := (channel.Sender{Client: client}).Send(ctx, "106540352242922", out, heads[inFlight].ID); err != nil {
+		t.Fatal(err)
+	}
+	r = tb.waitReplies(inFlight, 2)
+	tb.settle()
+	if got := len(tb.replies(inFlight)); got != 2 || !strings.HasPrefix(r[1].Text, "second") {
+		t.Errorf("in-flight customer got %d messages, want the late first and then second", got)
+	}
+	if d := tb.sim.DuplicateCount(); d != 0 {
+		t.Errorf("%d messages were sent twice", d)
 	}
 }

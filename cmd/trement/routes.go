@@ -6,6 +6,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/console"
+	"github.com/trement/trement/internal/incident"
 )
 
 // routes assembles the HTTP surface: the console (operators' pages and
@@ -20,11 +21,15 @@ func (a *app) routes() (http.Handler, error) {
 	srv, err := console.New(console.Deps{
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
 		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
+		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
+		Incidents: console.IncidentConfig{Packs: a.policy,
+			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are
 			// authenticated by the handler's HMAC check of the raw body.
 			{Method: "GET", Pattern: "/webhook", Perm: auth.PermWebhookDeliver, Auth: console.AuthSignature, Handler: wh},
 			{Method: "POST", Pattern: "/webhook", Perm: auth.PermWebhookDeliver, Auth: console.AuthSignature, Handler: wh},
+			{Method: "GET", Pattern: "/readyz", Perm: auth.PermHealthRead, Auth: console.AuthPublic, Handler: http.HandlerFunc(a.readyz)},
 			{Method: "GET", Pattern: "/metrics", Perm: auth.PermMetricsRead, Auth: console.AuthToken, Handler: a.metrics.Handler()},
 			{Method: "POST", Pattern: "/api/v1/outbox/resume", Perm: auth.PermSettingsManage, Auth: console.AuthSessionOrToken, Handler: http.HandlerFunc(a.resumeSending)},
 		},

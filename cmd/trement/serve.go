@@ -87,6 +87,7 @@ type app struct {
 	localURL string
 	devKey   bool
 	dev      *devSim
+	policy   *policy.Engine
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -97,6 +98,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	a.policy = pol
 	provider, err := newProvider(cfg, log)
 	if err != nil {
 		return nil, err

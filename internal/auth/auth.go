@@ -179,6 +179,9 @@ type Tx interface {
 	APITokens(operatorID string) ([]*Token, error)
 	// RevokeAPIToken sets a token's revocation time. ErrNotFound.
 	RevokeAPIToken(id string, at time.Time) error
+	// RevokeOperatorTokens revokes every unrevoked token of an operator
+	// and returns how many there were.
+	RevokeOperatorTokens(operatorID string, at time.Time) (int, error)
 	// TouchAPIToken sets a token's last-used time.
 	TouchAPIToken(id string, at time.Time) error
 

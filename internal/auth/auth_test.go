@@ -78,19 +78,41 @@ func TestCheckPassword(t *testing.T) {
 	}{
 		{"short", "ana", false},
 		{"elevenchars", "ana", false},
-		{"twelve chars", "ana", true},
+		{"twelve chars", "ana", false}, // two common words: ~2·10^9 guesses
 		{"Password1234", "ana", false}, // deny list, any case
+		// Common passwords with a year, a symbol, l33t or a keyboard walk
+		// (issue 9): the old deny list let these through.
+		{"Password2026", "ana", false},
+		{"Welcome2026!", "ana", false},
+		{"Pa$$w0rd2026", "ana", false},
+		{"qwerty1234567", "ana", false},
+		{"abcabcabcabc", "ana", false},
+		{"Summer2026!!", "ana", false},
+		{"Madrid12345678", "ana", false},
+		{"garcia2026garcia", "ana.garcia", false}, // a part of the username
+		// Passphrases and random strings pass.
+		{"correct horse battery staple", "ana", true},
+		{"tangerine-violin-orbit-mesa", "ana", true},
+		{"mi gato come pescado azul", "ana", true},
+		{"9fK!x2Lq#r7Z", "ana", true},
 		{"trement12345", "ana", false},
 		{"ana.garcia-2026!", "ana.garcia", false}, // contains the username
 		{"aaaaaaaaaaaaaaaa", "ana", false},
 		{"ñññññññññññññ", "ana", false},
 		{"la casa azul de la playa", "ana.garcia", true},
 		{strings.Repeat("xy", 600), "ana", false}, // over 1024 bytes
+		// 1,024 bytes of varied text: strong, and estimated quickly (zxcvbn
+		// alone takes seconds on this).
+		{"tangerine-violin-orbit-mesa-" + strings.Repeat("Zq9$", 240), "ana", true},
 	}
 	for _, tt := range tests {
+		start := time.Now()
 		err := CheckPassword(tt.password, tt.username)
+		if d := time.Since(start); d > time.Second {
+			t.Errorf("CheckPassword(%.20q…) took %v: the estimator must see a bounded prefix", tt.password, d)
+		}
 		if (err == nil) != tt.ok {
-			t.Errorf("CheckPassword(%q, %q) = %v, want ok=%v", tt.password, tt.username, err, tt.ok)
+			t.Errorf("CheckPassword(%.40q, %q) = %v, want ok=%v", tt.password, tt.username, err, tt.ok)
 		}
 		if err != nil && !errors.Is(err, ErrWeakPassword) {
 			t.Errorf("CheckPassword(%q) = %v, want ErrWeakPassword", tt.password, err)

@@ -21,16 +21,46 @@ func (s *Service) deny(ctx context.Context, r RequestInfo, p *Principal, action,
 // holds roles:manage (an owner).
 func privileged(r Role) bool { return r == RoleOwner || r == RoleAdmin }
 
-// mayManage says whether p may act on target; self says whether acting on
-// oneself is allowed for this action.
-func mayManage(p *Principal, target *Operator, self bool) string {
+// escalates says why giving someone the credentials of an account with
+// role r would widen what p can reach, or "" if it would not: the role may
+// reveal customers' personal data, or holds a permission p lacks. Creating
+// such an account, or resetting its password or MFA (which hands its
+// sign-in to whoever resets it), needs roles:manage. The one allowance is
+// an agent's masked work on assigned conversations: whoever manages
+// operators staffs the support team, and an agent sees no personal data.
+func escalates(p *Principal, r Role) string {
+	if r.Can(PermPIIReveal) {
+		return "the " + string(r) + " role may reveal customers' personal data"
+	}
+	for _, perm := range r.Permissions() {
+		if !p.Can(perm) && !RoleAgent.Can(perm) {
+			return "the " + string(r) + " role holds " + string(perm) + ", which you do not"
+		}
+	}
+	return ""
+}
+
+// Kinds of operator management, for mayManage.
+const (
+	manageOther  = iota // disable, enable, delete: someone else only
+	manageSelfOK        // create: no "self" to guard
+	manageGrant         // reset password or MFA of someone else: hands over their sign-in
+)
+
+// mayManage says whether p may act on target, or why not.
+func mayManage(p *Principal, target *Operator, kind int) string {
 	switch {
 	case !p.Can(PermOperatorsManage):
 		return "needs " + string(PermOperatorsManage)
 	case privileged(target.Role) && !p.Can(PermRolesManage):
 		return "only an owner may manage owners and admins"
-	case !self && target.ID == p.OperatorID:
+	case kind != manageSelfOK && target.ID == p.OperatorID:
 		return "not allowed on your own account; ask another operator"
+	}
+	if kind != manageOther && !p.Can(PermRolesManage) {
+		if why := escalates(p, target.Role); why != "" {
+			return why + "; only an owner (" + string(PermRolesManage) + ") may create it or reset its credentials"
+		}
 	}
 	return ""
 }
@@ -85,11 +115,12 @@ func (s *Service) newOperator(ctx context.Context, username, password string, ro
 }
 
 // CreateOperator adds an operator, who must enrol TOTP at first sign-in.
-// Creating an owner or admin needs roles:manage. ErrForbidden, ErrInvalid,
+// Creating an owner or admin, or an account that may reveal personal data
+// or holds a permission p lacks, needs roles:manage. ErrForbidden, ErrInvalid,
 // ErrWeakPassword, ErrDuplicate (username taken).
 func (s *Service) CreateOperator(ctx context.Context, r RequestInfo, p *Principal, username, password string, role Role) (*Operator, error) {
 	target := "username:" + s.pseudonym("username", NormalizeUsername(username))
-	if why := mayManage(p, &Operator{Role: role}, true); why != "" {
+	if why := mayManage(p, &Operator{Role: role}, manageSelfOK); why != "" {
 		return nil, s.deny(ctx, r, p, audit.ActionOperatorCreate, target, why)
 	}
 	op, err := s.newOperator(ctx, username, password, role)
@@ -140,7 +171,7 @@ func (s *Service) Operator(ctx context.Context, p *Principal, id string) (*Opera
 // change runs a read-modify-write of the operator id for p: load it
 // locked, check mayManage, apply fn, write it, and append the event fn
 // returns. A refusal is recorded as denied.
-func (s *Service) change(ctx context.Context, r RequestInfo, p *Principal, id, action string, self bool, fn func(tx Tx, op *Operator) (reason string, err error)) (*Operator, error) {
+func (s *Service) change(ctx context.Context, r RequestInfo, p *Principal, id, action string, kind int, fn func(tx Tx, op *Operator) (reason string, err error)) (*Operator, error) {
 	var op *Operator
 	var denied string
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -148,7 +179,7 @@ func (s *Service) change(ctx context.Context, r RequestInfo, p *Principal, id, a
 		if op, err = tx.OperatorForUpdate(id); err != nil {
 			return err
 		}
-		if denied = mayManage(p, op, self); denied != "" {
+		if denied = mayManage(p, op, kind); denied != "" {
 			return ErrForbidden
 		}
 		reason, err := fn(tx, op)
@@ -200,7 +231,7 @@ func (s *Service) SetRole(ctx context.Context, r RequestInfo, p *Principal, id s
 	if !p.Can(PermRolesManage) {
 		return nil, s.deny(ctx, r, p, audit.ActionRoleChange, operatorTarget(id), "needs "+string(PermRolesManage))
 	}
-	return s.change(ctx, r, p, id, audit.ActionRoleChange, false, func(tx Tx, op *Operator) (string, error) {
+	return s.change(ctx, r, p, id, audit.ActionRoleChange, manageOther, func(tx Tx, op *Operator) (string, error) {
 		if role != RoleOwner {
 			if err := lastOwner(tx, op); err != nil {
 				return "", err
@@ -215,7 +246,7 @@ func (s *Service) SetRole(ctx context.Context, r RequestInfo, p *Principal, id s
 // SetDisabled disables (ending their sessions; their tokens stop working)
 // or re-enables an operator. Not on oneself or the last owner.
 func (s *Service) SetDisabled(ctx context.Context, r RequestInfo, p *Principal, id string, disabled bool) (*Operator, error) {
-	return s.change(ctx, r, p, id, audit.ActionOperatorUpdate, false, func(tx Tx, op *Operator) (string, error) {
+	return s.change(ctx, r, p, id, audit.ActionOperatorUpdate, manageOther, func(tx Tx, op *Operator) (string, error) {
 		if !disabled {
 			op.Disabled = false
 			return "enabled", nil
@@ -229,8 +260,11 @@ func (s *Service) SetDisabled(ctx context.Context, r RequestInfo, p *Principal, 
 	})
 }
 
-// ResetPassword sets another operator's password (they forgot it) and ends
-// their sessions.
+// ResetPassword sets another operator's password (they forgot it), ends
+// their sessions and revokes their API tokens: whoever resets a password
+// could sign in as them, so the account starts over with nothing issued
+// before. Resetting an account that may reveal personal data (or holds
+// more than p) needs roles:manage.
 func (s *Service) ResetPassword(ctx context.Context, r RequestInfo, p *Principal, id, password string) (*Operator, error) {
 	var username string
 	err := s.store.View(ctx, func(tx Tx) error {
@@ -251,31 +285,44 @@ func (s *Service) ResetPassword(ctx context.Context, r RequestInfo, p *Principal
 	if err != nil {
 		return nil, err
 	}
-	return s.change(ctx, r, p, id, audit.ActionPasswordChange, false, func(tx Tx, op *Operator) (string, error) {
+	return s.change(ctx, r, p, id, audit.ActionPasswordChange, manageGrant, func(tx Tx, op *Operator) (string, error) {
 		op.PasswordHash, op.PasswordChangedAt = h, s.clock()
-		n, err := tx.DeleteOperatorSessions(op.ID)
-		return fmt.Sprintf("password reset by another operator; %d sessions ended", n), err
+		ended, err := s.endCredentials(tx, op.ID)
+		return "password reset by another operator; " + ended, err
 	})
 }
 
-// ResetMFA clears an operator's TOTP secret and recovery codes and ends
-// their sessions: they enrol again at next sign-in.
+// ResetMFA clears an operator's TOTP secret and recovery codes, ends their
+// sessions and revokes their API tokens: they enrol again at next sign-in.
+// Like ResetPassword, it needs roles:manage on an account that may reveal
+// personal data (or holds more than p).
 func (s *Service) ResetMFA(ctx context.Context, r RequestInfo, p *Principal, id string) (*Operator, error) {
-	return s.change(ctx, r, p, id, audit.ActionMFAReset, false, func(tx Tx, op *Operator) (string, error) {
+	return s.change(ctx, r, p, id, audit.ActionMFAReset, manageGrant, func(tx Tx, op *Operator) (string, error) {
 		op.TOTPSecret, op.MFAEnrolled = "", false
 		if err := tx.ReplaceRecoveryCodes(op.ID, nil); err != nil {
 			return "", err
 		}
-		n, err := tx.DeleteOperatorSessions(op.ID)
-		return fmt.Sprintf("TOTP and recovery codes cleared; %d sessions ended", n), err
+		ended, err := s.endCredentials(tx, op.ID)
+		return "TOTP and recovery codes cleared; " + ended, err
 	})
+}
+
+// endCredentials ends every session of an operator and revokes every API
+// token of theirs, after a takeover-style reset.
+func (s *Service) endCredentials(tx Tx, id string) (string, error) {
+	n, err := tx.DeleteOperatorSessions(id)
+	if err != nil {
+		return "", err
+	}
+	k, err := tx.RevokeOperatorTokens(id, s.clock())
+	return fmt.Sprintf("%d sessions ended, %d API tokens revoked", n, k), err
 }
 
 // DeleteOperator removes an operator, their sessions, tokens and recovery
 // codes, and crypto-shreds their TOTP secret. Not oneself or the last owner.
 // Audit events naming them stay.
 func (s *Service) DeleteOperator(ctx context.Context, r RequestInfo, p *Principal, id string) error {
-	_, err := s.change(ctx, r, p, id, audit.ActionOperatorDelete, false, func(tx Tx, op *Operator) (string, error) {
+	_, err := s.change(ctx, r, p, id, audit.ActionOperatorDelete, manageOther, func(tx Tx, op *Operator) (string, error) {
 		if err := lastOwner(tx, op); err != nil {
 			return "", err
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/trustelem/zxcvbn"
 	"golang.org/x/crypto/argon2"
 )
 
@@ -32,7 +33,23 @@ var DefaultPasswordParams = PasswordParams{Time: 3, MemoryKiB: 64 * 1024, Thread
 const (
 	MinPasswordLen = 12   // characters
 	MaxPasswordLen = 1024 // bytes, so hashing cost stays bounded
+	// MinPasswordGuesses is how many guesses zxcvbn must estimate an
+	// attacker needs: 10^10, its top score ("very unguessable": strong
+	// protection from offline slow-hash attacks). Common passwords with a
+	// year, a symbol or l33t spelling added (Password2026, Pa$$w0rd2026)
+	// estimate in the thousands to millions; four random words in the 10^14
+	// and up.
+	MinPasswordGuesses = 1e10
+	// strengthRunes is how much of a password the estimator reads: zxcvbn
+	// is super-linear (a 1,024-character password takes seconds), and a
+	// prefix's estimate never exceeds the whole's, so this only errs on
+	// the safe side.
+	strengthRunes = 64
 )
+
+// contextWords are words an attacker guessing trement's passwords tries
+// first; the estimator ranks them like the username.
+var contextWords = []string{"trement", "whatsapp", "admin", "operator", "console", "support"}
 
 // deniedPasswords are common passwords of 12 characters or more (from public
 // breach top lists) and product words; a password equal to one of these, to
@@ -57,7 +74,11 @@ var ErrWeakPassword = errors.New("password does not meet the policy")
 
 // CheckPassword enforces the policy on a new password: at least 12
 // characters, at most 1024 bytes, not on the deny list, not the username,
-// not one repeated character.
+// not one repeated character, and at least MinPasswordGuesses guesses by
+// zxcvbn (Dropbox's estimator, ported; it knows 30,000 common passwords,
+// English words, names, dates, keyboard walks, repeats, sequences and l33t
+// spelling, with the username and product words as context). Runs
+// offline: the dictionaries are compiled in.
 func CheckPassword(password, username string) error {
 	n := utf8.RuneCountInString(password)
 	low := strings.ToLower(password)
@@ -72,8 +93,25 @@ func CheckPassword(password, username string) error {
 		return fmt.Errorf("%w: it contains the username", ErrWeakPassword)
 	case oneRune(password):
 		return fmt.Errorf("%w: it repeats one character", ErrWeakPassword)
+	case estimatedGuesses(password, username) < MinPasswordGuesses:
+		return fmt.Errorf("%w: it is too easy to guess (common words, names, years, keyboard patterns or l33t spelling); add a few uncommon words", ErrWeakPassword)
 	}
 	return nil
+}
+
+// estimatedGuesses is zxcvbn's estimate for the first strengthRunes
+// characters of password.
+func estimatedGuesses(password, username string) float64 {
+	if r := []rune(password); len(r) > strengthRunes {
+		password = string(r[:strengthRunes])
+	}
+	inputs := contextWords
+	if username != "" {
+		inputs = append([]string{username}, contextWords...)
+		// "ana.garcia" → "ana", "garcia" too.
+		inputs = append(inputs, strings.FieldsFunc(username, func(r rune) bool { return strings.ContainsRune("._@-", r) })...)
+	}
+	return zxcvbn.PasswordStrength(password, inputs).Guesses
 }
 
 func oneRune(s string) bool {

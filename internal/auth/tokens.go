@@ -99,18 +99,26 @@ func (s *Service) Tokens(ctx context.Context, p *Principal) ([]*Token, error) {
 	return out, nil
 }
 
-// RevokeToken revokes a token p's operator created, or any token for a
-// holder of operators:manage. ErrNotFound, ErrForbidden.
+// RevokeToken revokes a token p's operator created, or another
+// operator's token for a holder of operators:manage, under the rules of
+// operator management: an owner's or admin's tokens only by an owner
+// (roles:manage), so an admin cannot strip the owner's credentials.
+// ErrNotFound, ErrForbidden.
 func (s *Service) RevokeToken(ctx context.Context, r RequestInfo, p *Principal, id string) error {
-	denied := false
+	var denied string
 	err := s.store.Update(ctx, func(tx Tx) error {
 		t, err := tx.APIToken(id)
 		if err != nil {
 			return err
 		}
-		if t.OperatorID != p.OperatorID && !p.Can(PermOperatorsManage) {
-			denied = true
-			return ErrForbidden
+		if t.OperatorID != p.OperatorID {
+			holder, err := tx.Operator(t.OperatorID)
+			if err != nil {
+				return err
+			}
+			if denied = mayManage(p, holder, manageOther); denied != "" {
+				return ErrForbidden
+			}
 		}
 		if !t.RevokedAt.IsZero() {
 			return nil
@@ -120,8 +128,8 @@ func (s *Service) RevokeToken(ctx context.Context, r RequestInfo, p *Principal, 
 		}
 		return tx.AppendAudit(event(r, p, audit.ActionTokenRevoke, tokenTarget(id), audit.Success, ""))
 	})
-	if denied {
-		return s.deny(ctx, r, p, audit.ActionTokenRevoke, tokenTarget(id), "not the token's creator")
+	if denied != "" {
+		return s.deny(ctx, r, p, audit.ActionTokenRevoke, tokenTarget(id), "not the token's creator: "+denied)
 	}
 	if err != nil {
 		return fmt.Errorf("auth: revoke token: %w", err)

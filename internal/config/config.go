@@ -77,7 +77,16 @@ type Config struct {
 	DSARLinkTTL       time.Duration
 	DownloadMedia     bool
 	RetentionDays     int
+	ErasureJournal    string
 	EscalateSensitive bool
+
+	// Accountability (checked by `trement doctor`, stated by `trement ropa`)
+	ControllerContact     string
+	RetentionReason       string
+	KeyBackupConfirmed    string
+	BreachContact         string
+	HandlingPolicyURL     string
+	HandlingPolicyVersion string
 
 	// Agent
 	AgentProvider   string
@@ -163,6 +172,13 @@ func settings(c *Config) []setting {
 		{"DSAR_APPROVAL", "false", "Make every data-subject request wait for the DPO's approval (POST /api/v1/dsar/{id}/approve) instead of fulfilling verified ones automatically.", false, &c.DSARApproval},
 		{"DSAR_LINK_TTL", "24h", "How long the single-use download link of a data export works before the export is shredded (5m to 168h).", false, &c.DSARLinkTTL},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
+		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
+		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
+		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
+		{"KEY_BACKUP_CONFIRMED", "", "Where and when the master key was backed up, e.g. '2026-12-01 company vault + offline safe' (doctor fails without it).", false, &c.KeyBackupConfirmed},
+		{"BREACH_CONTACT", "", "Who runs a breach response and the legal clocks (e-mail/phone); doctor fails without it.", false, &c.BreachContact},
+		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
+		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
 		{"AGENT", "builtin", "Agent provider: builtin (offline knowledge agent) or openai (any OpenAI-compatible server).", false, &c.AgentProvider},
 		{"KNOWLEDGE_DIR", "", "Folder of Markdown/FAQ articles for the agent. Empty: the bundled sample shop.", false, &c.KnowledgeDir},
@@ -319,6 +335,9 @@ func readFile(path string) (map[string]string, error) {
 func (c *Config) fillDerived() {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "trement.db")
+	}
+	if c.ErasureJournal == "" {
+		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
 	}
 }
 

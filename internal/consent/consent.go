@@ -16,6 +16,8 @@ const (
 	Decline Kind = "decline"   // declined at first contact
 	OptOut  Kind = "opt_out"   // withdrew (STOP and friends)
 	ReOptIn Kind = "re_opt_in" // accepted again after an opt-out, decline or notice change
+	Erased  Kind = "erased"    // the customer's data was crypto-shredded; Purpose holds the legal basis
+	Blocked Kind = "blocked"   // erasure blocked the data first (Spain, Mexico); shredded when the period ends
 )
 
 // Event is one ledger entry.

@@ -47,6 +47,7 @@ import (
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 )
@@ -133,6 +134,10 @@ type Deps struct {
 	// Rights lists and handles data-subject requests and serves download
 	// links; nil answers those routes with 503.
 	Rights *rights.Service
+	// Policy is the data-handling policy operators must acknowledge.
+	Policy HandlingPolicy
+	// Incidents configures the breach workflow's clocks and drafts.
+	Incidents IncidentConfig
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the peer address is the source.
 	TrustedProxies []netip.Prefix
@@ -140,20 +145,23 @@ type Deps struct {
 
 // Server is the console.
 type Server struct {
-	db       *store.DB
-	log      *slog.Logger
-	now      func() time.Time
-	secure   bool
-	auth     *auth.Service
-	convs    ConversationService
-	rights   *rights.Service
-	trusted  []netip.Prefix
-	csrfKey  []byte
-	routes   []Route
-	pages    *template.Template
-	cookie   string
-	handler  http.Handler
-	auditKey []byte
+	db         *store.DB
+	log        *slog.Logger
+	now        func() time.Time
+	secure     bool
+	auth       *auth.Service
+	convs      ConversationService
+	rights     *rights.Service
+	incidents  IncidentConfig
+	policy     HandlingPolicy
+	policyGate policyGate
+	trusted    []netip.Prefix
+	csrfKey    []byte
+	routes     []Route
+	pages      *template.Template
+	cookie     string
+	handler    http.Handler
+	auditKey   []byte
 }
 
 // New checks deps and every route (its own and deps.Extra) and returns the
@@ -168,7 +176,14 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies}
+		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy}
+	if s.incidents.Packs == nil {
+		pe, err := policy.New(policy.Config{})
+		if err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+		s.incidents.Packs = pe
+	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}

@@ -105,6 +105,9 @@ func (s *Server) guard(rt Route) http.Handler {
 		if d == nil && !p.Can(rt.Perm) {
 			d = &denial{http.StatusForbidden, "missing permission " + string(rt.Perm), "you do not have permission to do this (" + string(rt.Perm) + ")"}
 		}
+		if d == nil {
+			d = s.policyDenial(ctx, p, rt.Perm)
+		}
 		if d == nil && (rt.isAPI() || rt.Auth == AuthToken) && unsafeMethod(r.Method) {
 			d = checkJSONBody(r)
 		}
@@ -199,7 +202,7 @@ func crossSite(r *http.Request) *denial {
 		}
 		u, err := url.Parse(o)
 		if err != nil || u.Host != r.Host {
-			return &denial{http.StatusForbidden, "cross-origin request (Origin " + o + ")", "cross-origin requests are refused"}
+			return &denial{http.StatusForbidden, "cross-origin request (Origin " + audit.Clip(o, audit.ClipLen) + ")", "cross-origin requests are refused"}
 		}
 	}
 	return nil
@@ -216,7 +219,7 @@ func checkJSONBody(r *http.Request) *denial {
 	if mt == "application/json" {
 		return nil
 	}
-	return &denial{http.StatusUnsupportedMediaType, "non-JSON body (" + mt + ") on the API", "the API takes application/json only; form posts are refused"}
+	return &denial{http.StatusUnsupportedMediaType, "non-JSON body (" + audit.Clip(mt, audit.ClipLen) + ") on the API", "the API takes application/json only; form posts are refused"}
 }
 
 // csrfToken is the CSRF token of a session: an HMAC of its token, so it
@@ -248,6 +251,7 @@ func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rt Route, p *aut
 	ri := RequestInfo(r.Context())
 	e := &audit.Event{ActorType: p.ActorType(), ActorID: p.ActorID(), Action: audit.ActionDenied, Target: rt.String(),
 		Outcome: audit.Denied, Reason: d.reason, RequestID: ri.RequestID, SourceIP: ri.SourceIP}
+	e.ClipFields() // an oversized value must not let the refusal go unrecorded
 	if err := s.db.Audit(r.Context(), e); err != nil {
 		s.log.Error("audit write failed; refusing", "route", rt.String(), "error", err, "request_id", ri.RequestID)
 		s.fail(w, r, rt, http.StatusServiceUnavailable, "the audit log is unavailable")

@@ -136,6 +136,7 @@ type env struct {
 type envOpts struct {
 	extra  []console.Route
 	secure bool
+	policy console.HandlingPolicy
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -166,7 +167,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Rights: rs})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,6 +38,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/me", auth.PermSelf, AuthSessionOrToken, h(s.apiMe)},
 		{"POST", "/api/v1/me/password", auth.PermSelf, AuthSession, h(s.apiChangePassword)},
 		{"GET", "/api/v1/roles", auth.PermSelf, AuthSessionOrToken, h(s.apiRoles)},
+		{"GET", "/api/v1/me/policy", auth.PermSelf, AuthSessionOrToken, h(s.apiMyPolicy)},
+		{"POST", "/api/v1/me/policy-ack", auth.PermSelf, AuthSession, h(s.apiAckPolicy)},
+		{"GET", "/api/v1/policy-acks", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiPolicyAcks)},
 
 		// Operators and roles.
 		{"GET", "/api/v1/operators", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiOperators)},
@@ -66,6 +69,14 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/take", auth.PermConversationsReply, AuthSession, h(s.takeConversation)},
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
+
+		// Breach incidents: record, estimate, clocks, checklist, drafts.
+		{"GET", "/api/v1/incidents", auth.PermIncidentsManage, AuthSessionOrToken, h(s.apiIncidents)},
+		{"POST", "/api/v1/incidents", auth.PermIncidentsManage, AuthSession, h(s.apiCreateIncident)},
+		{"GET", "/api/v1/incidents/{id}", auth.PermIncidentsManage, AuthSessionOrToken, h(s.apiIncident)},
+		{"POST", "/api/v1/incidents/{id}/steps/{step}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentStep)},
+		{"POST", "/api/v1/incidents/{id}/authority/{region}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentAuthority)},
+		{"POST", "/api/v1/incidents/{id}/close", auth.PermIncidentsManage, AuthSession, h(s.apiCloseIncident)},
 
 		// Data-subject requests and corrections (the DPO's work).
 		{"GET", "/api/v1/dsar", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.listRequests)},

@@ -134,6 +134,13 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 func (f *Flow) newContact(tx Tx, m Inbound) (*Contact, error) {
 	d := f.policy.ForPhone(m.From)
 	c := &Contact{WaID: m.From, Region: string(d.Pack.Region), RegionReason: d.Reason, Language: d.Pack.Language, ConsentState: ConsentNone}
+	// A customer erased while opted out stays opted out: never messaged
+	// again until they say START.
+	if opted, err := tx.ErasedOptedOut(m.From); err != nil {
+		return nil, err
+	} else if opted {
+		c.ConsentState = ConsentWithdrawn
+	}
 	if l, ok := countryLanguage[d.CountryCode]; ok {
 		c.Language = l // a Portuguese number under GDPR still reads Portuguese
 	}
@@ -484,8 +491,9 @@ func (s *step) access() error {
 }
 
 // erase crypto-shreds the customer now (the law allows up to 72 hours; we
-// take milliseconds). The confirmation is queued under the system key,
-// since the customer's own key is destroyed in the same transaction.
+// take milliseconds). The confirmation is queued under a one-shot key of
+// its own ("erased:<id>"), destroyed once it is sent, since the
+// customer's key is destroyed in the same transaction.
 func (s *step) erase() error {
 	if s.f.rights != nil {
 		return s.eraseNow()
@@ -518,7 +526,7 @@ func (s *step) eraseNow() error {
 		return err
 	}
 	s.f.stats.Erasures.Add(1)
-	if err := s.tx.Enqueue(&OutboxItem{ContactID: "system:erased:" + s.c.ID, PhoneNumberID: phone, Kind: "message", Payload: mustJSON(Outbound{To: to, Text: text})}); err != nil {
+	if err := s.tx.Enqueue(&OutboxItem{ContactID: "erased:" + s.c.ID, PhoneNumberID: phone, Kind: "message", Payload: mustJSON(Outbound{To: to, Text: text})}); err != nil {
 		return err
 	}
 	// The contact and conversation rows are gone: nothing to update.

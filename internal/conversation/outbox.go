@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
@@ -26,14 +27,18 @@ type OutboxConfig struct {
 	Worker         string // this replica's name, recorded on claims
 }
 
-// outbox delivers queued items: it claims a batch (moving it to sending,
-// committed before any request leaves), sends within the rate limits, and
-// settles every result in one transaction.
+// outbox delivers queued items: it claims a batch (moving it to claimed),
+// waits for the rate limits, starts each item (moving it to sending,
+// committed before its request leaves), sends, and settles every result
+// in one transaction.
 //
 // Guarantee: an item is sent again only when Meta gave no answer to the
 // request and posted no status webhook naming it (biz_opaque_callback_data)
 // within ReconcileAfter. A crash between the send and the bookkeeping
-// therefore never repeats a reply whose acceptance Meta reported.
+// therefore never repeats a reply whose acceptance Meta reported. Items
+// claimed but never started are another matter: no request was made for
+// them, so a restarted sender sends them at once instead of holding the
+// customer's line for the reconciliation window.
 type outbox struct {
 	store  Store
 	sender Sender
@@ -52,6 +57,14 @@ type sendResult struct {
 	wamid  string
 	err    error
 	defer_ time.Duration // not sent: the recipient's pair quota frees up then
+	lost   bool          // not sent: the claim was released or could not be started
+}
+
+// startReq asks the starter to move a claimed item to sending; ok says
+// whether it did (and so whether the request may leave).
+type startReq struct {
+	id string
+	ok chan bool
 }
 
 // run pipelines delivery: a claimer keeps up to 2×Workers items claimed,
@@ -69,13 +82,19 @@ func (o *outbox) run(ctx context.Context) {
 	// down: they run on a context that shutdown does not cancel (each is
 	// bounded by the client's timeout).
 	sendCtx := context.WithoutCancel(ctx)
+	starts := make(chan startReq, capacity)
+	started := make(chan struct{})
+	go func() {
+		defer close(started)
+		o.startLoop(sendCtx, starts)
+	}()
 	var senders sync.WaitGroup
 	for range o.cfg.Workers {
 		senders.Add(1)
 		go func() {
 			defer senders.Done()
 			for it := range jobs {
-				results <- o.send(sendCtx, it)
+				results <- o.send(sendCtx, it, starts)
 			}
 		}()
 	}
@@ -86,6 +105,11 @@ func (o *outbox) run(ctx context.Context) {
 		o.settleLoop(sendCtx, results, free, claimerDone)
 	}()
 
+	// A restart first hands back what the previous run claimed but never
+	// started, so those customers' lines move at once.
+	if err := o.maintain(ctx); err != nil && ctx.Err() == nil {
+		o.log.Error("outbox recovery failed", "error", err)
+	}
 	inFlight := 0
 	t := time.NewTimer(0)
 	defer t.Stop()
@@ -118,15 +142,73 @@ func (o *outbox) run(ctx context.Context) {
 	close(claimerDone)
 	close(jobs)
 	senders.Wait()
+	close(starts)
+	<-started
 	close(results)
 	<-settled
+}
+
+// claimLease is how long a claim holds before ReleaseClaims may hand the
+// item to another sender: long enough for every claimed item to get its
+// rate-limit token (2×Workers items at Rate per second), with margin. A
+// claim that outlives it is harmless: StartOutbox refuses the stale one.
+func (o *outbox) claimLease() time.Duration {
+	wait := time.Duration(float64(2*o.cfg.Workers) / o.cfg.Rate * float64(time.Second))
+	return 15*time.Second + 2*wait
+}
+
+// startLoop moves claimed items to sending in batches of whatever has
+// arrived, one commit per batch, and tells each sender whether its item
+// may leave. Nothing is sent for an item whose start did not commit.
+func (o *outbox) startLoop(ctx context.Context, reqs <-chan startReq) {
+	for r := range reqs {
+		batch := []startReq{r}
+	collect:
+		for len(batch) < 512 {
+			select {
+			case r, ok := <-reqs:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, r)
+			default:
+				break collect
+			}
+		}
+		ids := make([]string, len(batch))
+		for i, r := range batch {
+			ids[i] = r.id
+		}
+		var ok []string
+		err := o.store.Update(ctx, func(tx Tx) error {
+			var err error
+			ok, err = tx.StartOutbox(o.cfg.Worker, o.cfg.Lease, ids)
+			return err
+		})
+		if err != nil {
+			// The items stay claimed; ReleaseClaims hands them back when
+			// the claim runs out. Nothing left, so nothing is reconciled.
+			o.log.Error("outbox start not recorded", "count", len(batch), "error", err)
+		}
+		for _, r := range batch {
+			r.ok <- slices.Contains(ok, r.id)
+		}
+	}
+}
+
+// start moves a claimed item to sending, committed, and reports whether
+// its request may now leave.
+func (o *outbox) start(it *OutboxItem, starts chan<- startReq) bool {
+	r := startReq{id: it.ID, ok: make(chan bool, 1)}
+	starts <- r
+	return <-r.ok
 }
 
 func (o *outbox) claim(ctx context.Context, n int) ([]*OutboxItem, error) {
 	var items []*OutboxItem
 	err := o.store.Update(ctx, func(tx Tx) error {
 		var err error
-		items, err = tx.ClaimOutbox(o.cfg.Worker, o.cfg.Lease, n)
+		items, err = tx.ClaimOutbox(o.cfg.Worker, o.claimLease(), n)
 		return err
 	})
 	return items, err
@@ -170,7 +252,9 @@ func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free
 	}
 }
 
-func (o *outbox) send(ctx context.Context, it *OutboxItem) sendResult {
+// send makes the item's request. A read receipt is sent from the claim
+// itself (marking read twice is harmless); a message is started first.
+func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startReq) sendResult {
 	var out Outbound
 	if err := json.Unmarshal(it.Payload, &out); err != nil {
 		return sendResult{it: it, err: &SendError{Action: SendPermanent, Err: fmt.Errorf("outbox payload: %w", err)}}
@@ -184,12 +268,18 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem) sendResult {
 	if d := o.pair.reserve(out.To); d > 0 {
 		return sendResult{it: it, defer_: d}
 	}
+	if !o.start(it, starts) {
+		return sendResult{it: it, lost: true}
+	}
 	wamid, err := o.sender.Send(ctx, it.PhoneNumberID, out, it.ID)
 	return sendResult{it: it, wamid: wamid, err: err}
 }
 
 func (o *outbox) settle(tx Tx, r sendResult) error {
 	it := r.it
+	if r.lost {
+		return nil
+	}
 	if r.defer_ > 0 {
 		return tx.OutboxDefer(it.ID, tx.Time().Add(r.defer_))
 	}
@@ -279,11 +369,17 @@ func backoff(a SendAction, attempt int) time.Duration {
 	return ceil/2 + rand.N(ceil/2+1)
 }
 
-// maintain moves items abandoned mid-request to unknown, and resends
-// unknown items that no status webhook reconciled within ReconcileAfter.
+// maintain puts items claimed but never started back in line at once,
+// moves items abandoned mid-request to unknown, and resends unknown items
+// that no status webhook reconciled within ReconcileAfter.
 func (o *outbox) maintain(ctx context.Context) error {
 	return o.store.Update(ctx, func(tx Tx) error {
-		lost, err := tx.ExpireSending()
+		if n, err := tx.ReleaseClaims(o.cfg.Worker); err != nil {
+			return err
+		} else if n > 0 {
+			o.log.Info("outbox items claimed by a stopped sender were never sent; sending them now", "count", n)
+		}
+		lost, err := tx.ExpireSending(o.cfg.Worker)
 		if err != nil {
 			return err
 		}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 
@@ -73,6 +75,10 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	if ocfg.Worker == "" {
 		ocfg.Worker = "trement"
 	}
+	// Claims name the run, not only the process: a restarted process (same
+	// host, maybe the same pid in a container) must not mistake its
+	// predecessor's claims for its own.
+	ocfg.Worker += "/" + strconv.FormatUint(rand.Uint64(), 36)
 	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
 	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, rights: d.Rights}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),

@@ -50,6 +50,9 @@ type Tx interface {
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
 	EraseContact(id string) error
+	// ErasedOptedOut reports whether the number was erased while opted
+	// out (the tombstone an erasure leaves).
+	ErasedOptedOut(waID string) (bool, error)
 	ContactMessages(contactID string) ([]*Message, error)
 
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
@@ -77,11 +80,13 @@ type Tx interface {
 	Enqueue(it *OutboxItem) error
 	OutboxItem(id string) (*OutboxItem, error)
 	ClaimOutbox(worker string, lease time.Duration, limit int) ([]*OutboxItem, error)
+	StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error)
+	ReleaseClaims(worker string) (int64, error)
 	OutboxSent(id, wamid string) (bool, error)
 	OutboxRetry(id string, next time.Time, reason string) error
 	OutboxDefer(id string, next time.Time) error
 	OutboxSetState(id string, s OutboxState, reason string) error
-	ExpireSending() ([]*OutboxItem, error)
+	ExpireSending(worker string) ([]*OutboxItem, error)
 	UnknownBefore(t time.Time) ([]*OutboxItem, error)
 	ResumePaused() (int64, error)
 	RepairLines() (int64, error)

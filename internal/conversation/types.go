@@ -141,13 +141,17 @@ type InboxItem struct {
 // OutboxState is where an outbox item is in delivery.
 type OutboxState string
 
-// Outbox states. Sending is committed before the request leaves, so a crash
-// leaves the item in Sending and it is reconciled, never blindly resent.
+// Outbox states. A sender claims an item (Claimed) and, just before the
+// request leaves, starts it (Sending), each committed: a crash leaves an
+// item either Claimed, which no request was made for and which is sent
+// again at once, or Sending, which may have reached Meta and is
+// reconciled from status webhooks, never blindly resent.
 const (
 	OutboxQueued  OutboxState = "queued" // behind an earlier message to the same customer
 	OutboxPending OutboxState = "pending"
-	OutboxSending OutboxState = "sending"
-	OutboxSent    OutboxState = "sent" // transient: a sent item is deleted
+	OutboxClaimed OutboxState = "claimed" // taken by a sender; no request started
+	OutboxSending OutboxState = "sending" // the request may have left
+	OutboxSent    OutboxState = "sent"    // transient: a sent item is deleted
 	OutboxFailed  OutboxState = "failed"
 	OutboxUnknown OutboxState = "unknown" // the send may or may not have reached Meta
 	OutboxPaused  OutboxState = "paused"

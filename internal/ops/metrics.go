@@ -54,6 +54,11 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	m.WebhookRejected = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "trement", Name: "webhook_rejected_total", Help: "Webhook requests refused, by reason."}, []string{"reason"})
 	m.WebhookAckSecond = prometheus.NewHistogram(prometheus.HistogramOpts{Namespace: "trement", Name: "webhook_ack_seconds", Help: "Time from request to durable 200.",
 		Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1}})
+	// Known reasons start at zero, so rate() and alerts see the series
+	// before the first refusal.
+	for _, reason := range []string{"signature_mismatch", "signature_missing", "signature_malformed", "verify_token", "too_large", "read_error"} {
+		m.WebhookRejected.WithLabelValues(reason)
+	}
 	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond)
 	return m
 }

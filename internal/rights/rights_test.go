@@ -18,7 +18,7 @@ func TestDue(t *testing.T) {
 	d := func(month time.Month, day int) time.Time { return time.Date(2027, month, day, 12, 0, 0, 0, time.UTC) }
 	capped := d(time.January, 28) // erasure: 72 hours at most
 	tests := []struct {
-		region                                  policy.Region
+		region                                   policy.Region
 		access, correction, restriction, erasure time.Time
 	}{
 		// GDPR Art. 12(3): one month for all; erasure capped at 72 h.

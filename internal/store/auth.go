@@ -385,6 +385,17 @@ func (t *Tx) RevokeAPIToken(id string, at time.Time) error {
 	return nil
 }
 
+// RevokeOperatorTokens revokes every unrevoked token of an operator and
+// returns how many there were.
+func (t *Tx) RevokeOperatorTokens(operatorID string, at time.Time) (int, error) {
+	res, err := t.exec("UPDATE api_tokens SET revoked_at = ? WHERE operator_id = ? AND revoked_at = 0", ms(at), operatorID)
+	if err != nil {
+		return 0, fmt.Errorf("store: revoke operator tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
 // TouchAPIToken sets a token's last-used time.
 func (t *Tx) TouchAPIToken(id string, at time.Time) error {
 	if _, err := t.exec("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", ms(at), id); err != nil {

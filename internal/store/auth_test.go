@@ -541,9 +541,17 @@ func TestAuthOperatorManagement(t *testing.T) {
 		if ev := e.lastEvent(t, audit.ActionRoleChange); ev.Reason != "role agent → supervisor" || ev.Target != "operator:"+agent.ID {
 			t.Errorf("role change event = %+v", ev)
 		}
-		// Admin resets the agent's MFA and password; their sessions end.
+		// Bob now may reveal personal data: an admin may not take his
+		// account over; the owner resets his MFA and password, and his
+		// sessions end.
+		if _, err := e.svc.ResetMFA(ctx, req, admin, agent.ID); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("admin resets a supervisor's MFA = %v, want ErrForbidden", err)
+		}
+		if _, err := e.svc.ResetPassword(ctx, req, admin, agent.ID, "another long passphrase"); !errors.Is(err, auth.ErrForbidden) {
+			t.Errorf("admin resets a supervisor's password = %v, want ErrForbidden", err)
+		}
 		bobRes, _ := e.enrol(t, "bob", goodPassword)
-		if _, err := e.svc.ResetMFA(ctx, req, admin, agent.ID); err != nil {
+		if _, err := e.svc.ResetMFA(ctx, req, owner, agent.ID); err != nil {
 			t.Fatal(err)
 		}
 		if _, _, err := e.svc.Authenticate(ctx, bobRes.Token); err == nil {
@@ -552,7 +560,7 @@ func TestAuthOperatorManagement(t *testing.T) {
 		if res, err := e.svc.Login(ctx, req, "bob", goodPassword); err != nil || res.Next != auth.StepEnrol {
 			t.Errorf("Login after MFA reset = %+v, %v; want enrolment again", res, err)
 		}
-		if _, err := e.svc.ResetPassword(ctx, req, admin, agent.ID, "another long passphrase"); err != nil {
+		if _, err := e.svc.ResetPassword(ctx, req, owner, agent.ID, "another long passphrase"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := e.svc.Login(ctx, req, "bob", goodPassword); !errors.Is(err, auth.ErrInvalidCredentials) {

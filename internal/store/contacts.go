@@ -112,28 +112,6 @@ func (t *Tx) UpdateContact(c *conversation.Contact) error {
 	return nil
 }
 
-// EraseContact crypto-shreds a contact: it destroys the data key first (so
-// nothing of theirs opens again, in this database or any backup), then
-// deletes their rows. The consent ledger and data-subject requests stay:
-// they hold only the blind index and are the evidence the law asks for.
-// Pending outbox items to them are dropped.
-func (t *Tx) EraseContact(id string) error {
-	if err := t.DestroyDataKey(id); err != nil {
-		return err
-	}
-	for _, q := range []string{
-		"DELETE FROM outbox WHERE contact_id = ?",
-		"DELETE FROM messages WHERE contact_id = ?",
-		"DELETE FROM conversations WHERE contact_id = ?",
-		"DELETE FROM contacts WHERE id = ?",
-	} {
-		if _, err := t.exec(q, id); err != nil {
-			return fmt.Errorf("store: erase contact: %w", err)
-		}
-	}
-	return nil
-}
-
 // ContactIDs lists contact ids, oldest first, after the given id.
 func (t *Tx) ContactIDs(after string, limit int) ([]string, error) {
 	rows, err := t.query("SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?", after, limit)

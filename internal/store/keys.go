@@ -164,6 +164,9 @@ func (t *Tx) newOwnerKey(owner string) (*vault.Cipher, error) {
 // cipherFor returns the field cipher of owner, from the cache or by
 // unwrapping its data key. ErrErased if the key was destroyed.
 func (t *Tx) cipherFor(owner string) (*vault.Cipher, error) {
+	if t.blocked != nil && t.blocked.Owner() == owner {
+		return t.blocked, nil
+	}
 	if c := t.db.keys.get(owner); c != nil {
 		return c, nil
 	}
@@ -294,7 +297,7 @@ func (db *DB) BeginRotation(ctx context.Context, newKey *vault.MasterKey) (*Rota
 		default:
 			return fmt.Errorf("store: the new master key is already version %d (%s)", target.version, target.state)
 		}
-		return t.queryRow("SELECT COUNT(*) FROM data_keys WHERE kek_version <> ?", r.to).Scan(&r.Total)
+		return t.queryRow("SELECT (SELECT COUNT(*) FROM data_keys WHERE kek_version <> ?) + (SELECT COUNT(*) FROM blocked_keys WHERE kek_version <> ?)", r.to, r.to).Scan(&r.Total)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store: begin rotation: %w", err)
@@ -303,43 +306,49 @@ func (db *DB) BeginRotation(ctx context.Context, newKey *vault.MasterKey) (*Rota
 	return r, nil
 }
 
-// Step re-wraps up to n data keys in one transaction and returns how many
-// it did; zero means none remain.
+// Step re-wraps up to n data keys (those of blocked customers too) in one
+// transaction and returns how many it did; zero means none remain.
 func (r *Rotation) Step(ctx context.Context, n int) (int, error) {
 	done := 0
 	err := r.db.Update(ctx, func(t *Tx) error {
-		rows, err := t.query("SELECT owner_id, wrapped FROM data_keys WHERE kek_version <> ? ORDER BY owner_id LIMIT ?", r.to, n)
-		if err != nil {
-			return err
-		}
-		type dk struct {
-			owner string
-			w     []byte
-		}
-		var batch []dk
-		for rows.Next() {
-			var d dk
-			if err := rows.Scan(&d.owner, &d.w); err != nil {
-				rows.Close()
-				return err
+		done = 0
+		for _, table := range []string{"data_keys", "blocked_keys"} {
+			if done >= n {
+				break
 			}
-			batch = append(batch, d)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		for _, d := range batch {
-			dek, err := r.db.keyring.Unwrap(d.owner, d.w)
+			rows, err := t.query("SELECT owner_id, wrapped FROM "+table+" WHERE kek_version <> ? ORDER BY owner_id LIMIT ?", r.to, n-done)
 			if err != nil {
-				return fmt.Errorf("unwrap %s: %w", d.owner, err)
-			}
-			nw := r.db.keyring.WrapWith(r.to, d.owner, dek)
-			if _, err := t.exec("UPDATE data_keys SET kek_version = ?, wrapped = ? WHERE owner_id = ?", r.to, nw, d.owner); err != nil {
 				return err
 			}
+			type dk struct {
+				owner string
+				w     []byte
+			}
+			var batch []dk
+			for rows.Next() {
+				var d dk
+				if err := rows.Scan(&d.owner, &d.w); err != nil {
+					rows.Close()
+					return err
+				}
+				batch = append(batch, d)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, d := range batch {
+				dek, err := r.db.keyring.Unwrap(d.owner, d.w)
+				if err != nil {
+					return fmt.Errorf("unwrap %s: %w", d.owner, err)
+				}
+				nw := r.db.keyring.WrapWith(r.to, d.owner, dek)
+				if _, err := t.exec("UPDATE "+table+" SET kek_version = ?, wrapped = ? WHERE owner_id = ?", r.to, nw, d.owner); err != nil {
+					return err
+				}
+			}
+			done += len(batch)
 		}
-		done = len(batch)
 		return nil
 	})
 	if err != nil {
@@ -353,7 +362,7 @@ func (r *Rotation) Step(ctx context.Context, n int) (int, error) {
 func (r *Rotation) Finish(ctx context.Context) error {
 	err := r.db.Update(ctx, func(t *Tx) error {
 		var left int
-		if err := t.queryRow("SELECT COUNT(*) FROM data_keys WHERE kek_version <> ?", r.to).Scan(&left); err != nil {
+		if err := t.queryRow("SELECT (SELECT COUNT(*) FROM data_keys WHERE kek_version <> ?) + (SELECT COUNT(*) FROM blocked_keys WHERE kek_version <> ?)", r.to, r.to).Scan(&left); err != nil {
 			return err
 		}
 		if left > 0 {

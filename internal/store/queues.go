@@ -90,6 +90,14 @@ func (db *DB) DeleteInbox(ctx context.Context, ids ...string) error {
 	if len(ids) == 0 {
 		return nil
 	}
+	if err := db.deleteInbox(ctx, ids); err != nil {
+		return err
+	}
+	db.afterInboxDelete()
+	return nil
+}
+
+func (db *DB) deleteInbox(ctx context.Context, ids []string) error {
 	return db.inboxTx(ctx, func(tx *sql.Tx) error {
 		st, err := tx.PrepareContext(ctx, db.q("DELETE FROM inbox WHERE id = ?"))
 		if err != nil {
@@ -134,13 +142,18 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 		it.NextAttemptAt = t.Now
 	}
 	ci, err := t.cipherFor(it.ContactID)
+	if errors.Is(err, ErrErased) && strings.HasPrefix(it.ContactID, ErasedOwnerPrefix) {
+		// The confirmation to a customer erased in this transaction: sealed
+		// under a one-shot key destroyed once it is sent (or fails).
+		ci, err = t.newOwnerKey(it.ContactID)
+	}
 	if err != nil {
 		return err
 	}
 	if it.Kind != "read" {
 		// Behind another message to the same customer: wait in line.
 		var n int
-		if err := t.queryRow("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'sending', 'unknown', 'paused', 'queued') LIMIT 1) AS q", it.ContactID).Scan(&n); err != nil {
+		if err := t.queryRow("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'claimed', 'sending', 'unknown', 'paused', 'queued') LIMIT 1) AS q", it.ContactID).Scan(&n); err != nil {
 			return fmt.Errorf("store: enqueue: %w", err)
 		}
 		if n > 0 {
@@ -157,9 +170,11 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	return nil
 }
 
-// ClaimOutbox moves up to limit due items to sending, committed before any
-// request leaves, and returns them. Each customer has at most one message
-// item at the head of their line (pending, sending, unknown or paused);
+// ClaimOutbox moves up to limit due items to claimed and returns them; no
+// request is made for a claimed item until StartOutbox has moved it to
+// sending. The claim lasts lease: past it, ReleaseClaims puts the item
+// back. Each customer has at most one message item at the head of their
+// line (pending, claimed, sending, unknown or paused);
 // the rest wait as queued and are promoted one at a time as the head
 // leaves, so each customer receives replies in order and a claim reads
 // only due heads.
@@ -181,10 +196,49 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conv
 		args = append(args, id)
 	}
 	in := strings.Repeat("?, ", len(ids)-1) + "?"
-	if _, err := t.exec("UPDATE outbox SET state = 'sending', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ? WHERE id IN ("+in+")", args...); err != nil {
+	if _, err := t.exec("UPDATE outbox SET state = 'claimed', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ? WHERE id IN ("+in+")", args...); err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
 	return t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE id IN ("+in+") ORDER BY seq", args[3:]...)
+}
+
+// StartOutbox moves the items of ids that worker still holds claimed to
+// sending, with a lease of lease, and returns the ids it moved: a request
+// may be made for those only, and only after this commits. An id missing
+// from the result was released or taken over meanwhile and must not be
+// sent.
+func (t *Tx) StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := []any{ms(t.Now.Add(lease)), ms(t.Now), worker}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	in := strings.Repeat("?, ", len(ids)-1) + "?"
+	rows, err := t.query("UPDATE outbox SET state = 'sending', locked_until = ?, updated_at = ? WHERE state = 'claimed' AND locked_by = ? AND id IN ("+in+") RETURNING id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: start outbox: %w", err)
+	}
+	return scanStrings(rows)
+}
+
+// ReleaseClaims puts back to pending, due at once, the items claimed but
+// never started (no request was made for them) whose claim ran out, and,
+// on SQLite, which one process serves, those claimed by any run but
+// worker's: that run is gone. The claim does not count as an attempt.
+func (t *Tx) ReleaseClaims(worker string) (int64, error) {
+	q := "UPDATE outbox SET state = 'pending', attempts = attempts - 1, locked_by = '', next_attempt_at = ?, updated_at = ? WHERE state = 'claimed' AND (locked_until < ?"
+	args := []any{ms(t.Now), ms(t.Now), ms(t.Now)}
+	if t.db.backend == SQLite {
+		q += " OR locked_by <> ?"
+		args = append(args, worker)
+	}
+	res, err := t.exec(q+")", args...)
+	if err != nil {
+		return 0, fmt.Errorf("store: release claims: %w", err)
+	}
+	return res.RowsAffected()
 }
 
 // RepairLines promotes the first queued message of every customer whose
@@ -194,7 +248,7 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conv
 // message waits seconds, not forever.
 func (t *Tx) RepairLines() (int64, error) {
 	res, err := t.exec(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'queued'
-		AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.contact_id = outbox.contact_id AND h.kind <> 'read' AND h.state IN ('pending', 'sending', 'unknown', 'paused'))
+		AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.contact_id = outbox.contact_id AND h.kind <> 'read' AND h.state IN ('pending', 'claimed', 'sending', 'unknown', 'paused'))
 		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = outbox.contact_id AND e.state = 'queued' AND e.seq < outbox.seq)`, ms(t.Now))
 	if err != nil {
 		return 0, fmt.Errorf("store: repair lines: %w", err)
@@ -207,7 +261,7 @@ func (t *Tx) RepairLines() (int64, error) {
 func (t *Tx) promote(contactID string) error {
 	_, err := t.exec(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE id = (
 			SELECT id FROM outbox WHERE contact_id = ? AND state = 'queued' ORDER BY seq LIMIT 1)
-		AND NOT EXISTS (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'sending', 'unknown', 'paused'))`,
+		AND NOT EXISTS (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'claimed', 'sending', 'unknown', 'paused'))`,
 		ms(t.Now), contactID, contactID)
 	if err != nil {
 		return fmt.Errorf("store: promote: %w", err)
@@ -267,29 +321,61 @@ func (t *Tx) OutboxItem(id string) (*conversation.OutboxItem, error) {
 // OutboxSent records Meta's acceptance of an item by deleting it: the
 // message row keeps the WhatsApp id, and a delivered request (which holds
 // the customer's number) has no reason to stay on disk. It only removes an
-// item that is sending or unknown, and reports whether it did.
+// item that is claimed (a read receipt, which is sent without starting),
+// sending or unknown, and reports whether it did.
 func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 	var contactID string
-	err := t.queryRow("DELETE FROM outbox WHERE id = ? AND state IN ('sending', 'unknown') RETURNING contact_id", id).Scan(&contactID)
+	err := t.queryRow("DELETE FROM outbox WHERE id = ? AND state IN ('claimed', 'sending', 'unknown') RETURNING contact_id", id).Scan(&contactID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
 		return false, err
 	}
+	if err := t.dropOneShot(contactID); err != nil {
+		return false, err
+	}
 	return true, t.promote(contactID)
 }
 
-// OutboxRetry puts a sending item back to pending, due at next.
+// ErasedOwnerPrefix marks the outbox owner of the one message sent to a
+// customer after their erasure ("erased:<contact id>"). Its data key lives
+// only until that message leaves.
+const ErasedOwnerPrefix = "erased:"
+
+// dropOneShot destroys the one-shot key of an erased customer's last
+// message once it has left (or failed for good), and scrubs the files.
+func (t *Tx) dropOneShot(owner string) error {
+	if !strings.HasPrefix(owner, ErasedOwnerPrefix) {
+		return nil
+	}
+	if _, err := t.exec("DELETE FROM outbox WHERE contact_id = ? AND state NOT IN ('pending', 'claimed', 'sending', 'unknown', 'paused', 'queued')", owner); err != nil {
+		return err
+	}
+	var left int
+	if err := t.queryRow("SELECT COUNT(*) FROM outbox WHERE contact_id = ?", owner).Scan(&left); err != nil {
+		return err
+	}
+	if left > 0 {
+		return nil
+	}
+	if err := t.DestroyDataKey(owner); err != nil {
+		return err
+	}
+	t.afterCommit(func() { t.db.scrub.request("") })
+	return nil
+}
+
+// OutboxRetry puts a claimed or sending item back to pending, due at next.
 func (t *Tx) OutboxRetry(id string, next time.Time, reason string) error {
-	_, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ? AND state = 'sending'", ms(next), reason, ms(t.Now), id)
+	_, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, last_error = ?, locked_by = '', updated_at = ? WHERE id = ? AND state IN ('claimed', 'sending')", ms(next), reason, ms(t.Now), id)
 	return err
 }
 
 // OutboxDefer puts a claimed item back unsent, due at next, without
 // counting the claim as an attempt (the sender chose not to send).
 func (t *Tx) OutboxDefer(id string, next time.Time) error {
-	_, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = attempts - 1, locked_by = '', updated_at = ? WHERE id = ? AND state = 'sending'", ms(next), ms(t.Now), id)
+	_, err := t.exec("UPDATE outbox SET state = 'pending', next_attempt_at = ?, attempts = attempts - 1, locked_by = '', updated_at = ? WHERE id = ? AND state = 'claimed'", ms(next), ms(t.Now), id)
 	return err
 }
 
@@ -304,6 +390,9 @@ func (t *Tx) OutboxSetState(id string, state conversation.OutboxState, reason st
 		return err
 	}
 	if state == conversation.OutboxFailed {
+		if err := t.dropOneShot(contactID); err != nil {
+			return err
+		}
 		return t.promote(contactID) // the line moves on past a failed message
 	}
 	return nil
@@ -318,11 +407,18 @@ func (t *Tx) ResumePaused() (int64, error) {
 	return res.RowsAffected()
 }
 
-// ExpireSending moves items whose lease ran out while sending (their sender
-// crashed mid-request) to unknown: they may have reached Meta, so they are
-// reconciled from status webhooks, never resent blindly. It returns them.
-func (t *Tx) ExpireSending() ([]*conversation.OutboxItem, error) {
-	items, err := t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' AND locked_until < ?", ms(t.Now))
+// ExpireSending moves items whose request may have left but whose sender
+// is gone to unknown: those whose lease ran out while sending, and, on
+// SQLite, which one process serves, those another run than worker's
+// started. They may have reached Meta, so they are reconciled from status
+// webhooks, never resent blindly. It returns them.
+func (t *Tx) ExpireSending(worker string) ([]*conversation.OutboxItem, error) {
+	q, args := "SELECT "+outboxCols+" FROM outbox WHERE state = 'sending' AND (locked_until < ?", []any{ms(t.Now)}
+	if t.db.backend == SQLite {
+		q += " OR locked_by <> ?"
+		args = append(args, worker)
+	}
+	items, err := t.outboxItems(q+")", args...)
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}

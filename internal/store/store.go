@@ -59,6 +59,11 @@ type Options struct {
 	// ReadConns is the size of the read pool (SQLite) or of the whole pool
 	// (PostgreSQL). Zero picks a default.
 	ReadConns int
+	// ErasureJournal is the file, kept outside the database and its
+	// backups, where every erasure is recorded (blind indexes only) and
+	// from which Open re-applies erasures a restored database lacks.
+	// Empty: no journal.
+	ErasureJournal string
 }
 
 // DB is an open store.
@@ -82,6 +87,9 @@ type DB struct {
 
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
+
+	journal *journal
+	scrub   scrubber
 }
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.
@@ -113,6 +121,14 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	db.scrub.start(db)
+	if o.ErasureJournal != "" {
+		db.journal = &journal{path: o.ErasureJournal}
+		if err := db.replayJournal(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	return db, nil
 }
 
@@ -122,6 +138,7 @@ func (db *DB) Backend() string { return db.backend }
 // Close closes the connections.
 func (db *DB) Close() error {
 	var err error
+	db.scrub.stop()
 	db.leadMu.Lock()
 	if db.leadConn != nil {
 		db.leadConn.Close() // closing the session releases the advisory lock
@@ -233,7 +250,10 @@ func (db *DB) connect(o Options) error {
 // connection makes the queue ours (no SQLITE_BUSY storms) and lets us
 // batch commits. WAL with synchronous=FULL makes each commit durable.
 func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)"
+	// secure_delete zeroes deleted cells and freed pages, so a deleted row
+	// (an erased customer's wrapped data key) leaves no bytes in the file
+	// once the WAL is checkpointed; see scrub.go.
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
 	w, err = sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
@@ -310,6 +330,12 @@ type Tx struct {
 	// work (the inbox processor runs hundreds of events in one
 	// transaction) parses each query once instead of once per event.
 	stmts map[string]*sql.Stmt
+	// after runs once the transaction committed (erasure scrubs the
+	// files only when the deletion is durable).
+	after []func()
+	// blocked is the cipher of a blocked contact the DPO opened in this
+	// transaction (OpenBlocked); it never enters the shared key cache.
+	blocked *vault.Cipher
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -336,8 +362,14 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
+	for _, f := range t.after {
+		f()
+	}
 	return nil
 }
+
+// afterCommit runs f once t has committed (never if it rolls back).
+func (t *Tx) afterCommit(f func()) { t.after = append(t.after, f) }
 
 // stmt returns the statement prepared for query in this transaction, or
 // nil to run it unprepared. A query is prepared on its second use: most

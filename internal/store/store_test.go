@@ -335,8 +335,8 @@ func TestConsentLedgerSurvivesErasure(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			if len(evs) != 3 || evs[0].Kind != consent.Asked || evs[2].Kind != consent.OptOut {
-				t.Errorf("ConsentEvents after erasure = %d events", len(evs))
+			if len(evs) != 4 || evs[0].Kind != consent.Asked || evs[2].Kind != consent.OptOut || evs[3].Kind != consent.Erased {
+				t.Errorf("ConsentEvents after erasure = %d events, want the 3 kept and the erasure entry", len(evs))
 			}
 			if _, err := tx.Contact(c.ID); !errors.Is(err, conversation.ErrNotFound) {
 				t.Errorf("Contact after erasure = %v, want ErrNotFound", err)

@@ -9,9 +9,9 @@
 //   - contains personal data (as the caller's detector sees it) that the
 //     customer did not give in this conversation, nor the business listed as
 //     its own (pii_not_from_customer);
-//   - contains curated harmful phrases in English, Spanish or Portuguese
-//     (harmful:self_harm, harmful:hate, harmful:sexual, harmful:violence,
-//     harmful:illegal);
+//   - says something harmful (harmful:self_harm, harmful:hate,
+//     harmful:sexual, harmful:violence, harmful:illegal), in English,
+//     Spanish or Portuguese;
 //   - echoes prompt-injection or system-prompt text (prompt_injection_echo);
 //   - contains a phrase of the business's deny list (deny_list).
 //
@@ -19,17 +19,31 @@
 //
 // # Matching
 //
-// Phrases are matched on whole words after lower-casing and accent folding
-// (agent/internal/fold), so "MÁTATE" matches "matate" but "skill" never
-// matches "kill". Lists favour precision: they name phrases with no
-// innocent reading in customer service rather than single words. "Kill" is
-// only listed in threats aimed at people: "this price is killing me" and
-// "kill the process" (restarting an app) pass. Safety advice such as "don't
-// cut yourself on the packaging" passes too. The lists live in phrases.txt.
+// Answers and phrases are normalised alike (normalize.go): lower case,
+// accents folded (agent/internal/fold), leetspeak digits inside words read
+// as letters ("k1ll"), repeated letters made one ("kiiill"), and words
+// spelt out letter by letter joined again ("k i l l   y o u r s e l f").
+// Phrases match whole words, so "skill" never matches "kill". Beside fixed
+// phrases, phrases.txt holds rules by intent: a threat is first person ~
+// harm verb ~ "you"/"your family"/"where you live", a few words apart in
+// one sentence ("I will find where you live and hurt you"); hate is a
+// group or "people like you" ~ a hostile predicate, "go back to your
+// country", or a slur; illegal acts are a how-to verb ~ fake/stolen goods,
+// laundering, lying to the carrier or insurer.
 //
-// Known limits: negation is not understood ("we never sell drugs" is
-// blocked, which sends a harmless answer to a person), nor are spelling
-// tricks ("k1ll y0urself") or languages other than en, es and pt.
+// Lists favour precision: "kill" is only listed in threats aimed at people
+// ("this price is killing me" and "kill the process" pass); a negation
+// right before a phrase, or inside a rule, undoes it ("we never sell
+// stolen goods", "no vendemos falsificaciones", "don't hurt yourself");
+// phrases of a [pass] section are known to be harmless although they
+// contain a listed one ("matar el tiempo", "shoot you an email", "go back
+// to your country selection page").
+//
+// Known limits: languages other than en, es and pt; meaning carried by
+// context rather than words (sarcasm, a threat split over two sentences);
+// bare Portuguese "se mata", which Spanish uses innocently ("la plaga se
+// mata con…") — only its imperative contexts are listed. testdata holds an
+// evaluation set; BENCHMARKS.md reports its figures.
 package filter
 
 import (
@@ -101,7 +115,7 @@ type Filter struct {
 func New(cfg Config) *Filter {
 	f := &Filter{deny: newMatcher()}
 	for _, p := range cfg.DenyList {
-		f.deny.add(strings.Join(fold.Words(p), " "), ReasonDenyList)
+		f.deny.add(phraseKey(p), ReasonDenyList)
 	}
 	for _, v := range cfg.AllowValues {
 		if n := normValue(v); n != "" {
@@ -135,11 +149,15 @@ func (f *Filter) Check(answer string, in Input) Verdict {
 			hit(ReasonPII, fmt.Sprintf("pii:%d", i+1))
 		}
 	}
-	words := fold.Words(answer)
-	builtin.find(words, hit)
-	f.deny.find(words, hit)
+	t := normalize(answer)
+	f.match(&t, hit)
+	if j, ok := t.joinRuns(); ok {
+		f.match(&j, hit) // "i will h u r t you" read as "i will hurt you"
+		builtin.phrases.findCompact(&t, hit)
+		f.deny.findCompact(&t, hit)
+	}
 	lower := strings.ToLower(answer)
-	for _, m := range rawMarkers {
+	for _, m := range builtin.raw {
 		if strings.Contains(lower, m.text) {
 			hit(m.reason, m.text)
 		}
@@ -150,6 +168,40 @@ func (f *Filter) Check(answer string, in Input) Verdict {
 	v.Allowed = len(v.Reasons) == 0
 	return v
 }
+
+// match runs the phrase lists, the deny list and the rules over t.
+func (f *Filter) match(t *text, hit func(Reason, string)) {
+	passed := builtin.pass.spans(t)
+	found := func(r Reason, phrase string, start, n int) {
+		if slices.Contains(passed[start:start+n], true) {
+			return // overlaps a phrase known to be harmless ("matar el tiempo")
+		}
+		if r.harmful() && t.negatedBefore(start) {
+			return // "we never sell drugs"
+		}
+		hit(r, phrase)
+	}
+	builtin.phrases.find(t, found)
+	f.deny.find(t, found)
+	var done uint64 // rules matched already, by index (there are fewer than 64)
+	buf := make([]byte, 0, 64)
+	for i, w := range t.words {
+		if passed[i] {
+			continue
+		}
+		for _, k := range builtin.byFirst[w] {
+			if done&(1<<k) == 0 && builtin.rules[k].matchAt(t, i, passed, buf) {
+				done |= 1 << k
+				r := builtin.rules[k]
+				hit(r.reason, r.src)
+			}
+		}
+	}
+}
+
+// harmful reports whether r is one of the harmful:* reasons, which a
+// negation right before the phrase undoes.
+func (r Reason) harmful() bool { return strings.HasPrefix(string(r), "harmful:") }
 
 // normValue reduces a personal-data value to lower-case letters and digits,
 // so "+34 910-000-000" and "+34910000000", or "Ana@X.com" and "ana@x.com",
@@ -185,55 +237,4 @@ func allDigits(s string) bool {
 		}
 	}
 	return true
-}
-
-// matcher finds phrases (space-joined folded words) in a word sequence.
-type matcher struct {
-	phrases  map[string]Reason
-	prefixes map[string]bool // every leading run of words of every phrase
-}
-
-func newMatcher() *matcher {
-	return &matcher{phrases: map[string]Reason{}, prefixes: map[string]bool{}}
-}
-
-func (m *matcher) add(phrase string, r Reason) {
-	if phrase == "" {
-		return
-	}
-	if _, ok := m.phrases[phrase]; !ok {
-		m.phrases[phrase] = r
-	}
-	for i := range len(phrase) {
-		if phrase[i] == ' ' {
-			m.prefixes[phrase[:i]] = true
-		}
-	}
-	m.prefixes[phrase] = true
-}
-
-// find calls hit for the longest phrase starting at each word, extending a
-// candidate only while it is the start of some phrase.
-func (m *matcher) find(words []string, hit func(Reason, string)) {
-	buf := make([]byte, 0, 64)
-	for i := range words {
-		buf = buf[:0]
-		var best string
-		var reason Reason
-		for _, w := range words[i:] {
-			if len(buf) > 0 {
-				buf = append(buf, ' ')
-			}
-			buf = append(buf, w...)
-			if !m.prefixes[string(buf)] {
-				break
-			}
-			if r, ok := m.phrases[string(buf)]; ok {
-				best, reason = string(buf), r
-			}
-		}
-		if best != "" {
-			hit(reason, best)
-		}
-	}
 }

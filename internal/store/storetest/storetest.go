@@ -4,6 +4,7 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -11,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
@@ -78,4 +80,50 @@ func NewPostgres(t testing.TB) (string, string) {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String(), ""
+}
+
+// SQLiteFiles returns the files a SQLite database at path consists of
+// (main file, WAL, and the inbox file with its WAL), those that exist.
+func SQLiteFiles(path string) []string {
+	inbox := strings.TrimSuffix(path, ".db") + ".inbox.db"
+	var out []string
+	for _, p := range []string{path, path + "-wal", inbox, inbox + "-wal"} {
+		if _, err := os.Stat(p); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// WrappedKeySize is the length of a wrapped data key: format byte, master
+// key version, nonce, key and tag (see vault).
+const WrappedKeySize = 1 + 4 + 12 + 32 + 16
+
+// Carve is what a forensic reader holding the master key would do with
+// the raw files: it reads every byte of them, tries open on every blob
+// that looks like a wrapped data key (format byte 1 followed by a small
+// master-key version) wherever it starts, and counts the blobs open
+// accepts. It also counts occurrences of each needle (ciphertext captured
+// before an erasure). Both must be zero after an erasure holds.
+func Carve(t testing.TB, files []string, open func(blob []byte) bool, needles ...[]byte) (opened, found int) {
+	t.Helper()
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatalf("carve %s: %v", p, err)
+		}
+		for i := 0; i+WrappedKeySize <= len(b); i++ {
+			if b[i] == 1 && b[i+1] == 0 && b[i+2] == 0 && b[i+3] == 0 && b[i+4] != 0 && b[i+4] < 16 && open(b[i:i+WrappedKeySize]) {
+				opened++
+				t.Logf("carve: a wrapped key opens at byte %d of %s", i, filepath.Base(p))
+			}
+		}
+		for _, n := range needles {
+			if len(n) > 0 && bytes.Contains(b, n) {
+				found++
+				t.Logf("carve: captured ciphertext found in %s", filepath.Base(p))
+			}
+		}
+	}
+	return opened, found
 }

@@ -1,0 +1,156 @@
+package store
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/trement/trement/internal/incident"
+	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/vault"
+)
+
+// ErrNoIncident is returned for an unknown incident id.
+var ErrNoIncident = errors.New("store: no such incident")
+
+// incidentOwner seals incident records under the system key: what a
+// responder writes about a breach is confidential even though it names no
+// customer.
+const incidentOwner = "system:incidents"
+
+func incidentLoc(id string) vault.Loc {
+	return vault.Loc{Table: "incidents", Column: "details", Row: id}
+}
+
+// PutIncident inserts or replaces inc.
+func (t *Tx) PutIncident(inc *incident.Incident) error {
+	b, err := json.Marshal(inc)
+	if err != nil {
+		return err
+	}
+	sealed := t.db.systemCipher(incidentOwner).Seal(incidentLoc(inc.ID), b)
+	severity := "normal"
+	if inc.HighRisk {
+		severity = "high"
+	}
+	res, err := t.exec("UPDATE incidents SET title = ?, severity = ?, state = ?, details = ?, updated_at = ? WHERE id = ?",
+		"sealed", severity, string(inc.State), sealed, ms(t.Now), inc.ID)
+	if err != nil {
+		return fmt.Errorf("store: put incident: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return nil
+	}
+	_, err = t.exec("INSERT INTO incidents (id, title, severity, state, details, discovered_at, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		inc.ID, "sealed", severity, string(inc.State), sealed, ms(inc.DiscoveredAt), ms(t.Now), ms(t.Now))
+	if err != nil {
+		return fmt.Errorf("store: put incident: %w", err)
+	}
+	return nil
+}
+
+// Incident returns one incident, or ErrNoIncident.
+func (t *Tx) Incident(id string) (*incident.Incident, error) {
+	var sealed []byte
+	err := t.queryRow("SELECT details FROM incidents WHERE id = ?", id).Scan(&sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNoIncident
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: incident: %w", err)
+	}
+	return t.openIncident(id, sealed)
+}
+
+func (t *Tx) openIncident(id string, sealed []byte) (*incident.Incident, error) {
+	b, err := t.db.systemCipher(incidentOwner).Open(incidentLoc(id), sealed)
+	if err != nil {
+		return nil, fmt.Errorf("store: open incident %s: %w", id, err)
+	}
+	var inc incident.Incident
+	if err := json.Unmarshal(b, &inc); err != nil {
+		return nil, fmt.Errorf("store: incident %s: %w", id, err)
+	}
+	return &inc, nil
+}
+
+// Incidents returns every incident, newest discovery first.
+func (t *Tx) Incidents() ([]*incident.Incident, error) {
+	rows, err := t.query("SELECT id, details FROM incidents ORDER BY discovered_at DESC, id")
+	if err != nil {
+		return nil, fmt.Errorf("store: incidents: %w", err)
+	}
+	defer rows.Close()
+	type row struct {
+		id     string
+		sealed []byte
+	}
+	var rs []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.sealed); err != nil {
+			return nil, err
+		}
+		rs = append(rs, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]*incident.Incident, 0, len(rs))
+	for _, r := range rs {
+		inc, err := t.openIncident(r.id, r.sealed)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, inc)
+	}
+	return out, nil
+}
+
+// EstimateAffected counts the customers a scope touches, per region:
+// everyone on file, those who wrote in a window, or those whose
+// conversations one operator acted on (revealed, read, replied to) in the
+// window, from the audit trail.
+func (t *Tx) EstimateAffected(s incident.Scope) ([]incident.Affected, error) {
+	var (
+		q    string
+		args []any
+	)
+	from, until := int64(0), int64(1<<62)
+	if !s.From.IsZero() {
+		from = ms(s.From)
+	}
+	if !s.Until.IsZero() {
+		until = ms(s.Until)
+	}
+	switch {
+	case s.Operator != "":
+		q = `SELECT c.region, COUNT(DISTINCT c.id) FROM audit_events a
+			JOIN conversations v ON a.target = 'conversation:' || v.id
+			JOIN contacts c ON c.id = v.contact_id
+			WHERE a.actor_id = ? AND a.at >= ? AND a.at < ? GROUP BY c.region ORDER BY c.region`
+		args = []any{s.Operator, from, until}
+	case s.All:
+		q = "SELECT region, COUNT(*) FROM contacts GROUP BY region ORDER BY region"
+	default:
+		q = "SELECT region, COUNT(*) FROM contacts WHERE last_inbound_at >= ? AND last_inbound_at < ? GROUP BY region ORDER BY region"
+		args = []any{from, until}
+	}
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: estimate affected: %w", err)
+	}
+	defer rows.Close()
+	var out []incident.Affected
+	for rows.Next() {
+		var a incident.Affected
+		var r string
+		if err := rows.Scan(&r, &a.Customers); err != nil {
+			return nil, err
+		}
+		a.Region = policy.Region(r)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}

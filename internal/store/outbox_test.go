@@ -1,0 +1,112 @@
+package store_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/store"
+)
+
+// A claim and a start are distinct commits: a crash between them leaves an
+// item no request was made for, which goes back in line at once; a crash
+// after the start leaves one that may have reached Meta, which waits for
+// reconciliation.
+func TestClaimedItemsAreToldFromStartedOnes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		var items []*conversation.OutboxItem
+		for _, n := range []string{"34611000001", "34611000002", "34611000003", "34611000004"} {
+			c, _ := seed(t, db, n, "", "x", 0)
+			items = append(items, &conversation.OutboxItem{ContactID: c.ID, PhoneNumberID: "1", Kind: "message", Payload: []byte(`{}`)})
+		}
+		update(t, db, func(tx *store.Tx) error {
+			for _, it := range items {
+				if err := tx.Enqueue(it); err != nil {
+					return err
+				}
+			}
+			// items[0..1] by the dead run; items[2] by a live one whose
+			// claim has not run out; items[3] by a claim that ran out.
+			if _, err := tx.ClaimOutbox("dead", time.Minute, 2); err != nil {
+				return err
+			}
+			if _, err := tx.ClaimOutbox("live", time.Minute, 1); err != nil {
+				return err
+			}
+			_, err := tx.ClaimOutbox("slow", -time.Second, 1)
+			return err
+		})
+		update(t, db, func(tx *store.Tx) error {
+			if got, err := tx.StartOutbox("live", time.Minute, []string{items[1].ID}); err != nil || len(got) != 0 {
+				t.Errorf("StartOutbox by a worker that does not hold the claim = %v, %v; want nothing started", got, err)
+			}
+			if got, err := tx.StartOutbox("dead", time.Minute, []string{items[1].ID}); err != nil || !slices.Equal(got, []string{items[1].ID}) {
+				t.Errorf("StartOutbox = %v, %v; want %s", got, err, items[1].ID)
+			}
+			if got, _ := tx.StartOutbox("dead", time.Minute, []string{items[1].ID}); len(got) != 0 {
+				t.Errorf("StartOutbox twice started %v again", got)
+			}
+			return nil
+		})
+		state := func(it *conversation.OutboxItem) conversation.OutboxState {
+			var s conversation.OutboxState
+			view(t, db, func(tx *store.Tx) error {
+				got, err := tx.OutboxItem(it.ID)
+				if err == nil {
+					s = got.State
+				}
+				return err
+			})
+			return s
+		}
+		var released int64
+		update(t, db, func(tx *store.Tx) error {
+			var err error
+			released, err = tx.ReleaseClaims("live")
+			return err
+		})
+		// SQLite is served by one process: every other run's claim is
+		// dead. PostgreSQL replicas share the table: only a claim that ran
+		// out is.
+		want := map[*conversation.OutboxItem]conversation.OutboxState{
+			items[0]: conversation.OutboxPending, items[1]: conversation.OutboxSending,
+			items[2]: conversation.OutboxClaimed, items[3]: conversation.OutboxPending,
+		}
+		wantReleased := int64(2)
+		if db.Backend() == store.Postgres {
+			want[items[0]] = conversation.OutboxClaimed
+			wantReleased = 1
+		}
+		if released != wantReleased {
+			t.Errorf("ReleaseClaims = %d, want %d", released, wantReleased)
+		}
+		for i, it := range items {
+			if got := state(it); got != want[it] {
+				t.Errorf("item %d state after ReleaseClaims = %q, want %q", i, got, want[it])
+			}
+		}
+		update(t, db, func(tx *store.Tx) error {
+			again, err := tx.ClaimOutbox("live", time.Minute, 10)
+			if err != nil {
+				return err
+			}
+			if len(again) == 0 || again[0].Attempts != 1 {
+				t.Errorf("a released claim counted as an attempt (or nothing was claimed again): %d items claimed", len(again))
+			}
+			lost, err := tx.ExpireSending("live")
+			if err != nil {
+				return err
+			}
+			wantLost := 1 // SQLite: the dead run's started item
+			if db.Backend() == store.Postgres {
+				wantLost = 0 // its lease has not run out
+			}
+			if len(lost) != wantLost {
+				t.Errorf("ExpireSending = %d items, want %d", len(lost), wantLost)
+			}
+			return nil
+		})
+	})
+}
