@@ -191,8 +191,9 @@ func (s *Service) erase(ctx context.Context, r *Request) error {
 		if err != nil {
 			return err
 		}
-		// Queued under a system owner: the customer's key is gone.
-		return tx.Enqueue(&conversation.OutboxItem{ContactID: "system:erased:" + c.ID, PhoneNumberID: convs[len(convs)-1].PhoneNumberID, Kind: "message",
+		// Queued under a one-shot key of its own ("erased:<id>", destroyed once
+		// sent): the customer's key is gone.
+		return tx.Enqueue(&conversation.OutboxItem{ContactID: "erased:" + c.ID, PhoneNumberID: convs[len(convs)-1].PhoneNumberID, Kind: "message",
 			Payload: mustJSON(conversation.Outbound{To: to, Text: text})})
 	})
 }
