@@ -259,3 +259,50 @@ func (ta *testApp) requestsOf(waID string) []*rights.Request {
 	}
 	return out
 }
+
+// TestCustomerCorrectionsAndConfirmation: the customer corrects the
+// answer language over WhatsApp (audited by field), is told no name is
+// kept, and confirms a request the DPO entered, which is then fulfilled.
+func TestCustomerCorrectionsAndConfirmation(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "34655000999"
+	ta.optIn(who)
+	ta.say(who, "IDIOMA pt")
+	r := ta.waitReplies(who, 3)
+	if !strings.Contains(r[2].Text, "português") || ta.contactOf(who).Language != "pt" {
+		t.Errorf("after IDIOMA pt: reply %q, language %s; want Portuguese", r[2].Text, ta.contactOf(who).Language)
+	}
+	ta.say(who, "name: Ana")
+	r = ta.waitReplies(who, 4)
+	if !strings.Contains(r[3].Text, "Não guardamos") {
+		t.Errorf("NAME without a kept name answered %q", r[3].Text)
+	}
+	if acts := ta.auditActions(); acts["contact.corrected/field=language"] != 1 {
+		t.Errorf("audit: %v, want one contact.corrected naming the language field", acts)
+	}
+
+	req, err := ta.app.rights.Open(context.Background(), rights.Actor{Type: audit.ActorOperator, ID: "dpo-1"},
+		rights.NewRequest{Phone: who, Type: rights.Portability, Source: rights.SourceDPO, Detail: "asked by e-mail"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = ta.waitReplies(who, 5)
+	if len(r[4].Buttons) != 2 || !strings.Contains(r[4].Text, "portabilidade") {
+		t.Fatalf("confirmation message = %+v, want a question with two buttons", r[4])
+	}
+	ta.tap(who, r[4].Buttons[0].ID)
+	_, link := ta.waitLink(who, 5)
+	if st, _ := ta.follow(link); st != http.StatusOK {
+		t.Errorf("download after confirming = %d, want 200", st)
+	}
+	got, err := ta.app.rights.Get(context.Background(), req.ID)
+	if err != nil || got.Status != rights.StatusCompleted || got.Identity != rights.IdentityVerified {
+		t.Errorf("confirmed request = %+v, %v; want verified and completed", got, err)
+	}
+	// A second tap on the same button finds nothing waiting.
+	n := len(ta.replies(who))
+	ta.tap(who, r[4].Buttons[0].ID)
+	if r := ta.waitReplies(who, n+1); !strings.Contains(r[n].Text, "não está mais esperando") {
+		t.Errorf("second tap answered %q", r[n].Text)
+	}
+}

@@ -444,6 +444,10 @@ func (s *Service) Open(ctx context.Context, a Actor, in NewRequest) (*Request, e
 		if err := s.create(tx, r, a); err != nil {
 			return err
 		}
+		convs, err := tx.ContactConversations(c.ID)
+		if err != nil || len(convs) == 0 {
+			return err // nowhere to ask: it waits, and the answer is the same
+		}
 		lang := c.Language
 		out := conversation.Outbound{To: c.WaID, Text: say(lang, msgConfirm, typeName(lang, r.Type), formatDue(r.DueAt)), Buttons: []conversation.Button{
 			{ID: conversation.RightsButtonPrefix + confirmPrefix + r.ID, Title: say(lang, msgConfirmButton)},

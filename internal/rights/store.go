@@ -15,6 +15,9 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	WaIndex(waID string) []byte
 	Pseudonym(waID string) string
+	// Lead reports whether this replica does the background work (one
+	// does at a time, so two replicas never fulfil the same request).
+	Lead(ctx context.Context) (bool, error)
 }
 
 // Tx is one transaction: the message path's, plus requests and exports.

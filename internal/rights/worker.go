@@ -45,6 +45,9 @@ func (s *Service) Run(ctx context.Context) {
 // confirmed, or approved by the DPO) are carried out, and expired exports
 // are shredded. Correction and restriction requests are the DPO's.
 func (s *Service) Fulfil(ctx context.Context) error {
+	if lead, err := s.st.Lead(ctx); err != nil || !lead {
+		return err
+	}
 	if err := s.expire(ctx); err != nil {
 		return err
 	}
@@ -91,6 +94,14 @@ func (s *Service) export(ctx context.Context, r *Request) error {
 			return s.move(tx, cur, StatusClosed, "closed: the customer no longer exists", system)
 		} else if err != nil {
 			return err
+		}
+		convs, err := tx.ContactConversations(c.ID)
+		if err != nil {
+			return err
+		}
+		if len(convs) == 0 {
+			gone = true // no conversation to send the link in
+			return s.move(tx, cur, StatusAwaitingApproval, "no WhatsApp conversation to send the link in: the DPO must answer another way", system)
 		}
 		if err := s.move(tx, cur, StatusInProgress, "", system); err != nil {
 			return err

@@ -30,8 +30,9 @@ func (s rightsStore) View(ctx context.Context, fn func(rights.Tx) error) error {
 	return s.db.View(ctx, func(t *Tx) error { return fn(t) })
 }
 
-func (s rightsStore) WaIndex(waID string) []byte   { return s.db.WaIndex(waID) }
-func (s rightsStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
+func (s rightsStore) Lead(ctx context.Context) (bool, error) { return s.db.Lead(ctx) }
+func (s rightsStore) WaIndex(waID string) []byte             { return s.db.WaIndex(waID) }
+func (s rightsStore) Pseudonym(waID string) string           { return s.db.Pseudonym(waID) }
 
 const requestCols = "id, contact_id, wa_index, kind, channel, identity, state, region, due_at, note, detail_enc, created_by, created_at, updated_at, completed_at"
 
