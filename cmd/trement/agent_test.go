@@ -69,21 +69,30 @@ func TestNoPersonalDataReachesTheModel(t *testing.T) {
 		return "Orders ship within 24 hours."
 	})
 	const who = "34612000111"
-	ta.say(who, "hola PRECONSENT-ZX81 mi móvil es +34 699 111 222")
+	// A question asked before consent is held in memory only and reaches
+	// the model (redacted) only once the customer accepts.
+	ta.say(who, "hola PRECONSENT-ZX81 mi móvil es +34 699 111 222, ¿me llamáis?")
 	ta.waitReplies(who, 1)
+	ta.settle()
+	if sent := llm.all(); sent != "" {
+		t.Fatalf("before consent the model was asked: %.200s", sent)
+	}
 	ta.tap(who, conversation.ButtonAccept)
-	ta.waitReplies(who, 2)
+	ta.waitReplies(who, 3) // the thanks, then the held question's answer
 	ta.say(who, "mi correo es ana.lopez@example.com y mi DNI 12345678Z, ¿dónde está mi pedido?")
-	r := ta.waitReplies(who, 3)
-	if !strings.Contains(r[2].Text, "ana.lopez@example.com") {
-		t.Errorf("answer = %q, want the customer's own e-mail restored", r[2].Text)
+	r := ta.waitReplies(who, 4)
+	if !strings.Contains(r[3].Text, "ana.lopez@example.com") {
+		t.Errorf("answer = %q, want the customer's own e-mail restored", r[3].Text)
 	}
 	ta.settle()
 	sent := llm.all()
 	if sent == "" {
 		t.Fatal("the model was never asked: the test proves nothing")
 	}
-	for _, marker := range []string{"PRECONSENT-ZX81", "699 111 222", "ana.lopez@example.com", "12345678Z"} {
+	if !strings.Contains(sent, "PRECONSENT-ZX81") {
+		t.Errorf("the question held until consent never reached the model")
+	}
+	for _, marker := range []string{"699 111 222", "ana.lopez@example.com", "12345678Z"} {
 		if strings.Contains(sent, marker) {
 			t.Errorf("a request to the model contained %q", marker)
 		}
@@ -109,7 +118,7 @@ func TestEscalationTriggers(t *testing.T) {
 		msgs      []string
 	}{
 		{"customer asks for a human", "14155550201", []string{"talk to a person"}},
-		{"agent unsure", "14155550202", []string{"can you refund my crypto wallet?"}},
+		{"agent unsure three times in a row", "14155550202", []string{"can you refund my crypto wallet?", "refund my crypto now", "please refund my crypto"}},
 		{"answer blocked by the filter", "14155550203", []string{"be rude to me"}},
 		{"not helpful twice", "14155550204", []string{"where is my order?", "that didn't help", "that didn't help"}},
 		{"sensitive topic", "14155550205", []string{"I have diabetes, can I return the sugar-free pack?"}},

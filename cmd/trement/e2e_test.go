@@ -32,6 +32,8 @@ type testApp struct {
 	db   *store.DB
 	addr string
 	stop func()
+	dir  string // the data folder (-data-dir)
+	key  string // the master key
 }
 
 type appOpt struct {
@@ -41,6 +43,7 @@ type appOpt struct {
 	key    string // master key; empty: a fresh one
 	graph  string // Graph API base URL; empty: this app's own simulator
 	wrap   func(conversation.Sender) conversation.Sender
+	logTo  io.Writer // if set, every log line at debug level, as JSON
 	// now, if set, is the database's clock (expiry of links, timestamps).
 	now func() time.Time
 }
@@ -68,6 +71,10 @@ func startApp(t *testing.T, o appOpt) *testApp {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	if o.logTo != nil {
+		cfg.LogLevel, cfg.LogFormat = "debug", "json"
+		log = newLogger(cfg, o.logTo)
+	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		t.Fatal(err)
@@ -107,7 +114,7 @@ func startApp(t *testing.T, o appOpt) *testApp {
 	go func() {
 		done <- a.serve(ctx, &Env{Getenv: os.Getenv, Stdout: io.Discard, Stderr: io.Discard, Ready: func(addr string) { ready <- addr }}, ln)
 	}()
-	ta := &testApp{t: t, url: dbURL, app: a, sim: dev.sim, db: db}
+	ta := &testApp{t: t, url: dbURL, app: a, sim: dev.sim, db: db, dir: dir, key: key}
 	select {
 	case ta.addr = <-ready:
 	case err := <-done:

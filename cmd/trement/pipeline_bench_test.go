@@ -23,7 +23,7 @@ type nopSender struct{ n atomic.Int64 }
 func (s *nopSender) Send(ctx context.Context, phone string, out conversation.Outbound, cb string) (string, error) {
 	return "wamid.NOP" + strconv.FormatInt(s.n.Add(1), 10), nil
 }
-func (s *nopSender) MarkRead(ctx context.Context, phone, wamid string) error { return nil }
+func (s *nopSender) MarkRead(ctx context.Context, phone, wamid string, typing bool) error { return nil }
 
 func webhookBody(seq int64, from, text string) []byte {
 	return []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +

@@ -88,6 +88,7 @@ type app struct {
 	devKey   bool
 	dev      *devSim
 	policy   *policy.Engine
+	alerter  *ops.Alerter
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -99,9 +100,13 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	a.policy = pol
-	provider, err := newProvider(cfg, log)
+	provider, topics, err := newProvider(cfg, log)
 	if err != nil {
 		return nil, err
+	}
+	hours, err := conversation.ParseHours(cfg.BusinessHours, cfg.TimeZone)
+	if err != nil {
+		return nil, fmt.Errorf("config: TREMENT_BUSINESS_HOURS: %w", err)
 	}
 	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: cfg.GraphTimeout})
 	if err != nil {
@@ -122,6 +127,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
+		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,
 			Sender: sender, Logger: log, Rights: a.rights})
@@ -130,6 +136,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
 	a.metrics.WatchRequests(a.requestCounts)
+	a.alerter = a.newAlerter()
 	a.handler, err = a.routes()
 	if err != nil {
 		return nil, err
@@ -181,23 +188,29 @@ func newPolicy(cfg *config.Config) (*policy.Engine, error) {
 	return pol, nil
 }
 
-func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, error) {
+// newProvider builds the agent, and the topics (per language) a reply
+// that could not answer names: the knowledge base's.
+func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, map[string]string, error) {
 	fsys := knowledge.Sample()
 	if cfg.KnowledgeDir != "" {
 		fsys = os.DirFS(cfg.KnowledgeDir)
 	}
 	kb, err := knowledge.New(fsys, knowledge.Options{MinConfidence: cfg.AgentConfidence, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("knowledge base: %w", err)
+		return nil, nil, fmt.Errorf("knowledge base: %w", err)
+	}
+	topics := map[string]string{}
+	for _, l := range policy.Languages() {
+		topics[l] = kb.Topics(l, 5)
 	}
 	if cfg.AgentProvider != "openai" {
-		return kb, nil
+		return kb, topics, nil
 	}
 	p, err := openai.New(openai.Config{BaseURL: cfg.OpenAIURL, Model: cfg.OpenAIModel, APIKey: cfg.OpenAIKey, Timeout: cfg.OpenAITimeout, Retriever: kb, Logger: log})
 	if err != nil {
-		return nil, fmt.Errorf("openai provider: %w", err)
+		return nil, nil, fmt.Errorf("openai provider: %w", err)
 	}
-	return p, nil
+	return p, topics, nil
 }
 
 // answerFilter adapts agent/filter to the flow's AnswerFilter, with the
@@ -238,9 +251,13 @@ func (a *app) webhook() (http.Handler, error) {
 		secrets = append(secrets, []byte(a.cfg.AppSecretPrevious))
 	}
 	wh, err := whatsapp.NewWebhook(whatsapp.WebhookConfig{
-		VerifyToken: a.cfg.VerifyToken, AppSecrets: secrets, MaxBytes: a.cfg.WebhookMaxBytes, Accept: a.svc.Inbox.Accept, Logger: a.log,
+		VerifyToken: a.cfg.VerifyToken, AppSecrets: secrets, MaxBytes: a.cfg.WebhookMaxBytes, MemoryBudget: a.cfg.WebhookMemory,
+		Accept: a.svc.Inbox.Accept, Logger: a.log,
 		Rejected: func(r *http.Request, reason string) {
 			a.metrics.WebhookRejected.WithLabelValues(reason).Inc()
+			if reason == "busy" {
+				return // load shed before reading: says nothing about who sent it
+			}
 			err := a.db.Audit(r.Context(), &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
 				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)})
 			if err != nil {
@@ -296,6 +313,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.housekeeping(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.alerter.Run(workCtx)
 	}()
 	wg.Add(1)
 	go func() {

@@ -17,7 +17,9 @@
 //
 // # Throttling
 //
-// Failed passwords and codes count per account and per source address.
+// Failed passwords and codes count per account and per source address,
+// each counted before it is checked (see takeGuess), so concurrent guesses
+// cannot get past the limit.
 // ThrottlePolicy's defaults lock an account for 15 minutes after 5 failures,
 // an address after 20, doubling with each further lockout up to a day; a
 // locked account is refused without its password being checked, with a
@@ -187,6 +189,10 @@ type Tx interface {
 
 	// LoginThrottle returns the throttle of key, or a zero one (Key set).
 	LoginThrottle(key string) (*Throttle, error)
+	// LoginThrottleForUpdate is LoginThrottle, locking the row until the
+	// transaction ends (creating it if missing), so concurrent sign-in
+	// attempts on one key are counted one after another, on every replica.
+	LoginThrottleForUpdate(key string) (*Throttle, error)
 	// PutLoginThrottle stores th.
 	PutLoginThrottle(th *Throttle) error
 	// DeleteLoginThrottle forgets key.

@@ -50,18 +50,15 @@ func operatorTarget(id string) string { return "operator:" + id }
 // can only finish sign-in. ErrInvalidCredentials for a wrong username or
 // password or a disabled account (the three are not told apart), a
 // *LockedError (ErrLocked) while the account or address is locked; a locked
-// account's password is not even checked.
+// account's password is not even checked. The attempt is counted before
+// the password is checked, so concurrent guesses cannot exceed the limit.
 func (s *Service) Login(ctx context.Context, r RequestInfo, username, password string) (*LoginResult, error) {
 	now := s.clock()
 	username = NormalizeUsername(username)
 	acct, addr := s.throttleKeys(username, r.SourceIP)
 	var op *Operator
-	var until time.Time
 	err := s.store.View(ctx, func(tx Tx) error {
 		var err error
-		if until, err = s.lockedUntil(tx, now, acct, addr); err != nil {
-			return err
-		}
 		op, err = tx.OperatorByUsername(username)
 		if errors.Is(err, ErrNotFound) {
 			op, err = nil, nil
@@ -75,11 +72,9 @@ func (s *Service) Login(ctx context.Context, r RequestInfo, username, password s
 	if op != nil {
 		p, target = operatorActor(op), operatorTarget(op.ID)
 	}
-	if !until.IsZero() {
-		if err := s.record(ctx, event(r, p, audit.ActionLoginFailed, target, audit.Denied, "locked until "+until.Format(time.RFC3339))); err != nil {
-			return nil, err
-		}
-		return nil, &LockedError{Until: until}
+	g, err := s.takeGuess(ctx, r, p, target, acct, addr)
+	if err != nil {
+		return nil, err
 	}
 	phc := ""
 	if op != nil {
@@ -91,11 +86,11 @@ func (s *Service) Login(ctx context.Context, r RequestInfo, username, password s
 	}
 	switch {
 	case op == nil:
-		return nil, s.fail(ctx, r, p, acct, addr, target, "unknown username", ErrInvalidCredentials)
+		return nil, s.miss(ctx, g, "unknown username", ErrInvalidCredentials)
 	case !ok:
-		return nil, s.fail(ctx, r, p, acct, addr, target, "wrong password", ErrInvalidCredentials)
+		return nil, s.miss(ctx, g, "wrong password", ErrInvalidCredentials)
 	case op.Disabled:
-		return nil, s.fail(ctx, r, p, acct, addr, target, "account disabled", ErrInvalidCredentials)
+		return nil, s.miss(ctx, g, "account disabled", ErrInvalidCredentials)
 	}
 	newHash := ""
 	if rehash {
@@ -109,6 +104,11 @@ func (s *Service) Login(ctx context.Context, r RequestInfo, username, password s
 	}
 	tok, sess := s.newSession(op, state, r.SourceIP, now)
 	err = s.store.Update(ctx, func(tx Tx) error {
+		// The password was right: hand the attempt back. The account's
+		// failures stay, so wrong codes count on from there.
+		if err := s.settle(tx, g, false); err != nil {
+			return err
+		}
 		if newHash != "" {
 			cur, err := tx.OperatorForUpdate(op.ID)
 			if err != nil {
@@ -182,10 +182,9 @@ func (e errRetry) Error() string { return e.reason }
 
 // finish ends sign-in: in one transaction it runs check, rotates the
 // pending session into a full one, records the sign-in, clears the
-// account's failure count and appends the audit events.
-func (s *Service) finish(ctx context.Context, r RequestInfo, pending *Session, op *Operator, check func(Tx) ([]*audit.Event, error)) (*LoginResult, error) {
+// account's failure count (hands g back) and appends the audit events.
+func (s *Service) finish(ctx context.Context, r RequestInfo, pending *Session, op *Operator, g *guess, check func(Tx) ([]*audit.Event, error)) (*LoginResult, error) {
 	now := s.clock()
-	acct, addr := s.throttleKeys(op.Username, r.SourceIP)
 	p, target := operatorActor(op), operatorTarget(op.ID)
 	tok, full := s.newSession(op, SessionFull, r.SourceIP, now)
 	err := s.store.Update(ctx, func(tx Tx) error {
@@ -202,7 +201,7 @@ func (s *Service) finish(ctx context.Context, r RequestInfo, pending *Session, o
 		if err := tx.RecordLogin(op.ID, now); err != nil {
 			return err
 		}
-		if err := tx.DeleteLoginThrottle(acct); err != nil {
+		if err := s.settle(tx, g, true); err != nil {
 			return err
 		}
 		for _, e := range events {
@@ -214,7 +213,7 @@ func (s *Service) finish(ctx context.Context, r RequestInfo, pending *Session, o
 	})
 	var retry errRetry
 	if errors.As(err, &retry) {
-		return nil, s.failMFA(ctx, r, pending, op, acct, addr, retry.reason)
+		return nil, s.missMFA(ctx, pending, g, retry.reason)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("auth: finish sign-in: %w", err)
@@ -223,10 +222,10 @@ func (s *Service) finish(ctx context.Context, r RequestInfo, pending *Session, o
 	return &LoginResult{Token: tok, Session: full, Operator: op, Next: StepDone}, nil
 }
 
-// failMFA records a wrong code; if that locks the account the pending
+// missMFA records a wrong code; if that locks the account the pending
 // session is ended too, so sign-in starts over from the password.
-func (s *Service) failMFA(ctx context.Context, r RequestInfo, pending *Session, op *Operator, acct, addr, reason string) error {
-	err := s.fail(ctx, r, operatorActor(op), acct, addr, operatorTarget(op.ID), reason, ErrInvalidCode)
+func (s *Service) missMFA(ctx context.Context, pending *Session, g *guess, reason string) error {
+	err := s.miss(ctx, g, reason, ErrInvalidCode)
 	if errors.Is(err, ErrLocked) {
 		if derr := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(pending.ID) }); derr != nil {
 			return fmt.Errorf("auth: end locked session: %w", derr)
@@ -235,33 +234,26 @@ func (s *Service) failMFA(ctx context.Context, r RequestInfo, pending *Session, 
 	return err
 }
 
-// mfaGate loads the pending session and refuses while locked.
-func (s *Service) mfaGate(ctx context.Context, r RequestInfo, token string, state SessionState) (*Session, *Operator, string, string, error) {
+// mfaGate loads the pending session and takes a guess for its code;
+// while locked it ends the pending session and refuses.
+func (s *Service) mfaGate(ctx context.Context, r RequestInfo, token string, state SessionState) (*Session, *Operator, *guess, error) {
 	sess, op, err := s.session(ctx, token, state)
 	if err != nil {
-		return nil, nil, "", "", err
+		return nil, nil, nil, err
 	}
+	g, err := s.mfaGuess(ctx, r, sess, op)
+	return sess, op, g, err
+}
+
+func (s *Service) mfaGuess(ctx context.Context, r RequestInfo, sess *Session, op *Operator) (*guess, error) {
 	acct, addr := s.throttleKeys(op.Username, r.SourceIP)
-	var until time.Time
-	err = s.store.View(ctx, func(tx Tx) error {
-		var err error
-		until, err = s.lockedUntil(tx, s.clock(), acct, addr)
-		return err
-	})
-	if err != nil {
-		return nil, nil, "", "", fmt.Errorf("auth: throttle: %w", err)
-	}
-	if !until.IsZero() {
-		err := s.record(ctx, event(r, operatorActor(op), audit.ActionLoginFailed, operatorTarget(op.ID), audit.Denied, "locked until "+until.Format(time.RFC3339)))
-		if err == nil {
-			err = s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(sess.ID) })
+	g, err := s.takeGuess(ctx, r, operatorActor(op), operatorTarget(op.ID), acct, addr)
+	if errors.Is(err, ErrLocked) {
+		if derr := s.store.Update(ctx, func(tx Tx) error { return tx.DeleteSession(sess.ID) }); derr != nil {
+			return nil, fmt.Errorf("auth: end locked session: %w", derr)
 		}
-		if err != nil {
-			return nil, nil, "", "", err
-		}
-		return nil, nil, "", "", &LockedError{Until: until}
 	}
-	return sess, op, acct, addr, nil
+	return g, err
 }
 
 // CompleteTOTP finishes sign-in with a TOTP code and returns a full
@@ -269,18 +261,18 @@ func (s *Service) mfaGate(ctx context.Context, r RequestInfo, token string, stat
 // one step away) or replayed code (its time step is at or before the last
 // accepted one); a *LockedError when failures lock the account.
 func (s *Service) CompleteTOTP(ctx context.Context, r RequestInfo, token, code string) (*LoginResult, error) {
-	sess, op, acct, addr, err := s.mfaGate(ctx, r, token, SessionMFA)
+	sess, op, g, err := s.mfaGate(ctx, r, token, SessionMFA)
 	if err != nil {
 		return nil, err
 	}
 	step, ok := matchTOTP(op.TOTPSecret, code, s.clock())
 	switch {
 	case !ok:
-		return nil, s.failMFA(ctx, r, sess, op, acct, addr, "wrong or expired TOTP code")
+		return nil, s.missMFA(ctx, sess, g, "wrong or expired TOTP code")
 	case step <= op.TOTPLastStep:
-		return nil, s.failMFA(ctx, r, sess, op, acct, addr, "replayed TOTP code (time step already used)")
+		return nil, s.missMFA(ctx, sess, g, "replayed TOTP code (time step already used)")
 	}
-	return s.finish(ctx, r, sess, op, func(tx Tx) ([]*audit.Event, error) {
+	return s.finish(ctx, r, sess, op, g, func(tx Tx) ([]*audit.Event, error) {
 		advanced, err := tx.AdvanceTOTPStep(op.ID, step)
 		if err != nil {
 			return nil, err
@@ -295,12 +287,12 @@ func (s *Service) CompleteTOTP(ctx context.Context, r RequestInfo, token, code s
 // CompleteRecovery finishes sign-in with a single-use recovery code instead
 // of TOTP. ErrInvalidCode for a wrong or already used code.
 func (s *Service) CompleteRecovery(ctx context.Context, r RequestInfo, token, code string) (*LoginResult, error) {
-	sess, op, _, _, err := s.mfaGate(ctx, r, token, SessionMFA)
+	sess, op, g, err := s.mfaGate(ctx, r, token, SessionMFA)
 	if err != nil {
 		return nil, err
 	}
 	left := 0
-	res, err := s.finish(ctx, r, sess, op, func(tx Tx) ([]*audit.Event, error) {
+	res, err := s.finish(ctx, r, sess, op, g, func(tx Tx) ([]*audit.Event, error) {
 		used, err := tx.ConsumeRecoveryCode(op.ID, hashRecoveryCode(code))
 		if err != nil {
 			return nil, err
@@ -359,16 +351,20 @@ func (s *Service) BeginEnrolment(ctx context.Context, r RequestInfo, token strin
 // session becomes full under a new token. ErrInvalidCode for a wrong code,
 // ErrInvalid if enrolment was not begun.
 func (s *Service) ConfirmEnrolment(ctx context.Context, r RequestInfo, token, code string) (*LoginResult, error) {
-	sess, op, acct, addr, err := s.mfaGate(ctx, r, token, SessionEnrol)
+	sess, op, err := s.session(ctx, token, SessionEnrol)
 	if err != nil {
 		return nil, err
 	}
 	if op.TOTPSecret == "" {
 		return nil, fmt.Errorf("%w: begin enrolment first", ErrInvalid)
 	}
+	g, err := s.mfaGuess(ctx, r, sess, op)
+	if err != nil {
+		return nil, err
+	}
 	step, ok := matchTOTP(op.TOTPSecret, code, s.clock())
 	if !ok {
-		return nil, s.failMFA(ctx, r, sess, op, acct, addr, "wrong or expired TOTP code at enrolment")
+		return nil, s.missMFA(ctx, sess, g, "wrong or expired TOTP code at enrolment")
 	}
 	codes := make([]string, RecoveryCodes)
 	hashes := make([][]byte, RecoveryCodes)
@@ -376,7 +372,7 @@ func (s *Service) ConfirmEnrolment(ctx context.Context, r RequestInfo, token, co
 		codes[i] = newRecoveryCode()
 		hashes[i] = hashRecoveryCode(codes[i])
 	}
-	res, err := s.finish(ctx, r, sess, op, func(tx Tx) ([]*audit.Event, error) {
+	res, err := s.finish(ctx, r, sess, op, g, func(tx Tx) ([]*audit.Event, error) {
 		cur, err := tx.OperatorForUpdate(op.ID)
 		if err != nil {
 			return nil, err

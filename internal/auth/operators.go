@@ -342,13 +342,20 @@ func (s *Service) ChangePassword(ctx context.Context, r RequestInfo, p *Principa
 	if err != nil {
 		return err
 	}
-	ok, _, err := s.verify(ctx, op.PasswordHash, current)
-	if err != nil || !ok {
-		acct, addr := s.throttleKeys(op.Username, r.SourceIP)
-		return s.fail(ctx, r, p, acct, addr, operatorTarget(op.ID), "wrong current password at password change", ErrInvalidCredentials)
-	}
 	if err := CheckPassword(next, op.Username); err != nil {
 		return err
+	}
+	acct, addr := s.throttleKeys(op.Username, r.SourceIP)
+	g, err := s.takeGuess(ctx, r, p, operatorTarget(op.ID), acct, addr)
+	if err != nil {
+		return err
+	}
+	ok, _, err := s.verify(ctx, op.PasswordHash, current)
+	if err != nil || !ok {
+		return s.miss(ctx, g, "wrong current password at password change", ErrInvalidCredentials)
+	}
+	if err := s.settleNow(ctx, g); err != nil {
+		return fmt.Errorf("auth: change password: %w", err)
 	}
 	h, err := s.hash(ctx, next)
 	if err != nil {

@@ -207,24 +207,6 @@ func (s *Service) throttleKeys(username, ip string) (acct, addr string) {
 	return acct, addr
 }
 
-// lockedUntil returns the latest lock on any of keys still in force.
-func (s *Service) lockedUntil(tx Tx, now time.Time, keys ...string) (time.Time, error) {
-	var until time.Time
-	for _, k := range keys {
-		if k == "" {
-			continue
-		}
-		th, err := tx.LoginThrottle(k)
-		if err != nil {
-			return time.Time{}, err
-		}
-		if th.LockedUntil.After(now) && th.LockedUntil.After(until) {
-			until = th.LockedUntil
-		}
-	}
-	return until, nil
-}
-
 // countFailure adds a failure to th and reports whether it locked th now.
 func (p ThrottlePolicy) countFailure(th *Throttle, limit int, now time.Time) bool {
 	if !th.UpdatedAt.IsZero() && now.Sub(th.UpdatedAt) >= p.Forget {
@@ -246,46 +228,143 @@ func (p ThrottlePolicy) countFailure(th *Throttle, limit int, now time.Time) boo
 	return true
 }
 
-// fail records a failed sign-in step: it counts it against the account
-// and the address, appends the failure (and any lockout) to the audit log,
-// and returns the error to give: a LockedError if this failure locked the
-// account or address, else plain.
-func (s *Service) fail(ctx context.Context, r RequestInfo, p *Principal, acct, addr, target, reason string, plain error) error {
+// A guess is one password, TOTP or recovery code about to be checked. It
+// is counted against the account and the source address BEFORE it is
+// checked, in one transaction that locks both throttle rows (on
+// PostgreSQL, across replicas; SQLite has one writer), so however many
+// guesses race, no more than the limit are ever checked: the one that
+// reaches the limit sets the lock as it is counted, and every later one
+// finds the lock and is refused unchecked. A guess that turns out right is
+// handed back (settle); one that was wrong stays counted (miss).
+type guess struct {
+	r      RequestInfo
+	p      *Principal
+	target string
+	keys   []guessKey
+}
+
+type guessKey struct {
+	key   string
+	limit int
+	what  string    // "account" or "source address", for the audit log
+	set   time.Time // the lock this guess set by reaching the limit; zero if none
+	th    *Throttle // the row as this guess left it
+}
+
+func (s *Service) guessKeys(acct, addr string) []guessKey {
+	keys := []guessKey{{key: acct, limit: s.throttle.AccountFailures, what: "account"}}
+	if addr != "" {
+		keys = append(keys, guessKey{key: addr, limit: s.throttle.AddressFailures, what: "source address"})
+	}
+	return keys
+}
+
+// errStillLocked rolls back a guess that found a lock.
+var errStillLocked = errors.New("auth: locked")
+
+// takeGuess counts a guess against acct and addr (always in that order, so
+// concurrent transactions cannot deadlock). While either is locked nothing
+// is counted, the refusal is audited and a *LockedError returned: the
+// caller must not check the guess.
+func (s *Service) takeGuess(ctx context.Context, r RequestInfo, p *Principal, target, acct, addr string) (*guess, error) {
 	now := s.clock()
+	g := &guess{r: r, p: p, target: target}
 	var until time.Time
 	err := s.store.Update(ctx, func(tx Tx) error {
-		for _, k := range []struct {
-			key   string
-			limit int
-			what  string
-		}{{acct, s.throttle.AccountFailures, "account"}, {addr, s.throttle.AddressFailures, "source address"}} {
-			if k.key == "" {
-				continue
-			}
-			th, err := tx.LoginThrottle(k.key)
+		g.keys, until = s.guessKeys(acct, addr), time.Time{}
+		for i := range g.keys {
+			k := &g.keys[i]
+			th, err := tx.LoginThrottleForUpdate(k.key)
 			if err != nil {
 				return err
 			}
-			if s.throttle.countFailure(th, k.limit, now) {
+			if th.LockedUntil.After(now) {
 				until = maxTime(until, th.LockedUntil)
-				msg := fmt.Sprintf("%s locked until %s after %d failures (lockout %d)", k.what, th.LockedUntil.Format(time.RFC3339), k.limit, th.Lockouts)
-				if err := tx.AppendAudit(event(r, p, audit.ActionLockout, target, audit.Denied, msg)); err != nil {
-					return err
-				}
+				continue
+			}
+			if s.throttle.countFailure(th, k.limit, now) {
+				k.set = th.LockedUntil
 			}
 			if err := tx.PutLoginThrottle(th); err != nil {
 				return err
 			}
+			k.th = th
 		}
-		return tx.AppendAudit(event(r, p, audit.ActionLoginFailed, target, audit.Failure, reason))
+		if !until.IsZero() {
+			return errStillLocked
+		}
+		return nil
 	})
+	if errors.Is(err, errStillLocked) {
+		if err := s.record(ctx, event(r, p, audit.ActionLoginFailed, target, audit.Denied, "locked until "+until.Format(time.RFC3339))); err != nil {
+			return nil, err
+		}
+		return nil, &LockedError{Until: until}
+	}
 	if err != nil {
+		return nil, fmt.Errorf("auth: count sign-in attempt: %w", err)
+	}
+	return g, nil
+}
+
+// miss records that g was wrong: the failure, and a lockout for each key
+// g's counting locked. It returns the error to give: a *LockedError if g
+// locked the account or address, else plain.
+func (s *Service) miss(ctx context.Context, g *guess, reason string, plain error) error {
+	events := []*audit.Event{event(g.r, g.p, audit.ActionLoginFailed, g.target, audit.Failure, reason)}
+	var until time.Time
+	for _, k := range g.keys {
+		if k.set.IsZero() {
+			continue
+		}
+		until = maxTime(until, k.set)
+		events = append(events, event(g.r, g.p, audit.ActionLockout, g.target, audit.Denied,
+			fmt.Sprintf("%s locked until %s after %d failures (lockout %d)", k.what, k.set.Format(time.RFC3339), k.limit, k.th.Lockouts)))
+	}
+	if err := s.record(ctx, events...); err != nil {
 		return fmt.Errorf("auth: record failed sign-in: %w", err)
 	}
 	if !until.IsZero() {
 		return &LockedError{Until: until}
 	}
 	return plain
+}
+
+// settle hands back g, which was right, inside the transaction that acts
+// on it: the count it added is taken off again (and a lock its counting
+// set is lifted, since the guess that reached the limit was a good one).
+// signedIn also clears the account's record, as a finished sign-in does.
+func (s *Service) settle(tx Tx, g *guess, signedIn bool) error {
+	for i, k := range g.keys {
+		if i == 0 && signedIn {
+			if err := tx.DeleteLoginThrottle(k.key); err != nil {
+				return err
+			}
+			continue
+		}
+		th, err := tx.LoginThrottleForUpdate(k.key)
+		if err != nil {
+			return err
+		}
+		switch {
+		case !k.set.IsZero() && th.LockedUntil.Equal(k.set):
+			th.LockedUntil, th.Lockouts, th.Failures = time.Time{}, max(0, th.Lockouts-1), k.limit-1
+		case th.Failures > 0:
+			th.Failures--
+		default:
+			continue
+		}
+		if err := tx.PutLoginThrottle(th); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// settleNow is settle in a transaction of its own, for a right guess
+// whose action is then refused for another reason.
+func (s *Service) settleNow(ctx context.Context, g *guess) error {
+	return s.store.Update(ctx, func(tx Tx) error { return s.settle(tx, g, false) })
 }
 
 func maxTime(a, b time.Time) time.Time {

@@ -95,8 +95,8 @@ func (s Sender) Send(ctx context.Context, phoneNumberID string, out conversation
 }
 
 // MarkRead implements conversation.Sender.
-func (s Sender) MarkRead(ctx context.Context, phoneNumberID, wamid string) error {
-	return classify(s.Client.MarkRead(ctx, phoneNumberID, wamid, false))
+func (s Sender) MarkRead(ctx context.Context, phoneNumberID, wamid string, typing bool) error {
+	return classify(s.Client.MarkRead(ctx, phoneNumberID, wamid, typing))
 }
 
 // classify maps a Graph API error to what the outbox should do. A timeout

@@ -54,6 +54,7 @@ type Config struct {
 	PairInterval      time.Duration
 	PairBurst         int
 	WebhookMaxBytes   int64
+	WebhookMemory     int64
 	TemplateName      string
 	MarkRead          bool
 	TemplateLanguage  string
@@ -87,6 +88,21 @@ type Config struct {
 	BreachContact         string
 	HandlingPolicyURL     string
 	HandlingPolicyVersion string
+
+	// Alerts
+	AlertWebhookURL    string
+	AlertWebhookSecret string
+	AlertSMTPAddr      string
+	AlertEmailFrom     string
+	AlertEmailTo       string
+	RevealHours        string
+	AlertTimeZone      string
+
+	// People
+	BusinessHours      string
+	TimeZone           string
+	HumanWait          time.Duration
+	AnswerWhileWaiting bool
 
 	// Agent
 	AgentProvider   string
@@ -151,6 +167,7 @@ func settings(c *Config) []setting {
 		{"PAIR_INTERVAL", "6s", "Per-customer pace: on average one message per interval to the same customer (Meta's pair limit); 0s turns it off.", false, &c.PairInterval},
 		{"PAIR_BURST", "20", "Messages to one customer that may leave at once before PAIR_INTERVAL paces them (Meta allows bursts of about 45).", false, &c.PairBurst},
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
+		{"WEBHOOK_MEMORY", "33554432", "Bytes of webhook bodies held at once (each post reserves its Content-Length before reading); a post that does not fit gets 503 with Retry-After, unread. At least WEBHOOK_MAX_BYTES.", false, &c.WebhookMemory},
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
@@ -179,7 +196,18 @@ func settings(c *Config) []setting {
 		{"BREACH_CONTACT", "", "Who runs a breach response and the legal clocks (e-mail/phone); doctor fails without it.", false, &c.BreachContact},
 		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
 		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
+		{"ALERT_WEBHOOK_URL", "", "Anomaly alerts are POSTed here as JSON, signed with X-Trement-Signature-256 (HMAC-SHA256 with ALERT_WEBHOOK_SECRET).", false, &c.AlertWebhookURL},
+		{"ALERT_WEBHOOK_SECRET", "", "Secret that signs alert webhooks. Secret: never logged.", true, &c.AlertWebhookSecret},
+		{"ALERT_SMTP_ADDR", "", "SMTP server (host:port) that mails alerts to ALERT_EMAIL_TO.", false, &c.AlertSMTPAddr},
+		{"ALERT_EMAIL_FROM", "trement@localhost", "Sender address of alert e-mails.", false, &c.AlertEmailFrom},
+		{"ALERT_EMAIL_TO", "", "Comma-separated recipients of alert e-mails.", false, &c.AlertEmailTo},
+		{"REVEAL_HOURS", "07-21", "Working hours (HH-HH, in ALERT_TIME_ZONE); a reveal of personal data outside them raises an alert.", false, &c.RevealHours},
+		{"ALERT_TIME_ZONE", "UTC", "Time zone of REVEAL_HOURS, e.g. Europe/Madrid.", false, &c.AlertTimeZone},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
+		{"BUSINESS_HOURS", "mon-fri 09:00-18:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
+		{"TIMEZONE", "Europe/Madrid", "IANA time zone of BUSINESS_HOURS, named to the customer outside them.", false, &c.TimeZone},
+		{"HUMAN_WAIT", "15m", "How long a handed-over conversation waits for a person before the customer is told no one is free and the assistant answers again meanwhile (it stays in the queue); 0s waits for good.", false, &c.HumanWait},
+		{"ANSWER_WHILE_WAITING", "false", "Let the assistant answer knowledge questions while a conversation waits for a person (off: it stays silent until a person or HUMAN_WAIT).", false, &c.AnswerWhileWaiting},
 		{"AGENT", "builtin", "Agent provider: builtin (offline knowledge agent) or openai (any OpenAI-compatible server).", false, &c.AgentProvider},
 		{"KNOWLEDGE_DIR", "", "Folder of Markdown/FAQ articles for the agent. Empty: the bundled sample shop.", false, &c.KnowledgeDir},
 		{"AGENT_CONFIDENCE", "0.35", "Below this confidence the agent says it is unsure and offers a human.", false, &c.AgentConfidence},
@@ -359,6 +387,18 @@ func (c *Config) Validate() error {
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
 	}
+	if _, _, err := c.RevealWindow(); err != nil {
+		bad("REVEAL_HOURS", "%v", err)
+	}
+	if _, err := time.LoadLocation(c.AlertTimeZone); err != nil {
+		bad("ALERT_TIME_ZONE", "%q is not a time zone: %v", c.AlertTimeZone, err)
+	}
+	if c.AlertWebhookURL != "" && c.AlertWebhookSecret == "" {
+		bad("ALERT_WEBHOOK_SECRET", "required with ALERT_WEBHOOK_URL: receivers must be able to check where alerts come from")
+	}
+	if (c.AlertSMTPAddr == "") != (c.AlertEmailTo == "") {
+		bad("ALERT_SMTP_ADDR", "ALERT_SMTP_ADDR and ALERT_EMAIL_TO must be set together")
+	}
 	if err == nil && c.TLSCert == "" && !c.InsecureHTTP && !IsLoopback(host) {
 		bad("LISTEN", "%q is not a loopback address and TLS is off: set TLS_CERT and TLS_KEY, or INSECURE_HTTP=true behind a TLS-terminating proxy", c.Listen)
 	}
@@ -387,6 +427,9 @@ func (c *Config) Validate() error {
 	}
 	if c.WebhookMaxBytes < 64<<10 || c.WebhookMaxBytes > 64<<20 {
 		bad("WEBHOOK_MAX_BYTES", "%d is outside 65536 to 67108864 (Meta sends up to 3 MB)", c.WebhookMaxBytes)
+	}
+	if c.WebhookMemory < c.WebhookMaxBytes || c.WebhookMemory > 16<<30 {
+		bad("WEBHOOK_MEMORY", "%d is outside WEBHOOK_MAX_BYTES (%d) to 17179869184 (16 GiB)", c.WebhookMemory, c.WebhookMaxBytes)
 	}
 	if c.GraphTimeout < time.Second || c.GraphTimeout > 5*time.Minute {
 		bad("GRAPH_TIMEOUT", "%v is outside 1s to 5m", c.GraphTimeout)
@@ -440,6 +483,12 @@ func (c *Config) Validate() error {
 	}
 	if c.AgentConfidence < 0 || c.AgentConfidence > 1 {
 		bad("AGENT_CONFIDENCE", "%v is outside 0 to 1", c.AgentConfidence)
+	}
+	if _, err := time.LoadLocation(c.TimeZone); err != nil || c.TimeZone == "" {
+		bad("TIMEZONE", "%q is not an IANA time zone such as Europe/Madrid", c.TimeZone)
+	}
+	if c.HumanWait < 0 {
+		bad("HUMAN_WAIT", "must not be negative")
 	}
 	if c.OpenAITimeout <= 0 {
 		bad("OPENAI_TIMEOUT", "must be positive")
@@ -517,4 +566,15 @@ func reflectValue(p any) any {
 		return *p
 	}
 	return nil
+}
+
+// RevealWindow parses REVEAL_HOURS ("07-21") into a start and end hour.
+func (c *Config) RevealWindow() (start, end int, err error) {
+	a, b, ok := strings.Cut(c.RevealHours, "-")
+	start, err1 := strconv.Atoi(strings.TrimSpace(a))
+	end, err2 := strconv.Atoi(strings.TrimSpace(b))
+	if !ok || err1 != nil || err2 != nil || start < 0 || end > 24 || start >= end {
+		return 0, 0, fmt.Errorf("%q is not HH-HH with 0 <= start < end <= 24", c.RevealHours)
+	}
+	return start, end, nil
 }

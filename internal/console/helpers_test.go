@@ -137,6 +137,8 @@ type envOpts struct {
 	extra  []console.Route
 	secure bool
 	policy console.HandlingPolicy
+	// wrapAuth, if set, wraps the store the auth service runs on.
+	wrapAuth func(auth.Store) auth.Store
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -152,7 +154,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	svc, err := auth.NewService(auth.Config{Store: db.AuthStore(), Now: clock.Now, Pseudonym: db.Index().Pseudonym,
+	var as auth.Store = db.AuthStore()
+	if o.wrapAuth != nil {
+		as = o.wrapAuth(as)
+	}
+	svc, err := auth.NewService(auth.Config{Store: as, Now: clock.Now, Pseudonym: db.Index().Pseudonym,
 		Password: auth.PasswordParams{Time: 1, MemoryKiB: 64, Threads: 1, SaltLen: 16, KeyLen: 32}})
 	if err != nil {
 		t.Fatal(err)

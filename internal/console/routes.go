@@ -70,6 +70,9 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
 
+		// Anomaly alerts raised by the rules over the audit log and metrics.
+		{"GET", "/api/v1/alerts", auth.PermAuditRead, AuthSessionOrToken, h(s.apiAlerts)},
+
 		// Breach incidents: record, estimate, clocks, checklist, drafts.
 		{"GET", "/api/v1/incidents", auth.PermIncidentsManage, AuthSessionOrToken, h(s.apiIncidents)},
 		{"POST", "/api/v1/incidents", auth.PermIncidentsManage, AuthSession, h(s.apiCreateIncident)},

@@ -1,10 +1,16 @@
 package console_test
 
 import (
+	"context"
+	"fmt"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
 )
 
 // A 60 KB Origin used to make the refusal's audit event too long to
@@ -27,4 +33,83 @@ func TestHugeHeaderRefusalIsStillAudited(t *testing.T) {
 		len(ev.Reason) > audit.ClipLen+64 || !strings.Contains(ev.Reason, "bytes]") {
 		t.Errorf("refusal event = %s %.120q (%d bytes), want auth.denied quoting the Origin cut to about %d bytes", ev.Action, ev.Reason, len(ev.Reason), audit.ClipLen)
 	}
+}
+
+// slowReads delays every read-only transaction.
+type slowReads struct {
+	auth.Store
+	d time.Duration
+}
+
+func (s slowReads) View(ctx context.Context, fn func(auth.Tx) error) error {
+	time.Sleep(s.d)
+	return s.Store.View(ctx, fn)
+}
+
+// race sends n copies of one request at once (each its own client copy,
+// so cookies are not shared state) and returns the status codes.
+func race(c *client, n int, method, path string, body func(i int) any) []int {
+	codes := make([]int, n)
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i := range n {
+		cc := *c
+		wg.Go(func() {
+			<-start
+			codes[i] = cc.do(method, path, body(i)).Code
+		})
+	}
+	close(start)
+	wg.Wait()
+	return codes
+}
+
+func countEvents(evs []*audit.Event, action string, out audit.Outcome, reason string) int {
+	n := 0
+	for _, ev := range evs {
+		if ev.Action == action && ev.Outcome == out && ev.Reason == reason {
+			n++
+		}
+	}
+	return n
+}
+
+// Issue 9: 12 concurrent wrong passwords were all verified and 16
+// concurrent wrong TOTP codes on one pending sign-in all checked, with a
+// limit of 5. Through the real endpoints now at most 5 are checked.
+func TestConcurrentGuessesThroughTheAPI(t *testing.T) {
+	limit := auth.DefaultThrottlePolicy.AccountFailures
+	setup := func(t *testing.T) (*env, *auth.Operator) {
+		// Reads take 20 ms, as on a loaded database: a check-then-count
+		// limit lets every concurrent guess through that window.
+		e := newEnv(t, envOpts{wrapAuth: func(s auth.Store) auth.Store { return slowReads{s, 20 * time.Millisecond} }})
+		op := e.operator(auth.RoleAgent)
+		e.signIn(op) // enrolled: sign-in now asks for a TOTP code
+		return e, op
+	}
+	t.Run("passwords", func(t *testing.T) {
+		e, op := setup(t)
+		codes := race(e.client(), 12, "POST", "/api/v1/login", func(i int) any {
+			return map[string]string{"username": op.Username, "password": fmt.Sprintf("wrong guess %d", i)}
+		})
+		if got := countEvents(e.events(), audit.ActionLoginFailed, audit.Failure, "wrong password"); got != limit {
+			t.Errorf("12 concurrent wrong passwords: %d verified (codes %v), want %d", got, codes, limit)
+		}
+		if !slices.Contains(codes, 429) {
+			t.Errorf("12 concurrent wrong passwords: codes %v, want some 429", codes)
+		}
+	})
+	t.Run("totp", func(t *testing.T) {
+		e, op := setup(t)
+		c := e.client()
+		r := c.do("POST", "/api/v1/login", map[string]string{"username": op.Username, "password": password})
+		if r.Code != 200 || r.json()["next"] != "totp" {
+			t.Fatalf("login = %d %s, want 200 and next totp", r.Code, r.Body)
+		}
+		c.csrf = r.json()["csrf_token"].(string)
+		codes := race(c, 16, "POST", "/api/v1/login/totp", func(int) any { return map[string]string{"code": "000000"} })
+		if got := countEvents(e.events(), audit.ActionLoginFailed, audit.Failure, "wrong or expired TOTP code"); got != limit {
+			t.Errorf("16 concurrent wrong TOTP codes on one pending sign-in: %d checked (codes %v), want %d", got, codes, limit)
+		}
+	})
 }

@@ -85,7 +85,7 @@ func (a *agents) recover(ctx context.Context) error {
 func (a *agents) answer(ctx context.Context, j *agentJob) error {
 	conv, c, history, msg := j.conv, j.contact, j.history, j.msg
 	if msg != nil {
-		return a.turn(ctx, conv, c, history, msg)
+		return a.turn(ctx, j, conv, c, history, msg)
 	}
 	// A job recovered at start-up carries nothing: read what it needs.
 	err := a.store.View(ctx, func(tx Tx) error {
@@ -111,10 +111,11 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 	if msg.Status != StatusAgentPending {
 		return nil
 	}
-	return a.turn(ctx, conv, c, history, msg)
+	j.lang = replyLanguage(msg.Body, "", conv, c)
+	return a.turn(ctx, j, conv, c, history, msg)
 }
 
-func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, history []*Message, msg *Message) error {
+func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *Contact, history []*Message, msg *Message) error {
 
 	// Redact everything that leaves for the provider; the mapping lives
 	// only in this function, for this turn.
@@ -138,50 +139,70 @@ func (a *agents) turn(ctx context.Context, conv *Conversation, c *Contact, histo
 		}
 	}
 	customerValues = append(customerValues, values(msg.Body)...)
-	req := agent.Request{ConversationID: conv.ID, Language: c.Language, BusinessName: a.flow.cfg.BusinessName,
+	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
 
 	reply, perr := a.provider.Reply(ctx, req)
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	var (
-		reason  string
-		text    policy.Text
-		answer  string
-		blocked []string
-	)
+	r := &agentResult{msgID: msg.ID, convID: conv.ID, lang: j.lang}
+	if j.quote || othersOpen(history, msg.ID) {
+		r.replyTo = msg.WAMessageID
+	}
 	switch {
 	case perr != nil:
-		reason, text = "agent_unavailable", policy.Unsure
+		r.reason = "agent_unavailable"
 		a.log.Warn("agent provider failed; escalating", "conversation_id", conv.ID, "error", perr)
 	case reply.Unsure || reply.Confidence < a.flow.cfg.Confidence || strings.TrimSpace(reply.Text) == "":
-		reason, text = "agent_unsure", policy.Unsure
+		r.unsure = true
 	default:
-		answer = mapping.Restore(reply.Text)
-		if ok, why := a.filter.Check(answer, customerValues); !ok {
-			blocked = why
-			reason, text = "answer_blocked:"+strings.Join(why, ","), policy.Fallback
+		r.answer = mapping.Restore(reply.Text)
+		if ok, why := a.filter.Check(r.answer, customerValues); !ok {
+			r.blocked, r.answer = why, ""
+			r.reason = "answer_blocked:" + strings.Join(why, ",")
 			a.stats.AgentBlocked.Add(1)
 		}
 	}
 
 	select {
-	case a.results <- &agentResult{msgID: msg.ID, convID: conv.ID, reason: reason, text: text, answer: answer, blocked: blocked}:
+	case a.results <- r:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err() // the message stays agent_pending for the next start
 	}
 }
 
+// othersOpen reports whether, besides msgID, the customer sent a message
+// the business has not replied to yet: the answer then quotes the question
+// it answers, so the customer can tell which one it is.
+func othersOpen(history []*Message, msgID string) bool {
+	for i := len(history) - 1; i >= 0; i-- {
+		h := history[i]
+		if h.Direction == Out {
+			return false
+		}
+		if h.ID != msgID {
+			return true
+		}
+	}
+	return false
+}
+
 // agentResult is an agent turn computed and waiting to be committed.
 type agentResult struct {
 	msgID, convID string
-	reason        string // non-empty: escalate instead of answering
-	text          policy.Text
+	lang          string
+	replyTo       string // wamid the answer quotes, if any
+	unsure        bool   // the agent could not answer
+	reason        string // non-empty: hand to a person instead of answering
 	answer        string
 	blocked       []string
 }
+
+// maxFailures is how many unsure answers in a row hand the conversation
+// to a person: one unsure answer only says what the assistant can do.
+const maxFailures = 3
 
 // commit writes computed turns in batches: one durable commit covers many
 // answers. Each turn re-checks the conversation, since a human may have
@@ -247,24 +268,49 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	if err != nil {
 		return err
 	}
-	if conv.State != StateBot || c.ConsentState != ConsentGranted {
+	if !a.flow.botAnswers(conv) || c.ConsentState != ConsentGranted {
 		return nil // a human took it, or the customer opted out meanwhile
 	}
-	if r.reason != "" {
+	s := &step{f: a.flow, tx: tx, c: c, conv: conv, lang: r.lang}
+	switch {
+	case r.unsure:
+		// Unsure is not a hand-over: say what the assistant can help with
+		// and offer a person; only repeated failure hands over.
+		conv.Failures++
+		if conv.Failures >= maxFailures && conv.State == StateBot {
+			if err := s.escalate("agent_unsure_repeatedly"); err != nil {
+				return err
+			}
+		} else if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Unsure), ReplyTo: r.replyTo}, "bot", true); err != nil {
+			return err
+		}
+		a.stats.AgentUnsure.Add(1)
+		return tx.UpdateConversation(conv)
+	case r.reason != "":
 		if len(r.blocked) > 0 {
 			if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: "agent.answer_blocked",
 				Target: "conversation:" + conv.ID, Outcome: "denied", Reason: strings.Join(r.blocked, ",")}); err != nil {
 				return err
 			}
 		}
-		s := &step{f: a.flow, tx: tx, c: c, conv: conv}
-		if err := s.escalate(r.reason, r.text); err != nil {
+		if conv.State != StateBot {
+			// Already waiting for a person: no second hand-over.
+			return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Fallback)}, "bot", true)
+		}
+		if err := s.escalate(r.reason); err != nil {
 			return err
 		}
 		return tx.UpdateConversation(conv)
 	}
 	a.stats.AgentReplies.Add(1)
-	return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer}, "bot", true)
+	if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer, ReplyTo: r.replyTo}, "bot", true); err != nil {
+		return err
+	}
+	if conv.Failures == 0 {
+		return nil
+	}
+	conv.Failures = 0
+	return tx.UpdateConversation(conv)
 }
 
 func values(text string) []string {

@@ -68,7 +68,8 @@ type Outbound struct {
 	Buttons  []Button  `json:"buttons,omitempty"`
 	Template *Template `json:"template,omitempty"`
 	ReplyTo  string    `json:"reply_to,omitempty"`
-	Read     string    `json:"read,omitempty"` // wamid to mark read
+	Read     string    `json:"read,omitempty"`   // wamid to mark read
+	Typing   bool      `json:"typing,omitempty"` // with Read: show the typing indicator
 }
 
 // SendAction says what to do after a failed send.
@@ -104,5 +105,7 @@ func (e *SendError) Unwrap() error { return e.Err }
 // lost be reconciled instead of repeated. Errors are *SendError.
 type Sender interface {
 	Send(ctx context.Context, phoneNumberID string, out Outbound, callbackID string) (wamid string, err error)
-	MarkRead(ctx context.Context, phoneNumberID, wamid string) error
+	// MarkRead marks wamid read; with typing, the customer also sees a
+	// typing indicator until the reply (or 25 seconds).
+	MarkRead(ctx context.Context, phoneNumberID, wamid string, typing bool) error
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/intent"
+	"github.com/trement/trement/internal/language"
 	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/redact"
 )
@@ -33,6 +34,20 @@ type Config struct {
 	TemplateLanguage  string
 	MarkRead          bool          // mark inbound messages read once stored
 	Retention         time.Duration // messages older than this are purged
+
+	// Topics say, per language, what the assistant can help with; an
+	// unsure answer names them ("shipping, returns and payments").
+	Topics map[string]string
+	// Hours are when people answer; a hand-over tells the customer when
+	// to expect one. The zero value is always open.
+	Hours Hours
+	// HumanWait is how long a conversation waits for a person before the
+	// customer is told no one is free and the assistant answers again
+	// (0: it waits for good). Inside Hours the hand-over names it.
+	HumanWait time.Duration
+	// AnswerWhileWaiting lets the assistant answer knowledge questions
+	// while a conversation waits for a person (off: it stays silent).
+	AnswerWhileWaiting bool
 }
 
 // Button ids of the consent question.
@@ -61,6 +76,7 @@ type Flow struct {
 	store  Store
 	log    *slog.Logger
 	stats  *Stats
+	held   *heldQuestions
 	rights Rights
 }
 
@@ -72,6 +88,8 @@ type agentJob struct {
 	ConversationID string
 	MessageID      string
 
+	lang    string // the reply's language
+	quote   bool   // quote the customer's message in the answer
 	conv    *Conversation
 	contact *Contact
 	history []*Message
@@ -133,6 +151,9 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 
 func (f *Flow) newContact(tx Tx, m Inbound) (*Contact, error) {
 	d := f.policy.ForPhone(m.From)
+	// Contact.Language is the language the law asks notices in: the
+	// region's (or the country's, below). What the customer writes in is
+	// read from each message (see step.run).
 	c := &Contact{WaID: m.From, Region: string(d.Pack.Region), RegionReason: d.Reason, Language: d.Pack.Language, ConsentState: ConsentNone}
 	// A customer erased while opted out stays opted out: never messaged
 	// again until they say START.
@@ -160,11 +181,41 @@ var countryLanguage = map[int]string{
 
 // step is one inbound message being applied.
 type step struct {
-	f    *Flow
-	tx   Tx
-	m    Inbound
-	c    *Contact
-	conv *Conversation
+	f     *Flow
+	tx    Tx
+	m     Inbound
+	c     *Contact
+	conv  *Conversation
+	lang  string // the language replies of this step are written in
+	quote bool   // the answer quotes the message (a held first question)
+}
+
+// replyLanguage is the language to answer text in: the one it is written
+// in, else the one the customer last wrote in, else the region's. A
+// message that says nothing ("ok", "STOP") never changes it, and no single
+// message changes it for good.
+func replyLanguage(text, guess string, conv *Conversation, c *Contact) string {
+	for _, l := range []string{language.Detect(text), guess, conv.Language, c.Language} {
+		if l != "" {
+			return l
+		}
+	}
+	return language.English
+}
+
+// setLanguage fixes the step's language from its message and, once the
+// customer has consented, remembers what they wrote in for the messages
+// that do not tell.
+func (s *step) setLanguage(guess string) {
+	s.lang = replyLanguage(s.m.Text, guess, s.conv, s.c)
+	if s.c.ConsentState != ConsentGranted {
+		return
+	}
+	if d := language.Detect(s.m.Text); d != "" {
+		s.conv.Language = d
+	} else if guess != "" {
+		s.conv.Language = guess
+	}
 }
 
 func (s *step) pack() policy.Pack {
@@ -180,17 +231,17 @@ func (s *step) run() (*agentJob, error) {
 		return nil, s.rightsMessage()
 	}
 	match := intent.Parse(s.m.Text)
-	if match.Language != "" && match.Language != s.c.Language && match.Kind != intent.None {
-		s.c.Language = match.Language
-	}
+	s.setLanguage(match.Language)
 	switch s.c.ConsentState {
 	case ConsentNone, ConsentDeclined:
 		if match.Kind == intent.OptOut {
+			s.f.held.drop(s.c.ID)
 			return nil, s.optOut()
 		}
+		s.hold(match)
 		return nil, s.askConsent(policy.FirstContact)
 	case ConsentPending:
-		return nil, s.answerConsent(match)
+		return s.answerConsent(match)
 	case ConsentWithdrawn:
 		if match.Kind == intent.OptIn {
 			return nil, s.grant(consent.ReOptIn, policy.OptedIn)
@@ -215,8 +266,14 @@ func (s *step) run() (*agentJob, error) {
 		}
 	}
 	if s.f.rights != nil && match.Kind == intent.None {
-		reply, handled, err := s.f.rights.Handle(s.tx, s.c, s.m.Text, s.m.ButtonID)
+		was := s.c.Language
+		reply, handled, err := s.f.rights.Handle(s.tx, s.c, s.lang, s.m.Text, s.m.ButtonID)
 		if err != nil || handled {
+			if err == nil && s.c.Language != was {
+				// The customer corrected the answer language: it holds
+				// for this conversation too, until they write in another.
+				s.conv.Language, s.lang = s.c.Language, s.c.Language
+			}
 			if err == nil {
 				err = s.say(reply)
 			}
@@ -235,7 +292,7 @@ func (s *step) run() (*agentJob, error) {
 	case intent.Erase:
 		s.c.PendingAction = pendingErase
 		if s.f.rights != nil {
-			if _, err := s.f.rights.Requested(s.tx, s.c, "erasure"); err != nil {
+			if _, err := s.f.rights.Requested(s.tx, s.c, s.lang, "erasure"); err != nil {
 				return nil, err
 			}
 		}
@@ -243,7 +300,26 @@ func (s *step) run() (*agentJob, error) {
 	case intent.OptIn:
 		return nil, s.sayText(policy.OptedIn)
 	}
+	return s.converse(match)
+}
 
+// botAnswers reports whether the assistant answers the conversation's
+// messages: it does unless a person has it or it waits for one, and while
+// it waits only when the business allows it or the wait has expired.
+func (f *Flow) botAnswers(conv *Conversation) bool {
+	switch conv.State {
+	case StateBot:
+		return true
+	case StateWaitingHuman:
+		return f.cfg.AnswerWhileWaiting || conv.WaitExpired
+	}
+	return false
+}
+
+// converse stores a customer's message of a consented conversation and
+// decides who answers it: a person (on request or a sensitive topic), no
+// one yet (a person has it), or the agent, whose job it returns.
+func (s *step) converse(match intent.Match) (*agentJob, error) {
 	in := &Message{ConversationID: s.conv.ID, ContactID: s.c.ID, Direction: In, WAMessageID: s.m.WAMessageID,
 		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp}
 	if err := s.tx.InsertMessage(in); err != nil {
@@ -252,11 +328,13 @@ func (s *step) run() (*agentJob, error) {
 		}
 		return nil, fmt.Errorf("flow: store message: %w", err)
 	}
-	if err := s.markRead(); err != nil {
+	// The typing indicator says a reply is coming: not while a person has
+	// the conversation and the assistant is silent.
+	if err := s.markRead(s.f.botAnswers(s.conv) || match.Kind == intent.Human); err != nil {
 		return nil, err
 	}
 	if match.Kind == intent.Human {
-		return nil, s.escalate("customer_request", policy.HumanRequested)
+		return nil, s.escalate("customer_request")
 	}
 	if cats := redact.Sensitive(s.m.Text); len(cats) > 0 && !s.conv.Sensitive {
 		s.conv.Sensitive = true
@@ -264,16 +342,16 @@ func (s *step) run() (*agentJob, error) {
 			return nil, err
 		}
 		if s.f.cfg.EscalateSensitive && s.conv.State == StateBot {
-			return nil, s.escalate("sensitive_topic", policy.HumanRequested)
+			return nil, s.escalate("sensitive_topic")
 		}
 	}
-	if s.conv.State != StateBot {
+	if !s.f.botAnswers(s.conv) {
 		return nil, nil // a human has it: operators see the message
 	}
 	if match.Kind == intent.NotHelpful {
 		s.conv.NotHelpful++
-		if s.conv.NotHelpful >= 2 {
-			return nil, s.escalate("not_helpful_twice", policy.HumanRequested)
+		if s.conv.NotHelpful >= 2 && s.conv.State == StateBot {
+			return nil, s.escalate("not_helpful_twice")
 		}
 	}
 	if s.m.Type != "text" && s.m.Type != "interactive" && s.m.Type != "button" && strings.TrimSpace(s.m.Text) == "" || s.m.Type == "unsupported" {
@@ -288,24 +366,27 @@ func (s *step) run() (*agentJob, error) {
 	}
 	in.Status = StatusAgentPending
 	conv, c := *s.conv, *s.c
-	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, conv: &conv, contact: &c, history: history, msg: in}, nil
+	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, lang: s.lang, quote: s.quote, conv: &conv, contact: &c, history: history, msg: in}, nil
 }
 
-func (s *step) vars() policy.Vars {
-	purpose := s.f.cfg.Purposes[s.c.Language]
+func (s *step) vars(lang string) policy.Vars {
+	purpose := s.f.cfg.Purposes[lang]
 	if purpose == "" {
 		purpose = s.f.cfg.Purpose
 	}
 	return policy.Vars{Business: s.f.cfg.BusinessName, Purpose: purpose, PrivacyURL: s.f.cfg.PrivacyURL,
-		DPOContact: s.f.cfg.DPOContact, NoticeVersion: s.f.cfg.NoticeVersion}
+		DPOContact: s.f.cfg.DPOContact, NoticeVersion: s.f.cfg.NoticeVersion, Topics: s.f.cfg.Topics[lang]}
 }
 
-func (s *step) text(t policy.Text) string {
+// text renders t in the step's language.
+func (s *step) text(t policy.Text) string { return s.textIn(s.lang, t, s.vars(s.lang)) }
+
+func (s *step) textIn(lang string, t policy.Text, v policy.Vars) string {
 	p := s.pack()
 	// trement erases at once by destroying the customer's key; it never
 	// keeps a blocked copy, so the texts must not promise one.
 	p.BlockBeforeDelete = false
-	return s.f.render(p, s.c.Language, t, s.vars())
+	return s.f.render(p, lang, t, v)
 }
 
 // render fills a notice text; a missing text is a programming error caught
@@ -326,28 +407,65 @@ func (f *Flow) render(p policy.Pack, lang string, t policy.Text, v policy.Vars) 
 // maxButtonsBody is WhatsApp's limit on the body of a reply-buttons message.
 const maxButtonsBody = 1024
 
+// askConsent sends the consent question in the language the law asks for
+// (the region's, Contact.Language) and, when the customer writes in
+// another, in theirs too: in one message when both fit, else theirs first
+// as a text of its own.
 func (s *step) askConsent(t policy.Text) error {
 	s.c.ConsentState = ConsentPending
-	text := s.text(t)
-	// Where the law's age of consent is above 13 (GDPR 16, Spain 14, the
-	// strict default 18), the question says so: accepting confirms the
-	// age, and a younger person is told to ask a guardian.
-	if s.pack().MinConsentAge > 13 {
-		if age := s.text(policy.MinorAgeNotice); len([]rune(text))+2+len([]rune(age)) <= maxButtonsBody {
-			text += "\n\n" + age
+	legal := s.c.Language
+	text := s.consentText(legal, t)
+	accept, decline := s.textIn(legal, policy.AcceptButton, s.vars(legal)), s.textIn(legal, policy.DeclineButton, s.vars(legal))
+	var first string
+	if s.lang != legal {
+		own := s.consentText(s.lang, t)
+		if len([]rune(text))+2+len([]rune(own)) <= maxButtonsBody {
+			text += "\n\n" + own
+		} else {
+			first = own
 		}
+		accept = bilingual(accept, s.textIn(s.lang, policy.AcceptButton, s.vars(s.lang)))
+		decline = bilingual(decline, s.textIn(s.lang, policy.DeclineButton, s.vars(s.lang)))
 	}
-	out := Outbound{To: s.c.WaID, Text: text, Buttons: []Button{
-		{ID: ButtonAccept, Title: s.text(policy.AcceptButton)},
-		{ID: ButtonDecline, Title: s.text(policy.DeclineButton)},
-	}}
 	if err := s.ledger(consent.Asked); err != nil {
 		return err
 	}
+	if first != "" {
+		if err := s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: first}, "system", false); err != nil {
+			return err
+		}
+	}
+	out := Outbound{To: s.c.WaID, Text: text, Buttons: []Button{{ID: ButtonAccept, Title: accept}, {ID: ButtonDecline, Title: decline}}}
 	return s.f.enqueue(s.tx, s.c, s.conv, out, "system", false)
 }
 
-func (s *step) answerConsent(match intent.Match) error {
+// consentText is the consent question in lang. Where the law's age of
+// consent is above 13 (GDPR 16, Spain 14, the strict default 18), it says
+// so: accepting confirms the age, and a younger person is told to ask a
+// guardian.
+func (s *step) consentText(lang string, t policy.Text) string {
+	text := s.textIn(lang, t, s.vars(lang))
+	if s.pack().MinConsentAge > 13 {
+		if age := s.textIn(lang, policy.MinorAgeNotice, s.vars(lang)); len([]rune(text))+2+len([]rune(age)) <= maxButtonsBody {
+			text += "\n\n" + age
+		}
+	}
+	return text
+}
+
+// bilingual joins two button titles when they differ and fit WhatsApp's
+// limit, else keeps the first.
+func bilingual(a, b string) string {
+	if a == b || len([]rune(a))+3+len([]rune(b)) > policy.MaxButtonLen {
+		return a
+	}
+	return a + " / " + b
+}
+
+// answerConsent applies the customer's answer to the consent question. On
+// acceptance, a question they asked before (held in memory, see
+// heldQuestions) is answered now: its agent job is returned.
+func (s *step) answerConsent(match intent.Match) (*agentJob, error) {
 	answer := intent.None
 	switch {
 	case s.m.ButtonID == ButtonAccept:
@@ -355,7 +473,8 @@ func (s *step) answerConsent(match intent.Match) error {
 	case s.m.ButtonID == ButtonDecline:
 		answer = intent.Decline
 	case match.Kind == intent.OptOut:
-		return s.optOut()
+		s.f.held.drop(s.c.ID)
+		return nil, s.optOut()
 	default:
 		answer = intent.ParseConsentAnswer(s.m.Text)
 	}
@@ -365,17 +484,32 @@ func (s *step) answerConsent(match intent.Match) error {
 		if s.c.NoticeVersion != "" {
 			kind = consent.ReOptIn
 		}
-		return s.grant(kind, policy.Accepted)
+		q, ok := s.f.held.take(s.c.ID, s.tx.Time())
+		if !ok {
+			return nil, s.grant(kind, policy.Accepted)
+		}
+		if err := s.grant(kind, policy.AcceptedQuestion); err != nil {
+			return nil, err
+		}
+		// The held question becomes this step's message, stored now that
+		// the customer agreed, and answered quoting it.
+		s.m, s.quote = q, true
+		qm := intent.Parse(q.Text)
+		s.setLanguage(qm.Language)
+		return s.converse(qm)
 	case intent.Decline:
+		s.f.held.drop(s.c.ID)
 		s.c.ConsentState = ConsentDeclined
 		if err := s.ledger(consent.Decline); err != nil {
-			return err
+			return nil, err
 		}
-		return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(policy.Declined)}, "system", false)
+		return nil, s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(policy.Declined)}, "system", false)
 	}
-	// Anything else: the content is not kept; ask again.
+	// Anything else: the content is not kept (a question is held in
+	// memory); ask again.
 	s.f.stats.Silenced.Add(1)
-	return s.askConsent(policy.FirstContact)
+	s.hold(match)
+	return nil, s.askConsent(policy.FirstContact)
 }
 
 func (s *step) grant(kind consent.Kind, t policy.Text) error {
@@ -417,39 +551,83 @@ func (s *step) audit(action, reason string) error {
 
 // sayText sends a notice text, keeping it in the conversation once consent
 // is granted.
-func (s *step) sayText(t policy.Text) error {
-	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(t)}, "system", s.c.ConsentState == ConsentGranted)
+func (s *step) sayText(t policy.Text) error { return s.say(s.text(t)) }
+
+func (s *step) say(text string) error {
+	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: text}, "system", s.c.ConsentState == ConsentGranted)
 }
 
-func (s *step) markRead() error {
+// markRead marks the step's message read; with typing, the customer also
+// sees "typing…" until the reply arrives (or 25 seconds pass), so it is set
+// only when a reply will follow.
+func (s *step) markRead(typing bool) error {
 	if !s.f.cfg.MarkRead {
 		return nil
 	}
 	return s.tx.Enqueue(&OutboxItem{ContactID: s.c.ID, ConversationID: s.conv.ID, PhoneNumberID: s.m.PhoneNumberID, Kind: "read",
-		Payload: mustJSON(Outbound{Read: s.m.WAMessageID})})
+		Payload: mustJSON(Outbound{Read: s.m.WAMessageID, Typing: typing})})
 }
 
-func (s *step) escalate(reason string, t policy.Text) error {
-	s.conv.State = StateWaitingHuman
+// escalate hands the conversation to a person and tells the customer when
+// to expect one. Asked again while it waits, the wait goes on (or starts
+// again once it expired).
+func (s *step) escalate(reason string) error {
+	if s.conv.State != StateWaitingHuman || s.conv.WaitExpired || s.conv.WaitingSince.IsZero() {
+		s.conv.WaitingSince = s.tx.Time()
+	}
+	s.conv.State, s.conv.WaitExpired, s.conv.Failures = StateWaitingHuman, false, 0
 	s.f.stats.Escalations.Add(1)
 	if err := s.audit("conversation.escalate", reason); err != nil {
 		return err
 	}
-	return s.sayText(t)
+	return s.say(s.waitText())
+}
+
+// waitText is the hand-over message: inside business hours, how long a
+// person usually takes; outside them, when the team is back.
+func (s *step) waitText() string {
+	v := s.vars(s.lang)
+	h := s.f.cfg.Hours
+	if h.Open(s.tx.Time()) {
+		if s.f.cfg.HumanWait > 0 {
+			v.Wait = durationText(s.f.cfg.HumanWait, s.lang)
+		}
+		return s.textIn(s.lang, policy.WaitInHours, v)
+	}
+	v.Hours, v.TimeZone = h.Describe(s.lang), h.Zone()
+	return s.textIn(s.lang, policy.WaitOutsideHours, v)
+}
+
+// durationText says d in minutes or hours in lang: "15 minutes", "2 horas".
+func durationText(d time.Duration, lang string) string {
+	n, unit := int(d.Round(time.Minute)/time.Minute), 0
+	if n >= 120 && n%60 == 0 {
+		n, unit = n/60, 1
+	}
+	n = max(n, 1)
+	words := map[string][2][2]string{
+		"en": {{"minute", "minutes"}, {"hour", "hours"}},
+		"es": {{"minuto", "minutos"}, {"hora", "horas"}},
+		"pt": {{"minuto", "minutos"}, {"hora", "horas"}},
+	}
+	w, ok := words[lang]
+	if !ok {
+		w = words["en"]
+	}
+	plural := 1
+	if n == 1 {
+		plural = 0
+	}
+	return fmt.Sprintf("%d %s", n, w[unit][plural])
 }
 
 // rightsMessage hands a tap on a rights button to the rights service.
 func (s *step) rightsMessage() error {
-	reply, _, err := s.f.rights.Handle(s.tx, s.c, s.m.Text, s.m.ButtonID)
+	reply, _, err := s.f.rights.Handle(s.tx, s.c, s.lang, s.m.Text, s.m.ButtonID)
 	if err != nil || reply == "" {
 		return err
 	}
 	return s.say(reply)
-}
-
-// say sends text made by the rights service, kept once consent is granted.
-func (s *step) say(text string) error {
-	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: text}, "system", s.c.ConsentState == ConsentGranted)
 }
 
 // eraseConfirmed erases now, unless the rights service makes the request
@@ -458,7 +636,7 @@ func (s *step) eraseConfirmed() error {
 	if s.f.rights == nil {
 		return s.erase()
 	}
-	now, reply, err := s.f.rights.EraseConfirmed(s.tx, s.c)
+	now, reply, err := s.f.rights.EraseConfirmed(s.tx, s.c, s.lang)
 	if err != nil {
 		return err
 	}
@@ -470,7 +648,7 @@ func (s *step) eraseConfirmed() error {
 
 func (s *step) access() error {
 	if s.f.rights != nil {
-		reply, err := s.f.rights.Requested(s.tx, s.c, "access")
+		reply, err := s.f.rights.Requested(s.tx, s.c, s.lang, "access")
 		if err != nil {
 			return err
 		}
@@ -485,9 +663,9 @@ func (s *step) access() error {
 	if err := s.audit("dsar.access_requested", "due="+due.Format(time.DateOnly)); err != nil {
 		return err
 	}
-	v := s.vars()
+	v := s.vars(s.lang)
 	v.Due = due.Format("2006-01-02")
-	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.f.render(p, s.c.Language, policy.AccessRequested, v)}, "system", true)
+	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.f.render(p, s.lang, policy.AccessRequested, v)}, "system", true)
 }
 
 // erase crypto-shreds the customer now (the law allows up to 72 hours; we

@@ -22,6 +22,7 @@ type Stats struct {
 	Erasures      atomic.Int64
 	AgentReplies  atomic.Int64
 	AgentBlocked  atomic.Int64
+	AgentUnsure   atomic.Int64 // unsure answers: the customer was told what the assistant can do
 	Sent          atomic.Int64
 	SendRetries   atomic.Int64
 	SendFailed    atomic.Int64

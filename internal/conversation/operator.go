@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/policy"
 )
 
 // ErrConflict means the action does not fit the conversation's state: it is
@@ -80,12 +81,79 @@ func (s *Service) Take(ctx context.Context, convID, operatorID string, ev *audit
 	})
 }
 
-// HandBack returns the conversation to the bot and unassigns it.
+// HandBack returns the conversation to the bot, unassigns it, and tells
+// the customer the assistant is back.
 func (s *Service) HandBack(ctx context.Context, convID string, ev *audit.Event) error {
-	return s.operate(ctx, convID, ev, func(conv *Conversation) error {
-		conv.AssignedTo, conv.State, conv.NotHelpful = "", StateBot, 0
+	err := s.store.Update(ctx, func(tx Tx) error {
+		conv, c, err := s.load(tx, convID)
+		if err != nil {
+			return err
+		}
+		conv.AssignedTo, conv.State, conv.NotHelpful, conv.Failures = "", StateBot, 0, 0
+		conv.WaitingSince, conv.WaitExpired = time.Time{}, false
+		if c.ConsentState == ConsentGranted {
+			st := &step{f: s.Flow, tx: tx, c: c, conv: conv, lang: replyLanguage("", "", conv, c)}
+			if err := st.sayText(policy.HandedBack); err != nil {
+				return err
+			}
+		}
+		if err := tx.UpdateConversation(conv); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ev)
+	})
+	if err == nil {
+		s.wakeOutbox()
+	}
+	return err
+}
+
+// ExpireWaits tells the customers of conversations that have waited for a
+// person longer than Config.HumanWait that no one is free, and lets the
+// assistant answer them again while they stay in the queue. It returns how
+// many it told.
+func (s *Service) ExpireWaits(ctx context.Context) (int, error) {
+	if s.Flow.cfg.HumanWait <= 0 {
+		return 0, nil
+	}
+	// Only the replica that processes the inbox does it, so one customer
+	// is told once.
+	if lead, err := s.store.Lead(ctx); err != nil || !lead {
+		return 0, err
+	}
+	n := 0
+	err := s.store.Update(ctx, func(tx Tx) error {
+		n = 0
+		convs, err := tx.WaitingBefore(tx.Time().Add(-s.Flow.cfg.HumanWait), 100)
+		if err != nil {
+			return err
+		}
+		for _, conv := range convs {
+			c, err := tx.Contact(conv.ContactID)
+			if errors.Is(err, ErrNotFound) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			conv.WaitExpired = true
+			if c.ConsentState == ConsentGranted {
+				st := &step{f: s.Flow, tx: tx, c: c, conv: conv, lang: replyLanguage("", "", conv, c)}
+				if err := st.sayText(policy.WaitExpired); err != nil {
+					return err
+				}
+				n++
+			}
+			if err := tx.UpdateConversation(conv); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
+	if err == nil && n > 0 {
+		s.wakeOutbox()
+	}
+	return n, err
 }
 
 // Assign gives the conversation to operatorID; it waits for them.

@@ -263,7 +263,7 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 		return sendResult{it: it, err: &SendError{Action: SendRetry, Err: err}}
 	}
 	if it.Kind == "read" {
-		return sendResult{it: it, err: o.sender.MarkRead(ctx, it.PhoneNumberID, out.Read)}
+		return sendResult{it: it, err: o.sender.MarkRead(ctx, it.PhoneNumberID, out.Read, out.Typing)}
 	}
 	if d := o.pair.reserve(out.To); d > 0 {
 		return sendResult{it: it, defer_: d}

@@ -80,7 +80,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	// predecessor's claims for its own.
 	ocfg.Worker += "/" + strconv.FormatUint(rand.Uint64(), 36)
 	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
-	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, rights: d.Rights}
+	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions(), rights: d.Rights}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: newPairGate(ocfg.PairInterval, ocfg.PairBurst)}
 	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
@@ -146,7 +146,11 @@ func (s *Service) Run(ctx context.Context) error {
 const dedupeWindow = 8 * 24 * time.Hour
 
 func (s *Service) maintain(ctx context.Context) {
-	t := time.NewTicker(min(5*time.Second, s.out.cfg.ReconcileAfter/2))
+	every := min(5*time.Second, s.out.cfg.ReconcileAfter/2)
+	if w := s.Flow.cfg.HumanWait; w > 0 {
+		every = max(min(every, w/2), 100*time.Millisecond)
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	var forgot time.Time
 	for {
@@ -156,6 +160,9 @@ func (s *Service) maintain(ctx context.Context) {
 		case <-t.C:
 			if err := s.out.maintain(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("outbox maintenance failed", "error", err)
+			}
+			if _, err := s.ExpireWaits(ctx); err != nil && ctx.Err() == nil {
+				s.log.Error("expiring waits for a person failed", "error", err)
 			}
 			if time.Since(forgot) > time.Hour {
 				forgot = time.Now()

@@ -58,6 +58,9 @@ type Tx interface {
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
 	Conversation(id string) (*Conversation, error)
 	UpdateConversation(c *Conversation) error
+	// WaitingBefore lists unassigned conversations waiting for a person
+	// since before t whose wait has not expired yet, oldest first.
+	WaitingBefore(t time.Time, limit int) ([]*Conversation, error)
 
 	InsertMessage(m *Message) error
 	Message(id string) (*Message, error)
@@ -116,19 +119,20 @@ const RightsButtonPrefix = "rights:"
 // transaction.
 type Rights interface {
 	// Requested records a request the customer made from their own number
-	// (kind "access" or "erasure") and returns what to answer; an empty
-	// answer leaves it to the flow (the erasure confirmation question).
-	Requested(tx Tx, c *Contact, kind string) (reply string, err error)
+	// (kind "access" or "erasure") and returns what to answer, in lang; an
+	// empty answer leaves it to the flow (the erasure confirmation).
+	Requested(tx Tx, c *Contact, lang, kind string) (reply string, err error)
 	// EraseConfirmed is called when the customer confirmed DELETE MY DATA;
 	// erase false means the request waits (for the DPO) and reply says so.
-	EraseConfirmed(tx Tx, c *Contact) (erase bool, reply string, err error)
+	EraseConfirmed(tx Tx, c *Contact, lang string) (erase bool, reply string, err error)
 	// EraseCancelled closes the erasure request the customer did not confirm.
 	EraseCancelled(tx Tx, c *Contact) error
 	// Erasing completes the erasure request and closes the contact's other
 	// requests; it runs just before the contact's rows go.
 	Erasing(tx Tx, c *Contact) error
 	// Handle answers other rights messages (a confirmation tap, a
-	// correction); handled false leaves the message to the flow. It may
-	// change c, which the flow then saves.
-	Handle(tx Tx, c *Contact, text, buttonID string) (reply string, handled bool, err error)
+	// correction), in lang unless the customer changes it; handled false
+	// leaves the message to the flow. It may change c, which the flow then
+	// saves.
+	Handle(tx Tx, c *Contact, lang, text, buttonID string) (reply string, handled bool, err error)
 }

@@ -62,6 +62,17 @@ type Conversation struct {
 	AssignedTo    string
 	Sensitive     bool
 	NotHelpful    int
+	// Language is the language the customer last wrote in ("" until a
+	// message tells); replies to messages that do not tell use it.
+	Language string
+	// Failures counts the agent's unsure answers in a row.
+	Failures int
+	// WaitingSince is when the conversation was handed to a person and
+	// began waiting for one (zero when not waiting).
+	WaitingSince time.Time
+	// WaitExpired is set once the customer was told that no one took the
+	// conversation in time; the assistant answers again meanwhile.
+	WaitExpired   bool
 	LastInboundAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time

@@ -24,22 +24,23 @@ var layers = map[string][]string{
 	// Leaves: pure, nothing internal.
 	"internal/policy": nil, "internal/redact": nil, "internal/vault": nil, "internal/intent": nil,
 	"internal/consent": nil, "internal/audit": nil, "internal/agent": nil, "internal/agent/internal/fold": nil,
-	"internal/config": nil, "internal/whatsapp": nil,
+	"internal/config": nil, "internal/whatsapp": nil, "internal/language": nil,
 	// Domain.
 	"internal/auth":            {"internal/audit"},
 	"internal/agent/knowledge": {"internal/agent", "internal/agent/internal/fold"},
 	"internal/agent/filter":    {"internal/agent/internal/fold"},
-	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/policy", "internal/redact"},
+	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/language", "internal/policy", "internal/redact"},
 	"internal/training":        {"internal/conversation", "internal/redact"},
 	"internal/rights":          {"internal/audit", "internal/conversation", "internal/policy"},
 	"internal/doctor":          {"internal/config", "internal/intent", "internal/policy"},
 	"internal/incident":        {"internal/policy"},
+	"internal/anomaly":         nil,
 	// Adapters.
 	"internal/agent/openai":    {"internal/agent"},
 	"internal/whatsapp/sim":    {"internal/whatsapp"},
 	"internal/channel":         {"internal/conversation", "internal/whatsapp"},
-	"internal/ops":             {"internal/conversation"},
-	"internal/store":           {"internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/incident", "internal/policy", "internal/rights", "internal/vault"},
+	"internal/ops":             {"internal/anomaly", "internal/conversation"},
+	"internal/store":           {"internal/anomaly", "internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/incident", "internal/policy", "internal/rights", "internal/vault"},
 	"internal/store/storetest": nil,
 	"internal/console":         {"internal/audit", "internal/auth", "internal/conversation", "internal/incident", "internal/policy", "internal/rights", "internal/store"},
 	// Test support.
@@ -50,8 +51,8 @@ var layers = map[string][]string{
 
 // pure packages may not import these either: they do no I/O of their own.
 var pure = map[string][]string{
-	"net/http":     {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor", "internal/incident", "internal/rights"},
-	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console", "internal/doctor", "internal/incident", "internal/rights"},
+	"net/http":     {"internal/language", "internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor", "internal/incident", "internal/anomaly", "internal/rights"},
+	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console", "internal/doctor", "internal/incident", "internal/anomaly", "internal/rights"},
 }
 
 // banned are standard-library imports some packages may not use: redact

@@ -39,6 +39,7 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	counter("erasures_total", "Customers erased on request.", stats.Erasures.Load)
 	counter("agent_replies_total", "Agent answers queued.", stats.AgentReplies.Load)
 	counter("agent_blocked_total", "Agent answers blocked by the output filter.", stats.AgentBlocked.Load)
+	counter("agent_unsure_total", "Messages the agent could not answer (the customer was told what it can help with).", stats.AgentUnsure.Load)
 	counter("sent_total", "Messages accepted by the Graph API.", stats.Sent.Load)
 	counter("send_retries_total", "Send attempts scheduled for retry.", stats.SendRetries.Load)
 	counter("send_failed_total", "Sends given up.", stats.SendFailed.Load)

@@ -34,6 +34,11 @@ const (
 	Fallback           Text = "fallback"            // the answer was blocked
 	UnsupportedMessage Text = "unsupported_message" // audio, image, sticker...
 	MinorAgeNotice     Text = "minor_age_notice"    // the person may be under MinConsentAge
+	AcceptedQuestion   Text = "accepted_question"   // after acceptance, when the first message asked something: its answer follows
+	WaitInHours        Text = "wait_in_hours"       // after a hand-over, inside business hours: when to expect a person
+	WaitOutsideHours   Text = "wait_outside_hours"  // after a hand-over, outside business hours: when the team is back
+	WaitExpired        Text = "wait_expired"        // no one took the conversation in time; the assistant is back meanwhile
+	HandedBack         Text = "handed_back"         // an operator handed the conversation back to the assistant
 )
 
 // Texts returns every Text.
@@ -42,7 +47,7 @@ func Texts() []Text {
 		FirstContact, AcceptButton, DeclineButton, Declined, OptedOut, OptedIn, Accepted,
 		Help, HumanRequested, PrivacyLink, AccessRequested, ErasureConfirm,
 		ErasureDone, NoticeChanged, Unsure, Fallback, UnsupportedMessage,
-		MinorAgeNotice,
+		MinorAgeNotice, AcceptedQuestion, WaitInHours, WaitOutsideHours, WaitExpired, HandedBack,
 	}
 }
 
@@ -63,6 +68,10 @@ type Vars struct {
 	DPOContact    string // "dpo@example.com"; shown only when ShowDPO
 	NoticeVersion string // "3"
 	Due           string // optional, AccessRequested: formatted due date
+	Topics        string // optional, Unsure: what the assistant can help with ("shipping, returns, payments")
+	Hours         string // WaitOutsideHours: the team's hours, "Mon–Fri 09:00–18:00"
+	TimeZone      string // WaitOutsideHours: the hours' time zone, "Europe/Madrid"
+	Wait          string // optional, WaitInHours: how long a person usually takes, "15 minutes"
 
 	ShowDPO    bool   // the pack requires a DPO: name them
 	DPOLabel   string // the role's name, e.g. "encarregado (DPO)"
@@ -147,10 +156,15 @@ Do you accept? You can write {{cmd "opt_out"}} at any time, or {{cmd "human"}} t
 		ErasureDone:     `Done. {{if .BlockFirst}}Your data is blocked: no one can use it, and it will be erased for good when the legal retention period ends.{{else}}Your data has been deleted.{{end}}`,
 		NoticeChanged: `We've updated our privacy notice (version {{.NoticeVersion}}): {{.PrivacyURL}}
 Please read it and tell me if you accept, so I can keep helping you.`,
-		Unsure:             `I'm not sure I've got that right, and I'd rather not guess. Would you like to talk to a person? Write {{cmd "human"}}.`,
+		Unsure:             `Sorry, I'm not sure I understood, and I'd rather not guess. I can help with {{if .Topics}}{{.Topics}}{{else}}{{.Purpose}}{{end}}. Could you put it another way? Or write {{cmd "human"}} to talk to a person.`,
 		Fallback:           `Sorry, I can't answer that here. Write {{cmd "human"}} to talk to a person, or {{cmd "help"}} to see what I can do.`,
 		UnsupportedMessage: `Sorry, I can only read text messages for now. Could you write it down?`,
 		MinorAgeNotice:     `This service is for people aged {{.MinAge}} or over. If you're younger, please ask a parent or guardian to contact us.`,
+		AcceptedQuestion:   `Thank you! Now to your question:`,
+		WaitInHours:        `OK, I'm passing you to a person at {{.Business}}.{{if .Wait}} They usually reply within {{.Wait}}.{{else}} They'll reply here as soon as they can.{{end}}`,
+		WaitOutsideHours:   `OK, I'm passing you to a person at {{.Business}}. Our team works {{.Hours}} ({{.TimeZone}}), so it's outside their hours now: they'll reply here when they're back.`,
+		WaitExpired:        `No one from our team is free right now, sorry. Your conversation stays in their queue, and meanwhile I can keep answering your questions here.`,
+		HandedBack:         `You're talking to the AI assistant of {{.Business}} again. How else can I help? Write {{cmd "human"}} if you need a person.`,
 	},
 	"es": {
 		FirstContact: `¡Hola! Soy el asistente de IA de {{.Business}}: un programa automático, no una persona. Te puedo ayudar con: {{.Purpose}}.
@@ -170,10 +184,15 @@ Para ello necesito tratar tus mensajes. Aviso de privacidad (v{{.NoticeVersion}}
 		ErasureDone:     `Listo. {{if .BlockFirst}}Tus datos están bloqueados: nadie puede usarlos y se eliminarán del todo al terminar el plazo legal de conservación.{{else}}Tus datos han sido borrados.{{end}}`,
 		NoticeChanged: `Hemos actualizado nuestro aviso de privacidad (versión {{.NoticeVersion}}): {{.PrivacyURL}}
 Léelo y dime si lo aceptas para que pueda seguir ayudándote.`,
-		Unsure:             `No estoy seguro de haberlo entendido bien y prefiero no adivinar. ¿Quieres hablar con una persona? Escribe {{cmd "human"}}.`,
+		Unsure:             `Perdona, no estoy seguro de haberlo entendido y prefiero no adivinar. Te puedo ayudar con {{if .Topics}}{{.Topics}}{{else}}{{.Purpose}}{{end}}. ¿Me lo dices de otra forma? O escribe {{cmd "human"}} para hablar con una persona.`,
 		Fallback:           `Lo siento, no puedo responder a eso por aquí. Escribe {{cmd "human"}} para hablar con una persona o {{cmd "help"}} para ver qué puedo hacer.`,
 		UnsupportedMessage: `Lo siento, por ahora solo puedo leer mensajes de texto. ¿Me lo puedes escribir?`,
 		MinorAgeNotice:     `Este servicio es para personas de {{.MinAge}} años o más. Si eres menor, pide a tu madre, padre o tutor que se ponga en contacto con nosotros.`,
+		AcceptedQuestion:   `¡Gracias! Vamos con tu pregunta:`,
+		WaitInHours:        `De acuerdo, te paso con una persona de {{.Business}}.{{if .Wait}} Suele responder en menos de {{.Wait}}.{{else}} Te responderá por aquí lo antes posible.{{end}}`,
+		WaitOutsideHours:   `De acuerdo, te paso con una persona de {{.Business}}. Nuestro equipo atiende {{.Hours}} ({{.TimeZone}}) y ahora está fuera de ese horario: te responderá por aquí en cuanto vuelva.`,
+		WaitExpired:        `Ahora mismo no hay nadie del equipo disponible, lo siento. Tu conversación sigue en su cola y, mientras tanto, puedo seguir respondiendo a tus preguntas por aquí.`,
+		HandedBack:         `Vuelves a hablar con el asistente de IA de {{.Business}}. ¿En qué más te puedo ayudar? Escribe {{cmd "human"}} si necesitas a una persona.`,
 	},
 	"pt": {
 		FirstContact: `Olá! Sou o assistente de IA de {{.Business}}: um programa automático, não uma pessoa. Posso ajudar com: {{.Purpose}}.
@@ -193,23 +212,31 @@ Você aceita? Você pode escrever {{cmd "opt_out"}} a qualquer momento, ou {{cmd
 		ErasureDone:     `Pronto. {{if .BlockFirst}}Seus dados estão bloqueados: ninguém pode usá-los, e eles serão eliminados de vez quando terminar o prazo legal de guarda.{{else}}Seus dados foram apagados.{{end}}`,
 		NoticeChanged: `Atualizamos nosso aviso de privacidade (versão {{.NoticeVersion}}): {{.PrivacyURL}}
 Leia e me diga se você aceita, para eu continuar ajudando.`,
-		Unsure:             `Não tenho certeza se entendi bem e prefiro não chutar. Quer falar com uma pessoa? Escreva {{cmd "human"}}.`,
+		Unsure:             `Desculpe, não tenho certeza se entendi e prefiro não chutar. Posso ajudar com {{if .Topics}}{{.Topics}}{{else}}{{.Purpose}}{{end}}. Pode dizer de outra forma? Ou escreva {{cmd "human"}} para falar com uma pessoa.`,
 		Fallback:           `Desculpe, não posso responder isso por aqui. Escreva {{cmd "human"}} para falar com uma pessoa ou {{cmd "help"}} para ver o que posso fazer.`,
 		UnsupportedMessage: `Desculpe, por enquanto só consigo ler mensagens de texto. Pode escrever?`,
 		MinorAgeNotice:     `Este serviço é para pessoas com {{.MinAge}} anos ou mais. Se você tem menos, peça para seu pai, mãe ou responsável entrar em contato com a gente.`,
+		AcceptedQuestion:   `Obrigado! Vamos à sua pergunta:`,
+		WaitInHours:        `Certo, vou passar você para uma pessoa da equipe de {{.Business}}.{{if .Wait}} Ela costuma responder em até {{.Wait}}.{{else}} Ela vai responder por aqui assim que possível.{{end}}`,
+		WaitOutsideHours:   `Certo, vou passar você para uma pessoa da equipe de {{.Business}}. Nossa equipe atende {{.Hours}} ({{.TimeZone}}) e agora está fora desse horário: ela vai responder por aqui quando voltar.`,
+		WaitExpired:        `No momento ninguém da equipe está disponível, desculpe. Sua conversa continua na fila e, enquanto isso, posso continuar respondendo às suas perguntas por aqui.`,
+		HandedBack:         `Você voltou a falar com o assistente de IA de {{.Business}}. Em que mais posso ajudar? Escreva {{cmd "human"}} se precisar de uma pessoa.`,
 	},
 }
 
 // needs lists the Vars each text cannot do without.
 var needs = map[Text][]string{
-	FirstContact:    {"Business", "Purpose", "PrivacyURL", "NoticeVersion"},
-	OptedOut:        {"Business"},
-	OptedIn:         {"Business"},
-	HumanRequested:  {"Business"},
-	PrivacyLink:     {"Business", "PrivacyURL"},
-	NoticeChanged:   {"PrivacyURL", "NoticeVersion"},
-	MinorAgeNotice:  {"MinAge"},
-	AccessRequested: nil,
+	FirstContact:     {"Business", "Purpose", "PrivacyURL", "NoticeVersion"},
+	OptedOut:         {"Business"},
+	OptedIn:          {"Business"},
+	HumanRequested:   {"Business"},
+	PrivacyLink:      {"Business", "PrivacyURL"},
+	NoticeChanged:    {"PrivacyURL", "NoticeVersion"},
+	MinorAgeNotice:   {"MinAge"},
+	WaitInHours:      {"Business"},
+	WaitOutsideHours: {"Business", "Hours", "TimeZone"},
+	HandedBack:       {"Business"},
+	AccessRequested:  nil,
 }
 
 // templates are parsed once; a broken template is a programming error
@@ -324,6 +351,10 @@ func empty(v Vars, name string) bool {
 		return strings.TrimSpace(v.NoticeVersion) == ""
 	case "MinAge":
 		return v.MinAge <= 0
+	case "Hours":
+		return strings.TrimSpace(v.Hours) == ""
+	case "TimeZone":
+		return strings.TrimSpace(v.TimeZone) == ""
 	}
 	return false
 }

@@ -8,9 +8,9 @@ import (
 )
 
 var fullVars = map[string]Vars{
-	"en": {Business: "Sun Shop", Purpose: "orders, deliveries and returns", PrivacyURL: "https://sun.example/privacy", DPOContact: "dpo@sun.example", NoticeVersion: "3"},
-	"es": {Business: "Tienda Sol", Purpose: "pedidos, envíos y devoluciones", PrivacyURL: "https://sol.example/privacidad", DPOContact: "dpd@sol.example", NoticeVersion: "3"},
-	"pt": {Business: "Loja Sol", Purpose: "pedidos, entregas e trocas", PrivacyURL: "https://sol.example/privacidade", DPOContact: "encarregado@sol.example", NoticeVersion: "3"},
+	"en": {Business: "Sun Shop", Purpose: "orders, deliveries and returns", PrivacyURL: "https://sun.example/privacy", DPOContact: "dpo@sun.example", NoticeVersion: "3", Hours: "Mon–Fri 09:00–18:00", TimeZone: "Europe/Madrid"},
+	"es": {Business: "Tienda Sol", Purpose: "pedidos, envíos y devoluciones", PrivacyURL: "https://sol.example/privacidad", DPOContact: "dpd@sol.example", NoticeVersion: "3", Hours: "lun–vie 09:00–18:00", TimeZone: "Europe/Madrid"},
+	"pt": {Business: "Loja Sol", Purpose: "pedidos, entregas e trocas", PrivacyURL: "https://sol.example/privacidade", DPOContact: "encarregado@sol.example", NoticeVersion: "3", Hours: "seg–sex 09:00–18:00", TimeZone: "America/Sao_Paulo"},
 }
 
 // withURL are the texts that must carry the privacy notice link.
@@ -147,6 +147,7 @@ func TestRenderRefusesHalfFilledNotices(t *testing.T) {
 			return mustPack(t, e, BR).Text("pt", FirstContact, v)
 		}, "DPOContact is empty but the region requires naming the encarregado (DPO)"},
 		{"no age", func() (string, error) { return Render("es", MinorAgeNotice, Vars{}) }, "MinAge is empty"},
+		{"no hours", func() (string, error) { return Render("pt", WaitOutsideHours, Vars{Business: "b", TimeZone: "UTC"}) }, "Hours is empty"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -43,9 +43,13 @@ func init() {
 		"telefono", "telefonos", "tfno", "telf", "tlf", "tlfn", "movil", "celular", "celu", "fijo",
 		"llamame", "llamar", "llamen", "llame", "llamadme", "llamenme", "llamarme", "llamo", "llamaron", "llamó",
 		"marcar", "marcame", "marquen", "contacto", "escribeme", "escribime", "wasap", "guasap",
+		"contactarme", "contactame", "contactenme", "contactarnos", "contactar", "ubicarme", "localizarme",
+		"escribirme", "mensajeame", "textear",
 		// pt
 		"telefone", "telefones", "telemovel", "fone", "celu", "fixo", "ligar", "liga", "ligue", "liguem",
 		"ligou", "ligo", "contato", "zap", "zapzap", "wpp", "whatsapp", "chama",
+		"falar", "fale", "comigo", "contatar", "contactar", "chamar", "chame", "ligarem", "ligacao", "ligacoes",
+		"texto", "textme", "ring",
 		"\U0001F4DE", "\U0001F4F1", "\u260E", "\u260E\uFE0F", "\U0001F4F2",
 	)
 	add(ctxDNIAR, "dni")

@@ -3,6 +3,8 @@ package redact
 import (
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Detect finds personal data in text. Findings are sorted by Start and do
@@ -13,6 +15,20 @@ import (
 // only candidates that pass a validator or have a telling word nearby are
 // reported.
 func Detect(text string) []Finding {
+	n, src := normalise(text)
+	fs := detectNormal(n)
+	if src != nil {
+		for i := range fs {
+			f := &fs[i]
+			f.Start, f.End = origSpan(text, n, src, f.Start, f.End)
+			f.Text = text[f.Start:f.End]
+		}
+	}
+	return fs
+}
+
+// detectNormal is Detect on normalised text.
+func detectNormal(text string) []Finding {
 	sc := scanner{s: text}
 	lo := 0
 	// E-mail first: the scan below then never starts a number inside one.
@@ -105,8 +121,20 @@ func (sc *scanner) scan(lo, hi int) {
 func (sc *scanner) email(lo, at int) (Finding, bool) {
 	s := sc.s
 	a := at
-	for a > lo && isLocalByte(s[a-1]) {
-		a--
+	for a > lo && at-a <= 64 {
+		if c := s[a-1]; c < utf8.RuneSelf {
+			if !isLocalByte(c) {
+				break
+			}
+			a--
+			continue
+		}
+		// Internationalised addresses (RFC 6531): "josé.martínez@", "ñandú@".
+		r, size := utf8.DecodeLastRuneInString(s[lo:a])
+		if !isMailLetter(r) {
+			break
+		}
+		a -= size
 	}
 	for a < at && s[a] == '.' {
 		a++
@@ -115,25 +143,39 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 		return Finding{}, false
 	}
 	e := at + 1
-	lastDot := -1
-	for e < len(s) && (isAlnum(s[e]) || s[e] == '-' || s[e] == '.') {
-		if s[e] == '.' {
-			if s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-' {
+	for e < len(s) && e-at <= maxDomain {
+		c := s[e]
+		if c >= utf8.RuneSelf {
+			// Internationalised domain names: "bücher.de".
+			r, size := utf8.DecodeRuneInString(s[e:])
+			if !isMailLetter(r) {
 				break
 			}
-			lastDot = e
+			e += size
+			continue
+		}
+		if !isAlnum(c) && c != '-' && c != '.' {
+			break
+		}
+		if c == '.' && (s[e-1] == '.' || s[e-1] == '@' || s[e-1] == '-') {
+			break
 		}
 		e++
 	}
 	for e > at+1 && (s[e-1] == '.' || s[e-1] == '-') {
 		e--
 	}
-	lastDot = strings.LastIndexByte(s[:e], '.')
+	// The last dot of the domain, looked for in the domain only: searching
+	// the whole prefix made "a@" repeated n times cost n² (issue 9, item 10).
+	lastDot := -1
+	if i := strings.LastIndexByte(s[at+1:e], '.'); i >= 0 {
+		lastDot = at + 1 + i
+	}
 	if lastDot <= at+1 || lastDot >= e-2 || s[at+1] == '-' {
 		return Finding{}, false
 	}
 	for i := lastDot + 1; i < e; i++ {
-		if !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z') {
+		if !(s[i] >= 'a' && s[i] <= 'z' || s[i] >= 'A' && s[i] <= 'Z' || s[i] >= utf8.RuneSelf) {
 			return Finding{}, false
 		}
 	}
@@ -141,6 +183,16 @@ func (sc *scanner) email(lo, at int) (Finding, bool) {
 		return Finding{}, false
 	}
 	return Finding{Type: Email, Start: a, End: e, Text: s[a:e]}, true
+}
+
+// maxDomain bounds the domain part (RFC 1035 names are at most 255 bytes),
+// so that the bytes scanned per '@' are bounded.
+const maxDomain = 255
+
+// isMailLetter reports whether a non-ASCII rune may be part of an
+// internationalised address: letters, combining marks and digits.
+func isMailLetter(r rune) bool {
+	return r != utf8.RuneError && (unicode.IsLetter(r) || unicode.IsMark(r) || unicode.IsDigit(r))
 }
 
 func isLocalByte(c byte) bool {

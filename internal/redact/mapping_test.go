@@ -2,6 +2,7 @@ package redact
 
 import (
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -16,6 +17,13 @@ func TestRedact(t *testing.T) {
 		{"nothing", "pedido #123456 por R$ 1.299,90", "pedido #123456 por R$ 1.299,90", nil},
 		{"literal placeholder skipped", "[EMAIL_1] is not mine, ana@x.com is", "[EMAIL_1] is not mine, [EMAIL_2] is", []string{"ana@x.com"}},
 		{"type with underscore", "dni 12345678Z", "dni [DNI_ES_1]", []string{"12345678Z"}},
+		// one placeholder per value, every spelling in Values (issue 16)
+		{"phone spaced and compact", "+34 691 938 592 o +34691938592", "[PHONE_1] o [PHONE_1]", []string{"+34 691 938 592", "+34691938592"}},
+		{"phone 00 and +", "+34 691 938 592 y 0034 691 938 592", "[PHONE_1] y [PHONE_1]", []string{"+34 691 938 592", "0034 691 938 592"}},
+		{"email case-folded", "ana@gmail.com, Ana@Gmail.com", "[EMAIL_1], [EMAIL_1]", []string{"ana@gmail.com", "Ana@Gmail.com"}},
+		{"cpf formatted and bare", "cpf 529.982.247-25 ou 52998224725", "cpf [CPF_1] ou [CPF_1]", []string{"529.982.247-25", "52998224725"}},
+		{"no-break space is the same phone", "+34\u00a0691 938 592, +34 691 938 592", "[PHONE_1], [PHONE_1]", []string{"+34\u00a0691 938 592", "+34 691 938 592"}},
+		{"different values differ", "ana@gmail.com, ana@gmail.es", "[EMAIL_1], [EMAIL_2]", []string{"ana@gmail.com", "ana@gmail.es"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -26,11 +34,31 @@ func TestRedact(t *testing.T) {
 			if v := m.Values(); !slices.Equal(v, tt.values) {
 				t.Errorf("Redact(%q).Values() = %q, want %q", tt.in, v, tt.values)
 			}
-			if back := m.Restore(got); back != tt.in {
-				t.Errorf("Restore(Redact(%q)) = %q, want the input", tt.in, back)
+			if back, want := m.Restore(got), firstSpellings(tt.in); back != want {
+				t.Errorf("Restore(Redact(%q)) = %q, want %q", tt.in, back, want)
 			}
 		})
 	}
+}
+
+// firstSpellings is what Restore(Redact(in)) gives back: in, with each
+// value written as it was first spelled ("+34691938592" after
+// "+34 691 938 592" comes back as "+34 691 938 592").
+func firstSpellings(in string) string {
+	first := map[valueKey]string{}
+	var b strings.Builder
+	last := 0
+	for _, f := range Detect(in) {
+		k := valueKey{f.Type, valueOf(f.Type, f.Text)}
+		if _, ok := first[k]; !ok {
+			first[k] = f.Text
+		}
+		b.WriteString(in[last:f.Start])
+		b.WriteString(first[k])
+		last = f.End
+	}
+	b.WriteString(in[last:])
+	return b.String()
 }
 
 func TestRedactMore(t *testing.T) {

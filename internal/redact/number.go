@@ -7,7 +7,9 @@ import "strings"
 // "123.456.789-09". Matchers try, at each group, the strong shapes first
 // (validated or unmistakable), then the weak ones that need a telling word.
 
-const maxGroups = 8
+// maxGroups bounds a chain; digits written one by one ("6 9 1 9 3 8 5 9 2")
+// need nine, a CLABE or CBU in fours up to six.
+const maxGroups = 16
 
 type group struct{ a, b int } // digits s[a:b]
 
@@ -23,7 +25,7 @@ func (c *chain) len(t int) int { return c.g[t].b - c.g[t].a }
 func (sc *scanner) sep(c *chain, t int) string { return sc.s[c.g[t-1].b:c.g[t].a] }
 
 func isSepByte(c byte) bool {
-	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')'
+	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')' || c == '\n' || c == '\r'
 }
 
 // number handles a digit run starting at i; prefix is the index of a '+'
@@ -51,7 +53,7 @@ func (sc *scanner) number(i, hi, prefix int) int {
 		m := k
 		marks := 0
 		for m < hi && m-k < 3 && isSepByte(s[m]) {
-			if s[m] == '-' || s[m] == '.' || s[m] == '/' {
+			if s[m] == '-' || s[m] == '.' || s[m] == '/' || s[m] == '\n' {
 				marks++
 			}
 			m++
@@ -269,7 +271,7 @@ func (sc *scanner) match(c *chain, t, hi int) (int, int) {
 			return k, end(k)
 		}
 	}
-	return sc.weak(c, t)
+	return sc.weak(c, t, hi)
 }
 
 // intlPhone matches "+34 612 345 678", "+55 (11) 91234-5678",
@@ -598,7 +600,7 @@ func (sc *scanner) priceLike(c *chain, t, k int) bool {
 
 // weak reports the types that need a telling word: local phones, the
 // Argentine DNI, the Colombian cédula, bare SSNs, and bare CPF/CNPJ.
-func (sc *scanner) weak(c *chain, t int) (int, int) {
+func (sc *scanner) weak(c *chain, t, hi int) (int, int) {
 	s := sc.s
 	end := func(k int) int { return c.g[t+k-1].b }
 	if t > 0 && sc.continues(c, t-1, 1, ".-/") {
@@ -615,6 +617,13 @@ func (sc *scanner) weak(c *chain, t int) (int, int) {
 		if k := sc.localPhone(c, t); k > 0 && !sc.priceLike(c, t, k) {
 			sc.emit(Phone, sc.start(c, t), end(k))
 			return k, end(k)
+		}
+		// "691 938 y termina en 592": a number in two parts.
+		if n := c.total(t, c.n-t); n >= 3 && n < 9 {
+			if e := sc.phoneTail(c.g[c.n-1].b, hi, n); e > 0 {
+				sc.emit(Phone, sc.start(c, t), e)
+				return c.n - t, e
+			}
 		}
 	case ctxCPF, ctxCNPJ:
 		// Told it is a CPF, accept any grouping: "261 753 660 26", "655.609.27708".
@@ -718,4 +727,70 @@ func (sc *scanner) idNumber(c *chain, t int) (int, int) {
 		return 0, 0
 	}
 	return k, c.total(t, k)
+}
+
+// tailWords may join the two parts of a number written in two ("691 938 y
+// termina en 592", "e o final é 4321", "and it ends in 592").
+var tailWords = map[string]bool{
+	"y": true, "e": true, "and": true, "termina": true, "terminan": true, "acaba": true, "final": true,
+	"finaliza": true, "ends": true, "ending": true, "end": true, "en": true, "em": true, "in": true, "with": true,
+	"con": true, "com": true, "el": true, "o": true, "the": true, "luego": true, "despues": true, "depois": true,
+	"then": true, "it": true, "is": true, "es": true, "resto": true, "rest": true, "ultimos": true,
+	"last": true, "digits": true, "digitos": true, "numeros": true, "los": true, "os": true,
+}
+
+// phoneTail reads the rest of a number written in two parts: joining
+// words from tailWords after the first part ending at i, then digits that
+// bring it to a phone's 9 to 13. It returns the end, or 0.
+func (sc *scanner) phoneTail(i, hi, have int) int {
+	s := sc.s
+	var buf [16]byte
+	j, words := i, 0
+	for words < 6 && j < hi {
+		k := j
+		for k < hi && (s[k] == ' ' || s[k] == ',' || s[k] == ':') {
+			k++
+		}
+		if k == j || k >= hi {
+			return 0
+		}
+		if isDigit(s[k]) {
+			if words == 0 {
+				return 0
+			}
+			j = k
+			break
+		}
+		a := k
+		for k < hi && isWordByte(s[k]) && s[k] != '.' {
+			k++
+		}
+		w := normWord(s[a:k], buf[:])
+		if len(w) == 0 || !tailWords[string(w)] {
+			return 0
+		}
+		words++
+		j = k
+	}
+	if j >= hi || !isDigit(s[j]) {
+		return 0
+	}
+	n, e := have, j
+	for e < hi && n <= 13 {
+		k := e
+		for k < hi && isDigit(s[k]) {
+			k++
+		}
+		n += k - e
+		e = k
+		if e+1 < hi && (s[e] == ' ' || s[e] == '-') && isDigit(s[e+1]) {
+			e++
+			continue
+		}
+		break
+	}
+	if n < 9 || n > 13 || letterAt(s, e) {
+		return 0
+	}
+	return e
 }

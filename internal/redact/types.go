@@ -29,3 +29,12 @@ type Finding struct {
 	Start, End int    // byte offsets into the text, on rune boundaries
 	Text       string // text[Start:End]
 }
+
+// The kinds that need words rather than validators: a name after "me
+// llamo", a street address after "calle"/"rua"/"street", a postal code
+// with its cue or its city.
+const (
+	Name    Type = "NAME"
+	Address Type = "ADDRESS"
+	Postal  Type = "POSTAL"
+)

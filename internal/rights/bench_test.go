@@ -51,7 +51,7 @@ func BenchmarkExport10k(b *testing.B) {
 			b.ResetTimer()
 			for range b.N {
 				if err := e.db.Update(ctx, func(tx *store.Tx) error {
-					_, err := e.svc.Requested(tx, c, "access")
+					_, err := e.svc.Requested(tx, c, "", "access")
 					return err
 				}); err != nil {
 					b.Fatal(err)

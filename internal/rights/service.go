@@ -173,7 +173,7 @@ func (s *Service) Wake() {
 // "access" is verified and goes to fulfilment (or the DPO); the answer
 // says when. "erasure" waits for the confirmation phrase the flow asks
 // for, and the answer is empty (the flow asks).
-func (s *Service) Requested(ctx conversation.Tx, c *conversation.Contact, kind string) (string, error) {
+func (s *Service) Requested(ctx conversation.Tx, c *conversation.Contact, lang, kind string) (string, error) {
 	tx, err := asTx(ctx)
 	if err != nil {
 		return "", err
@@ -206,15 +206,15 @@ func (s *Service) Requested(ctx conversation.Tx, c *conversation.Contact, kind s
 		s.Wake()
 	}
 	if r.Status == StatusAwaitingApproval {
-		return say(c.Language, msgReceived, formatDue(r.DueAt)), nil
+		return say(langOf(lang, c), msgReceived, formatDue(r.DueAt)), nil
 	}
-	return say(c.Language, msgPreparing, formatDue(r.DueAt)), nil
+	return say(langOf(lang, c), msgPreparing, formatDue(r.DueAt)), nil
 }
 
 // EraseConfirmed is called when the customer typed the erasure phrase. It
 // reports whether to erase now; when the DPO must approve first, the
 // request waits and reply says so.
-func (s *Service) EraseConfirmed(ctx conversation.Tx, c *conversation.Contact) (bool, string, error) {
+func (s *Service) EraseConfirmed(ctx conversation.Tx, c *conversation.Contact, lang string) (bool, string, error) {
 	tx, err := asTx(ctx)
 	if err != nil {
 		return false, "", err
@@ -231,7 +231,7 @@ func (s *Service) EraseConfirmed(ctx conversation.Tx, c *conversation.Contact) (
 			return false, "", err
 		}
 	}
-	return false, say(c.Language, msgErasureWaits, formatDue(r.DueAt)), nil
+	return false, say(langOf(lang, c), msgErasureWaits, formatDue(r.DueAt)), nil
 }
 
 // EraseCancelled closes the erasure request the customer did not confirm.
@@ -308,21 +308,30 @@ func (s *Service) erasing(tx Tx, c *conversation.Contact, a Actor) error {
 // DELETE MY DATA: the confirm buttons of a request an operator entered,
 // and corrections (LANGUAGE, NAME, CORRECT). handled is false for any
 // other message.
-func (s *Service) Handle(ctx conversation.Tx, c *conversation.Contact, text, buttonID string) (string, bool, error) {
+func (s *Service) Handle(ctx conversation.Tx, c *conversation.Contact, lang, text, buttonID string) (string, bool, error) {
 	tx, err := asTx(ctx)
 	if err != nil {
 		return "", false, err
 	}
+	lang = langOf(lang, c)
 	if id, ok := strings.CutPrefix(buttonID, conversation.RightsButtonPrefix); ok {
-		reply, err := s.answerConfirm(tx, c, id)
+		reply, err := s.answerConfirm(tx, c, lang, id)
 		return reply, true, err
 	}
 	cmd, ok := parseCommand(text)
 	if !ok {
 		return "", false, nil
 	}
-	reply, err := s.correct(tx, c, cmd)
+	reply, err := s.correct(tx, c, lang, cmd)
 	return reply, true, err
+}
+
+// langOf is the language to answer in: the step's, else the contact's.
+func langOf(lang string, c *conversation.Contact) string {
+	if lang != "" {
+		return lang
+	}
+	return c.Language
 }
 
 // Confirmation buttons: rights:confirm:<id> and rights:deny:<id>.
@@ -331,13 +340,13 @@ const (
 	denyPrefix    = "deny:"
 )
 
-func (s *Service) answerConfirm(tx Tx, c *conversation.Contact, id string) (string, error) {
+func (s *Service) answerConfirm(tx Tx, c *conversation.Contact, lang, id string) (string, error) {
 	confirm := strings.HasPrefix(id, confirmPrefix)
 	id = strings.TrimPrefix(strings.TrimPrefix(id, confirmPrefix), denyPrefix)
 	r, err := tx.Request(id)
 	// A request of another customer reads like one that is not waiting.
 	if errors.Is(err, conversation.ErrNotFound) || err == nil && (r.ContactID != c.ID || r.Status != StatusAwaitingConfirmation || r.Identity != IdentityPending) {
-		return say(c.Language, msgNotWaiting), nil
+		return say(lang, msgNotWaiting), nil
 	}
 	if err != nil {
 		return "", err
@@ -345,19 +354,19 @@ func (s *Service) answerConfirm(tx Tx, c *conversation.Contact, id string) (stri
 	a := s.customer(c)
 	if !confirm {
 		r.Identity = IdentityDenied
-		return say(c.Language, msgDenied), s.move(tx, r, StatusClosed, "the customer said it was not their request", a)
+		return say(lang, msgDenied), s.move(tx, r, StatusClosed, "the customer said it was not their request", a)
 	}
 	r.Identity = IdentityVerified
 	if err := s.move(tx, r, s.verified(), "confirmed by the customer over WhatsApp", a); err != nil {
 		return "", err
 	}
 	s.Wake()
-	return say(c.Language, msgConfirmed, formatDue(r.DueAt)), nil
+	return say(lang, msgConfirmed, formatDue(r.DueAt)), nil
 }
 
 // correct applies a correction the customer typed. The audit records the
 // field, never its old or new value.
-func (s *Service) correct(tx Tx, c *conversation.Contact, cmd command) (string, error) {
+func (s *Service) correct(tx Tx, c *conversation.Contact, lang string, cmd command) (string, error) {
 	a := s.customer(c)
 	done := func(field, outcome string) error {
 		r := &Request{ContactID: c.ID, WaIndex: s.st.WaIndex(c.WaID), Type: Correction, Source: SourceWhatsApp, Identity: IdentityVerified,
@@ -372,24 +381,24 @@ func (s *Service) correct(tx Tx, c *conversation.Contact, cmd command) (string, 
 	}
 	switch cmd.field {
 	case "language":
-		lang, ok := languageOf(cmd.value)
+		to, ok := languageOf(cmd.value)
 		if !ok {
-			return say(c.Language, msgCorrectHow), nil
+			return say(lang, msgCorrectHow), nil
 		}
-		c.Language = lang
-		return say(lang, msgLanguageSet), done("language", "corrected by the customer: field=language")
+		c.Language = to
+		return say(to, msgLanguageSet), done("language", "corrected by the customer: field=language")
 	case "name":
 		if !s.cfg.KeepProfileName {
-			return say(c.Language, msgNameNotKept), nil
+			return say(lang, msgNameNotKept), nil
 		}
 		if cmd.value == "" || len(cmd.value) > 200 {
-			return say(c.Language, msgCorrectHow), nil
+			return say(lang, msgCorrectHow), nil
 		}
 		c.ProfileName = cmd.value
-		return say(c.Language, msgNameSet), done("profile_name", "corrected by the customer: field=profile_name")
+		return say(lang, msgNameSet), done("profile_name", "corrected by the customer: field=profile_name")
 	}
 	if cmd.value == "" {
-		return say(c.Language, msgCorrectHow), nil
+		return say(lang, msgCorrectHow), nil
 	}
 	if len(cmd.value) > 2000 {
 		cmd.value = cmd.value[:2000]
@@ -399,7 +408,7 @@ func (s *Service) correct(tx Tx, c *conversation.Contact, cmd command) (string, 
 	if err := s.create(tx, r, a); err != nil {
 		return "", err
 	}
-	return say(c.Language, msgCorrectionNoted, formatDue(r.DueAt)), nil
+	return say(lang, msgCorrectionNoted, formatDue(r.DueAt)), nil
 }
 
 // NewRequest is a request an operator enters.

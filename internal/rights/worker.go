@@ -133,6 +133,9 @@ func (s *Service) export(ctx context.Context, r *Request) error {
 			return err
 		}
 		lang := c.Language
+		if convs, err := tx.ContactConversations(c.ID); err == nil && len(convs) > 0 && convs[len(convs)-1].Language != "" {
+			lang = convs[len(convs)-1].Language // what they last wrote in
+		}
 		exp := formatDue(e.ExpiresAt)
 		text := say(lang, msgReady, sum.Conversations, sum.Messages, sum.Consent, sum.Requests, exp, link)
 		// The conversation keeps the summary without the link: the token

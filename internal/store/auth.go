@@ -406,9 +406,13 @@ func (t *Tx) TouchAPIToken(id string, at time.Time) error {
 
 // LoginThrottle returns the throttle of key, or a zero one with Key set.
 func (t *Tx) LoginThrottle(key string) (*auth.Throttle, error) {
+	return t.loginThrottle(key, "")
+}
+
+func (t *Tx) loginThrottle(key, lock string) (*auth.Throttle, error) {
 	th := auth.Throttle{Key: key}
 	var locked, updated int64
-	err := t.queryRow("SELECT failures, lockouts, locked_until, updated_at FROM login_throttle WHERE key = ?", key).
+	err := t.queryRow("SELECT failures, lockouts, locked_until, updated_at FROM login_throttle WHERE key = ?"+lock, key).
 		Scan(&th.Failures, &th.Lockouts, &locked, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return &th, nil
@@ -418,6 +422,21 @@ func (t *Tx) LoginThrottle(key string) (*auth.Throttle, error) {
 	}
 	th.LockedUntil, th.UpdatedAt = fromMS(locked), fromMS(updated)
 	return &th, nil
+}
+
+// LoginThrottleForUpdate is LoginThrottle, locking the row to the end of
+// the transaction. On PostgreSQL the row is created first if missing
+// (FOR UPDATE locks only rows that exist), so two replicas counting the
+// first failures of a key also take turns; SQLite's single writer already
+// serialises write transactions.
+func (t *Tx) LoginThrottleForUpdate(key string) (*auth.Throttle, error) {
+	if t.db.backend != Postgres {
+		return t.LoginThrottle(key)
+	}
+	if _, err := t.exec("INSERT INTO login_throttle (key, updated_at) VALUES (?, 0) ON CONFLICT (key) DO NOTHING", key); err != nil {
+		return nil, fmt.Errorf("store: login throttle: %w", err)
+	}
+	return t.loginThrottle(key, " FOR UPDATE")
 }
 
 // PutLoginThrottle stores th.

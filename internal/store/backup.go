@@ -49,3 +49,34 @@ func (db *DB) mainPath() (string, error) {
 	}
 	return file, nil
 }
+
+// Install puts the SQLite database file at snapshot in place of the one at
+// path (trement must be stopped): it checks the snapshot's integrity,
+// removes the old file with its WAL and shared memory, and renames the
+// snapshot into place. The inbox file beside it is kept: its bodies are
+// processed against the restored database, and de-duplication drops those
+// already applied.
+func Install(ctx context.Context, snapshot, path string) error {
+	c, err := sql.Open("sqlite", "file:"+snapshot+"?mode=ro")
+	if err != nil {
+		return fmt.Errorf("store: install: %w", err)
+	}
+	var res string
+	err = c.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res)
+	c.Close()
+	if err != nil {
+		return fmt.Errorf("store: install: integrity check: %w", err)
+	}
+	if res != "ok" {
+		return fmt.Errorf("store: install: the snapshot is damaged: %s", res)
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("store: install: %w", err)
+		}
+	}
+	if err := os.Rename(snapshot, path); err != nil {
+		return fmt.Errorf("store: install: %w", err)
+	}
+	return nil
+}

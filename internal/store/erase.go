@@ -369,12 +369,17 @@ func (db *DB) replayJournal(ctx context.Context) error {
 			return err
 		}
 	}
+	db.replayed = applied
 	if applied > 0 {
 		db.log.Warn("erasure journal: erased customers again that this database still held (restored from an older copy?)", "count", applied)
 		return db.Scrub(ctx)
 	}
 	return nil
 }
+
+// Replayed returns how many customers Open erased again from the journal
+// (a restored copy still held them).
+func (db *DB) Replayed() int { return db.replayed }
 
 // replayLine applies one journal line and moves the offset past it.
 func (db *DB) replayLine(ctx context.Context, l *journalLine, off int64) (int, error) {

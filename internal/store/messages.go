@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -9,17 +10,19 @@ import (
 	"github.com/trement/trement/internal/vault"
 )
 
-const convCols = "id, contact_id, phone_number_id, state, assigned_to, sensitive, not_helpful, last_inbound_at, created_at, updated_at, closed_at"
+const convCols = "id, contact_id, phone_number_id, state, assigned_to, sensitive, not_helpful, last_inbound_at, created_at, updated_at, closed_at, language, failures, waiting_since, wait_expired"
 
 func scanConversation(row interface{ Scan(...any) error }) (*conversation.Conversation, error) {
 	var c conversation.Conversation
 	var state string
-	var last, created, updated, closed int64
-	if err := row.Scan(&c.ID, &c.ContactID, &c.PhoneNumberID, &state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &last, &created, &updated, &closed); err != nil {
+	var last, created, updated, closed, waiting int64
+	if err := row.Scan(&c.ID, &c.ContactID, &c.PhoneNumberID, &state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &last, &created, &updated, &closed,
+		&c.Language, &c.Failures, &waiting, &c.WaitExpired); err != nil {
 		return nil, notFound(err)
 	}
 	c.State = conversation.State(state)
 	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.ClosedAt = fromMS(last), fromMS(created), fromMS(updated), fromMS(closed)
+	c.WaitingSince = fromMS(waiting)
 	return &c, nil
 }
 
@@ -31,8 +34,9 @@ func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Co
 		return c, err
 	}
 	c = &conversation.Conversation{ID: NewID(), ContactID: contactID, PhoneNumberID: phoneNumberID, State: conversation.StateBot, CreatedAt: t.Now, UpdatedAt: t.Now}
-	_, err = t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt))
+	_, err = t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
+		c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired)
 	if err != nil {
 		return nil, fmt.Errorf("store: create conversation: %w", err)
 	}
@@ -47,8 +51,10 @@ func (t *Tx) Conversation(id string) (*conversation.Conversation, error) {
 // UpdateConversation writes c's mutable fields.
 func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
 	c.UpdatedAt = t.Now
-	res, err := t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ? WHERE id = ?",
-		string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt), c.ID)
+	res, err := t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ?, "+
+		"language = ?, failures = ?, waiting_since = ?, wait_expired = ? WHERE id = ?",
+		string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt),
+		c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update conversation: %w", err)
 	}
@@ -56,6 +62,31 @@ func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
 		return conversation.ErrNotFound
 	}
 	return nil
+}
+
+func scanConversations(rows *sql.Rows, err error) ([]*conversation.Conversation, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*conversation.Conversation
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// WaitingBefore returns up to limit conversations waiting for a person,
+// unassigned, since before t, whose customer has not yet been told that no
+// one took them in time; oldest first.
+func (t *Tx) WaitingBefore(before time.Time, limit int) ([]*conversation.Conversation, error) {
+	rows, err := t.query("SELECT "+convCols+" FROM conversations WHERE state = 'waiting_human' AND assigned_to = '' AND waiting_since > 0 AND waiting_since < ? AND NOT wait_expired ORDER BY waiting_since LIMIT ?",
+		ms(before), limit)
+	return scanConversations(rows, err)
 }
 
 // ConversationFilter selects conversations to list.
@@ -75,19 +106,7 @@ func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, 
 		f.Limit = 100
 	}
 	rows, err := t.query(q, string(f.State), string(f.State), f.AssignedTo, f.AssignedTo, f.Queue, f.Limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*conversation.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanConversations(rows, err)
 }
 
 const msgCols = "id, conversation_id, contact_id, direction, wa_message_id, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at"

@@ -1,6 +1,8 @@
 package store_test
 
 import (
+	"bytes"
+	"context"
 	"slices"
 	"testing"
 	"time"
@@ -108,5 +110,33 @@ func TestClaimedItemsAreToldFromStartedOnes(t *testing.T) {
 			}
 			return nil
 		})
+	})
+}
+
+// The processor's batch is bounded by bytes, not only by count: eight bodies
+// of 3 MB come back three at a time.
+func TestNextInboxBoundsTheBatchBytes(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		ctx := context.Background()
+		big := bytes.Repeat([]byte("x"), 3<<20)
+		for range 4 {
+			if err := db.AppendInbox(ctx, &conversation.InboxItem{Payload: big}, &conversation.InboxItem{Payload: big}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		items, err := db.NextInbox(ctx, 256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(items) != 3 {
+			t.Errorf("NextInbox over 8 bodies of 3 MB = %d items, want 3 (stopping past 8 MiB)", len(items))
+		}
+		if err := db.DeleteInbox(ctx, items[0].ID, items[1].ID, items[2].ID); err != nil {
+			t.Fatal(err)
+		}
+		if items, _ = db.NextInbox(ctx, 256); len(items) != 3 {
+			t.Errorf("next NextInbox = %d items, want 3", len(items))
+		}
 	})
 }

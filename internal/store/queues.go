@@ -61,7 +61,13 @@ func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem)
 	})
 }
 
-// NextInbox returns up to limit inbox items due now, oldest first.
+// inboxBatchBytes bounds the sealed bytes NextInbox returns at once (a
+// single larger body is still returned alone), so the processor's memory
+// does not grow with the size of the bodies it drains.
+const inboxBatchBytes = 8 << 20
+
+// NextInbox returns up to limit inbox items due now, oldest first, fewer
+// once they hold inboxBatchBytes.
 func (db *DB) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxItem, error) {
 	rows, err := db.inR.QueryContext(ctx, db.q("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?"), ms(db.now()), limit)
 	if err != nil {
@@ -69,13 +75,15 @@ func (db *DB) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxIt
 	}
 	defer rows.Close()
 	var out []*conversation.InboxItem
-	for rows.Next() {
+	total := 0
+	for total < inboxBatchBytes && rows.Next() {
 		var it conversation.InboxItem
 		var recv int64
 		var enc []byte
 		if err := rows.Scan(&it.Seq, &it.ID, &recv, &enc, &it.Attempts); err != nil {
 			return nil, err
 		}
+		total += len(enc)
 		it.ReceivedAt = fromMS(recv)
 		if it.Payload, err = db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
 			return nil, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)

@@ -88,8 +88,9 @@ type DB struct {
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
 
-	journal *journal
-	scrub   scrubber
+	journal  *journal
+	replayed int
+	scrub    scrubber
 }
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.

@@ -5,7 +5,11 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"sync"
+	"time"
 )
 
 // WebhookConfig configures a Webhook.
@@ -22,8 +26,17 @@ type WebhookConfig struct {
 	Accept func(ctx context.Context, raw []byte) error
 	// MaxBytes caps the body (413 past it). Zero means MaxBodyBytes.
 	MaxBytes int64
+	// MemoryBudget caps the bytes of bodies held at once, from the first
+	// byte read until Accept returns: each POST reserves its declared
+	// Content-Length (MaxBytes when it declares none) before reading, and
+	// one that does not fit gets 503 with Retry-After, unread. Zero means
+	// 16 × MaxBytes; a budget below MaxBytes is raised to it.
+	MemoryBudget int64
+	// RetryAfter is the Retry-After of a 503 for a full budget. Zero means
+	// 1 s.
+	RetryAfter time.Duration
 	// Rejected, if set, is told about every refused request (for a metric
-	// and an audit event). reason is "verify_token", "too_large",
+	// and an audit event). reason is "verify_token", "too_large", "busy",
 	// "read_error", "signature_missing", "signature_malformed" or
 	// "signature_mismatch".
 	Rejected func(r *http.Request, reason string)
@@ -37,6 +50,9 @@ type WebhookConfig struct {
 type Webhook struct {
 	cfg WebhookConfig
 	log *slog.Logger
+
+	mu   sync.Mutex
+	held int64 // body bytes reserved by requests in progress
 }
 
 // NewWebhook checks cfg and returns the handler.
@@ -63,10 +79,42 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
 	if cfg.MaxBytes <= 0 {
 		cfg.MaxBytes = MaxBodyBytes
 	}
+	if cfg.MemoryBudget <= 0 {
+		cfg.MemoryBudget = 16 * cfg.MaxBytes
+	}
+	cfg.MemoryBudget = max(cfg.MemoryBudget, cfg.MaxBytes)
+	if cfg.RetryAfter <= 0 {
+		cfg.RetryAfter = time.Second
+	}
 	if cfg.Rejected == nil {
 		cfg.Rejected = func(*http.Request, string) {}
 	}
 	return &Webhook{cfg: cfg, log: log}, nil
+}
+
+// reserve takes n bytes of the memory budget, or reports that they do not
+// fit now.
+func (wh *Webhook) reserve(n int64) bool {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	if wh.held+n > wh.cfg.MemoryBudget {
+		return false
+	}
+	wh.held += n
+	return true
+}
+
+func (wh *Webhook) release(n int64) {
+	wh.mu.Lock()
+	wh.held -= n
+	wh.mu.Unlock()
+}
+
+// Held returns the body bytes reserved by requests in progress.
+func (wh *Webhook) Held() int64 {
+	wh.mu.Lock()
+	defer wh.mu.Unlock()
+	return wh.held
 }
 
 // ServeHTTP implements http.Handler.
@@ -85,41 +133,82 @@ func (wh *Webhook) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		_, _ = io.WriteString(w, challenge)
 	case http.MethodPost:
-		raw, err := io.ReadAll(http.MaxBytesReader(w, r.Body, wh.cfg.MaxBytes))
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				wh.cfg.Rejected(r, "too_large")
-				wh.log.Warn("whatsapp: webhook body too large", slog.Int64("limit", tooBig.Limit))
-				http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
-				return
-			}
-			wh.cfg.Rejected(r, "read_error")
-			wh.log.Warn("whatsapp: webhook read body", slog.String("error", err.Error()))
-			http.Error(w, "bad request", http.StatusBadRequest)
-			return
-		}
-		if err := VerifySignature(r.Header.Get(SignatureHeader), raw, wh.cfg.AppSecrets...); err != nil {
-			reason := "signature_mismatch"
-			switch {
-			case errors.Is(err, ErrSignatureMissing):
-				reason = "signature_missing"
-			case errors.Is(err, ErrSignatureMalformed):
-				reason = "signature_malformed"
-			}
-			wh.cfg.Rejected(r, reason)
-			wh.log.Warn("whatsapp: webhook signature rejected", slog.String("error", err.Error()))
-			http.Error(w, "unauthorized", http.StatusUnauthorized)
-			return
-		}
-		if err := wh.cfg.Accept(r.Context(), raw); err != nil {
-			wh.log.Error("whatsapp: webhook accept", slog.String("error", err.Error()))
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		w.WriteHeader(http.StatusOK)
+		wh.post(w, r)
 	default:
 		w.Header().Set("Allow", "GET, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// post reads, verifies and accepts a notification within the memory
+// budget.
+func (wh *Webhook) post(w http.ResponseWriter, r *http.Request) {
+	if r.ContentLength > wh.cfg.MaxBytes {
+		wh.cfg.Rejected(r, "too_large")
+		wh.log.Warn("whatsapp: webhook body too large", slog.Int64("limit", wh.cfg.MaxBytes))
+		w.Header().Set("Connection", "close") // do not read what was refused
+		http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+		return
+	}
+	size := r.ContentLength
+	if size < 0 {
+		size = wh.cfg.MaxBytes // chunked: it may use all of it
+	}
+	size = max(size, 1)
+	if !wh.reserve(size) {
+		wh.cfg.Rejected(r, "busy")
+		wh.log.Warn("whatsapp: webhook memory budget full", slog.Int64("budget", wh.cfg.MemoryBudget))
+		w.Header().Set("Retry-After", strconv.Itoa(max(int(math.Ceil(wh.cfg.RetryAfter.Seconds())), 1)))
+		w.Header().Set("Connection", "close")
+		http.Error(w, "busy, retry later", http.StatusServiceUnavailable)
+		return
+	}
+	defer wh.release(size)
+	raw, err := readBody(http.MaxBytesReader(w, r.Body, wh.cfg.MaxBytes), r.ContentLength)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			wh.cfg.Rejected(r, "too_large")
+			wh.log.Warn("whatsapp: webhook body too large", slog.Int64("limit", tooBig.Limit))
+			http.Error(w, "payload too large", http.StatusRequestEntityTooLarge)
+			return
+		}
+		wh.cfg.Rejected(r, "read_error")
+		wh.log.Warn("whatsapp: webhook read body", slog.String("error", err.Error()))
+		http.Error(w, "bad request", http.StatusBadRequest)
+		return
+	}
+	if err := VerifySignature(r.Header.Get(SignatureHeader), raw, wh.cfg.AppSecrets...); err != nil {
+		reason := "signature_mismatch"
+		switch {
+		case errors.Is(err, ErrSignatureMissing):
+			reason = "signature_missing"
+		case errors.Is(err, ErrSignatureMalformed):
+			reason = "signature_malformed"
+		}
+		wh.cfg.Rejected(r, reason)
+		wh.log.Warn("whatsapp: webhook signature rejected", slog.String("error", err.Error()))
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+		return
+	}
+	if err := wh.cfg.Accept(r.Context(), raw); err != nil {
+		wh.log.Error("whatsapp: webhook accept", slog.String("error", err.Error()))
+		http.Error(w, "internal error", http.StatusInternalServerError)
+		return
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+// readBody reads a body into one buffer of its declared length, so that
+// what is held is what was reserved (io.ReadAll's doubling would hold up
+// to twice as much).
+func readBody(r io.Reader, declared int64) ([]byte, error) {
+	if declared < 0 {
+		return io.ReadAll(r)
+	}
+	buf := make([]byte, declared)
+	if _, err := io.ReadFull(r, buf); err != nil {
+		return nil, err
+	}
+	return buf, nil
 }

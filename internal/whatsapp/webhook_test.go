@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestWebhook(t *testing.T) {
@@ -126,5 +128,94 @@ func TestNewWebhookConfig(t *testing.T) {
 				t.Errorf("NewWebhook(%s) error = nil, want an error", tt.name)
 			}
 		})
+	}
+}
+
+// TestWebhookMemoryBudget replays the attack: many concurrent large
+// unsigned posts whose bodies trickle in. Only as many as the budget holds
+// are read at once; the others are answered 503 with Retry-After before a
+// byte of their body was even sent, and the budget frees up as reads end.
+func TestWebhookMemoryBudget(t *testing.T) {
+	const size, budget, posts = 1 << 20, 3 << 20, 8
+	var busyCalls atomic.Int64
+	wh, err := NewWebhook(WebhookConfig{VerifyToken: "t", AppSecrets: [][]byte{[]byte("s")}, MaxBytes: 2 << 20, MemoryBudget: budget,
+		Accept: func(context.Context, []byte) error { return nil },
+		Rejected: func(_ *http.Request, reason string) {
+			if reason == "busy" {
+				busyCalls.Add(1)
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(wh)
+	t.Cleanup(srv.Close)
+
+	type answer struct {
+		status     int
+		retryAfter string
+	}
+	answers := make(chan answer, posts)
+	writers := make([]*io.PipeWriter, posts)
+	for i := range posts {
+		pr, pw := io.Pipe() // nothing is written until the end
+		writers[i] = pw
+		req, _ := http.NewRequest("POST", srv.URL, pr)
+		req.ContentLength = size
+		go func() {
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				answers <- answer{status: -1}
+				return
+			}
+			resp.Body.Close()
+			answers <- answer{status: resp.StatusCode, retryAfter: resp.Header.Get("Retry-After")}
+		}()
+	}
+	// Three bodies fit the budget and wait to be sent; the other five are
+	// answered meanwhile.
+	for range posts - 3 {
+		select {
+		case a := <-answers:
+			if a.status != http.StatusServiceUnavailable || a.retryAfter != "1" {
+				t.Errorf("post over the budget = %d (Retry-After %q), want 503 with Retry-After 1", a.status, a.retryAfter)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatal("posts over the memory budget were not answered while the admitted ones were read")
+		}
+	}
+	if held := wh.Held(); held != budget {
+		t.Errorf("bytes held while three 1 MiB bodies are read = %d, want %d", held, budget)
+	}
+	chunk := make([]byte, 64<<10)
+	for _, pw := range writers {
+		go func() {
+			for sent := 0; sent < size; sent += len(chunk) {
+				if _, err := pw.Write(chunk); err != nil {
+					return
+				}
+			}
+			pw.Close()
+		}()
+	}
+	for range 3 {
+		if a := <-answers; a.status != http.StatusUnauthorized {
+			t.Errorf("an admitted unsigned post = %d, want 401 once read", a.status)
+		}
+	}
+	if held := wh.Held(); held != 0 {
+		t.Errorf("bytes held after every post was answered = %d, want 0", held)
+	}
+	if n := busyCalls.Load(); n != posts-3 {
+		t.Errorf("Rejected(busy) calls = %d, want %d", n, posts-3)
+	}
+	// The budget is free again: a signed post is accepted.
+	rec := httptest.NewRecorder()
+	body := []byte(`{"object":"whatsapp_business_account","entry":[]}`)
+	req := httptest.NewRequest("POST", "/webhook", bytes.NewReader(body))
+	req.Header.Set(SignatureHeader, Sign([]byte("s"), body))
+	wh.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK {
+		t.Errorf("signed post after the burst = %d, want 200", rec.Code)
 	}
 }

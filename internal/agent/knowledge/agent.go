@@ -7,7 +7,10 @@ import (
 	"io/fs"
 	"log/slog"
 	"regexp"
+	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/trement/trement/internal/agent"
 )
@@ -145,6 +148,7 @@ type match struct {
 	doc        int // passage to show, in the customer's language when possible
 	confidence float64
 	ok         bool
+	words      []string // the query words that found it
 }
 
 func (a *Agent) lang(l string) string {
@@ -187,6 +191,7 @@ func (a *Agent) best(words []string, lang string) match {
 		doc:        a.localize(hits, top.doc, lang),
 		confidence: calibrate(top.coverage, margin),
 		ok:         true,
+		words:      words,
 	}
 }
 
@@ -289,9 +294,10 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName}, nil
 	}
 	d := a.ix.docs[m.doc]
-	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence))
+	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.doc)
+	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence), slog.Int("passages", len(ps)))
 	return agent.Reply{
-		Text:       a.format(d),
+		Text:       a.format(ps),
 		Confidence: m.confidence,
 		Sources:    []string{d.art.id},
 		Provider:   ProviderName,
@@ -309,3 +315,32 @@ func lastCustomerTurn(h []agent.Turn) string {
 
 // placeholder matches the redaction placeholders the caller put in the text.
 var placeholder = regexp.MustCompile(`\[[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)*_[0-9]+\]`)
+
+// Topics names what the knowledge base can help with in lang, for a reply
+// that could not answer: the n shortest article titles (FAQ entries and
+// the article about reaching a person left out), lower-cased and joined
+// ("refunds, returns, payment methods and shipping costs"). It returns ""
+// when lang has no articles.
+func (a *Agent) Topics(lang string, n int) string {
+	seen := map[string]bool{}
+	var titles []string
+	for _, d := range a.ix.docs {
+		art := d.art
+		if art.lang != lang || art.faq || seen[art.id] || strings.Contains(art.id, "human") {
+			continue
+		}
+		seen[art.id] = true
+		titles = append(titles, art.title)
+	}
+	sort.SliceStable(titles, func(i, j int) bool { return len([]rune(titles[i])) < len([]rune(titles[j])) })
+	titles = titles[:min(n, len(titles))]
+	for i, t := range titles {
+		r, size := utf8.DecodeRuneInString(t)
+		titles[i] = string(unicode.ToLower(r)) + t[size:]
+	}
+	if len(titles) < 2 {
+		return strings.Join(titles, "")
+	}
+	and := map[string]string{"en": " and ", "es": " y ", "pt": " e "}[lang]
+	return strings.Join(titles[:len(titles)-1], ", ") + and + titles[len(titles)-1]
+}

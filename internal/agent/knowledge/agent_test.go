@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/trement/trement/internal/agent"
@@ -144,5 +145,56 @@ func TestReplyOffTopicIsUnsure(t *testing.T) {
 				t.Errorf("Reply(%q) = %v %q confidence=%.2f, want Unsure with no text", q.msg, r.Sources, r.Text, r.Confidence)
 			}
 		})
+	}
+}
+
+func TestTopics(t *testing.T) {
+	a := sampleAgent(t)
+	for lang, want := range map[string]string{
+		"en": "refunds, returns, shipping costs, delivery times and payment methods",
+		"pt": "reembolsos, devoluções, custos de envio, prazos de entrega e métodos de pagamento",
+	} {
+		if got := a.Topics(lang, 5); got != want {
+			t.Errorf("Topics(%s, 5) = %q, want %q", lang, got, want)
+		}
+	}
+	if got := a.Topics("fr", 5); got != "" {
+		t.Errorf("Topics(fr) = %q, want empty", got)
+	}
+}
+
+// TestReplyAnswersWhatTheQuestionIsAbout checks the passage, not only the
+// article: a policy question gets the rule with its numbers, a "can I pay
+// with" question the list of methods, an hours question the hours.
+func TestReplyAnswersWhatTheQuestionIsAbout(t *testing.T) {
+	a := sampleAgent(t)
+	tests := []struct {
+		lang, msg string
+		want      []string
+		not       string
+	}{
+		{"en", "What is your return policy?", []string{"30 days", "free"}, ""},
+		{"es", "¿puedo pagar con tarjeta?", []string{"Visa", "Mastercard"}, ""},
+		{"en", "what are your store hours?", []string{"10:00"}, ""},
+		{"pt", "qual é a política de devolução?", []string{"30 dias"}, ""},
+		{"en", "can I pay in instalments?", []string{"Klarna"}, "3-D Secure"},
+	}
+	for _, tt := range tests {
+		r, err := a.Reply(context.Background(), agent.Request{Language: tt.lang, Message: tt.msg})
+		if err != nil || r.Unsure {
+			t.Errorf("Reply(%q) = unsure (%v)", tt.msg, err)
+			continue
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(r.Text, w) {
+				t.Errorf("Reply(%q) = %q, want it to contain %q", tt.msg, r.Text, w)
+			}
+		}
+		if tt.not != "" && strings.Contains(r.Text, tt.not) {
+			t.Errorf("Reply(%q) = %q, want it without %q", tt.msg, r.Text, tt.not)
+		}
+		if n := len([]rune(r.Text)); n > 700 {
+			t.Errorf("Reply(%q) is %d characters, want ≤ 700", tt.msg, n)
+		}
 	}
 }

@@ -37,11 +37,16 @@ func whatsApp(md string) string {
 	return strings.TrimSpace(manyNL.ReplaceAllString(s, "\n\n"))
 }
 
-// format renders a passage as a WhatsApp answer: the article title in bold
-// (FAQ answers stand alone), the passage, trimmed to MaxChars.
-func (a *Agent) format(d doc) string {
-	body := whatsApp(d.chunk)
-	if !d.art.faq {
+// format renders passages of one article as a WhatsApp answer: the article
+// title in bold (FAQ answers stand alone), the passages, trimmed to
+// MaxChars.
+func (a *Agent) format(docs []int) string {
+	var parts []string
+	for _, i := range docs {
+		parts = append(parts, whatsApp(a.ix.docs[i].chunk))
+	}
+	body := strings.Join(parts, "\n\n")
+	if d := a.ix.docs[docs[0]]; !d.art.faq {
 		body = "*" + d.art.title + "*\n" + body
 	}
 	return trim(body, a.opts.MaxChars)

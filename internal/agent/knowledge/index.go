@@ -48,6 +48,8 @@ type doc struct {
 	heading string
 	tf      map[string]int
 	meta    map[string]bool // terms of the title, heading and tags
+	head    map[string]bool // terms of the section heading
+	body    map[string]bool // terms of the passage's text
 	length  int
 }
 
@@ -97,7 +99,8 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		for si, s := range a.sections {
 			heading := analyze(an, s.heading)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
-				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{}}
+				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
+					head: map[string]bool{}, body: map[string]bool{}}
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
 						if meta {
@@ -113,7 +116,14 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				}
 				add(heading, headingWeight, true)
 				add(tags, tagWeight, true)
-				add(analyze(an, chunk), 1, false)
+				body := analyze(an, chunk)
+				add(body, 1, false)
+				for _, t := range heading {
+					d.head[t] = true
+				}
+				for _, t := range body {
+					d.body[t] = true
+				}
 				ix.docs = append(ix.docs, d)
 			}
 		}

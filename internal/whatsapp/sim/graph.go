@@ -280,6 +280,11 @@ func (s *Simulator) markRead(w http.ResponseWriter, raw []byte) {
 		if req.TypingIndicator != nil {
 			until := s.cfg.Now().Add(25 * time.Second)
 			t.TypingUntil = &until
+			for i := range t.Messages {
+				if t.Messages[i].ID == req.MessageID {
+					t.Messages[i].TypingShown = true
+				}
+			}
 		}
 		s.notifyLocked()
 	}

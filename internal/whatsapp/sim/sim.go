@@ -344,6 +344,9 @@ type ThreadMessage struct {
 	Links []string `json:"links,omitempty"`
 	// Document is a document message's file.
 	Document *DocumentView `json:"document,omitempty"`
+	// TypingShown records, on an inbound message, that the business
+	// marked it read with the typing indicator (it then owes a reply).
+	TypingShown bool `json:"typing_shown,omitempty"`
 }
 
 // DocumentView is a document message as the phone shows it.

@@ -284,7 +284,7 @@ func TestSendThenStatusesAndButtonReply(t *testing.T) {
 	if err := f.client.MarkRead(ctx, "106540352242922", in, true); err != nil {
 		t.Fatalf("MarkRead() = %v", err)
 	}
-	if th, _ := f.sim.Thread("34612345678"); th.Messages[0].Status != "read" || th.TypingUntil == nil {
+	if th, _ := f.sim.Thread("34612345678"); th.Messages[0].Status != "read" || th.TypingUntil == nil || !th.Messages[0].TypingShown {
 		t.Errorf("thread after MarkRead = %+v, want the inbound message read and typing shown", th)
 	}
 	out, err := f.client.Send(ctx, "106540352242922", whatsapp.OutboundMessage{

@@ -1,0 +1,135 @@
+package knowledge
+
+import (
+	"slices"
+	"strings"
+)
+
+// Retrieval picks the article; the answer is the passage of that article
+// the question is about. BM25 over passages rewards a short passage that
+// repeats a query word ("tarjeta" three times in "Is paying safe?"), which
+// is how "can I pay by card?" used to get the safety paragraph instead of
+// the list of accepted cards. So, once the article is known, its passages
+// are ranked again on what a person would look at:
+//
+//   - each query term found in the passage's heading counts twice, found in
+//     its text once (presence, not frequency), weighted by IDF;
+//   - a question about a rule or a time ("return policy", "how long",
+//     "plazo") prefers a passage with numbers in it (30 days, €4.95);
+//   - a question about options ("can I pay with…", "do you accept…",
+//     "which…") prefers a passage that lists them;
+//   - the article's first passage wins ties: writers put the main answer
+//     first.
+//
+// When a second passage of the article scores nearly as well, both are
+// joined (if the answer stays within MaxChars), so a question that spans
+// two sections is answered whole.
+const (
+	headPresence   = 2.0
+	bodyPresence   = 1.0
+	numbersBonus   = 0.25 // share of the best possible score
+	listBonus      = 0.25
+	leadBonus      = 0.05
+	joinRatio      = 0.8 // a second passage this close to the best is joined
+	minPassageHits = 0.2 // below this share the retrieval's pick stands
+)
+
+var (
+	ruleCues = set(`policy policies rule rules conditions condition terms politica politicas norma normas
+		condiciones condicoes regra regras prazo prazos plazo plazos deadline long days dias tiempo tempo
+		tarda demora limit limite cost costs price fee cuesta custa precio preco`)
+	optionCues = set(`accept accepted aceptan aceptais aceptas acepta aceitam aceita aceitas which cuales cual
+		quais qual methods method metodos metodo formas forma options opciones opcoes with con com`)
+)
+
+// cues reports whether the folded question words ask about a rule (or a
+// time) and about options.
+func cues(words []string) (rule, options bool) {
+	for _, w := range words {
+		rule = rule || ruleCues[w]
+		options = options || optionCues[w]
+	}
+	return rule, options
+}
+
+// passageScore ranks doc i for the query terms q (see above), as a share
+// of the best possible score plus the bonuses.
+func (ix *index) passageScore(i int, q []qterm, rule, options bool) float64 {
+	d := &ix.docs[i]
+	var got, total float64
+	for _, t := range q {
+		total += t.idf * headPresence
+		var h, b float64
+		for _, a := range t.alts {
+			if d.head[a.term] {
+				h = max(h, a.weight)
+			}
+			if d.body[a.term] {
+				b = max(b, a.weight)
+			}
+		}
+		got += t.idf * max(h*headPresence, b*bodyPresence, min(h, b)*(headPresence+bodyPresence)/1.5)
+	}
+	if total == 0 {
+		return 0
+	}
+	s := got / total
+	if rule && hasNumber(d.chunk) {
+		s += numbersBonus
+	}
+	if options && isList(d.chunk) {
+		s += listBonus
+	}
+	if d.sec == 0 {
+		s += leadBonus
+	}
+	return s
+}
+
+func hasNumber(s string) bool {
+	return strings.ContainsFunc(s, func(r rune) bool { return r >= '0' && r <= '9' })
+}
+
+// isList reports whether a passage enumerates things: bullet lines, several
+// bold items, or a comma-separated run.
+func isList(s string) bool {
+	bullets := 0
+	for _, l := range strings.Split(s, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "- ") || strings.HasPrefix(l, "* ") {
+			bullets++
+		}
+	}
+	return bullets >= 2 || strings.Count(s, "**") >= 6 || strings.Count(s, ",") >= 3
+}
+
+// passages returns the passages (doc indices, in article order) that answer
+// q from article id in lang: the best by passageScore and, when close, the
+// runner-up.
+func (a *Agent) passages(id, lang string, q []qterm, words []string, fallback int) []int {
+	docs := a.byLang[id+"\x00"+lang]
+	if len(docs) <= 1 {
+		return []int{fallback}
+	}
+	rule, options := cues(words)
+	best, second := -1, -1
+	scores := make(map[int]float64, len(docs))
+	for _, i := range docs {
+		scores[i] = a.ix.passageScore(i, q, rule, options)
+		switch {
+		case best < 0 || scores[i] > scores[best]:
+			best, second = i, best
+		case second < 0 || scores[i] > scores[second]:
+			second = i
+		}
+	}
+	if scores[best] < minPassageHits {
+		return []int{fallback}
+	}
+	out := []int{best}
+	if second >= 0 && scores[second] >= joinRatio*scores[best] &&
+		len([]rune(a.ix.docs[best].chunk))+len([]rune(a.ix.docs[second].chunk))+len(a.ix.docs[best].art.title)+4 <= a.opts.MaxChars {
+		out = append(out, second)
+		slices.Sort(out) // docs of an article are indexed in article order
+	}
+	return out
+}

@@ -1,0 +1,123 @@
+package redact
+
+import (
+	"unicode"
+	"unicode/utf8"
+)
+
+// Normalisation. Customers (and their keyboards) write "612 345 678" with
+// no-break spaces, a CPF with non-breaking hyphens, digits in full width,
+// or an e-mail address with a zero-width space inside. Detect matches on a
+// copy where those are rewritten to their ASCII forms (what Unicode's NFKC
+// does for digits and spaces, and the same for dashes) and invisible
+// characters are dropped, then maps every finding back to the exact bytes
+// of the original text.
+
+// normRune returns the ASCII byte r stands for, or drop for characters
+// that are removed, or keep for the rest.
+func normRune(r rune) (b byte, op normOp) {
+	switch {
+	case r < 0x80:
+		return 0, keep
+	case r == 0xA0, r >= 0x2000 && r <= 0x200A, r == 0x202F, r == 0x205F, r == 0x3000, r == 0x1680:
+		return ' ', subst // no-break, narrow, figure, thin, ideographic spaces
+	case r == 0x200B, r == 0x200C, r == 0x200D, r == 0x2060, r == 0xFEFF, r == 0xAD:
+		return 0, drop // zero-width characters and the soft hyphen
+	case r >= 0x2010 && r <= 0x2015, r == 0x2212, r == 0xFE63, r == 0xFE58:
+		return '-', subst // hyphens, the non-breaking hyphen, dashes, minus
+	case r == 0x2018, r == 0x2019, r == 0x02BC:
+		return '\'', subst // typographic apostrophes: "O’Neill"
+	case r >= 0xFF01 && r <= 0xFF5E:
+		return byte(r - 0xFEE0), subst // full-width ASCII, as NFKC maps it
+	case r >= 0x1D7CE && r <= 0x1D7FF:
+		return byte('0' + (r-0x1D7CE)%10), subst // mathematical digits
+	case unicode.IsDigit(r):
+		// Other scripts' decimal digits (Arabic-Indic, Devanagari...) come
+		// in blocks of ten starting at a zero.
+		zero := r
+		for k := 0; k < 9 && unicode.IsDigit(zero-1); k++ {
+			zero--
+		}
+		return byte('0' + (r-zero)%10), subst
+	}
+	return 0, keep
+}
+
+type normOp uint8
+
+const (
+	keep normOp = iota
+	subst
+	drop
+)
+
+// mayNormalise is true for lead bytes of the UTF-8 sequences normRune
+// rewrites, so that the common case (ASCII and Latin letters, emoji
+// aside) costs one table look-up per byte.
+var mayNormalise = func() (t [256]bool) {
+	for _, c := range []byte{0xC2, 0xCA, 0xD9, 0xDB, 0xDF, 0xE0, 0xE1, 0xE2, 0xE3, 0xEA, 0xEF, 0xF0} {
+		t[c] = true
+	}
+	return t
+}()
+
+// normalise returns text rewritten as described above and, when anything
+// changed, src: src[i] is the offset in text of byte i of the result
+// (for a copied byte, that byte; for a rewritten one, the start of the
+// character it came from), with src[len(result)] = len(text).
+func normalise(text string) (string, []int32) {
+	first := -1
+	for i := 0; i < len(text); i++ {
+		if c := text[i]; c >= 0x80 && mayNormalise[c] {
+			r, _ := utf8.DecodeRuneInString(text[i:])
+			if _, op := normRune(r); op != keep {
+				first = i
+				break
+			}
+		}
+	}
+	if first < 0 {
+		return text, nil
+	}
+	out := make([]byte, 0, len(text))
+	src := make([]int32, 0, len(text)+1)
+	out = append(out, text[:first]...)
+	for i := range first {
+		src = append(src, int32(i))
+	}
+	for i := first; i < len(text); {
+		c := text[i]
+		if c < 0x80 || !mayNormalise[c] {
+			out = append(out, c)
+			src = append(src, int32(i))
+			i++
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(text[i:])
+		b, op := normRune(r)
+		switch op {
+		case subst:
+			out = append(out, b)
+			src = append(src, int32(i))
+		case keep:
+			out = append(out, text[i:i+size]...)
+			for k := range size {
+				src = append(src, int32(i+k))
+			}
+		}
+		i += size
+	}
+	src = append(src, int32(len(text)))
+	return string(out), src
+}
+
+// origSpan maps the span [a, b) of the normalised text n back to text.
+func origSpan(text, n string, src []int32, a, b int) (int, int) {
+	start := int(src[a])
+	last := int(src[b-1])
+	if text[last] == n[b-1] {
+		return start, last + 1 // a copied byte
+	}
+	_, size := utf8.DecodeRuneInString(text[last:])
+	return start, last + size
+}

@@ -1,0 +1,76 @@
+package redact
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestIssue16Probes holds every probe of issue 16 (what leaked when the
+// gateway was probed the way customers write), one case each.
+func TestIssue16Probes(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want []string
+	}{
+		// Unicode in e-mail addresses
+		{"email accented local", "escríbeme a josé.martínez@correo.es", []string{"EMAIL:josé.martínez@correo.es"}},
+		{"email idn domain", "mail: müller@bücher.de", []string{"EMAIL:müller@bücher.de"}},
+		{"email ñ", "ñandú@gmail.com es el mío", []string{"EMAIL:ñandú@gmail.com"}},
+		{"email zero-width space", "ana\u200b.lopez@gmail.com", []string{"EMAIL:ana\u200b.lopez@gmail.com"}},
+		{"email full-width", "ａｎａ＠ｘ．ｃｏｍ", []string{"EMAIL:ａｎａ＠ｘ．ｃｏｍ"}},
+
+		// separators
+		{"phone no-break spaces", "mi móvil +34\u00a0691\u00a0938\u00a0592", []string{"PHONE:+34\u00a0691\u00a0938\u00a0592"}},
+		{"phone narrow no-break spaces", "+34\u202f691\u202f938\u202f592", []string{"PHONE:+34\u202f691\u202f938\u202f592"}},
+		{"card no-break spaces", "tarjeta 4111\u00a01111\u00a01111\u00a01111", []string{"CARD:4111\u00a01111\u00a01111\u00a01111"}},
+		{"iban no-break spaces", "iban ES91\u00a02100\u00a00418\u00a04502\u00a00005\u00a01332", []string{"IBAN:ES91\u00a02100\u00a00418\u00a04502\u00a00005\u00a01332"}},
+		{"cpf non-breaking hyphen", "cpf 529.982.247\u201125", []string{"CPF:529.982.247\u201125"}},
+		{"full-width digits", "mi cel ６９１９３８５９２", []string{"PHONE:６９１９３８５９２"}},
+		{"arabic-indic digits", "whatsapp +٣٤ ٦٩١ ٩٣٨ ٥٩٢", []string{"PHONE:+٣٤ ٦٩١ ٩٣٨ ٥٩٢"}},
+
+		// split values
+		{"phone in two parts", "mi número es 691 938 y termina en 592", []string{"PHONE:691 938 y termina en 592"}},
+		{"phone across a line break", "mi cel es 691 938\n592", []string{"PHONE:691 938\n592"}},
+		{"digits one by one", "mi número: 6 9 1 9 3 8 5 9 2", []string{"PHONE:6 9 1 9 3 8 5 9 2"}},
+		{"podés contactarme al", "podés contactarme al 11 5555 1234", []string{"PHONE:11 5555 1234"}},
+		{"pode falar comigo no", "pode falar comigo no 11 98765 4321", []string{"PHONE:11 98765 4321"}},
+		{"ssn spaced", "my ssn is 385 71 1268", []string{"SSN:385 71 1268"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := brief(Detect(tt.in)); !slices.Equal(got, tt.want) {
+				t.Errorf("Detect(%q) = %q, want %q", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestNormaliseOffsets checks every finding maps back to the exact bytes
+// of the original, whatever was rewritten around or inside it.
+func TestNormaliseOffsets(t *testing.T) {
+	for _, in := range []string{
+		"\u200b\u200bana@x.com\u200b",
+		"a\u00a0b +34\u00a0691\u00a0938\u00a0592\u00a0fin",
+		"\u00ad\u00adcpf 529.982.247\u201125\u00ad",
+		"tel \uff16\uff19\uff11 \uff19\uff13\uff18 \uff15\uff19\uff12 ok",
+		"ñ\u2014ñ 4111\u202f1111\u202f1111\u202f1111",
+	} {
+		n, src := normalise(in)
+		if src == nil || len(src) != len(n)+1 {
+			t.Fatalf("normalise(%q): src has %d entries for %d bytes", in, len(src), len(n))
+		}
+		fs := Detect(in)
+		if len(fs) != 1 {
+			t.Fatalf("Detect(%q) = %q, want one finding", in, brief(fs))
+		}
+		f := fs[0]
+		if in[f.Start:f.End] != f.Text {
+			t.Errorf("Detect(%q): Text %q != in[%d:%d]", in, f.Text, f.Start, f.End)
+		}
+		out, m := Redact(in)
+		if m.Restore(out) != in {
+			t.Errorf("Restore(Redact(%q)) = %q", in, m.Restore(out))
+		}
+	}
+}
