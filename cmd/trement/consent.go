@@ -28,7 +28,8 @@ type consentLine struct {
 	Region        string    `json:"region"`
 	Channel       string    `json:"channel"`
 	WAMessageID   string    `json:"wa_message_id,omitempty"`
-	Customer      string    `json:"customer"` // pseudonym, never the number
+	Unanswered    int       `json:"messages_not_kept,omitempty"` // messages before it while the question was pending
+	Customer      string    `json:"customer"`                    // pseudonym, never the number
 }
 
 // cmdConsent exports one customer's consent ledger. The ledger is found by
@@ -71,7 +72,7 @@ func cmdConsent(ctx context.Context, env *Env, args []string) error {
 		evs, err := tx.ConsentEvents(db.WaIndex(waID))
 		for _, e := range evs {
 			lines = append(lines, consentLine{Seq: e.Seq, At: e.At, Kind: string(e.Kind), NoticeVersion: e.NoticeVersion, Purpose: e.Purpose,
-				Region: e.Region, Channel: e.Channel, WAMessageID: e.WAMessageID, Customer: who})
+				Region: e.Region, Channel: e.Channel, WAMessageID: e.WAMessageID, Unanswered: e.Messages, Customer: who})
 		}
 		return err
 	})

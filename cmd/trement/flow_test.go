@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -33,39 +35,52 @@ func (ta *testApp) contactOf(waID string) *conversation.Contact {
 func (ta *testApp) ledger(waID string) []consent.Kind {
 	ta.t.Helper()
 	var kinds []consent.Kind
-	ta.db.View(context.Background(), func(tx *store.Tx) error {
-		evs, err := tx.ConsentEvents(ta.db.WaIndex(waID))
-		if err != nil {
-			ta.t.Fatal(err)
-		}
-		for _, e := range evs {
-			kinds = append(kinds, e.Kind)
-		}
-		return nil
-	})
+	for _, e := range ta.ledgerEvents(waID) {
+		kinds = append(kinds, e.Kind)
+	}
 	return kinds
 }
 
+func (ta *testApp) ledgerEvents(waID string) []*consent.Event {
+	ta.t.Helper()
+	var evs []*consent.Event
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		var err error
+		if evs, err = tx.ConsentEvents(ta.db.WaIndex(waID)); err != nil {
+			ta.t.Fatal(err)
+		}
+		return nil
+	})
+	return evs
+}
+
 func (ta *testApp) storedBodies(waID string) []string {
+	var out []string
+	for _, m := range ta.contactMessages(waID) {
+		if m.Direction == conversation.In {
+			out = append(out, m.Body)
+		}
+	}
+	return out
+}
+
+// contactMessages returns every stored message of a customer, notes for
+// operators included; none for an unknown customer.
+func (ta *testApp) contactMessages(waID string) []*conversation.Message {
 	ta.t.Helper()
 	c := ta.contactOf(waID)
 	if c == nil {
 		return nil
 	}
-	var out []string
+	var ms []*conversation.Message
 	ta.db.View(context.Background(), func(tx *store.Tx) error {
-		ms, err := tx.ContactMessages(c.ID)
-		if err != nil {
+		var err error
+		if ms, err = tx.ContactMessages(c.ID); err != nil {
 			ta.t.Fatal(err)
-		}
-		for _, m := range ms {
-			if m.Direction == conversation.In {
-				out = append(out, m.Body)
-			}
 		}
 		return nil
 	})
-	return out
+	return ms
 }
 
 func TestConsentFlowPerRegion(t *testing.T) {
@@ -304,5 +319,75 @@ func TestCommandsInThreeLanguages(t *testing.T) {
 	raw.QueryRow("SELECT COUNT(*) FROM dsar_requests WHERE kind = 'access' AND state IN ('open', 'in_progress', 'completed') AND due_at > 0").Scan(&n)
 	if n != 1 {
 		t.Errorf("access requests = %d, want 1", n)
+	}
+}
+
+// bulkBody is one webhook body carrying n text messages from one customer.
+func bulkBody(from, idPrefix string, n int) []byte {
+	var b strings.Builder
+	b.WriteString(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +
+		`"metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},"contacts":[{"profile":{"name":"Bulk"},"wa_id":"` + from + `"}],"messages":[`)
+	ts := strconv.FormatInt(time.Now().Unix(), 10)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"from":"%s","id":"wamid.%s%d","timestamp":"%s","type":"text","text":{"body":"message %d"}}`, from, idPrefix, i, ts, i)
+	}
+	b.WriteString(`]}}]}]}`)
+	return []byte(b.String())
+}
+
+// TestOneNoticePerPendingConsent replays the attack: one signed body with
+// 5,000 messages from a customer who has not answered the consent
+// question. They get one notice, not 5,000, and the ledger gets one row
+// that counts the rest; the notice is sent again only after
+// NOTICE_RESEND_AFTER.
+func TestOneNoticePerPendingConsent(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "14155550171"
+	body := bulkBody(who, "BULK", 5000)
+	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+		t.Fatalf("bulk webhook = %d, want 200", code)
+	}
+	ta.settle()
+	if got := len(ta.replies(who)); got != 1 {
+		t.Errorf("5,000 messages before answering got %d notices, want 1", got)
+	}
+	evs := ta.ledgerEvents(who)
+	if len(evs) != 1 || evs[0].Kind != consent.Asked {
+		t.Fatalf("ledger after 5,000 pre-consent messages = %d rows, want 1 (asked)", len(evs))
+	}
+	if got := ta.storedBodies(who); len(got) != 0 {
+		t.Errorf("stored %d bodies before consent, want none", len(got))
+	}
+
+	// A day later the question is asked again, once, and the ledger row
+	// counts the 4,999 messages that went unanswered before it.
+	c := ta.contactOf(who)
+	c.NoticeSentAt = time.Now().Add(-25 * time.Hour)
+	if err := ta.db.Update(context.Background(), func(tx *store.Tx) error { return tx.UpdateContact(c) }); err != nil {
+		t.Fatal(err)
+	}
+	ta.say(who, "hello?")
+	ta.waitReplies(who, 2)
+	ta.say(who, "anyone?")
+	ta.settle()
+	time.Sleep(200 * time.Millisecond)
+	ta.settle()
+	if got := len(ta.replies(who)); got != 2 {
+		t.Errorf("after NOTICE_RESEND_AFTER two more messages got %d notices in all, want 2", got)
+	}
+	ta.tap(who, conversation.ButtonAccept)
+	ta.waitReplies(who, 3)
+	ta.settle()
+	evs = ta.ledgerEvents(who)
+	var kinds []consent.Kind
+	var counts []int
+	for _, e := range evs {
+		kinds, counts = append(kinds, e.Kind), append(counts, e.Messages)
+	}
+	if !slices.Equal(kinds, []consent.Kind{consent.Asked, consent.Asked, consent.OptIn}) || !slices.Equal(counts, []int{0, 4999, 1}) {
+		t.Errorf("ledger = %v with messages not kept %v, want [asked asked opt_in] with [0 4999 1]", kinds, counts)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
@@ -18,8 +19,13 @@ func (a *app) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	authSvc, err := auth.NewService(auth.Config{Store: a.db.AuthStore(), Now: time.Now, Logger: a.log, Pseudonym: a.db.Index().Pseudonym,
+		HashMemory: a.cfg.HashMemory})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := console.New(console.Deps{
-		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "",
+		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
 		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
 		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
 		Incidents: console.IncidentConfig{Packs: a.policy,

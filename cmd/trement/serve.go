@@ -11,12 +11,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
+	"runtime/debug"
 	"sync"
 	"time"
 
 	"github.com/trement/trement/internal/agent"
-	"github.com/trement/trement/internal/agent/filter"
 	"github.com/trement/trement/internal/agent/knowledge"
 	"github.com/trement/trement/internal/agent/openai"
 	"github.com/trement/trement/internal/audit"
@@ -26,7 +25,6 @@ import (
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/ops"
 	"github.com/trement/trement/internal/policy"
-	"github.com/trement/trement/internal/redact"
 	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/whatsapp"
@@ -42,6 +40,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	log := newLogger(cfg, env.Stderr)
+	if cfg.MemoryLimit > 0 {
+		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
 	if !cfg.Dev {
 		if err := cfg.RequireChannel(); err != nil {
 			return err
@@ -100,7 +101,11 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	a.policy = pol
-	provider, topics, err := newProvider(cfg, log)
+	provider, kb, topics, err := newProvider(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	guard, err := newAnswerGuard(cfg, kb.Texts(), log)
 	if err != nil {
 		return nil, err
 	}
@@ -126,10 +131,10 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
-		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
+		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
-		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: newFilter(cfg), Parse: channel.Parse,
+		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
 			Sender: sender, Logger: log, Rights: a.rights})
 	if err != nil {
 		return nil, err
@@ -188,60 +193,30 @@ func newPolicy(cfg *config.Config) (*policy.Engine, error) {
 	return pol, nil
 }
 
-// newProvider builds the agent, and the topics (per language) a reply
-// that could not answer names: the knowledge base's.
-func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, map[string]string, error) {
+// newProvider builds the agent, the knowledge base it answers from, and
+// the topics (per language) a reply that could not answer names: the
+// knowledge base's.
+func newProvider(cfg *config.Config, log *slog.Logger) (agent.Provider, *knowledge.Agent, map[string]string, error) {
 	fsys := knowledge.Sample()
 	if cfg.KnowledgeDir != "" {
 		fsys = os.DirFS(cfg.KnowledgeDir)
 	}
 	kb, err := knowledge.New(fsys, knowledge.Options{MinConfidence: cfg.AgentConfidence, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("knowledge base: %w", err)
+		return nil, nil, nil, fmt.Errorf("knowledge base: %w", err)
 	}
 	topics := map[string]string{}
 	for _, l := range policy.Languages() {
 		topics[l] = kb.Topics(l, 5)
 	}
 	if cfg.AgentProvider != "openai" {
-		return kb, topics, nil
+		return kb, kb, topics, nil
 	}
 	p, err := openai.New(openai.Config{BaseURL: cfg.OpenAIURL, Model: cfg.OpenAIModel, APIKey: cfg.OpenAIKey, Timeout: cfg.OpenAITimeout, Retriever: kb, Logger: log})
 	if err != nil {
-		return nil, nil, fmt.Errorf("openai provider: %w", err)
+		return nil, nil, nil, fmt.Errorf("openai provider: %w", err)
 	}
-	return p, topics, nil
-}
-
-// answerFilter adapts agent/filter to the flow's AnswerFilter, with the
-// redactor as its personal-data detector.
-type answerFilter struct{ f *filter.Filter }
-
-func newFilter(cfg *config.Config) answerFilter {
-	var deny []string
-	for _, d := range strings.Split(cfg.DenyList, ",") {
-		if d = strings.TrimSpace(d); d != "" {
-			deny = append(deny, d)
-		}
-	}
-	return answerFilter{f: filter.New(filter.Config{DenyList: deny})}
-}
-
-func (a answerFilter) Check(answer string, customerValues []string) (bool, []string) {
-	v := a.f.Check(answer, filter.Input{CustomerValues: customerValues, Detect: detectValues})
-	var reasons []string
-	for _, r := range v.Reasons {
-		reasons = append(reasons, string(r))
-	}
-	return v.Allowed, reasons
-}
-
-func detectValues(s string) []string {
-	var out []string
-	for _, f := range redact.Detect(s) {
-		out = append(out, f.Text)
-	}
-	return out
+	return p, kb, topics, nil
 }
 
 // webhook is the Callback URL handler with its metric and audit hooks.

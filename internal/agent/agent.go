@@ -64,6 +64,14 @@ type Reply struct {
 	Unsure     bool     // the provider could not answer; hand to a human
 	Sources    []string // knowledge article ids the answer rests on
 	Provider   string   // which provider answered, for the audit trail
+	// Generated is set when a language model wrote Text rather than
+	// copying it from the knowledge base: the flow then checks that its
+	// facts (prices, dates, phone numbers…) come from Passages or the
+	// conversation (agent/grounding).
+	Generated bool
+	// Passages are the knowledge passages the provider was given, best
+	// first.
+	Passages []Passage
 }
 
 // Provider answers a customer's message.

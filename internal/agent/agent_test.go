@@ -24,7 +24,8 @@ func TestProviderFunc(t *testing.T) {
 }
 
 // TestImports keeps agent a domain package: its tree imports no other
-// internal package, and only agent/openai (the adapter) may use the network.
+// internal package, and only the adapters agent/openai and agent/moderation
+// may use the network.
 func TestImports(t *testing.T) {
 	const module = "github.com/trement/trement/"
 	err := filepath.WalkDir(".", func(path string, d fs.DirEntry, err error) error {
@@ -42,8 +43,8 @@ func TestImports(t *testing.T) {
 			switch {
 			case strings.HasPrefix(p, module) && !strings.HasPrefix(p, module+"internal/agent"):
 				t.Errorf("%s imports %s: agent may only import its own subpackages", path, p)
-			case !test && (p == "net/http" || p == "database/sql") && dir != "openai":
-				t.Errorf("%s imports %s: only agent/openai talks to the network", path, p)
+			case !test && (p == "net/http" || p == "database/sql") && dir != "openai" && dir != "moderation":
+				t.Errorf("%s imports %s: only agent/openai and agent/moderation talk to the network", path, p)
 			case !strings.HasPrefix(p, module) && strings.Contains(strings.SplitN(p, "/", 2)[0], "."):
 				t.Errorf("%s imports %s: agent uses the standard library only", path, p)
 			}

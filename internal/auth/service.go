@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -51,13 +53,15 @@ type Config struct {
 	Issuer string
 	// Password is the argon2id cost; zero means DefaultPasswordParams.
 	Password PasswordParams
-	// MaxConcurrentHashes bounds simultaneous argon2id runs (each takes
-	// Password.MemoryKiB); zero means 4.
-	MaxConcurrentHashes int
-	IdleTimeout         time.Duration // zero: DefaultIdleTimeout
-	AbsoluteTimeout     time.Duration // zero: DefaultAbsoluteTimeout
-	PendingTimeout      time.Duration // zero: DefaultPendingTimeout
-	Throttle            ThrottlePolicy
+	// HashMemory is how many bytes argon2id runs may use at once: each
+	// takes its hash's memory parameter (Password.MemoryKiB for new ones)
+	// and waits until it fits, so a burst of sign-ins cannot take more.
+	// Zero means DefaultHashMemory.
+	HashMemory      int64
+	IdleTimeout     time.Duration // zero: DefaultIdleTimeout
+	AbsoluteTimeout time.Duration // zero: DefaultAbsoluteTimeout
+	PendingTimeout  time.Duration // zero: DefaultPendingTimeout
+	Throttle        ThrottlePolicy
 }
 
 // Service is the auth domain's behaviour over a Store.
@@ -68,7 +72,7 @@ type Service struct {
 	pseudonym func(domain, value string) string
 	issuer    string
 	params    PasswordParams
-	hashSem   chan struct{}
+	hashes    *hashBudget
 	idle      time.Duration
 	absolute  time.Duration
 	pending   time.Duration
@@ -99,11 +103,11 @@ func NewService(c Config) (*Service, error) {
 	if s.params == (PasswordParams{}) {
 		s.params = DefaultPasswordParams
 	}
-	n := c.MaxConcurrentHashes
-	if n <= 0 {
-		n = 4
+	budget := c.HashMemory
+	if budget <= 0 {
+		budget = DefaultHashMemory
 	}
-	s.hashSem = make(chan struct{}, n)
+	s.hashes = newHashBudget(budget, runtime.GC, debug.FreeOSMemory)
 	if s.idle == 0 {
 		s.idle = DefaultIdleTimeout
 	}
@@ -121,39 +125,33 @@ func NewService(c Config) (*Service, error) {
 
 func (s *Service) clock() time.Time { return s.now().UTC() }
 
-// hash runs argon2id under the concurrency bound.
+// hash runs argon2id within the memory budget.
 func (s *Service) hash(ctx context.Context, password string) (string, error) {
-	if err := s.acquire(ctx); err != nil {
+	if err := s.hashes.acquire(ctx, s.params.MemoryKiB); err != nil {
 		return "", err
 	}
-	defer s.release()
+	defer s.hashes.release(s.params.MemoryKiB)
 	return HashPassword(password, s.params)
 }
 
 // verify checks password against phc, or against a dummy hash when phc is
-// empty (unknown user), so both take the same time.
+// empty (unknown user), so both take the same time. It waits for the
+// memory the stored hash's parameters need.
 func (s *Service) verify(ctx context.Context, phc, password string) (ok, rehash bool, err error) {
 	if phc == "" {
 		s.dummyOnce.Do(func() { s.dummy, _ = HashPassword(randomToken(16), s.params) })
 		phc = s.dummy
 	}
-	if err := s.acquire(ctx); err != nil {
+	p, _, _, err := parsePHC(phc)
+	if err != nil {
 		return false, false, err
 	}
-	defer s.release()
+	if err := s.hashes.acquire(ctx, p.MemoryKiB); err != nil {
+		return false, false, err
+	}
+	defer s.hashes.release(p.MemoryKiB)
 	return VerifyPassword(phc, password, s.params)
 }
-
-func (s *Service) acquire(ctx context.Context) error {
-	select {
-	case s.hashSem <- struct{}{}:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func (s *Service) release() { <-s.hashSem }
 
 // event builds an audit event for p.
 func event(r RequestInfo, p *Principal, action, target string, out audit.Outcome, reason string) *audit.Event {

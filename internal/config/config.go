@@ -39,6 +39,10 @@ type Config struct {
 	Dev          bool
 	SimListen    string
 
+	// Limits on what callers can make trement spend
+	HashMemory  int64
+	MemoryLimit int64
+
 	// Keys
 	MasterKey     string
 	MasterKeyFile string
@@ -71,6 +75,7 @@ type Config struct {
 	DPOContact        string
 	NoticeVersion     string
 	NoticeMaterial    bool
+	NoticeResend      time.Duration
 	DefaultRegion     string
 	PolicyFile        string
 	KeepProfileName   bool
@@ -114,6 +119,15 @@ type Config struct {
 	OpenAIKey       string
 	OpenAITimeout   time.Duration
 	DenyList        string
+
+	// Answer safety
+	BusinessContacts  string
+	Grounding         bool
+	Moderation        string
+	ModerationURL     string
+	ModerationModel   string
+	ModerationKey     string
+	ModerationTimeout time.Duration
 }
 
 // flagValue records a flag's text; booleans may be given bare (-dev).
@@ -168,6 +182,8 @@ func settings(c *Config) []setting {
 		{"PAIR_BURST", "20", "Messages to one customer that may leave at once before PAIR_INTERVAL paces them (Meta allows bursts of about 45).", false, &c.PairBurst},
 		{"WEBHOOK_MAX_BYTES", "4194304", "Largest webhook body accepted (Meta sends up to 3 MB); larger gets 413.", false, &c.WebhookMaxBytes},
 		{"WEBHOOK_MEMORY", "33554432", "Bytes of webhook bodies held at once (each post reserves its Content-Length before reading); a post that does not fit gets 503 with Retry-After, unread. At least WEBHOOK_MAX_BYTES.", false, &c.WebhookMemory},
+		{"HASH_MEMORY", "134217728", "Bytes argon2id password hashes may use at once (each takes 64 MiB): 128 MiB runs two sign-ins at a time, the rest wait.", false, &c.HashMemory},
+		{"MEMORY_LIMIT", "0", "Soft memory limit of the Go runtime in bytes (debug.SetMemoryLimit): past it the collector works harder and returns memory to the system. 0: Go's default (GOMEMLIMIT if set).", false, &c.MemoryLimit},
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
@@ -182,6 +198,7 @@ func settings(c *Config) []setting {
 		{"DPO_CONTACT", "dpo@example.com", "Data-protection officer contact, named where the region requires one.", false, &c.DPOContact},
 		{"NOTICE_VERSION", "2026-11-01", "Version of the privacy notice consent is given under.", false, &c.NoticeVersion},
 		{"NOTICE_MATERIAL", "false", "The current notice version changed materially: ask everyone for consent again.", false, &c.NoticeMaterial},
+		{"NOTICE_RESEND_AFTER", "24h", "A customer who writes again before answering the consent question gets the notice again only this long after the last one (their messages are counted, not kept).", false, &c.NoticeResend},
 		{"DEFAULT_REGION", "STRICT", "Rules for numbers outside the known regions: STRICT (strictest of all) or GDPR, ES, BR, MX, CO, AR, CA.", false, &c.DefaultRegion},
 		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
@@ -217,6 +234,13 @@ func settings(c *Config) []setting {
 		{"OPENAI_KEY", "", "API key for OPENAI_URL, if it needs one.", true, &c.OpenAIKey},
 		{"OPENAI_TIMEOUT", "20s", "Timeout of one LLM request.", false, &c.OpenAITimeout},
 		{"DENY_LIST", "", "Comma-separated phrases the agent must never send.", false, &c.DenyList},
+		{"BUSINESS_CONTACTS", "", "Comma-separated public contact data of the business (phone, e-mail, web address) answers may quote; those in the knowledge base are added.", false, &c.BusinessContacts},
+		{"GROUNDING", "true", "Check that the prices, dates, deadlines, phone numbers… of a language model's answer come from its knowledge passages or the conversation; if not, send the passage or offer a person.", false, &c.Grounding},
+		{"MODERATION", "off", "Ask a moderation model before sending a language model's answer: off, openai (an OpenAI-style /moderations endpoint) or guard (a Llama Guard–style chat model). Unreachable: the answer is not sent and a person takes over.", false, &c.Moderation},
+		{"MODERATION_URL", "", "Base URL of the moderation API, e.g. http://127.0.0.1:11434/v1. Empty: OPENAI_URL.", false, &c.ModerationURL},
+		{"MODERATION_MODEL", "", "Moderation model name. Empty: omni-moderation-latest for openai, llama-guard3 for guard.", false, &c.ModerationModel},
+		{"MODERATION_KEY", "", "API key for MODERATION_URL. Empty: OPENAI_KEY when MODERATION_URL is empty.", true, &c.ModerationKey},
+		{"MODERATION_TIMEOUT", "10s", "Timeout of one moderation request.", false, &c.ModerationTimeout},
 	}
 }
 
@@ -367,6 +391,20 @@ func (c *Config) fillDerived() {
 	if c.ErasureJournal == "" {
 		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
 	}
+	if c.Moderation != "off" && c.ModerationURL == "" {
+		c.ModerationURL = c.OpenAIURL
+		if c.ModerationKey == "" {
+			c.ModerationKey = c.OpenAIKey // the same server: the same key
+		}
+	}
+	if c.ModerationModel == "" {
+		switch c.Moderation {
+		case "openai":
+			c.ModerationModel = "omni-moderation-latest"
+		case "guard":
+			c.ModerationModel = "llama-guard3"
+		}
+	}
 }
 
 // Validate rejects bad values and combinations, naming the setting.
@@ -431,6 +469,12 @@ func (c *Config) Validate() error {
 	if c.WebhookMemory < c.WebhookMaxBytes || c.WebhookMemory > 16<<30 {
 		bad("WEBHOOK_MEMORY", "%d is outside WEBHOOK_MAX_BYTES (%d) to 17179869184 (16 GiB)", c.WebhookMemory, c.WebhookMaxBytes)
 	}
+	if c.HashMemory < 8<<20 || c.HashMemory > 64<<30 {
+		bad("HASH_MEMORY", "%d is outside 8388608 (8 MiB) to 68719476736 (64 GiB)", c.HashMemory)
+	}
+	if c.MemoryLimit != 0 && c.MemoryLimit < c.HashMemory+c.WebhookMemory+64<<20 {
+		bad("MEMORY_LIMIT", "%d is below HASH_MEMORY + WEBHOOK_MEMORY + 64 MiB (%d): set 0 or more", c.MemoryLimit, c.HashMemory+c.WebhookMemory+64<<20)
+	}
 	if c.GraphTimeout < time.Second || c.GraphTimeout > 5*time.Minute {
 		bad("GRAPH_TIMEOUT", "%v is outside 1s to 5m", c.GraphTimeout)
 	}
@@ -457,6 +501,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.TrimSpace(c.NoticeVersion) == "" {
 		bad("NOTICE_VERSION", "must not be empty")
+	}
+	if c.NoticeResend < time.Minute || c.NoticeResend > 30*24*time.Hour {
+		bad("NOTICE_RESEND_AFTER", "%v is outside 1m to 720h", c.NoticeResend)
 	}
 	switch c.DefaultRegion {
 	case "STRICT", "GDPR", "ES", "BR", "MX", "CO", "AR", "CA":
@@ -492,6 +539,18 @@ func (c *Config) Validate() error {
 	}
 	if c.OpenAITimeout <= 0 {
 		bad("OPENAI_TIMEOUT", "must be positive")
+	}
+	switch c.Moderation {
+	case "off":
+	case "openai", "guard":
+		if u, err := url.Parse(c.ModerationURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			bad("MODERATION_URL", "MODERATION=%s needs an http(s) base URL (or OPENAI_URL), got %q", c.Moderation, c.ModerationURL)
+		}
+	default:
+		bad("MODERATION", "%q is not off, openai or guard", c.Moderation)
+	}
+	if c.ModerationTimeout <= 0 {
+		bad("MODERATION_TIMEOUT", "must be positive")
 	}
 	return errors.Join(errs...)
 }

@@ -50,6 +50,8 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{map[string]string{"TREMENT_LISTEN": "0.0.0.0:8080"}, "TREMENT_LISTEN"},
 		{map[string]string{"TREMENT_SEND_RATE": "5000"}, "TREMENT_SEND_RATE"},
 		{map[string]string{"TREMENT_SEND_RATE": "fast"}, "TREMENT_SEND_RATE"},
+		{map[string]string{"TREMENT_HASH_MEMORY": "1024"}, "TREMENT_HASH_MEMORY"},
+		{map[string]string{"TREMENT_MEMORY_LIMIT": "100000000"}, "TREMENT_MEMORY_LIMIT"}, // below hashes + webhooks + 64 MiB
 		{map[string]string{"TREMENT_RETENTION_DAYS": "0"}, "TREMENT_RETENTION_DAYS"},
 		{map[string]string{"TREMENT_DATABASE_URL": "mysql://x"}, "TREMENT_DATABASE_URL"},
 		{map[string]string{"TREMENT_TLS_CERT": "a.pem"}, "TREMENT_TLS_CERT"},
@@ -58,6 +60,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{map[string]string{"TREMENT_DEFAULT_REGION": "XX"}, "TREMENT_DEFAULT_REGION"},
 		{map[string]string{"TREMENT_MASTER_KEY": "a", "TREMENT_MASTER_KEY_FILE": "b"}, "TREMENT_MASTER_KEY"},
 		{map[string]string{"TREMENT_DEV": "maybe"}, "TREMENT_DEV"},
+		{map[string]string{"TREMENT_MODERATION": "guard"}, "TREMENT_MODERATION_URL"},
+		{map[string]string{"TREMENT_MODERATION": "strict"}, "TREMENT_MODERATION"},
+		{map[string]string{"TREMENT_MODERATION_TIMEOUT": "0s"}, "TREMENT_MODERATION_TIMEOUT"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -69,6 +74,24 @@ func TestBadSettingsAreNamed(t *testing.T) {
 	}
 	if _, _, err := Load([]string{"-listen", "0.0.0.0:8080", "-insecure-http"}, env(nil)); err != nil {
 		t.Errorf("non-loopback with INSECURE_HTTP = %v, want accepted", err)
+	}
+}
+
+func TestModerationDefaultsToTheModelServer(t *testing.T) {
+	c, _, err := Load(nil, env(map[string]string{"TREMENT_AGENT": "openai", "TREMENT_OPENAI_URL": "http://127.0.0.1:11434/v1",
+		"TREMENT_OPENAI_MODEL": "llama3.1", "TREMENT_OPENAI_KEY": "sk-x", "TREMENT_MODERATION": "guard"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ModerationURL != c.OpenAIURL || c.ModerationKey != "sk-x" || c.ModerationModel != "llama-guard3" {
+		t.Errorf("moderation = %q %q %q, want OPENAI_URL, OPENAI_KEY and llama-guard3", c.ModerationURL, c.ModerationKey, c.ModerationModel)
+	}
+	c, _, err = Load(nil, env(map[string]string{"TREMENT_MODERATION": "openai", "TREMENT_MODERATION_URL": "https://api.openai.com/v1", "TREMENT_OPENAI_KEY": "sk-x"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ModerationKey != "" || c.ModerationModel != "omni-moderation-latest" {
+		t.Errorf("moderation key %q model %q: another server must not get OPENAI_KEY; want omni-moderation-latest", c.ModerationKey, c.ModerationModel)
 	}
 }
 

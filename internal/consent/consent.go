@@ -31,5 +31,9 @@ type Event struct {
 	Region        string
 	Channel       string // "whatsapp", "console", "api"
 	WAMessageID   string // the message that carried the decision, as evidence
-	At            time.Time
+	// Messages counts the messages received since the customer's previous
+	// event while the question was pending, their content not kept: one
+	// row sums them instead of a row per message.
+	Messages int
+	At       time.Time
 }

@@ -13,11 +13,44 @@ import (
 	"github.com/trement/trement/internal/redact"
 )
 
-// AnswerFilter checks an answer before it is queued. customerValues are the
-// personal data the customer gave in this conversation (the answer may give
-// those back); reasons name what blocked it.
+// AnswerFilter checks an answer before it is queued: agent/filter, the
+// grounding of a model's facts (agent/grounding) and an optional
+// moderation model, as cmd/trement wires them. A moderation model that
+// cannot be asked must make Check block (fail closed), not pass.
 type AnswerFilter interface {
-	Check(answer string, customerValues []string) (ok bool, reasons []string)
+	Check(ctx context.Context, a Answer) AnswerVerdict
+}
+
+// Answer is a provider's answer with what a filter needs to judge it.
+type Answer struct {
+	Text     string // as the customer would read it, placeholders restored
+	Redacted string // as the provider wrote it, placeholders kept: all that may leave trement
+	Message  string // the customer's new message, redacted
+	Language string
+	// CustomerValues are the personal data the customer gave in this
+	// conversation; the answer may give them back.
+	CustomerValues []string
+	// Sources are the conversation's texts the answer may take facts
+	// from: the customer's messages and earlier replies, as written.
+	Sources []string
+	Reply   agent.Reply // its Passages and Generated flag
+}
+
+// AnswerVerdict is an AnswerFilter's decision.
+type AnswerVerdict struct {
+	// Reasons say why the answer is not sent as is ("harmful:hate",
+	// "ungrounded", "moderation_unavailable"); empty: it is sent.
+	Reasons []string
+	// Detail is for the audit trail and the operators' note: what matched,
+	// never personal data.
+	Detail string
+	// Replacement, when set, is sent instead (the best knowledge passage
+	// for an answer whose facts were not grounded).
+	Replacement string
+	// Unsure treats the answer as one the agent could not give: the
+	// customer hears that the assistant is not sure and can ask for a
+	// person, rather than being handed over as for a harmful answer.
+	Unsure bool
 }
 
 // agents answers stored inbound messages with the Provider, outside any
@@ -121,7 +154,7 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 	// only in this function, for this turn.
 	_, mapping := redact.Redact("")
 	var turns []agent.Turn
-	var customerValues []string
+	var customerValues, sources []string
 	for _, h := range history {
 		if h.ID == msg.ID {
 			continue
@@ -133,12 +166,17 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		case strings.HasPrefix(h.Author, "operator"):
 			role = agent.RoleOperator
 		}
+		if h.Type == TypeNote {
+			continue // for operators only
+		}
 		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body)})
 		if h.Direction == In {
 			customerValues = append(customerValues, values(h.Body)...)
 		}
+		sources = append(sources, h.Body)
 	}
 	customerValues = append(customerValues, values(msg.Body)...)
+	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
 
@@ -158,11 +196,26 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		r.unsure = true
 	default:
 		r.answer = mapping.Restore(reply.Text)
-		if ok, why := a.filter.Check(r.answer, customerValues); !ok {
-			r.blocked, r.answer = why, ""
-			r.reason = "answer_blocked:" + strings.Join(why, ",")
+		v := a.filter.Check(ctx, Answer{Text: r.answer, Redacted: reply.Text, Message: req.Message, Language: j.lang,
+			CustomerValues: customerValues, Sources: sources, Reply: reply})
+		if len(v.Reasons) > 0 {
+			r.verdict = v
 			a.stats.AgentBlocked.Add(1)
+			for _, why := range v.Reasons {
+				a.stats.AgentBlockedBy.Add(why)
+			}
+			switch {
+			case v.Replacement != "":
+				r.answer = v.Replacement
+			case v.Unsure:
+				r.answer, r.unsure = "", true
+			default:
+				r.answer, r.reason = "", "answer_blocked:"+strings.Join(v.Reasons, ",")
+			}
 		}
+	}
+	if ctx.Err() != nil {
+		return ctx.Err() // a moderation call cut short: the message stays agent_pending
 	}
 
 	select {
@@ -193,11 +246,11 @@ func othersOpen(history []*Message, msgID string) bool {
 type agentResult struct {
 	msgID, convID string
 	lang          string
-	replyTo       string // wamid the answer quotes, if any
-	unsure        bool   // the agent could not answer
-	reason        string // non-empty: hand to a person instead of answering
-	answer        string
-	blocked       []string
+	replyTo       string        // wamid the answer quotes, if any
+	unsure        bool          // the agent could not answer
+	reason        string        // non-empty: hand to a person instead of answering
+	answer        string        // or the replacement the verdict chose
+	verdict       AnswerVerdict // why the answer was not sent as written, if it was not
 }
 
 // maxFailures is how many unsure answers in a row hand the conversation
@@ -271,6 +324,26 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	if !a.flow.botAnswers(conv) || c.ConsentState != ConsentGranted {
 		return nil // a human took it, or the customer opted out meanwhile
 	}
+	if v := r.verdict; len(v.Reasons) > 0 {
+		// Every answer not sent as written leaves an audit event and a
+		// note operators see in the conversation.
+		action, note := "agent.answer_blocked", "Agent answer not sent"
+		if v.Replacement != "" {
+			action, note = "agent.answer_replaced", "Agent answer replaced by a knowledge passage"
+		}
+		why := strings.Join(v.Reasons, ",")
+		if v.Detail != "" {
+			why += " (" + v.Detail + ")"
+		}
+		if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: action,
+			Target: "conversation:" + conv.ID, Outcome: "denied", Reason: why}); err != nil {
+			return err
+		}
+		if err := tx.InsertMessage(&Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: TypeNote,
+			Body: note + ": " + why, Author: "system", Status: StatusNote}); err != nil {
+			return err
+		}
+	}
 	s := &step{f: a.flow, tx: tx, c: c, conv: conv, lang: r.lang}
 	switch {
 	case r.unsure:
@@ -287,12 +360,6 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 		a.stats.AgentUnsure.Add(1)
 		return tx.UpdateConversation(conv)
 	case r.reason != "":
-		if len(r.blocked) > 0 {
-			if err := tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "agent", Action: "agent.answer_blocked",
-				Target: "conversation:" + conv.ID, Outcome: "denied", Reason: strings.Join(r.blocked, ",")}); err != nil {
-				return err
-			}
-		}
 		if conv.State != StateBot {
 			// Already waiting for a person: no second hand-over.
 			return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Fallback)}, "bot", true)

@@ -33,6 +33,7 @@ type Config struct {
 	TemplateName      string // sent instead of free-form text outside the 24-hour window
 	TemplateLanguage  string
 	MarkRead          bool          // mark inbound messages read once stored
+	NoticeResend      time.Duration // while consent is pending, the notice is sent again only this long after the last (0: 24h)
 	Retention         time.Duration // messages older than this are purged
 
 	// Topics say, per language, what the assistant can help with; an
@@ -382,11 +383,9 @@ func (s *step) vars(lang string) policy.Vars {
 func (s *step) text(t policy.Text) string { return s.textIn(s.lang, t, s.vars(s.lang)) }
 
 func (s *step) textIn(lang string, t policy.Text, v policy.Vars) string {
-	p := s.pack()
-	// trement erases at once by destroying the customer's key; it never
-	// keeps a blocked copy, so the texts must not promise one.
-	p.BlockBeforeDelete = false
-	return s.f.render(p, lang, t, v)
+	// Erasure blocks where the pack says so (BlockPeriod), so the texts'
+	// promise of blocking holds.
+	return s.f.render(s.pack(), lang, t, v)
 }
 
 // render fills a notice text; a missing text is a programming error caught
@@ -430,6 +429,7 @@ func (s *step) askConsent(t policy.Text) error {
 	if err := s.ledger(consent.Asked); err != nil {
 		return err
 	}
+	s.c.NoticeSentAt = s.tx.Time()
 	if first != "" {
 		if err := s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: first}, "system", false); err != nil {
 			return err
@@ -506,9 +506,16 @@ func (s *step) answerConsent(match intent.Match) (*agentJob, error) {
 		return nil, s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.text(policy.Declined)}, "system", false)
 	}
 	// Anything else: the content is not kept (a question is held in
-	// memory); ask again.
+	// memory), and the question is asked again only once NoticeResend has
+	// passed since it was last sent: a customer who writes five times
+	// before answering gets one notice, and the ledger counts the
+	// messages instead of a row each.
 	s.f.stats.Silenced.Add(1)
 	s.hold(match)
+	if !s.c.NoticeSentAt.IsZero() && s.tx.Time().Sub(s.c.NoticeSentAt) < s.f.cfg.NoticeResend {
+		s.c.Unanswered++
+		return nil, nil
+	}
 	return nil, s.askConsent(policy.FirstContact)
 }
 
@@ -534,10 +541,11 @@ func (s *step) optOut() error {
 
 func (s *step) ledger(kind consent.Kind) error {
 	e := &consent.Event{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: kind, NoticeVersion: s.f.cfg.NoticeVersion,
-		Purpose: s.f.cfg.Purpose, Region: s.c.Region, Channel: "whatsapp", WAMessageID: s.m.WAMessageID, At: s.tx.Time()}
+		Purpose: s.f.cfg.Purpose, Region: s.c.Region, Channel: "whatsapp", WAMessageID: s.m.WAMessageID, Messages: s.c.Unanswered, At: s.tx.Time()}
 	if err := s.tx.AppendConsent(e); err != nil {
 		return err
 	}
+	s.c.Unanswered = 0
 	if kind == consent.Asked {
 		return nil
 	}
@@ -668,8 +676,8 @@ func (s *step) access() error {
 	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.f.render(p, s.lang, policy.AccessRequested, v)}, "system", true)
 }
 
-// erase crypto-shreds the customer now (the law allows up to 72 hours; we
-// take milliseconds). The confirmation is queued under a one-shot key of
+// erase crypto-shreds the customer now, or blocks them where the law asks
+// (the law allows up to 72 hours; we take milliseconds). The confirmation is queued under a one-shot key of
 // its own ("erased:<id>"), destroyed once it is sent, since the
 // customer's key is destroyed in the same transaction.
 func (s *step) erase() error {
@@ -700,7 +708,13 @@ func (s *step) eraseNow() error {
 	}
 	text := s.text(policy.ErasureDone)
 	to, phone := s.c.WaID, s.conv.PhoneNumberID
-	if err := s.tx.EraseContact(s.c.ID); err != nil {
+	// Where the law blocks before deleting (Spain, Mexico), the data
+	// becomes unreadable now and is shredded when the period ends.
+	if d := s.f.policy.BlockPeriod(s.pack().Region); d > 0 {
+		if err := s.tx.BlockContact(s.c.ID, s.tx.Time().Add(d)); err != nil {
+			return err
+		}
+	} else if err := s.tx.EraseContact(s.c.ID); err != nil {
 		return err
 	}
 	s.f.stats.Erasures.Add(1)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -22,13 +24,40 @@ type Stats struct {
 	Erasures      atomic.Int64
 	AgentReplies  atomic.Int64
 	AgentBlocked  atomic.Int64
-	AgentUnsure   atomic.Int64 // unsure answers: the customer was told what the assistant can do
-	Sent          atomic.Int64
-	SendRetries   atomic.Int64
-	SendFailed    atomic.Int64
-	SendUnknown   atomic.Int64
-	Reconciled    atomic.Int64
-	Paused        atomic.Bool
+	// AgentBlockedBy counts blocked answers by reason (an answer with two
+	// reasons counts under both).
+	AgentBlockedBy Reasons
+	AgentUnsure    atomic.Int64 // unsure answers: the customer was told what the assistant can do
+	Sent           atomic.Int64
+	SendRetries    atomic.Int64
+	SendFailed     atomic.Int64
+	SendUnknown    atomic.Int64
+	Reconciled     atomic.Int64
+	Paused         atomic.Bool
+}
+
+// Reasons counts events by reason, for a labelled metric. The zero value
+// is ready to use.
+type Reasons struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+// Add counts one event for reason.
+func (r *Reasons) Add(reason string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.n == nil {
+		r.n = map[string]int64{}
+	}
+	r.n[reason]++
+}
+
+// Snapshot returns the counts so far.
+func (r *Reasons) Snapshot() map[string]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return maps.Clone(r.n)
 }
 
 // Inbox makes webhook bodies durable before they are acknowledged. Accept

@@ -55,6 +55,9 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	if cfg.HistoryTurns <= 0 {
 		cfg.HistoryTurns = 12
 	}
+	if cfg.NoticeResend <= 0 {
+		cfg.NoticeResend = 24 * time.Hour
+	}
 	if ocfg.Workers <= 0 {
 		// Little's law: Meta answers in a few hundred milliseconds, so the
 		// rate needs about rate/4 requests in flight.

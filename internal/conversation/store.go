@@ -50,6 +50,9 @@ type Tx interface {
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
 	EraseContact(id string) error
+	// BlockContact erases by blocking: the data is unreadable to all but
+	// the DPO answering an authority until, then shredded by retention.
+	BlockContact(id string, until time.Time) error
 	// ErasedOptedOut reports whether the number was erased while opted
 	// out (the tombstone an erasure leaves).
 	ErasedOptedOut(waID string) (bool, error)

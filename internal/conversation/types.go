@@ -37,6 +37,12 @@ type Contact struct {
 	ConsentState  ConsentState
 	NoticeVersion string // the notice version consent was given under
 	PendingAction string // e.g. "erase_confirm": a question awaiting the customer's answer
+	// NoticeSentAt is when the privacy notice was last sent; while consent
+	// is pending it is not sent again before Config.NoticeResend.
+	NoticeSentAt time.Time
+	// Unanswered counts messages received since the last consent ledger
+	// event whose content was not kept; the next event records the count.
+	Unanswered    int
 	LastInboundAt time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
@@ -101,6 +107,8 @@ const (
 	StatusRead      Status = "read"
 	StatusPlayed    Status = "played"
 	StatusFailed    Status = "failed"
+	// StatusNote marks a note for operators (Type TypeNote): never sent.
+	StatusNote Status = "note"
 )
 
 // Rank orders statuses so updates never go backwards.
@@ -121,6 +129,11 @@ func (s Status) Rank() int {
 	}
 	return 0
 }
+
+// TypeNote is the Type of a message row that is a note for operators, not
+// a message to or from the customer: why an agent answer was withheld.
+// Notes are never sent and never shown to a provider.
+const TypeNote = "note"
 
 // Message is one message in a conversation. Body is sealed at rest.
 type Message struct {

@@ -38,13 +38,16 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	counter("escalations_total", "Conversations handed to a human.", stats.Escalations.Load)
 	counter("erasures_total", "Customers erased on request.", stats.Erasures.Load)
 	counter("agent_replies_total", "Agent answers queued.", stats.AgentReplies.Load)
-	counter("agent_blocked_total", "Agent answers blocked by the output filter.", stats.AgentBlocked.Load)
+	counter("agent_blocked_total", "Agent answers not sent as written (output filter, grounding, moderation model).", stats.AgentBlocked.Load)
 	counter("agent_unsure_total", "Messages the agent could not answer (the customer was told what it can help with).", stats.AgentUnsure.Load)
 	counter("sent_total", "Messages accepted by the Graph API.", stats.Sent.Load)
 	counter("send_retries_total", "Send attempts scheduled for retry.", stats.SendRetries.Load)
 	counter("send_failed_total", "Sends given up.", stats.SendFailed.Load)
 	counter("send_unknown_total", "Sends whose outcome is awaiting reconciliation.", stats.SendUnknown.Load)
 	counter("reconciled_total", "Sends confirmed by a status webhook after their answer was lost.", stats.Reconciled.Load)
+	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_agent_blocked_reasons_total",
+		"Agent answers not sent as written, by reason (harmful:*, pii_not_from_customer, ungrounded, moderation:*, moderation_unavailable…); an answer with two reasons counts under both.",
+		[]string{"reason"}, nil), counts: &stats.AgentBlockedBy})
 	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "sending_paused", Help: "1 while sending is paused (token or number problem)."}, func() float64 {
 		if stats.Paused.Load() {
 			return 1
@@ -62,6 +65,20 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	}
 	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond)
 	return m
+}
+
+// reasonCounter exposes a conversation.Reasons as a counter by reason.
+type reasonCounter struct {
+	desc   *prometheus.Desc
+	counts *conversation.Reasons
+}
+
+func (c reasonCounter) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c reasonCounter) Collect(ch chan<- prometheus.Metric) {
+	for reason, n := range c.counts.Snapshot() {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), reason)
+	}
 }
 
 // Handler serves the registry in Prometheus' text format.

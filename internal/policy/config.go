@@ -28,6 +28,11 @@ type Config struct {
 	// routed to CA (three digits each). Nil keeps the built-in list, whose
 	// newest overlays are [unsure] in the fact sheet.
 	CaliforniaAreaCodes []string `json:"california_area_codes,omitempty"`
+
+	// Retention sets, per region, how long data is kept and how long an
+	// erasure blocks before it shreds, e.g. {"ES": {"days": 60,
+	// "block_days": 1095}}. See Retention.
+	Retention map[Region]Retention `json:"retention,omitempty"`
 }
 
 // Override replaces the fields it sets (non-nil pointers) in one pack. A
@@ -77,6 +82,7 @@ func (c Config) validate() error {
 			errs = append(errs, fmt.Errorf("override %s: %w", r, err))
 		}
 	}
+	errs = append(errs, c.validateRetention()...)
 	for _, code := range c.CaliforniaAreaCodes {
 		if !isAreaCode(code) {
 			errs = append(errs, fmt.Errorf("california_area_codes: %q is not a NANP area code (three digits, first 2–9)", code))

@@ -10,9 +10,10 @@ import (
 // Engine routes WhatsApp numbers to packs. It is immutable after New and
 // safe for concurrent use.
 type Engine struct {
-	packs    map[Region]Pack
-	fallback Region // pack behind Default
-	caCodes  map[string]bool
+	packs     map[Region]Pack
+	fallback  Region // pack behind Default
+	caCodes   map[string]bool
+	retention map[Region]Retention
 }
 
 // A Decision is the pack chosen for one contact and why. Store Region and
@@ -60,7 +61,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	packs[Strict] = strict
 
-	e := &Engine{packs: packs, fallback: cfg.Default, caCodes: californiaAreaCodes}
+	e := &Engine{packs: packs, fallback: cfg.Default, caCodes: californiaAreaCodes, retention: cfg.Retention}
 	if e.fallback == "" {
 		e.fallback = Strict
 	}

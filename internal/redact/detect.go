@@ -14,9 +14,15 @@ import (
 // only tokens holding digits, '+', '(' or '@' are looked at closely, and
 // only candidates that pass a validator or have a telling word nearby are
 // reported.
-func Detect(text string) []Finding {
+func Detect(text string) []Finding { return defaultDetector.Detect(text) }
+
+var defaultDetector = &Detector{}
+
+// Detect is the package's Detect with d's options.
+func (d *Detector) Detect(text string) []Finding {
 	n, src := normalise(text)
-	fs := detectNormal(n)
+	fs := detectNormal(n, d.opt)
+	fs = d.allowed(fs, n)
 	if src != nil {
 		for i := range fs {
 			f := &fs[i]
@@ -28,8 +34,8 @@ func Detect(text string) []Finding {
 }
 
 // detectNormal is Detect on normalised text.
-func detectNormal(text string) []Finding {
-	sc := scanner{s: text}
+func detectNormal(text string, opt Options) []Finding {
+	sc := scanner{s: text, opt: opt}
 	lo := 0
 	// E-mail first: the scan below then never starts a number inside one.
 	// An address ends before the next '@', so they come out in order.
@@ -50,13 +56,21 @@ func detectNormal(text string) []Finding {
 	if !slices.IsSortedFunc(sc.out, byStart) {
 		slices.SortFunc(sc.out, byStart) // a guard; the scan emits in order
 	}
-	return sc.out
+	return sc.prose(sc.out)
 }
 
 type scanner struct {
 	s   string
 	out []Finding
 	buf [48]byte
+	opt Options
+
+	// the second pass (prose.go)
+	found []Finding // the first pass's findings
+	fi    int       // the first of found not yet behind the pass
+	extra []Finding // what the second pass found
+	wbuf  [24]byte  // fold's scratch
+	pbuf  [80]byte  // cueAt's scratch
 }
 
 func (sc *scanner) emit(t Type, start, end int) {

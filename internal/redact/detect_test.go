@@ -95,7 +95,7 @@ func TestDetect(t *testing.T) {
 		{"time", "a las 14:30", nil},
 		{"quantity", "quiero 12 unidades", nil},
 		{"invoice", "factura F-2025-00123", nil},
-		{"cep", "cep 01310-100", nil},
+		{"cep", "cep 01310-100", []string{"POSTAL:01310-100"}},
 		{"version", "app 2.4.1", nil},
 		{"nanp with order context", "order 415-555-0132", nil},
 		{"glued letters", "10x de 50", nil},

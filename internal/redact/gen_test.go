@@ -817,8 +817,8 @@ var generators = map[string]generator{
 	"INVOICE": func(r *rand.Rand) (string, Type) {
 		return neg(pick(r, "F-2025-"+randDigits(r, 5), "FAC-"+randDigits(r, 6), "NF "+randDigits(r, 6), "INV-"+randDigits(r, 7), "A-0001-"+randDigits(r, 8)))
 	},
-	"CEP": func(r *rand.Rand) (string, Type) { return neg(randDigits(r, 5) + "-" + randDigits(r, 3)) },
-	"ZIP": func(r *rand.Rand) (string, Type) { return neg(randNum(r, 5)) },
+	"CEP": func(r *rand.Rand) (string, Type) { return randDigits(r, 5) + "-" + randDigits(r, 3), Postal },
+	"ZIP": func(r *rand.Rand) (string, Type) { return randNum(r, 5), Postal },
 	"VERSION": func(r *rand.Rand) (string, Type) {
 		return neg(fmt.Sprintf("%d.%d.%d", 1+r.IntN(17), r.IntN(10), r.IntN(20)))
 	},

@@ -18,6 +18,7 @@ type Mapping struct {
 	entries []entry
 	// byPH indexes entries by placeholder once there are many, so that a
 	// large text with many values stays linear.
+	d       *Detector // nil: the package's Detect
 	byPH    map[string]int
 	byValue map[valueKey]int
 	last    map[Type]int // highest number handed out per type
@@ -52,7 +53,11 @@ func Redact(text string) (string, *Mapping) {
 // text back unchanged. Literal placeholders in a later text that match one
 // handed out for an earlier text are restored like the rest.
 func (m *Mapping) RedactMore(text string) string {
-	fs := Detect(text)
+	d := m.d
+	if d == nil {
+		d = defaultDetector
+	}
+	fs := d.Detect(text)
 	if len(fs) == 0 {
 		return text
 	}

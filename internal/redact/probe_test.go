@@ -13,6 +13,20 @@ func TestIssue16Probes(t *testing.T) {
 		in   string
 		want []string
 	}{
+		// names
+		{"me llamo", "me llamo María José Fernández", []string{"NAME:María José Fernández"}},
+		{"sou o", "sou o João Pedro da Silva", []string{"NAME:João Pedro da Silva"}},
+		{"this is", "this is Sarah O'Neill", []string{"NAME:Sarah O'Neill"}},
+		{"vivo en calle", "vivo en Calle Mayor 12", []string{"ADDRESS:Calle Mayor 12"}},
+
+		// addresses and postal codes
+		{"rua apto", "Rua Augusta 1500, apto 12, São Paulo", []string{"ADDRESS:Rua Augusta 1500, apto 12"}},
+		{"c/ floor door postal", "C/ Mayor 3, 2º B, 28013 Madrid", []string{"ADDRESS:C/ Mayor 3, 2º B", "POSTAL:28013"}},
+		{"cep", "CEP 01310-100", []string{"POSTAL:01310-100"}},
+		{"cep alone", "é 01310-100", []string{"POSTAL:01310-100"}},
+		{"zip+4", "zip code 10001-1234", []string{"POSTAL:10001-1234"}},
+		{"uk postcode", "it's SW1A 1AA, London", []string{"POSTAL:SW1A 1AA"}},
+
 		// Unicode in e-mail addresses
 		{"email accented local", "escríbeme a josé.martínez@correo.es", []string{"EMAIL:josé.martínez@correo.es"}},
 		{"email idn domain", "mail: müller@bücher.de", []string{"EMAIL:müller@bücher.de"}},

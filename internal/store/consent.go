@@ -6,14 +6,16 @@ import (
 	"github.com/trement/trement/internal/consent"
 )
 
-// AppendConsent adds an event to the consent ledger.
+// AppendConsent adds an event to the consent ledger. The message that
+// carried the decision is recorded by its blind index (WamidIndex): the
+// raw id encodes the customer's number, and the ledger outlives erasure.
 func (t *Tx) AppendConsent(e *consent.Event) error {
 	if e.At.IsZero() {
 		e.At = t.Now
 	}
-	err := t.queryRow(`INSERT INTO consent_events (contact_id, wa_index, kind, notice_version, purpose, region, channel, wa_message_id, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
-		e.ContactID, e.WaIndex, string(e.Kind), e.NoticeVersion, e.Purpose, e.Region, e.Channel, e.WAMessageID, ms(e.At)).Scan(&e.Seq)
+	err := t.queryRow(`INSERT INTO consent_events (contact_id, wa_index, kind, notice_version, purpose, region, channel, wa_message_id, messages, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq`,
+		e.ContactID, e.WaIndex, string(e.Kind), e.NoticeVersion, e.Purpose, e.Region, e.Channel, t.db.WamidIndex(e.WAMessageID), e.Messages, ms(e.At)).Scan(&e.Seq)
 	if err != nil {
 		return fmt.Errorf("store: append consent: %w", err)
 	}
@@ -21,9 +23,10 @@ func (t *Tx) AppendConsent(e *consent.Event) error {
 }
 
 // ConsentEvents returns a customer's ledger, oldest first, by blind index
-// (so it can be shown after erasure too).
+// (so it can be shown after erasure too). WAMessageID holds the message
+// id's blind index, never the id.
 func (t *Tx) ConsentEvents(waIndex []byte) ([]*consent.Event, error) {
-	rows, err := t.query(`SELECT seq, contact_id, wa_index, kind, notice_version, purpose, region, channel, wa_message_id, created_at
+	rows, err := t.query(`SELECT seq, contact_id, wa_index, kind, notice_version, purpose, region, channel, wa_message_id, messages, created_at
 		FROM consent_events WHERE wa_index = ? ORDER BY seq`, waIndex)
 	if err != nil {
 		return nil, err
@@ -34,7 +37,7 @@ func (t *Tx) ConsentEvents(waIndex []byte) ([]*consent.Event, error) {
 		var e consent.Event
 		var kind string
 		var at int64
-		if err := rows.Scan(&e.Seq, &e.ContactID, &e.WaIndex, &kind, &e.NoticeVersion, &e.Purpose, &e.Region, &e.Channel, &e.WAMessageID, &at); err != nil {
+		if err := rows.Scan(&e.Seq, &e.ContactID, &e.WaIndex, &kind, &e.NoticeVersion, &e.Purpose, &e.Region, &e.Channel, &e.WAMessageID, &e.Messages, &at); err != nil {
 			return nil, err
 		}
 		e.Kind, e.At = consent.Kind(kind), fromMS(at)

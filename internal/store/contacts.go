@@ -15,21 +15,21 @@ func (db *DB) WaIndex(waID string) []byte { return db.index.Index("wa_id", waID)
 // Pseudonym names a customer in audit events and logs without their number.
 func (db *DB) Pseudonym(waID string) string { return db.index.Pseudonym("wa", waID) }
 
-const contactCols = "id, wa_id_enc, profile_name_enc, region, region_reason, language, consent_state, notice_version, pending_action, last_inbound_at, created_at, updated_at"
+const contactCols = "id, wa_id_enc, profile_name_enc, region, region_reason, language, consent_state, notice_version, pending_action, last_inbound_at, created_at, updated_at, notice_sent_at, unanswered"
 
 func contactLoc(id, col string) vault.Loc { return vault.Loc{Table: "contacts", Column: col, Row: id} }
 
 func (t *Tx) scanContact(row interface{ Scan(...any) error }) (*conversation.Contact, error) {
 	var c conversation.Contact
 	var waEnc, nameEnc []byte
-	var last, created, updated int64
+	var last, created, updated, noticeSent int64
 	var state string
-	err := row.Scan(&c.ID, &waEnc, &nameEnc, &c.Region, &c.RegionReason, &c.Language, &state, &c.NoticeVersion, &c.PendingAction, &last, &created, &updated)
+	err := row.Scan(&c.ID, &waEnc, &nameEnc, &c.Region, &c.RegionReason, &c.Language, &state, &c.NoticeVersion, &c.PendingAction, &last, &created, &updated, &noticeSent, &c.Unanswered)
 	if err != nil {
 		return nil, notFound(err)
 	}
 	c.ConsentState = conversation.ConsentState(state)
-	c.LastInboundAt, c.CreatedAt, c.UpdatedAt = fromMS(last), fromMS(created), fromMS(updated)
+	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.NoticeSentAt = fromMS(last), fromMS(created), fromMS(updated), fromMS(noticeSent)
 	ci, err := t.cipherFor(c.ID)
 	if err != nil {
 		return nil, err
@@ -75,9 +75,9 @@ func (t *Tx) CreateContact(c *conversation.Contact) error {
 	if c.ProfileName != "" {
 		name = ci.SealString(contactLoc(c.ID, "profile_name"), c.ProfileName)
 	}
-	res, err := t.exec("INSERT INTO contacts ("+contactCols+", wa_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wa_index) DO NOTHING",
+	res, err := t.exec("INSERT INTO contacts ("+contactCols+", wa_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wa_index) DO NOTHING",
 		c.ID, ci.SealString(contactLoc(c.ID, "wa_id"), c.WaID), name, c.Region, c.RegionReason, c.Language, string(c.ConsentState),
-		c.NoticeVersion, c.PendingAction, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), t.db.WaIndex(c.WaID))
+		c.NoticeVersion, c.PendingAction, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, t.db.WaIndex(c.WaID))
 	if err != nil {
 		return fmt.Errorf("store: create contact: %w", err)
 	}
@@ -100,9 +100,9 @@ func (t *Tx) UpdateContact(c *conversation.Contact) error {
 	}
 	c.UpdatedAt = t.Now
 	res, err := t.exec(`UPDATE contacts SET profile_name_enc = ?, region = ?, region_reason = ?, language = ?, consent_state = ?,
-		notice_version = ?, pending_action = ?, last_inbound_at = ?, updated_at = ? WHERE id = ?`,
+		notice_version = ?, pending_action = ?, last_inbound_at = ?, updated_at = ?, notice_sent_at = ?, unanswered = ? WHERE id = ?`,
 		name, c.Region, c.RegionReason, c.Language, string(c.ConsentState), c.NoticeVersion, c.PendingAction,
-		ms(c.LastInboundAt), ms(c.UpdatedAt), c.ID)
+		ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, c.ID)
 	if err != nil {
 		return fmt.Errorf("store: update contact: %w", err)
 	}

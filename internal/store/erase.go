@@ -51,6 +51,12 @@ func (t *Tx) EraseContact(id string) error {
 	return t.Erase(id, Erasure{Basis: "data subject's request"})
 }
 
+// BlockContact erases a contact on their request where the law blocks
+// before deleting: see Erasure.BlockUntil.
+func (t *Tx) BlockContact(id string, until time.Time) error {
+	return t.Erase(id, Erasure{Basis: "data subject's request; blocked until the limitation period ends (LOPDGDD Art. 32 / LFPDPPP)", BlockUntil: until})
+}
+
 // Erase erases a contact. It records the erasure in the journal kept
 // outside the database (so a restored backup is erased again), leaves a
 // tombstone and a consent-ledger entry, and then either destroys the data
@@ -423,4 +429,78 @@ func (db *DB) replayLine(ctx context.Context, l *journalLine, off int64) (int, e
 		return 0, fmt.Errorf("store: replay erasure of %s: %w", l.Contact, err)
 	}
 	return n, nil
+}
+
+// migrateWamids converts WhatsApp message ids stored in clear before
+// migration 0031 into blind indexes (and, in messages, sealed copies), in
+// batches; a database with none left costs three indexed queries.
+func (db *DB) migrateWamids(ctx context.Context) error {
+	total := 0
+	for {
+		n := 0
+		err := db.Update(ctx, func(t *Tx) error {
+			rows, err := t.query("SELECT id, contact_id, wa_message_id FROM messages WHERE wa_message_id IS NOT NULL AND wa_message_id NOT LIKE 'wm:%' LIMIT 500")
+			if err != nil {
+				return err
+			}
+			type row struct{ id, contact, wamid string }
+			var batch []row
+			for rows.Next() {
+				var r row
+				if err := rows.Scan(&r.id, &r.contact, &r.wamid); err != nil {
+					rows.Close()
+					return err
+				}
+				batch = append(batch, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			for _, r := range batch {
+				var enc []byte
+				if ci, err := t.cipherFor(r.contact); err == nil {
+					enc = ci.SealString(wamidLoc(r.id), r.wamid)
+				}
+				if _, err := t.exec("UPDATE messages SET wa_message_id = ?, wa_message_id_enc = ? WHERE id = ?", db.WamidIndex(r.wamid), enc, r.id); err != nil {
+					return err
+				}
+			}
+			n = len(batch)
+			for _, c := range []struct {
+				sel, upd string
+				index    func(string) string
+			}{
+				{"SELECT key FROM seen_events WHERE key NOT LIKE 'wm:%' LIMIT 500", "UPDATE seen_events SET key = ? WHERE key = ?", db.seenKey},
+				{"SELECT DISTINCT wa_message_id FROM consent_events WHERE wa_message_id <> '' AND wa_message_id NOT LIKE 'wm:%' LIMIT 500", "UPDATE consent_events SET wa_message_id = ? WHERE wa_message_id = ?", db.WamidIndex},
+			} {
+				rows, err := t.query(c.sel)
+				if err != nil {
+					return err
+				}
+				keys, err := scanStrings(rows)
+				if err != nil {
+					return err
+				}
+				for _, k := range keys {
+					if _, err := t.exec(c.upd, c.index(k), k); err != nil {
+						return err
+					}
+				}
+				n += len(keys)
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("store: convert message ids to blind indexes: %w", err)
+		}
+		total += n
+		if n == 0 {
+			break
+		}
+	}
+	if total > 0 {
+		db.log.Info("stored WhatsApp message ids replaced by blind indexes", "rows", total)
+	}
+	return nil
 }

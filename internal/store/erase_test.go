@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
@@ -232,4 +233,75 @@ func restoreCopy(t *testing.T, path string) {
 	if err := os.Rename(path+".copy", path); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBlockingThenShred: a Spanish erasure blocks first. No ordinary read
+// opens the customer's data, the number finds no one, the DPO can open it
+// only with a stated reason (audited first), and when the period ends it
+// is shredded.
+func TestBlockingThenShred(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		const who = "34612000999"
+		c, conv := seed(t, db, who, "", "mi pedido 123", 3)
+		until := time.Now().Add(time.Hour)
+		update(t, db, func(tx *store.Tx) error { return tx.BlockContact(c.ID, until) })
+		view(t, db, func(tx *store.Tx) error {
+			if _, err := tx.ContactByWaID(who); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("ContactByWaID(blocked) = %v, want not found", err)
+			}
+			if _, err := tx.Contact(c.ID); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("Contact(blocked) = %v, want refused", err)
+			}
+			if _, err := tx.Messages(conv.ID, 10); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("Messages(blocked) = %v, want refused", err)
+			}
+			ts, err := tx.Tombstone(db.WaIndex(who))
+			if err != nil || !ts.BlockedUntil.Equal(until.UTC().Truncate(time.Millisecond)) {
+				t.Errorf("tombstone = %+v, %v; want blocked until %v", ts, err, until)
+			}
+			return nil
+		})
+		update(t, db, func(tx *store.Tx) error {
+			if _, _, err := tx.OpenBlocked(c.ID, store.BlockedAccess{ActorID: "op-dpo"}); err == nil {
+				t.Error("OpenBlocked without the authority's request succeeded")
+			}
+			got, msgs, err := tx.OpenBlocked(c.ID, store.BlockedAccess{ActorID: "op-dpo", Reason: "AEPD request E/01234/2026"})
+			if err != nil || got.WaID != who || len(msgs) != 3 || msgs[0].Body != "mi pedido 123 #0" {
+				t.Errorf("OpenBlocked = %v, %d messages, %v; want the customer and 3 messages", got, len(msgs), err)
+			}
+			return err
+		})
+		view(t, db, func(tx *store.Tx) error {
+			if _, err := tx.Messages(conv.ID, 10); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("after the DPO's look an ordinary read = %v, want refused again", err)
+			}
+			evs, _ := tx.AuditEvents(audit.Filter{Action: "contact.blocked_read"})
+			if len(evs) != 1 || evs[0].Reason != "AEPD request E/01234/2026" || evs[0].ActorID != "op-dpo" {
+				t.Errorf("audit of the DPO's look = %+v, want one event with the reason", evs)
+			}
+			ended, _ := tx.BlockedUntil(time.Now(), 10)
+			if len(ended) != 0 {
+				t.Errorf("BlockedUntil(now) = %v before the period ended", ended)
+			}
+			ended, _ = tx.BlockedUntil(until.Add(time.Second), 10)
+			if len(ended) != 1 || ended[0] != c.ID {
+				t.Errorf("BlockedUntil(after) = %v, want the blocked contact", ended)
+			}
+			return nil
+		})
+		update(t, db, func(tx *store.Tx) error { return tx.ShredBlocked(c.ID) })
+		update(t, db, func(tx *store.Tx) error {
+			if _, _, err := tx.OpenBlocked(c.ID, store.BlockedAccess{ActorID: "op-dpo", Reason: "again"}); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("OpenBlocked after shredding = %v, want not found", err)
+			}
+			return nil
+		})
+		raw := rawDB(t, url)
+		var n int
+		raw.QueryRow(q(url, "SELECT COUNT(*) FROM messages WHERE contact_id = ?"), c.ID).Scan(&n)
+		if n != 0 {
+			t.Errorf("%d messages left after the block ended, want 0", n)
+		}
+	})
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"database/sql"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"time"
@@ -109,9 +110,30 @@ func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, 
 	return scanConversations(rows, err)
 }
 
-const msgCols = "id, conversation_id, contact_id, direction, wa_message_id, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at"
+// msgCols are the columns messages are read with. WhatsApp message ids
+// encode the customer's number (wamid.HBgL… is base64 of it), so the
+// wa_message_id column holds only their blind index (for status and
+// de-duplication look-ups) and wa_message_id_enc the id sealed under the
+// contact's key (for marking read and quoting a reply).
+const msgCols = "id, conversation_id, contact_id, direction, wa_message_id_enc, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at"
 
 func msgLoc(id string) vault.Loc { return vault.Loc{Table: "messages", Column: "body", Row: id} }
+
+func wamidLoc(id string) vault.Loc {
+	return vault.Loc{Table: "messages", Column: "wa_message_id", Row: id}
+}
+
+// WamidIndex is the blind index stored in place of a WhatsApp message id.
+func (db *DB) WamidIndex(wamid string) string {
+	if wamid == "" {
+		return ""
+	}
+	return wamidPrefix + base64.RawURLEncoding.EncodeToString(db.index.Index("wamid", wamid))
+}
+
+// wamidPrefix marks a stored message id as a blind index (rows written
+// before migration 0031 held the raw id; see migrateWamids).
+const wamidPrefix = "wm:"
 
 func nullString(s string) any {
 	if s == "" {
@@ -132,10 +154,14 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 	if err != nil {
 		return err
 	}
-	res, err := t.exec("INSERT INTO messages ("+msgCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		m.ID, m.ConversationID, m.ContactID, string(m.Direction), nullString(m.WAMessageID), m.Type,
+	var wamidEnc []byte
+	if m.WAMessageID != "" {
+		wamidEnc = ci.SealString(wamidLoc(m.ID), m.WAMessageID)
+	}
+	res, err := t.exec("INSERT INTO messages ("+msgCols+", wa_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+		m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
 		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
-		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt))
+		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), nullString(t.db.WamidIndex(m.WAMessageID)))
 	if err != nil {
 		return fmt.Errorf("store: insert message: %w", err)
 	}
@@ -151,10 +177,10 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		return nil, err
 	}
 	var out []*conversation.Message
-	var bodies [][]byte
+	var bodies, wamids [][]byte
 	for rows.Next() {
 		var m conversation.Message
-		var wamid *string
+		var wamid []byte
 		var body []byte
 		var dir, status string
 		var wts, created, updated int64
@@ -162,13 +188,11 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 			rows.Close()
 			return nil, err
 		}
-		if wamid != nil {
-			m.WAMessageID = *wamid
-		}
 		m.Direction, m.Status = conversation.Direction(dir), conversation.Status(status)
 		m.WATimestamp, m.CreatedAt, m.UpdatedAt = fromMS(wts), fromMS(created), fromMS(updated)
 		out = append(out, &m)
 		bodies = append(bodies, body)
+		wamids = append(wamids, wamid)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -183,6 +207,9 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		}
 		if m.Body, err = ci.OpenString(msgLoc(m.ID), bodies[i]); err != nil {
 			return nil, fmt.Errorf("store: open message %s: %w", m.ID, err)
+		}
+		if m.WAMessageID, err = ci.OpenString(wamidLoc(m.ID), wamids[i]); err != nil {
+			return nil, fmt.Errorf("store: open message %s id: %w", m.ID, err)
 		}
 	}
 	return out, nil
@@ -218,7 +245,16 @@ func (t *Tx) Message(id string) (*conversation.Message, error) {
 // SetMessageSent records the WhatsApp id Meta gave an outbound message and
 // moves it to sent (unless a status webhook already moved it further).
 func (t *Tx) SetMessageSent(id, wamid string) error {
-	_, err := t.exec("UPDATE messages SET wa_message_id = ?, status = CASE WHEN status IN ('queued', '') THEN 'sent' ELSE status END, updated_at = ? WHERE id = ?", wamid, ms(t.Now), id)
+	var contactID string
+	if err := t.queryRow("SELECT contact_id FROM messages WHERE id = ?", id).Scan(&contactID); err != nil {
+		return notFound(err)
+	}
+	ci, err := t.cipherFor(contactID)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("UPDATE messages SET wa_message_id = ?, wa_message_id_enc = ?, status = CASE WHEN status IN ('queued', '') THEN 'sent' ELSE status END, updated_at = ? WHERE id = ?",
+		t.db.WamidIndex(wamid), ci.SealString(wamidLoc(id), wamid), ms(t.Now), id)
 	if isUniqueViolation(err) {
 		return conversation.ErrDuplicate
 	}
@@ -236,7 +272,7 @@ func (t *Tx) SetMessageFailed(id string, code int, title string) error {
 // reports whether anything changed; ErrNotFound if no message has that id.
 func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, title string) (bool, error) {
 	var id, cur string
-	if err := t.queryRow("SELECT id, status FROM messages WHERE wa_message_id = ?", wamid).Scan(&id, &cur); err != nil {
+	if err := t.queryRow("SELECT id, status FROM messages WHERE wa_message_id = ?", t.db.WamidIndex(wamid)).Scan(&id, &cur); err != nil {
 		return false, notFound(err)
 	}
 	c := conversation.Status(cur)
@@ -248,9 +284,10 @@ func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, tit
 }
 
 // MarkSeen records a webhook event key; it reports false if the key was
-// already seen (a duplicate delivery).
+// already seen (a duplicate delivery). Keys name WhatsApp message ids, so
+// only their blind index is stored.
 func (t *Tx) MarkSeen(key string) (bool, error) {
-	res, err := t.exec("INSERT INTO seen_events (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", key, ms(t.Now))
+	res, err := t.exec("INSERT INTO seen_events (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", t.db.seenKey(key), ms(t.Now))
 	if err != nil {
 		return false, fmt.Errorf("store: mark seen: %w", err)
 	}
@@ -265,4 +302,9 @@ func (t *Tx) ForgetSeenBefore(t0 time.Time) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// seenKey is the blind index stored for a de-duplication key.
+func (db *DB) seenKey(key string) string {
+	return wamidPrefix + base64.RawURLEncoding.EncodeToString(db.index.Index("seen", key))
 }

@@ -122,6 +122,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := db.migrateWamids(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	db.scrub.start(db)
 	if o.ErasureJournal != "" {
 		db.journal = &journal{path: o.ErasureJournal}

@@ -726,3 +726,40 @@ func TestMigrationsAreIdempotent(t *testing.T) {
 		}
 	})
 }
+
+func TestConversationAgentFieldsAndWaitingBefore(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		_, conv := seed(t, db, "34612000001", "", "hola", 0)
+		_, other := seed(t, db, "34612000002", "", "hola", 0)
+		t0 := time.Now().Add(-time.Hour).Truncate(time.Millisecond)
+		update(t, db, func(tx *store.Tx) error {
+			conv.State, conv.Language, conv.Failures, conv.WaitingSince = conversation.StateWaitingHuman, "en", 2, t0
+			if err := tx.UpdateConversation(conv); err != nil {
+				return err
+			}
+			other.State, other.WaitingSince, other.WaitExpired = conversation.StateWaitingHuman, t0, true
+			return tx.UpdateConversation(other)
+		})
+		view(t, db, func(tx *store.Tx) error {
+			got, err := tx.Conversation(conv.ID)
+			if err != nil {
+				return err
+			}
+			if got.Language != "en" || got.Failures != 2 || !got.WaitingSince.Equal(t0) || got.WaitExpired {
+				t.Errorf("Conversation = %+v, want language en, 2 failures, waiting since %v", got, t0)
+			}
+			list, err := tx.WaitingBefore(time.Now(), 10)
+			if err != nil {
+				return err
+			}
+			if len(list) != 1 || list[0].ID != conv.ID {
+				t.Errorf("WaitingBefore(now) = %d conversations, want only the one whose wait has not expired", len(list))
+			}
+			if list, _ := tx.WaitingBefore(t0, 10); len(list) != 0 {
+				t.Errorf("WaitingBefore(its start) = %d conversations, want none", len(list))
+			}
+			return nil
+		})
+	})
+}

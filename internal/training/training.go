@@ -306,7 +306,11 @@ func (e *Exporter) example(c *conversation.Contact, conv *conversation.Conversat
 			// Only now look again, to learn the new values' types: most
 			// messages hold none, and they pay for one Detect only.
 			for _, f := range redact.Detect(m.Body) {
-				if k := string(f.Type) + "\x00" + f.Text; !seen[k] {
+				k := string(f.Type) + "\x00" + f.Text
+				if f.Type == redact.Name {
+					k = "name" // counted once with the profile name below
+				}
+				if !seen[k] {
 					seen[k] = true
 					ex.placeholders[f.Type]++
 				}
@@ -314,9 +318,11 @@ func (e *Exporter) example(c *conversation.Contact, conv *conversation.Conversat
 		}
 		if masked, ok := maskName(text, names); ok {
 			text = masked
+			// The profile name is the customer's name: one NAME, whether
+			// redact found it in a message first or only this mask did.
 			if !seen["name"] {
 				seen["name"] = true
-				ex.placeholders["NAME"]++
+				ex.placeholders[redact.Name]++
 			}
 		}
 		text = strings.TrimSpace(text)

@@ -111,7 +111,7 @@ func New(fsys fs.FS, opts Options) (*Agent, error) {
 	if err := opts.validate(); err != nil {
 		return nil, fmt.Errorf("knowledge: options: %w", err)
 	}
-	arts, syn, err := loadDir(fsys)
+	arts, syn, neutral, err := loadDir(fsys)
 	if err != nil {
 		return nil, fmt.Errorf("knowledge: load: %w", err)
 	}
@@ -130,6 +130,7 @@ func New(fsys fs.FS, opts Options) (*Agent, error) {
 		seen[key] = a.file
 	}
 	ix := newIndex(arts, append(syn, opts.Synonyms...), opts.K1, opts.B, opts.MaxChars)
+	ix.addNeutral(neutral)
 	ag := &Agent{opts: opts, ix: ix, byLang: map[string][]int{}}
 	for i, d := range ix.docs {
 		key := d.art.id + "\x00" + d.art.lang
@@ -293,6 +294,21 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		log.DebugContext(ctx, "knowledge: unsure", slog.Float64("confidence", m.confidence))
 		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName}, nil
 	}
+	// Several questions in one message ("how long does it take and how
+	// much does it cost?") get one answer each, from different articles.
+	if ms := a.each(req.Message, req.BusinessName, lang); len(ms) > 1 {
+		var parts, ids []string
+		conf := 1.0
+		for _, sm := range ms {
+			d := a.ix.docs[sm.doc]
+			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], sm.words), sm.words, sm.doc)
+			parts = append(parts, trim(a.format(ps), a.opts.MaxChars/len(ms)))
+			ids = append(ids, d.art.id)
+			conf = min(conf, sm.confidence)
+		}
+		log.DebugContext(ctx, "knowledge: answers", slog.String("article_ids", strings.Join(ids, ",")), slog.Float64("confidence", conf))
+		return agent.Reply{Text: strings.Join(parts, "\n\n"), Confidence: conf, Sources: ids, Provider: ProviderName}, nil
+	}
 	d := a.ix.docs[m.doc]
 	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.doc)
 	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence), slog.Int("passages", len(ps)))
@@ -302,6 +318,60 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		Sources:    []string{d.art.id},
 		Provider:   ProviderName,
 	}, nil
+}
+
+// andQuestion finds "and"/"y"/"e" (or a comma) followed by a question word,
+// where a message starts its next question; questionMark the others.
+var (
+	andQuestion  = regexp.MustCompile(`(?i)[,;]?\s+(?:and|also|y|e|también|tambem|também)\s+((?:how|what|when|where|which|do|does|can|is|are|cu[aá]nto|cu[aá]ndo|d[oó]nde|qu[eé]|puedo|se puede|quanto|quando|onde|posso|d[aá] para|qual)\b)`)
+	questionMark = regexp.MustCompile(`\?+|¿+`)
+)
+
+// each answers the questions of a multi-question message separately: the
+// confident matches, at most two, from different articles (none when the
+// message holds one question).
+func (a *Agent) each(msg, business, lang string) []match {
+	// A part is a question when a question mark ends it or a question
+	// word after "and" starts it: "¿dónde está mi pedido? no me ha
+	// llegado" holds one question, not two.
+	marked := andQuestion.ReplaceAllString(msg, "\x01\x00\x02$1")
+	marked = questionMark.ReplaceAllStringFunc(marked, func(m string) string {
+		if strings.Contains(m, "?") {
+			return "\x01\x00"
+		}
+		return "\x00"
+	})
+	var parts []string
+	for _, p := range strings.Split(marked, "\x00") {
+		if strings.HasPrefix(p, "\x02") || strings.HasSuffix(p, "\x01") {
+			parts = append(parts, strings.Trim(p, "\x01\x02"))
+		}
+	}
+	if len(parts) < 2 {
+		return nil
+	}
+	var out []match
+	seen := map[string]bool{}
+	for _, p := range parts {
+		_, rest := smallTalk(queryWords(p), business)
+		if len(rest) < 2 {
+			continue
+		}
+		m := a.best(rest, lang)
+		if !m.ok || m.confidence < a.opts.MinConfidence {
+			continue
+		}
+		id := a.ix.docs[m.doc].art.id
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		out = append(out, m)
+		if len(out) == 2 {
+			break
+		}
+	}
+	return out
 }
 
 func lastCustomerTurn(h []agent.Turn) string {

@@ -198,3 +198,17 @@ func TestReplyAnswersWhatTheQuestionIsAbout(t *testing.T) {
 		}
 	}
 }
+
+func TestReplyAnswersEachQuestion(t *testing.T) {
+	a := sampleAgent(t)
+	r, err := a.Reply(context.Background(), agent.Request{Language: "en", Message: "how long does shipping take to Portugal and how much does it cost?"})
+	if err != nil || r.Unsure {
+		t.Fatalf("Reply = unsure (%v)", err)
+	}
+	if len(r.Sources) != 2 || !strings.Contains(r.Text, "2–4") || !strings.Contains(r.Text, "4.95") {
+		t.Errorf("Reply = %v %q, want the delivery time and the cost", r.Sources, r.Text)
+	}
+	if n := len([]rune(r.Text)); n > 700 {
+		t.Errorf("Reply is %d characters, want ≤ 700", n)
+	}
+}

@@ -144,7 +144,7 @@ var analyzers = map[string]*analyzer{
 // but weigh less than the topic. Words that do separate topics ("where",
 // "when", "much", "long") keep full weight.
 const (
-	lightEN = `how take takes taking get time`
+	lightEN = `how long take takes taking get time`
 	lightES = `cuanto cuanta cuantos cuantas tiempo`
 	lightPT = `quanto quanta quantos quantas tempo`
 )

@@ -6,7 +6,7 @@
 // (agent/openai) has passages to ground its answers in. Because it can only
 // repeat what the business wrote, it cannot invent a policy; when no article
 // answers the question well enough it says so (Reply.Unsure) and the flow
-// hands the conversation to a person.
+// tells the customer what it can help with and offers a person.
 //
 // # Knowledge folder
 //
@@ -18,6 +18,10 @@
 //   - *.yaml and *.yml hold FAQ entries (id, question, answer, tags) under a
 //     top-level lang; a small YAML subset is parsed by hand (see parseFAQ).
 //   - synonyms.txt at the root holds one comma-separated synonym group a line.
+//   - neutral.txt at the root lists words that say nothing about which
+//     article answers (what the shop sells, places, time: "trainers",
+//     "Germany", "weeks"); they are left out of queries instead of counting
+//     as unknown words, which lower the confidence.
 //
 // Sample returns a realistic example folder for a fictional shop.
 //
@@ -32,6 +36,12 @@
 // otherwise; all languages are searched, passages in the customer's
 // language are boosted, and an answer found in another language is shown in
 // the customer's language when the article has that translation.
+//
+// The article found, its passages are ranked again for the answer (see
+// passage.go): heading and text matches, numbers for a rule or time
+// question, a list for an options question, and two passages that match
+// nearly as well are joined. A message with two questions ("how long does
+// it take and how much does it cost?") gets one answer from each article.
 //
 // # Confidence
 //

@@ -38,6 +38,10 @@ const (
 	// lightWeight weighs question words ("how", "when", "cuánto"): they tell
 	// "how long" from "how much" but must not outweigh the topic.
 	lightWeight = 0.4
+	// unknownWeight weighs, in coverage, a query word found in no passage
+	// (after typo correction and synonyms) against the rarest indexed word:
+	// it is what keeps off-topic questions unanswered.
+	unknownWeight = 1.0
 )
 
 // doc is an indexed passage.
@@ -69,6 +73,7 @@ type index struct {
 	maxPhrase int                   // longest member, in words
 
 	meta        map[string]bool     // terms found in some title, heading or tags
+	neutral     map[string]bool     // folded words that say nothing about the article (neutral.txt)
 	surface     map[string][]string // indexed word (folded) → its stems
 	surfaceList []string            // keys of surface, sorted
 }
@@ -151,6 +156,23 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 	return ix
 }
 
+// addNeutral records words customers use for what the business sells
+// ("trainers", "zapatillas", "casaco") or for time ("weeks"): a question
+// about returning trainers is a question about returns. Without the list
+// such a word, found in no article, counts against every answer as an
+// unknown word does (see finish), which is what keeps off-topic questions
+// ("a plumber") unanswered.
+func (ix *index) addNeutral(words []string) {
+	if ix.neutral == nil {
+		ix.neutral = map[string]bool{}
+	}
+	for _, w := range words {
+		for _, f := range fold.Words(w) {
+			ix.neutral[f] = true
+		}
+	}
+}
+
 // addSynonyms records a group under every language's analysis of its
 // members, since a group line is not tied to one language. Members are
 // keyed by their space-joined stems, so a phrase ("how much") found in a
@@ -212,7 +234,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	seen := map[string]bool{}
 	var out []qterm
 	for _, w := range words {
-		if an.stop[w] || (len(w) < 2 && !isDigit(w[0])) {
+		if an.stop[w] || ix.neutral[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
 		t := an.stem(w)
@@ -260,7 +282,7 @@ func (ix *index) finish(q qterm) qterm {
 			}
 		}
 	}
-	q.idf = ix.maxIDF // a word found nowhere counts like the rarest one
+	q.idf = ix.maxIDF * unknownWeight // a word found nowhere counts like a rare one
 	if len(q.alts) > 0 {
 		q.idf = 0
 		for _, a := range q.alts {

@@ -348,3 +348,16 @@ func BenchmarkNewSample(b *testing.B) {
 		}
 	}
 }
+
+func TestTexts(t *testing.T) {
+	a, err := New(Sample(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(a.Texts(), "\n")
+	for _, want := range []string{"+34 910 000 000", "Teléfono"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("Texts() lacks %q", want)
+		}
+	}
+}

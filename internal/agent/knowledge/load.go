@@ -23,10 +23,11 @@ type section struct {
 	body    string // Markdown, light
 }
 
-// loadDir reads every article, FAQ file and synonyms.txt under fsys.
+// loadDir reads every article, FAQ file, synonyms.txt and neutral.txt
+// under fsys.
 // Markdown files (.md) are articles; .yaml/.yml files hold FAQ entries;
 // other files are ignored.
-func loadDir(fsys fs.FS) (arts []article, synonyms [][]string, err error) {
+func loadDir(fsys fs.FS) (arts []article, synonyms [][]string, neutral []string, err error) {
 	err = fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -35,7 +36,7 @@ func loadDir(fsys fs.FS) (arts []article, synonyms [][]string, err error) {
 			return nil
 		}
 		ext := strings.ToLower(path.Ext(p))
-		if ext != ".md" && ext != ".yaml" && ext != ".yml" && path.Base(p) != "synonyms.txt" {
+		if ext != ".md" && ext != ".yaml" && ext != ".yml" && path.Base(p) != "synonyms.txt" && path.Base(p) != "neutral.txt" {
 			return nil
 		}
 		data, err := fs.ReadFile(fsys, p)
@@ -46,6 +47,12 @@ func loadDir(fsys fs.FS) (arts []article, synonyms [][]string, err error) {
 		switch {
 		case path.Base(p) == "synonyms.txt":
 			synonyms = append(synonyms, parseSynonyms(text)...)
+		case path.Base(p) == "neutral.txt":
+			for _, line := range strings.Split(text, "\n") {
+				if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "#") {
+					neutral = append(neutral, parseList(l)...)
+				}
+			}
 		case ext == ".md":
 			a, err := parseArticle(text)
 			if err != nil {
@@ -65,7 +72,7 @@ func loadDir(fsys fs.FS) (arts []article, synonyms [][]string, err error) {
 		}
 		return nil
 	})
-	return arts, synonyms, err
+	return arts, synonyms, neutral, err
 }
 
 // parseArticle reads a Markdown article with a front-matter block:

@@ -39,7 +39,7 @@ var (
 		condiciones condicoes regra regras prazo prazos plazo plazos deadline long days dias tiempo tempo
 		tarda demora limit limite cost costs price fee cuesta custa precio preco`)
 	optionCues = set(`accept accepted aceptan aceptais aceptas acepta aceitam aceita aceitas which cuales cual
-		quais qual methods method metodos metodo formas forma options opciones opcoes with con com`)
+		quais qual methods method metodos metodo formas forma options opciones opcoes with con com by`)
 )
 
 // cues reports whether the folded question words ask about a rule (or a

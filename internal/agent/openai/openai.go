@@ -77,6 +77,10 @@ type Config struct {
 	ContextTokens int
 	// Passages is how many knowledge passages go in the prompt (default 3).
 	Passages int
+	// HistoryTurns is how many of the latest conversation turns go in the
+	// prompt (default 6): enough for a follow-up, short enough that an
+	// old topic does not steer the answer. The token budget may cut more.
+	HistoryTurns int
 	// Retriever, when set, supplies knowledge passages for each message.
 	Retriever agent.Retriever
 	// HTTPClient sends the requests (default: a client without its own
@@ -125,6 +129,9 @@ func (c *Config) setDefaults() {
 	}
 	if c.Passages == 0 {
 		c.Passages = 3
+	}
+	if c.HistoryTurns == 0 {
+		c.HistoryTurns = 6
 	}
 	if c.HTTPClient == nil {
 		c.HTTPClient = &http.Client{}
@@ -274,6 +281,14 @@ func (p *Provider) Reply(ctx context.Context, req agent.Request) (agent.Reply, e
 	var passages []agent.Passage
 	if p.cfg.Retriever != nil && p.cfg.Passages > 0 {
 		passages = p.cfg.Retriever.Search(req.Message, req.Language, p.cfg.Passages)
+		// A short follow-up ("and to the Azores?") is found with the
+		// customer's previous message.
+		if prev := lastCustomerTurn(req.History); len(passages) == 0 && prev != "" && len(strings.Fields(req.Message)) <= 8 {
+			passages = p.cfg.Retriever.Search(prev+" "+req.Message, req.Language, p.cfg.Passages)
+		}
+	}
+	if n := p.cfg.HistoryTurns; len(req.History) > n {
+		req.History = req.History[len(req.History)-n:]
 	}
 	msgs, used, err := p.messages(req, passages)
 	if err != nil {
@@ -295,6 +310,15 @@ func (p *Provider) Reply(ctx context.Context, req agent.Request) (agent.Reply, e
 	return p.reply(resp, used), nil
 }
 
+func lastCustomerTurn(h []agent.Turn) string {
+	for i := len(h) - 1; i >= 0; i-- {
+		if h[i].Role == agent.RoleCustomer {
+			return h[i].Text
+		}
+	}
+	return ""
+}
+
 // reply turns a completion into a Reply.
 func (p *Provider) reply(resp *chatResponse, passages []agent.Passage) agent.Reply {
 	r := agent.Reply{Provider: ProviderName + ":" + p.cfg.Model}
@@ -309,6 +333,7 @@ func (p *Provider) reply(resp *chatResponse, passages []agent.Passage) agent.Rep
 		return r
 	}
 	r.Text = strings.ReplaceAll(text, "**", "*") // Markdown bold → WhatsApp bold
+	r.Generated, r.Passages = true, passages
 	for _, ps := range passages {
 		r.Sources = append(r.Sources, ps.ArticleID)
 	}

@@ -125,6 +125,10 @@ func TestReplySendsRealRequestShape(t *testing.T) {
 	})
 	var gotQuery, gotLang string
 	var gotK int
+	passages := []agent.Passage{
+		{ArticleID: "shipping-costs", Title: "¿Cuánto cuesta el envío?", Lang: "es", Text: "Estándar: 4,95 €."},
+		{ArticleID: "shipping-times", Title: "Plazos", Lang: "es", Text: "2–4 días."},
+	}
 	p := newProvider(t, Config{
 		BaseURL:     srv.URL + "/v1/",
 		APIKey:      "sk-test-secret",
@@ -132,10 +136,7 @@ func TestReplySendsRealRequestShape(t *testing.T) {
 		Temperature: 0.2,
 		Retriever: retrieverFunc(func(q, lang string, k int) []agent.Passage {
 			gotQuery, gotLang, gotK = q, lang, k
-			return []agent.Passage{
-				{ArticleID: "shipping-costs", Title: "¿Cuánto cuesta el envío?", Lang: "es", Text: "Estándar: 4,95 €."},
-				{ArticleID: "shipping-times", Title: "Plazos", Lang: "es", Text: "2–4 días."},
-			}
+			return passages
 		}),
 	})
 	r, err := p.Reply(context.Background(), testReq)
@@ -147,6 +148,8 @@ func TestReplySendsRealRequestShape(t *testing.T) {
 		Confidence: 0.8,
 		Sources:    []string{"shipping-costs", "shipping-times"},
 		Provider:   "openai:test-model",
+		Generated:  true,     // the flow checks its facts
+		Passages:   passages, // against what the model was given
 	}
 	if fmt.Sprint(r) != fmt.Sprint(want) {
 		t.Errorf("Reply = %+v, want %+v", r, want)
@@ -592,5 +595,51 @@ func TestNewRejectsBadConfig(t *testing.T) {
 				t.Errorf("New(%s) error = %v, want one mentioning %q", tt.name, err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReplyPromptFollowsTheLatestMessage checks the prompt the issue asks
+// for: the latest message's language, titled passages, a short history, and
+// a follow-up found with the previous question.
+func TestReplyPromptFollowsTheLatestMessage(t *testing.T) {
+	srv := newFakeServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeCompletion(w, "It takes 4–7 working days to the Azores.", "stop")
+	})
+	var queries []string
+	p := newProvider(t, Config{BaseURL: srv.URL + "/v1", HistoryTurns: 2,
+		Retriever: retrieverFunc(func(q, lang string, k int) []agent.Passage {
+			queries = append(queries, q)
+			if !strings.Contains(q, "shipping") {
+				return nil
+			}
+			return []agent.Passage{{ArticleID: "shipping-times", Title: "Delivery times", Lang: lang, Text: "Azores: 4–7 working days."}}
+		})})
+	req := agent.Request{Language: "en", BusinessName: "Tienda Aurora", Message: "and to the Azores?", History: []agent.Turn{
+		{Role: agent.RoleCustomer, Text: "hola, ¿tenéis tienda en Madrid?"},
+		{Role: agent.RoleAssistant, Text: "Sí, en la Calle de la Aurora 12."},
+		{Role: agent.RoleCustomer, Text: "how long does shipping take to Madeira?"},
+		{Role: agent.RoleAssistant, Text: "4–7 working days."},
+	}}
+	r, err := p.Reply(context.Background(), req)
+	if err != nil || r.Unsure || len(r.Sources) != 1 {
+		t.Fatalf("Reply = %+v, %v; want an answer from shipping-times", r, err)
+	}
+	if len(queries) != 2 || !strings.Contains(queries[1], "Madeira") {
+		t.Errorf("retrieval queries = %q, want the follow-up searched again with the previous question", queries)
+	}
+	msgs := srv.requests()[0].body.Messages
+	if len(msgs) != 4 { // system, the last two turns, the message
+		t.Errorf("prompt has %d messages, want system + 2 history turns + the message", len(msgs))
+	}
+	for _, m := range msgs {
+		if strings.Contains(m.Content, "tienda en Madrid") {
+			t.Errorf("an old turn beyond HistoryTurns reached the model: %q", m.Content)
+		}
+	}
+	sys := msgs[0].Content
+	for _, want := range []string{"Reply in English", "English is the language of the customer's latest message", "[1] Delivery times (shipping-times)", "exactly UNSURE"} {
+		if !strings.Contains(sys, want) {
+			t.Errorf("system prompt lacks %q", want)
+		}
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/trement/trement/internal/whatsapp"
 )
@@ -54,6 +55,7 @@ func (s *Simulator) RunTerminal(ctx context.Context, in io.Reader, out io.Writer
 		shown = len(t.Messages) // only show what arrives from now on
 	}
 	var choices []choiceRef
+	var typing time.Time // the typing indicator last shown
 	for {
 		select {
 		case <-ctx.Done():
@@ -65,10 +67,21 @@ func (s *Simulator) RunTerminal(ctx context.Context, in io.Reader, out io.Writer
 			if !ok {
 				continue
 			}
+			if t.TypingUntil != nil && !t.TypingUntil.Equal(typing) {
+				typing = *t.TypingUntil
+				fmt.Fprintf(out, "    (%s is typing…)\n", s.cfg.BusinessName)
+			}
 			for ; shown < len(t.Messages); shown++ {
 				m := t.Messages[shown]
 				if m.Direction != "out" {
 					continue
+				}
+				if m.ReplyTo != "" {
+					for _, q := range t.Messages {
+						if q.ID == m.ReplyTo {
+							fmt.Fprintf(out, "    ↪ %q\n", q.Text)
+						}
+					}
 				}
 				if c := printBusiness(out, s.cfg.BusinessName, m); len(c) > 0 {
 					choices = c

@@ -257,12 +257,16 @@ func TestRunTerminal(t *testing.T) {
 		t.Errorf("webhook = %q from %q (%s), want the typed line from Ana", in.Summary(), in.ProfileName, in.From)
 	}
 
+	if err := f.client.MarkRead(context.Background(), "106540352242922", in.Message.ID, true); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the typing indicator on the terminal", func() bool { return strings.Contains(out.String(), "(trement is typing…)") })
 	if _, err := f.client.Send(context.Background(), "106540352242922", whatsapp.OutboundMessage{To: "34612345678", ReplyTo: in.Message.ID,
 		Buttons: &whatsapp.ButtonsContent{Body: "Sí, de 9 a 14. ¿Reservo?", Buttons: []whatsapp.ReplyButton{{ID: "book", Title: "Reservar"}, {ID: "no", Title: "No, gracias"}}}}); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the reply on the terminal", func() bool { return strings.Contains(out.String(), "[2] No, gracias") })
-	if !strings.Contains(out.String(), "trement: Sí, de 9 a 14. ¿Reservo?\n    [1] Reservar\n") {
+	if !strings.Contains(out.String(), "    ↪ \"hola, ¿abrís mañana?\"\ntrement: Sí, de 9 a 14. ¿Reservo?\n    [1] Reservar\n") {
 		t.Errorf("terminal = %q, want the reply with numbered buttons", out.String())
 	}
 	write("/tap 1")

@@ -1,0 +1,41 @@
+package main
+
+import (
+	"io"
+	"testing"
+)
+
+// TestEvaluationFloors keeps the measured figures from sliding back: floors
+// a little under what BENCHMARKS.md reports, not the goals (see there).
+func TestEvaluationFloors(t *testing.T) {
+	outs, err := evaluate("tune", "dev", "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(outs) < 150 {
+		t.Fatalf("evaluation set has %d questions, want at least 150", len(outs))
+	}
+	by := report(io.Discard, outs, false)
+	all, test := by["all"], by["test"]
+	if float64(all.lang) < 0.98*float64(all.n) {
+		t.Errorf("right language %d/%d, want ≥ 98 %%", all.lang, all.n)
+	}
+	if float64(test.fact) < 0.8*float64(test.topic) {
+		t.Errorf("key fact on the test split %d/%d, want ≥ 80 %%", test.fact, test.topic)
+	}
+	if all.wrong > 3 {
+		t.Errorf("%d wrong confident answers, want at most the 3 measured", all.wrong)
+	}
+	langs := map[string]int{}
+	for _, o := range outs {
+		langs[o.q.lang]++
+		if o.q.region != o.q.lang {
+			langs["other-region"]++
+		}
+	}
+	for _, k := range []string{"en", "es", "pt", "other-region"} {
+		if langs[k] < 15 {
+			t.Errorf("%s questions: %d, want at least 15", k, langs[k])
+		}
+	}
+}

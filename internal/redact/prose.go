@@ -1,0 +1,356 @@
+package redact
+
+import (
+	"sync"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The lexicon joins every word list the second pass consults per word, so
+// that a word costs one map look-up; most words are in none of them.
+const (
+	lxCuePart uint16 = 1 << (8 + iota) // starts or continues a cue phrase
+	lxCueLast                          // ends a cue phrase
+	lxPlace                            // placeLead
+	lxStreet                           // streetWords
+	lxSpecial                          // "c" of "C.P."
+	lxAny     = lxCuePart | lxCueLast | lxStreet | lxSpecial
+	lxGazMask = 0xFF
+)
+
+var lexicon = sync.OnceValue(func() map[string]uint16 {
+	m := map[string]uint16{}
+	for w, g := range gazetteer {
+		m[w] |= uint16(g)
+	}
+	for p := range cues {
+		ws := splitSpace(p)
+		for _, w := range ws[:len(ws)-1] {
+			m[w] |= lxCuePart
+		}
+		m[ws[len(ws)-1]] |= lxCueLast
+	}
+	for w := range placeLead {
+		m[w] |= lxPlace
+	}
+	for w := range streetWords {
+		m[w] |= lxStreet
+	}
+	m["c"] |= lxSpecial
+	for w, f := range m {
+		if f&lxAny != 0 {
+			lexAnyFilter.set(w)
+		}
+		if f&uint16(gGiven) != 0 || f&(lxAny|lxPlace) != 0 {
+			lexCapFilter.set(w)
+		}
+	}
+	return m
+})
+
+// A wordFilter is a one-hash Bloom filter over folded words: a word whose
+// bit is clear is certainly not in the set, so the pass skips the map
+// look-up for nearly every word of a message.
+type wordFilter [1 << 16 / 64]uint64
+
+var lexAnyFilter, lexCapFilter wordFilter
+
+// wordHash hashes a folded word from its length and four of its bytes,
+// lower-casing ASCII letters so that it can be run on the raw text of a
+// word of ASCII letters too.
+func wordHash(w string) uint32 {
+	n := len(w)
+	if n == 0 {
+		return 0
+	}
+	l := func(c byte) uint32 { return uint32(c | 0x20) }
+	h := uint32(n)*0x9E3779B1 ^ l(w[0])*0x85EBCA77 ^ l(w[n-1])*0xC2B2AE3D
+	if n > 2 {
+		h ^= l(w[1])*0x27D4EB2F ^ l(w[n/2])*0x165667B1
+	}
+	return (h ^ h>>16) & 0xFFFF
+}
+
+// hasLower is has for the raw text of a word of ASCII letters.
+func (f *wordFilter) hasLower(w string) bool {
+	h := wordHash(w)
+	return f[h/64]&(1<<(h%64)) != 0
+}
+
+func (f *wordFilter) set(w string) {
+	h := wordHash(w)
+	f[h/64] |= 1 << (h % 64)
+}
+
+func (f *wordFilter) has(w []byte) bool {
+	h := wordHash(string(w))
+	return f[h/64]&(1<<(h%64)) != 0
+}
+
+func splitSpace(p string) []string {
+	var out []string
+	for len(p) > 0 {
+		i := 0
+		for i < len(p) && p[i] != ' ' {
+			i++
+		}
+		out = append(out, p[:i])
+		if i == len(p) {
+			break
+		}
+		p = p[i+1:]
+	}
+	return out
+}
+
+// Names, street addresses and postal codes. These have no check digit:
+// what tells them is the words around them. A second pass over the text
+// reads it a token at a time and, at a telling word ("me llamo", "meu
+// nome é", "calle", "rua", "street", "cep"), follows a small grammar:
+// the name's capitalised words (or, in lower case, words from the
+// gazetteers), the street's name and number and floor, the postal code's
+// shape. It never reads more than a few tokens past the telling word, so
+// the pass stays linear.
+
+type tokKind uint8
+
+const (
+	tkEnd   tokKind = iota
+	tkWord          // letters, with inner apostrophes and hyphens: "O'Neill", "Jean-Luc"
+	tkNum           // starts with a digit: "12", "01310-100", "2º", "12A"
+	tkMixed         // letters then digits: "SW1A", "C1425ABC"
+	tkPunct         // one other character
+)
+
+type token struct {
+	a, b  int
+	kind  tokKind
+	cap   bool // starts with an upper-case letter
+	nl    bool // a line break comes before it
+	ascii bool // a word of ASCII letters only: its folded form is its lower-case
+}
+
+func isLetterStart(r rune) bool { return unicode.IsLetter(r) }
+
+// tok reads the token at or after i.
+func (sc *scanner) tok(i int) token {
+	s := sc.s
+	nl := false
+	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		if s[i] == '\n' {
+			nl = true
+		}
+		i++
+	}
+	if i >= len(s) {
+		return token{a: i, b: i, kind: tkEnd}
+	}
+	c := s[i]
+	t := token{a: i, nl: nl}
+	switch {
+	case isDigit(c):
+		t.kind = tkNum
+		j := i
+		for j < len(s) {
+			switch {
+			case isDigit(s[j]) || isLetterByte(s[j]):
+				j++
+			case (s[j] == '-' || s[j] == '.') && j+1 < len(s) && isDigit(s[j+1]) && isDigit(s[j-1]):
+				j++
+			case s[j] == 0xC2 && j+1 < len(s) && (s[j+1] == 0xBA || s[j+1] == 0xB0 || s[j+1] == 0xAA): // º ° ª
+				j += 2
+			default:
+				t.b = j
+				return t
+			}
+		}
+		t.b = j
+		return t
+	case c < utf8.RuneSelf && !isLetterByte(c):
+		t.kind = tkPunct
+		t.b = i + 1
+		return t
+	}
+	r, size := utf8.DecodeRuneInString(s[i:])
+	if !isLetterStart(r) {
+		t.kind = tkPunct
+		t.b = i + size
+		return t
+	}
+	t.kind = tkWord
+	t.cap = unicode.IsUpper(r)
+	t.ascii = true
+	j := i
+	for j < len(s) {
+		c := s[j]
+		if c < utf8.RuneSelf {
+			switch {
+			case isLetterByte(c):
+				j++
+				continue
+			case isDigit(c):
+				t.kind = tkMixed
+				j++
+				continue
+			case (c == '\'' || c == '-') && j+1 < len(s) && j > i && (isLetterByte(s[j+1]) || s[j+1] >= utf8.RuneSelf):
+				t.ascii = false
+				j++
+				continue
+			}
+			break
+		}
+		t.ascii = false
+		r, size := utf8.DecodeRuneInString(s[j:])
+		if !unicode.IsLetter(r) && !unicode.IsMark(r) {
+			break
+		}
+		j += size
+	}
+	t.b = j
+	return t
+}
+
+// fold lower-cases the token's text and folds Latin accents into a
+// scratch buffer, dropping apostrophes ("O'Neill" -> "oneill"). Long
+// tokens give nil. The result is valid until the next fold.
+func (sc *scanner) fold(t token) []byte {
+	return normWord(sc.s[t.a:t.b], sc.wbuf[:])
+}
+
+// digitsIn counts digits in the token.
+func (sc *scanner) digitsIn(t token) int {
+	n := 0
+	for i := t.a; i < t.b; i++ {
+		if isDigit(sc.s[i]) {
+			n++
+		}
+	}
+	return n
+}
+
+// prose runs the second pass over the text, around the findings of the
+// first (sorted), and returns both merged.
+func (sc *scanner) prose(found []Finding) []Finding {
+	s := sc.s
+	sc.found = found
+	sc.fi = 0
+	lex := lexicon()
+	var prev [3]string  // the previous words that may start a cue, most recent first
+	afterPlace := false // the previous word starts a place's name ("Hospital", "São")
+	for i := 0; i < len(s); {
+		t := sc.tok(i)
+		if t.kind == tkEnd {
+			break
+		}
+		if e := sc.inFound(t.a); e > 0 {
+			i = e
+			prev = [3]string{}
+			continue
+		}
+		i = t.b
+		if t.kind != tkWord {
+			afterPlace = false
+		}
+		switch t.kind {
+		case tkWord:
+			filter := &lexAnyFilter
+			if t.cap {
+				filter = &lexCapFilter
+			}
+			if t.ascii && t.b-t.a <= len(sc.wbuf) && !filter.hasLower(s[t.a:t.b]) {
+				// Most words: no need to fold them to know they are in no list.
+				prev = [3]string{"", prev[0], prev[1]}
+				afterPlace = false
+				continue
+			}
+			w := sc.fold(t)
+			if !filter.has(w) {
+				prev = [3]string{"", prev[0], prev[1]}
+				afterPlace = false
+				continue
+			}
+			lx := lex[string(w)]
+			// "Ana Souza": only a capitalised given name can start a pair.
+			if lx&lxAny == 0 && (!t.cap || lx&uint16(gGiven) == 0) {
+				prev = [3]string{"", prev[0], prev[1]}
+				afterPlace = lx&lxPlace != 0
+				continue
+			}
+			// Read these before atWord folds other words into the same buffer.
+			part, place := cueParts[string(w)], lx&lxPlace != 0
+			if e := sc.atWord(t, w, lx, prev, afterPlace); e > 0 {
+				i = e
+				prev = [3]string{}
+				afterPlace = false
+				continue
+			}
+			prev = [3]string{part, prev[0], prev[1]}
+			afterPlace = place
+		case tkNum:
+			if e := sc.atNumber(t); e > 0 {
+				i = e
+				prev = [3]string{}
+				continue
+			}
+			prev = [3]string{"#", prev[0], prev[1]}
+		case tkMixed:
+			if e := sc.postalShape(t, false); e > 0 {
+				i = e
+			}
+			prev = [3]string{"#", prev[0], prev[1]}
+		case tkPunct:
+			if c := s[t.a]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
+				prev = [3]string{}
+			} else if c != ',' && c != ':' && c != '\'' {
+				prev = [3]string{".", prev[0], prev[1]}
+			}
+		}
+	}
+	return mergeFindings(found, sc.extra)
+}
+
+// inFound returns the end of the first-pass finding that covers i, or 0;
+// it advances through found as the pass moves on.
+func (sc *scanner) inFound(i int) int {
+	for sc.fi < len(sc.found) && sc.found[sc.fi].End <= i {
+		sc.fi++
+	}
+	if sc.fi < len(sc.found) && sc.found[sc.fi].Start <= i {
+		return sc.found[sc.fi].End
+	}
+	return 0
+}
+
+// limit is where the next first-pass finding starts: a name or an address
+// may not run into it.
+func (sc *scanner) limit() int {
+	if sc.fi < len(sc.found) {
+		return sc.found[sc.fi].Start
+	}
+	return len(sc.s)
+}
+
+func (sc *scanner) add(t Type, a, b int) {
+	sc.extra = append(sc.extra, Finding{Type: t, Start: a, End: b, Text: sc.s[a:b]})
+}
+
+func mergeFindings(a, b []Finding) []Finding {
+	if len(b) == 0 {
+		return a
+	}
+	if len(a) == 0 {
+		return b
+	}
+	out := make([]Finding, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		if j == len(b) || i < len(a) && a[i].Start < b[j].Start {
+			out = append(out, a[i])
+			i++
+		} else {
+			out = append(out, b[j])
+			j++
+		}
+	}
+	return out
+}
