@@ -81,5 +81,8 @@ if command -v promtool >/dev/null 2>&1; then
 else
   log "promtool missing: alert rules not checked"
 fi
+# The crash drill (cmd/trement TestCrashDrill) kill -9s a real trement
+# process under load, on SQLite and PostgreSQL.
+export TREMENT_DRILL=1
 log "go test -race"
 go test -race -count=1 -timeout 20m ./... "$@"

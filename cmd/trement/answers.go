@@ -26,6 +26,7 @@ type answerGuard struct {
 	contacts     []string // the business's public contact data: never "personal data the customer did not give"
 	instructions string
 	grounding    bool
+	memo         grounding.Memo     // the facts of knowledge passages, read once
 	moderation   *moderation.Client // nil: not configured
 	log          *slog.Logger
 }
@@ -120,14 +121,13 @@ func (g *answerGuard) Check(ctx context.Context, a conversation.Answer) conversa
 // states facts of the same kind (it answers the question the model
 // answered wrongly); otherwise the assistant says it is not sure.
 func (g *answerGuard) ground(a conversation.Answer) (conversation.AnswerVerdict, bool) {
-	sources := make([]string, 0, len(a.Reply.Passages)+len(a.Sources)+len(g.contacts)+1)
+	passages := make([]string, 0, len(a.Reply.Passages)+len(g.contacts)+1)
 	for _, p := range a.Reply.Passages {
-		sources = append(sources, p.Title+"\n"+p.Text)
+		passages = append(passages, p.Title+"\n"+p.Text)
 	}
-	sources = append(sources, a.Sources...)
-	sources = append(sources, g.contacts...)
-	sources = append(sources, g.instructions)
-	missing := grounding.Ungrounded(a.Text, sources...)
+	passages = append(passages, g.contacts...)
+	passages = append(passages, g.instructions) // the business's own texts: remembered
+	missing := g.memo.Ungrounded(a.Text, passages, a.Sources...)
 	if len(missing) == 0 {
 		return conversation.AnswerVerdict{}, true
 	}

@@ -76,7 +76,7 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 				body = mask.RedactMore(body)
 			}
 			d.Messages = append(d.Messages, console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author,
-				Type: m.Type, Body: body, Status: string(m.Status), At: m.CreatedAt})
+				Type: m.Type, Body: body, Truncated: m.Truncated, Status: string(m.Status), At: m.CreatedAt})
 		}
 		return nil
 	})

@@ -8,11 +8,13 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pquerna/otp/totp"
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
 )
 
@@ -132,4 +134,70 @@ func TestOperatorTakesOverThroughTheAPI(t *testing.T) {
 func (ta *testApp) rawJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestLongTextBodyIsCappedAndMarked replays the attack: a signed webhook
+// whose text body is 3.6 MB (1.8 million two-byte characters). What is
+// stored and served is WhatsApp's own limit, 4,096 characters, marked
+// truncated; an operator's reply past the limit is refused.
+func TestLongTextBodyIsCappedAndMarked(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "34622333555"
+	ta.optIn(who)
+	ta.settle()
+	huge := strings.Repeat("é", 1_800_000)
+	body := []byte(strings.Replace(string(bulkBody(who, "LONG", 1)), `"message 0"`, `"`+huge+`"`, 1))
+	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+		t.Fatalf("webhook with a 3.6 MB text = %d, want 200", code)
+	}
+	ta.waitReplies(who, 3)
+	ta.settle()
+	var long *conversation.Message
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		ms, err := tx.ContactMessages(ta.contactOf(who).ID)
+		for _, m := range ms {
+			if m.Direction == conversation.In && strings.HasPrefix(m.Body, "éé") {
+				long = m
+			}
+		}
+		return err
+	})
+	if long == nil {
+		t.Fatal("the long message was not stored")
+	}
+	if n := utf8.RuneCountInString(long.Body); n != conversation.MaxBodyChars || !long.Truncated {
+		t.Errorf("stored body = %d characters, truncated %v; want %d, true", n, long.Truncated, conversation.MaxBodyChars)
+	}
+
+	tok := ta.ownerToken(auth.PermConversationsReadAll, auth.PermConversationsReadAssigned, auth.PermConversationsReply)
+	var resp struct{ Conversations []map[string]any }
+	if code := ta.api("GET", "/api/v1/conversations", tok, "", &resp); code != 200 || len(resp.Conversations) != 1 {
+		t.Fatalf("list conversations = %d, %d items", code, len(resp.Conversations))
+	}
+	id, _ := resp.Conversations[0]["id"].(string)
+	var detail struct {
+		Messages []struct {
+			Body      string
+			Truncated bool
+		}
+	}
+	if code := ta.api("GET", "/api/v1/conversations/"+id, tok, "", &detail); code != 200 {
+		t.Fatalf("get conversation = %d", code)
+	}
+	served := false
+	for _, m := range detail.Messages {
+		if strings.HasPrefix(m.Body, "éé") {
+			served = true
+			if n := utf8.RuneCountInString(m.Body); n > conversation.MaxBodyChars || !m.Truncated {
+				t.Errorf("served body = %d characters, truncated %v; want at most %d, true", n, m.Truncated, conversation.MaxBodyChars)
+			}
+		}
+	}
+	if !served {
+		t.Error("the long message is missing from the conversation")
+	}
+	reply, _ := json.Marshal(map[string]string{"text": strings.Repeat("a", conversation.MaxBodyChars+1)})
+	if code := ta.api("POST", "/api/v1/conversations/"+id+"/reply", tok, string(reply), nil); code != http.StatusBadRequest {
+		t.Errorf("operator reply of %d characters = %d, want 400", conversation.MaxBodyChars+1, code)
+	}
 }

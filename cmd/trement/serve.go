@@ -133,7 +133,12 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
-	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter, Worker: host + "/" + fmt.Sprint(os.Getpid())},
+	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter,
+		// A request cannot be in flight longer than the Graph client's
+		// timeout: past twice that (and a margin for settling), a sending
+		// item's replica died, and the item goes to reconciliation.
+		Lease:  2*cfg.GraphTimeout + 10*time.Second,
+		Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
 			Sender: sender, Logger: log, Rights: a.rights})
 	if err != nil {

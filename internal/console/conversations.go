@@ -75,6 +75,7 @@ type ConversationMessage struct {
 	Author    string // "customer", "bot", "operator:<id>", "system"
 	Type      string
 	Body      string
+	Truncated bool // Body was cut at WhatsApp's 4,096-character limit
 	Status    string
 	At        time.Time
 }
@@ -185,6 +186,7 @@ type messageJSON struct {
 	Author    string     `json:"author"`
 	Type      string     `json:"type"`
 	Body      string     `json:"body"`
+	Truncated bool       `json:"truncated,omitempty"`
 	Status    string     `json:"status"`
 	At        *time.Time `json:"at"`
 }
@@ -212,7 +214,7 @@ func detailJSON(d *ConversationDetail, reveal bool) conversationJSON {
 	j := summaryJSON(d.ConversationSummary, reveal)
 	j.Messages = make([]messageJSON, len(d.Messages))
 	for i, m := range d.Messages {
-		j.Messages[i] = messageJSON{ID: m.ID, Direction: m.Direction, Author: m.Author, Type: m.Type, Body: m.Body, Status: m.Status, At: timePtr(m.At)}
+		j.Messages[i] = messageJSON{ID: m.ID, Direction: m.Direction, Author: m.Author, Type: m.Type, Body: m.Body, Truncated: m.Truncated, Status: m.Status, At: timePtr(m.At)}
 	}
 	return j
 }

@@ -20,6 +20,7 @@ type Inbound struct {
 	Type          string // text, image, interactive, button, …, unsupported
 	Text          string
 	ButtonID      string
+	Truncated     bool // Text was cut at MaxBodyChars
 }
 
 // StatusEvent is a delivery status for a message we sent.

@@ -113,6 +113,12 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		return nil, nil
 	}
 	f.stats.Inbound.Add(1)
+	// Nothing longer than WhatsApp's own text limit is kept, shown, held
+	// or given to the agent (a signed body may carry megabytes of text).
+	var cut bool
+	if m.Text, cut = CapBody(m.Text); cut {
+		m.Truncated = true
+	}
 	c, err := tx.ContactByWaID(m.From)
 	if errors.Is(err, ErrNotFound) {
 		c, err = f.newContact(tx, m)
@@ -322,7 +328,7 @@ func (f *Flow) botAnswers(conv *Conversation) bool {
 // one yet (a person has it), or the agent, whose job it returns.
 func (s *step) converse(match intent.Match) (*agentJob, error) {
 	in := &Message{ConversationID: s.conv.ID, ContactID: s.c.ID, Direction: In, WAMessageID: s.m.WAMessageID,
-		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp}
+		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp, Truncated: s.m.Truncated}
 	if err := s.tx.InsertMessage(in); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			return nil, nil
@@ -735,6 +741,12 @@ func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, auth
 	if out.Template == nil && out.Read == "" && f.cfg.TemplateName != "" && !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour {
 		out = Outbound{To: out.To, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage}}
 	}
+	// A text past WhatsApp's limit would be refused by Meta: an agent's
+	// long answer is cut (operators' replies are refused before this).
+	var cut bool
+	if out.Template == nil && len(out.Buttons) == 0 {
+		out.Text, cut = CapBody(out.Text)
+	}
 	it := &OutboxItem{ContactID: c.ID, ConversationID: conv.ID, PhoneNumberID: conv.PhoneNumberID, Kind: "message", Payload: mustJSON(out)}
 	if keep {
 		typ := "text"
@@ -747,7 +759,7 @@ func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, auth
 		if out.Template != nil {
 			body = "[template " + out.Template.Name + "]"
 		}
-		m := &Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: typ, Body: body, Author: author, Status: StatusQueued}
+		m := &Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: typ, Body: body, Author: author, Status: StatusQueued, Truncated: cut}
 		if err := tx.InsertMessage(m); err != nil {
 			return fmt.Errorf("flow: store reply: %w", err)
 		}

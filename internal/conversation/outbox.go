@@ -231,14 +231,34 @@ func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free
 				break collect
 			}
 		}
-		err := o.store.Update(ctx, func(tx Tx) error {
-			for _, r := range batch {
-				if err := o.settle(tx, r); err != nil {
-					return err
+		// Concurrent writers (the processor promoting lines, another
+		// replica's settle) can deadlock with a batch on PostgreSQL; the
+		// database aborts one side, which is retried. Counters move only
+		// once the batch commits, so they stay exact.
+		var err error
+		for attempt := range 4 {
+			var d settleCounts
+			err = o.store.Update(ctx, func(tx Tx) error {
+				d = settleCounts{}
+				for _, r := range batch {
+					if err := o.settle(tx, r, &d); err != nil {
+						return err
+					}
 				}
+				return nil
+			})
+			if err == nil {
+				o.stats.Sent.Add(d.sent)
+				o.stats.SendFailed.Add(d.failed)
+				o.stats.SendRetries.Add(d.retries)
+				o.stats.SendUnknown.Add(d.unknown)
+				break
 			}
-			return nil
-		})
+			if !transient(err) || attempt == 3 {
+				break
+			}
+			time.Sleep(time.Duration(attempt+1) * time.Duration(5+rand.N(20)) * time.Millisecond)
+		}
 		if err != nil {
 			// The items stay in sending; their lease runs out and
 			// maintenance reconciles them like a crash, never resending
@@ -275,7 +295,18 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 	return sendResult{it: it, wamid: wamid, err: err}
 }
 
-func (o *outbox) settle(tx Tx, r sendResult) error {
+// settleCounts are the counters a settled batch moves.
+type settleCounts struct{ sent, failed, retries, unknown int64 }
+
+// transient reports whether err is a deadlock or serialization failure
+// (PostgreSQL SQLSTATE 40P01, 40001): the transaction may simply be run
+// again.
+func transient(err error) bool {
+	var se interface{ SQLState() string }
+	return errors.As(err, &se) && (se.SQLState() == "40P01" || se.SQLState() == "40001")
+}
+
+func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 	it := r.it
 	if r.lost {
 		return nil
@@ -289,7 +320,7 @@ func (o *outbox) settle(tx Tx, r sendResult) error {
 			return err
 		}
 		if ok {
-			o.stats.Sent.Add(1)
+			d.sent++
 		}
 		if it.MessageID != "" && r.wamid != "" {
 			if err := tx.SetMessageSent(it.MessageID, r.wamid); err != nil && !errors.Is(err, ErrDuplicate) {
@@ -306,7 +337,7 @@ func (o *outbox) settle(tx Tx, r sendResult) error {
 		se.Action = SendRetry // marking read twice is harmless
 	}
 	fail := func(reason string) error {
-		o.stats.SendFailed.Add(1)
+		d.failed++
 		o.log.Warn("message not delivered", "outbox_id", it.ID, "code", se.Code, "reason", reason)
 		if err := tx.OutboxSetState(it.ID, OutboxFailed, reason); err != nil {
 			return err
@@ -321,10 +352,10 @@ func (o *outbox) settle(tx Tx, r sendResult) error {
 		if it.Attempts >= o.cfg.MaxAttempts {
 			return fail(fmt.Sprintf("gave up after %d attempts: %v", it.Attempts, se))
 		}
-		o.stats.SendRetries.Add(1)
+		d.retries++
 		return tx.OutboxRetry(it.ID, tx.Time().Add(backoff(se.Action, it.Attempts)), se.Error())
 	case SendUnknown:
-		o.stats.SendUnknown.Add(1)
+		d.unknown++
 		return tx.OutboxSetState(it.ID, OutboxUnknown, "no answer from Meta: "+se.Error())
 	case SendAuthFailed, SendPauseNumber:
 		if !o.stats.Paused.Swap(true) {

@@ -2,6 +2,8 @@ package conversation
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -58,5 +60,29 @@ func TestBackoffGrowsWithJitterAndCaps(t *testing.T) {
 	}
 	if d := backoff(SendRetryRecipient, 3); d < 8*time.Second || d > 16*time.Second {
 		t.Errorf("pair-limit backoff after 3 attempts = %v, want 4^2 s with jitter (8s..16s)", d)
+	}
+}
+
+type sqlStateErr string
+
+func (e sqlStateErr) Error() string    { return "pg: " + string(e) }
+func (e sqlStateErr) SQLState() string { return string(e) }
+
+// TestTransientErrors: a settle batch is retried after a deadlock or a
+// serialization failure, however wrapped, and after nothing else.
+func TestTransientErrors(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want bool
+	}{
+		{fmt.Errorf("store: commit: %w", sqlStateErr("40P01")), true},
+		{sqlStateErr("40001"), true},
+		{sqlStateErr("23505"), false},
+		{errors.New("deadlock detected"), false},
+		{nil, false},
+	} {
+		if got := transient(tt.err); got != tt.want {
+			t.Errorf("transient(%v) = %v, want %v", tt.err, got, tt.want)
+		}
 	}
 }

@@ -151,6 +151,27 @@ type Message struct {
 	WATimestamp    time.Time
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	// Truncated says Body was cut at MaxBodyChars (see CapBody).
+	Truncated bool
+}
+
+// MaxBodyChars is the longest message body kept, in characters:
+// WhatsApp's own limit on a text message.
+const MaxBodyChars = 4096
+
+// CapBody cuts s to MaxBodyChars characters and says whether it did.
+func CapBody(s string) (string, bool) {
+	if len(s) <= MaxBodyChars { // bytes ≥ characters
+		return s, false
+	}
+	n := 0
+	for i := range s {
+		if n == MaxBodyChars {
+			return s[:i], true
+		}
+		n++
+	}
+	return s, false
 }
 
 // InboxItem is a webhook body committed before it was acknowledged.

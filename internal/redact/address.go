@@ -162,7 +162,7 @@ func (sc *scanner) streetBody(i int, typed bool) int {
 			n := sc.tok(t.b)
 			// "Calle 45 # 12-34", "Av. 9 de Julio 1234": a number that
 			// names the street.
-			if nameWords == 0 || n.kind == tkPunct && s[n.a] == '#' || n.kind == tkWord && n.a == t.b+1 && !unitWords[string(sc.fold(n))] && isJoinWord(sc.fold(n)) {
+			if nameWords == 0 || n.kind == tkPunct && s[n.a] == '#' || n.kind == tkWord && n.a == t.b+1 && isJoinWord(sc.fold(n)) && sc.monthAfter(n.b) {
 				if d > 3 {
 					return 0
 				}
@@ -192,6 +192,16 @@ func (sc *scanner) streetBody(i int, typed bool) int {
 		return 0
 	}
 	return sc.units(houseEnd)
+}
+
+// monthAfter reports a month name after i: streets named for a date.
+func (sc *scanner) monthAfter(i int) bool {
+	n := sc.tok(i)
+	if n.kind != tkWord {
+		return false
+	}
+	m, _ := monthAt(sc.s, n.a, len(sc.s))
+	return m > 0
 }
 
 // isJoinWord is true for the words inside a street name after a number:
@@ -226,7 +236,7 @@ func (sc *scanner) units(e int) int {
 				return e
 			}
 			e = t.b
-			if n := sc.tok(e); n.b <= lim && !n.nl && (n.kind == tkWord && (n.b-n.a == 1 && n.cap || unitWords[string(sc.fold(n))])) {
+			if n := sc.tok(e); n.b <= lim && !n.nl && (n.kind == tkWord && (n.b-n.a == 1 && n.cap || unitWords[string(sc.fold(n))] || isSideWord(sc.fold(n)))) {
 				e = n.b
 			}
 		case tkWord:
@@ -280,7 +290,8 @@ func (sc *scanner) units(e int) int {
 
 func isSideWord(w []byte) bool {
 	switch string(w) {
-	case "izq", "izda", "izquierda", "dcha", "der", "derecha", "bajo", "atico", "centro", "ctro", "frente", "fundos":
+	case "izq", "izda", "izquierda", "dcha", "der", "derecha", "bajo", "atico", "centro", "ctro", "frente", "fundos",
+		"esq", "esquerdo", "esquerda", "dto", "direito", "dta", "direita", "fte":
 		return true
 	}
 	return false
@@ -296,11 +307,13 @@ func ordinalish(t string) bool {
 		return false
 	}
 	rest := t[d:]
-	switch rest {
-	case "", "º", "°", "ª", "o", "a":
-		return true
+	for _, m := range [...]string{"º", "°", "ª"} {
+		if len(rest) >= len(m) && rest[:len(m)] == m {
+			rest = rest[len(m):] // "3ºB"
+			break
+		}
 	}
-	return len(rest) == 1 && isLetterByte(rest[0])
+	return rest == "" || rest == "o" || rest == "a" || len(rest) == 1 && isLetterByte(rest[0])
 }
 
 // addressAfter reads the address after "vivo en", "my address is": a
@@ -346,6 +359,12 @@ func (sc *scanner) addressAfter(t token) int {
 // Street") or a postal code known by its shape or its neighbours.
 func (sc *scanner) atNumber(t token) int {
 	s := sc.s
+	if e := sc.birthYear(t); e > 0 {
+		return e
+	}
+	if e := sc.dayBeforeMonth(t); e > 0 {
+		return e
+	}
 	if t.b+1 < len(s) && s[t.b] == ' ' && (isLetterByte(s[t.b+1]) || isDigit(s[t.b+1])) && t.b-t.a <= 6 {
 		if e := sc.numberFirst(t, false); e > 0 {
 			return e

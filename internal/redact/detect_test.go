@@ -49,7 +49,7 @@ func TestDetect(t *testing.T) {
 		{"ssn", "ssn 123-45-6789", []string{"SSN:123-45-6789"}},
 		{"ssn plain with context", "my SSN is 123456789", []string{"SSN:123456789"}},
 		{"ssn bad area", "666-45-6789", nil},
-		{"ssn plain no context", "routing 123456789", nil},
+		{"routing number is a bank account, not an ssn", "routing 123456789", []string{"BANK_ACCOUNT:123456789"}},
 		{"cpf formatted", "meu cpf é 529.982.247-25", []string{"CPF:529.982.247-25"}},
 		{"cpf plain", "52998224725", []string{"CPF:52998224725"}},
 		{"cpf bad", "cpf 529.982.247-26", nil},

@@ -12,6 +12,16 @@ func FuzzRedact(f *testing.F) {
 		"olá 📞 612 345 678 ção",
 		"x-1234567-l LOOA531113HTCPBN07 GODE561231GR8",
 		"\xff\xfe@\xc3",
+		// names, addresses, postal codes, other identifiers, normalisation
+		"me llamo María José Fernández de la Vega, vivo en C/ Mayor 3, 2º B, 28013 Madrid",
+		"sou o João Pedro da Silva, Rua Augusta 1500, apto 12, CEP 01310-100",
+		"this is Sarah O\u2019Neill, 221B Baker Street, London NW1 6XE, TX 78701-1234",
+		"josé.martínez@correo.es ñandú@gmail.com ana\u200b@x.com ａｎａ＠ｘ．ｃｏｍ",
+		"+34\u00a0691\u202f938\u2011592 ６９１ cpf 529.982.247\u201125 ٣٤",
+		"691 938 y termina en 592, 6 9 1 9 3 8 5 9 2, nací el tres de marzo del 90",
+		"passport X12345678 cuit 20-12345678-6 cbu 2850590940090418135201 placa ABC1D23 cvv 123",
+		"chave pix 123e4567-e89b-42d3-a456-426614174000 agência 1234-5 conta 67890-1 rg 12.345.678-X",
+		"Calle 45 # 12-34 apto 301 Av. 9 de Julio 1234 C.P. 06700 C1425ABC",
 	} {
 		f.Add(s)
 	}

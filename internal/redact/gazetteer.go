@@ -149,7 +149,7 @@ argentina buenos aires rosario mendoza cordoba tucuman salta mar plata neuquen b
 colombia bogota medellin cali barranquilla cartagena bucaramanga pereira manizales cucuta ibague
 santa marta chile santiago valparaiso peru lima arequipa cusco uruguay montevideo paraguay
 asuncion ecuador quito guayaquil venezuela caracas maracaibo bolivia paz
-brasil brazil sao paulo rio janeiro belo horizonte brasilia salvador fortaleza recife curitiba
+brasil brazil sao rio janeiro belo horizonte brasilia salvador fortaleza recife curitiba
 manaus belem goiania campinas guarulhos florianopolis vitoria natal maceio teresina joao pessoa
 santos niteroi londrina joinville uberlandia sorocaba osasco campo grande cuiaba aracaju
 portugal lisboa lisbon porto braga coimbra faro setubal funchal aveiro

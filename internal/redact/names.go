@@ -13,11 +13,13 @@ const (
 	cueTitle            // "Sr.", "Dona", "Mr": a capitalised name follows
 	cueAddr             // "vivo en", "my address is": an address follows, street word or not
 	cuePostal           // "cep", "zip", "código postal"
+	cueID               // "passport", "cuit", "placa", "cvv": the identifier of cue.typ follows
 )
 
 type cue struct {
 	kind     cueKind
 	business bool // also said of the customer in the business's own answers
+	typ      Type // for cueID
 }
 
 // cues maps telling phrases, folded as fold makes words and joined by
@@ -35,7 +37,7 @@ func init() {
 			if p == "" {
 				continue
 			}
-			cues[p] = cue{k, business}
+			cues[p] = cue{kind: k, business: business}
 			ws := strings.Fields(p)
 			for _, w := range ws[:len(ws)-1] {
 				cueParts[w] = w
@@ -45,7 +47,7 @@ func init() {
 	add(cueName, false, `me llamo, mi nombre es, mi nombre, nombre es, mis nombres son, mi apellido es, mis apellidos son,
 		le habla, te habla, le escribe, te escribe, quien escribe es, firmado,
 		me chamo, meu nome e, meu nome, o meu nome e, nome e, meu sobrenome e, aqui quem fala e, quem fala e, quem fala,
-		my name is, my name, name is, my full name is, my surname is, my last name is, my first name is, im called, i am called,
+		my name is, my name, name is, my names, names, my full name is, my surname is, my last name is, my first name is, im called, i am called,
 		sincerely, kind regards, best regards, warm regards`)
 	add(cueName, true, `a nombre de, al nombre de, en nombre de, se llama, llamado, llamada, de parte de,
 		em nome de, no nome de, se chama, chamado, chamada, da parte de, por parte de,
@@ -110,6 +112,12 @@ func (sc *scanner) atWord(t token, w []byte, lx uint16, prev [3]string, afterPla
 		return 0
 	}
 	g := uint8(lx & lxGazMask)
+	if dateStart[string(w)] {
+		if e := sc.dateInWords(t, w); e > 0 {
+			return e
+		}
+		w = sc.fold(t) // dateInWords folded other words into the buffer
+	}
 	if lx&lxStreet != 0 {
 		if e := sc.streetFirst(t, w); e > 0 {
 			return e
@@ -141,6 +149,10 @@ func (sc *scanner) atWord(t token, w []byte, lx uint16, prev [3]string, afterPla
 			if e := sc.postalAfter(t); e > 0 {
 				return e
 			}
+		case cueID:
+			if e := sc.idAfter(t, c.typ); e > 0 {
+				return e
+			}
 		}
 	}
 	if sc.opt.Business || !t.cap {
@@ -155,8 +167,9 @@ func (sc *scanner) atWord(t token, w []byte, lx uint16, prev [3]string, afterPla
 	if n.kind != tkWord || !n.cap || n.nl || n.a != t.b+1 {
 		return 0
 	}
+	// The second word a surname, or a given name: "Paulo Henrique", "Vitor Hugo".
 	g2 := gazetteer[string(sc.fold(n))]
-	if g2&gSurname == 0 || g2&(gStop|gCity) != 0 {
+	if g2&(gSurname|gGiven) == 0 || g2&(gStop|gCity) != 0 || g2&gCommon != 0 && g2&gSurname == 0 {
 		return 0
 	}
 	if a, b := sc.readName(t.a, cueName); b > 0 {
@@ -252,7 +265,7 @@ func (sc *scanner) readName(i int, k cueKind) (int, int) {
 				ok = g&(gGiven|gSurname) != 0 || k == cueName || k == cueNameTag
 			}
 		default:
-			ok = t.cap || g&(gGiven|gSurname) != 0
+			ok = t.cap || g&(gGiven|gSurname) != 0 && g&gCommon == 0
 		}
 		if !ok {
 			break

@@ -79,9 +79,9 @@ func (sc *scanner) postalShape(t token, cued bool) int {
 	ok := false
 	switch shape {
 	case 53: // Brazil CEP "01310-100"
-		ok = cued || context(s, t.a, t.b) != ctxNeg
+		ok = cued || sc.afterAddress(t.a) || context(s, t.a, t.b) != ctxNeg
 	case 54: // US ZIP+4
-		ok = cued || context(s, t.a, t.b) != ctxNeg
+		ok = cued || sc.afterAddress(t.a) || sc.stateBefore(t.a) || context(s, t.a, t.b) != ctxNeg
 	case 43: // Portugal "1000-001"
 		ok = cued || sc.cityAfter(t.b)
 	case 5:

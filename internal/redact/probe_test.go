@@ -27,6 +27,29 @@ func TestIssue16Probes(t *testing.T) {
 		{"zip+4", "zip code 10001-1234", []string{"POSTAL:10001-1234"}},
 		{"uk postcode", "it's SW1A 1AA, London", []string{"POSTAL:SW1A 1AA"}},
 
+		// dates of birth in words
+		{"dob es words", "nací el tres de marzo de 1990", []string{"DOB:tres de marzo de 1990"}},
+		{"dob es two-digit year", "nací el 3 de marzo del 90", []string{"DOB:3 de marzo del 90"}},
+		{"dob en year", "I was born in 1990", []string{"DOB:1990"}},
+		{"dob pt compound day", "nasci no dia vinte e um de abril de 1983", []string{"DOB:vinte e um de abril de 1983"}},
+		{"date in words not a birth", "llega el tres de marzo de 2027", nil},
+
+		// other identifiers
+		{"passport", "my passport number is X12345678", []string{"PASSPORT:X12345678"}},
+		{"pasaporte", "pasaporte PAB123456", []string{"PASSPORT:PAB123456"}},
+		{"cuit", "CUIT 20-12345678-6", []string{"CUIT_AR:20-12345678-6"}},
+		{"cuit bad check digit", "CUIT 20-12345678-5", nil},
+		{"cbu", "cbu 2850590940090418135201", []string{"CBU_AR:2850590940090418135201"}},
+		{"clabe", "clabe 032180000118359719", []string{"CLABE_MX:032180000118359719"}},
+		{"clabe bad", "clabe 032180000118359718", nil},
+		{"rg", "meu RG é 12.345.678-9", []string{"RG_BR:12.345.678-9"}},
+		{"pix", "chave pix 123e4567-e89b-42d3-a456-426614174000", []string{"PIX_KEY:123e4567-e89b-42d3-a456-426614174000"}},
+		{"bank agency and account", "agência 1234-5 conta 67890-1", []string{"BANK_ACCOUNT:1234-5", "BANK_ACCOUNT:67890-1"}},
+		{"plate br", "placa ABC1D23", []string{"PLATE:ABC1D23"}},
+		{"plate es", "matrícula 4821 KLM", []string{"PLATE:4821 KLM"}},
+		{"plate word is not a plate", "la patente de invención", nil},
+		{"cvv next to a card", "tarjeta 4111 1111 1111 1111 cvv 123", []string{"CARD:4111 1111 1111 1111", "CVV:123"}},
+
 		// Unicode in e-mail addresses
 		{"email accented local", "escríbeme a josé.martínez@correo.es", []string{"EMAIL:josé.martínez@correo.es"}},
 		{"email idn domain", "mail: müller@bücher.de", []string{"EMAIL:müller@bücher.de"}},

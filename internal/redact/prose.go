@@ -37,6 +37,9 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 		m[w] |= lxStreet
 	}
 	m["c"] |= lxSpecial
+	for w := range dateStart {
+		m[w] |= lxSpecial
+	}
 	for w, f := range m {
 		if f&lxAny != 0 {
 			lexAnyFilter.set(w)

@@ -38,3 +38,17 @@ const (
 	Address Type = "ADDRESS"
 	Postal  Type = "POSTAL"
 )
+
+// Identifiers told by the word before them (and, where they have one,
+// their check digit).
+const (
+	Passport    Type = "PASSPORT"
+	CUIT        Type = "CUIT_AR"      // Argentina, tax id of people (CUIL) and companies (CUIT)
+	CBU         Type = "CBU_AR"       // Argentina, bank account (CBU/CVU)
+	CLABE       Type = "CLABE_MX"     // Mexico, bank account
+	RG          Type = "RG_BR"        // Brazil, identity card
+	PixKey      Type = "PIX_KEY"      // Brazil, random Pix key (a UUID)
+	BankAccount Type = "BANK_ACCOUNT" // bank agency, account or routing number
+	Plate       Type = "PLATE"        // vehicle licence plate
+	CVV         Type = "CVV"          // card security code
+)

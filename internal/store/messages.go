@@ -115,7 +115,7 @@ func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, 
 // wa_message_id column holds only their blind index (for status and
 // de-duplication look-ups) and wa_message_id_enc the id sealed under the
 // contact's key (for marking read and quoting a reply).
-const msgCols = "id, conversation_id, contact_id, direction, wa_message_id_enc, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at"
+const msgCols = "id, conversation_id, contact_id, direction, wa_message_id_enc, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at, truncated"
 
 func msgLoc(id string) vault.Loc { return vault.Loc{Table: "messages", Column: "body", Row: id} }
 
@@ -158,10 +158,10 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 	if m.WAMessageID != "" {
 		wamidEnc = ci.SealString(wamidLoc(m.ID), m.WAMessageID)
 	}
-	res, err := t.exec("INSERT INTO messages ("+msgCols+", wa_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+	res, err := t.exec("INSERT INTO messages ("+msgCols+", wa_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
 		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
-		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), nullString(t.db.WamidIndex(m.WAMessageID)))
+		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, nullString(t.db.WamidIndex(m.WAMessageID)))
 	if err != nil {
 		return fmt.Errorf("store: insert message: %w", err)
 	}
@@ -184,7 +184,7 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		var body []byte
 		var dir, status string
 		var wts, created, updated int64
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &wamid, &m.Type, &body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated); err != nil {
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &wamid, &m.Type, &body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated); err != nil {
 			rows.Close()
 			return nil, err
 		}

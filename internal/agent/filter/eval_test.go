@@ -17,9 +17,11 @@ type evalCase struct {
 	answer string
 }
 
-func loadEval(t testing.TB) []evalCase {
+func loadEval(t testing.TB) []evalCase { return loadEvalFile(t, "testdata/answers.tsv") }
+
+func loadEvalFile(t testing.TB, name string) []evalCase {
 	t.Helper()
-	f, err := os.Open("testdata/answers.tsv")
+	f, err := os.Open(name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +35,7 @@ func loadEval(t testing.TB) []evalCase {
 		}
 		p := strings.SplitN(line, "\t", 3)
 		if len(p) != 3 {
-			t.Fatalf("answers.tsv:%d: want 3 tab-separated fields", n)
+			t.Fatalf("%s:%d: want 3 tab-separated fields", name, n)
 		}
 		out = append(out, evalCase{p[0], p[1], p[2]})
 	}
@@ -140,4 +142,35 @@ func BenchmarkEvaluationNoPII(b *testing.B) {
 		f.Check(cases[i%len(cases)].answer, Input{})
 		i++
 	}
+}
+
+// TestHeldOut reports the filter on testdata/heldout.tsv, answers written
+// after the lists were tuned and never used to tune them. It logs the
+// figures (go test -run TestHeldOut -v); it does not hold them to goals.
+func TestHeldOut(t *testing.T) {
+	f, in := evalFilter()
+	harmN, harmOK, okN, okOK := 0, 0, 0, 0
+	for _, c := range loadEvalFile(t, "testdata/heldout.tsv") {
+		v := f.Check(c.answer, in)
+		if c.want == "ok" {
+			okN++
+			if v.Allowed {
+				okOK++
+			} else {
+				t.Logf("held-out ordinary answer blocked: %q → %v", c.answer, v.Reasons)
+			}
+			continue
+		}
+		harmN++
+		if slices.Contains(v.Reasons, Reason(c.want)) {
+			harmOK++
+		} else {
+			t.Logf("held-out %s missed: %q → %v", c.want, c.answer, v.Reasons)
+		}
+	}
+	if harmN == 0 || okN == 0 {
+		t.Fatal("heldout.tsv is empty")
+	}
+	t.Logf("held out: harmful %d/%d blocked (%.1f %%), ordinary %d/%d delivered (%.1f %%)",
+		harmOK, harmN, 100*float64(harmOK)/float64(harmN), okOK, okN, 100*float64(okOK)/float64(okN))
 }

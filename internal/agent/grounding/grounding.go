@@ -17,13 +17,16 @@
 // "March 3", "3 de marzo" and "3 de março" one date. Spelt-out numbers up
 // to thirty are read in English, Spanish and Portuguese.
 //
-// The package is pure: no I/O, no clock.
+// The package is pure: no I/O, no clock. A Memo keeps the facts of the
+// knowledge passages, which recur from answer to answer, so that checking
+// an answer reads only the answer and the conversation.
 package grounding
 
 import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/trement/trement/internal/agent/internal/fold"
 )
@@ -54,12 +57,59 @@ type Fact struct {
 // Ungrounded returns the facts of answer that none of sources holds, in
 // the order they appear, without repeats.
 func Ungrounded(answer string, sources ...string) []Fact {
+	return (*Memo)(nil).Ungrounded(answer, nil, sources...)
+}
+
+// Memo remembers the facts of texts that recur — the knowledge base's
+// passages — so that each is read once, not for every answer. It keeps
+// at most memoMax texts and forgets them all when full. Give it only the
+// business's own texts, never a customer's. The zero value is ready; a
+// Memo is safe for concurrent use.
+type Memo struct {
+	mu sync.Mutex
+	m  map[string][]string
+}
+
+const memoMax = 4096
+
+func (m *Memo) keys(text string) []string {
+	m.mu.Lock()
+	ks, ok := m.m[text]
+	m.mu.Unlock()
+	if ok {
+		return ks
+	}
+	for _, f := range Facts(text) {
+		ks = append(ks, f.Key)
+	}
+	m.mu.Lock()
+	if m.m == nil || len(m.m) >= memoMax {
+		m.m = map[string][]string{}
+	}
+	m.m[text] = ks
+	m.mu.Unlock()
+	return ks
+}
+
+// Ungrounded is the package's Ungrounded with the facts of passages
+// remembered; others (the conversation) are read afresh each time. A nil
+// Memo remembers nothing.
+func (m *Memo) Ungrounded(answer string, passages []string, others ...string) []Fact {
 	facts := Facts(answer)
 	if len(facts) == 0 {
 		return nil
 	}
 	have := map[string]bool{}
-	for _, s := range sources {
+	for _, p := range passages {
+		if m == nil {
+			others = append(others, p)
+			continue
+		}
+		for _, k := range m.keys(p) {
+			have[k] = true
+		}
+	}
+	for _, s := range others {
 		for _, f := range Facts(s) {
 			have[f.Key] = true
 		}
@@ -218,33 +268,42 @@ func Facts(text string) []Fact {
 		}
 		return true
 	}
-	for _, loc := range reEmail.FindAllStringIndex(s, -1) {
+	// Each expression runs only when the text holds what it needs: most
+	// sentences have no digit, no month name, no "@".
+	digit := strings.ContainsAny(s, "0123456789")
+	find := func(re *regexp.Regexp, need bool) [][]int {
+		if !need {
+			return nil
+		}
+		return re.FindAllStringSubmatchIndex(s, -1)
+	}
+	for _, loc := range find(reEmail, strings.Contains(s, "@")) {
 		if claim(loc) {
 			add(Email, s[loc[0]:loc[1]], s[loc[0]:loc[1]])
 		}
 	}
-	for _, loc := range reURL.FindAllStringIndex(s, -1) {
+	for _, loc := range find(reURL, strings.Contains(s, ".")) {
 		if claim(loc) {
 			add(URL, urlKey(s[loc[0]:loc[1]]), s[loc[0]:loc[1]])
 		}
 	}
-	for _, loc := range reISO.FindAllStringSubmatchIndex(s, -1) {
+	for _, loc := range find(reISO, digit) {
 		if claim(loc[:2]) {
 			add(Date, atoi(s[loc[4]:loc[5]])+"-"+atoi(s[loc[6]:loc[7]]), s[loc[0]:loc[1]])
 		}
 	}
-	for _, loc := range reRef.FindAllStringIndex(s, -1) {
+	for _, loc := range find(reRef, digit) {
 		if claim(loc) {
 			add(Reference, strings.ToUpper(alnum(s[loc[0]:loc[1]])), s[loc[0]:loc[1]])
 		}
 	}
-	for _, loc := range rePhone.FindAllStringIndex(s, -1) {
+	for _, loc := range find(rePhone, digit) {
 		d := digits(s[loc[0]:loc[1]])
 		if len(d) >= 9 && claim(loc) {
 			add(Phone, d[len(d)-9:], s[loc[0]:loc[1]])
 		}
 	}
-	for _, m := range reAmount.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reAmount, digit) {
 		n := group(s, m, 1)
 		if n == "" {
 			n = group(s, m, 2)
@@ -253,12 +312,12 @@ func Facts(text string) []Fact {
 			add(Amount, number(n), s[m[0]:m[1]])
 		}
 	}
-	for _, m := range rePercent.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(rePercent, digit) {
 		if claim(m[:2]) {
 			add(Percent, number(group(s, m, 1)), s[m[0]:m[1]])
 		}
 	}
-	for _, m := range reClock.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reClock, digit) {
 		if !claim(m[:2]) {
 			continue
 		}
@@ -272,7 +331,7 @@ func Facts(text string) []Fact {
 		}
 		add(Time, strconv.Itoa(h)+":00", s[m[0]:m[1]])
 	}
-	for _, m := range reDur.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reDur, digit) {
 		if !claim(m[:2]) {
 			continue
 		}
@@ -283,7 +342,7 @@ func Facts(text string) []Fact {
 			}
 		}
 	}
-	for _, m := range reDayMon.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reDayMon, digit && mentions(s, months)) {
 		if !claim(m[:2]) {
 			continue
 		}
@@ -294,12 +353,12 @@ func Facts(text string) []Fact {
 			}
 		}
 	}
-	for _, m := range reMonDay.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reMonDay, digit && mentions(s, months)) {
 		if claim(m[:2]) {
 			add(Date, strconv.Itoa(months[group(s, m, 1)])+"-"+atoi(group(s, m, 2)), s[m[0]:m[1]])
 		}
 	}
-	for _, m := range reDMY.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reDMY, digit) {
 		if s[m[0]:m[1]] == "24/7" {
 			continue // "open 24/7" is not a date
 		}
@@ -307,25 +366,36 @@ func Facts(text string) []Fact {
 			add(Date, atoi(group(s, m, 2))+"-"+atoi(group(s, m, 1)), s[m[0]:m[1]])
 		}
 	}
-	for _, m := range reWeekday.FindAllStringSubmatchIndex(s, -1) {
+	for _, m := range find(reWeekday, mentions(s, weekdays)) {
 		if claim(m[:2]) {
 			add(Date, weekdays[group(s, m, 1)], s[m[0]:m[1]])
 		}
 	}
 	// "de segunda a sexta": Portuguese weekdays without "-feira", which
 	// alone also mean "second", "fifth"…
-	for _, loc := range rePtWeek.FindAllStringSubmatchIndex(s, -1) {
+	for _, loc := range find(rePtWeek, mentions(s, ptDays)) {
 		if claim(loc[:2]) {
 			add(Date, ptDays[group(s, loc, 1)], s[loc[0]:loc[1]])
 			add(Date, ptDays[group(s, loc, 2)], s[loc[0]:loc[1]])
 		}
 	}
-	for _, loc := range rePlainRef.FindAllStringIndex(s, -1) {
+	for _, loc := range find(rePlainRef, digit) {
 		if claim(loc) {
 			add(Reference, s[loc[0]:loc[1]], s[loc[0]:loc[1]])
 		}
 	}
 	return out
+}
+
+// mentions reports whether s contains one of the words of m (a cheap
+// test before the regular expression that reads them).
+func mentions[V any](s string, m map[string]V) bool {
+	for w := range m {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
 }
 
 func group(s string, m []int, g int) string {

@@ -76,3 +76,19 @@ func TestUngrounded(t *testing.T) {
 		t.Errorf("Kinds = %v, want [amount duration]", got)
 	}
 }
+
+func TestMemo(t *testing.T) {
+	var m Memo
+	passage := "Returns: 30 days, label €4.95."
+	for range 2 { // the second call reads the remembered facts
+		if got := keys(m.Ungrounded("30 days, €4.95, call 600 123 456", []string{passage}, "my number is 600 123 456")); len(got) != 0 {
+			t.Errorf("Memo.Ungrounded = %q, want nothing missing", got)
+		}
+		if got := keys(m.Ungrounded("60 days", []string{passage})); !slices.Equal(got, []string{"duration:60d"}) {
+			t.Errorf("Memo.Ungrounded = %q, want [duration:60d]", got)
+		}
+	}
+	if len(m.m) != 1 {
+		t.Errorf("memo holds %d texts, want only the passage (never the conversation)", len(m.m))
+	}
+}
