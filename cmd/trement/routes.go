@@ -24,8 +24,14 @@ func (a *app) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	refusals, err := audit.NewRefusals(audit.RefusalsConfig{Window: a.cfg.RefusalWindow, Write: a.db.Audit})
+	if err != nil {
+		return nil, err
+	}
 	srv, err := console.New(console.Deps{
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
+		Refusals: refusals, Refused: func(kind string) { a.metrics.RequestsRefused.WithLabelValues(kind).Inc() },
+		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst,
 		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
 		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
 		Incidents: console.IncidentConfig{Packs: a.policy,

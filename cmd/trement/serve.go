@@ -25,6 +25,7 @@ import (
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/ops"
 	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/retention"
 	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/whatsapp"
@@ -79,6 +80,7 @@ type app struct {
 	db      *store.DB
 	log     *slog.Logger
 	svc     *conversation.Service
+	purger  *retention.Purger // hourly retention passes
 	metrics *ops.Metrics
 	handler http.Handler
 	console *console.Server
@@ -131,7 +133,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
-		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend, Retention: time.Duration(cfg.RetentionDays) * 24 * time.Hour,
+		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter,
 		// A request cannot be in flight longer than the Graph client's
@@ -144,7 +146,11 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, err
 	}
+	if a.purger, err = newPurger(cfg, pol, db, log); err != nil {
+		return nil, err
+	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
+	a.metrics.RegisterRetention(a.purger.Stats, db.Scrubs)
 	a.metrics.WatchRequests(a.requestCounts)
 	a.alerter = a.newAlerter()
 	a.handler, err = a.routes()
@@ -238,8 +244,8 @@ func (a *app) webhook() (http.Handler, error) {
 			if reason == "busy" {
 				return // load shed before reading: says nothing about who sent it
 			}
-			err := a.db.Audit(r.Context(), &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
-				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)})
+			err := a.console.RefuseWebhook(r, &audit.Event{ActorType: "meta", ActorID: "webhook", Action: "webhook." + reason,
+				Target: "webhook", Outcome: "denied", Reason: reason, SourceIP: sourceIP(r)}, reason)
 			if err != nil {
 				a.log.Error("audit write failed", "error", err)
 			}
@@ -293,6 +299,17 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.housekeeping(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.purger.Loop(workCtx, time.Hour)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		// Flushes each window and once more after the server stopped.
+		a.console.Refusals().Run(workCtx, func(err error) { a.log.Error("refusal audit flush failed", "error", err) })
 	}()
 	wg.Add(1)
 	go func() {

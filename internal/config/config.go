@@ -40,8 +40,11 @@ type Config struct {
 	SimListen    string
 
 	// Limits on what callers can make trement spend
-	HashMemory  int64
-	MemoryLimit int64
+	HashMemory    int64
+	MemoryLimit   int64
+	UnauthRate    float64
+	UnauthBurst   int
+	RefusalWindow time.Duration
 
 	// Keys
 	MasterKey     string
@@ -184,6 +187,9 @@ func settings(c *Config) []setting {
 		{"WEBHOOK_MEMORY", "33554432", "Bytes of webhook bodies held at once (each post reserves its Content-Length before reading); a post that does not fit gets 503 with Retry-After, unread. At least WEBHOOK_MAX_BYTES.", false, &c.WebhookMemory},
 		{"HASH_MEMORY", "134217728", "Bytes argon2id password hashes may use at once (each takes 64 MiB): 128 MiB runs two sign-ins at a time, the rest wait.", false, &c.HashMemory},
 		{"MEMORY_LIMIT", "0", "Soft memory limit of the Go runtime in bytes (debug.SetMemoryLimit): past it the collector works harder and returns memory to the system. 0: Go's default (GOMEMLIMIT if set).", false, &c.MemoryLimit},
+		{"UNAUTH_RATE", "1", "Unauthenticated requests per second each source address (IPv6: each /64) may make on average: sign-in posts, refused requests, refused webhooks; past UNAUTH_BURST it gets 429 with Retry-After. Per replica; X-Forwarded-For is not believed.", false, &c.UnauthRate},
+		{"UNAUTH_BURST", "60", "Unauthenticated requests a source address may make at once before UNAUTH_RATE paces it.", false, &c.UnauthBurst},
+		{"REFUSAL_WINDOW", "1m", "Refused requests are audited once per source, route and kind of reason in each window: the first at once, the rest as one event with their count at the window's end (and at shutdown); the metric counts each.", false, &c.RefusalWindow},
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
@@ -474,6 +480,15 @@ func (c *Config) Validate() error {
 	}
 	if c.MemoryLimit != 0 && c.MemoryLimit < c.HashMemory+c.WebhookMemory+64<<20 {
 		bad("MEMORY_LIMIT", "%d is below HASH_MEMORY + WEBHOOK_MEMORY + 64 MiB (%d): set 0 or more", c.MemoryLimit, c.HashMemory+c.WebhookMemory+64<<20)
+	}
+	if c.UnauthRate <= 0 || c.UnauthRate > 10000 {
+		bad("UNAUTH_RATE", "%v is outside 0 < rate ≤ 10000 requests per second", c.UnauthRate)
+	}
+	if c.UnauthBurst < 1 || c.UnauthBurst > 100000 {
+		bad("UNAUTH_BURST", "%d is outside 1 to 100000", c.UnauthBurst)
+	}
+	if c.RefusalWindow < time.Second || c.RefusalWindow > time.Hour {
+		bad("REFUSAL_WINDOW", "%v is outside 1s to 1h", c.RefusalWindow)
 	}
 	if c.GraphTimeout < time.Second || c.GraphTimeout > 5*time.Minute {
 		bad("GRAPH_TIMEOUT", "%v is outside 1s to 5m", c.GraphTimeout)

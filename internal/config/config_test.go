@@ -51,6 +51,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{map[string]string{"TREMENT_SEND_RATE": "5000"}, "TREMENT_SEND_RATE"},
 		{map[string]string{"TREMENT_SEND_RATE": "fast"}, "TREMENT_SEND_RATE"},
 		{map[string]string{"TREMENT_HASH_MEMORY": "1024"}, "TREMENT_HASH_MEMORY"},
+		{map[string]string{"TREMENT_UNAUTH_RATE": "0"}, "TREMENT_UNAUTH_RATE"},
+		{map[string]string{"TREMENT_UNAUTH_BURST": "0"}, "TREMENT_UNAUTH_BURST"},
+		{map[string]string{"TREMENT_REFUSAL_WINDOW": "10ms"}, "TREMENT_REFUSAL_WINDOW"},
 		{map[string]string{"TREMENT_MEMORY_LIMIT": "100000000"}, "TREMENT_MEMORY_LIMIT"}, // below hashes + webhooks + 64 MiB
 		{map[string]string{"TREMENT_RETENTION_DAYS": "0"}, "TREMENT_RETENTION_DAYS"},
 		{map[string]string{"TREMENT_DATABASE_URL": "mysql://x"}, "TREMENT_DATABASE_URL"},

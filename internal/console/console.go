@@ -8,7 +8,9 @@
 // how the caller authenticates (Authn). New refuses a route without a known
 // permission or authentication, so a route cannot be added unguarded; the
 // router checks the permission before the handler runs and records every
-// denial in the audit log.
+// denial in the audit log (through audit.Refusals: the first of a kind per
+// window at once, the rest as one event with their count). Unauthenticated
+// callers are paced per source address: past their allowance, 429.
 //
 // # Browser and API
 //
@@ -141,6 +143,20 @@ type Deps struct {
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the peer address is the source.
 	TrustedProxies []netip.Prefix
+	// Refusals aggregates the audit events of refused requests (the
+	// first of a kind per window at once, the rest counted). nil: the
+	// console makes one with a one-minute window; whoever owns the server
+	// runs it (Refusals().Run) so counts are written.
+	Refusals *audit.Refusals
+	// Refused, if set, is told the kind of every refused request, for an
+	// exact metric (the audit log aggregates).
+	Refused func(kind string)
+	// UnauthRate and UnauthBurst pace unauthenticated requests per source
+	// address (sign-in steps, refused requests, unsigned webhooks): burst
+	// at once, then rate a second; past it, 429 with Retry-After. Zero:
+	// 1 a second, bursts of 60.
+	UnauthRate  float64
+	UnauthBurst int
 }
 
 // Server is the console.
@@ -162,6 +178,9 @@ type Server struct {
 	cookie     string
 	handler    http.Handler
 	auditKey   []byte
+	refusals   *audit.Refusals
+	refused    func(kind string)
+	limit      *sourceLimit
 }
 
 // New checks deps and every route (its own and deps.Extra) and returns the
@@ -176,7 +195,8 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy}
+		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
+		refusals: deps.Refusals, refused: deps.Refused}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})
 		if err != nil {
@@ -190,6 +210,23 @@ func New(deps Deps) (*Server, error) {
 	if s.now == nil {
 		s.now = time.Now
 	}
+	if s.refused == nil {
+		s.refused = func(string) {}
+	}
+	if s.refusals == nil {
+		var err error
+		if s.refusals, err = audit.NewRefusals(audit.RefusalsConfig{Now: s.now, Write: deps.DB.Audit}); err != nil {
+			return nil, fmt.Errorf("console: %w", err)
+		}
+	}
+	rate, burst := deps.UnauthRate, deps.UnauthBurst
+	if rate <= 0 {
+		rate = 1
+	}
+	if burst <= 0 {
+		burst = 60
+	}
+	s.limit = newSourceLimit(rate, burst, s.now)
 	if s.auth == nil {
 		a, err := auth.NewService(auth.Config{Store: deps.DB.AuthStore(), Now: s.now, Logger: s.log, Pseudonym: deps.DB.Index().Pseudonym})
 		if err != nil {
@@ -269,6 +306,10 @@ func (s *Server) Routes() []Route { return append([]Route(nil), s.routes...) }
 // source address around two muxes, the API (/api/…) and the browser (the
 // rest).
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// Refusals returns the aggregator of refused requests' audit events; its
+// owner runs it.
+func (s *Server) Refusals() *audit.Refusals { return s.refusals }
 
 // Auth returns the auth service the console uses.
 func (s *Server) Auth() *auth.Service { return s.auth }

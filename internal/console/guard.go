@@ -6,13 +6,16 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"mime"
 	"net"
 	"net/http"
 	"net/netip"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 
@@ -96,11 +99,66 @@ type denial struct {
 	msg    string // for the caller
 }
 
+// kind is the fixed part of a denial's reason, which the refusal
+// aggregator and the metric group by: the text before the first " (" or
+// ": ", where any caller-controlled detail (an Origin, a media type, an
+// error) starts.
+func (d *denial) kind() string {
+	k := d.reason
+	if i := strings.Index(k, " ("); i >= 0 {
+		k = k[:i]
+	}
+	if i := strings.Index(k, ": "); i >= 0 {
+		k = k[:i]
+	}
+	return k
+}
+
+func retrySeconds(retry time.Duration) int { return max(1, int((retry+time.Second-1)/time.Second)) }
+
+func tooMany(retry time.Duration) *denial {
+	return &denial{http.StatusTooManyRequests, "rate limited (unauthenticated requests from this address)",
+		fmt.Sprintf("too many requests from this address: try again in %d s", retrySeconds(retry))}
+}
+
+// paced reports whether the request counts against its source's allowance
+// for unauthenticated requests before anything is checked: sign-in steps
+// (each may check a password or code), webhook posts (checked by
+// signature; only refused ones count, but a source out of allowance is
+// refused unread), and requests to authenticated routes that carry no
+// credentials at all.
+func (s *Server) paced(r *http.Request, rt Route) bool {
+	switch rt.Auth {
+	case AuthPublic:
+		return rt.Perm == auth.PermLogin && unsafeMethod(r.Method)
+	case AuthSignature:
+		return true
+	}
+	if _, ok := bearerToken(r); ok {
+		return false
+	}
+	c, err := r.Cookie(s.cookie)
+	return err != nil || c.Value == ""
+}
+
 // guard wraps a route's handler with its authentication and permission
 // check, the request rules of its mux, and the audit of every refusal.
 func (s *Server) guard(rt Route) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := r.Context()
+		if s.paced(r, rt) {
+			src := RequestInfo(ctx).SourceIP
+			ok, retry := true, time.Duration(0)
+			if rt.Auth == AuthPublic {
+				ok, retry = s.limit.take(src)
+			} else if empty, wait := s.limit.empty(src); empty {
+				ok, retry = false, wait
+			}
+			if !ok {
+				s.refuse(w, r, rt, auth.Anonymous(), tooMany(retry))
+				return
+			}
+		}
 		p, tok, d := s.authenticate(r, rt)
 		if d == nil && !p.Can(rt.Perm) {
 			d = &denial{http.StatusForbidden, "missing permission " + string(rt.Perm), "you do not have permission to do this (" + string(rt.Perm) + ")"}
@@ -245,24 +303,60 @@ func csrfFromRequest(r *http.Request, rt Route) string {
 	return ""
 }
 
-// refuse records a denial in the audit log and answers it. If the audit
-// write fails the request is still refused, with 503.
+// refuse records a denial in the audit log and answers it. An
+// unauthenticated caller's refusal spends one of its source's allowance;
+// with none left the answer is 429 instead. If the audit write fails the
+// request is still refused, with 503.
 func (s *Server) refuse(w http.ResponseWriter, r *http.Request, rt Route, p *auth.Principal, d *denial) {
 	ri := RequestInfo(r.Context())
+	if (p.Kind == auth.KindAnonymous || p.Kind == auth.KindSignature) && d.status != http.StatusTooManyRequests {
+		if ok, retry := s.limit.take(ri.SourceIP); !ok {
+			d = tooMany(retry)
+		}
+	}
 	e := &audit.Event{ActorType: p.ActorType(), ActorID: p.ActorID(), Action: audit.ActionDenied, Target: rt.String(),
 		Outcome: audit.Denied, Reason: d.reason, RequestID: ri.RequestID, SourceIP: ri.SourceIP}
-	e.ClipFields() // an oversized value must not let the refusal go unrecorded
-	if err := s.db.Audit(r.Context(), e); err != nil {
+	if err := s.recordRefusal(r.Context(), e, d.kind()); err != nil {
 		s.log.Error("audit write failed; refusing", "route", rt.String(), "error", err, "request_id", ri.RequestID)
 		s.fail(w, r, rt, http.StatusServiceUnavailable, "the audit log is unavailable")
 		return
 	}
-	s.log.Info("request refused", "route", rt.String(), "status", d.status, "reason", d.reason, "request_id", ri.RequestID)
+	s.log.Debug("request refused", "route", rt.String(), "status", d.status, "reason", d.reason, "request_id", ri.RequestID)
+	if d.status == http.StatusTooManyRequests {
+		_, wait := s.limit.empty(ri.SourceIP)
+		w.Header().Set("Retry-After", strconv.Itoa(retrySeconds(wait)))
+	}
 	if d.status == http.StatusUnauthorized && rt.Auth == AuthSession && !rt.isAPI() && r.Method == http.MethodGet {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
 	s.fail(w, r, rt, d.status, d.msg)
+}
+
+// recordRefusal counts a refusal (the metric is exact) and audits it
+// through the aggregator: the first of its kind in a window is written
+// now, so a refusal that cannot be audited fails closed; the rest are
+// written as one event with their count at the window's end.
+func (s *Server) recordRefusal(ctx context.Context, e *audit.Event, kind string) error {
+	e.ClipFields() // an oversized value must not let the refusal go unrecorded
+	s.refused(kind)
+	if !s.refusals.Note(e, kind) {
+		return nil
+	}
+	return s.db.Audit(ctx, e)
+}
+
+// RefuseWebhook records a webhook refused by its handler (bad signature,
+// wrong verify token, too large): audited through the refusal aggregator
+// under kind, and counted against the source's allowance for
+// unauthenticated requests, so a source that keeps sending unsigned posts
+// gets 429 before its bodies are read.
+func (s *Server) RefuseWebhook(r *http.Request, e *audit.Event, kind string) error {
+	if e.SourceIP == "" {
+		e.SourceIP = RequestInfo(r.Context()).SourceIP
+	}
+	s.limit.take(e.SourceIP)
+	return s.recordRefusal(r.Context(), e, kind)
 }
 
 // fail answers an error as JSON on the API and as text elsewhere.

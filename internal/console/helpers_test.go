@@ -139,6 +139,11 @@ type envOpts struct {
 	policy console.HandlingPolicy
 	// wrapAuth, if set, wraps the store the auth service runs on.
 	wrapAuth func(auth.Store) auth.Store
+	// unauthBurst paces unauthenticated requests per source; zero: no
+	// practical limit (tests of other things send hundreds from one
+	// address under a stopped clock).
+	unauthBurst int
+	refused     func(kind string)
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -173,7 +178,10 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs})
+	if o.unauthBurst == 0 {
+		o.unauthBurst = 1 << 30
+	}
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,3 +113,87 @@ func TestConcurrentGuessesThroughTheAPI(t *testing.T) {
 		}
 	})
 }
+
+// Unauthenticated requests are paced per source address (IPv6 by /64);
+// requests with valid credentials are not; refusals are audited once per
+// kind per window, with the rest counted at the flush; the metric hook
+// sees every one.
+func TestUnauthenticatedRequestsArePacedPerSource(t *testing.T) {
+	var mu sync.Mutex
+	kinds := map[string]int{}
+	e := newEnv(t, envOpts{unauthBurst: 10, refused: func(k string) { mu.Lock(); kinds[k]++; mu.Unlock() }})
+	token, _ := e.tokenFor(e.operator(auth.RoleSupervisor), []auth.Permission{auth.PermSelf})
+	before := len(e.events())
+	anon := e.client()
+	anon.ip = "198.51.100.7"
+	var got []int
+	for range 50 {
+		got = append(got, anon.do("GET", "/api/v1/me", nil).Code)
+	}
+	if slices.Index(got, 429) != 10 || slices.Contains(got[10:], 401) {
+		t.Errorf("50 unauthenticated requests with a burst of 10 = %v, want 10 × 401 then 429", got)
+	}
+	r := anon.do("GET", "/api/v1/me", nil)
+	if r.Code != 429 || r.Header().Get("Retry-After") != "1" {
+		t.Errorf("paced request = %d, Retry-After %q; want 429 and 1 (one a second)", r.Code, r.Header().Get("Retry-After"))
+	}
+	// Sign-in posts count too: the source cannot try passwords now.
+	if r := anon.do("POST", "/api/v1/login", map[string]string{"username": "owner", "password": password}); r.Code != 429 {
+		t.Errorf("sign-in from the paced source = %d, want 429", r.Code)
+	}
+	// The same source with a valid API token is not paced.
+	anon.bearer = token
+	if r := anon.do("GET", "/api/v1/me", nil); r.Code != 200 {
+		t.Errorf("API token from the paced source = %d %s, want 200", r.Code, r.Body)
+	}
+	anon.bearer = ""
+	// Another address is not affected; another in the same IPv6 /64 is.
+	other := e.client()
+	other.ip = "198.51.100.8"
+	if r := other.do("GET", "/api/v1/me", nil); r.Code != 401 {
+		t.Errorf("another address = %d, want 401", r.Code)
+	}
+	v6a, v6b := e.client(), e.client()
+	v6a.ip, v6b.ip = "[2001:db8:1:2::1]", "[2001:db8:1:2:ffff::9]"
+	for range 10 {
+		v6a.do("GET", "/api/v1/me", nil)
+	}
+	if r := v6b.do("GET", "/api/v1/me", nil); r.Code != 429 {
+		t.Errorf("another address in the same /64 = %d, want 429", r.Code)
+	}
+	// A second later one more is allowed.
+	e.clock.Advance(time.Second)
+	if r := anon.do("GET", "/api/v1/me", nil); r.Code != 401 {
+		t.Errorf("after a second = %d, want 401", r.Code)
+	}
+
+	during := e.events()[before:]
+	if len(during) > 6 {
+		t.Errorf("%d audit events while refusing 60-odd requests, want the first of each kind per source only", len(during))
+	}
+	if err := e.srv.Refusals().Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	counted := 0
+	for _, ev := range e.events()[before:] {
+		if ev.Action != audit.ActionDenied {
+			continue
+		}
+		counted++
+		if _, rest, ok := strings.Cut(ev.Reason, ": "); ok && strings.Contains(rest, " more refused from ") {
+			var n int
+			fmt.Sscan(rest, &n)
+			counted += n - 1
+		}
+	}
+	mu.Lock()
+	total := 0
+	for _, n := range kinds {
+		total += n
+	}
+	mu.Unlock()
+	const want = 50 + 1 + 1 + 1 + 10 + 1 + 1 // every refused request above
+	if total != want || counted != want {
+		t.Errorf("metric counted %d refusals (%v), the audit log %d after the flush; want both %d", total, kinds, counted, want)
+	}
+}

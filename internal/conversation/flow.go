@@ -34,7 +34,6 @@ type Config struct {
 	TemplateLanguage  string
 	MarkRead          bool          // mark inbound messages read once stored
 	NoticeResend      time.Duration // while consent is pending, the notice is sent again only this long after the last (0: 24h)
-	Retention         time.Duration // messages older than this are purged
 
 	// Topics say, per language, what the assistant can help with; an
 	// unsure answer names them ("shipping, returns and payments").

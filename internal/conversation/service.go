@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/trement/trement/internal/agent"
-	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/policy"
 )
 
@@ -144,10 +143,6 @@ func (s *Service) Run(ctx context.Context) error {
 	return nil
 }
 
-// dedupeWindow is how long webhook event keys are remembered: Meta
-// redelivers for up to 7 days.
-const dedupeWindow = 8 * 24 * time.Hour
-
 func (s *Service) maintain(ctx context.Context) {
 	every := min(5*time.Second, s.out.cfg.ReconcileAfter/2)
 	if w := s.Flow.cfg.HumanWait; w > 0 {
@@ -155,7 +150,6 @@ func (s *Service) maintain(ctx context.Context) {
 	}
 	t := time.NewTicker(every)
 	defer t.Stop()
-	var forgot time.Time
 	for {
 		select {
 		case <-ctx.Done():
@@ -167,48 +161,8 @@ func (s *Service) maintain(ctx context.Context) {
 			if _, err := s.ExpireWaits(ctx); err != nil && ctx.Err() == nil {
 				s.log.Error("expiring waits for a person failed", "error", err)
 			}
-			if time.Since(forgot) > time.Hour {
-				forgot = time.Now()
-				s.purge(ctx)
-				if err := s.store.Update(ctx, func(tx Tx) error {
-					_, err := tx.ForgetSeenBefore(tx.Time().Add(-dedupeWindow))
-					return err
-				}); err != nil && ctx.Err() == nil {
-					s.log.Error("forgetting old de-duplication keys failed", "error", err)
-				}
-			}
 		}
 	}
-}
-
-// purge enforces the retention period: old messages, emptied
-// conversations, old failed sends and old set-aside webhook bodies go.
-func (s *Service) purge(ctx context.Context) {
-	if s.Flow.cfg.Retention <= 0 {
-		return
-	}
-	if err := s.Purge(ctx, time.Now().Add(-s.Flow.cfg.Retention)); err != nil && ctx.Err() == nil {
-		s.log.Error("retention purge failed", "error", err)
-	}
-}
-
-// Purge deletes what is older than t0 under the retention rules and
-// records the pass in the audit log.
-func (s *Service) Purge(ctx context.Context, t0 time.Time) error {
-	var r PurgeResult
-	err := s.store.Update(ctx, func(tx Tx) error {
-		var err error
-		if r, err = tx.Purge(t0); err != nil {
-			return err
-		}
-		return tx.AppendAudit(&audit.Event{ActorType: "system", ActorID: "retention", Action: "retention.purge", Target: "messages",
-			Outcome: "success", Reason: fmt.Sprintf("before %s: %d messages, %d conversations, %d failed sends", t0.UTC().Format(time.RFC3339), r.Messages, r.Conversations, r.FailedSends)})
-	})
-	if err != nil {
-		return err
-	}
-	_, err = s.store.PurgeInboxBefore(ctx, t0)
-	return err
 }
 
 // ResumeSending clears a pause (after the token was fixed).

@@ -30,13 +30,6 @@ type Store interface {
 	NextInbox(ctx context.Context, limit int) ([]*InboxItem, error)
 	DeleteInbox(ctx context.Context, ids ...string) error
 	RetryInbox(ctx context.Context, id string, next time.Time, reason string) error
-	// PurgeInboxBefore deletes bodies set aside (malformed) before t.
-	PurgeInboxBefore(ctx context.Context, t time.Time) (int64, error)
-}
-
-// PurgeResult counts what a retention pass removed.
-type PurgeResult struct {
-	Messages, Conversations, FailedSends int64
 }
 
 // Tx is one transaction. Methods return ErrNotFound or ErrDuplicate as
@@ -75,8 +68,6 @@ type Tx interface {
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
-	ForgetSeenBefore(t time.Time) (int64, error)
-	Purge(t time.Time) (PurgeResult, error)
 
 	AppendConsent(e *consent.Event) error
 	ConsentEvents(waIndex []byte) ([]*consent.Event, error)

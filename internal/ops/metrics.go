@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/retention"
 )
 
 // Metrics holds trement's registry and the instruments adapters update.
@@ -18,6 +19,9 @@ type Metrics struct {
 	Registry         *prometheus.Registry
 	WebhookRejected  *prometheus.CounterVec
 	WebhookAckSecond prometheus.Histogram
+	// RequestsRefused counts every refused request by kind of reason,
+	// exactly (the audit log aggregates a flood into a few events).
+	RequestsRefused *prometheus.CounterVec
 }
 
 // NewMetrics registers the Go and process collectors, the message path's
@@ -63,8 +67,28 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	for _, reason := range []string{"signature_mismatch", "signature_missing", "signature_malformed", "verify_token", "too_large", "read_error"} {
 		m.WebhookRejected.WithLabelValues(reason)
 	}
-	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond)
+	m.RequestsRefused = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "trement", Name: "requests_refused_total",
+		Help: "Requests refused (unauthenticated, forbidden, rate limited, bad webhooks), by kind of reason."}, []string{"kind"})
+	r.MustRegister(m.WebhookRejected, m.WebhookAckSecond, m.RequestsRefused)
 	return m
+}
+
+// RegisterRetention exports the retention purger's counters and the
+// scrubs that follow erasures (completed, failed).
+func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, failed int64)) {
+	counter := func(name, help string, f func() int64) {
+		m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "trement", Name: name, Help: help}, func() float64 { return float64(f()) }))
+	}
+	counter("retention_runs_total", "Retention passes run.", st.Runs.Load)
+	counter("retention_failures_total", "Retention passes that stopped on an error.", st.Failures.Load)
+	counter("retention_purged_messages_total", "Messages removed past their retention period.", st.Messages.Load)
+	counter("retention_purged_customers_total", "Inactive customers erased (or blocked) past the retention period.", st.Inactive.Load)
+	counter("retention_blocked_shredded_total", "Blocked customers shredded when their blocking period ended.", st.BlockEnded.Load)
+	counter("retention_purged_other_total", "Emptied conversations, failed sends, set-aside webhook bodies and de-duplication keys removed.", st.Other.Load)
+	counter("erasure_scrubs_total", "File scrubs (checkpoint or VACUUM) completed after erasures and purges.", func() int64 { ok, _ := scrubs(); return ok })
+	counter("erasure_scrub_failures_total", "File scrubs that failed (retried).", func() int64 { _, f := scrubs(); return f })
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "retention_last_run_timestamp_seconds", Help: "When the last retention pass started (Unix time)."},
+		func() float64 { return float64(st.LastRunUnix.Load()) }))
 }
 
 // reasonCounter exposes a conversation.Reasons as a counter by reason.

@@ -21,7 +21,7 @@ func (t *Tx) lockAudit() error {
 	if t.db.backend != Postgres {
 		return nil
 	}
-	if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", int64(lockAudit)); err != nil {
+	if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", t.db.lockKey(lockAudit)); err != nil {
 		return fmt.Errorf("store: lock audit chain: %w", err)
 	}
 	return nil

@@ -45,10 +45,6 @@ func (s convStore) RetryInbox(ctx context.Context, id string, next time.Time, re
 
 func (s convStore) Lead(ctx context.Context) (bool, error) { return s.db.Lead(ctx) }
 
-func (s convStore) PurgeInboxBefore(ctx context.Context, t time.Time) (int64, error) {
-	return s.db.PurgeInboxBefore(ctx, t)
-}
-
 func (s convStore) WaIndex(waID string) []byte   { return s.db.WaIndex(waID) }
 func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 
@@ -92,37 +88,4 @@ func (t *Tx) OpenRequest(r *conversation.Request) error {
 		return fmt.Errorf("store: open request: %w", err)
 	}
 	return nil
-}
-
-// Purge enforces retention: messages created before t0 are deleted, then
-// conversations left without messages and not touched since t0, and
-// failed sends older than t0 (they hold a sealed copy of the text). The
-// consent ledger and data-subject requests are evidence and stay.
-func (t *Tx) Purge(t0 time.Time) (conversation.PurgeResult, error) {
-	var r conversation.PurgeResult
-	steps := []struct {
-		n *int64
-		q string
-	}{
-		{&r.Messages, "DELETE FROM messages WHERE created_at < ?"},
-		{&r.Conversations, "DELETE FROM conversations WHERE updated_at < ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id)"},
-		{&r.FailedSends, "DELETE FROM outbox WHERE state = 'failed' AND updated_at < ?"},
-	}
-	for _, s := range steps {
-		res, err := t.exec(s.q, ms(t0))
-		if err != nil {
-			return r, fmt.Errorf("store: purge: %w", err)
-		}
-		*s.n, _ = res.RowsAffected()
-	}
-	return r, nil
-}
-
-// PurgeInboxBefore deletes inbox bodies set aside (malformed) before t0.
-func (db *DB) PurgeInboxBefore(ctx context.Context, t0 time.Time) (int64, error) {
-	res, err := db.inW.ExecContext(ctx, db.q("DELETE FROM inbox WHERE received_at < ? AND attempts > 0"), ms(t0))
-	if err != nil {
-		return 0, fmt.Errorf("store: purge inbox: %w", err)
-	}
-	return res.RowsAffected()
 }

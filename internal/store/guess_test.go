@@ -31,7 +31,7 @@ func replicas(t *testing.T, url string, n int) ([]*auth.Service, *store.DB, *aut
 		}
 		t.Cleanup(func() { db.Close() })
 		svc, err := auth.NewService(auth.Config{Store: db.AuthStore(), Now: clock.Now, Pseudonym: db.Index().Pseudonym,
-			Password: auth.PasswordParams{Time: 1, MemoryKiB: 4 << 10, Threads: 1, SaltLen: 16, KeyLen: 32}, MaxConcurrentHashes: 16})
+			Password: auth.PasswordParams{Time: 1, MemoryKiB: 4 << 10, Threads: 1, SaltLen: 16, KeyLen: 32}, HashMemory: 16 * 4 << 20})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -295,15 +295,6 @@ func (t *Tx) MarkSeen(key string) (bool, error) {
 	return n == 1, nil
 }
 
-// ForgetSeenBefore drops de-duplication records older than t0.
-func (t *Tx) ForgetSeenBefore(t0 time.Time) (int64, error) {
-	res, err := t.exec("DELETE FROM seen_events WHERE seen_at < ?", ms(t0))
-	if err != nil {
-		return 0, err
-	}
-	return res.RowsAffected()
-}
-
 // seenKey is the blind index stored for a de-duplication key.
 func (db *DB) seenKey(key string) string {
 	return wamidPrefix + base64.RawURLEncoding.EncodeToString(db.index.Index("seen", key))

@@ -74,7 +74,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	for _, m := range list {
 		err := db.Update(ctx, func(t *Tx) error {
 			if db.backend == Postgres {
-				if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", int64(lockMigrations)); err != nil {
+				if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", db.lockKey(lockMigrations)); err != nil {
 					return err
 				}
 			}

@@ -87,6 +87,8 @@ type DB struct {
 
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
+	// lockSpace mixes the schema into advisory lock keys (PostgreSQL).
+	lockSpace int64
 
 	journal  *journal
 	replayed int
@@ -113,6 +115,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	db := &DB{log: o.Logger, now: o.Now}
 	if err := db.connect(o); err != nil {
 		return nil, err
+	}
+	if db.backend == Postgres {
+		if err := db.loadLockSpace(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
@@ -190,7 +198,7 @@ func (db *DB) Lead(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("store: lead: %w", err)
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockLead)).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", db.lockKey(lockLead)).Scan(&got); err != nil {
 		conn.Close()
 		return false, fmt.Errorf("store: lead: %w", err)
 	}

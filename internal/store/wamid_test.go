@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -94,7 +95,7 @@ func TestStoredMessageIDsAreMigrated(t *testing.T) {
 			{"INSERT INTO seen_events (key, seen_at) VALUES (?, 1)", []any{"s:" + realWamid + ":read"}},
 			{"INSERT INTO consent_events (contact_id, wa_index, kind, notice_version, purpose, region, channel, wa_message_id, created_at) VALUES (?, ?, 'opt_in', 'v', 'p', 'CA', 'whatsapp', ?, 1)", []any{c.ID, []byte("idx"), realWamid}},
 		} {
-			if _, err := raw.Exec(q(url, s.q), s.args...); err != nil {
+			if _, err := raw.Exec(qn(url, s.q), s.args...); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -119,4 +120,22 @@ func TestStoredMessageIDsAreMigrated(t *testing.T) {
 			return nil
 		})
 	})
+}
+
+// qn rebinds every ? to $1, $2… for PostgreSQL.
+func qn(url, query string) string {
+	if strings.HasPrefix(url, "sqlite:") {
+		return query
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range query {
+		if r == '?' {
+			n++
+			fmt.Fprintf(&b, "$%d", n)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
