@@ -130,10 +130,9 @@ func wordHash(w string) uint32 {
 	if n == 0 {
 		return 0
 	}
-	l := func(c byte) uint32 { return uint32(c | 0x20) }
-	h := uint32(n)*0x9E3779B1 ^ l(w[0])*0x85EBCA77 ^ l(w[n-1])*0xC2B2AE3D
+	h := uint32(n)*0x9E3779B1 ^ uint32(w[0]|0x20)*0x85EBCA77 ^ uint32(w[n-1]|0x20)*0xC2B2AE3D
 	if n > 2 {
-		h ^= l(w[1])*0x27D4EB2F ^ l(w[n/2])*0x165667B1
+		h ^= uint32(w[1]|0x20)*0x27D4EB2F ^ uint32(w[n/2]|0x20)*0x165667B1
 	}
 	return (h ^ h>>16) & 0xFFFF
 }

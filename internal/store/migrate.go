@@ -91,6 +91,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			_, err := t.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.version, m.name, ms(t.Now))
 			if err == nil {
 				db.log.Info("applied migration", "version", m.version, "name", m.name)
+				db.applied = append(db.applied, m.version)
 			}
 			return err
 		})

@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,6 +86,8 @@ type DB struct {
 
 	rebound sync.Map // query text -> rebound query text (PostgreSQL)
 
+	applied []int // migrations this Open applied
+
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
 	// lockSpace mixes the schema into advisory lock keys (PostgreSQL).
@@ -94,6 +97,10 @@ type DB struct {
 	replayed int
 	scrub    scrubber
 }
+
+// migrationAuditGuards is the migration that gave the audit head a MAC
+// domain of its own; the Open that applies it re-seals an older head.
+const migrationAuditGuards = 5
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.
 // It matches conversation.ErrNotFound too: to every reader, erased data is
@@ -129,6 +136,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := db.unlock(ctx, o.MasterKey, o.Rotating); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if slices.Contains(db.applied, migrationAuditGuards) {
+		if err := db.resealHead(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if err := db.migrateWamids(ctx); err != nil {
 		db.Close()
