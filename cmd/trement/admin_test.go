@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"strings"
 	"testing"
 
@@ -32,18 +33,41 @@ func newCLIEnv(t *testing.T, url string) *cliEnv {
 func (c *cliEnv) run(stdin string, args ...string) (string, string, error) {
 	c.t.Helper()
 	var out, errOut bytes.Buffer
-	env := &Env{
+	env := c.env(stdin, &out, &errOut)
+	args = append(args, "-database-url", c.url, "-data-dir", c.dir, "-log-level", "error")
+	err := run(context.Background(), args, env)
+	return out.String(), errOut.String(), err
+}
+
+// env is the environment commands run in: the master key and c.vars.
+func (c *cliEnv) env(stdin string, stdout, stderr io.Writer) *Env {
+	return &Env{
 		Getenv: func(k string) string {
 			if k == "TREMENT_MASTER_KEY" {
 				return c.key
 			}
 			return c.vars[k]
 		},
-		Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errOut,
+		Stdin: strings.NewReader(stdin), Stdout: stdout, Stderr: stderr,
 	}
-	args = append(args, "-database-url", c.url, "-data-dir", c.dir, "-log-level", "error")
-	err := run(context.Background(), args, env)
-	return out.String(), errOut.String(), err
+}
+
+// appendLogins appends n sign-in events to the log behind c.
+func (c *cliEnv) appendLogins(n int) {
+	c.t.Helper()
+	db := c.open()
+	defer db.Close()
+	err := db.Update(context.Background(), func(tx *store.Tx) error {
+		for range n {
+			if err := tx.AppendAudit(&audit.Event{ActorType: audit.ActorOperator, ActorID: "op-1", Action: audit.ActionLogin, Outcome: audit.Success}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		c.t.Fatal(err)
+	}
 }
 
 // open opens the database the commands use.

@@ -36,7 +36,13 @@ func (a *app) newAlerter() *ops.Alerter {
 	al.Extra = func(ctx context.Context, s *anomaly.Snapshot) {
 		if time.Since(lastVerify) >= time.Hour {
 			lastVerify = time.Now()
-			rep, err := audit.Verify(ctx, a.db, a.db.DeriveKey(audit.CheckpointKeyPurpose))
+			var anchor *audit.Checkpoint
+			if a.cfg.AuditAnchorFile != "" {
+				if c, ok, err := audit.ReadAnchorFile(a.cfg.AuditAnchorFile); err == nil && ok {
+					anchor = &c
+				}
+			}
+			rep, err := audit.VerifyAnchored(ctx, a.db, a.db.DeriveKey(audit.CheckpointKeyPurpose), anchor)
 			switch {
 			case err != nil:
 				broken = ""
@@ -44,10 +50,16 @@ func (a *app) newAlerter() *ops.Alerter {
 			case rep.Break != nil:
 				broken = rep.Break.Error()
 			default:
-				broken = ""
+				broken, _ = auditTamper(ctx, a.cfg, a.db) // triggers dropped
 			}
 		}
 		s.AuditBroken = broken
+		if s.AnchorRequired = a.cfg.AuditAnchorFile != ""; s.AnchorRequired {
+			s.AnchorAge = -1
+			if age, ok := audit.AnchorAge(a.cfg.AuditAnchorFile); ok {
+				s.AnchorAge = age
+			}
+		}
 	}
 	return al
 }

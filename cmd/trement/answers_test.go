@@ -4,15 +4,18 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/trement/trement/internal/agent"
 	"github.com/trement/trement/internal/agent/moderation"
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/config"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
 )
@@ -72,10 +75,15 @@ func (ta *testApp) auditReasons(action string) []string {
 	return out
 }
 
-func (ta *testApp) metricsText() string {
+// metricsText scrapes /metrics with tok, or with a new owner token (an
+// app has one owner) when tok is empty.
+func (ta *testApp) metricsText(tok string) string {
 	ta.t.Helper()
+	if tok == "" {
+		tok = ta.ownerToken(auth.PermMetricsRead)
+	}
 	req, _ := http.NewRequest("GET", "http://"+ta.addr+"/metrics", nil)
-	req.Header.Set("Authorization", "Bearer "+ta.ownerToken(auth.PermMetricsRead))
+	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		ta.t.Fatal(err)
@@ -137,8 +145,33 @@ func TestHarmfulAnswersBlockedAndAudited(t *testing.T) {
 			}
 		})
 	}
+	// Operators see the notes in the conversation through the console.
+	tok := ta.ownerToken(auth.PermConversationsReadAll, auth.PermConversationsReadAssigned, auth.PermMetricsRead)
+	var list struct {
+		Conversations []struct {
+			ID string `json:"id"`
+		} `json:"conversations"`
+	}
+	ta.api("GET", "/api/v1/conversations", tok, "", &list)
+	seen := 0
+	for _, c := range list.Conversations {
+		var d struct {
+			Messages []struct{ Type, Author, Body, Direction string }
+		}
+		if code := ta.api("GET", "/api/v1/conversations/"+c.ID, tok, "", &d); code != http.StatusOK {
+			t.Fatalf("GET conversation = %d", code)
+		}
+		for _, m := range d.Messages {
+			if m.Type == conversation.TypeNote && m.Author == "system" && strings.Contains(m.Body, "harmful:") {
+				seen++
+			}
+		}
+	}
+	if seen != len(tests) {
+		t.Errorf("operators see %d notes in %d conversations, want one per blocked answer (%d)", seen, len(list.Conversations), len(tests))
+	}
 	reasons := strings.Join(ta.auditReasons("agent.answer_blocked"), "\n")
-	metrics := ta.metricsText()
+	metrics := ta.metricsText(tok)
 	for _, r := range []string{"harmful:self_harm", "harmful:hate", "harmful:violence", "harmful:illegal", "harmful:sexual"} {
 		if !strings.Contains(reasons, r) {
 			t.Errorf("no agent.answer_blocked audit event with reason %s; got:\n%s", r, reasons)
@@ -192,7 +225,7 @@ func TestInventedRefundPeriodReplaced(t *testing.T) {
 	if strings.Contains(got, "600 123 456") {
 		t.Errorf("the invented phone number reached the customer: %q", got)
 	}
-	if !strings.Contains(ta.metricsText(), `trement_agent_blocked_reasons_total{reason="ungrounded"} 1`) {
+	if !strings.Contains(ta.metricsText(""), `trement_agent_blocked_reasons_total{reason="ungrounded"} 1`) {
 		t.Error("metrics lack the ungrounded block")
 	}
 }
@@ -265,7 +298,43 @@ func TestModerationFailsClosed(t *testing.T) {
 	if r := ta.auditReasons("agent.answer_blocked"); len(r) != 1 || !strings.Contains(r[0], "moderation_unavailable") {
 		t.Errorf("audit reasons = %q, want moderation_unavailable", r)
 	}
-	if !strings.Contains(ta.metricsText(), `trement_agent_blocked_reasons_total{reason="moderation_unavailable"} 1`) {
+	if !strings.Contains(ta.metricsText(""), `trement_agent_blocked_reasons_total{reason="moderation_unavailable"} 1`) {
 		t.Error("metrics lack moderation_unavailable")
+	}
+}
+
+// TestGroundingChoosesPassageOrUnsure: an ungrounded answer is replaced by
+// the best passage in the customer's language when it states a fact of the
+// same kind, and otherwise becomes "not sure, want a person?".
+func TestGroundingChoosesPassageOrUnsure(t *testing.T) {
+	cfg, _, err := config.Load(nil, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := newAnswerGuard(cfg, nil, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	passages := []agent.Passage{
+		{ArticleID: "refunds", Title: "Refunds", Lang: "en", Text: "We refund within **3 working days**."},
+		{ArticleID: "refunds", Title: "Reembolsos", Lang: "es", Text: "Reembolsamos en **3 días laborables**."},
+	}
+	check := func(answer, lang string) conversation.AnswerVerdict {
+		return g.Check(context.Background(), conversation.Answer{Text: answer, Redacted: answer, Language: lang,
+			Reply: agent.Reply{Text: answer, Generated: true, Passages: passages}})
+	}
+	if v := check("Refunds take 3 working days.", "en"); len(v.Reasons) != 0 {
+		t.Errorf("grounded answer: verdict %+v, want sent", v)
+	}
+	if v := check("El reembolso tarda 30 días.", "es"); v.Replacement != "*Reembolsos*\nReembolsamos en *3 días laborables*." || v.Unsure {
+		t.Errorf("invented duration: verdict %+v, want the Spanish passage", v)
+	}
+	if v := check("Refunds are paid at 5 pm.", "en"); v.Replacement != "" || !v.Unsure || v.Reasons[0] != "ungrounded" {
+		t.Errorf("invented time, no passage with a time: verdict %+v, want unsure", v)
+	}
+	// The knowledge base's own text is not held to grounding.
+	v := g.Check(context.Background(), conversation.Answer{Text: "Returns: 30 days.", Reply: agent.Reply{Text: "Returns: 30 days."}})
+	if len(v.Reasons) != 0 {
+		t.Errorf("knowledge agent's answer: verdict %+v, want sent", v)
 	}
 }

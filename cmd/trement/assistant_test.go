@@ -164,6 +164,28 @@ func TestHandBackTellsTheCustomer(t *testing.T) {
 	if r := ta.ask(who, "quanto tempo demora a entrega?"); !strings.Contains(r.Text, "dias úteis") {
 		t.Errorf("after hand-back the question got %q, want an answer", r.Text)
 	}
+	// Handing back a conversation the assistant already has says nothing.
+	n = len(ta.replies(who))
+	if err := ta.app.svc.HandBack(context.Background(), convID, ev); err != nil {
+		t.Fatal(err)
+	}
+	// An operator who has it keeps it when the customer asks for a person.
+	take := &audit.Event{ActorType: "operator", ActorID: "op-1", Action: audit.ActionConversationTake, Target: "conversation:" + convID, Outcome: "success"}
+	if err := ta.app.svc.Take(context.Background(), convID, "op-1", take); err != nil {
+		t.Fatal(err)
+	}
+	id := ta.say(who, "ATENDENTE")
+	ta.settle()
+	time.Sleep(100 * time.Millisecond)
+	if got := ta.replies(who); len(got) != n {
+		t.Errorf("got %d more messages (%q), want none: a second hand-back and a HUMAN to an operator say nothing", len(got)-n, got[len(got)-1].Text)
+	}
+	if st := ta.stateOf(who); st != conversation.StateHuman {
+		t.Errorf("state after HUMAN to an operator = %s, want human", st)
+	}
+	if ta.inbound(who, id).TypingShown {
+		t.Error("typing shown for a message the operator answers")
+	}
 }
 
 func TestFirstQuestionIsAnsweredAfterConsent(t *testing.T) {

@@ -4,10 +4,12 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/config"
+	"github.com/trement/trement/internal/store"
 )
 
 func init() {
@@ -19,7 +21,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
-	own, cfgArgs := splitCommandFlags(rest, "after", "action", "actor", "since", "until")
+	own, cfgArgs := splitCommandFlags(rest, "after", "action", "actor", "since", "until", "anchor")
 	fs := flag.NewFlagSet("audit "+sub, flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	after := fs.Int64("after", 0, "export: only events after this sequence number")
@@ -27,6 +29,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 	actor := fs.String("actor", "", "export: only this actor id")
 	since := fs.String("since", "", "export: only events at or after this RFC 3339 time")
 	until := fs.String("until", "", "export: only events before this RFC 3339 time")
+	anchorFile := fs.String("anchor", "", "verify: hold the log to this external anchor (default: TREMENT_AUDIT_ANCHOR_FILE)")
 	if err := fs.Parse(own); err != nil {
 		return err
 	}
@@ -55,16 +58,7 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 
 	switch sub {
 	case "verify":
-		rep, err := audit.Verify(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose))
-		if err != nil {
-			return err
-		}
-		if rep.Break != nil {
-			fmt.Fprintf(env.Stdout, "audit log BROKEN: read %d events; first broken link at seq %d (%s): %s\n", rep.Events, rep.Break.Seq, rep.Break.Kind, rep.Break.Reason)
-			return rep.Break
-		}
-		fmt.Fprintf(env.Stdout, "audit log intact: %d events (seq 1..%d), %d checkpoints, sealed head at seq %d\n", rep.Events, rep.LastSeq, rep.Checkpoints, rep.HeadSeq)
-		return nil
+		return verifyAudit(ctx, env, cfg, db, *anchorFile)
 	case "export":
 		// Recorded before anything is written: an export that cannot be
 		// audited does not happen.
@@ -91,4 +85,48 @@ func cmdAudit(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(env.Stdout, "checkpoint sealed at seq %d (hash %x)\n", c.Seq, c.Hash)
 		return nil
 	}
+}
+
+// verifyAudit walks the chain, holds it to the external anchor (the -anchor
+// file, else AUDIT_ANCHOR_FILE, if either exists) and checks that the
+// append-only triggers are in place; any of them failing fails the command.
+func verifyAudit(ctx context.Context, env *Env, cfg *config.Config, db *store.DB, anchorFile string) error {
+	explicit := anchorFile != ""
+	if !explicit {
+		anchorFile = cfg.AuditAnchorFile
+	}
+	var anchor *audit.Checkpoint
+	if anchorFile != "" {
+		a, ok, err := audit.ReadAnchorFile(anchorFile)
+		switch {
+		case err != nil:
+			return err
+		case !ok && explicit:
+			return fmt.Errorf("audit verify: -anchor %s: no such file", anchorFile)
+		case ok:
+			anchor = &a
+		}
+	}
+	rep, err := audit.VerifyAnchored(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), anchor)
+	if err != nil {
+		return err
+	}
+	if rep.Break != nil {
+		fmt.Fprintf(env.Stdout, "audit log BROKEN: read %d events; first broken link at seq %d (%s): %s\n", rep.Events, rep.Break.Seq, rep.Break.Kind, rep.Break.Reason)
+		return rep.Break
+	}
+	missing, err := db.AuditGuardsMissing(ctx)
+	if err != nil {
+		return err
+	}
+	if len(missing) > 0 {
+		fmt.Fprintf(env.Stdout, "audit log UNGUARDED: the append-only triggers %s are gone or disabled\n", strings.Join(missing, ", "))
+		return fmt.Errorf("audit verify: append-only triggers missing: %s", strings.Join(missing, ", "))
+	}
+	anchored := "no external anchor"
+	if anchor != nil {
+		anchored = fmt.Sprintf("reaches its anchor at seq %d (%s)", anchor.Seq, anchorFile)
+	}
+	fmt.Fprintf(env.Stdout, "audit log intact: %d events (seq 1..%d), %d checkpoints, sealed head at seq %d, %s\n", rep.Events, rep.LastSeq, rep.Checkpoints, rep.HeadSeq, anchored)
+	return nil
 }

@@ -1,13 +1,11 @@
 package main
 
 import (
-	"context"
 	"database/sql"
 	"strings"
 	"testing"
 
 	"github.com/trement/trement/internal/audit"
-	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
 )
 
@@ -19,19 +17,7 @@ func TestAuditVerifyAndExport(t *testing.T) {
 			if out, _, err := c.run("", "audit", "checkpoint"); err != nil || !strings.Contains(out, "empty") {
 				t.Errorf("checkpoint of an empty log = %q, %v", out, err)
 			}
-			db := c.open()
-			err := db.Update(context.Background(), func(tx *store.Tx) error {
-				for range 12 {
-					if err := tx.AppendAudit(&audit.Event{ActorType: audit.ActorOperator, ActorID: "op-1", Action: audit.ActionLogin, Outcome: audit.Success}); err != nil {
-						return err
-					}
-				}
-				return nil
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			db.Close()
+			c.appendLogins(12)
 
 			out, _, err := c.run("", "audit", "verify")
 			if err != nil || !strings.Contains(out, "audit log intact: 12 events") {

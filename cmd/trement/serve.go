@@ -64,6 +64,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	if err := guardAudit(ctx, cfg, db, log); err != nil {
+		return err
+	}
 	app, err := build(ctx, cfg, db, log, nil)
 	if err != nil {
 		return err
@@ -271,6 +274,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.housekeeping(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.anchorLoop(workCtx)
 	}()
 	wg.Add(1)
 	go func() {

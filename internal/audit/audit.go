@@ -11,8 +11,19 @@
 // access to the database, so the store also keeps keyed checkpoints: every
 // CheckpointEvery events (and on demand) an HMAC-SHA256 over (seq, hash) with
 // a key derived from the system secret (CheckpointKeyPurpose), plus a MAC'd
-// head naming the newest event. Rewriting history then needs the key too, and
-// cutting events off the end leaves the head pointing past the last row.
+// head naming the newest event, sealed under a MAC domain of its own so a
+// checkpoint cannot pose as the head. Rewriting history then needs the key
+// too, and cutting events off the end leaves the head pointing past the
+// last row.
+//
+// # Anchors
+//
+// Whoever owns the database can still cut the log back to an older state
+// with its own genuine head (a backup), or empty it. So the signed head is
+// also written, now and then, somewhere the database cannot rewrite: a file
+// outside the data folder, the log stream, a webhook (Anchorer). Verify
+// with an anchor reports a log shorter than the anchor, or differing from
+// it, as broken; an empty log with a non-empty anchor included.
 //
 // # Fails closed
 //
@@ -117,8 +128,9 @@ type Event struct {
 }
 
 // Checkpoint is a keyed seal over the chain at one event: MAC is
-// HMAC-SHA256(key, seq | hash). The store's head is a Checkpoint of the
-// newest event.
+// HMAC-SHA256(key, tag | seq | hash). The store's head and the external
+// anchors are Checkpoints of the newest event, under the head tag
+// (NewHead); the others under the checkpoint tag (NewCheckpoint).
 type Checkpoint struct {
 	Seq  int64
 	Hash []byte
@@ -234,10 +246,18 @@ func Link(e *Event, prevSeq int64, prevHash []byte) {
 	e.Hash = e.ComputeHash(e.PrevHash)
 }
 
-// MAC returns HMAC-SHA256(key, seq | hash), the seal of a checkpoint.
-func MAC(key []byte, seq int64, hash []byte) []byte {
+// MAC domains: a checkpoint's seal and the head's are computed under
+// different tags, so one can never stand in for the other (copying
+// checkpoint N into the head after cutting the log at N yields a head
+// whose MAC does not verify).
+const (
+	checkpointDomain = "trement/audit-checkpoint/v1"
+	headDomain       = "trement/audit-head/v1"
+)
+
+func mac(key []byte, domain string, seq int64, hash []byte) []byte {
 	m := hmac.New(sha256.New, key)
-	m.Write([]byte("trement/audit-checkpoint/v1"))
+	m.Write([]byte(domain))
 	var b [8]byte
 	binary.BigEndian.PutUint64(b[:], uint64(seq))
 	m.Write(b[:])
@@ -245,14 +265,34 @@ func MAC(key []byte, seq int64, hash []byte) []byte {
 	return m.Sum(nil)
 }
 
-// NewCheckpoint seals (seq, hash) with key.
+// MAC returns HMAC-SHA256(key, checkpoint tag | seq | hash), the seal of a
+// checkpoint.
+func MAC(key []byte, seq int64, hash []byte) []byte { return mac(key, checkpointDomain, seq, hash) }
+
+// HeadMAC returns HMAC-SHA256(key, head tag | seq | hash), the seal of the
+// head and of the external anchors written from it.
+func HeadMAC(key []byte, seq int64, hash []byte) []byte { return mac(key, headDomain, seq, hash) }
+
+// NewCheckpoint seals (seq, hash) with key as a checkpoint.
 func NewCheckpoint(key []byte, seq int64, hash []byte, at time.Time) Checkpoint {
 	return Checkpoint{Seq: seq, Hash: append([]byte(nil), hash...), MAC: MAC(key, seq, hash), At: at}
 }
 
-// ValidMAC reports in constant time whether c's MAC is right under key.
+// NewHead seals (seq, hash) with key as the head.
+func NewHead(key []byte, seq int64, hash []byte, at time.Time) Checkpoint {
+	return Checkpoint{Seq: seq, Hash: append([]byte(nil), hash...), MAC: HeadMAC(key, seq, hash), At: at}
+}
+
+// ValidMAC reports in constant time whether c's MAC is right for a
+// checkpoint under key.
 func (c Checkpoint) ValidMAC(key []byte) bool {
 	return hmac.Equal(c.MAC, MAC(key, c.Seq, c.Hash))
+}
+
+// ValidHeadMAC reports in constant time whether c's MAC is right for a
+// head (or an anchor) under key.
+func (c Checkpoint) ValidHeadMAC(key []byte) bool {
+	return hmac.Equal(c.MAC, HeadMAC(key, c.Seq, c.Hash))
 }
 
 // Filter selects events to read.

@@ -29,10 +29,10 @@ func (m *memLog) append(e *audit.Event) {
 	}
 	audit.Link(e, seq, prev)
 	m.events = append(m.events, e)
-	h := audit.NewCheckpoint(m.key, e.Seq, e.Hash, e.At)
+	h := audit.NewHead(m.key, e.Seq, e.Hash, e.At)
 	m.head = &h
 	if e.Seq%audit.CheckpointEvery == 0 {
-		m.cps = append(m.cps, h)
+		m.cps = append(m.cps, audit.NewCheckpoint(m.key, e.Seq, e.Hash, e.At))
 	}
 }
 

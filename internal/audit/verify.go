@@ -46,6 +46,7 @@ type Report struct {
 	LastSeq     int64
 	Checkpoints int
 	HeadSeq     int64
+	AnchorSeq   int64  // the external anchor's seq, if one was given
 	Break       *Break // nil if the log is intact
 }
 
@@ -56,6 +57,7 @@ type verifier struct {
 	cps      map[int64]Checkpoint
 	lastCP   int64 // seq of the last checkpoint passed
 	key      []byte
+	anchor   *Checkpoint // an external anchor to hold the log to, if any
 	n        int64
 }
 
@@ -84,18 +86,22 @@ func (v *verifier) next(e *Event) *Break {
 		return &Break{Seq: e.Seq, Kind: BreakEdited, Reason: fmt.Sprintf("event %d was edited: its hash does not match its contents", e.Seq)}
 	}
 	if c, ok := v.cps[e.Seq]; ok && v.key != nil {
-		if b := v.checkpoint(c, e, "checkpoint"); b != nil {
+		if b := v.checkpoint(c, e, "checkpoint", c.ValidMAC(v.key)); b != nil {
 			return b
 		}
 		v.lastCP = e.Seq
+	}
+	if a := v.anchor; a != nil && a.Seq == e.Seq && !bytes.Equal(a.Hash, e.Hash) {
+		return &Break{Seq: e.Seq, Kind: BreakRewritten, Reason: fmt.Sprintf("event %d's hash differs from the external anchor's: the log was rewritten or replaced since the anchor was written", e.Seq)}
 	}
 	v.prevSeq, v.prevHash = e.Seq, e.Hash
 	return nil
 }
 
-// checkpoint checks a keyed seal against the event at its seq.
-func (v *verifier) checkpoint(c Checkpoint, e *Event, what string) *Break {
-	if !c.ValidMAC(v.key) {
+// checkpoint checks a keyed seal (whose MAC is validMAC) against the event
+// at its seq.
+func (v *verifier) checkpoint(c Checkpoint, e *Event, what string, validMAC bool) *Break {
+	if !validMAC {
 		return &Break{Seq: c.Seq, Kind: BreakForged, Reason: fmt.Sprintf("the %s at event %d does not verify under the audit key: it was forged or altered", what, c.Seq)}
 	}
 	if !bytes.Equal(c.Hash, e.Hash) {
@@ -113,19 +119,22 @@ func (v *verifier) end(head Checkpoint, haveHead bool, last *Event) *Break {
 	if maxCP > v.prevSeq {
 		return &Break{Seq: v.prevSeq + 1, Kind: BreakTruncated, Reason: fmt.Sprintf("a checkpoint vouches for event %d but the log ends at %d: events deleted", maxCP, v.prevSeq)}
 	}
+	if a := v.anchor; a != nil && a.Seq > v.prevSeq {
+		return &Break{Seq: v.prevSeq + 1, Kind: BreakTruncated, Reason: fmt.Sprintf("the external anchor vouches for event %d but the log ends at %d: events deleted or the log replaced by an older copy", a.Seq, v.prevSeq)}
+	}
 	switch {
 	case !haveHead && v.prevSeq > 0:
 		return &Break{Seq: v.prevSeq, Kind: BreakForged, Reason: "events exist but the sealed head is gone"}
 	case !haveHead:
 		return nil
-	case !head.ValidMAC(v.key):
-		return &Break{Seq: head.Seq, Kind: BreakForged, Reason: "the sealed head does not verify under the audit key: it was forged or altered"}
+	case !head.ValidHeadMAC(v.key):
+		return &Break{Seq: head.Seq, Kind: BreakForged, Reason: "the sealed head does not verify under the audit key: it was forged, altered or copied from a checkpoint"}
 	case head.Seq > v.prevSeq:
 		return &Break{Seq: v.prevSeq + 1, Kind: BreakTruncated, Reason: fmt.Sprintf("the sealed head is at event %d but the log ends at %d: events deleted", head.Seq, v.prevSeq)}
 	case head.Seq < v.prevSeq:
 		return &Break{Seq: head.Seq + 1, Kind: BreakUnsealed, Reason: fmt.Sprintf("events %d..%d lie beyond the sealed head at %d: inserted", head.Seq+1, v.prevSeq, head.Seq)}
 	}
-	return v.checkpoint(head, last, "head")
+	return v.checkpoint(head, last, "head", head.ValidHeadMAC(v.key))
 }
 
 // verifyPage is how many events Verify and Export read at a time.
@@ -139,10 +148,20 @@ const verifyPage = 1000
 // head points past the last event). key is the checkpoint key
 // (CheckpointKeyPurpose). The error is for failures to read, not for breaks.
 func Verify(ctx context.Context, st Store, key []byte) (*Report, error) {
+	return VerifyAnchored(ctx, st, key, nil)
+}
+
+// VerifyAnchored is Verify that also holds the log to an external anchor
+// (a head written outside the database, ReadAnchorFile): the anchor's MAC
+// must verify, the log must reach the anchor's event, and that event's hash
+// must be the anchor's. A log that is empty, or shorter than the anchor, or
+// that differs from it, is broken (BreakTruncated, BreakRewritten; a bad
+// anchor MAC is BreakForged). A nil anchor is plain Verify.
+func VerifyAnchored(ctx context.Context, st Store, key []byte, anchor *Checkpoint) (*Report, error) {
 	var rep *Report
 	err := st.AuditSnapshot(ctx, func(r Reader) error {
 		var err error
-		rep, err = verifyReader(ctx, r, key)
+		rep, err = verifyReader(ctx, r, key, anchor)
 		return err
 	})
 	if err != nil {
@@ -151,7 +170,7 @@ func Verify(ctx context.Context, st Store, key []byte) (*Report, error) {
 	return rep, nil
 }
 
-func verifyReader(ctx context.Context, r Reader, key []byte) (*Report, error) {
+func verifyReader(ctx context.Context, r Reader, key []byte, anchor *Checkpoint) (*Report, error) {
 	head, haveHead, err := r.AuditHead()
 	if err != nil {
 		return nil, err
@@ -161,7 +180,15 @@ func verifyReader(ctx context.Context, r Reader, key []byte) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Checkpoints: len(cps), HeadSeq: head.Seq}
+	if anchor != nil {
+		rep.AnchorSeq = anchor.Seq
+		if !anchor.ValidHeadMAC(key) {
+			rep.Break = &Break{Seq: anchor.Seq, Kind: BreakForged, Reason: "the external anchor does not verify under the audit key: it is not this log's, or it was altered"}
+			return rep, nil
+		}
+	}
 	v := newVerifier(key, cps)
+	v.anchor = anchor
 	var last *Event
 	for {
 		if err := ctx.Err(); err != nil {

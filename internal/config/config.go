@@ -50,6 +50,13 @@ type Config struct {
 	MasterKey     string
 	MasterKeyFile string
 
+	// Tamper evidence and file permissions
+	AuditAnchorFile  string
+	AuditAnchorEvery time.Duration
+	AuditAnchorURL   string
+	AuditOnTamper    string
+	PermissionsCheck string
+
 	// WhatsApp Cloud API
 	AppSecret         string
 	AppSecretPrevious string
@@ -172,6 +179,11 @@ func settings(c *Config) []setting {
 		{"DEV", "false", "Development mode: start the local WhatsApp simulator beside the server (`serve --dev`).", false, &c.Dev},
 		{"MASTER_KEY", "", "The 256-bit master key (64 hex digits or base64). Prefer MASTER_KEY_FILE.", true, &c.MasterKey},
 		{"MASTER_KEY_FILE", "", "File holding the master key. Neither set: a development key is generated in DATA_DIR with a warning.", false, &c.MasterKeyFile},
+		{"AUDIT_ANCHOR_FILE", "", "File outside DATA_DIR where the signed audit head is written now and then (an external anchor the database cannot rewrite); `audit verify -anchor` and start-up hold the log to it. The head is also logged as an `audit anchor` line.", false, &c.AuditAnchorFile},
+		{"AUDIT_ANCHOR_EVERY", "1m", "How often the audit head is anchored (file, log line, AUDIT_ANCHOR_URL) when it moved.", false, &c.AuditAnchorEvery},
+		{"AUDIT_ANCHOR_URL", "", "Optional https URL the signed audit head is POSTed to (JSON) at each anchoring.", false, &c.AuditAnchorURL},
+		{"AUDIT_ON_TAMPER", "refuse", "When the audit tables' append-only triggers are gone or the log does not reach its anchor: refuse (do not start) or alert (start, log an error and audit it).", false, &c.AuditOnTamper},
+		{"PERMISSIONS_CHECK", "refuse", "When DATA_DIR, the SQLite files or the master key file are readable by group or others: refuse (do not start) or warn.", false, &c.PermissionsCheck},
 		{"APP_SECRET", "", "Meta App Secret: verifies X-Hub-Signature-256 on webhooks.", true, &c.AppSecret},
 		{"APP_SECRET_PREVIOUS", "", "The previous App Secret, also accepted while you rotate it.", true, &c.AppSecretPrevious},
 		{"VERIFY_TOKEN", "", "Token Meta echoes in the webhook verification handshake.", true, &c.VerifyToken},
@@ -223,7 +235,7 @@ func settings(c *Config) []setting {
 		{"REVEAL_HOURS", "07-21", "Working hours (HH-HH, in ALERT_TIME_ZONE); a reveal of personal data outside them raises an alert.", false, &c.RevealHours},
 		{"ALERT_TIME_ZONE", "UTC", "Time zone of REVEAL_HOURS, e.g. Europe/Madrid.", false, &c.AlertTimeZone},
 		{"ESCALATE_SENSITIVE", "true", "Hand a conversation to a human when special-category data (health, religion…) appears.", false, &c.EscalateSensitive},
-		{"BUSINESS_HOURS", "mon-fri 09:00-18:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
+		{"BUSINESS_HOURS", "mon-fri 09:00-20:00", "When people answer handed-over conversations: days and a span, e.g. mon-fri 09:00-18:00 or mon-fri,sat 10:00-14:00; empty: always. A hand-over tells the customer when to expect a reply.", false, &c.BusinessHours},
 		{"TIMEZONE", "Europe/Madrid", "IANA time zone of BUSINESS_HOURS, named to the customer outside them.", false, &c.TimeZone},
 		{"HUMAN_WAIT", "15m", "How long a handed-over conversation waits for a person before the customer is told no one is free and the assistant answers again meanwhile (it stays in the queue); 0s waits for good.", false, &c.HumanWait},
 		{"ANSWER_WHILE_WAITING", "false", "Let the assistant answer knowledge questions while a conversation waits for a person (off: it stays silent until a person or HUMAN_WAIT).", false, &c.AnswerWhileWaiting},
@@ -456,6 +468,23 @@ func (c *Config) Validate() error {
 	if c.MasterKey != "" && c.MasterKeyFile != "" {
 		bad("MASTER_KEY", "set MASTER_KEY or MASTER_KEY_FILE, not both")
 	}
+	if c.AuditAnchorFile != "" && within(c.AuditAnchorFile, c.DataDir) {
+		bad("AUDIT_ANCHOR_FILE", "%q is inside DATA_DIR: the anchor must live where whoever can rewrite the database cannot", c.AuditAnchorFile)
+	}
+	if c.AuditAnchorEvery < time.Second || c.AuditAnchorEvery > 24*time.Hour {
+		bad("AUDIT_ANCHOR_EVERY", "%v is outside 1s to 24h", c.AuditAnchorEvery)
+	}
+	if c.AuditAnchorURL != "" {
+		if u, err := url.Parse(c.AuditAnchorURL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && IsLoopback(u.Hostname()))) {
+			bad("AUDIT_ANCHOR_URL", "%q is not an https URL (http only to a loopback address)", c.AuditAnchorURL)
+		}
+	}
+	if c.AuditOnTamper != "refuse" && c.AuditOnTamper != "alert" {
+		bad("AUDIT_ON_TAMPER", "%q is not refuse or alert", c.AuditOnTamper)
+	}
+	if c.PermissionsCheck != "refuse" && c.PermissionsCheck != "warn" {
+		bad("PERMISSIONS_CHECK", "%q is not refuse or warn", c.PermissionsCheck)
+	}
 	if c.SendRate <= 0 || c.SendRate > 1000 {
 		bad("SEND_RATE", "%v is outside 0 < rate ≤ 1000 messages per second", c.SendRate)
 	}
@@ -561,6 +590,17 @@ func (c *Config) Validate() error {
 		bad("MODERATION_TIMEOUT", "must be positive")
 	}
 	return errors.Join(errs...)
+}
+
+// within reports whether path lies inside dir (both made absolute).
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // RequireChannel checks what serving real traffic needs (not development).

@@ -63,6 +63,11 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{map[string]string{"TREMENT_DEFAULT_REGION": "XX"}, "TREMENT_DEFAULT_REGION"},
 		{map[string]string{"TREMENT_MASTER_KEY": "a", "TREMENT_MASTER_KEY_FILE": "b"}, "TREMENT_MASTER_KEY"},
 		{map[string]string{"TREMENT_DEV": "maybe"}, "TREMENT_DEV"},
+		{map[string]string{"TREMENT_DATA_DIR": "/srv/t", "TREMENT_AUDIT_ANCHOR_FILE": "/srv/t/anchor.json"}, "TREMENT_AUDIT_ANCHOR_FILE"},
+		{map[string]string{"TREMENT_AUDIT_ANCHOR_FILE": "trement-data/sub/anchor.json"}, "TREMENT_AUDIT_ANCHOR_FILE"},
+		{map[string]string{"TREMENT_AUDIT_ANCHOR_URL": "http://example.com/anchor"}, "TREMENT_AUDIT_ANCHOR_URL"},
+		{map[string]string{"TREMENT_AUDIT_ON_TAMPER": "ignore"}, "TREMENT_AUDIT_ON_TAMPER"},
+		{map[string]string{"TREMENT_PERMISSIONS_CHECK": "off"}, "TREMENT_PERMISSIONS_CHECK"},
 		{map[string]string{"TREMENT_MODERATION": "guard"}, "TREMENT_MODERATION_URL"},
 		{map[string]string{"TREMENT_MODERATION": "strict"}, "TREMENT_MODERATION"},
 		{map[string]string{"TREMENT_MODERATION_TIMEOUT": "0s"}, "TREMENT_MODERATION_TIMEOUT"},
@@ -74,6 +79,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 				t.Errorf("Load(%v) = %v, want an error naming %s", tt.env, err, tt.want)
 			}
 		})
+	}
+	if _, _, err := Load(nil, env(map[string]string{"TREMENT_DATA_DIR": "/srv/t", "TREMENT_AUDIT_ANCHOR_FILE": "/srv/t-anchor/anchor.json"})); err != nil {
+		t.Errorf("anchor beside (not inside) DATA_DIR = %v, want accepted", err)
 	}
 	if _, _, err := Load([]string{"-listen", "0.0.0.0:8080", "-insecure-http"}, env(nil)); err != nil {
 		t.Errorf("non-loopback with INSECURE_HTTP = %v, want accepted", err)

@@ -31,9 +31,10 @@
 // Conversations are listed and read masked: the number as "+34 6•• ••• •78",
 // the name as initials, bodies masked by the ConversationService. An agent
 // sees only conversations assigned to them and the waiting queue. Revealing
-// needs pii:reveal and a typed reason of at least 10 characters, and is
-// written to the audit log before anything is shown: if the audit write
-// fails, nothing is revealed.
+// needs pii:reveal, a category (RevealCategories) and a reason in words
+// (CheckRevealReason), and is written to the audit log before anything is
+// shown: if the audit write fails, nothing is revealed. A refused reveal is
+// audited too.
 package console
 
 import (

@@ -256,12 +256,12 @@ func TestConversationsMaskedAndScoped(t *testing.T) {
 		t.Errorf("data was read unmasked before the reason was accepted")
 	}
 	reason := "customer asked to be called back about order 1234"
-	r = sup.do("POST", "/api/v1/conversations/c1/reveal", map[string]string{"reason": reason})
+	r = sup.do("POST", "/api/v1/conversations/c1/reveal", map[string]string{"category": "customer_request", "reason": reason})
 	d := r.json()
 	if r.Code != 200 || d["phone"] != "+34612345678" || d["profile_name"] != "Ana García" || d["masked"] != false {
 		t.Errorf("reveal = %d %s, want the number and name", r.Code, r.Body)
 	}
-	if ev := e.lastEvent(); ev.Action != audit.ActionPIIReveal || ev.Reason != reason || ev.Target != "conversation:c1" || ev.Outcome != audit.Success {
+	if ev := e.lastEvent(); ev.Action != audit.ActionPIIReveal || ev.Reason != "customer_request: "+reason || ev.Target != "conversation:c1" || ev.Outcome != audit.Success {
 		t.Errorf("reveal audited as %+v", ev)
 	}
 	// Not found maps to 404.
@@ -482,7 +482,7 @@ func TestRevealFailsClosed(t *testing.T) {
 		}
 		return d, nil
 	}
-	r := sup.do("POST", "/api/v1/conversations/34612345678/reveal", map[string]string{"reason": "checking the fail-closed path"})
+	r := sup.do("POST", "/api/v1/conversations/34612345678/reveal", map[string]string{"category": "fraud", "reason": "checking the fail-closed path"})
 	if r.Code != http.StatusServiceUnavailable || strings.Contains(r.Body.String(), "García") || strings.Contains(r.Body.String(), "612345678") {
 		t.Errorf("reveal without an audit record = %d %s, want 503 and nothing revealed", r.Code, r.Body)
 	}

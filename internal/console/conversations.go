@@ -291,23 +291,13 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, detailJSON(d, false))
 }
 
-// MinRevealReason is the shortest reason accepted for revealing personal data.
-const MinRevealReason = 10
-
-// revealConversation shows a conversation unmasked. The reveal is written
-// to the audit log, with the operator's reason, before anything is sent:
-// no audit record, no data.
+// revealConversation shows a conversation unmasked. It needs a category
+// and a reason in words (revealRequest; a refusal is audited). The reveal
+// is written to the audit log, with both, before anything is sent: no
+// audit record, no data.
 func (s *Server) revealConversation(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Reason string `json:"reason"`
-	}
-	if err := readJSON(r, &body); err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	reason := strings.TrimSpace(body.Reason)
-	if utf8.RuneCountInString(reason) < MinRevealReason {
-		s.apiError(w, r, fmt.Errorf("%w: give a reason of at least %d characters for revealing personal data", ErrInvalid, MinRevealReason))
+	reason, ok := s.revealRequest(w, r)
+	if !ok {
 		return
 	}
 	if _, ok := s.load(w, r, audit.ActionPIIReveal, false); !ok {

@@ -122,7 +122,7 @@ func (e *env) fixtureFor(rt console.Route, caller *auth.Operator) fixture {
 	case "POST /api/v1/me/password":
 		body = map[string]any{"current_password": password, "new_password": "another long passphrase"}
 	case "POST /api/v1/conversations/{id}/reveal":
-		body = map[string]any{"reason": "customer asked for a call back"}
+		body = map[string]any{"category": "customer_request", "reason": "customer asked for a call back"}
 	case "POST /api/v1/conversations/{id}/reply":
 		body = map[string]any{"text": "hello"}
 	case "POST /api/v1/conversations/{id}/assign":

@@ -111,6 +111,9 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		return nil, nil
 	}
 	f.stats.Inbound.Add(1)
+	if m.System != nil {
+		return nil, f.system(tx, m)
+	}
 	// Nothing longer than WhatsApp's own text limit is kept, shown, held
 	// or given to the agent (a signed body may carry megabytes of text).
 	var cut bool
@@ -138,12 +141,20 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		conv.LastInboundAt = m.Timestamp
 	}
 	s := &step{f: f, tx: tx, m: m, c: c, conv: conv}
+	withdrawn := c.ConsentState == ConsentWithdrawn
 	job, err := s.run()
 	if errors.Is(err, errErased) {
 		return nil, nil // the contact and its conversation are gone
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Every message gets its blue ticks, commands and consent answers
+	// too; only a customer who opted out hears nothing until START.
+	if !withdrawn || c.ConsentState != ConsentWithdrawn {
+		if err := s.markRead(false); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.UpdateContact(c); err != nil {
 		return nil, err
@@ -191,8 +202,19 @@ type step struct {
 	m     Inbound
 	c     *Contact
 	conv  *Conversation
-	lang  string // the language replies of this step are written in
+	lang  string // the language replies of this step are written in; see language
+	guess string // the command parser's guess at the message's language
 	quote bool   // the answer quotes the message (a held first question)
+	read  bool   // a read receipt for the message is queued
+}
+
+// language is the language the step's replies are written in, worked out
+// when first needed: most messages before consent get no reply at all.
+func (s *step) language() string {
+	if s.lang == "" {
+		s.lang = replyLanguage(s.m.Text, s.guess, s.conv, s.c)
+	}
+	return s.lang
 }
 
 // replyLanguage is the language to answer text in: the one it is written
@@ -212,7 +234,7 @@ func replyLanguage(text, guess string, conv *Conversation, c *Contact) string {
 // customer has consented, remembers what they wrote in for the messages
 // that do not tell.
 func (s *step) setLanguage(guess string) {
-	s.lang = replyLanguage(s.m.Text, guess, s.conv, s.c)
+	s.lang, s.guess = "", guess
 	if s.c.ConsentState != ConsentGranted {
 		return
 	}
@@ -307,10 +329,11 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 	}
 	// The typing indicator says a reply is coming: not while a person has
 	// the conversation and the assistant is silent.
-	if err := s.markRead(s.f.botAnswers(s.conv) || match.Kind == intent.Human); err != nil {
+	human := match.Kind == intent.Human && s.conv.State != StateHuman // an operator who has it reads it
+	if err := s.markRead(s.f.botAnswers(s.conv) || human); err != nil {
 		return nil, err
 	}
-	if match.Kind == intent.Human {
+	if human {
 		return nil, s.escalate("customer_request")
 	}
 	if cats := redact.Sensitive(s.m.Text); len(cats) > 0 && !s.conv.Sensitive {
@@ -343,7 +366,7 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 	}
 	in.Status = StatusAgentPending
 	conv, c := *s.conv, *s.c
-	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, lang: s.lang, quote: s.quote, conv: &conv, contact: &c, history: history, msg: in}, nil
+	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, lang: s.language(), quote: s.quote, conv: &conv, contact: &c, history: history, msg: in}, nil
 }
 
 func (s *step) vars(lang string) policy.Vars {
@@ -356,7 +379,7 @@ func (s *step) vars(lang string) policy.Vars {
 }
 
 // text renders t in the step's language.
-func (s *step) text(t policy.Text) string { return s.textIn(s.lang, t, s.vars(s.lang)) }
+func (s *step) text(t policy.Text) string { return s.textIn(s.language(), t, s.vars(s.language())) }
 
 func (s *step) textIn(lang string, t policy.Text, v policy.Vars) string {
 	// Erasure blocks where the pack says so (BlockPeriod), so the texts'
@@ -392,7 +415,7 @@ func (s *step) askConsent(t policy.Text) error {
 	text := s.consentText(legal, t)
 	accept, decline := s.textIn(legal, policy.AcceptButton, s.vars(legal)), s.textIn(legal, policy.DeclineButton, s.vars(legal))
 	var first string
-	if s.lang != legal {
+	if s.language() != legal {
 		own := s.consentText(s.lang, t)
 		if len([]rune(text))+2+len([]rune(own)) <= maxButtonsBody {
 			text += "\n\n" + own
@@ -545,9 +568,10 @@ func (s *step) say(text string) error {
 // sees "typing…" until the reply arrives (or 25 seconds pass), so it is set
 // only when a reply will follow.
 func (s *step) markRead(typing bool) error {
-	if !s.f.cfg.MarkRead {
+	if !s.f.cfg.MarkRead || s.read {
 		return nil
 	}
+	s.read = true
 	return s.tx.Enqueue(&OutboxItem{ContactID: s.c.ID, ConversationID: s.conv.ID, PhoneNumberID: s.m.PhoneNumberID, Kind: "read",
 		Payload: mustJSON(Outbound{Read: s.m.WAMessageID, Typing: typing})})
 }
@@ -570,7 +594,7 @@ func (s *step) escalate(reason string) error {
 // waitText is the hand-over message: inside business hours, how long a
 // person usually takes; outside them, when the team is back.
 func (s *step) waitText() string {
-	v := s.vars(s.lang)
+	v := s.vars(s.language())
 	h := s.f.cfg.Hours
 	if h.Open(s.tx.Time()) {
 		if s.f.cfg.HumanWait > 0 {
@@ -615,7 +639,7 @@ func (s *step) access() error {
 	if err := s.audit("dsar.access_requested", "due="+due.Format(time.DateOnly)); err != nil {
 		return err
 	}
-	v := s.vars(s.lang)
+	v := s.vars(s.language())
 	v.Due = due.Format("2006-01-02")
 	return s.f.enqueue(s.tx, s.c, s.conv, Outbound{To: s.c.WaID, Text: s.f.render(p, s.lang, policy.AccessRequested, v)}, "system", true)
 }

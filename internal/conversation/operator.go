@@ -89,9 +89,10 @@ func (s *Service) HandBack(ctx context.Context, convID string, ev *audit.Event) 
 		if err != nil {
 			return err
 		}
+		was := conv.State
 		conv.AssignedTo, conv.State, conv.NotHelpful, conv.Failures = "", StateBot, 0, 0
 		conv.WaitingSince, conv.WaitExpired = time.Time{}, false
-		if c.ConsentState == ConsentGranted {
+		if c.ConsentState == ConsentGranted && was != StateBot {
 			st := &step{f: s.Flow, tx: tx, c: c, conv: conv, lang: replyLanguage("", "", conv, c)}
 			if err := st.sayText(policy.HandedBack); err != nil {
 				return err

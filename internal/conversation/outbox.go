@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
-	"slices"
 	"sync"
 	"time"
 )
@@ -60,7 +59,7 @@ type sendResult struct {
 	lost   bool          // not sent: the claim was released or could not be started
 }
 
-// startReq asks the starter to move a claimed item to sending; ok says
+// startReq asks the bookkeeper to move a claimed item to sending; ok says
 // whether it did (and so whether the request may leave).
 type startReq struct {
 	id string
@@ -68,8 +67,9 @@ type startReq struct {
 }
 
 // run pipelines delivery: a claimer keeps up to 2×Workers items claimed,
-// Workers senders make the requests, and a settler commits their results
-// in batches. A slow request holds up only its own sender, never the
+// Workers senders make the requests, and a bookkeeper commits, in one
+// transaction per round, the starts senders wait for and the results they
+// report. A slow request holds up only its own sender, never the
 // round; each customer's order is kept by the claim itself (nothing of a
 // customer is claimed while one of their items is in flight).
 func (o *outbox) run(ctx context.Context) {
@@ -83,11 +83,6 @@ func (o *outbox) run(ctx context.Context) {
 	// bounded by the client's timeout).
 	sendCtx := context.WithoutCancel(ctx)
 	starts := make(chan startReq, capacity)
-	started := make(chan struct{})
-	go func() {
-		defer close(started)
-		o.startLoop(sendCtx, starts)
-	}()
 	var senders sync.WaitGroup
 	for range o.cfg.Workers {
 		senders.Add(1)
@@ -102,11 +97,18 @@ func (o *outbox) run(ctx context.Context) {
 	claimerDone := make(chan struct{})
 	go func() {
 		defer close(settled)
-		o.settleLoop(sendCtx, results, free, claimerDone)
+		o.bookLoop(sendCtx, starts, results, free, claimerDone)
 	}()
 
-	// A restart first hands back what the previous run claimed but never
-	// started, so those customers' lines move at once.
+	// This run says it is alive (so other replicas keep off its claims),
+	// then hands back what a previous run claimed but never started, so
+	// those customers' lines move at once.
+	release, err := o.store.Enlist(ctx, o.cfg.Worker)
+	if err != nil {
+		o.log.Error("outbox: this sender could not enlist; other replicas may take over its claims (nothing is sent twice)", "error", err)
+		release = func() {}
+	}
+	defer release()
 	if err := o.maintain(ctx); err != nil && ctx.Err() == nil {
 		o.log.Error("outbox recovery failed", "error", err)
 	}
@@ -143,7 +145,6 @@ func (o *outbox) run(ctx context.Context) {
 	close(jobs)
 	senders.Wait()
 	close(starts)
-	<-started
 	close(results)
 	<-settled
 }
@@ -155,45 +156,6 @@ func (o *outbox) run(ctx context.Context) {
 func (o *outbox) claimLease() time.Duration {
 	wait := time.Duration(float64(2*o.cfg.Workers) / o.cfg.Rate * float64(time.Second))
 	return 15*time.Second + 2*wait
-}
-
-// startLoop moves claimed items to sending in batches of whatever has
-// arrived, one commit per batch, and tells each sender whether its item
-// may leave. Nothing is sent for an item whose start did not commit.
-func (o *outbox) startLoop(ctx context.Context, reqs <-chan startReq) {
-	for r := range reqs {
-		batch := []startReq{r}
-	collect:
-		for len(batch) < 512 {
-			select {
-			case r, ok := <-reqs:
-				if !ok {
-					break collect
-				}
-				batch = append(batch, r)
-			default:
-				break collect
-			}
-		}
-		ids := make([]string, len(batch))
-		for i, r := range batch {
-			ids[i] = r.id
-		}
-		var ok []string
-		err := o.store.Update(ctx, func(tx Tx) error {
-			var err error
-			ok, err = tx.StartOutbox(o.cfg.Worker, o.cfg.Lease, ids)
-			return err
-		})
-		if err != nil {
-			// The items stay claimed; ReleaseClaims hands them back when
-			// the claim runs out. Nothing left, so nothing is reconciled.
-			o.log.Error("outbox start not recorded", "count", len(batch), "error", err)
-		}
-		for _, r := range batch {
-			r.ok <- slices.Contains(ok, r.id)
-		}
-	}
 }
 
 // start moves a claimed item to sending, committed, and reports whether
@@ -214,16 +176,42 @@ func (o *outbox) claim(ctx context.Context, n int) ([]*OutboxItem, error) {
 	return items, err
 }
 
-// settleLoop commits results in batches of whatever has arrived, and
-// hands the freed slots back to the claimer.
-func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free chan<- int, claimerDone <-chan struct{}) {
-	for r := range results {
-		batch := []sendResult{r}
+// bookLoop is the outbox's bookkeeper. Each round it takes whatever has
+// arrived — starts senders wait for, results they report — and commits it
+// in one transaction: results are settled, claimed items move to sending
+// (their requests may leave only once that commits), and the freed slots
+// go back to the claimer. One commit per round, not one for starts and one
+// for results: SQLite has one writer.
+func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <-chan sendResult, free chan<- int, claimerDone <-chan struct{}) {
+	for starts != nil || results != nil {
+		var reqs []startReq
+		var batch []sendResult
+		select {
+		case r, ok := <-starts:
+			if !ok {
+				starts = nil
+				continue
+			}
+			reqs = append(reqs, r)
+		case r, ok := <-results:
+			if !ok {
+				results = nil
+				continue
+			}
+			batch = append(batch, r)
+		}
 	collect:
-		for len(batch) < 512 {
+		for len(reqs)+len(batch) < 512 {
 			select {
+			case r, ok := <-starts:
+				if !ok {
+					starts = nil
+					break collect
+				}
+				reqs = append(reqs, r)
 			case r, ok := <-results:
 				if !ok {
+					results = nil
 					break collect
 				}
 				batch = append(batch, r)
@@ -231,10 +219,15 @@ func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free
 				break collect
 			}
 		}
+		ids := make([]string, len(reqs))
+		for i, r := range reqs {
+			ids[i] = r.id
+		}
 		// Concurrent writers (the processor promoting lines, another
 		// replica's settle) can deadlock with a batch on PostgreSQL; the
 		// database aborts one side, which is retried. Counters move only
 		// once the batch commits, so they stay exact.
+		var ok []string
 		var err error
 		for attempt := range 4 {
 			var d settleCounts
@@ -245,7 +238,9 @@ func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free
 						return err
 					}
 				}
-				return nil
+				var err error
+				ok, err = tx.StartOutbox(o.cfg.Worker, o.cfg.Lease, ids)
+				return err
 			})
 			if err == nil {
 				o.stats.Sent.Add(d.sent)
@@ -260,10 +255,23 @@ func (o *outbox) settleLoop(ctx context.Context, results <-chan sendResult, free
 			time.Sleep(time.Duration(attempt+1) * time.Duration(5+rand.N(20)) * time.Millisecond)
 		}
 		if err != nil {
-			// The items stay in sending; their lease runs out and
+			// Settled items stay in sending; their lease runs out and
 			// maintenance reconciles them like a crash, never resending
-			// blindly.
-			o.log.Error("outbox results not recorded", "count", len(batch), "error", err)
+			// blindly. Items to start stay claimed and nothing is sent
+			// for them; ReleaseClaims hands them back when the claim runs
+			// out.
+			o.log.Error("outbox bookkeeping not recorded", "results", len(batch), "starts", len(reqs), "error", err)
+			ok = nil
+		}
+		startedIDs := make(map[string]bool, len(ok))
+		for _, id := range ok {
+			startedIDs[id] = true
+		}
+		for _, r := range reqs {
+			r.ok <- startedIDs[r.id]
+		}
+		if len(batch) == 0 {
+			continue
 		}
 		select {
 		case free <- len(batch):

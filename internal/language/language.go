@@ -81,7 +81,7 @@ func Score(text string) Scores {
 	for i, w := range words {
 		w = strings.Trim(w, "'")
 		f := fold(w)
-		if i+1 < len(words) {
+		if i+1 < len(words) && phraseStarts[f] {
 			if c, ok := phrases[f+" "+fold(strings.Trim(words[i+1], "'"))]; ok {
 				s[c.lang] += c.weight
 			}
@@ -149,8 +149,9 @@ type cue struct {
 }
 
 var (
-	cues    = map[string]cue{}
-	phrases = map[string]cue{}
+	cues         = map[string]cue{}
+	phrases      = map[string]cue{}
+	phraseStarts = map[string]bool{} // first words of phrases
 )
 
 // Word lists, folded. A word in two languages' lists is a programming
@@ -230,5 +231,7 @@ func init() {
 		"bom dia": 2, "boa tarde": 2, "boa noite": 2, "tudo bem": 2, "se pode": 2,
 	} {
 		phrases[p] = cue{l, 1}
+		first, _, _ := strings.Cut(p, " ")
+		phraseStarts[first] = true
 	}
 }

@@ -50,3 +50,9 @@ func FuzzDetect(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkDetect(b *testing.B) {
+	for b.Loop() {
+		Detect("hola, ¿cuánto tarda el envío a Canarias? gracias")
+	}
+}

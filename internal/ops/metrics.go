@@ -99,8 +99,19 @@ type reasonCounter struct {
 
 func (c reasonCounter) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
+// blockReasons start at zero, so rate() and alerts see the series before
+// the first block (the moderation model's outage included).
+var blockReasons = []string{"harmful:self_harm", "harmful:hate", "harmful:sexual", "harmful:violence", "harmful:illegal",
+	"pii_not_from_customer", "prompt_injection_echo", "deny_list", "ungrounded", "moderation_unavailable"}
+
 func (c reasonCounter) Collect(ch chan<- prometheus.Metric) {
-	for reason, n := range c.counts.Snapshot() {
+	counts := c.counts.Snapshot()
+	for _, r := range blockReasons {
+		if _, ok := counts[r]; !ok {
+			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, 0, r)
+		}
+	}
+	for reason, n := range counts {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), reason)
 	}
 }

@@ -24,9 +24,36 @@
 // 4417-2291" goes. The labeled corpus in testdata gates precision and
 // recall; bench/results/redact.md has the figures.
 //
+// # Names, addresses, postal codes
+//
+// A second pass reads the text a token at a time for what has no check
+// digit: a name after "me llamo", "meu nome é", "my name is", "a nombre
+// de", "soy"/"sou"/"i'm" with a given name, a signature, a title, or a
+// capitalised "Given Surname" pair from the gazetteers written into this
+// package; a street address after "calle", "c/", "av.", "rua", "carrera"
+// (name, number, floor, door, apartment) or before "Street"/"Ave" in
+// English; a postal code after its word ("cep", "zip", "C.P."), by an
+// unmistakable shape (CEP "01310-100", ZIP+4, UK, Argentine CPA) or next
+// to a city, a US state or the address it ends. The same pass reads the
+// identifiers that need their word: passports, CUIT/CUIL, CBU, CLABE,
+// RG, Pix keys, bank accounts, plates, CVV. Options.Allow keeps the
+// shop's own streets and product names; Options.Business is for the
+// business's own answers.
+//
+// # Normalisation
+//
+// Matching runs on a copy with Unicode spaces, dashes, full-width and
+// other-script digits rewritten to ASCII and zero-width characters
+// dropped; findings map back to the caller's exact bytes. Placeholders
+// are numbered by normalised value, so "+34 691 938 592" and
+// "+34691938592" share one.
+//
 // # Speed
 //
-// Detect is one pass over the bytes with no regular expressions: words are
+// Detect is linear in its input: every scan reads a bounded window
+// around where it stands.
+//
+// The first pass is one pass over the bytes with no regular expressions: words are
 // skipped whole, and only digit runs, '+', '(' and '@' start the closer
 // look. Context words are read only around a candidate.
 //

@@ -132,7 +132,7 @@ func (sc *scanner) atWord(t token, w []byte, lx uint16, prev [3]string, afterPla
 		return sc.postalAfter(token{a: t.a, b: p})
 	}
 	var c cue
-	if lx&lxCueLast != 0 {
+	if lx&lxCueOne != 0 || lx&lxCueLast != 0 && prev[0] != "" {
 		c = sc.cueAt(w, prev)
 	}
 	if c.kind != cueNone && (!sc.opt.Business || c.business) {

@@ -13,7 +13,8 @@ const (
 	lxCueLast                          // ends a cue phrase
 	lxPlace                            // placeLead
 	lxStreet                           // streetWords
-	lxSpecial                          // "c" of "C.P."
+	lxSpecial                          // "c" of "C.P.", the first word of a date in words
+	lxCueOne                           // a cue phrase of this one word
 	lxAny     = lxCuePart | lxCueLast | lxStreet | lxSpecial
 	lxGazMask = 0xFF
 )
@@ -29,6 +30,9 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 			m[w] |= lxCuePart
 		}
 		m[ws[len(ws)-1]] |= lxCueLast
+		if len(ws) == 1 {
+			m[p] |= lxCueOne
+		}
 	}
 	for w := range placeLead {
 		m[w] |= lxPlace
@@ -41,6 +45,12 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 		m[w] |= lxSpecial
 	}
 	for w, f := range m {
+		if k, ok := shortIndex(w); ok {
+			lexShort[k] = f | lxKnown
+			if f&lxCuePart != 0 {
+				lexShortWord[k] = cueParts[w]
+			}
+		}
 		if f&lxAny != 0 {
 			lexAnyFilter.set(w)
 		}
@@ -50,6 +60,60 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 	}
 	return m
 })
+
+// lexShort holds the lexicon's words of one to three ASCII letters, the
+// most frequent words of any text, so that they cost an array read.
+var lexShort [27 * 27 * 27]uint16
+
+// lxKnown marks a lexShort slot that holds a word.
+const lxKnown uint16 = 1 << 15
+
+// shortIndex is w's slot in lexShort, for one to three ASCII letters.
+func shortIndex(w string) (int, bool) {
+	if len(w) == 0 || len(w) > 3 {
+		return 0, false
+	}
+	k := 0
+	for i := 0; i < 3; i++ {
+		c := 0
+		if i < len(w) {
+			if w[i] < 'a' || w[i] > 'z' {
+				return 0, false
+			}
+			c = int(w[i]-'a') + 1
+		}
+		k = k*27 + c
+	}
+	return k, true
+}
+
+// lexShortWord holds, for short words that are cue parts, the word as
+// cueParts has it.
+var lexShortWord [27 * 27 * 27]string
+
+// shortIndexLower is shortIndex for a word of ASCII letters in any case.
+func shortIndexLower(w string) (int, bool) {
+	if len(w) == 0 || len(w) > 3 {
+		return 0, false
+	}
+	k := 0
+	for i := 0; i < 3; i++ {
+		c := 0
+		if i < len(w) {
+			c = int(w[i]|0x20-'a') + 1
+		}
+		k = k*27 + c
+	}
+	return k, true
+}
+
+// lookup is lex[w], through lexShort for short words.
+func lookup(lex map[string]uint16, w []byte) uint16 {
+	if k, ok := shortIndex(string(w)); ok {
+		return lexShort[k] &^ lxKnown
+	}
+	return lex[string(w)]
+}
 
 // A wordFilter is a one-hash Bloom filter over folded words: a word whose
 // bit is clear is certainly not in the set, so the pass skips the map
@@ -66,10 +130,9 @@ func wordHash(w string) uint32 {
 	if n == 0 {
 		return 0
 	}
-	l := func(c byte) uint32 { return uint32(c | 0x20) }
-	h := uint32(n)*0x9E3779B1 ^ l(w[0])*0x85EBCA77 ^ l(w[n-1])*0xC2B2AE3D
+	h := uint32(n)*0x9E3779B1 ^ uint32(w[0]|0x20)*0x85EBCA77 ^ uint32(w[n-1]|0x20)*0xC2B2AE3D
 	if n > 2 {
-		h ^= l(w[1])*0x27D4EB2F ^ l(w[n/2])*0x165667B1
+		h ^= uint32(w[1]|0x20)*0x27D4EB2F ^ uint32(w[n/2]|0x20)*0x165667B1
 	}
 	return (h ^ h>>16) & 0xFFFF
 }
@@ -241,6 +304,61 @@ func (sc *scanner) prose(found []Finding) []Finding {
 	var prev [3]string  // the previous words that may start a cue, most recent first
 	afterPlace := false // the previous word starts a place's name ("Hospital", "São")
 	for i := 0; i < len(s); {
+		// Fast path for the common case: an ASCII word, lower-case or
+		// capitalised, in no list. Its bit in the filter is clear, so
+		// it is skipped without building a token.
+		j := i
+		for j < len(s) && s[j] == ' ' {
+			j++
+		}
+		if j < len(s) && isLetterByte(s[j]) {
+			k := j + 1
+			accented := false
+			for k < len(s) {
+				if c := s[k]; c >= 'a' && c <= 'z' {
+					k++
+				} else if c == 0xC3 && k+1 < len(s) && s[k+1] >= 0xA0 && foldC3(s[k+1]) != 0 {
+					accented = true // "está", "não", "você"
+					k += 2
+				} else {
+					break
+				}
+			}
+			if k == len(s) || s[k] < utf8.RuneSelf && s[k] != '\'' && s[k] != '-' && !isAlnum(s[k]) {
+				filter := &lexAnyFilter
+				if s[j] <= 'Z' {
+					filter = &lexCapFilter
+				}
+				var in bool
+				if !accented {
+					in = k-j > len(sc.wbuf) || filter.hasLower(s[j:k])
+				} else if w := normWord(s[j:k], sc.wbuf[:]); w != nil {
+					in = filter.has(w)
+				} else {
+					in = true
+				}
+				if !in {
+					prev = [3]string{"", prev[0], prev[1]}
+					afterPlace = false
+					i = k
+					continue
+				}
+				// Short words that only continue cues ("mi", "de", "the")
+				// need no more than remembering.
+				if ix, ok := shortIndexLower(s[j:k]); ok && !accented {
+					lx := lexShort[ix]
+					if lx&(lxCueLast|lxCueOne|lxStreet|lxSpecial) == 0 && (s[j] > 'Z' || lx&uint16(gGiven) == 0) {
+						prev = [3]string{lexShortWord[ix], prev[0], prev[1]}
+						afterPlace = lx&lxPlace != 0
+						i = k
+						continue
+					}
+				}
+			}
+		} else if j < len(s) && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
+			i = j + 1 // punctuation that keeps the words before it
+			continue
+		}
 		t := sc.tok(i)
 		if t.kind == tkEnd {
 			break
@@ -272,7 +390,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				afterPlace = false
 				continue
 			}
-			lx := lex[string(w)]
+			lx := lookup(lex, w)
 			// "Ana Souza": only a capitalised given name can start a pair.
 			if lx&lxAny == 0 && (!t.cap || lx&uint16(gGiven) == 0) {
 				prev = [3]string{"", prev[0], prev[1]}
@@ -280,7 +398,10 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				continue
 			}
 			// Read these before atWord folds other words into the same buffer.
-			part, place := cueParts[string(w)], lx&lxPlace != 0
+			part, place := "", lx&lxPlace != 0
+			if lx&lxCuePart != 0 {
+				part = cueParts[string(w)]
+			}
 			if e := sc.atWord(t, w, lx, prev, afterPlace); e > 0 {
 				i = e
 				prev = [3]string{}

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sort"
+	"strings"
 
 	"github.com/trement/trement/internal/audit"
 )
@@ -21,7 +23,7 @@ func (t *Tx) lockAudit() error {
 	if t.db.backend != Postgres {
 		return nil
 	}
-	if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", int64(lockAudit)); err != nil {
+	if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", t.db.lockKey(lockAudit)); err != nil {
 		return fmt.Errorf("store: lock audit chain: %w", err)
 	}
 	return nil
@@ -62,7 +64,7 @@ func (t *Tx) AppendAudit(e *audit.Event) error {
 		return fmt.Errorf("store: append audit: %w", err)
 	}
 	key := t.db.DeriveKey(audit.CheckpointKeyPurpose)
-	head := audit.NewCheckpoint(key, e.Seq, e.Hash, t.Now)
+	head := audit.NewHead(key, e.Seq, e.Hash, t.Now)
 	_, err = t.exec(`INSERT INTO audit_head (id, seq, hash, mac, updated_at) VALUES (1, ?, ?, ?, ?)
 		ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac, updated_at = excluded.updated_at`,
 		head.Seq, head.Hash, head.MAC, ms(t.Now))
@@ -70,7 +72,7 @@ func (t *Tx) AppendAudit(e *audit.Event) error {
 		return fmt.Errorf("store: append audit: seal head: %w", err)
 	}
 	if e.Seq%audit.CheckpointEvery == 0 {
-		if err := t.putCheckpoint(head); err != nil {
+		if err := t.putCheckpoint(audit.NewCheckpoint(key, e.Seq, e.Hash, t.Now)); err != nil {
 			return err
 		}
 	}
@@ -197,4 +199,90 @@ func (t *Tx) AuditHead() (audit.Checkpoint, bool, error) {
 	}
 	c.At = fromMS(at)
 	return c, true, nil
+}
+
+// auditGuards are the triggers that keep the audit tables append-only (the
+// head may only move forward), with a fragment of their definition that
+// must still be there: a trigger replaced by one that does nothing is as
+// good as dropped.
+var auditGuards = map[string]map[string]string{
+	SQLite: {
+		"audit_events_no_update":      "RAISE(ABORT",
+		"audit_events_no_delete":      "RAISE(ABORT",
+		"audit_checkpoints_no_update": "RAISE(ABORT",
+		"audit_checkpoints_no_delete": "RAISE(ABORT",
+		"audit_head_only_forward":     "RAISE(ABORT",
+		"audit_head_no_delete":        "RAISE(ABORT",
+	},
+	Postgres: {
+		"audit_events_no_change":      "RAISE EXCEPTION",
+		"audit_checkpoints_no_change": "RAISE EXCEPTION",
+		"audit_head_only_forward":     "RAISE EXCEPTION",
+		"audit_head_no_delete":        "RAISE EXCEPTION",
+	},
+}
+
+// AuditGuardsMissing names the append-only triggers of the audit tables
+// that are gone, disabled or no longer refuse anything (someone who owns
+// the database can do that); empty means all are in place. trement refuses
+// to start (or alerts, AUDIT_ON_TAMPER) when any is missing.
+func (db *DB) AuditGuardsMissing(ctx context.Context) ([]string, error) {
+	want := auditGuards[db.backend]
+	have := map[string]bool{}
+	var q string
+	if db.backend == Postgres {
+		// Enabled (not 'D') triggers on tables of the current schema, and
+		// the body of the function each one runs.
+		q = `SELECT tg.tgname, p.prosrc FROM pg_trigger tg
+			JOIN pg_proc p ON p.oid = tg.tgfoid
+			WHERE tg.tgrelid IN (to_regclass('audit_events'), to_regclass('audit_checkpoints'), to_regclass('audit_head'))
+			AND NOT tg.tgisinternal AND tg.tgenabled <> 'D'`
+	} else {
+		q = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_events', 'audit_checkpoints', 'audit_head')"
+	}
+	rows, err := db.r.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("store: audit guards: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, def string
+		if err := rows.Scan(&name, &def); err != nil {
+			return nil, fmt.Errorf("store: audit guards: %w", err)
+		}
+		if frag, ok := want[name]; ok && strings.Contains(def, frag) {
+			have[name] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: audit guards: %w", err)
+	}
+	var missing []string
+	for name := range want {
+		if !have[name] {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	return missing, nil
+}
+
+// resealHead re-seals a head written before heads had a MAC domain of
+// their own (its MAC is a checkpoint's), once, when the migration that
+// brought the domain is applied. A head that verifies under neither is
+// left alone for Verify to report.
+func (db *DB) resealHead(ctx context.Context) error {
+	key := db.DeriveKey(audit.CheckpointKeyPurpose)
+	return db.Update(ctx, func(t *Tx) error {
+		c, ok, err := t.AuditHead()
+		if err != nil || !ok || c.ValidHeadMAC(key) || !c.ValidMAC(key) {
+			return err
+		}
+		h := audit.NewHead(key, c.Seq, c.Hash, t.Now)
+		_, err = t.exec("UPDATE audit_head SET mac = ?, updated_at = ? WHERE id = 1", h.MAC, ms(t.Now))
+		if err != nil {
+			return fmt.Errorf("store: reseal audit head: %w", err)
+		}
+		return nil
+	})
 }

@@ -70,10 +70,15 @@ func (a *auditSQL) dropGuards() {
 	a.t.Helper()
 	if a.pg {
 		a.exec("DROP TRIGGER audit_events_no_change ON audit_events")
+		a.exec("DROP TRIGGER audit_checkpoints_no_change ON audit_checkpoints")
+		a.exec("DROP TRIGGER audit_head_only_forward ON audit_head")
+		a.exec("DROP TRIGGER audit_head_no_delete ON audit_head")
 		return
 	}
-	a.exec("DROP TRIGGER audit_events_no_update")
-	a.exec("DROP TRIGGER audit_events_no_delete")
+	for _, tr := range []string{"audit_events_no_update", "audit_events_no_delete", "audit_checkpoints_no_update",
+		"audit_checkpoints_no_delete", "audit_head_only_forward", "audit_head_no_delete"} {
+		a.exec("DROP TRIGGER " + tr)
+	}
 }
 
 // appendEvents appends n events, in batches of a transaction each.

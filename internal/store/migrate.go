@@ -74,7 +74,7 @@ func (db *DB) migrate(ctx context.Context) error {
 	for _, m := range list {
 		err := db.Update(ctx, func(t *Tx) error {
 			if db.backend == Postgres {
-				if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", int64(lockMigrations)); err != nil {
+				if _, err := t.exec("SELECT pg_advisory_xact_lock(?)", db.lockKey(lockMigrations)); err != nil {
 					return err
 				}
 			}
@@ -91,6 +91,7 @@ func (db *DB) migrate(ctx context.Context) error {
 			_, err := t.exec("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)", m.version, m.name, ms(t.Now))
 			if err == nil {
 				db.log.Info("applied migration", "version", m.version, "name", m.name)
+				db.applied = append(db.applied, m.version)
 			}
 			return err
 		})

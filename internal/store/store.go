@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -85,13 +86,21 @@ type DB struct {
 
 	rebound sync.Map // query text -> rebound query text (PostgreSQL)
 
+	applied []int // migrations this Open applied
+
 	leadMu   sync.Mutex
 	leadConn *sql.Conn // holds the processing lead's advisory lock (PostgreSQL)
+	// lockSpace mixes the schema into advisory lock keys (PostgreSQL).
+	lockSpace int64
 
 	journal  *journal
 	replayed int
 	scrub    scrubber
 }
+
+// migrationAuditGuards is the migration that gave the audit head a MAC
+// domain of its own; the Open that applies it re-seals an older head.
+const migrationAuditGuards = 5
 
 // ErrErased means the row's data key is gone: the data was crypto-shredded.
 // It matches conversation.ErrNotFound too: to every reader, erased data is
@@ -114,6 +123,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := db.connect(o); err != nil {
 		return nil, err
 	}
+	if db.backend == Postgres {
+		if err := db.loadLockSpace(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if err := db.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
@@ -121,6 +136,12 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	if err := db.unlock(ctx, o.MasterKey, o.Rotating); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if slices.Contains(db.applied, migrationAuditGuards) {
+		if err := db.resealHead(ctx); err != nil {
+			db.Close()
+			return nil, err
+		}
 	}
 	if err := db.migrateWamids(ctx); err != nil {
 		db.Close()
@@ -190,7 +211,7 @@ func (db *DB) Lead(ctx context.Context) (bool, error) {
 		return false, fmt.Errorf("store: lead: %w", err)
 	}
 	var got bool
-	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", int64(lockLead)).Scan(&got); err != nil {
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", db.lockKey(lockLead)).Scan(&got); err != nil {
 		conn.Close()
 		return false, fmt.Errorf("store: lead: %w", err)
 	}
@@ -200,6 +221,30 @@ func (db *DB) Lead(ctx context.Context) (bool, error) {
 	}
 	db.leadConn = conn
 	return true, nil
+}
+
+// Enlist marks worker, a sender run, as alive until release is called or
+// the process dies: on PostgreSQL it holds a session advisory lock on a
+// connection kept for it, so that other replicas can tell its claims from
+// a dead run's (ReleaseClaims). On SQLite, which one process serves, there
+// is nothing to hold.
+func (db *DB) Enlist(ctx context.Context, worker string) (release func(), err error) {
+	if db.backend != Postgres {
+		return func() {}, nil
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: enlist sender: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", db.senderKey(worker)).Scan(&got); err != nil || !got {
+		conn.Close()
+		if err == nil {
+			err = errors.New("the name is held by a live sender")
+		}
+		return nil, fmt.Errorf("store: enlist sender %s: %w", worker, err)
+	}
+	return func() { conn.Close() }, nil // closing the session releases the lock
 }
 
 // Ping checks that the database answers.

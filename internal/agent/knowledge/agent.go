@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -163,18 +164,57 @@ func (a *Agent) lang(l string) string {
 // search analyses words in the language they seem to be written in (lang
 // unless clearly another) and ranks the passages, preferring lang.
 func (a *Agent) search(words []string, lang string) []hit {
+	hits, _ := a.searchTerms(words, lang)
+	return hits
+}
+
+func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
 	qlang := guessLang(words, lang)
 	q := a.ix.expand(analyzers[qlang], words)
-	if len(q) == 0 {
-		return nil
+	// Question words and numbers alone ("how long?", "2 plus 2") name no
+	// topic: nothing to answer.
+	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 }) {
+		return nil, q
 	}
-	return a.ix.search(q, qlang, lang, a.opts.LanguageBoost)
+	return a.ix.search(q, qlang, lang, a.opts.LanguageBoost), q
+}
+
+// tagOnly reports whether the only topic word of q that doc matches is
+// found in its tags alone (not its title, heading or text) while another
+// topic word is found nowhere: "un fontanero urgente" meets the delivery
+// article only through its tag "urgente", and the plumber is unknown.
+func (ix *index) tagOnly(doc int, q []qterm) bool {
+	d := &ix.docs[doc]
+	var matched, inText, unknown int
+	for _, t := range q {
+		if t.weight < 1 {
+			continue
+		}
+		if len(t.alts) == 0 {
+			unknown++
+			continue
+		}
+		found, text := false, false
+		for _, al := range t.alts {
+			if d.tf[al.term] > 0 {
+				found = true
+				text = text || d.head[al.term] || d.body[al.term] || d.title[al.term]
+			}
+		}
+		if found {
+			matched++
+			if text {
+				inText++
+			}
+		}
+	}
+	return unknown > 0 && matched == 1 && inText == 0
 }
 
 // best ranks the passages for words and calibrates a confidence from the
 // winner's term coverage and its margin over the best other article.
 func (a *Agent) best(words []string, lang string) match {
-	hits := a.search(words, lang)
+	hits, q := a.searchTerms(words, lang)
 	if len(hits) == 0 {
 		return match{}
 	}
@@ -188,9 +228,13 @@ func (a *Agent) best(words []string, lang string) match {
 		}
 	}
 	margin := (top.score - second) / top.score
+	conf := calibrate(top.coverage, margin)
+	if a.ix.tagOnly(top.doc, q) {
+		conf /= 2
+	}
 	return match{
 		doc:        a.localize(hits, top.doc, lang),
-		confidence: calibrate(top.coverage, margin),
+		confidence: conf,
 		ok:         true,
 		words:      words,
 	}

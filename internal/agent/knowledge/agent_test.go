@@ -212,3 +212,23 @@ func TestReplyAnswersEachQuestion(t *testing.T) {
 		t.Errorf("Reply is %d characters, want ≤ 700", n)
 	}
 }
+
+// TestReplyNeedsATopic: question words and numbers alone, or one tag match
+// beside an unknown word, are not enough for a confident answer.
+func TestReplyNeedsATopic(t *testing.T) {
+	a := sampleAgent(t)
+	for _, q := range []struct{ lang, msg string }{
+		{"pt", "quanto é 2 mais 2?"},
+		{"en", "how long?"},
+		{"es", "necesito un fontanero urgente"},
+	} {
+		r, err := a.Reply(context.Background(), agent.Request{Language: q.lang, Message: q.msg})
+		if err != nil || !r.Unsure {
+			t.Errorf("Reply(%q) = %v %q (%.2f), want unsure", q.msg, r.Sources, r.Text, r.Confidence)
+		}
+	}
+	// The same tag with a known word beside it still answers.
+	if r, _ := a.Reply(context.Background(), agent.Request{Language: "es", Message: "envío urgente a canarias"}); r.Unsure {
+		t.Errorf("Reply(envío urgente a canarias) = unsure, want the delivery times")
+	}
+}

@@ -53,6 +53,7 @@ type doc struct {
 	tf      map[string]int
 	meta    map[string]bool // terms of the title, heading and tags
 	head    map[string]bool // terms of the section heading
+	title   map[string]bool // terms of the article title
 	body    map[string]bool // terms of the passage's text
 	length  int
 }
@@ -105,7 +106,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			heading := analyze(an, s.heading)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
-					head: map[string]bool{}, body: map[string]bool{}}
+					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}}
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
 						if meta {
@@ -125,6 +126,9 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				add(body, 1, false)
 				for _, t := range heading {
 					d.head[t] = true
+				}
+				for _, t := range title {
+					d.title[t] = true
 				}
 				for _, t := range body {
 					d.body[t] = true
@@ -244,7 +248,9 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		}
 		seen[t] = true
 		q := qterm{term: t, weight: 1}
-		if an.light[w] {
+		// A number ("2", "30") tells little about the topic: "2 plus 2" is
+		// not a delivery time.
+		if an.light[w] || isDigit(w[0]) {
 			q.weight = lightWeight
 		}
 		if _, ok := ix.postings[t]; ok {
