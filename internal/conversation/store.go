@@ -46,6 +46,9 @@ type Tx interface {
 	Contact(id string) (*Contact, error)
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
+	// ChangeContactNumber moves a contact to a new number (sealed again,
+	// new blind index); ErrDuplicate if another contact has it.
+	ChangeContactNumber(id, newWaID string) error
 	EraseContact(id string) error
 	// BlockContact erases by blocking: the data is unreadable to all but
 	// the DPO answering an authority until, then shredded by retention.
