@@ -43,6 +43,12 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 		case m.Message.Interactive != nil && m.Message.Interactive.ListReply != nil:
 			in.ButtonID = m.Message.Interactive.ListReply.ID
 			in.Text = m.Message.Interactive.ListReply.Title
+		case m.Message.System != nil:
+			in.System = &conversation.SystemEvent{Type: m.Message.System.Type, NewWaID: m.Message.System.NewWaID}
+			if in.System.NewWaID == "" {
+				in.System.NewWaID = m.Message.System.WaID
+			}
+			in.Text = ""
 		case m.Message.Button != nil:
 			// A template's quick reply: its payload is what the business set.
 			in.ButtonID = m.Message.Button.Payload

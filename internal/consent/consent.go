@@ -11,13 +11,14 @@ type Kind string
 
 // Ledger event kinds.
 const (
-	Asked   Kind = "asked"     // the notice and consent question were sent
-	OptIn   Kind = "opt_in"    // first acceptance
-	Decline Kind = "decline"   // declined at first contact
-	OptOut  Kind = "opt_out"   // withdrew (STOP and friends)
-	ReOptIn Kind = "re_opt_in" // accepted again after an opt-out, decline or notice change
-	Erased  Kind = "erased"    // the customer's data was crypto-shredded; Purpose holds the legal basis
-	Blocked Kind = "blocked"   // erasure blocked the data first (Spain, Mexico); shredded when the period ends
+	Asked         Kind = "asked"          // the notice and consent question were sent
+	OptIn         Kind = "opt_in"         // first acceptance
+	Decline       Kind = "decline"        // declined at first contact
+	OptOut        Kind = "opt_out"        // withdrew (STOP and friends)
+	ReOptIn       Kind = "re_opt_in"      // accepted again after an opt-out, decline or notice change
+	Erased        Kind = "erased"         // the customer's data was crypto-shredded; Purpose holds the legal basis
+	NumberChanged Kind = "number_changed" // the customer moved to a new number (a WhatsApp system message); WaIndex is the new one
+	Blocked       Kind = "blocked"        // erasure blocked the data first (Spain, Mexico); shredded when the period ends
 )
 
 // Event is one ledger entry.

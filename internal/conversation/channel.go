@@ -21,6 +21,15 @@ type Inbound struct {
 	Text          string
 	ButtonID      string
 	Truncated     bool // Text was cut at MaxBodyChars
+	// System is set for WhatsApp's own notices about the customer (a
+	// number or identity change): never answered, never a consent answer.
+	System *SystemEvent
+}
+
+// SystemEvent is a WhatsApp system message.
+type SystemEvent struct {
+	Type    string // "user_changed_number", "customer_identity_changed", …
+	NewWaID string // user_changed_number: the customer's new wa_id
 }
 
 // StatusEvent is a delivery status for a message we sent.

@@ -111,6 +111,9 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		return nil, nil
 	}
 	f.stats.Inbound.Add(1)
+	if m.System != nil {
+		return nil, f.system(tx, m)
+	}
 	// Nothing longer than WhatsApp's own text limit is kept, shown, held
 	// or given to the agent (a signed body may carry megabytes of text).
 	var cut bool
@@ -138,12 +141,20 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		conv.LastInboundAt = m.Timestamp
 	}
 	s := &step{f: f, tx: tx, m: m, c: c, conv: conv}
+	withdrawn := c.ConsentState == ConsentWithdrawn
 	job, err := s.run()
 	if errors.Is(err, errErased) {
 		return nil, nil // the contact and its conversation are gone
 	}
 	if err != nil {
 		return nil, err
+	}
+	// Every message gets its blue ticks, commands and consent answers
+	// too; only a customer who opted out hears nothing until START.
+	if !withdrawn || c.ConsentState != ConsentWithdrawn {
+		if err := s.markRead(false); err != nil {
+			return nil, err
+		}
 	}
 	if err := tx.UpdateContact(c); err != nil {
 		return nil, err
@@ -194,6 +205,7 @@ type step struct {
 	lang  string // the language replies of this step are written in; see language
 	guess string // the command parser's guess at the message's language
 	quote bool   // the answer quotes the message (a held first question)
+	read  bool   // a read receipt for the message is queued
 }
 
 // language is the language the step's replies are written in, worked out
@@ -556,9 +568,10 @@ func (s *step) say(text string) error {
 // sees "typing…" until the reply arrives (or 25 seconds pass), so it is set
 // only when a reply will follow.
 func (s *step) markRead(typing bool) error {
-	if !s.f.cfg.MarkRead {
+	if !s.f.cfg.MarkRead || s.read {
 		return nil
 	}
+	s.read = true
 	return s.tx.Enqueue(&OutboxItem{ContactID: s.c.ID, ConversationID: s.conv.ID, PhoneNumberID: s.m.PhoneNumberID, Kind: "read",
 		Payload: mustJSON(Outbound{Read: s.m.WAMessageID, Typing: typing})})
 }

@@ -100,8 +100,15 @@ func (o *outbox) run(ctx context.Context) {
 		o.bookLoop(sendCtx, starts, results, free, claimerDone)
 	}()
 
-	// A restart first hands back what the previous run claimed but never
-	// started, so those customers' lines move at once.
+	// This run says it is alive (so other replicas keep off its claims),
+	// then hands back what a previous run claimed but never started, so
+	// those customers' lines move at once.
+	release, err := o.store.Enlist(ctx, o.cfg.Worker)
+	if err != nil {
+		o.log.Error("outbox: this sender could not enlist; other replicas may take over its claims (nothing is sent twice)", "error", err)
+		release = func() {}
+	}
+	defer release()
 	if err := o.maintain(ctx); err != nil && ctx.Err() == nil {
 		o.log.Error("outbox recovery failed", "error", err)
 	}

@@ -23,6 +23,10 @@ type Store interface {
 	// Lead reports whether this replica processes the inbox (one does at
 	// a time, so each customer's messages are handled in order).
 	Lead(ctx context.Context) (bool, error)
+	// Enlist marks a sender run alive until release (or its process
+	// dies), so other replicas hand its claims to others only once it is
+	// gone (Tx.ReleaseClaims).
+	Enlist(ctx context.Context, worker string) (release func(), err error)
 
 	// The inbox commits on its own (on SQLite it is a separate file), so
 	// acknowledgements never wait for the flow's transactions.
@@ -42,6 +46,9 @@ type Tx interface {
 	Contact(id string) (*Contact, error)
 	CreateContact(c *Contact) error
 	UpdateContact(c *Contact) error
+	// ChangeContactNumber moves a contact to a new number (sealed again,
+	// new blind index); ErrDuplicate if another contact has it.
+	ChangeContactNumber(id, newWaID string) error
 	EraseContact(id string) error
 	// BlockContact erases by blocking: the data is unreadable to all but
 	// the DPO answering an authority until, then shredded by retention.

@@ -25,9 +25,15 @@ func (t *Tx) AppendConsent(e *consent.Event) error {
 // ConsentEvents returns a customer's ledger, oldest first, by blind index
 // (so it can be shown after erasure too). WAMessageID holds the message
 // id's blind index, never the id.
+//
+// A customer who changed number keeps their history: the number_changed
+// event under the new index brings the events of the same contact under
+// the old one (the append-only rows are never rewritten).
 func (t *Tx) ConsentEvents(waIndex []byte) ([]*consent.Event, error) {
 	rows, err := t.query(`SELECT seq, contact_id, wa_index, kind, notice_version, purpose, region, channel, wa_message_id, messages, created_at
-		FROM consent_events WHERE wa_index = ? ORDER BY seq`, waIndex)
+		FROM consent_events WHERE wa_index = ?
+		   OR contact_id IN (SELECT contact_id FROM consent_events WHERE wa_index = ? AND kind = 'number_changed')
+		ORDER BY seq`, waIndex, waIndex)
 	if err != nil {
 		return nil, err
 	}

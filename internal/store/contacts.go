@@ -133,3 +133,31 @@ func scanStrings(rows *sql.Rows) ([]string, error) {
 	}
 	return out, rows.Err()
 }
+
+// ChangeContactNumber moves a contact to a new WhatsApp number: the number
+// is sealed again under the contact's key and its blind index replaced, so
+// the contact's consent, conversations and keys follow the customer.
+// ErrDuplicate if another contact already has the new number.
+func (t *Tx) ChangeContactNumber(id, newWaID string) error {
+	ci, err := t.cipherFor(id)
+	if err != nil {
+		return err
+	}
+	var other string
+	err = t.queryRow("SELECT id FROM contacts WHERE wa_index = ?", t.db.WaIndex(newWaID)).Scan(&other)
+	switch {
+	case err == nil && other != id:
+		return conversation.ErrDuplicate
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("store: change number: %w", err)
+	}
+	res, err := t.exec("UPDATE contacts SET wa_id_enc = ?, wa_index = ?, updated_at = ? WHERE id = ?",
+		ci.SealString(contactLoc(id, "wa_id"), newWaID), t.db.WaIndex(newWaID), ms(t.Now), id)
+	if err != nil {
+		return fmt.Errorf("store: change number: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return conversation.ErrNotFound
+	}
+	return nil
+}

@@ -45,6 +45,10 @@ func (s convStore) RetryInbox(ctx context.Context, id string, next time.Time, re
 
 func (s convStore) Lead(ctx context.Context) (bool, error) { return s.db.Lead(ctx) }
 
+func (s convStore) Enlist(ctx context.Context, worker string) (func(), error) {
+	return s.db.Enlist(ctx, worker)
+}
+
 func (s convStore) WaIndex(waID string) []byte   { return s.db.WaIndex(waID) }
 func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 

@@ -30,6 +30,14 @@ func (db *DB) loadLockSpace(ctx context.Context) error {
 	return nil
 }
 
+// senderKey is the session lock a sender run holds while it lives (see
+// Enlist), in this deployment's lock space.
+func (db *DB) senderKey(worker string) int64 {
+	h := fnv.New64a()
+	h.Write([]byte("sender:" + worker))
+	return db.lockKey(int64(h.Sum64() >> 1))
+}
+
 // lockKey is base in this deployment's lock space.
 func (db *DB) lockKey(base int64) int64 {
 	return base ^ db.lockSpace

@@ -272,7 +272,9 @@ func (t *Tx) SetMessageFailed(id string, code int, title string) error {
 // reports whether anything changed; ErrNotFound if no message has that id.
 func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, title string) (bool, error) {
 	var id, cur string
-	if err := t.queryRow("SELECT id, status FROM messages WHERE wa_message_id = ?", t.db.WamidIndex(wamid)).Scan(&id, &cur); err != nil {
+	// Statuses describe messages we sent: one naming an inbound message
+	// (a malformed or hostile webhook) finds nothing.
+	if err := t.queryRow("SELECT id, status FROM messages WHERE wa_message_id = ? AND direction = 'out'", t.db.WamidIndex(wamid)).Scan(&id, &cur); err != nil {
 		return false, notFound(err)
 	}
 	c := conversation.Status(cur)

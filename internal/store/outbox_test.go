@@ -14,31 +14,46 @@ import (
 // A claim and a start are distinct commits: a crash between them leaves an
 // item no request was made for, which goes back in line at once; a crash
 // after the start leaves one that may have reached Meta, which waits for
-// reconciliation.
+// reconciliation. A live peer's claims are left alone (PostgreSQL tells
+// them by the peer's Enlist lock) until the peer is gone.
 func TestClaimedItemsAreToldFromStartedOnes(t *testing.T) {
 	eachBackend(t, func(t *testing.T, url, _ string) {
 		db := open(t, url, newKey(t))
+		ctx := context.Background()
 		var items []*conversation.OutboxItem
-		for _, n := range []string{"34611000001", "34611000002", "34611000003", "34611000004"} {
+		for _, n := range []string{"34611000001", "34611000002", "34611000003", "34611000004", "34611000005"} {
 			c, _ := seed(t, db, n, "", "x", 0)
 			items = append(items, &conversation.OutboxItem{ContactID: c.ID, PhoneNumberID: "1", Kind: "message", Payload: []byte(`{}`)})
 		}
+		leavePeer, err := db.Enlist(ctx, "peer")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer leavePeer()
+		self, err := db.Enlist(ctx, "live")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer self()
 		update(t, db, func(tx *store.Tx) error {
 			for _, it := range items {
 				if err := tx.Enqueue(it); err != nil {
 					return err
 				}
 			}
-			// items[0..1] by the dead run; items[2] by a live one whose
-			// claim has not run out; items[3] by a claim that ran out.
-			if _, err := tx.ClaimOutbox("dead", time.Minute, 2); err != nil {
-				return err
+			// items[0..1] by a dead run; items[2] by this run; items[3]
+			// by a claim that ran out; items[4] by a live peer.
+			claims := []struct {
+				worker string
+				lease  time.Duration
+				n      int
+			}{{"dead", time.Minute, 2}, {"live", time.Minute, 1}, {"slow", -time.Second, 1}, {"peer", time.Minute, 1}}
+			for _, c := range claims {
+				if _, err := tx.ClaimOutbox(c.worker, c.lease, c.n); err != nil {
+					return err
+				}
 			}
-			if _, err := tx.ClaimOutbox("live", time.Minute, 1); err != nil {
-				return err
-			}
-			_, err := tx.ClaimOutbox("slow", -time.Second, 1)
-			return err
+			return nil
 		})
 		update(t, db, func(tx *store.Tx) error {
 			if got, err := tx.StartOutbox("live", time.Minute, []string{items[1].ID}); err != nil || len(got) != 0 {
@@ -63,30 +78,39 @@ func TestClaimedItemsAreToldFromStartedOnes(t *testing.T) {
 			})
 			return s
 		}
-		var released int64
-		update(t, db, func(tx *store.Tx) error {
-			var err error
-			released, err = tx.ReleaseClaims("live")
-			return err
-		})
+		release := func() int64 {
+			var n int64
+			update(t, db, func(tx *store.Tx) error {
+				var err error
+				n, err = tx.ReleaseClaims("live")
+				return err
+			})
+			return n
+		}
 		// SQLite is served by one process: every other run's claim is
-		// dead. PostgreSQL replicas share the table: only a claim that ran
-		// out is.
+		// dead. PostgreSQL replicas share the table: a peer that holds its
+		// Enlist lock is alive.
 		want := map[*conversation.OutboxItem]conversation.OutboxState{
 			items[0]: conversation.OutboxPending, items[1]: conversation.OutboxSending,
-			items[2]: conversation.OutboxClaimed, items[3]: conversation.OutboxPending,
+			items[2]: conversation.OutboxClaimed, items[3]: conversation.OutboxPending, items[4]: conversation.OutboxPending,
 		}
-		wantReleased := int64(2)
+		wantReleased := int64(3)
 		if db.Backend() == store.Postgres {
-			want[items[0]] = conversation.OutboxClaimed
-			wantReleased = 1
+			want[items[4]] = conversation.OutboxClaimed
+			wantReleased = 2
 		}
-		if released != wantReleased {
-			t.Errorf("ReleaseClaims = %d, want %d", released, wantReleased)
+		if n := release(); n != wantReleased {
+			t.Errorf("ReleaseClaims = %d, want %d", n, wantReleased)
 		}
 		for i, it := range items {
 			if got := state(it); got != want[it] {
 				t.Errorf("item %d state after ReleaseClaims = %q, want %q", i, got, want[it])
+			}
+		}
+		if db.Backend() == store.Postgres {
+			leavePeer() // the peer dies: its claim is handed back at once
+			if n := release(); n != 1 || state(items[4]) != conversation.OutboxPending {
+				t.Errorf("after the peer left ReleaseClaims = %d, its item %q; want 1, pending", n, state(items[4]))
 			}
 		}
 		update(t, db, func(tx *store.Tx) error {

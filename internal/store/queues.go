@@ -232,21 +232,60 @@ func (t *Tx) StartOutbox(worker string, lease time.Duration, ids []string) ([]st
 }
 
 // ReleaseClaims puts back to pending, due at once, the items claimed but
-// never started (no request was made for them) whose claim ran out, and,
-// on SQLite, which one process serves, those claimed by any run but
-// worker's: that run is gone. The claim does not count as an attempt.
+// never started (no request was made for them) whose claim ran out or
+// whose run is gone: on SQLite, which one process serves, every run but
+// worker's; on PostgreSQL, every run that no longer holds its Enlist lock.
+// The claim does not count as an attempt. Releasing a live run's claim by
+// mistake would only waste it: StartOutbox then refuses that run's start.
 func (t *Tx) ReleaseClaims(worker string) (int64, error) {
 	q := "UPDATE outbox SET state = 'pending', attempts = attempts - 1, locked_by = '', next_attempt_at = ?, updated_at = ? WHERE state = 'claimed' AND (locked_until < ?"
 	args := []any{ms(t.Now), ms(t.Now), ms(t.Now)}
-	if t.db.backend == SQLite {
+	switch t.db.backend {
+	case SQLite:
 		q += " OR locked_by <> ?"
 		args = append(args, worker)
+	case Postgres:
+		dead, err := t.deadSenders(worker)
+		if err != nil {
+			return 0, fmt.Errorf("store: release claims: %w", err)
+		}
+		if len(dead) > 0 {
+			q += " OR locked_by IN (" + strings.Repeat("?, ", len(dead)-1) + "?)"
+			for _, w := range dead {
+				args = append(args, w)
+			}
+		}
 	}
 	res, err := t.exec(q+")", args...)
 	if err != nil {
 		return 0, fmt.Errorf("store: release claims: %w", err)
 	}
 	return res.RowsAffected()
+}
+
+// deadSenders returns the runs other than worker that hold claims but no
+// longer hold their Enlist lock (PostgreSQL). The try-lock is taken for
+// the rest of the transaction, which a dead run never asks for again.
+func (t *Tx) deadSenders(worker string) ([]string, error) {
+	rows, err := t.query("SELECT DISTINCT locked_by FROM outbox WHERE state = 'claimed' AND locked_by <> ? AND locked_by <> ''", worker)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	var dead []string
+	for _, w := range runs {
+		var got bool
+		if err := t.queryRow("SELECT pg_try_advisory_xact_lock(?)", t.db.senderKey(w)).Scan(&got); err != nil {
+			return nil, err
+		}
+		if got {
+			dead = append(dead, w)
+		}
+	}
+	return dead, nil
 }
 
 // RepairLines promotes the first queued message of every customer whose

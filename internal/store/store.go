@@ -224,6 +224,30 @@ func (db *DB) Lead(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// Enlist marks worker, a sender run, as alive until release is called or
+// the process dies: on PostgreSQL it holds a session advisory lock on a
+// connection kept for it, so that other replicas can tell its claims from
+// a dead run's (ReleaseClaims). On SQLite, which one process serves, there
+// is nothing to hold.
+func (db *DB) Enlist(ctx context.Context, worker string) (release func(), err error) {
+	if db.backend != Postgres {
+		return func() {}, nil
+	}
+	conn, err := db.w.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("store: enlist sender: %w", err)
+	}
+	var got bool
+	if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", db.senderKey(worker)).Scan(&got); err != nil || !got {
+		conn.Close()
+		if err == nil {
+			err = errors.New("the name is held by a live sender")
+		}
+		return nil, fmt.Errorf("store: enlist sender %s: %w", worker, err)
+	}
+	return func() { conn.Close() }, nil // closing the session releases the lock
+}
+
 // Ping checks that the database answers.
 func (db *DB) Ping(ctx context.Context) error { return db.w.PingContext(ctx) }
 
