@@ -418,6 +418,8 @@ type Tx struct {
 	// blocked is the cipher of a blocked contact the DPO opened in this
 	// transaction (OpenBlocked); it never enters the shared key cache.
 	blocked *vault.Cipher
+	// keyGen is the key cache's generation when the transaction began.
+	keyGen uint64
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -432,11 +434,12 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	gen := db.keys.generation() // before the snapshot: see keyCache
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond)}
+	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
