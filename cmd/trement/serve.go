@@ -60,6 +60,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	if err := checkPermissions(cfg, log); err != nil {
+		return err
+	}
 	db, devKey, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		return err
