@@ -40,6 +40,7 @@ const (
 	PermConversationsAssign       Permission = "conversations:assign"        // assign a conversation to another operator
 	PermPIIReveal                 Permission = "pii:reveal"                  // unmask a customer's number, name and messages, with a typed reason
 	PermContactsErase             Permission = "contacts:erase"              // erase a customer (crypto-shred)
+	PermContactsReadBlocked       Permission = "contacts:read_blocked"       // open a blocked customer's data for a court or authority, with its request as reason (DPO only)
 	PermDSARManage                Permission = "dsar:manage"                 // handle data-subject requests
 	PermIncidentsManage           Permission = "incidents:manage"            // record and handle security incidents
 	PermAuditRead                 Permission = "audit:read"                  // read and verify the audit log
@@ -61,7 +62,7 @@ const (
 func Permissions() []Permission {
 	return []Permission{
 		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
-		PermPIIReveal, PermContactsErase, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
+		PermPIIReveal, PermContactsErase, PermContactsReadBlocked, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
 		PermOperatorsManage, PermRolesManage, PermKeysManage, PermTokensManage, PermSettingsManage,
 		PermMetricsRead, PermExportTraining, PermSelf, PermHealthRead, PermLogin, PermWebhookDeliver,
 	}
@@ -80,6 +81,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	conversations:assign           x                 x
 //	pii:reveal                     x          x      x
 //	contacts:erase                 x          x
+//	contacts:read_blocked                     x
 //	dsar:manage                    x          x
 //	incidents:manage               x          x
 //	audit:read                     x     x    x                     x
@@ -107,7 +109,7 @@ var matrix = map[Role][]Permission{
 		PermSelf, PermHealthRead,
 	},
 	RoleDPO: {
-		PermConversationsReadAll, PermConversationsReadAssigned, PermPIIReveal, PermContactsErase,
+		PermConversationsReadAll, PermConversationsReadAssigned, PermPIIReveal, PermContactsErase, PermContactsReadBlocked,
 		PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport, PermTokensManage,
 		PermExportTraining, PermSelf, PermHealthRead,
 	},

@@ -64,6 +64,8 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/conversations", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.listConversations)},
 		{"GET", "/api/v1/conversations/{id}", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.getConversation)},
 		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermPIIReveal, AuthSession, h(s.revealConversation)},
+		// A blocked customer's data, for the DPO answering a court or authority.
+		{"POST", "/api/v1/blocked", auth.PermContactsReadBlocked, AuthSession, h(s.openBlocked)},
 		{"POST", "/api/v1/conversations/{id}/reply", auth.PermConversationsReply, AuthSessionOrToken, h(s.replyConversation)},
 		{"POST", "/api/v1/conversations/{id}/take", auth.PermConversationsReply, AuthSession, h(s.takeConversation)},
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
