@@ -32,8 +32,8 @@ func (a *app) routes() (http.Handler, error) {
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
 		Refusals: refusals, Refused: func(kind string) { a.metrics.RequestsRefused.WithLabelValues(kind).Inc() },
 		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst,
-		Conversations: consoleConversations{db: a.db, svc: a.svc},
-		Policy:        console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
+		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
+		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
 		Incidents: console.IncidentConfig{Packs: a.policy,
 			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
 		Extra: []console.Route{

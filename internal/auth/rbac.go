@@ -56,6 +56,7 @@ const (
 	PermHealthRead                Permission = "health:read"                 // liveness; anyone
 	PermLogin                     Permission = "auth:login"                  // the sign-in and MFA steps; anyone
 	PermWebhookDeliver            Permission = "webhook:deliver"             // Meta delivering webhooks, proven by signature; no role
+	PermDSARDownload              Permission = "dsar:download"               // a customer fetching their data export, proven by a single-use signed link; no role
 )
 
 // Permissions lists every permission.
@@ -65,6 +66,7 @@ func Permissions() []Permission {
 		PermPIIReveal, PermContactsErase, PermContactsReadBlocked, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
 		PermOperatorsManage, PermRolesManage, PermKeysManage, PermTokensManage, PermSettingsManage,
 		PermMetricsRead, PermExportTraining, PermSelf, PermHealthRead, PermLogin, PermWebhookDeliver,
+		PermDSARDownload,
 	}
 }
 
@@ -97,6 +99,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	health:read                    x     x    x      x        x     x   (and anonymous)
 //	auth:login                                                            (anonymous only)
 //	webhook:deliver                                                       (Meta, by signature only)
+//	dsar:download                                                         (a customer's single-use download link only)
 var matrix = map[Role][]Permission{
 	RoleOwner: {
 		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
@@ -169,6 +172,7 @@ const (
 	KindToken     PrincipalKind = "token"     // an API token
 	KindAnonymous PrincipalKind = "anonymous" // nobody in particular
 	KindSignature PrincipalKind = "signature" // a caller the handler authenticates itself (Meta's webhook HMAC)
+	KindLink      PrincipalKind = "link"      // the holder of a single-use signed download link, checked by the handler
 )
 
 // Principal is who is making a request.
@@ -189,6 +193,10 @@ func Anonymous() *Principal { return &Principal{Kind: KindAnonymous} }
 // the caller itself (Meta's webhook): it may only deliver webhooks.
 func SignatureCaller() *Principal { return &Principal{Kind: KindSignature} }
 
+// LinkHolder is the principal of a route whose handler checks a signed
+// single-use link (a customer's data export): it may only download.
+func LinkHolder() *Principal { return &Principal{Kind: KindLink} }
+
 // Can reports whether p may do perm. A token may do what it was scoped to
 // and its creator's role still allows, so demoting or disabling the creator
 // narrows their tokens at once.
@@ -205,6 +213,8 @@ func (p *Principal) Can(perm Permission) bool {
 		return slices.Contains(anonymousPerms, perm)
 	case KindSignature:
 		return perm == PermWebhookDeliver
+	case KindLink:
+		return perm == PermDSARDownload
 	}
 	return false
 }

@@ -89,6 +89,8 @@ type Config struct {
 	DefaultRegion     string
 	PolicyFile        string
 	KeepProfileName   bool
+	DSARApproval      bool
+	DSARLinkTTL       time.Duration
 	DownloadMedia     bool
 	RetentionDays     int
 	ErasureJournal    string
@@ -219,6 +221,8 @@ func settings(c *Config) []setting {
 		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
 		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
+		{"DSAR_APPROVAL", "false", "Make every data-subject request wait for the DPO's approval (POST /api/v1/dsar/{id}/approve) instead of fulfilling verified ones automatically.", false, &c.DSARApproval},
+		{"DSAR_LINK_TTL", "24h", "How long the single-use download link of a data export works before the export is shredded (5m to 168h).", false, &c.DSARLinkTTL},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
 		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
 		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
@@ -549,6 +553,9 @@ func (c *Config) Validate() error {
 	case "STRICT", "GDPR", "ES", "BR", "MX", "CO", "AR", "CA":
 	default:
 		bad("DEFAULT_REGION", "%q is not STRICT, GDPR, ES, BR, MX, CO, AR or CA", c.DefaultRegion)
+	}
+	if c.DSARLinkTTL < 5*time.Minute || c.DSARLinkTTL > 168*time.Hour {
+		bad("DSAR_LINK_TTL", "%v is outside 5m to 168h", c.DSARLinkTTL)
 	}
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		bad("RETENTION_DAYS", "%d is outside 1 to 3650 days", c.RetentionDays)

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/rights"
 )
 
 // ownRoutes is every route of the console, in one place.
@@ -81,6 +82,17 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/incidents/{id}/steps/{step}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentStep)},
 		{"POST", "/api/v1/incidents/{id}/authority/{region}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentAuthority)},
 		{"POST", "/api/v1/incidents/{id}/close", auth.PermIncidentsManage, AuthSession, h(s.apiCloseIncident)},
+
+		// Data-subject requests and corrections (the DPO's work).
+		{"GET", "/api/v1/dsar", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.listRequests)},
+		{"POST", "/api/v1/dsar", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.createRequest)},
+		{"GET", "/api/v1/dsar/{id}", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.getRequest)},
+		{"POST", "/api/v1/dsar/{id}/approve", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.approveRequest)},
+		{"POST", "/api/v1/dsar/{id}/status", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.moveRequest)},
+		{"PATCH", "/api/v1/contacts/{id}", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.correctContact)},
+		// The customer's export, reached by the single-use signed link sent
+		// over WhatsApp: the handler checks the link.
+		{"GET", rights.DownloadPath + "{token}", auth.PermDSARDownload, AuthLink, s.withRights(s.downloadExport)},
 
 		// Pages for signed-in operators.
 		{"GET", "/{$}", auth.PermSelf, AuthSession, h(s.pageHome)},

@@ -23,6 +23,9 @@ type Deps struct {
 	Parse  Parser
 	Sender Sender
 	Logger *slog.Logger
+	// Rights handles data-subject requests; nil keeps the bare record of
+	// the request the flow made before it existed.
+	Rights Rights
 }
 
 // Service owns the message path's goroutines: the inbox writer, the inbox
@@ -75,7 +78,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	// predecessor's claims for its own.
 	ocfg.Worker += "/" + strconv.FormatUint(rand.Uint64(), 36)
 	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
-	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions()}
+	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions(), rights: d.Rights}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: newPairGate(ocfg.PairInterval, ocfg.PairBurst)}
 	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
