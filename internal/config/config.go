@@ -207,7 +207,7 @@ func settings(c *Config) []setting {
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
-		{"SEND_WORKERS", "0", "Concurrent Graph API requests per replica; 0 sizes it from SEND_RATE (rate/4, 8 to 256).", false, &c.SendWorkers},
+		{"SEND_WORKERS", "0", "Concurrent Graph API requests per replica, and the size of its HTTP/1.1 connection pool; 0 sizes it from SEND_RATE (rate/4, 8 to 256).", false, &c.SendWorkers},
 		{"BUSINESS_NAME", "Tienda Aurora", "Business name used in notices and the agent's disclosure.", false, &c.BusinessName},
 		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact (English; the consent ledger records this one).", false, &c.Purpose},
 		{"PURPOSE_ES", "atención al cliente sobre tus pedidos y consultas", "The purpose as Spanish notices state it.", false, &c.PurposeES},
