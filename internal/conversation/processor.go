@@ -153,6 +153,11 @@ func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, bool, error) {
 			return nil, false, err
 		}
 	}
+	for _, pr := range b.Preferences {
+		if err := p.flow.Preference(tx, pr); err != nil {
+			return nil, false, err
+		}
+	}
 	for _, e := range b.Errors {
 		p.log.Warn("Meta reported an error in a webhook", "error", e)
 	}
