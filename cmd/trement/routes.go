@@ -34,7 +34,7 @@ func (a *app) routes() (http.Handler, error) {
 		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst,
 		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
 		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
-		Incidents: console.IncidentConfig{Packs: a.policy,
+		Incidents: console.IncidentConfig{Packs: a.policy, Template: a.cfg.BreachTemplate,
 			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are

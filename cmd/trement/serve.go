@@ -60,6 +60,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	if err := checkPermissions(cfg, log); err != nil {
+		return err
+	}
 	db, devKey, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		return err
@@ -118,7 +121,8 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("config: TREMENT_BUSINESS_HOURS: %w", err)
 	}
-	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: cfg.GraphTimeout})
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: cfg.GraphTimeout,
+		Conns: conversation.SendWorkers(cfg.SendWorkers, cfg.SendRate)})
 	if err != nil {
 		return nil, fmt.Errorf("whatsapp client: %w", err)
 	}

@@ -144,6 +144,8 @@ type envOpts struct {
 	// address under a stopped clock).
 	unauthBurst int
 	refused     func(kind string)
+	// breachTemplate is the template customer breach notices go out with.
+	breachTemplate string
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -181,7 +183,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if o.unauthBurst == 0 {
 		o.unauthBurst = 1 << 30
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, Incidents: console.IncidentConfig{Template: o.breachTemplate}})
 	if err != nil {
 		t.Fatal(err)
 	}

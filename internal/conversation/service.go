@@ -57,11 +57,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	if cfg.NoticeResend <= 0 {
 		cfg.NoticeResend = 24 * time.Hour
 	}
-	if ocfg.Workers <= 0 {
-		// Little's law: Meta answers in a few hundred milliseconds, so the
-		// rate needs about rate/4 requests in flight.
-		ocfg.Workers = min(max(int(ocfg.Rate/4), 8), 256)
-	}
+	ocfg.Workers = SendWorkers(ocfg.Workers, ocfg.Rate)
 	if ocfg.Rate <= 0 {
 		ocfg.Rate = 80
 	}
@@ -180,3 +176,15 @@ func (s *Service) ResumeSending(ctx context.Context) error {
 
 // Maintain runs one round of outbox maintenance now (tests, admin).
 func (s *Service) Maintain(ctx context.Context) error { return s.out.maintain(ctx) }
+
+// SendWorkers is the outbox's number of concurrent senders: workers if
+// set, otherwise sized from the send rate. The Graph client's connection
+// pool is sized from it too.
+func SendWorkers(workers int, rate float64) int {
+	if workers > 0 {
+		return workers
+	}
+	// Little's law: Meta answers in a few hundred milliseconds, so the
+	// rate needs about rate/4 requests in flight.
+	return min(max(int(rate/4), 8), 256)
+}
