@@ -40,6 +40,9 @@ type StatusEvent struct {
 	ErrorCode    int
 	ErrorTitle   string
 	CallbackData string // biz_opaque_callback_data: our outbox item id
+	// Action is what the error of a failed status means for the send,
+	// classified like a synchronous error (0 without an error).
+	Action SendAction
 }
 
 // Batch is what one webhook body holds.

@@ -838,7 +838,7 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 			f.stats.Reconciled.Add(1)
 		}
 	}
-	_, err = tx.ApplyStatus(s.WAMessageID, s.Status, s.ErrorCode, s.ErrorTitle)
+	changed, err := tx.ApplyStatus(s.WAMessageID, s.Status, s.ErrorCode, s.ErrorTitle)
 	if errors.Is(err, ErrNotFound) {
 		return nil // a notice sent before consent: not kept as a message
 	}
@@ -847,6 +847,13 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 	}
 	if s.Status == StatusFailed {
 		f.log.Warn("Meta reports a message failed", "code", s.ErrorCode, "title", s.ErrorTitle)
+		if changed {
+			m, err := tx.OutboundMessage(s.WAMessageID)
+			if err != nil {
+				return err
+			}
+			return f.failedStatus(tx, m, s)
+		}
 	}
 	return nil
 }

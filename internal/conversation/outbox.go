@@ -387,19 +387,22 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 		if it.Kind != "message" {
 			return fail(se.Error())
 		}
-		if o.flow.cfg.TemplateName != "" && it.Kind == "message" {
-			var out Outbound
-			json.Unmarshal(it.Payload, &out)
-			if out.Template == nil {
-				tpl := &OutboxItem{ContactID: it.ContactID, ConversationID: it.ConversationID, PhoneNumberID: it.PhoneNumberID, Kind: "message",
-					Payload: mustJSON(Outbound{To: out.To, Template: &Template{Name: o.flow.cfg.TemplateName, Language: o.flow.cfg.TemplateLanguage}})}
-				if err := tx.Enqueue(tpl); err != nil {
-					return err
-				}
-				return fail("131047: outside the 24-hour window; template " + o.flow.cfg.TemplateName + " queued instead")
+		var out Outbound
+		if json.Unmarshal(it.Payload, &out) == nil && out.Template != nil {
+			return fail("131047 for a template: no fallback")
+		}
+		reason, err := o.flow.windowFallback(tx, it.ContactID, it.ConversationID)
+		if err != nil {
+			return err
+		}
+		return fail(reason)
+	case SendPermanent:
+		if se.Code == CodeMarketingStopped || se.Code == CodeMarketingHeld {
+			if err := o.flow.marketingRefused(tx, it.ContactID, it.ConversationID, se.Code, ""); err != nil {
+				return err
 			}
 		}
-		return fail("131047: outside the 24-hour window and no template configured")
+		return fail(se.Error())
 	default:
 		return fail(se.Error())
 	}

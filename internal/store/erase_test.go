@@ -320,3 +320,49 @@ func TestBlockingThenShred(t *testing.T) {
 		}
 	})
 }
+
+// TestRotationRewrapsBlockedKeys: a master-key rotation re-wraps blocked
+// customers' keys too, so the DPO can still open them after the old key
+// is retired (otherwise rotation would shred them early, silently).
+func TestRotationRewrapsBlockedKeys(t *testing.T) {
+	url, _ := storetest.NewSQLite(t)
+	ctx := context.Background()
+	oldKey, newK := newKey(t), newKey(t)
+	db := open(t, url, oldKey)
+	c, _ := seed(t, db, "34612000321", "", "bloqueado", 2)
+	seed(t, db, "34612000322", "", "activo", 1)
+	update(t, db, func(tx *store.Tx) error { return tx.BlockContact(c.ID, time.Now().Add(time.Hour)) })
+	db.Close()
+	db, err := store.Open(ctx, store.Options{URL: url, MasterKey: oldKey, Rotating: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rot, err := db.BeginRotation(ctx, newK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rot.Total != 3 { // the active contact, the blocked one, the system secret
+		t.Errorf("rotation Total = %d, want 3 (blocked key included)", rot.Total)
+	}
+	for {
+		n, err := rot.Step(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if err := rot.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = open(t, url, newK)
+	update(t, db, func(tx *store.Tx) error {
+		_, msgs, err := tx.OpenBlocked(c.ID, store.BlockedAccess{ActorID: "op-dpo", Reason: "court order 55/2026"})
+		if err != nil || len(msgs) != 2 {
+			t.Errorf("OpenBlocked after rotation = %d messages, %v; want 2", len(msgs), err)
+		}
+		return nil
+	})
+}
