@@ -94,6 +94,9 @@ type Outbound struct {
 	ReplyTo  string    `json:"reply_to,omitempty"`
 	Read     string    `json:"read,omitempty"`   // wamid to mark read
 	Typing   bool      `json:"typing,omitempty"` // with Read: show the typing indicator
+	// Trace is the W3C traceparent of the turn that wrote the message, so
+	// its send joins the customer message's trace (never sent to Meta).
+	Trace string `json:"trace,omitempty"`
 }
 
 // SendAction says what to do after a failed send.

@@ -71,13 +71,14 @@ const pendingErase = "erase_confirm"
 // transaction that also deletes the event from the inbox, so each event
 // takes effect exactly once.
 type Flow struct {
-	cfg    Config
-	policy *policy.Engine
-	store  Store
-	log    *slog.Logger
-	stats  *Stats
-	held   *heldQuestions
-	rights Rights
+	cfg     Config
+	policy  *policy.Engine
+	store   Store
+	log     *slog.Logger
+	stats   *Stats
+	held    *heldQuestions
+	rights  Rights
+	tracing *tracing
 }
 
 // agentJob asks the agent to answer one stored inbound message. Jobs made
@@ -94,6 +95,7 @@ type agentJob struct {
 	contact *Contact
 	history []*Message
 	msg     *Message
+	trace   string // traceparent of the flow step that asked for the turn
 }
 
 // Step applies one inbound message. It returns an agent job when the agent

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -287,6 +290,9 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 	if err := json.Unmarshal(it.Payload, &out); err != nil {
 		return sendResult{it: it, err: &SendError{Action: SendPermanent, Err: fmt.Errorf("outbox payload: %w", err)}}
 	}
+	ctx, span := o.flow.tracing.tr.Start(withTraceparent(ctx, out.Trace), "outbox.send",
+		trace.WithAttributes(attribute.String("outbox.kind", it.Kind), attribute.Int("outbox.attempts", it.Attempts)))
+	defer span.End()
 	if err := o.rate.wait(ctx, it.PhoneNumberID); err != nil {
 		return sendResult{it: it, err: &SendError{Action: SendRetry, Err: err}}
 	}
@@ -300,6 +306,13 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 		return sendResult{it: it, lost: true}
 	}
 	wamid, err := o.sender.Send(ctx, it.PhoneNumberID, out, it.ID)
+	var se *SendError
+	if errors.As(err, &se) {
+		span.SetAttributes(attribute.Int("graph.error_code", se.Code))
+	}
+	if err != nil {
+		span.SetStatus(codes.Error, "send failed")
+	}
 	return sendResult{it: it, wamid: wamid, err: err}
 }
 
