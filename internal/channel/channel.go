@@ -67,8 +67,26 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 		if len(s.Status.Errors) > 0 {
 			st.ErrorCode = s.Status.Errors[0].Code
 			st.ErrorTitle = s.Status.Errors[0].Title
+			st.Action = action(whatsapp.ClassifyCode(st.ErrorCode))
 		}
 		b.Statuses = append(b.Statuses, st)
+	}
+	for _, ig := range ev.Ignored {
+		if ig.Field != whatsapp.FieldUserPreferences {
+			continue
+		}
+		phone, prefs, err := whatsapp.UserPreferences(ig.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", conversation.ErrMalformed, err)
+		}
+		b.Ignored--
+		for _, p := range prefs {
+			if p.Category != "marketing_messages" || (p.Value != "stop" && p.Value != "resume") {
+				b.Ignored++
+				continue
+			}
+			b.Preferences = append(b.Preferences, conversation.Preference{PhoneNumberID: phone, WaID: p.WaID, Stop: p.Value == "stop", Timestamp: p.Time().UTC()})
+		}
 	}
 	for _, e := range ev.Errors {
 		b.Errors = append(b.Errors, fmt.Sprintf("code %d: %s", e.Error.Code, e.Error.Title))
@@ -117,23 +135,29 @@ func classify(err error) error {
 	if errors.As(err, &ae) {
 		se.Code, se.Title = ae.Code, ae.Message
 	}
-	switch whatsapp.Classify(err) {
-	case whatsapp.RetryBackoff:
-		se.Action = conversation.SendRetry
+	se.Action = action(whatsapp.Classify(err))
+	if se.Action == conversation.SendRetry {
 		var ne net.Error
 		if ae == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
 			se.Action = conversation.SendUnknown
 		}
-	case whatsapp.RetryRecipientLater:
-		se.Action = conversation.SendRetryRecipient
-	case whatsapp.PauseNumber:
-		se.Action = conversation.SendPauseNumber
-	case whatsapp.AuthFailed:
-		se.Action = conversation.SendAuthFailed
-	case whatsapp.WindowClosed:
-		se.Action = conversation.SendWindowClosed
-	default:
-		se.Action = conversation.SendPermanent
 	}
 	return se
+}
+
+// action maps the adapter's classification to the outbox's.
+func action(a whatsapp.Action) conversation.SendAction {
+	switch a {
+	case whatsapp.RetryBackoff:
+		return conversation.SendRetry
+	case whatsapp.RetryRecipientLater:
+		return conversation.SendRetryRecipient
+	case whatsapp.PauseNumber:
+		return conversation.SendPauseNumber
+	case whatsapp.AuthFailed:
+		return conversation.SendAuthFailed
+	case whatsapp.WindowClosed:
+		return conversation.SendWindowClosed
+	}
+	return conversation.SendPermanent
 }

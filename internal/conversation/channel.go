@@ -40,6 +40,17 @@ type StatusEvent struct {
 	ErrorCode    int
 	ErrorTitle   string
 	CallbackData string // biz_opaque_callback_data: our outbox item id
+	// Action is what the error of a failed status means for the send,
+	// classified like a synchronous error (0 without an error).
+	Action SendAction
+}
+
+// Preference is a customer's marketing setting changed inside WhatsApp.
+type Preference struct {
+	PhoneNumberID string
+	WaID          string
+	Stop          bool // false: resume
+	Timestamp     time.Time
 }
 
 // Batch is what one webhook body holds.
@@ -47,7 +58,10 @@ type Batch struct {
 	Messages []Inbound
 	Statuses []StatusEvent
 	Errors   []string // out-of-band errors Meta reported, as text
-	Ignored  int      // changes of fields other than messages
+	// Preferences are customers turning marketing messages off or on
+	// inside WhatsApp (user_preferences webhooks).
+	Preferences []Preference
+	Ignored     int // changes of fields other than messages
 }
 
 // Parser turns a verified webhook body into events. A body that cannot be
@@ -80,6 +94,9 @@ type Outbound struct {
 	ReplyTo  string    `json:"reply_to,omitempty"`
 	Read     string    `json:"read,omitempty"`   // wamid to mark read
 	Typing   bool      `json:"typing,omitempty"` // with Read: show the typing indicator
+	// Trace is the W3C traceparent of the turn that wrote the message, so
+	// its send joins the customer message's trace (never sent to Meta).
+	Trace string `json:"trace,omitempty"`
 }
 
 // SendAction says what to do after a failed send.
