@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -25,7 +26,9 @@ type cliEnv struct {
 
 func newCLIEnv(t *testing.T, url string) *cliEnv {
 	t.Helper()
-	return &cliEnv{t: t, url: url, dir: t.TempDir(), key: vault.GenerateKey(), vars: map[string]string{}}
+	dir := t.TempDir()
+	os.Chmod(dir, 0o700) // as trement makes it; serve refuses a folder others can read
+	return &cliEnv{t: t, url: url, dir: dir, key: vault.GenerateKey(), vars: map[string]string{}}
 }
 
 // run runs `trement args… -database-url … -data-dir …` with stdin and

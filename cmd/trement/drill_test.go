@@ -135,8 +135,10 @@ func runDrill(t *testing.T, bin, dbURL string) {
 	defer cancel()
 	go s.Run(ctx)
 
+	dataDir := t.TempDir()
+	os.Chmod(dataDir, 0o700) // serve refuses a data folder others can read
 	d := &drillServer{t: t, bin: bin, addr: addr, logs: &syncBuffer{}, env: append(os.Environ(),
-		"TREMENT_DATABASE_URL="+dbURL, "TREMENT_DATA_DIR="+t.TempDir(), "TREMENT_MASTER_KEY="+vault.GenerateKey(),
+		"TREMENT_DATABASE_URL="+dbURL, "TREMENT_DATA_DIR="+dataDir, "TREMENT_MASTER_KEY="+vault.GenerateKey(),
 		"TREMENT_LISTEN="+addr, "TREMENT_APP_SECRET="+drillSecret, "TREMENT_ACCESS_TOKEN="+drillToken, "TREMENT_VERIFY_TOKEN=v",
 		"TREMENT_GRAPH_URL="+graph.URL, "TREMENT_SEND_RATE=1000", "TREMENT_PAIR_INTERVAL=0s", "TREMENT_GRAPH_TIMEOUT=1s",
 		"TREMENT_RECONCILE_AFTER=4s", "TREMENT_BUSINESS_HOURS=", "TREMENT_LOG_LEVEL=warn")}

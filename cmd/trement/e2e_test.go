@@ -44,6 +44,8 @@ type appOpt struct {
 	graph  string // Graph API base URL; empty: this app's own simulator
 	wrap   func(conversation.Sender) conversation.Sender
 	logTo  io.Writer // if set, every log line at debug level, as JSON
+	// now, if set, is the database's clock (expiry of links, timestamps).
+	now func() time.Time
 }
 
 func startApp(t *testing.T, o appOpt) *testApp {
@@ -94,6 +96,13 @@ func startApp(t *testing.T, o appOpt) *testApp {
 	db, _, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if o.now != nil {
+		db.Close()
+		mk, _ := vault.ParseMasterKey(key)
+		if db, err = store.Open(ctx, store.Options{URL: cfg.DatabaseURL, MasterKey: mk, Logger: log, Now: o.now}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	a, err := build(ctx, cfg, db, log, o.wrap)
 	if err != nil {

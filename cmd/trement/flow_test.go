@@ -307,7 +307,8 @@ func TestCommandsInThreeLanguages(t *testing.T) {
 			}
 		})
 	}
-	// MY DATA opened an access request with the region's deadline.
+	// MY DATA opened an access request with the region's deadline (the
+	// rights service fulfils it at once, so it may be done already).
 	ta.settle()
 	var n int
 	raw, err := sqlOpenReadOnly(ta)
@@ -315,9 +316,9 @@ func TestCommandsInThreeLanguages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer raw.Close()
-	raw.QueryRow("SELECT COUNT(*) FROM dsar_requests WHERE kind = 'access' AND state = 'open' AND due_at > 0").Scan(&n)
+	raw.QueryRow("SELECT COUNT(*) FROM dsar_requests WHERE kind = 'access' AND state IN ('open', 'in_progress', 'completed') AND due_at > 0").Scan(&n)
 	if n != 1 {
-		t.Errorf("open access requests = %d, want 1", n)
+		t.Errorf("access requests = %d, want 1", n)
 	}
 }
 

@@ -32,9 +32,9 @@ func (a *app) routes() (http.Handler, error) {
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
 		Refusals: refusals, Refused: func(kind string) { a.metrics.RequestsRefused.WithLabelValues(kind).Inc() },
 		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst,
-		Conversations: consoleConversations{db: a.db, svc: a.svc},
-		Policy:        console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
-		Incidents: console.IncidentConfig{Packs: a.policy,
+		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
+		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
+		Incidents: console.IncidentConfig{Packs: a.policy, Template: a.cfg.BreachTemplate,
 			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are

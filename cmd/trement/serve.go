@@ -26,6 +26,7 @@ import (
 	"github.com/trement/trement/internal/ops"
 	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/retention"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/whatsapp"
 )
@@ -59,6 +60,9 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
+	if err := checkPermissions(cfg, log); err != nil {
+		return err
+	}
 	db, devKey, err := openStore(ctx, cfg, log, false)
 	if err != nil {
 		return err
@@ -86,10 +90,14 @@ type app struct {
 	metrics *ops.Metrics
 	handler http.Handler
 	console *console.Server
-	devKey  bool
-	dev     *devSim
-	policy  *policy.Engine
-	alerter *ops.Alerter
+	rights  *rights.Service
+	// localURL is where this server listens, for links when PUBLIC_URL
+	// is not set (development); serve sets it before anything runs.
+	localURL string
+	devKey   bool
+	dev      *devSim
+	policy   *policy.Engine
+	alerter  *ops.Alerter
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -113,13 +121,19 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("config: TREMENT_BUSINESS_HOURS: %w", err)
 	}
-	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: cfg.GraphTimeout})
+	client, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: cfg.GraphTimeout,
+		Conns: conversation.SendWorkers(cfg.SendWorkers, cfg.SendRate)})
 	if err != nil {
 		return nil, fmt.Errorf("whatsapp client: %w", err)
 	}
 	var sender conversation.Sender = channel.Sender{Client: client}
 	if wrap != nil {
 		sender = wrap(sender)
+	}
+	a.rights, err = rights.New(rights.Config{Store: store.Rights(db), Policy: pol, Logger: log, RequireApproval: cfg.DSARApproval,
+		LinkTTL: cfg.DSARLinkTTL, LinkKey: db.DeriveKey("dsar-link/v1"), KeepProfileName: cfg.KeepProfileName, BaseURL: a.publicURL})
+	if err != nil {
+		return nil, err
 	}
 	host, _ := os.Hostname()
 	a.svc, err = conversation.New(conversation.Config{
@@ -135,7 +149,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		Lease:  2*cfg.GraphTimeout + 10*time.Second,
 		Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
-			Sender: sender, Logger: log})
+			Sender: sender, Logger: log, Rights: a.rights})
 	if err != nil {
 		return nil, err
 	}
@@ -144,12 +158,29 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
 	a.metrics.RegisterRetention(a.purger.Stats, db.Scrubs)
+	a.metrics.WatchRequests(a.requestCounts)
 	a.alerter = a.newAlerter()
 	a.handler, err = a.routes()
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// publicURL is the base of links sent to customers.
+func (a *app) publicURL() string {
+	if a.cfg.PublicURL != "" {
+		return a.cfg.PublicURL
+	}
+	return a.localURL
+}
+
+// requestCounts feeds the data-subject request gauges on each scrape.
+func (a *app) requestCounts() (open, dueSoon, overdue int, err error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n, err := a.rights.Counts(ctx)
+	return n.Open, n.DueSoon, n.Overdue, err
 }
 
 // newPolicy builds the region rules: the built-in packs, DEFAULT_REGION,
@@ -259,6 +290,7 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 		scheme = "https"
 	}
 	addr := ln.Addr().String()
+	a.localURL = scheme + "://" + addr
 
 	workCtx, stopWork := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopWork()
@@ -295,6 +327,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.alerter.Run(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.rights.Run(workCtx)
 	}()
 	if a.dev != nil {
 		a.dev.run(workCtx)

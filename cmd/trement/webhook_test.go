@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -175,4 +176,58 @@ func (ta *testApp) refusalsAudited(prefix string) (refusals, rows int) {
 		ta.t.Fatal(err)
 	}
 	return refusals, rows
+}
+
+// TestWebhookMemorySettingBoundsReads checks the wiring: with
+// WEBHOOK_MEMORY equal to one maximal body, a second post arriving while
+// the first is still being read gets 503 with Retry-After, unread, and is
+// not audited; once the first is done the budget is free again.
+func TestWebhookMemorySettingBoundsReads(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-webhook-max-bytes", "65536", "-webhook-memory", "65536"}})
+	pr, pw := io.Pipe()
+	req, _ := http.NewRequest("POST", "http://"+ta.addr+"/webhook", pr)
+	req.ContentLength = 60000
+	first := make(chan int, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			first <- -1
+			return
+		}
+		resp.Body.Close()
+		first <- resp.StatusCode
+	}()
+	pw.Write([]byte("{")) // the first post is being read
+	time.Sleep(100 * time.Millisecond)
+	second, _ := http.NewRequest("POST", "http://"+ta.addr+"/webhook", bytes.NewReader(make([]byte, 60000)))
+	resp, err := http.DefaultClient.Do(second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") == "" {
+		t.Errorf("post while the budget is held = %d (Retry-After %q), want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
+	}
+	pw.Write(make([]byte, 59999))
+	pw.Close()
+	if code := <-first; code != http.StatusUnauthorized {
+		t.Errorf("the admitted unsigned post = %d, want 401", code)
+	}
+	body := []byte(`{"object":"whatsapp_business_account","entry":[]}`)
+	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+		t.Errorf("signed post after the budget freed = %d, want 200", code)
+	}
+	var busy int
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		evs, _ := tx.AuditEvents(auditFilterAll())
+		for _, e := range evs {
+			if e.Action == "webhook.busy" {
+				busy++
+			}
+		}
+		return nil
+	})
+	if busy != 0 {
+		t.Errorf("%d load-shedding refusals audited, want none (a metric counts them)", busy)
+	}
 }

@@ -40,6 +40,7 @@ const (
 	PermConversationsAssign       Permission = "conversations:assign"        // assign a conversation to another operator
 	PermPIIReveal                 Permission = "pii:reveal"                  // unmask a customer's number, name and messages, with a typed reason
 	PermContactsErase             Permission = "contacts:erase"              // erase a customer (crypto-shred)
+	PermContactsReadBlocked       Permission = "contacts:read_blocked"       // open a blocked customer's data for a court or authority, with its request as reason (DPO only)
 	PermDSARManage                Permission = "dsar:manage"                 // handle data-subject requests
 	PermIncidentsManage           Permission = "incidents:manage"            // record and handle security incidents
 	PermAuditRead                 Permission = "audit:read"                  // read and verify the audit log
@@ -55,15 +56,17 @@ const (
 	PermHealthRead                Permission = "health:read"                 // liveness; anyone
 	PermLogin                     Permission = "auth:login"                  // the sign-in and MFA steps; anyone
 	PermWebhookDeliver            Permission = "webhook:deliver"             // Meta delivering webhooks, proven by signature; no role
+	PermDSARDownload              Permission = "dsar:download"               // a customer fetching their data export, proven by a single-use signed link; no role
 )
 
 // Permissions lists every permission.
 func Permissions() []Permission {
 	return []Permission{
 		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
-		PermPIIReveal, PermContactsErase, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
+		PermPIIReveal, PermContactsErase, PermContactsReadBlocked, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
 		PermOperatorsManage, PermRolesManage, PermKeysManage, PermTokensManage, PermSettingsManage,
 		PermMetricsRead, PermExportTraining, PermSelf, PermHealthRead, PermLogin, PermWebhookDeliver,
+		PermDSARDownload,
 	}
 }
 
@@ -80,6 +83,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	conversations:assign           x                 x
 //	pii:reveal                     x          x      x
 //	contacts:erase                 x          x
+//	contacts:read_blocked                     x
 //	dsar:manage                    x          x
 //	incidents:manage               x          x
 //	audit:read                     x     x    x                     x
@@ -95,6 +99,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	health:read                    x     x    x      x        x     x   (and anonymous)
 //	auth:login                                                            (anonymous only)
 //	webhook:deliver                                                       (Meta, by signature only)
+//	dsar:download                                                         (a customer's single-use download link only)
 var matrix = map[Role][]Permission{
 	RoleOwner: {
 		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
@@ -107,7 +112,7 @@ var matrix = map[Role][]Permission{
 		PermSelf, PermHealthRead,
 	},
 	RoleDPO: {
-		PermConversationsReadAll, PermConversationsReadAssigned, PermPIIReveal, PermContactsErase,
+		PermConversationsReadAll, PermConversationsReadAssigned, PermPIIReveal, PermContactsErase, PermContactsReadBlocked,
 		PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport, PermTokensManage,
 		PermExportTraining, PermSelf, PermHealthRead,
 	},
@@ -167,6 +172,7 @@ const (
 	KindToken     PrincipalKind = "token"     // an API token
 	KindAnonymous PrincipalKind = "anonymous" // nobody in particular
 	KindSignature PrincipalKind = "signature" // a caller the handler authenticates itself (Meta's webhook HMAC)
+	KindLink      PrincipalKind = "link"      // the holder of a single-use signed download link, checked by the handler
 )
 
 // Principal is who is making a request.
@@ -187,6 +193,10 @@ func Anonymous() *Principal { return &Principal{Kind: KindAnonymous} }
 // the caller itself (Meta's webhook): it may only deliver webhooks.
 func SignatureCaller() *Principal { return &Principal{Kind: KindSignature} }
 
+// LinkHolder is the principal of a route whose handler checks a signed
+// single-use link (a customer's data export): it may only download.
+func LinkHolder() *Principal { return &Principal{Kind: KindLink} }
+
 // Can reports whether p may do perm. A token may do what it was scoped to
 // and its creator's role still allows, so demoting or disabling the creator
 // narrows their tokens at once.
@@ -203,6 +213,8 @@ func (p *Principal) Can(perm Permission) bool {
 		return slices.Contains(anonymousPerms, perm)
 	case KindSignature:
 		return perm == PermWebhookDeliver
+	case KindLink:
+		return perm == PermDSARDownload
 	}
 	return false
 }

@@ -89,6 +89,8 @@ type Config struct {
 	DefaultRegion     string
 	PolicyFile        string
 	KeepProfileName   bool
+	DSARApproval      bool
+	DSARLinkTTL       time.Duration
 	DownloadMedia     bool
 	RetentionDays     int
 	ErasureJournal    string
@@ -99,6 +101,7 @@ type Config struct {
 	RetentionReason       string
 	KeyBackupConfirmed    string
 	BreachContact         string
+	BreachTemplate        string
 	HandlingPolicyURL     string
 	HandlingPolicyVersion string
 
@@ -205,7 +208,7 @@ func settings(c *Config) []setting {
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
-		{"SEND_WORKERS", "0", "Concurrent Graph API requests per replica; 0 sizes it from SEND_RATE (rate/4, 8 to 256).", false, &c.SendWorkers},
+		{"SEND_WORKERS", "0", "Concurrent Graph API requests per replica, and the size of its HTTP/1.1 connection pool; 0 sizes it from SEND_RATE (rate/4, 8 to 256).", false, &c.SendWorkers},
 		{"BUSINESS_NAME", "Tienda Aurora", "Business name used in notices and the agent's disclosure.", false, &c.BusinessName},
 		{"PURPOSE", "customer support for your orders and questions", "Purpose of processing, stated at first contact (English; the consent ledger records this one).", false, &c.Purpose},
 		{"PURPOSE_ES", "atención al cliente sobre tus pedidos y consultas", "The purpose as Spanish notices state it.", false, &c.PurposeES},
@@ -219,12 +222,15 @@ func settings(c *Config) []setting {
 		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
 		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
+		{"DSAR_APPROVAL", "false", "Make every data-subject request wait for the DPO's approval (POST /api/v1/dsar/{id}/approve) instead of fulfilling verified ones automatically.", false, &c.DSARApproval},
+		{"DSAR_LINK_TTL", "24h", "How long the single-use download link of a data export works before the export is shredded (5m to 168h).", false, &c.DSARLinkTTL},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
 		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
 		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
 		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
 		{"KEY_BACKUP_CONFIRMED", "", "Where and when the master key was backed up, e.g. '2026-12-01 company vault + offline safe' (doctor fails without it).", false, &c.KeyBackupConfirmed},
 		{"BREACH_CONTACT", "", "Who runs a breach response and the legal clocks (e-mail/phone); doctor fails without it.", false, &c.BreachContact},
+		{"BREACH_TEMPLATE", "", "Approved WhatsApp template the breach notice goes to affected customers with, once a DPO approved it (language per region: en_US, es, pt_BR).", false, &c.BreachTemplate},
 		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
 		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
 		{"ALERT_WEBHOOK_URL", "", "Anomaly alerts are POSTed here as JSON, signed with X-Trement-Signature-256 (HMAC-SHA256 with ALERT_WEBHOOK_SECRET).", false, &c.AlertWebhookURL},
@@ -549,6 +555,9 @@ func (c *Config) Validate() error {
 	case "STRICT", "GDPR", "ES", "BR", "MX", "CO", "AR", "CA":
 	default:
 		bad("DEFAULT_REGION", "%q is not STRICT, GDPR, ES, BR, MX, CO, AR or CA", c.DefaultRegion)
+	}
+	if c.DSARLinkTTL < 5*time.Minute || c.DSARLinkTTL > 168*time.Hour {
+		bad("DSAR_LINK_TTL", "%v is outside 5m to 168h", c.DSARLinkTTL)
 	}
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		bad("RETENTION_DAYS", "%d is outside 1 to 3650 days", c.RetentionDays)

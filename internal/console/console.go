@@ -51,6 +51,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 )
 
@@ -77,6 +78,10 @@ const (
 	// themselves (permission health:read or auth:login); each such route
 	// says why in a comment.
 	AuthPublic
+	// AuthLink: the handler checks a signed single-use link in the path
+	// (a customer's data export); the permission must be dsar:download,
+	// against a link-holder principal that can do nothing else.
+	AuthLink
 )
 
 func (a Authn) String() string {
@@ -91,6 +96,8 @@ func (a Authn) String() string {
 		return "signature"
 	case AuthPublic:
 		return "public"
+	case AuthLink:
+		return "link"
 	}
 	return fmt.Sprintf("Authn(%d)", int(a))
 }
@@ -127,6 +134,9 @@ type Deps struct {
 	Conversations ConversationService
 	// Auth is the auth service; nil makes one over DB with the defaults.
 	Auth *auth.Service
+	// Rights lists and handles data-subject requests and serves download
+	// links; nil answers those routes with 503.
+	Rights *rights.Service
 	// Policy is the data-handling policy operators must acknowledge.
 	Policy HandlingPolicy
 	// Incidents configures the breach workflow's clocks and drafts.
@@ -158,6 +168,7 @@ type Server struct {
 	secure     bool
 	auth       *auth.Service
 	convs      ConversationService
+	rights     *rights.Service
 	incidents  IncidentConfig
 	policy     HandlingPolicy
 	policyGate policyGate
@@ -185,7 +196,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
+		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
 		refusals: deps.Refusals, refused: deps.Refused}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})
@@ -260,7 +271,7 @@ func CheckRoutes(routes []Route) error {
 		}
 		switch rt.Auth {
 		case AuthSession, AuthToken, AuthSessionOrToken:
-			if rt.Perm == auth.PermLogin || rt.Perm == auth.PermWebhookDeliver {
+			if rt.Perm == auth.PermLogin || rt.Perm == auth.PermWebhookDeliver || rt.Perm == auth.PermDSARDownload {
 				bad(fmt.Sprintf("permission %s is not for authenticated routes", rt.Perm))
 			}
 		case AuthPublic:
@@ -270,6 +281,10 @@ func CheckRoutes(routes []Route) error {
 		case AuthSignature:
 			if rt.Perm != auth.PermWebhookDeliver {
 				bad("AuthSignature is only for webhook:deliver")
+			}
+		case AuthLink:
+			if rt.Perm != auth.PermDSARDownload {
+				bad("AuthLink is only for dsar:download")
 			}
 		default:
 			bad("declares no authentication")

@@ -11,6 +11,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/rights"
 )
 
 // Errors a ConversationService returns besides conversation.ErrNotFound;
@@ -44,6 +45,11 @@ var errorKinds = []struct {
 	{auth.ErrOwnerExists, http.StatusConflict, "an owner already exists"},
 	{auth.ErrLastOwner, http.StatusConflict, "refusing to remove the last owner"},
 	{ErrConflict, http.StatusConflict, "conflict"},
+	{rights.ErrNotFound, http.StatusNotFound, "not found"},
+	{rights.ErrInvalid, http.StatusBadRequest, "invalid request"},
+	{rights.ErrConflict, http.StatusConflict, "conflict"},
+	{rights.ErrLink, http.StatusNotFound, rights.ErrLink.Error()},
+	{rights.ErrRateLimited, http.StatusTooManyRequests, rights.ErrRateLimited.Error()},
 	{audit.ErrInvalid, http.StatusInternalServerError, "the audit log refused the event"},
 }
 

@@ -197,6 +197,8 @@ func (s *Server) authenticate(r *http.Request, rt Route) (p *auth.Principal, tok
 		return auth.Anonymous(), "", nil
 	case AuthSignature:
 		return auth.SignatureCaller(), "", nil
+	case AuthLink:
+		return auth.LinkHolder(), "", nil
 	}
 	bearer, hasBearer := bearerToken(r)
 	switch {

@@ -19,6 +19,8 @@ import (
 	"github.com/trement/trement/internal/auth/authtest"
 	"github.com/trement/trement/internal/console"
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
 	"github.com/trement/trement/internal/vault"
@@ -142,6 +144,8 @@ type envOpts struct {
 	// address under a stopped clock).
 	unauthBurst int
 	refused     func(kind string)
+	// breachTemplate is the template customer breach notices go out with.
+	breachTemplate string
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -167,10 +171,19 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	convs := &fakeConvs{}
+	pol, err := policy.New(policy.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs, err := rights.New(rights.Config{Store: store.Rights(db), Policy: pol, Now: clock.Now, LinkKey: db.DeriveKey("dsar-link/v1"),
+		BaseURL: func() string { return "https://trement.example" }})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if o.unauthBurst == 0 {
 		o.unauthBurst = 1 << 30
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, Incidents: console.IncidentConfig{Template: o.breachTemplate}})
 	if err != nil {
 		t.Fatal(err)
 	}

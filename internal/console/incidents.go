@@ -2,15 +2,18 @@ package console
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/incident"
 	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/store"
@@ -20,6 +23,41 @@ import (
 type IncidentConfig struct {
 	Packs      incident.Packs
 	Controller incident.Controller
+	// Template is the approved WhatsApp template the customer notice is
+	// sent with (outside the 24-hour window only templates may be sent);
+	// empty: notify_customers is refused.
+	Template string
+}
+
+var errNoBreachTemplate = errors.New("no breach notice template configured (TREMENT_BREACH_TEMPLATE): customers cannot be notified over WhatsApp")
+
+// templateLanguage is the template language code for a notice language.
+var templateLanguage = map[string]string{"en": "en_US", "es": "es", "pt": "pt_BR"}
+
+// queueBreachNotices queues the breach template to every customer the
+// incident's scope touches, in their region's language, through the
+// outbox (paced like any send), in the step's transaction.
+func (s *Server) queueBreachNotices(t *store.Tx, inc *incident.Incident) (int, error) {
+	recips, err := t.IncidentRecipients(inc.Scope)
+	if err != nil {
+		return 0, err
+	}
+	for _, rc := range recips {
+		lang := "en"
+		if p, ok := s.incidents.Packs.Pack(policy.Region(rc.Contact.Region)); ok {
+			lang = p.Language
+		}
+		out := conversation.Outbound{To: rc.Contact.WaID, Template: &conversation.Template{Name: s.incidents.Template, Language: templateLanguage[lang]}}
+		payload, err := json.Marshal(out)
+		if err != nil {
+			return 0, err
+		}
+		if err := t.Enqueue(&conversation.OutboxItem{ContactID: rc.Contact.ID, ConversationID: rc.ConversationID, PhoneNumberID: rc.PhoneNumberID,
+			Kind: "message", Payload: payload}); err != nil {
+			return 0, err
+		}
+	}
+	return len(recips), nil
 }
 
 // incidentView is an incident with its clocks, checklist and drafts.
@@ -152,7 +190,7 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
 
 // changeIncident applies fn to an incident and audits it in one
 // transaction; fn's error refuses the change (and is audited as a denial).
-func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action, reason string, fn func(inc *incident.Incident, now time.Time) error) {
+func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action, reason string, fn func(t *store.Tx, inc *incident.Incident, now time.Time) error) {
 	id := r.PathValue("id")
 	var inc *incident.Incident
 	var refused error
@@ -160,7 +198,7 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action, 
 		if inc, err = t.Incident(id); err != nil {
 			return err
 		}
-		if refused = fn(inc, t.Now); refused != nil {
+		if refused = fn(t, inc, t.Now); refused != nil {
 			return nil
 		}
 		if err := t.AppendAudit(s.event(r.Context(), action, "incident:"+id, reason)); err != nil {
@@ -178,6 +216,13 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action, 
 			return
 		}
 		status := http.StatusConflict
+		if !errors.Is(refused, errNoBreachTemplate) && !errors.Is(refused, incident.ErrNeedsDPO) && !errors.Is(refused, incident.ErrNotApproved) &&
+			!errors.Is(refused, incident.ErrUnknownStep) && !errors.Is(refused, incident.ErrClosed) && !errors.Is(refused, incident.ErrStepsPending) &&
+			!strings.HasPrefix(refused.Error(), "no affected customers") {
+			// A database error, not a refusal: roll back and answer 500.
+			s.apiError(w, r, refused)
+			return
+		}
 		if errors.Is(refused, incident.ErrNeedsDPO) {
 			status = http.StatusForbidden
 		} else if errors.Is(refused, incident.ErrUnknownStep) {
@@ -201,14 +246,28 @@ func (s *Server) apiIncidentStep(w http.ResponseWriter, r *http.Request) {
 	}
 	p := PrincipalFrom(r.Context())
 	step := incident.Step(r.PathValue("step"))
-	s.changeIncident(w, r, "incident.step", string(step), func(inc *incident.Incident, now time.Time) error {
-		return inc.Complete(step, p.Username, p.Role == auth.RoleDPO, clip(in.Note, 2000), now)
+	s.changeIncident(w, r, "incident.step", string(step), func(t *store.Tx, inc *incident.Incident, now time.Time) error {
+		note := clip(in.Note, 2000)
+		if step == incident.StepNotifyCustomers {
+			if s.incidents.Template == "" {
+				return errNoBreachTemplate
+			}
+			if _, ok := inc.Done[incident.StepApproveNotice]; !ok {
+				return incident.ErrNotApproved
+			}
+			n, err := s.queueBreachNotices(t, inc)
+			if err != nil {
+				return err
+			}
+			note = strings.TrimSpace(fmt.Sprintf("%d notices queued with template %s. %s", n, s.incidents.Template, note))
+		}
+		return inc.Complete(step, p.Username, p.Role == auth.RoleDPO, note, now)
 	})
 }
 
 func (s *Server) apiIncidentAuthority(w http.ResponseWriter, r *http.Request) {
 	region := policy.Region(r.PathValue("region"))
-	s.changeIncident(w, r, "incident.authority_notified", string(region), func(inc *incident.Incident, now time.Time) error {
+	s.changeIncident(w, r, "incident.authority_notified", string(region), func(_ *store.Tx, inc *incident.Incident, now time.Time) error {
 		for _, a := range inc.Affected {
 			if a.Region == region && a.Customers > 0 {
 				inc.NotifiedAuthority(region, now)
@@ -233,7 +292,7 @@ func (s *Server) apiCloseIncident(w http.ResponseWriter, r *http.Request) {
 	if in.NotABreach {
 		reason = "closed: not a personal-data breach"
 	}
-	s.changeIncident(w, r, "incident.close", reason, func(inc *incident.Incident, now time.Time) error {
+	s.changeIncident(w, r, "incident.close", reason, func(_ *store.Tx, inc *incident.Incident, now time.Time) error {
 		return inc.Close(now, in.NotABreach)
 	})
 }

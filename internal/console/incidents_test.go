@@ -17,13 +17,16 @@ import (
 // region, the clocks run per law, a supervisor-free checklist refuses to
 // notify customers before the DPO approves, and every step is audited.
 func TestIncidentWorkflow(t *testing.T) {
-	e := newEnv(t, envOpts{})
+	e := newEnv(t, envOpts{breachTemplate: "security_notice"})
 	now := e.clock.Now()
 	err := e.db.Update(t.Context(), func(tx *store.Tx) error {
 		for i, reg := range []string{"ES", "ES", "BR", "CA", "GDPR"} {
 			c := &conversation.Contact{ID: fmt.Sprintf("c%d", i), WaID: fmt.Sprintf("3461100000%d", i), Region: reg, RegionReason: "test",
 				Language: "es", ConsentState: conversation.ConsentGranted, LastInboundAt: now.Add(-time.Duration(i) * time.Hour), CreatedAt: now, UpdatedAt: now}
 			if err := tx.CreateContact(c); err != nil {
+				return err
+			}
+			if _, err := tx.OpenConversation(c.ID, "106540352242922"); err != nil {
 				return err
 			}
 		}
@@ -82,6 +85,26 @@ func TestIncidentWorkflow(t *testing.T) {
 	}
 	if r := dpo.do("POST", "/api/v1/incidents/"+id+"/steps/approve_notice", map[string]string{"note": "text reviewed"}); r.Code != http.StatusOK {
 		t.Errorf("DPO approval = %d %s", r.Code, r.Body)
+	}
+	// The approved notice goes to the three customers in scope, through the
+	// outbox, with the template.
+	r = dpo.do("POST", "/api/v1/incidents/"+id+"/steps/notify_customers", nil)
+	if r.Code != http.StatusOK || !strings.Contains(r.Body.String(), "3 notices queued with template security_notice") {
+		t.Errorf("notify customers = %d %s", r.Code, r.Body)
+	}
+	var queued int
+	e.db.View(t.Context(), func(tx *store.Tx) error {
+		counts, err := tx.OutboxCounts()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, n := range counts {
+			queued += n
+		}
+		return nil
+	})
+	if queued != 3 {
+		t.Errorf("outbox holds %d items, want the 3 notices", queued)
 	}
 	if r := dpo.do("POST", "/api/v1/incidents/"+id+"/authority/ES", nil); r.Code != http.StatusOK {
 		t.Errorf("authority notified = %d %s", r.Code, r.Body)

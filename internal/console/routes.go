@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/rights"
 )
 
 // ownRoutes is every route of the console, in one place.
@@ -65,6 +66,8 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/conversations", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.listConversations)},
 		{"GET", "/api/v1/conversations/{id}", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.getConversation)},
 		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermPIIReveal, AuthSession, h(s.revealConversation)},
+		// A blocked customer's data, for the DPO answering a court or authority.
+		{"POST", "/api/v1/blocked", auth.PermContactsReadBlocked, AuthSession, h(s.openBlocked)},
 		{"POST", "/api/v1/conversations/{id}/reply", auth.PermConversationsReply, AuthSessionOrToken, h(s.replyConversation)},
 		{"POST", "/api/v1/conversations/{id}/take", auth.PermConversationsReply, AuthSession, h(s.takeConversation)},
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
@@ -80,6 +83,17 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/incidents/{id}/steps/{step}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentStep)},
 		{"POST", "/api/v1/incidents/{id}/authority/{region}", auth.PermIncidentsManage, AuthSession, h(s.apiIncidentAuthority)},
 		{"POST", "/api/v1/incidents/{id}/close", auth.PermIncidentsManage, AuthSession, h(s.apiCloseIncident)},
+
+		// Data-subject requests and corrections (the DPO's work).
+		{"GET", "/api/v1/dsar", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.listRequests)},
+		{"POST", "/api/v1/dsar", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.createRequest)},
+		{"GET", "/api/v1/dsar/{id}", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.getRequest)},
+		{"POST", "/api/v1/dsar/{id}/approve", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.approveRequest)},
+		{"POST", "/api/v1/dsar/{id}/status", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.moveRequest)},
+		{"PATCH", "/api/v1/contacts/{id}", auth.PermDSARManage, AuthSessionOrToken, s.withRights(s.correctContact)},
+		// The customer's export, reached by the single-use signed link sent
+		// over WhatsApp: the handler checks the link.
+		{"GET", rights.DownloadPath + "{token}", auth.PermDSARDownload, AuthLink, s.withRights(s.downloadExport)},
 
 		// Pages for signed-in operators.
 		{"GET", "/{$}", auth.PermSelf, AuthSession, h(s.pageHome)},

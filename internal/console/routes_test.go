@@ -140,7 +140,7 @@ func TestRoleRouteMatrix(t *testing.T) {
 	routes := e.srv.Routes()
 	for _, role := range auth.Roles() {
 		for _, rt := range routes {
-			if rt.Auth == console.AuthPublic || rt.Auth == console.AuthSignature {
+			if rt.Auth == console.AuthPublic || rt.Auth == console.AuthSignature || rt.Auth == console.AuthLink {
 				continue // not role-gated: see TestPublicAndSignatureRoutes
 			}
 			t.Run(string(role)+"/"+rt.String(), func(t *testing.T) {
@@ -187,6 +187,8 @@ func TestPublicAndSignatureRoutes(t *testing.T) {
 		{"POST", "/webhook", map[string]string{}, 200},
 		{"GET", "/login/mfa", nil, http.StatusSeeOther}, // no pending sign-in: back to the password
 		{"POST", "/api/v1/login/totp", map[string]string{"code": "123456"}, http.StatusUnauthorized},
+		// A download link checked by its handler: a made-up token is refused.
+		{"GET", "/dsar/download/AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", nil, http.StatusNotFound},
 	} {
 		if r := c.do(tt.method, tt.path, tt.body); r.Code != tt.want {
 			t.Errorf("%s %s anonymously = %d, want %d", tt.method, tt.path, r.Code, tt.want)

@@ -77,6 +77,7 @@ type Flow struct {
 	log    *slog.Logger
 	stats  *Stats
 	held   *heldQuestions
+	rights Rights
 }
 
 // agentJob asks the agent to answer one stored inbound message. Jobs made
@@ -254,6 +255,9 @@ func (s *step) pack() policy.Pack {
 }
 
 func (s *step) run() (*agentJob, error) {
+	if s.f.rights != nil && strings.HasPrefix(s.m.ButtonID, RightsButtonPrefix) {
+		return nil, s.rightsMessage()
+	}
 	match := intent.Parse(s.m.Text)
 	s.setLanguage(match.Language)
 	switch s.c.ConsentState {
@@ -281,7 +285,27 @@ func (s *step) run() (*agentJob, error) {
 	if s.c.PendingAction == pendingErase {
 		s.c.PendingAction = ""
 		if match.Kind == intent.EraseConfirm {
-			return nil, s.erase()
+			return nil, s.eraseConfirmed()
+		}
+		if s.f.rights != nil {
+			if err := s.f.rights.EraseCancelled(s.tx, s.c); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if s.f.rights != nil && match.Kind == intent.None {
+		was := s.c.Language
+		reply, handled, err := s.f.rights.Handle(s.tx, s.c, s.lang, s.m.Text, s.m.ButtonID)
+		if err != nil || handled {
+			if err == nil && s.c.Language != was {
+				// The customer corrected the answer language: it holds
+				// for this conversation too, until they write in another.
+				s.conv.Language, s.lang = s.c.Language, s.c.Language
+			}
+			if err == nil {
+				err = s.say(reply)
+			}
+			return nil, err
 		}
 	}
 	switch match.Kind {
@@ -295,6 +319,11 @@ func (s *step) run() (*agentJob, error) {
 		return nil, s.access()
 	case intent.Erase:
 		s.c.PendingAction = pendingErase
+		if s.f.rights != nil {
+			if _, err := s.f.rights.Requested(s.tx, s.c, s.lang, "erasure"); err != nil {
+				return nil, err
+			}
+		}
 		return nil, s.sayText(policy.ErasureConfirm)
 	case intent.OptIn:
 		return nil, s.sayText(policy.OptedIn)
@@ -629,7 +658,39 @@ func durationText(d time.Duration, lang string) string {
 	return fmt.Sprintf("%d %s", n, w[unit][plural])
 }
 
+// rightsMessage hands a tap on a rights button to the rights service.
+func (s *step) rightsMessage() error {
+	reply, _, err := s.f.rights.Handle(s.tx, s.c, s.lang, s.m.Text, s.m.ButtonID)
+	if err != nil || reply == "" {
+		return err
+	}
+	return s.say(reply)
+}
+
+// eraseConfirmed erases now, unless the rights service makes the request
+// wait for the DPO.
+func (s *step) eraseConfirmed() error {
+	if s.f.rights == nil {
+		return s.erase()
+	}
+	now, reply, err := s.f.rights.EraseConfirmed(s.tx, s.c, s.lang)
+	if err != nil {
+		return err
+	}
+	if !now {
+		return s.say(reply)
+	}
+	return s.erase()
+}
+
 func (s *step) access() error {
+	if s.f.rights != nil {
+		reply, err := s.f.rights.Requested(s.tx, s.c, s.lang, "access")
+		if err != nil {
+			return err
+		}
+		return s.say(reply)
+	}
 	p := s.pack()
 	due := policy.DueDate(s.tx.Time(), p.Access)
 	r := &Request{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: "access", State: "open", Region: s.c.Region, Channel: "whatsapp", DueAt: due}
@@ -649,6 +710,9 @@ func (s *step) access() error {
 // its own ("erased:<id>"), destroyed once it is sent, since the
 // customer's key is destroyed in the same transaction.
 func (s *step) erase() error {
+	if s.f.rights != nil {
+		return s.eraseNow()
+	}
 	r := &Request{ContactID: s.c.ID, WaIndex: s.f.store.WaIndex(s.c.WaID), Kind: "erasure", State: "completed", Region: s.c.Region, Channel: "whatsapp",
 		DueAt: policy.DueDate(s.tx.Time(), s.pack().Erasure), Note: "erased on the customer's confirmed request"}
 	if err := s.tx.OpenRequest(r); err != nil {
@@ -656,6 +720,20 @@ func (s *step) erase() error {
 	}
 	if err := s.audit("contact.erase", "customer request, confirmed"); err != nil {
 		return err
+	}
+	return s.eraseNow()
+}
+
+// eraseNow audits and carries out the erasure; the rights service (when
+// there is one) has recorded the request.
+func (s *step) eraseNow() error {
+	if s.f.rights != nil {
+		if err := s.f.rights.Erasing(s.tx, s.c); err != nil {
+			return err
+		}
+		if err := s.audit("contact.erase", "customer request, confirmed"); err != nil {
+			return err
+		}
 	}
 	text := s.text(policy.ErasureDone)
 	to, phone := s.c.WaID, s.conv.PhoneNumberID

@@ -23,6 +23,9 @@ type Deps struct {
 	Parse  Parser
 	Sender Sender
 	Logger *slog.Logger
+	// Rights handles data-subject requests; nil keeps the bare record of
+	// the request the flow made before it existed.
+	Rights Rights
 }
 
 // Service owns the message path's goroutines: the inbox writer, the inbox
@@ -54,11 +57,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	if cfg.NoticeResend <= 0 {
 		cfg.NoticeResend = 24 * time.Hour
 	}
-	if ocfg.Workers <= 0 {
-		// Little's law: Meta answers in a few hundred milliseconds, so the
-		// rate needs about rate/4 requests in flight.
-		ocfg.Workers = min(max(int(ocfg.Rate/4), 8), 256)
-	}
+	ocfg.Workers = SendWorkers(ocfg.Workers, ocfg.Rate)
 	if ocfg.Rate <= 0 {
 		ocfg.Rate = 80
 	}
@@ -79,7 +78,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	// predecessor's claims for its own.
 	ocfg.Worker += "/" + strconv.FormatUint(rand.Uint64(), 36)
 	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
-	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions()}
+	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions(), rights: d.Rights}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: newPairGate(ocfg.PairInterval, ocfg.PairBurst)}
 	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
@@ -177,3 +176,15 @@ func (s *Service) ResumeSending(ctx context.Context) error {
 
 // Maintain runs one round of outbox maintenance now (tests, admin).
 func (s *Service) Maintain(ctx context.Context) error { return s.out.maintain(ctx) }
+
+// SendWorkers is the outbox's number of concurrent senders: workers if
+// set, otherwise sized from the send rate. The Graph client's connection
+// pool is sized from it too.
+func SendWorkers(workers int, rate float64) int {
+	if workers > 0 {
+		return workers
+	}
+	// Little's law: Meta answers in a few hundred milliseconds, so the
+	// rate needs about rate/4 requests in flight.
+	return min(max(int(rate/4), 8), 256)
+}

@@ -108,3 +108,32 @@ type Request struct {
 	DueAt     time.Time
 	Note      string
 }
+
+// RightsButtonPrefix starts the ids of the buttons a rights request asks
+// the customer to tap (confirming a request an operator entered); the
+// flow hands such taps to Rights whatever the consent state, since a tap
+// is an answer, not content to keep.
+const RightsButtonPrefix = "rights:"
+
+// Rights is the data-subject-rights service the flow hands requests to
+// (internal/rights implements it). Every method runs inside the step's
+// transaction.
+type Rights interface {
+	// Requested records a request the customer made from their own number
+	// (kind "access" or "erasure") and returns what to answer, in lang; an
+	// empty answer leaves it to the flow (the erasure confirmation).
+	Requested(tx Tx, c *Contact, lang, kind string) (reply string, err error)
+	// EraseConfirmed is called when the customer confirmed DELETE MY DATA;
+	// erase false means the request waits (for the DPO) and reply says so.
+	EraseConfirmed(tx Tx, c *Contact, lang string) (erase bool, reply string, err error)
+	// EraseCancelled closes the erasure request the customer did not confirm.
+	EraseCancelled(tx Tx, c *Contact) error
+	// Erasing completes the erasure request and closes the contact's other
+	// requests; it runs just before the contact's rows go.
+	Erasing(tx Tx, c *Contact) error
+	// Handle answers other rights messages (a confirmation tap, a
+	// correction), in lang unless the customer changes it; handled false
+	// leaves the message to the flow. It may change c, which the flow then
+	// saves.
+	Handle(tx Tx, c *Contact, lang, text, buttonID string) (reply string, handled bool, err error)
+}

@@ -33,6 +33,7 @@ var layers = map[string][]string{
 	"internal/conversation":    {"internal/agent", "internal/audit", "internal/consent", "internal/intent", "internal/language", "internal/policy", "internal/redact"},
 	"internal/training":        {"internal/conversation", "internal/redact"},
 	"internal/retention":       {"internal/audit"},
+	"internal/rights":          {"internal/audit", "internal/conversation", "internal/policy"},
 	"internal/doctor":          {"internal/config", "internal/intent", "internal/policy"},
 	"internal/incident":        {"internal/policy"},
 	"internal/anomaly":         nil,
@@ -42,9 +43,9 @@ var layers = map[string][]string{
 	"internal/whatsapp/sim":     {"internal/whatsapp"},
 	"internal/channel":          {"internal/conversation", "internal/whatsapp"},
 	"internal/ops":              {"internal/anomaly", "internal/conversation", "internal/retention"},
-	"internal/store":            {"internal/anomaly", "internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/incident", "internal/policy", "internal/retention", "internal/vault"},
+	"internal/store":            {"internal/anomaly", "internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/incident", "internal/policy", "internal/retention", "internal/rights", "internal/vault"},
 	"internal/store/storetest":  nil,
-	"internal/console":          {"internal/audit", "internal/auth", "internal/conversation", "internal/incident", "internal/policy", "internal/store"},
+	"internal/console":          {"internal/audit", "internal/auth", "internal/conversation", "internal/incident", "internal/policy", "internal/rights", "internal/store"},
 	// Test support.
 	"internal/auth/authtest": {"internal/auth"},
 	"internal/browsertest":   nil,
@@ -53,8 +54,8 @@ var layers = map[string][]string{
 
 // pure packages may not import these either: they do no I/O of their own.
 var pure = map[string][]string{
-	"net/http":     {"internal/language", "internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor", "internal/incident", "internal/anomaly", "internal/retention"},
-	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console", "internal/doctor", "internal/incident", "internal/anomaly", "internal/retention"},
+	"net/http":     {"internal/language", "internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/doctor", "internal/incident", "internal/anomaly", "internal/retention", "internal/rights"},
+	"database/sql": {"internal/policy", "internal/redact", "internal/vault", "internal/intent", "internal/consent", "internal/audit", "internal/agent", "internal/auth", "internal/agent/knowledge", "internal/agent/filter", "internal/conversation", "internal/training", "internal/console", "internal/doctor", "internal/incident", "internal/anomaly", "internal/retention", "internal/rights"},
 }
 
 // banned are standard-library imports some packages may not use: redact

@@ -129,3 +129,32 @@ func (m *Metrics) Timed(h http.Handler) http.Handler {
 		m.WebhookAckSecond.Observe(time.Since(t).Seconds())
 	})
 }
+
+// WatchRequests publishes the data-subject requests not yet answered as
+// trement_dsar_requests{urgency="open"|"due_soon"|"overdue"}, read from
+// counts on each scrape (a failed read reports nothing that scrape).
+func (m *Metrics) WatchRequests(counts func() (open, dueSoon, overdue int, err error)) {
+	m.Registry.MustRegister(requestCollector{counts: counts, desc: prometheus.NewDesc("trement_dsar_requests",
+		"Data-subject requests not yet answered: all open ones, those due within the warning window, and those past their due date.", []string{"urgency"}, nil)})
+}
+
+type requestCollector struct {
+	counts func() (int, int, int, error)
+	desc   *prometheus.Desc
+}
+
+func (c requestCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+
+func (c requestCollector) Collect(ch chan<- prometheus.Metric) {
+	open, soon, overdue, err := c.counts()
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.desc, err)
+		return
+	}
+	for _, v := range []struct {
+		label string
+		n     int
+	}{{"open", open}, {"due_soon", soon}, {"overdue", overdue}} {
+		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(v.n), v.label)
+	}
+}

@@ -138,6 +138,10 @@ func (sc *scanner) dayBeforeMonth(t token) int {
 	if t.b-t.a > 2 || sc.digitsIn(t) != t.b-t.a {
 		return 0
 	}
+	// " de " or " of " must follow; look at the bytes before building tokens.
+	if b := t.b; b+4 > len(s) || s[b] != ' ' || !(s[b+1]|0x20 == 'd' && s[b+2]|0x20 == 'e' || s[b+1]|0x20 == 'o' && s[b+2]|0x20 == 'f') || s[b+3] != ' ' {
+		return 0
+	}
 	lim := sc.limit()
 	n := sc.tok(t.b)
 	if n.kind != tkWord {

@@ -25,7 +25,9 @@ func FuzzRedact(f *testing.F) {
 	} {
 		f.Add(s)
 	}
+	business := NewDetector(Options{Business: true, Allow: []string{"Calle Mayor 12", "Carolina Herrera"}})
 	f.Fuzz(func(t *testing.T, in string) {
+		checkFindings(t, in, business.Detect(in))
 		fs := Detect(in)
 		// Rune boundaries as Go decodes them: an invalid byte is a rune of
 		// its own.
@@ -52,4 +54,17 @@ func FuzzRedact(f *testing.F) {
 		}
 		_ = Sensitive(in)
 	})
+}
+
+// checkFindings checks what every Detector promises: findings sorted,
+// non-empty, non-overlapping, inside the text, Text equal to the slice.
+func checkFindings(t *testing.T, in string, fs []Finding) {
+	t.Helper()
+	prev := 0
+	for i, x := range fs {
+		if x.Start < prev || x.End <= x.Start || x.End > len(in) || in[x.Start:x.End] != x.Text {
+			t.Fatalf("Detector.Detect(%q)[%d] = %+v, want sorted, non-empty, non-overlapping slices of the input", in, i, x)
+		}
+		prev = x.End
+	}
 }

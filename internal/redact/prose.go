@@ -347,7 +347,11 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				// need no more than remembering.
 				if ix, ok := shortIndexLower(s[j:k]); ok && !accented {
 					lx := lexShort[ix]
-					if lx&(lxCueLast|lxCueOne|lxStreet|lxSpecial) == 0 && (s[j] > 'Z' || lx&uint16(gGiven) == 0) {
+					plain := lx&(lxCueOne|lxStreet) == 0 && (lx&lxCueLast == 0 || prev[0] == "")
+					if lx&lxSpecial != 0 && !joinFollows(s, k) {
+						lx &^= lxSpecial // a day word not followed by "de"/"of": no date
+					}
+					if plain && lx&lxSpecial == 0 && (s[j] > 'Z' || lx&uint16(gGiven) == 0) {
 						prev = [3]string{lexShortWord[ix], prev[0], prev[1]}
 						afterPlace = lx&lxPlace != 0
 						i = k
@@ -477,4 +481,23 @@ func mergeFindings(a, b []Finding) []Finding {
 		}
 	}
 	return out
+}
+
+// joinFollows reports " de ", " do ", " of ", " y " or " e " at i: what
+// comes after the day of a date in words ("tres de marzo", "vinte e um").
+func joinFollows(s string, i int) bool {
+	if i+3 > len(s) || s[i] != ' ' {
+		return false
+	}
+	a, b := s[i+1]|0x20, byte(' ')
+	if i+2 < len(s) {
+		b = s[i+2] | 0x20
+	}
+	switch {
+	case (a == 'y' || a == 'e') && b == ' ':
+		return true
+	case a == 'd' && (b == 'e' || b == 'o'), a == 'o' && b == 'f':
+		return i+3 == len(s) || s[i+3] == ' '
+	}
+	return false
 }

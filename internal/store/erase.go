@@ -189,6 +189,7 @@ func (t *Tx) Tombstone(waIndex []byte) (*Tombstone, error) {
 // BlockedAccess is the DPO's audited look at a blocked customer's data,
 // for a court or a supervisory authority.
 type BlockedAccess struct {
+	ActorType audit.ActorType
 	ActorID   string // the DPO's operator id
 	Reason    string // the authority's request, as the DPO states it
 	RequestID string
@@ -208,7 +209,10 @@ func (t *Tx) OpenBlocked(id string, a BlockedAccess) (*conversation.Contact, []*
 	if err := t.queryRow("SELECT wrapped FROM blocked_keys WHERE owner_id = ?", id).Scan(&wrapped); err != nil {
 		return nil, nil, notFound(err)
 	}
-	if err := t.AppendAudit(&audit.Event{ActorType: "operator", ActorID: a.ActorID, Action: "contact.blocked_read", Target: "contact:" + id,
+	if a.ActorType == "" {
+		a.ActorType = audit.ActorOperator
+	}
+	if err := t.AppendAudit(&audit.Event{ActorType: a.ActorType, ActorID: a.ActorID, Action: "contact.blocked_read", Target: "contact:" + id,
 		Outcome: "success", Reason: a.Reason, RequestID: a.RequestID, SourceIP: a.SourceIP}); err != nil {
 		return nil, nil, err
 	}
@@ -230,6 +234,14 @@ func (t *Tx) OpenBlocked(id string, a BlockedAccess) (*conversation.Contact, []*
 	}
 	msgs, err := t.ContactMessages(id)
 	return c, msgs, err
+}
+
+// BlockedID returns the contact id of the blocked customer whose number
+// has blind index waIndex. ErrNotFound if none is blocked.
+func (t *Tx) BlockedID(waIndex []byte) (string, error) {
+	var id string
+	err := t.queryRow("SELECT owner_id FROM blocked_keys WHERE wa_index = ? ORDER BY blocked_at DESC LIMIT 1", waIndex).Scan(&id)
+	return id, notFound(err)
 }
 
 // BlockedUntil returns the ids of blocked contacts whose blocking period

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/incident"
 	"github.com/trement/trement/internal/policy"
 	"github.com/trement/trement/internal/vault"
@@ -108,15 +109,11 @@ func (t *Tx) Incidents() ([]*incident.Incident, error) {
 	return out, nil
 }
 
-// EstimateAffected counts the customers a scope touches, per region:
-// everyone on file, those who wrote in a window, or those whose
+// scopeContacts is the query selecting the ids of the contacts a scope
+// touches: everyone on file, those who wrote in a window, or those whose
 // conversations one operator acted on (revealed, read, replied to) in the
 // window, from the audit trail.
-func (t *Tx) EstimateAffected(s incident.Scope) ([]incident.Affected, error) {
-	var (
-		q    string
-		args []any
-	)
+func scopeContacts(s incident.Scope) (string, []any) {
 	from, until := int64(0), int64(1<<62)
 	if !s.From.IsZero() {
 		from = ms(s.From)
@@ -126,18 +123,18 @@ func (t *Tx) EstimateAffected(s incident.Scope) ([]incident.Affected, error) {
 	}
 	switch {
 	case s.Operator != "":
-		q = `SELECT c.region, COUNT(DISTINCT c.id) FROM audit_events a
-			JOIN conversations v ON a.target = 'conversation:' || v.id
-			JOIN contacts c ON c.id = v.contact_id
-			WHERE a.actor_id = ? AND a.at >= ? AND a.at < ? GROUP BY c.region ORDER BY c.region`
-		args = []any{s.Operator, from, until}
+		return `SELECT DISTINCT v.contact_id FROM audit_events a JOIN conversations v ON a.target = 'conversation:' || v.id
+			WHERE a.actor_id = ? AND a.at >= ? AND a.at < ?`, []any{s.Operator, from, until}
 	case s.All:
-		q = "SELECT region, COUNT(*) FROM contacts GROUP BY region ORDER BY region"
-	default:
-		q = "SELECT region, COUNT(*) FROM contacts WHERE last_inbound_at >= ? AND last_inbound_at < ? GROUP BY region ORDER BY region"
-		args = []any{from, until}
+		return "SELECT id FROM contacts", nil
 	}
-	rows, err := t.query(q, args...)
+	return "SELECT id FROM contacts WHERE last_inbound_at >= ? AND last_inbound_at < ?", []any{from, until}
+}
+
+// EstimateAffected counts the customers a scope touches, per region.
+func (t *Tx) EstimateAffected(s incident.Scope) ([]incident.Affected, error) {
+	sub, args := scopeContacts(s)
+	rows, err := t.query("SELECT region, COUNT(*) FROM contacts WHERE id IN ("+sub+") GROUP BY region ORDER BY region", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: estimate affected: %w", err)
 	}
@@ -153,4 +150,48 @@ func (t *Tx) EstimateAffected(s incident.Scope) ([]incident.Affected, error) {
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// NoticeRecipient is a customer a breach notice goes to, with the business
+// number of their latest conversation.
+type NoticeRecipient struct {
+	Contact        *conversation.Contact
+	PhoneNumberID  string
+	ConversationID string
+}
+
+// IncidentRecipients returns the customers a scope touches, for the
+// customer notice.
+func (t *Tx) IncidentRecipients(s incident.Scope) ([]NoticeRecipient, error) {
+	sub, args := scopeContacts(s)
+	rows, err := t.query("SELECT "+contactCols+" FROM contacts WHERE id IN ("+sub+") ORDER BY id", args...)
+	if err != nil {
+		return nil, fmt.Errorf("store: incident recipients: %w", err)
+	}
+	var cs []*conversation.Contact
+	for rows.Next() {
+		c, err := t.scanContact(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		cs = append(cs, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]NoticeRecipient, 0, len(cs))
+	for _, c := range cs {
+		r := NoticeRecipient{Contact: c}
+		err := t.queryRow("SELECT id, phone_number_id FROM conversations WHERE contact_id = ? ORDER BY created_at DESC LIMIT 1", c.ID).Scan(&r.ConversationID, &r.PhoneNumberID)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // never wrote to a business number: nothing to send from
+		}
+		if err != nil {
+			return nil, fmt.Errorf("store: incident recipients: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -157,7 +157,7 @@ func (t *Tx) newOwnerKey(owner string) (*vault.Cipher, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.db.keys.put(owner, c)
+	t.db.keys.putIf(owner, c, t.keyGen)
 	return c, nil
 }
 
@@ -190,7 +190,7 @@ func (t *Tx) cipherFor(owner string) (*vault.Cipher, error) {
 	if err != nil {
 		return nil, err
 	}
-	t.db.keys.put(owner, c)
+	t.db.keys.putIf(owner, c, t.keyGen)
 	return c, nil
 }
 
@@ -204,15 +204,40 @@ func (t *Tx) DestroyDataKey(owner string) error {
 		return fmt.Errorf("store: destroy data key: %w", err)
 	}
 	t.db.keys.drop(owner)
+	t.afterCommit(func() { t.db.keys.drop(owner) })
 	return nil
 }
 
 // keyCache keeps unwrapped data keys of recently active contacts, so the
 // hot path does one AES-GCM open per field rather than one unwrap too.
 // Bounded; when full, an arbitrary half is dropped.
+//
+// A reader whose snapshot predates an erasure could read the destroyed key
+// and cache it after the erasure dropped it, so a later read would still
+// open the erased customer's ciphertext. Every drop moves gen on (at the
+// destroying statement and again after its commit), and a transaction
+// caches a key only if no drop happened since it began.
 type keyCache struct {
-	mu sync.Mutex
-	m  map[string]*vault.Cipher
+	mu  sync.Mutex
+	m   map[string]*vault.Cipher
+	gen uint64
+}
+
+// generation is the number of drops so far.
+func (k *keyCache) generation() uint64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.gen
+}
+
+// putIf caches c unless a key was dropped since generation gen.
+func (k *keyCache) putIf(owner string, c *vault.Cipher, gen uint64) {
+	k.mu.Lock()
+	stale := k.gen != gen
+	k.mu.Unlock()
+	if !stale {
+		k.put(owner, c)
+	}
 }
 
 const keyCacheMax = 50000
@@ -245,6 +270,7 @@ func (k *keyCache) drop(owner string) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	delete(k.m, owner)
+	k.gen++
 }
 
 func (k *keyCache) clear() {

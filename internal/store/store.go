@@ -23,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -300,6 +301,9 @@ func (db *DB) connect(o Options) error {
 // connection makes the queue ours (no SQLITE_BUSY storms) and lets us
 // batch commits. WAL with synchronous=FULL makes each commit durable.
 func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
+	if err := privateFiles(path); err != nil {
+		return nil, nil, err
+	}
 	// secure_delete zeroes deleted cells and freed pages, so a deleted row
 	// (an erased customer's wrapped data key) leaves no bytes in the file
 	// once the WAL is checkpointed; see scrub.go.
@@ -320,6 +324,34 @@ func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
 	r.SetMaxOpenConns(readers)
 	r.SetMaxIdleConns(readers)
 	return w, r, nil
+}
+
+// privateFiles makes the SQLite file at path, and its -wal, -shm and
+// -journal companions if they exist, readable by their owner only (0600):
+// it creates the file 0600 before SQLite does (SQLite gives the files it
+// creates beside a database the database file's mode), and narrows files
+// an older trement or a copy left wider.
+func privateFiles(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("store: create %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: %w", err)
+		}
+		if fi.Mode().Perm() != 0o600 {
+			if err := os.Chmod(p, 0o600); err != nil {
+				return fmt.Errorf("store: make %s private: %w", p, err)
+			}
+		}
+	}
+	return nil
 }
 
 // InboxPath is where the SQLite inbox lives beside the main file at path.
@@ -386,6 +418,8 @@ type Tx struct {
 	// blocked is the cipher of a blocked contact the DPO opened in this
 	// transaction (OpenBlocked); it never enters the shared key cache.
 	blocked *vault.Cipher
+	// keyGen is the key cache's generation when the transaction began.
+	keyGen uint64
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -400,11 +434,12 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 }
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
+	gen := db.keys.generation() // before the snapshot: see keyCache
 	tx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond)}
+	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,6 +21,7 @@ const (
 	DefaultBaseURL    = "https://graph.facebook.com"
 	DefaultAPIVersion = "v24.0"
 	DefaultTimeout    = 20 * time.Second
+	DefaultConns      = 8
 	// maxResponseBytes caps how much of a Graph API answer is read.
 	maxResponseBytes = 1 << 20
 )
@@ -44,6 +46,10 @@ type ClientConfig struct {
 	// Timeout bounds each request when HTTPClient is nil; defaults to
 	// DefaultTimeout.
 	Timeout time.Duration
+	// Conns sizes the connection pool when HTTPClient is nil: the number
+	// of requests the caller makes at once (the outbox's senders). It
+	// defaults to DefaultConns.
+	Conns int
 	// Logger defaults to a logger that discards.
 	Logger *slog.Logger
 }
@@ -92,13 +98,43 @@ func NewClient(cfg ClientConfig) (*Client, error) {
 		if timeout <= 0 {
 			timeout = DefaultTimeout
 		}
-		hc = &http.Client{Timeout: timeout}
+		hc = &http.Client{Timeout: timeout, Transport: NewTransport(cfg.Conns)}
 	}
 	log := cfg.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Client{base: base, version: cfg.APIVersion, token: cfg.Token, http: hc, log: log}, nil
+}
+
+// NewTransport returns the Graph API transport for conns concurrent
+// requests (DefaultConns if conns <= 0). http.DefaultTransport keeps 2
+// idle connections per host, so with more senders than that most requests
+// would dial (and TLS-handshake) a new connection and leave the old one in
+// TIME_WAIT; this pool keeps one idle connection per sender and never opens
+// more than conns at once.
+//
+// HTTP/2 is off on purpose: with one request per connection a stalled or
+// reset connection costs one send rather than every send multiplexed on it,
+// and the pool size is the concurrency the rate limit was sized for.
+func NewTransport(conns int) *http.Transport {
+	if conns <= 0 {
+		conns = DefaultConns
+	}
+	dialer := &net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}
+	protocols := new(http.Protocols)
+	protocols.SetHTTP1(true)
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		Protocols:             protocols,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
 }
 
 type sendResponse struct {

@@ -423,6 +423,9 @@ func (s *Simulator) send(w http.ResponseWriter, raw []byte, fields map[string]js
 		return
 	}
 	tm, detail := s.validateContent(&req)
+	if tm.Links == nil && tm.Document == nil {
+		tm.Links = findLinks(tm.Text)
+	}
 	if detail != "" {
 		invalidParam(w, "%s", detail)
 		return
@@ -496,6 +499,10 @@ func (s *Simulator) validateContent(req *sendReq) (tm ThreadMessage, detail stri
 			return tm, fmt.Sprintf("Param %s['caption'] must be at most %d characters long.", req.Type, whatsapp.MaxMediaCaption)
 		}
 		tm.Text = strings.TrimSpace("[" + req.Type + "] " + md.Caption)
+		if req.Type == "document" {
+			tm.Document = documentView(md.ID, md.Link, md.Filename, md.Caption)
+			tm.Links = findLinks(md.Caption)
+		}
 	case "location":
 		if req.Location.Latitude == nil || req.Location.Longitude == nil {
 			return tm, "Params location['latitude'] and location['longitude'] are required."

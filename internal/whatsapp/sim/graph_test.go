@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -308,5 +309,58 @@ func TestRetryAfterFaultSendsOnce(t *testing.T) {
 	}
 	if attempts != 3 || len(f.sim.Sent()) != 1 || f.sim.DuplicateCount() != 0 {
 		t.Errorf("attempts %d, sent %d, duplicates %d; want 3, 1, 0", attempts, len(f.sim.Sent()), f.sim.DuplicateCount())
+	}
+}
+
+// TestDocumentsAndLinks: the phone shows a document's file (and whether
+// WhatsApp can show its type), makes links tappable, and Follow opens one.
+func TestDocumentsAndLinks(t *testing.T) {
+	f := start(t, Config{NoStatuses: true}, nil, false)
+	if _, err := f.sim.SendFromCustomer(CustomerMessage{From: "34612345678", Text: "hola"}); err != nil {
+		t.Fatal(err)
+	}
+	files := http.NewServeMux()
+	files.HandleFunc("GET /file", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("the file")) })
+	fs := httptest.NewServer(files)
+	defer fs.Close()
+	for _, body := range []string{
+		`{"messaging_product":"whatsapp","to":"34612345678","type":"document","document":{"link":"https://example.com/d/1","filename":"my-data.txt","caption":"Your data"}}`,
+		`{"messaging_product":"whatsapp","to":"34612345678","type":"document","document":{"id":"4490709327384033","filename":"my-data.zip"}}`,
+		`{"messaging_product":"whatsapp","to":"34612345678","type":"text","text":{"body":"Download (once): ` + fs.URL + `/file."}}`,
+	} {
+		if a := postGraph(t, f, messagesPath, testToken, body); a.status != 200 {
+			t.Fatalf("POST %s = %d %s", body, a.status, a.raw)
+		}
+	}
+	th, _ := f.sim.Thread("34612345678")
+	var out []ThreadMessage
+	for _, m := range th.Messages {
+		if m.Direction == "out" {
+			out = append(out, m)
+		}
+	}
+	if len(out) != 3 {
+		t.Fatalf("thread has %d business messages, want 3", len(out))
+	}
+	if d := out[0].Document; d == nil || d.Filename != "my-data.txt" || d.Link != "https://example.com/d/1" || !d.Viewable {
+		t.Errorf("TXT document = %+v, want it shown", d)
+	}
+	if d := out[1].Document; d == nil || d.Viewable {
+		t.Errorf("ZIP document = %+v, want it marked not viewable (spec §7.2)", d)
+	}
+	if len(out[2].Links) != 1 || out[2].Links[0] != fs.URL+"/file" {
+		t.Fatalf("links = %v, want the one URL without the full stop", out[2].Links)
+	}
+	resp, err := f.sim.Follow(context.Background(), out[2].Links[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if string(b) != "the file" {
+		t.Errorf("Follow = %q, want the file", b)
+	}
+	if _, err := f.sim.Follow(context.Background(), "file:///etc/passwd"); err == nil {
+		t.Error("Follow opened a non-http link")
 	}
 }

@@ -339,9 +339,67 @@ type ThreadMessage struct {
 	// as webhooks report it; for "in", "read" once the business marked it.
 	Status string `json:"status,omitempty"`
 	Error  string `json:"error,omitempty"`
+	// Links are the http(s) URLs in the text, in order, as a phone makes
+	// them tappable; Follow opens one.
+	Links []string `json:"links,omitempty"`
+	// Document is a document message's file.
+	Document *DocumentView `json:"document,omitempty"`
 	// TypingShown records, on an inbound message, that the business
 	// marked it read with the typing indicator (it then owes a reply).
 	TypingShown bool `json:"typing_shown,omitempty"`
+}
+
+// DocumentView is a document message as the phone shows it.
+type DocumentView struct {
+	ID       string `json:"id,omitempty"`   // uploaded media id
+	Link     string `json:"link,omitempty"` // or an HTTPS URL Meta fetches
+	Filename string `json:"filename,omitempty"`
+	Caption  string `json:"caption,omitempty"`
+	// Viewable says whether WhatsApp clients are sure to show the file
+	// (PDF, TXT, Office; spec §7.2). ZIP, JSON and CSV are not.
+	Viewable bool `json:"viewable"`
+}
+
+// viewableDocs are the extensions WhatsApp clients are guaranteed to show.
+var viewableDocs = map[string]bool{".txt": true, ".pdf": true, ".doc": true, ".docx": true, ".xls": true, ".xlsx": true, ".ppt": true, ".pptx": true}
+
+// documentView renders a document's reference.
+func documentView(id, link, filename, caption string) *DocumentView {
+	name := filename
+	if name == "" {
+		name = link
+	}
+	ext := ""
+	if i := strings.LastIndex(name, "."); i >= 0 {
+		ext = strings.ToLower(name[i:])
+	}
+	return &DocumentView{ID: id, Link: link, Filename: filename, Caption: caption, Viewable: viewableDocs[ext]}
+}
+
+// findLinks returns the http(s) URLs in text.
+func findLinks(text string) []string {
+	var out []string
+	for _, f := range strings.Fields(text) {
+		f = strings.TrimRight(f, ".,;:!?)\"'")
+		if strings.HasPrefix(f, "https://") || strings.HasPrefix(f, "http://") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// Follow opens a link the business sent, as the customer's phone would
+// when they tap it, and returns the response (the caller closes its body).
+func (s *Simulator) Follow(ctx context.Context, link string) (*http.Response, error) {
+	if !strings.HasPrefix(link, "https://") && !strings.HasPrefix(link, "http://") {
+		return nil, fmt.Errorf("sim: follow %q: not an http(s) link", link)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("User-Agent", "WhatsApp-sim/1.0")
+	return (&http.Client{Timeout: 30 * time.Second}).Do(req)
 }
 
 // Choice is a reply button or list row.

@@ -96,6 +96,21 @@
     if (m.header) li.append(el("div", "header", m.header));
     li.append(el("div", "body", m.text));
     if (m.footer) li.append(el("div", "footer", m.footer));
+    if (m.document) {
+      const d = el("div", "document", "📄 " + (m.document.filename || "document") + (m.document.viewable ? "" : " (WhatsApp cannot show this type)"));
+      li.append(d);
+    }
+    if (m.links && m.links.length) {
+      const c = el("div", "links");
+      for (const href of m.links) {
+        const a = el("a", "", href);
+        a.href = href;
+        a.target = "_blank";
+        a.rel = "noopener noreferrer";
+        c.append(a);
+      }
+      li.append(c);
+    }
     if (m.buttons && m.buttons.length) {
       const c = el("div", "choices");
       for (const b of m.buttons) {
