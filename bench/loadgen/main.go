@@ -17,6 +17,14 @@
 // RSS.
 //
 //	go run ./bench/loadgen -duration 10s -concurrency 64 -rate 1000
+//
+// With -steady-only it runs only the steady phase, prints every second the
+// webhooks acknowledged, the replies sent, the reply backlog (acknowledged
+// but not yet answered), trement's CPU and the sockets to the Graph API in
+// TIME_WAIT, and then trement's own CPU time per answered message (process
+// utime+stime from /proc, from the phase's start to its last reply):
+//
+//	go run ./bench/loadgen -steady-only -duration 20s -rate 500
 package main
 
 import (
@@ -63,6 +71,7 @@ func main() {
 		serveBare   = flag.String("serve-bare", "", "internal: run the bare HMAC server on this address")
 		skipBare    = flag.Bool("skip-bare", false, "do not measure the bare server")
 		drain       = flag.Duration("drain", 60*time.Second, "how long to wait for replies after the load")
+		steadyOnly  = flag.Bool("steady-only", false, "run only the steady phase, reporting the backlog and CPU each second")
 	)
 	flag.Parse()
 	if *serveBare != "" {
@@ -70,6 +79,10 @@ func main() {
 		return
 	}
 	log.SetFlags(0)
+	if *steadyOnly {
+		runSteady(*dbURL, *duration, *rate, *customers, *drain)
+		return
+	}
 	var bare phase
 	if !*skipBare {
 		bare = measureBare(*duration, *concurrency)
@@ -168,6 +181,7 @@ type gen struct {
 	url       string
 	client    *http.Client
 	seq       atomic.Int64
+	acked     atomic.Int64 // webhooks answered 200, in every phase
 	customers int
 }
 
@@ -202,6 +216,9 @@ func (g *gen) post(b []byte) (time.Duration, bool) {
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
+	if resp.StatusCode == 200 {
+		g.acked.Add(1)
+	}
 	return lat, resp.StatusCode == 200
 }
 
@@ -278,12 +295,25 @@ func (g *gen) steady(name string, d time.Duration, rate int) phase {
 	return p
 }
 
-func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, drain time.Duration) result {
+// server is a running trement with its fake Graph API, its customers
+// opted in.
+type server struct {
+	cmd       *exec.Cmd
+	graph     *sim.Simulator
+	graphPort int
+	gen       *gen
+	dbURL     string
+	sent      int64 // sends the Graph API had when consent was done
+	stop      func()
+}
+
+// startTrement builds and starts trement and takes every customer through
+// consent.
+func startTrement(dbURL string, customers int, drain time.Duration) *server {
 	dir, err := os.MkdirTemp("", "trement-bench-")
 	if err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "trement")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/trement")
 	build.Stderr = os.Stderr
@@ -291,14 +321,12 @@ func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, dr
 		log.Fatalf("build trement (run from the repository root): %v", err)
 	}
 	graph := sim.New(sim.Config{Token: token, PhoneNumberID: phone, NoStatuses: true}, nil)
-	defer graph.Close()
 	gl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
 	}
 	gsrv := &http.Server{Handler: graph.Handler()}
 	go gsrv.Serve(gl)
-	defer gsrv.Close()
 
 	addr := freeAddr()
 	if dbURL == "" {
@@ -315,7 +343,13 @@ func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, dr
 	if err := cmd.Start(); err != nil {
 		log.Fatal(err)
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	stop := func() {
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		gsrv.Close()
+		graph.Close()
+		os.RemoveAll(dir)
+	}
 	waitUp("http://"+addr+"/healthz", "GET")
 
 	g := newGen("http://"+addr+"/webhook", customers)
@@ -345,7 +379,14 @@ func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, dr
 	wg.Wait()
 	base := waitSends(graph, int64(2*customers), drain)
 	log.Printf("consent done for %d customers (%d notices sent)", customers, base)
+	return &server{cmd: cmd, graph: graph, graphPort: gl.Addr().(*net.TCPAddr).Port, gen: g, dbURL: dbURL, sent: base, stop: stop}
+}
 
+func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, drain time.Duration) result {
+	srv := startTrement(dbURL, customers, drain)
+	defer srv.stop()
+	g, graph, cmd, base := srv.gen, srv.graph, srv.cmd, srv.sent
+	dbURL = srv.dbURL
 	res := result{backend: strings.SplitN(dbURL, ":", 2)[0]}
 	// Steady first, on a drained system, so its latency is not the
 	// backlog of the max phase; then drain; then the max phase and the

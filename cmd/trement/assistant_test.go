@@ -95,7 +95,9 @@ func TestOffTopicGetsAPoliteReplyThenTheNextQuestionIsAnswered(t *testing.T) {
 }
 
 func TestWaitingWithNoOperatorOnline(t *testing.T) {
-	ta := startApp(t, appOpt{args: []string{"-human-wait", "1s", "-business-hours", ""}})
+	// Long enough that a loaded machine settles the silent question before
+	// the wait runs out.
+	ta := startApp(t, appOpt{args: []string{"-human-wait", "5s", "-business-hours", ""}})
 	const who = "14155550302"
 	ta.optIn(who)
 	r := ta.ask(who, "I want to talk to a person")

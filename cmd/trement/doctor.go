@@ -116,7 +116,16 @@ func gatherFacts(ctx context.Context, cfg *config.Config, env *Env, online bool)
 			f.Operators = append(f.Operators, op)
 		}
 		f.PausedSends, err = t.CountOutbox("paused")
-		return err
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		counts, err := t.OpenRequestCounts(now, now)
+		if err != nil {
+			return err
+		}
+		f.OverdueRequests = counts.Overdue
+		return nil
 	})
 	if err != nil {
 		db.Close()

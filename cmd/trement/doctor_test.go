@@ -68,7 +68,7 @@ func TestDoctorGatesADeployment(t *testing.T) {
 	os.RemoveAll(data) // the development key was created there by the first run
 	rep, _ = doc(vars)
 	st = status(rep)
-	for _, id := range []string{"master_key", "tls", "cloud_api", "dpo", "breach_contacts", "records", "key_backup", "retention", "opt_out", "audit_chain", "sender"} {
+	for _, id := range []string{"master_key", "tls", "cloud_api", "dpo", "breach_contacts", "records", "key_backup", "retention", "opt_out", "audit_chain", "sender", "requests_overdue"} {
 		if st[id] != doctor.Pass {
 			t.Errorf("configured: %s = %s, want pass", id, st[id])
 		}

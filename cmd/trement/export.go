@@ -82,6 +82,9 @@ func exportTraining(ctx context.Context, env *Env, args []string) error {
 	summaryOut := env.Stderr
 	if *summaryPath != "" {
 		f, err := os.OpenFile(*summaryPath, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+		if err == nil {
+			err = f.Chmod(0o600) // an existing file keeps its mode otherwise
+		}
 		if err != nil {
 			return fmt.Errorf("export training: -summary: %w", err)
 		}

@@ -202,6 +202,8 @@ func TestExportTraining(t *testing.T) {
 			// To files: the same bytes, 0600; an existing file is refused.
 			dir := t.TempDir()
 			file, sumFile := filepath.Join(dir, "train.jsonl"), filepath.Join(dir, "summary.json")
+			os.WriteFile(sumFile, []byte("old"), 0o644) // a summary left from before, readable by others
+			os.Chmod(sumFile, 0o644)
 			if o, eo, err := c.run("", "export", "training", "-o", file, "-summary", sumFile); err != nil || o != "" || eo != "" {
 				t.Fatalf("export -o = %q, %q, %v; want silence", o, eo, err)
 			}

@@ -226,7 +226,21 @@ func TestEraseMyData(t *testing.T) {
 	if got := ta.ledger(who); len(got) < 2 {
 		t.Errorf("ledger after erasure = %v, want the evidence kept", got)
 	}
-	t.Logf("erasure confirmation: %q", r[4].Text)
+	// Spain blocks before deleting (LOPDGDD Art. 32): the customer is told
+	// so, and the data key waits in blocked_keys, out of every reader's reach.
+	if !strings.Contains(r[4].Text, "bloqueados") {
+		t.Errorf("erasure confirmation %q does not say the data is blocked", r[4].Text)
+	}
+	raw, err := sqlOpenReadOnly(ta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var blocked int
+	raw.QueryRow("SELECT COUNT(*) FROM blocked_keys").Scan(&blocked)
+	if blocked != 1 {
+		t.Errorf("%d blocked keys after a Spanish erasure, want 1", blocked)
+	}
 }
 
 func TestDuplicateWebhooksProcessedOnce(t *testing.T) {

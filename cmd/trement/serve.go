@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"net"
 	"net/http"
@@ -98,6 +99,9 @@ type app struct {
 	dev      *devSim
 	policy   *policy.Engine
 	alerter  *ops.Alerter
+	// tracer exports spans over OTLP when TREMENT_OTLP_ENDPOINT is set.
+	tracer      trace.TracerProvider
+	stopTracing func(context.Context) error
 }
 
 // build wires a trement; wrap, if set, decorates the sender (tests use it
@@ -109,6 +113,9 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	a.policy = pol
+	if a.tracer, a.stopTracing, err = ops.NewTracerProvider(ctx, cfg.OTLPEndpoint, version); err != nil {
+		return nil, fmt.Errorf("TREMENT_OTLP_ENDPOINT: %w", err)
+	}
 	provider, kb, topics, err := newProvider(cfg, log)
 	if err != nil {
 		return nil, err
@@ -149,7 +156,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		Lease:  2*cfg.GraphTimeout + 10*time.Second,
 		Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
-			Sender: sender, Logger: log, Rights: a.rights})
+			Sender: sender, Logger: log, Rights: a.rights, Tracer: a.tracer})
 	if err != nil {
 		return nil, err
 	}
@@ -261,7 +268,7 @@ func (a *app) webhook() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return a.metrics.Timed(wh), nil
+	return ops.Traced(a.tracer, "webhook.receive", a.metrics.Timed(wh)), nil
 }
 
 func sourceIP(r *http.Request) string {
@@ -359,6 +366,9 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	}
 	stopWork()
 	wg.Wait()
+	if err := a.stopTracing(shutCtx); err != nil {
+		a.log.Warn("trace export at shutdown", "error", err)
+	}
 	if a.dev != nil {
 		a.dev.close()
 	}

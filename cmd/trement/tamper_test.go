@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
@@ -20,7 +19,8 @@ func (c *cliEnv) serve() (string, error) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	var errOut bytes.Buffer
+	// The server logs from several goroutines: a synchronised buffer.
+	var errOut syncBuffer
 	env := c.env("", io.Discard, &errOut)
 	env.Ready = func(string) { cancel() }
 	err := run(ctx, []string{"serve", "-dev", "-listen", "127.0.0.1:0", "-sim-listen", "127.0.0.1:0",

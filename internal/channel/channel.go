@@ -67,6 +67,7 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 		if len(s.Status.Errors) > 0 {
 			st.ErrorCode = s.Status.Errors[0].Code
 			st.ErrorTitle = s.Status.Errors[0].Title
+			st.Action = action(whatsapp.ClassifyCode(st.ErrorCode))
 		}
 		b.Statuses = append(b.Statuses, st)
 	}
@@ -117,23 +118,29 @@ func classify(err error) error {
 	if errors.As(err, &ae) {
 		se.Code, se.Title = ae.Code, ae.Message
 	}
-	switch whatsapp.Classify(err) {
-	case whatsapp.RetryBackoff:
-		se.Action = conversation.SendRetry
+	se.Action = action(whatsapp.Classify(err))
+	if se.Action == conversation.SendRetry {
 		var ne net.Error
 		if ae == nil && (errors.Is(err, context.DeadlineExceeded) || errors.As(err, &ne) && ne.Timeout()) {
 			se.Action = conversation.SendUnknown
 		}
-	case whatsapp.RetryRecipientLater:
-		se.Action = conversation.SendRetryRecipient
-	case whatsapp.PauseNumber:
-		se.Action = conversation.SendPauseNumber
-	case whatsapp.AuthFailed:
-		se.Action = conversation.SendAuthFailed
-	case whatsapp.WindowClosed:
-		se.Action = conversation.SendWindowClosed
-	default:
-		se.Action = conversation.SendPermanent
 	}
 	return se
+}
+
+// action maps the adapter's classification to the outbox's.
+func action(a whatsapp.Action) conversation.SendAction {
+	switch a {
+	case whatsapp.RetryBackoff:
+		return conversation.SendRetry
+	case whatsapp.RetryRecipientLater:
+		return conversation.SendRetryRecipient
+	case whatsapp.PauseNumber:
+		return conversation.SendPauseNumber
+	case whatsapp.AuthFailed:
+		return conversation.SendAuthFailed
+	case whatsapp.WindowClosed:
+		return conversation.SendWindowClosed
+	}
+	return conversation.SendPermanent
 }

@@ -105,6 +105,9 @@ type Config struct {
 	HandlingPolicyURL     string
 	HandlingPolicyVersion string
 
+	// Tracing
+	OTLPEndpoint string
+
 	// Alerts
 	AlertWebhookURL    string
 	AlertWebhookSecret string
@@ -233,6 +236,7 @@ func settings(c *Config) []setting {
 		{"BREACH_TEMPLATE", "", "Approved WhatsApp template the breach notice goes to affected customers with, once a DPO approved it (language per region: en_US, es, pt_BR).", false, &c.BreachTemplate},
 		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
 		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
+		{"OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://127.0.0.1:4318) to export traces to: webhook → inbox → flow → agent → send as one trace, with no personal data in spans. Empty: no tracing.", false, &c.OTLPEndpoint},
 		{"ALERT_WEBHOOK_URL", "", "Anomaly alerts are POSTed here as JSON, signed with X-Trement-Signature-256 (HMAC-SHA256 with ALERT_WEBHOOK_SECRET).", false, &c.AlertWebhookURL},
 		{"ALERT_WEBHOOK_SECRET", "", "Secret that signs alert webhooks. Secret: never logged.", true, &c.AlertWebhookSecret},
 		{"ALERT_SMTP_ADDR", "", "SMTP server (host:port) that mails alerts to ALERT_EMAIL_TO.", false, &c.AlertSMTPAddr},

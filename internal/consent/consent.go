@@ -19,7 +19,32 @@ const (
 	Erased        Kind = "erased"         // the customer's data was crypto-shredded; Purpose holds the legal basis
 	NumberChanged Kind = "number_changed" // the customer moved to a new number (a WhatsApp system message); WaIndex is the new one
 	Blocked       Kind = "blocked"        // erasure blocked the data first (Spain, Mexico); shredded when the period ends
+	// MarketingStop and MarketingResume are the customer turning
+	// marketing messages off or on inside WhatsApp (a user_preferences
+	// webhook, or Meta refusing a send with 131050). Purpose is
+	// PurposeMarketing: service replies are not affected.
+	MarketingStop   Kind = "marketing_stop"
+	MarketingResume Kind = "marketing_resume"
 )
+
+// PurposeMarketing is the purpose of marketing consent events, separate
+// from the service purpose the first opt-in is for.
+const PurposeMarketing = "marketing"
+
+// MarketingStopped reports whether the latest marketing event in events
+// (oldest first, as the ledger lists them) is a stop.
+func MarketingStopped(events []*Event) bool {
+	stopped := false
+	for _, e := range events {
+		switch e.Kind {
+		case MarketingStop:
+			stopped = true
+		case MarketingResume:
+			stopped = false
+		}
+	}
+	return stopped
+}
 
 // Event is one ledger entry.
 type Event struct {

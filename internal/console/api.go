@@ -498,7 +498,18 @@ func (s *Server) apiAuditExport(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	rep, err := audit.Verify(ctx, s.db, s.auditKey)
+	var anchor *audit.Checkpoint
+	if s.anchorFile != "" {
+		a, ok, err := audit.ReadAnchorFile(s.anchorFile)
+		if err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+		if ok {
+			anchor = &a
+		}
+	}
+	rep, err := audit.VerifyAnchored(ctx, s.db, s.auditKey, anchor)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
@@ -512,7 +523,7 @@ func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := map[string]any{"intact": rep.Break == nil, "events": rep.Events, "last_seq": rep.LastSeq,
-		"head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints}
+		"head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints, "anchor_seq": rep.AnchorSeq}
 	if b := rep.Break; b != nil {
 		body["break"] = map[string]any{"seq": b.Seq, "kind": b.Kind, "reason": b.Reason}
 	}

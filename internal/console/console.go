@@ -158,6 +158,9 @@ type Deps struct {
 	// 1 a second, bursts of 60.
 	UnauthRate  float64
 	UnauthBurst int
+	// AuditAnchorFile, if set, is the external anchor GET
+	// /api/v1/audit/verify holds the log to (audit.VerifyAnchored).
+	AuditAnchorFile string
 }
 
 // Server is the console.
@@ -179,6 +182,7 @@ type Server struct {
 	cookie     string
 	handler    http.Handler
 	auditKey   []byte
+	anchorFile string
 	refusals   *audit.Refusals
 	refused    func(kind string)
 	limit      *sourceLimit
@@ -237,6 +241,7 @@ func New(deps Deps) (*Server, error) {
 	}
 	s.csrfKey = deps.DB.DeriveKey("console-csrf/v1")
 	s.auditKey = deps.DB.DeriveKey(audit.CheckpointKeyPurpose)
+	s.anchorFile = deps.AuditAnchorFile
 	s.cookie = "trement_session"
 	if s.secure {
 		s.cookie = "__Host-trement_session"

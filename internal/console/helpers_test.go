@@ -134,9 +134,10 @@ type env struct {
 }
 
 type envOpts struct {
-	extra  []console.Route
-	secure bool
-	policy console.HandlingPolicy
+	anchorFile string
+	extra      []console.Route
+	secure     bool
+	policy     console.HandlingPolicy
 	// wrapAuth, if set, wraps the store the auth service runs on.
 	wrapAuth func(auth.Store) auth.Store
 	// unauthBurst paces unauthenticated requests per source; zero: no
@@ -183,7 +184,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if o.unauthBurst == 0 {
 		o.unauthBurst = 1 << 30
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, Incidents: console.IncidentConfig{Template: o.breachTemplate}})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, AuditAnchorFile: o.anchorFile, Incidents: console.IncidentConfig{Template: o.breachTemplate}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package console_test
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -85,5 +86,29 @@ func TestRevealNeedsACategoryAndARealReason(t *testing.T) {
 		if !strings.Contains(r.json()["error"].(string), c) {
 			t.Errorf("refusal %s does not name category %s", r.Body, c)
 		}
+	}
+}
+
+// TestAuditVerifyHoldsTheLogToItsAnchor: the API's verify reports a log
+// shorter than its external anchor as broken.
+func TestAuditVerifyHoldsTheLogToItsAnchor(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "anchor.json")
+	e := newEnv(t, envOpts{anchorFile: path})
+	aud := e.signIn(e.operator(auth.RoleAuditor))
+	key := e.db.DeriveKey(audit.CheckpointKeyPurpose)
+	last := e.lastEvent()
+	if err := audit.WriteAnchorFile(path, audit.NewHead(key, last.Seq, last.Hash, last.At)); err != nil {
+		t.Fatal(err)
+	}
+	if r := aud.do("GET", "/api/v1/audit/verify", nil); r.Code != 200 || r.json()["intact"] != true || r.json()["anchor_seq"] != float64(last.Seq) {
+		t.Errorf("verify against a current anchor = %d %s", r.Code, r.Body)
+	}
+	// An anchor from a longer log (this one was cut back, say).
+	if err := audit.WriteAnchorFile(path, audit.NewHead(key, last.Seq+500, last.Hash, last.At)); err != nil {
+		t.Fatal(err)
+	}
+	r := aud.do("GET", "/api/v1/audit/verify", nil)
+	if b, _ := r.json()["break"].(map[string]any); r.Code != 200 || r.json()["intact"] != false || b["kind"] != string(audit.BreakTruncated) {
+		t.Errorf("verify against a longer anchor = %d %s, want broken (truncated)", r.Code, r.Body)
 	}
 }

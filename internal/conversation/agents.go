@@ -3,6 +3,9 @@ package conversation
 import (
 	"context"
 	"errors"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"hash/fnv"
 	"log/slog"
 	"strings"
@@ -149,6 +152,8 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 }
 
 func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *Contact, history []*Message, msg *Message) error {
+	ctx, span := a.flow.tracing.tr.Start(withTraceparent(ctx, j.trace), "agent.reply", trace.WithAttributes(attribute.Int("agent.history", len(history))))
+	defer span.End()
 
 	// Redact everything that leaves for the provider; the mapping lives
 	// only in this function, for this turn.
@@ -184,7 +189,10 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
-	r := &agentResult{msgID: msg.ID, convID: conv.ID, lang: j.lang}
+	if perr != nil {
+		span.SetStatus(codes.Error, "provider failed")
+	}
+	r := &agentResult{msgID: msg.ID, convID: conv.ID, lang: j.lang, trace: traceparent(ctx)}
 	if j.quote || othersOpen(history, msg.ID) {
 		r.replyTo = msg.WAMessageID
 	}
@@ -251,6 +259,7 @@ type agentResult struct {
 	reason        string        // non-empty: hand to a person instead of answering
 	answer        string        // or the replacement the verdict chose
 	verdict       AnswerVerdict // why the answer was not sent as written, if it was not
+	trace         string        // traceparent of the turn, carried to the send
 }
 
 // maxFailures is how many unsure answers in a row hand the conversation
@@ -354,7 +363,7 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 			if err := s.escalate("agent_unsure_repeatedly"); err != nil {
 				return err
 			}
-		} else if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Unsure), ReplyTo: r.replyTo}, "bot", true); err != nil {
+		} else if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Unsure), ReplyTo: r.replyTo, Trace: r.trace}, "bot", true); err != nil {
 			return err
 		}
 		a.stats.AgentUnsure.Add(1)
@@ -362,7 +371,7 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	case r.reason != "":
 		if conv.State != StateBot {
 			// Already waiting for a person: no second hand-over.
-			return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Fallback)}, "bot", true)
+			return a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Fallback), Trace: r.trace}, "bot", true)
 		}
 		if err := s.escalate(r.reason); err != nil {
 			return err
@@ -370,7 +379,7 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 		return tx.UpdateConversation(conv)
 	}
 	a.stats.AgentReplies.Add(1)
-	if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer, ReplyTo: r.replyTo}, "bot", true); err != nil {
+	if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: r.answer, ReplyTo: r.replyTo, Trace: r.trace}, "bot", true); err != nil {
 		return err
 	}
 	if conv.Failures == 0 {

@@ -40,6 +40,9 @@ type StatusEvent struct {
 	ErrorCode    int
 	ErrorTitle   string
 	CallbackData string // biz_opaque_callback_data: our outbox item id
+	// Action is what the error of a failed status means for the send,
+	// classified like a synchronous error (0 without an error).
+	Action SendAction
 }
 
 // Batch is what one webhook body holds.
@@ -80,6 +83,9 @@ type Outbound struct {
 	ReplyTo  string    `json:"reply_to,omitempty"`
 	Read     string    `json:"read,omitempty"`   // wamid to mark read
 	Typing   bool      `json:"typing,omitempty"` // with Read: show the typing indicator
+	// Trace is the W3C traceparent of the turn that wrote the message, so
+	// its send joins the customer message's trace (never sent to Meta).
+	Trace string `json:"trace,omitempty"`
 }
 
 // SendAction says what to do after a failed send.

@@ -71,13 +71,14 @@ const pendingErase = "erase_confirm"
 // transaction that also deletes the event from the inbox, so each event
 // takes effect exactly once.
 type Flow struct {
-	cfg    Config
-	policy *policy.Engine
-	store  Store
-	log    *slog.Logger
-	stats  *Stats
-	held   *heldQuestions
-	rights Rights
+	cfg     Config
+	policy  *policy.Engine
+	store   Store
+	log     *slog.Logger
+	stats   *Stats
+	held    *heldQuestions
+	rights  Rights
+	tracing *tracing
 }
 
 // agentJob asks the agent to answer one stored inbound message. Jobs made
@@ -94,6 +95,7 @@ type agentJob struct {
 	contact *Contact
 	history []*Message
 	msg     *Message
+	trace   string // traceparent of the flow step that asked for the turn
 }
 
 // Step applies one inbound message. It returns an agent job when the agent
@@ -836,7 +838,7 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 			f.stats.Reconciled.Add(1)
 		}
 	}
-	_, err = tx.ApplyStatus(s.WAMessageID, s.Status, s.ErrorCode, s.ErrorTitle)
+	changed, err := tx.ApplyStatus(s.WAMessageID, s.Status, s.ErrorCode, s.ErrorTitle)
 	if errors.Is(err, ErrNotFound) {
 		return nil // a notice sent before consent: not kept as a message
 	}
@@ -845,6 +847,13 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 	}
 	if s.Status == StatusFailed {
 		f.log.Warn("Meta reports a message failed", "code", s.ErrorCode, "title", s.ErrorTitle)
+		if changed {
+			m, err := tx.OutboundMessage(s.WAMessageID)
+			if err != nil {
+				return err
+			}
+			return f.failedStatus(tx, m, s)
+		}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"maps"
 	"sync"
@@ -71,12 +72,14 @@ type Inbox struct {
 	reqs     chan *acceptReq
 	wake     func()
 	maxBatch int
+	tracing  *tracing
 }
 
 type acceptReq struct {
 	payload []byte
 	at      time.Time
 	done    chan error
+	span    trace.SpanContext // the webhook request's, to continue its trace
 }
 
 // ErrClosed is returned by Accept after the inbox stopped.
@@ -88,7 +91,7 @@ func newInbox(st Store, log *slog.Logger, stats *Stats, wake func()) *Inbox {
 
 // Accept commits raw durably and returns nil only once it is on disk.
 func (in *Inbox) Accept(ctx context.Context, raw []byte) error {
-	r := &acceptReq{payload: raw, at: time.Now(), done: make(chan error, 1)}
+	r := &acceptReq{payload: raw, at: time.Now(), done: make(chan error, 1), span: trace.SpanContextFromContext(ctx)}
 	select {
 	case in.reqs <- r:
 	case <-ctx.Done():
@@ -144,6 +147,11 @@ func (in *Inbox) commit(ctx context.Context, batch []*acceptReq) {
 	} else {
 		in.stats.Accepted.Add(int64(len(batch)))
 		in.stats.AcceptBatches.Add(1)
+		if in.tracing != nil {
+			for i, r := range batch {
+				in.tracing.remember(items[i].ID, r.span)
+			}
+		}
 		in.wake()
 	}
 	for _, r := range batch {

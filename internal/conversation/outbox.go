@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"math/rand/v2"
 	"sync"
@@ -287,6 +290,9 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 	if err := json.Unmarshal(it.Payload, &out); err != nil {
 		return sendResult{it: it, err: &SendError{Action: SendPermanent, Err: fmt.Errorf("outbox payload: %w", err)}}
 	}
+	ctx, span := o.flow.tracing.tr.Start(withTraceparent(ctx, out.Trace), "outbox.send",
+		trace.WithAttributes(attribute.String("outbox.kind", it.Kind), attribute.Int("outbox.attempts", it.Attempts)))
+	defer span.End()
 	if err := o.rate.wait(ctx, it.PhoneNumberID); err != nil {
 		return sendResult{it: it, err: &SendError{Action: SendRetry, Err: err}}
 	}
@@ -300,6 +306,13 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 		return sendResult{it: it, lost: true}
 	}
 	wamid, err := o.sender.Send(ctx, it.PhoneNumberID, out, it.ID)
+	var se *SendError
+	if errors.As(err, &se) {
+		span.SetAttributes(attribute.Int("graph.error_code", se.Code))
+	}
+	if err != nil {
+		span.SetStatus(codes.Error, "send failed")
+	}
 	return sendResult{it: it, wamid: wamid, err: err}
 }
 
@@ -374,19 +387,22 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 		if it.Kind != "message" {
 			return fail(se.Error())
 		}
-		if o.flow.cfg.TemplateName != "" && it.Kind == "message" {
-			var out Outbound
-			json.Unmarshal(it.Payload, &out)
-			if out.Template == nil {
-				tpl := &OutboxItem{ContactID: it.ContactID, ConversationID: it.ConversationID, PhoneNumberID: it.PhoneNumberID, Kind: "message",
-					Payload: mustJSON(Outbound{To: out.To, Template: &Template{Name: o.flow.cfg.TemplateName, Language: o.flow.cfg.TemplateLanguage}})}
-				if err := tx.Enqueue(tpl); err != nil {
-					return err
-				}
-				return fail("131047: outside the 24-hour window; template " + o.flow.cfg.TemplateName + " queued instead")
+		var out Outbound
+		if json.Unmarshal(it.Payload, &out) == nil && out.Template != nil {
+			return fail("131047 for a template: no fallback")
+		}
+		reason, err := o.flow.windowFallback(tx, it.ContactID, it.ConversationID)
+		if err != nil {
+			return err
+		}
+		return fail(reason)
+	case SendPermanent:
+		if se.Code == CodeMarketingStopped || se.Code == CodeMarketingHeld {
+			if err := o.flow.marketingRefused(tx, it.ContactID, it.ConversationID, se.Code, ""); err != nil {
+				return err
 			}
 		}
-		return fail("131047: outside the 24-hour window and no template configured")
+		return fail(se.Error())
 	default:
 		return fail(se.Error())
 	}

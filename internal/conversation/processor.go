@@ -3,6 +3,9 @@ package conversation
 import (
 	"context"
 	"errors"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"time"
 )
@@ -126,7 +129,15 @@ func (p *processor) after(jobs []*agentJob) {
 
 // apply handles one inbox body inside tx. It reports whether the body is
 // done with (false: it was set aside as malformed).
-func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, bool, error) {
+func (p *processor) apply(tx Tx, it *InboxItem) (jobs []*agentJob, ok bool, err error) {
+	ctx, span := p.flow.tracing.tr.Start(p.flow.tracing.resume(tx.Context(), it.ID), "inbox.process",
+		trace.WithAttributes(attribute.Int("inbox.attempts", it.Attempts)))
+	defer func() {
+		if err != nil {
+			span.SetStatus(codes.Error, "processing failed")
+		}
+		span.End()
+	}()
 	b, err := p.parse(it.Payload)
 	if errors.Is(err, ErrMalformed) {
 		// Signed by Meta but unreadable: keep it (sealed) aside for a human
@@ -138,15 +149,21 @@ func (p *processor) apply(tx Tx, it *InboxItem) ([]*agentJob, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	var jobs []*agentJob
+	span.SetAttributes(attribute.Int("webhook.messages", len(b.Messages)), attribute.Int("webhook.statuses", len(b.Statuses)))
 	for _, m := range b.Messages {
+		sctx, step := p.flow.tracing.tr.Start(ctx, "flow.step", trace.WithAttributes(attribute.String("message.type", m.Type)))
 		job, err := p.flow.Step(tx, m)
 		if err != nil {
+			step.SetStatus(codes.Error, "step failed")
+			step.End()
 			return nil, false, err
 		}
 		if job != nil {
+			job.trace = traceparent(sctx)
+			step.SetAttributes(attribute.Bool("agent.turn", true))
 			jobs = append(jobs, job)
 		}
+		step.End()
 	}
 	for _, s := range b.Statuses {
 		if err := p.flow.Status(tx, s); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -26,6 +27,8 @@ type Deps struct {
 	// Rights handles data-subject requests; nil keeps the bare record of
 	// the request the flow made before it existed.
 	Rights Rights
+	// Tracer, if set, traces each message webhook → flow → agent → send.
+	Tracer trace.TracerProvider
 }
 
 // Service owns the message path's goroutines: the inbox writer, the inbox
@@ -78,7 +81,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	// predecessor's claims for its own.
 	ocfg.Worker += "/" + strconv.FormatUint(rand.Uint64(), 36)
 	s := &Service{Stats: &Stats{}, store: d.Store, log: d.Logger}
-	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions(), rights: d.Rights}
+	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions(), rights: d.Rights, tracing: newTracing(d.Tracer)}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: newPairGate(ocfg.PairInterval, ocfg.PairBurst)}
 	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
@@ -89,6 +92,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	s.proc = &processor{store: d.Store, flow: s.Flow, parse: d.Parse, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		jobs: s.agents.submit, onSent: s.wakeOutbox, batch: 256, idle: 200 * time.Millisecond, backoff: inboxBackoff}
 	s.Inbox = newInbox(d.Store, d.Logger, s.Stats, s.wakeProcessor)
+	s.Inbox.tracing = s.Flow.tracing
 	return s, nil
 }
 

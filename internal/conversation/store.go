@@ -72,6 +72,8 @@ type Tx interface {
 	SetMessageSent(id, wamid string) error
 	SetMessageFailed(id string, code int, title string) error
 	ApplyStatus(wamid string, s Status, code int, title string) (bool, error)
+	// OutboundMessage finds the outbound message with WhatsApp id wamid.
+	OutboundMessage(wamid string) (*Message, error)
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)

@@ -111,7 +111,8 @@ var lists = []phraseList{
 		"hablar con alguien", "hablar con un asesor", "hablar con una persona real",
 		"hablar con un operador", "pásame con una persona", "pásame con un agente",
 		"páseme con un agente", "páseme con una persona", "comunicarme con un asesor",
-		"atención humana",
+		"atención humana", "que me atienda una persona", "que me atienda un humano", "que me atienda alguien",
+		"me atienda una persona", "atención por una persona", "hablar con alguien del equipo",
 	}},
 	{Human, pt, false, []string{
 		"atendente", "humano", "pessoa", "operador", "um atendente", "uma pessoa",
@@ -119,6 +120,8 @@ var lists = []phraseList{
 		"falar com uma pessoa", "falar com um humano", "falar com alguém",
 		"falar com atendente", "falar com um operador", "falar com uma pessoa real",
 		"atendimento humano", "me passa para um atendente", "me transfere para um atendente",
+		"falar com alguém da equipa", "falar com alguém da equipe", "que me atenda uma pessoa",
+		"ser atendido por uma pessoa",
 	}},
 
 	// Access.

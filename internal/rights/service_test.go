@@ -219,3 +219,41 @@ func TestDownloadRefusals(t *testing.T) {
 		t.Errorf("after a minute = %v, want ErrLink again", err)
 	}
 }
+
+// TestErasedElsewhereClosesRequests: a customer erased by another path
+// than DELETE MY DATA (the API, retention) has their open requests closed
+// and their exports shredded by the next round.
+func TestErasedElsewhereClosesRequests(t *testing.T) {
+	u, _ := storetest.NewSQLite(t)
+	e := newEnv(t, u, rights.Config{})
+	c := e.contact(t, "34600000077")
+	r, err := e.svc.Open(context.Background(), operator, rights.NewRequest{Phone: c.WaID, Type: rights.Restriction, Source: rights.SourceAPI})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		x := &rights.Export{RequestID: r.ID, ContactID: c.ID, ExpiresAt: e.clock.Now().Add(time.Hour)}
+		if err := tx.CreateExport(x); err != nil {
+			return err
+		}
+		if err := tx.PutExportChunk(x, 0, []byte("zip")); err != nil {
+			return err
+		}
+		return tx.EraseContact(c.ID)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Fulfil(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.Get(context.Background(), r.ID)
+	if err != nil || got.Status != rights.StatusClosed || !strings.Contains(got.Outcome, "erased") {
+		t.Errorf("request of an erased customer = %+v, %v; want closed", got, err)
+	}
+	e.db.View(context.Background(), func(tx *store.Tx) error {
+		if list, _ := tx.ExportsExpiringBefore(e.clock.Now().Add(48*time.Hour), 10); len(list) != 0 {
+			t.Errorf("%d exports of the erased customer remain", len(list))
+		}
+		return nil
+	})
+}

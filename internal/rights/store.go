@@ -34,6 +34,9 @@ type Tx interface {
 	UpdateRequest(r *Request) error
 	// Requests returns the requests f selects, oldest due first.
 	Requests(f Filter) ([]*Request, error)
+	// ErasedOpenRequests returns up to limit requests not final whose
+	// customer was erased (or blocked) by another path than this package.
+	ErasedOpenRequests(limit int) ([]*Request, error)
 	// OpenRequestCounts counts requests not final: all, due before soon
 	// (and not overdue), and due before now.
 	OpenRequestCounts(now, soon time.Time) (Counts, error)
@@ -70,6 +73,8 @@ type Tx interface {
 	ExportsExpiringBefore(t time.Time, limit int) ([]*Export, error)
 	// DeleteContactExports deletes every export of a contact.
 	DeleteContactExports(contactID string) (int64, error)
+	// DeleteErasedExports deletes every export whose customer was erased.
+	DeleteErasedExports() (int64, error)
 }
 
 // Filter selects requests.

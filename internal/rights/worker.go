@@ -212,9 +212,23 @@ func (s *Service) erase(ctx context.Context, r *Request) error {
 	})
 }
 
-// expire shreds exports whose link expired unused.
+// expire shreds exports whose link expired unused, and closes the
+// requests (and shreds the exports) of customers erased by another path
+// (the API, retention, the command line).
 func (s *Service) expire(ctx context.Context) error {
 	return s.st.Update(ctx, func(tx Tx) error {
+		orphans, err := tx.ErasedOpenRequests(100)
+		if err != nil {
+			return err
+		}
+		for _, r := range orphans {
+			if err := s.move(tx, r, StatusClosed, "closed: the customer was erased", system); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.DeleteErasedExports(); err != nil {
+			return err
+		}
 		list, err := tx.ExportsExpiringBefore(tx.Time(), 100)
 		if err != nil {
 			return err

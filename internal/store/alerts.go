@@ -31,6 +31,11 @@ func (db *DB) AlertSnapshot(ctx context.Context, now time.Time) (anomaly.Snapsho
 		if err := t.queryRow("SELECT COUNT(*) FROM consent_events WHERE kind = 'opt_out' AND created_at >= ? AND created_at < ?", day, hour).Scan(&s.OptOutsDay); err != nil {
 			return fmt.Errorf("store: opt-outs: %w", err)
 		}
+		counts, err := t.OpenRequestCounts(now, now)
+		if err != nil {
+			return err
+		}
+		s.OverdueRequests = counts.Overdue
 		paused, err := t.CountOutbox("paused")
 		if err != nil {
 			return err

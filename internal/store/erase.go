@@ -116,6 +116,9 @@ func (t *Tx) shred(id string) error {
 	if err := t.DestroyDataKey(id); err != nil {
 		return err
 	}
+	if _, err := t.DeleteContactExports(id); err != nil {
+		return err
+	}
 	for _, q := range []string{
 		"DELETE FROM blocked_keys WHERE owner_id = ?",
 		"DELETE FROM outbox WHERE contact_id = ?",
@@ -143,6 +146,10 @@ func (t *Tx) block(ts *Tombstone) error {
 		return fmt.Errorf("store: block %s: %w", ts.ContactID, ErrErased)
 	}
 	if err := t.DestroyDataKey(ts.ContactID); err != nil {
+		return err
+	}
+	// Access exports waiting to be fetched are no part of the blocked copy.
+	if _, err := t.DeleteContactExports(ts.ContactID); err != nil {
 		return err
 	}
 	for _, s := range []struct {

@@ -11,6 +11,7 @@ import (
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/rights"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
 	"github.com/trement/trement/internal/vault"
@@ -71,8 +72,9 @@ func (c captured) carve(t *testing.T, k *vault.MasterKey, path string) (opened, 
 // TestErasureLeavesNothingToCarve plays the reviewer who recovered an
 // erased customer from the WAL and freed pages: after the erasure, no byte
 // of the four SQLite files opens as their data key with the master key, and
-// none of their ciphertext (messages, number, inbox bodies, including one
-// set aside as malformed) is left to find.
+// none of their ciphertext (messages, number, an access export waiting to
+// be fetched, inbox bodies, including one set aside as malformed) is left
+// to find.
 func TestErasureLeavesNothingToCarve(t *testing.T) {
 	url, path := storetest.NewSQLite(t)
 	k := newKey(t)
@@ -89,7 +91,20 @@ func TestErasureLeavesNothingToCarve(t *testing.T) {
 	if err := db.RetryInbox(ctx, setAside.ID, time.Now().Add(time.Hour), "malformed"); err != nil {
 		t.Fatal(err)
 	}
+	// An access export waiting to be downloaded.
+	exp := &rights.Export{RequestID: "r1", ContactID: victim.ID, ExpiresAt: time.Now().Add(time.Hour)}
+	update(t, db, func(tx *store.Tx) error {
+		if err := tx.CreateExport(exp); err != nil {
+			return err
+		}
+		return tx.PutExportChunk(exp, 0, []byte("PK... the customer's ZIP"))
+	})
 	c := capture(t, url, victim.ID, processed.ID, setAside.ID)
+	var chunk []byte
+	if err := rawDB(t, url).QueryRow("SELECT data_enc FROM dsar_export_chunks WHERE export_id = ?", exp.ID).Scan(&chunk); err != nil {
+		t.Fatal(err)
+	}
+	c.needles = append(c.needles, chunk[1:29])
 
 	// The carve can find what is there: before the erasure it opens the key.
 	if opened, found := c.carve(t, k, path); opened == 0 || found == 0 {
@@ -303,5 +318,51 @@ func TestBlockingThenShred(t *testing.T) {
 		if n != 0 {
 			t.Errorf("%d messages left after the block ended, want 0", n)
 		}
+	})
+}
+
+// TestRotationRewrapsBlockedKeys: a master-key rotation re-wraps blocked
+// customers' keys too, so the DPO can still open them after the old key
+// is retired (otherwise rotation would shred them early, silently).
+func TestRotationRewrapsBlockedKeys(t *testing.T) {
+	url, _ := storetest.NewSQLite(t)
+	ctx := context.Background()
+	oldKey, newK := newKey(t), newKey(t)
+	db := open(t, url, oldKey)
+	c, _ := seed(t, db, "34612000321", "", "bloqueado", 2)
+	seed(t, db, "34612000322", "", "activo", 1)
+	update(t, db, func(tx *store.Tx) error { return tx.BlockContact(c.ID, time.Now().Add(time.Hour)) })
+	db.Close()
+	db, err := store.Open(ctx, store.Options{URL: url, MasterKey: oldKey, Rotating: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rot, err := db.BeginRotation(ctx, newK)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rot.Total != 3 { // the active contact, the blocked one, the system secret
+		t.Errorf("rotation Total = %d, want 3 (blocked key included)", rot.Total)
+	}
+	for {
+		n, err := rot.Step(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	if err := rot.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db = open(t, url, newK)
+	update(t, db, func(tx *store.Tx) error {
+		_, msgs, err := tx.OpenBlocked(c.ID, store.BlockedAccess{ActorID: "op-dpo", Reason: "court order 55/2026"})
+		if err != nil || len(msgs) != 2 {
+			t.Errorf("OpenBlocked after rotation = %d messages, %v; want 2", len(msgs), err)
+		}
+		return nil
 	})
 }

@@ -195,7 +195,8 @@ func (t *Tx) cipherFor(owner string) (*vault.Cipher, error) {
 }
 
 // DestroyDataKey crypto-shreds owner: it deletes the data key, so every
-// field sealed under it, here and in every backup, stops opening.
+// field sealed under it in this database stops opening (copies taken
+// before still hold it: the erasure journal erases them again on restore).
 func (t *Tx) DestroyDataKey(owner string) error {
 	if owner == systemOwner {
 		return errors.New("store: refusing to destroy the system secret")

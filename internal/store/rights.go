@@ -166,6 +166,13 @@ func (t *Tx) Requests(f rights.Filter) ([]*rights.Request, error) {
 	return t.scanRequests("SELECT "+requestCols+" FROM dsar_requests WHERE "+strings.Join(where, " AND ")+" ORDER BY due_at, id LIMIT ?", append(args, f.Limit)...)
 }
 
+// ErasedOpenRequests returns open requests of customers with a tombstone
+// (erased or blocked through the API, retention or the command line).
+func (t *Tx) ErasedOpenRequests(limit int) ([]*rights.Request, error) {
+	return t.scanRequests("SELECT "+requestCols+" FROM dsar_requests WHERE state NOT IN "+finalStates+
+		" AND contact_id <> '' AND EXISTS (SELECT 1 FROM erasures e WHERE e.contact_id = dsar_requests.contact_id) ORDER BY due_at, id LIMIT ?", limit)
+}
+
 // OpenRequestCounts counts requests not final, those due before soon but
 // not yet overdue, and those overdue at now.
 func (t *Tx) OpenRequestCounts(now, soon time.Time) (rights.Counts, error) {
@@ -405,6 +412,19 @@ func (t *Tx) DeleteContactExports(contactID string) (int64, error) {
 	res, err := t.exec("DELETE FROM dsar_exports WHERE contact_id = ?", contactID)
 	if err != nil {
 		return 0, fmt.Errorf("store: delete exports: %w", err)
+	}
+	return res.RowsAffected()
+}
+
+// DeleteErasedExports deletes the exports of customers with a tombstone.
+func (t *Tx) DeleteErasedExports() (int64, error) {
+	const erased = "SELECT x.id FROM dsar_exports x JOIN erasures e ON e.contact_id = x.contact_id"
+	if _, err := t.exec("DELETE FROM dsar_export_chunks WHERE export_id IN (" + erased + ")"); err != nil {
+		return 0, fmt.Errorf("store: delete erased exports: %w", err)
+	}
+	res, err := t.exec("DELETE FROM dsar_exports WHERE id IN (" + erased + ")")
+	if err != nil {
+		return 0, fmt.Errorf("store: delete erased exports: %w", err)
 	}
 	return res.RowsAffected()
 }

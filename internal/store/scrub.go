@@ -193,7 +193,7 @@ func (db *DB) purgeInboxNaming(ctx context.Context, waIDs []string) error {
 // both SQLite files, or a VACUUM of the touched PostgreSQL tables.
 func (db *DB) compact(ctx context.Context) error {
 	if db.backend == Postgres {
-		_, err := db.w.ExecContext(ctx, "VACUUM data_keys, blocked_keys, contacts, conversations, messages, outbox, inbox, seen_events")
+		_, err := db.w.ExecContext(ctx, "VACUUM data_keys, blocked_keys, contacts, conversations, messages, outbox, inbox, seen_events, dsar_exports, dsar_export_chunks")
 		if err != nil {
 			return fmt.Errorf("store: vacuum after erasure: %w", err)
 		}

@@ -7,7 +7,8 @@
 // wraps data keys (DEKs): one per contact, plus one system secret from which
 // the blind-index, audit and inbox keys are derived with HKDF. Erasing a
 // contact is destroying its DEK (crypto-shredding): every field sealed under
-// it, in the database and in every backup, becomes unreadable.
+// it in the live database becomes unreadable. A copy taken before (a
+// backup) still holds the wrapped key; see the store's erasure journal.
 //
 // # Formats
 //

@@ -383,7 +383,9 @@ func TestReplyTimeout(t *testing.T) {
 			}
 			writeCompletion(w, "ok", "stop")
 		})
-		p := newProvider(t, Config{BaseURL: srv.URL, Timeout: 50 * time.Millisecond})
+		// Long enough for the fast answer on a loaded machine, far below
+		// the slow one's 2 s.
+		p := newProvider(t, Config{BaseURL: srv.URL, Timeout: 400 * time.Millisecond})
 		r, err := p.Reply(context.Background(), testReq)
 		if err != nil || r.Text != "ok" {
 			t.Fatalf("Reply = %+v, %v, want ok after a timed-out attempt", r, err)
