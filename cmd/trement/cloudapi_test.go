@@ -1,9 +1,13 @@
 package main
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/whatsapp/sim"
 )
@@ -69,5 +73,67 @@ func waitFor(t *testing.T, what string, ok func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestMarketingPreferencesAndRefusals: a user_preferences webhook records
+// marketing stop and resume in the consent ledger (purpose marketing, the
+// customer still opted in for service); Meta refusing a message with
+// 131050 records the stop too, and the message stays failed, not retried.
+func TestMarketingPreferencesAndRefusals(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "14155550181"
+	ta.optIn(who)
+	ta.settle()
+	post := func(body string) {
+		t.Helper()
+		if code := ta.postWebhook([]byte(body), ta.sign([]byte(body)), "application/json"); code != 200 {
+			t.Fatalf("webhook = %d", code)
+		}
+		ta.settle()
+	}
+	pref := func(value string, ts int64) string {
+		return fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"user_preferences","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"106540352242922"},"contacts":[{"wa_id":%q}],"user_preferences":[{"wa_id":%q,"detail":"User requested to %s marketing messages","category":"marketing_messages","value":%q,"timestamp":%d}]}}]}]}`,
+			who, who, value, value, ts)
+	}
+	marketing := func() []consent.Kind {
+		var ks []consent.Kind
+		for _, e := range ta.ledgerEvents(who) {
+			if e.Purpose == consent.PurposeMarketing {
+				ks = append(ks, e.Kind)
+			}
+		}
+		return ks
+	}
+	now := time.Now().Unix()
+	post(pref("stop", now))
+	post(pref("stop", now)) // Meta redelivers
+	post(pref("resume", now+1))
+	if got := marketing(); !slices.Equal(got, []consent.Kind{consent.MarketingStop, consent.MarketingResume}) {
+		t.Errorf("marketing ledger = %v, want stop then resume", got)
+	}
+	if c := ta.contactOf(who); c.ConsentState != conversation.ConsentGranted {
+		t.Errorf("after a marketing stop the service consent is %s, want granted", c.ConsentState)
+	}
+
+	var wamid string
+	for _, m := range ta.sim.Sent() {
+		if m.To == who && m.Type != "read" {
+			wamid = m.ID
+		}
+	}
+	sent := len(ta.sim.Sent())
+	post(fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"106540352242922"},"statuses":[{"id":%q,"status":"failed","timestamp":"%d","recipient_id":%q,"errors":[{"code":131050,"title":"Unable to deliver the message. This recipient has chosen to stop receiving marketing messages on WhatsApp from your business"}]}]}}]}]}`,
+		wamid, now+2, who))
+	if got := marketing(); !slices.Equal(got, []consent.Kind{consent.MarketingStop, consent.MarketingResume, consent.MarketingStop}) {
+		t.Errorf("marketing ledger after 131050 = %v, want stop, resume, stop", got)
+	}
+	if r := ta.auditReasons("message.marketing_refused"); len(r) != 1 || !strings.Contains(r[0], "131050") {
+		t.Errorf("audited refusals = %q", r)
+	}
+	time.Sleep(300 * time.Millisecond)
+	ta.settle()
+	if n := len(ta.sim.Sent()); n != sent {
+		t.Errorf("%d sends after 131050, want none", n-sent)
 	}
 }

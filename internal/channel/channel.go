@@ -71,6 +71,23 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 		}
 		b.Statuses = append(b.Statuses, st)
 	}
+	for _, ig := range ev.Ignored {
+		if ig.Field != whatsapp.FieldUserPreferences {
+			continue
+		}
+		phone, prefs, err := whatsapp.UserPreferences(ig.Raw)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", conversation.ErrMalformed, err)
+		}
+		b.Ignored--
+		for _, p := range prefs {
+			if p.Category != "marketing_messages" || (p.Value != "stop" && p.Value != "resume") {
+				b.Ignored++
+				continue
+			}
+			b.Preferences = append(b.Preferences, conversation.Preference{PhoneNumberID: phone, WaID: p.WaID, Stop: p.Value == "stop", Timestamp: p.Time().UTC()})
+		}
+	}
 	for _, e := range ev.Errors {
 		b.Errors = append(b.Errors, fmt.Sprintf("code %d: %s", e.Error.Code, e.Error.Title))
 	}

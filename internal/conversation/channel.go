@@ -45,12 +45,23 @@ type StatusEvent struct {
 	Action SendAction
 }
 
+// Preference is a customer's marketing setting changed inside WhatsApp.
+type Preference struct {
+	PhoneNumberID string
+	WaID          string
+	Stop          bool // false: resume
+	Timestamp     time.Time
+}
+
 // Batch is what one webhook body holds.
 type Batch struct {
 	Messages []Inbound
 	Statuses []StatusEvent
 	Errors   []string // out-of-band errors Meta reported, as text
-	Ignored  int      // changes of fields other than messages
+	// Preferences are customers turning marketing messages off or on
+	// inside WhatsApp (user_preferences webhooks).
+	Preferences []Preference
+	Ignored     int // changes of fields other than messages
 }
 
 // Parser turns a verified webhook body into events. A body that cannot be

@@ -124,3 +124,31 @@ func lastMarketing(events []*consent.Event) consent.Kind {
 	}
 	return k
 }
+
+// Preference records a customer turning marketing messages off or on
+// inside WhatsApp: a consent fact for the marketing purpose only, in the
+// ledger (under the number's blind index even if the customer never wrote
+// to us); service replies are not affected.
+func (f *Flow) Preference(tx Tx, p Preference) error {
+	if p.WaID == "" {
+		f.stats.Malformed.Add(1)
+		return nil
+	}
+	kind := consent.MarketingResume
+	if p.Stop {
+		kind = consent.MarketingStop
+	}
+	first, err := tx.MarkSeen("p:" + p.WaID + ":" + string(kind) + ":" + strconv.FormatInt(p.Timestamp.Unix(), 10))
+	if err != nil || !first {
+		return err
+	}
+	var contactID, region string
+	c, err := tx.ContactByWaID(p.WaID)
+	switch {
+	case err == nil:
+		contactID, region = c.ID, c.Region
+	case !errors.Is(err, ErrNotFound):
+		return err
+	}
+	return f.recordMarketing(tx, contactID, p.WaID, region, kind, "whatsapp", "")
+}

@@ -170,6 +170,11 @@ func (p *processor) apply(tx Tx, it *InboxItem) (jobs []*agentJob, ok bool, err 
 			return nil, false, err
 		}
 	}
+	for _, pr := range b.Preferences {
+		if err := p.flow.Preference(tx, pr); err != nil {
+			return nil, false, err
+		}
+	}
 	for _, e := range b.Errors {
 		p.log.Warn("Meta reported an error in a webhook", "error", e)
 	}
