@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/trement/trement/internal/browsertest"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/console"
+	"github.com/trement/trement/internal/conversation"
 )
 
 // These tests drive the pages in a real headless Chromium (see
@@ -134,36 +137,10 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	// Not signed in: the list sends the browser to the sign-in page.
 	b.Do(chromedp.Navigate(base + "/conversations"))
 	b.WaitFor("the sign-in page", `location.pathname === "/login" && document.querySelector("input[name=username]")`)
-	b.Screenshot("console-login")
+	browserDocShot(t, b, "console-login")
 	browserSignIn(b, "owner", password)
 
-	// First sign-in: enrol an authenticator.
-	b.WaitFor("the two-step page", `location.pathname === "/login/mfa"`)
-	b.Do(chromedp.Click(chromedp.CSS(`form[action="/login/enrol/start"] button`)))
-	b.WaitFor("the enrolment page", `document.querySelector("main code") && document.querySelector("main img")`)
-	secret := strings.TrimSpace(b.Text("main code"))
-	if secret == "" {
-		t.Fatal("the enrolment page shows no secret")
-	}
-	b.WaitFor("the QR image to load under the CSP", `document.querySelector("main img").complete && document.querySelector("main img").naturalWidth > 0`)
-	if src := browsertest.Eval[string](b, `document.querySelector("main img").getAttribute("src")`); !strings.HasPrefix(src, "data:image/png;base64,") {
-		t.Errorf("QR src = %.40q…, want a data:image/png URL", src)
-	}
-	b.Screenshot("console-enrol")
-	code, err := totp.GenerateCode(secret, time.Now())
-	if err != nil {
-		t.Fatalf("totp.GenerateCode(secret on the page): %v", err)
-	}
-	b.Do(
-		chromedp.SendKeys(chromedp.CSS(`form[action="/login/enrol"] input[name=code]`), code),
-		chromedp.Click(chromedp.CSS(`form[action="/login/enrol"] button`)),
-	)
-	b.WaitFor("the recovery codes", `document.querySelectorAll("ol.codes code").length > 0`)
-	codes := browsertest.Eval[[]string](b, `[...document.querySelectorAll("ol.codes code")].map(e => e.textContent)`)
-	if len(codes) != auth.RecoveryCodes {
-		t.Errorf("recovery page shows %d codes, want %d: %q", len(codes), auth.RecoveryCodes, codes)
-	}
-	b.Screenshot("console-recovery")
+	secret, codes := browserEnrol(t, b)
 	b.Do(chromedp.Click(chromedp.CSS(`a[href="/conversations"]`)))
 
 	browserCheckConversations(t, b, who)
@@ -216,6 +193,159 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	b.CheckConsole()
 }
 
+// TestBrowserInboxLive is a support shift: the owner signs in with TOTP
+// and watches the inbox; a customer asks the simulator's bot for a person
+// and the conversation appears without a reload; the owner opens it, takes
+// it, replies (the reply reaches the customer's phone) and hands it back,
+// after which the bot answers again.
+func TestBrowserInboxLive(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const (
+		who      = "34633444555"
+		password = "correct horse battery staple"
+		reply    = "Hola, soy del equipo de soporte. ¿En qué puedo ayudarte?"
+	)
+	if _, err := ta.app.console.Auth().BootstrapOwner(context.Background(),
+		auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, "owner", password); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t)
+	b.Do(chromedp.Navigate("http://" + ta.addr + "/conversations"))
+	b.WaitFor("the sign-in page", `location.pathname === "/login"`)
+	browserSignIn(b, "owner", password)
+	b.WaitFor("the two-step page", `location.pathname === "/login/mfa"`)
+	browserEnrol(t, b)
+	b.Do(chromedp.Click(chromedp.CSS(`a[href="/conversations"]`)))
+	b.WaitFor("the empty waiting queue", `location.pathname === "/conversations" && document.querySelector("#inbox-rows td") && document.querySelector("#inbox-rows td").textContent.includes("No conversations")`)
+	if got := b.Text("#waiting-badge"); got != "0" {
+		t.Errorf("waiting badge before any escalation = %q, want 0", got)
+	}
+	// A mark that a reload or navigation would wipe.
+	browsertest.Eval[bool](b, `window.stillThisPage = true`)
+
+	// The customer escalates on the simulator.
+	ta.optIn(who)
+	ta.say(who, "quiero hablar con un agente")
+	ta.waitReplies(who, 3)
+	b.WaitFor("the escalated conversation in the inbox", `document.querySelectorAll('#inbox-rows a[href^="/conversations/"]').length === 1`)
+	if !browsertest.Eval[bool](b, `window.stillThisPage === true`) {
+		t.Error("the inbox reloaded to show the new conversation; want a live update")
+	}
+	b.WaitFor("the badge to count it", `document.getElementById("waiting-badge").textContent === "1"`)
+	if got := b.Text("#inbox-rows td.state"); got != "Waiting for a human" {
+		t.Errorf("state cell = %q, want %q", got, "Waiting for a human")
+	}
+	if title := browsertest.Eval[string](b, `document.title`); !strings.HasPrefix(title, "(1) ") {
+		t.Errorf("page title = %q, want the waiting count first", title)
+	}
+	if body := browsertest.Eval[string](b, `document.body.innerText`); strings.Contains(body, who) || strings.Contains(body, who[2:]) {
+		t.Errorf("the inbox shows the number in clear:\n%s", body)
+	}
+	browserDocShot(t, b, "console-inbox")
+
+	// Open it: the thread, masked, with the escalation.
+	b.Do(chromedp.Click(chromedp.CSS(`#inbox-rows a[href^="/conversations/"]`)))
+	b.WaitFor("the conversation page", `document.querySelector("form.take button") && document.querySelectorAll("#thread li").length >= 3`)
+	if got := b.Text("#conv-state"); got != "Waiting for a human" {
+		t.Errorf("conversation state = %q, want %q", got, "Waiting for a human")
+	}
+	if got := b.Text("#thread li.in .body"); !strings.Contains(got, "agente") {
+		t.Errorf("first customer message = %q, want the customer's request for a person", got)
+	}
+	b.Screenshot("console-conversation")
+
+	// Take it, reply, and the customer's phone gets the reply.
+	b.Do(chromedp.Click(chromedp.CSS(`form.take button`)))
+	b.WaitFor("the reply box after taking", `document.querySelector("form.reply textarea") && document.getElementById("conv-state").textContent === "With an operator"`)
+	if got := b.Text("#conv-assignee"); got != "owner" {
+		t.Errorf("assigned to = %q, want the operator's name", got)
+	}
+	n := len(ta.replies(who))
+	b.Do(
+		chromedp.SendKeys(chromedp.CSS(`form.reply textarea`), reply),
+		chromedp.Click(chromedp.CSS(`form.reply button`)),
+	)
+	got := ta.waitReplies(who, n+1)
+	if last := got[len(got)-1]; last.Text != reply {
+		t.Errorf("customer's last message from the business = %q, want the operator's reply %q", last.Text, reply)
+	}
+	b.WaitFor("the reply in the thread, without a reload", `[...document.querySelectorAll("#thread li.out .body")].some(e => e.textContent === `+"`"+reply+"`"+`)`)
+	b.WaitFor("the delivery tick", `[...document.querySelectorAll("#thread li.out")].some(li => li.querySelector(".body").textContent === `+"`"+reply+"`"+` && li.querySelector(".tick.delivered, .tick.read"))`)
+	// The customer answers; the operator sees it arrive.
+	ta.say(who, "gracias, espero")
+	b.WaitFor("the customer's new message, live", `[...document.querySelectorAll("#thread li.in .body")].some(e => e.textContent.includes("gracias"))`)
+	browserDocShot(t, b, "console-conversation")
+
+	// Hand it back: the bot answers the next question.
+	ta.settle()
+	b.Do(chromedp.Click(chromedp.CSS(`form.handback button`)))
+	b.WaitFor("the bot state after handing back", `document.getElementById("conv-state") && document.getElementById("conv-state").textContent === "With the bot"`)
+	if st := ta.stateOf(who); st != conversation.StateBot {
+		t.Errorf("conversation state after hand-back = %s, want bot", st)
+	}
+	ta.waitReplies(who, n+2) // the notice that the bot is back
+	ta.settle()
+	n = len(ta.replies(who))
+	ta.say(who, "¿cuánto tarda el envío?")
+	if got := ta.waitReplies(who, n+1); !strings.Contains(strings.ToLower(got[len(got)-1].Text), "envío") {
+		t.Errorf("the bot's answer after hand-back = %q, want it to mention envío", got[len(got)-1].Text)
+	}
+	b.CheckConsole()
+}
+
+// browserDocShot saves a screenshot and, with $TREMENT_UPDATE_SCREENSHOTS
+// set, copies it to docs/screenshots/name.png, where the README shows it:
+//
+//	TREMENT_UPDATE_SCREENSHOTS=1 go test -run 'TestBrowser' ./cmd/trement
+func browserDocShot(t *testing.T, b *browsertest.Browser, name string) {
+	t.Helper()
+	path := b.Screenshot(name)
+	if os.Getenv("TREMENT_UPDATE_SCREENSHOTS") == "" {
+		return
+	}
+	png, err := os.ReadFile(path)
+	if err == nil {
+		err = os.WriteFile(filepath.Join("..", "..", "docs", "screenshots", name+".png"), png, 0o644)
+	}
+	if err != nil {
+		t.Errorf("saving %s under docs/screenshots: %v", name, err)
+	}
+}
+
+// browserEnrol goes through a first sign-in's TOTP enrolment from the
+// secret on the page, returning it and the recovery codes shown.
+func browserEnrol(t *testing.T, b *browsertest.Browser) (secret string, codes []string) {
+	t.Helper()
+	// First sign-in: enrol an authenticator.
+	b.WaitFor("the two-step page", `location.pathname === "/login/mfa"`)
+	b.Do(chromedp.Click(chromedp.CSS(`form[action="/login/enrol/start"] button`)))
+	b.WaitFor("the enrolment page", `document.querySelector("main code") && document.querySelector("main img")`)
+	secret = strings.TrimSpace(b.Text("main code"))
+	if secret == "" {
+		t.Fatal("the enrolment page shows no secret")
+	}
+	b.WaitFor("the QR image to load under the CSP", `document.querySelector("main img").complete && document.querySelector("main img").naturalWidth > 0`)
+	if src := browsertest.Eval[string](b, `document.querySelector("main img").getAttribute("src")`); !strings.HasPrefix(src, "data:image/png;base64,") {
+		t.Errorf("QR src = %.40q…, want a data:image/png URL", src)
+	}
+	b.Screenshot("console-enrol")
+	code, err := totp.GenerateCode(secret, time.Now())
+	if err != nil {
+		t.Fatalf("totp.GenerateCode(secret on the page): %v", err)
+	}
+	b.Do(
+		chromedp.SendKeys(chromedp.CSS(`form[action="/login/enrol"] input[name=code]`), code),
+		chromedp.Click(chromedp.CSS(`form[action="/login/enrol"] button`)),
+	)
+	b.WaitFor("the recovery codes", `document.querySelectorAll("ol.codes code").length > 0`)
+	codes = browsertest.Eval[[]string](b, `[...document.querySelectorAll("ol.codes code")].map(e => e.textContent)`)
+	if len(codes) != auth.RecoveryCodes {
+		t.Errorf("recovery page shows %d codes, want %d: %q", len(codes), auth.RecoveryCodes, codes)
+	}
+	b.Screenshot("console-recovery")
+	return secret, codes
+}
+
 // browserSignIn fills in and submits the password form.
 func browserSignIn(b *browsertest.Browser, username, password string) {
 	b.Do(
@@ -230,12 +360,13 @@ func browserSignIn(b *browsertest.Browser, username, password string) {
 func browserCheckConversations(t *testing.T, b *browsertest.Browser, who string) {
 	t.Helper()
 	b.WaitFor("the conversations page", `location.pathname === "/conversations" && document.querySelector("table tbody tr td")`)
-	if s := browsertest.Eval[int](b, `document.scripts.length`); s != 0 {
-		t.Errorf("the conversations page has %d scripts, want none", s)
+	// The only script is the console's own file: nothing inline.
+	if s := browsertest.Eval[[]string](b, `[...document.scripts].map(s => s.getAttribute("src"))`); !slices.Equal(s, []string{"/static/console.js"}) {
+		t.Errorf("the conversations page's scripts = %q, want only /static/console.js", s)
 	}
 	rows := browsertest.Eval[[][]string](b, `[...document.querySelectorAll("table tbody tr")].map(r => [...r.cells].map(c => c.textContent))`)
-	if len(rows) != 1 || len(rows[0]) != 5 {
-		t.Fatalf("conversation rows = %q, want one row of five cells", rows)
+	if len(rows) != 1 || len(rows[0]) != 6 {
+		t.Fatalf("conversation rows = %q, want one row of six cells", rows)
 	}
 	if got, want := rows[0][0], console.MaskPhone(who); got != want {
 		t.Errorf("customer cell = %q, want the masked number %q", got, want)
@@ -243,8 +374,8 @@ func browserCheckConversations(t *testing.T, b *browsertest.Browser, who string)
 	if got, want := rows[0][1], console.MaskName("Test Customer"); got != want {
 		t.Errorf("name cell = %q, want the masked name %q", got, want)
 	}
-	if got := rows[0][2]; got != "waiting_human" {
-		t.Errorf("state cell = %q, want waiting_human", got)
+	if got := rows[0][2]; got != "Waiting for a human" {
+		t.Errorf("state cell = %q, want the state in words", got)
 	}
 	body := browsertest.Eval[string](b, `document.body.innerText`)
 	for _, leak := range []string{who, who[2:], "Test Customer"} {

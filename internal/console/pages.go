@@ -14,8 +14,13 @@ import (
 const pageTemplates = `
 {{define "top"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.Title}} · trement</title><link rel="stylesheet" href="/static/console.css"></head>
-<body><main><h1>{{.Title}}</h1>{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
+<title>{{.Title}} · trement</title><link rel="stylesheet" href="/static/console.css"><link rel="icon" href="data:,">
+{{if .Nav}}<meta name="csrf-token" content="{{.CSRF}}"><script src="/static/console.js" defer></script>{{end}}</head>
+<body>{{if .Nav}}{{template "nav" .}}{{end}}<main><h1>{{.Title}}</h1>{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
+{{define "nav"}}<header class="topnav"><nav aria-label="Console"><a href="/conversations">Inbox <span id="waiting-badge" class="badge{{if not .Waiting}} zero{{end}}" title="Waiting for a human">{{.Waiting}}</span><span class="sr-only"> waiting for a human</span></a></nav>
+<span class="who">Signed in as {{.Username}} ({{.Role}})</span>
+<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button class="secondary">Sign out</button></form></header>
+<p id="live-status" class="sr-only" role="status" aria-live="polite"></p>{{end}}
 {{define "bottom"}}</main></body></html>{{end}}
 
 {{define "login"}}{{template "top" .}}
@@ -50,26 +55,52 @@ const pageTemplates = `
 <ol class="codes">{{range .Codes}}<li><code>{{.}}</code></li>{{end}}</ol>
 <p><a href="/conversations">I have saved them: continue</a></p>{{template "bottom"}}{{end}}
 
-{{define "conversations"}}{{template "top" .}}
-<form method="post" action="/logout" class="logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button>Sign out</button></form>
-<p>Signed in as {{.Username}} ({{.Role}}). Numbers and names are masked.</p>
-<table><thead><tr><th>Customer</th><th>Name</th><th>State</th><th>Assigned to</th><th>Updated</th></tr></thead><tbody>
-{{range .Conversations}}<tr><td>{{.Phone}}</td><td>{{.ProfileName}}</td><td>{{.State}}</td><td>{{.AssignedTo}}</td><td>{{if .UpdatedAt}}{{.UpdatedAt.Format "2006-01-02 15:04"}}{{end}}</td></tr>
-{{else}}<tr><td colspan="5">No conversations.</td></tr>{{end}}
-</tbody></table>{{template "bottom"}}{{end}}
-`
+{{define "inbox"}}{{template "top" .}}
+<nav class="queues" aria-label="Queues">{{range .Queues}}<a href="/conversations?queue={{.Key}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}</a>{{end}}</nav>
+<p>Numbers and names are masked. This list updates by itself.</p>
+<table><caption class="sr-only">Conversations</caption><thead><tr><th scope="col">Customer</th><th scope="col">Name</th><th scope="col">State</th><th scope="col">Assigned to</th><th scope="col">Last customer message</th><th scope="col">Updated</th></tr></thead>
+<tbody id="inbox-rows" data-live="/conversations/rows?queue={{.Queue}}" data-interval="2000">{{template "rows" .}}</tbody></table>{{template "bottom"}}{{end}}
 
-const stylesheet = `body{font:16px/1.5 system-ui,sans-serif;margin:0;background:#f6f7f9;color:#1d2430}
-main{max-width:56rem;margin:2rem auto;padding:0 1rem}
-form{display:grid;gap:.75rem;max-width:24rem;margin:1rem 0}
-label{display:grid;gap:.25rem}
-input{font:inherit;padding:.5rem;border:1px solid #b8c0cc;border-radius:4px}
-button{font:inherit;padding:.5rem 1rem;border:0;border-radius:4px;background:#1f6f5c;color:#fff;cursor:pointer}
-.error{background:#fde8e8;color:#8a1c1c;padding:.5rem 1rem;border-radius:4px}
-table{border-collapse:collapse;width:100%;background:#fff}
-th,td{text-align:left;padding:.4rem .6rem;border-bottom:1px solid #e3e7ee}
-.codes code{font-size:1.1rem}
-.logout{float:right;margin:0}
+{{define "rows"}}{{range .Rows}}<tr data-key="{{.ID}}|{{.State}}|{{.LastInboundAt.Unix}}"><td><a href="/conversations/{{.ID}}">{{.Phone}}</a>{{if .Sensitive}} <span class="badge" title="Sensitive data">sensitive</span>{{end}}</td><td>{{.Name}}</td><td class="state" data-state="{{.State}}">{{.StateWord}}</td><td>{{if .AssignedTo}}{{.AssignedTo}}{{else}}Nobody{{end}}</td><td>{{template "time" .LastInboundAt}}</td><td>{{template "time" .UpdatedAt}}</td></tr>
+{{else}}<tr><td colspan="6">No conversations in this queue.</td></tr>{{end}}{{end}}
+
+{{define "time"}}{{if not .IsZero}}<time datetime="{{.UTC.Format "2006-01-02T15:04:05Z07:00"}}">{{.UTC.Format "2006-01-02 15:04 UTC"}}</time>{{end}}{{end}}
+
+{{define "conversation"}}{{template "top" .}}{{with .Conv}}
+<p><a href="/conversations">← Inbox</a></p>
+<dl class="facts">
+<dt>Number</dt><dd><span data-field="phone">{{.Phone}}</span></dd>
+<dt>Name</dt><dd><span data-field="profile_name">{{if .Name}}{{.Name}}{{else}}—{{end}}</span></dd>
+<dt>State</dt><dd class="state" id="conv-state" data-state="{{.State}}">{{.StateWord}}</dd>
+<dt>Assigned to</dt><dd id="conv-assignee">{{if .AssignedTo}}{{.AssignedTo}}{{else}}Nobody{{end}}</dd>
+<dt>Region</dt><dd>{{.Region}}</dd><dt>Language</dt><dd>{{.Language}}</dd>
+{{if .Sensitive}}<dt>Sensitive</dt><dd>Special-category data was detected: handle with care.</dd>{{end}}
+</dl>{{end}}
+<div class="actions">
+{{if .CanTake}}<form data-api="/api/v1/conversations/{{.Conv.ID}}/take" data-after="reload" class="take"><button>Take this conversation</button><p class="error form-error" role="alert"></p></form>{{end}}
+{{if and .CanReply .Conv.Assigned}}<form data-api="/api/v1/conversations/{{.Conv.ID}}/handback" data-after="reload" class="handback"><button class="secondary">Hand back to the bot</button><p class="error form-error" role="alert"></p></form>{{end}}
+{{if .Operators}}<form data-api="/api/v1/conversations/{{.Conv.ID}}/assign" data-after="reload" class="assign"><label>Assign to <select name="operator_id">{{range .Operators}}<option value="{{.ID}}"{{if .Current}} selected{{end}}>{{.Name}}</option>{{end}}</select></label><button class="secondary">Assign</button><p class="error form-error" role="alert"></p></form>{{end}}
+</div>
+{{if .CanReveal}}<details><summary>Reveal personal data</summary>
+<form data-api="/api/v1/conversations/{{.Conv.ID}}/reveal" data-after="reveal" class="reveal">
+<p>Each reveal is written to the audit log with your reason.</p>
+<label>Why <select name="category" required>{{range .Categories}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>
+<label>Reason, in your words <input name="reason" minlength="10" maxlength="500" required></label>
+<div class="actions"><button name="field" value="phone">Reveal the number</button><button name="field" value="profile_name">Reveal the name</button><button name="field" value="messages">Reveal the messages</button></div>
+<p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form></details>{{end}}
+<h2>Messages</h2>
+<ol class="thread" id="thread" data-live="/conversations/{{.Conv.ID}}/thread" data-interval="2000" aria-live="polite">{{template "thread" .}}</ol>
+{{if .CanReply}}{{if .Conv.WindowOpen}}
+<form data-api="/api/v1/conversations/{{.Conv.ID}}/reply" data-after="thread" data-done="Sent: it goes out through the outbox." class="reply">
+<label>Reply to the customer <textarea name="text" maxlength="4096" required></textarea></label>
+<p>The 24-hour window is open until {{template "time" .Conv.WindowEnds}}.</p>
+<button>Send</button><p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form>
+{{else}}<p class="notice" id="window-closed">The 24-hour window is closed{{if not .Conv.WindowEnds.IsZero}} (it ended {{template "time" .Conv.WindowEnds}}){{end}}: WhatsApp allows no free-form reply until the customer writes again. Only an approved template can be sent.</p>{{end}}
+{{else if .Conv.Assigned}}<p class="notice">Take the conversation to reply.</p>{{end}}
+{{template "bottom"}}{{end}}
+
+{{define "thread"}}{{range .Messages}}<li class="{{.Kind}}" data-key="{{.ID}}|{{.Status}}" data-msg-id="{{.ID}}"><div class="meta"><strong>{{.Who}}</strong> · {{template "time" .At}}{{if .Tick}} · <span class="tick {{.Status}}" title="{{.TickWord}}" aria-label="{{.TickWord}}">{{.Tick}}</span>{{end}}{{if eq .Status "note"}} · note{{end}}</div><p class="body">{{.Body}}</p>{{if .Truncated}}<p class="meta">Cut at WhatsApp's 4,096-character limit.</p>{{end}}</li>
+{{else}}<li class="system">No messages.</li>{{end}}{{end}}
 `
 
 func parsePages() (*template.Template, error) {
@@ -84,7 +115,17 @@ type page struct {
 	Codes              []string
 	Username           string
 	Role               auth.Role
-	Conversations      []conversationJSON
+	Nav                bool // a signed-in page: navigation, CSRF meta and script
+	Waiting            int  // conversations waiting for a human (the badge)
+	Queue              string
+	Queues             []queueLink
+	Rows               []inboxRow
+	Conv               *convView
+	Messages           []messageView
+	Operators          []operatorOption
+	Categories         []string
+	CanReply, CanTake  bool
+	CanReveal          bool
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
@@ -93,12 +134,6 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p page) 
 	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
 		s.log.Error("render page", "page", name, "error", err)
 	}
-}
-
-func (s *Server) stylesheet(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/css; charset=utf-8")
-	w.Header().Set("Cache-Control", "public, max-age=3600")
-	w.Write([]byte(stylesheet))
 }
 
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
@@ -205,29 +240,6 @@ func (s *Server) pageEnrolPost(w http.ResponseWriter, r *http.Request) {
 	}
 	s.setSession(w, res.Token)
 	s.render(w, http.StatusOK, "recovery", page{Title: "Your recovery codes", Codes: res.RecoveryCodes})
-}
-
-func (s *Server) pageConversations(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	p := PrincipalFrom(ctx)
-	f := ConversationFilter{Limit: 100}
-	if !p.Can(auth.PermConversationsReadAll) {
-		f.AssignedTo, f.Queue = p.OperatorID, true
-	}
-	list, err := s.convs.List(ctx, f)
-	if err != nil {
-		status, msg := errorStatus(err)
-		http.Error(w, msg, status)
-		return
-	}
-	var rows []conversationJSON
-	for _, c := range list {
-		if visible(p, c) {
-			rows = append(rows, summaryJSON(c, false))
-		}
-	}
-	s.render(w, http.StatusOK, "conversations", page{Title: "Conversations", CSRF: s.csrfToken(sessionToken(ctx)),
-		Username: p.Username, Role: p.Role, Conversations: rows})
 }
 
 func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {

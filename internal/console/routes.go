@@ -30,7 +30,8 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/login/mfa", auth.PermLogin, AuthPublic, h(s.pageMFAPost)},
 		{"POST", "/login/enrol/start", auth.PermLogin, AuthPublic, h(s.pageEnrolStart)},
 		{"POST", "/login/enrol", auth.PermLogin, AuthPublic, h(s.pageEnrolPost)},
-		{"GET", "/static/console.css", auth.PermLogin, AuthPublic, h(s.stylesheet)},
+		{"GET", "/static/console.css", auth.PermLogin, AuthPublic, s.serveStatic("console.css", "text/css; charset=utf-8")},
+		{"GET", "/static/console.js", auth.PermLogin, AuthPublic, s.serveStatic("console.js", "text/javascript; charset=utf-8")},
 
 		// Oneself.
 		{"POST", "/api/v1/logout", auth.PermSelf, AuthSession, h(s.apiLogout)},
@@ -97,6 +98,9 @@ func (s *Server) ownRoutes() []Route {
 		// Pages for signed-in operators.
 		{"GET", "/{$}", auth.PermSelf, AuthSession, h(s.pageHome)},
 		{"GET", "/conversations", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversations)},
+		{"GET", "/conversations/rows", auth.PermConversationsReadAssigned, AuthSession, h(s.pageInboxRows)},
+		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
+		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }

@@ -1,0 +1,151 @@
+package console_test
+
+import (
+	"context"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/console"
+	"github.com/trement/trement/internal/conversation"
+)
+
+// rowIDs are the conversations an inbox page or fragment links to, in order.
+func rowIDs(body string) []string {
+	var ids []string
+	for _, m := range regexp.MustCompile(`<a href="/conversations/([a-z0-9]+)">`).FindAllStringSubmatch(body, -1) {
+		ids = append(ids, m[1])
+	}
+	return ids
+}
+
+func TestInboxQueues(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	agent := e.operator(auth.RoleAgent)
+	e.convs.setAssignee(agent.ID)
+	c := e.signIn(agent)
+
+	for _, tt := range []struct {
+		path string
+		want []string
+	}{
+		{"/conversations", []string{"c3"}}, // the default: waiting for a human
+		{"/conversations?queue=waiting", []string{"c3"}},
+		{"/conversations?queue=mine", []string{"c1"}},
+		{"/conversations?queue=all", []string{"c1", "c3"}}, // c2 is someone else's
+		{"/conversations?queue=closed", nil},
+		{"/conversations/rows?queue=all", []string{"c1", "c3"}},
+	} {
+		r := c.do("GET", tt.path, nil)
+		if got := rowIDs(r.Body.String()); r.Code != 200 || strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("GET %s = %d, rows %q, want %q", tt.path, r.Code, got, tt.want)
+		}
+	}
+
+	r := c.do("GET", "/conversations?queue=all", nil)
+	body := r.Body.String()
+	for _, want := range []string{"With an operator", "Waiting for a human", ">" + agent.Username + "<", "Nobody", `src="/static/console.js"`,
+		`data-live="/conversations/rows?queue=all"`, `id="waiting-badge" class="badge" title="Waiting for a human">1<`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("inbox page lacks %q:\n%s", want, body)
+		}
+	}
+	for _, leak := range []string{agent.ID, ">waiting_human<", ">human<", "612345678", "Ana García"} {
+		if strings.Contains(body, leak) {
+			t.Errorf("inbox page shows %q:\n%s", leak, body)
+		}
+	}
+
+	// The fragment the page polls: rows only, with the waiting count.
+	r = c.do("GET", "/conversations/rows", nil)
+	if r.Code != 200 || r.Header().Get("X-Waiting-Count") != "1" || strings.Contains(r.Body.String(), "<html") {
+		t.Errorf("rows fragment = %d, X-Waiting-Count %q: %s", r.Code, r.Header().Get("X-Waiting-Count"), r.Body)
+	}
+}
+
+func TestConversationPage(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	agent := e.operator(auth.RoleAgent)
+	e.convs.setAssignee(agent.ID)
+	lastIn := e.clock.Now().Add(-time.Hour)
+	e.convs.GetFn = func(ctx context.Context, id string, reveal bool) (*console.ConversationDetail, error) {
+		s := e.convs.c1()
+		s.ID, s.LastInboundAt = id, lastIn
+		if id == "c2" {
+			s.AssignedTo = "someone-else"
+		} else if id != "c1" {
+			return nil, conversation.ErrNotFound
+		}
+		return &console.ConversationDetail{ConversationSummary: s, Messages: []console.ConversationMessage{
+			{ID: "m1", Direction: "in", Author: "customer", Type: "text", Body: "my number is [phone]", Status: "received", At: lastIn},
+			{ID: "m2", Direction: "out", Author: "bot", Type: "text", Body: "one moment", Status: "read", At: lastIn},
+			{ID: "m3", Direction: "out", Author: "system", Type: "text", Body: "escalated: the customer asked for a person", Status: "note", At: lastIn},
+			{ID: "m4", Direction: "out", Author: "operator:" + agent.ID, Type: "text", Body: "hello, I am here", Status: "delivered", At: lastIn},
+		}}, nil
+	}
+	c := e.signIn(agent)
+	r := c.do("GET", "/conversations/c1", nil)
+	body := r.Body.String()
+	if r.Code != 200 {
+		t.Fatalf("GET /conversations/c1 = %d %s", r.Code, body)
+	}
+	for _, want := range []string{"34 6•• ••• •78", "A•• G•••••", "my number is [phone]", "<strong>Customer</strong>", "<strong>Bot</strong>",
+		"<strong>Note</strong>", "<strong>" + agent.Username + "</strong>", `aria-label="read"`, `aria-label="delivered"`,
+		`data-api="/api/v1/conversations/c1/reply"`, `data-api="/api/v1/conversations/c1/handback"`, "window is open until",
+		`data-live="/conversations/c1/thread"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("conversation page lacks %q:\n%s", want, body)
+		}
+	}
+	// An agent may not reveal, assign or take what is already theirs.
+	for _, absent := range []string{"/reveal", "/assign", "/take", agent.ID, "612345678"} {
+		if strings.Contains(body, absent) {
+			t.Errorf("agent's conversation page contains %q", absent)
+		}
+	}
+
+	// Past the 24-hour window: no reply box, and the page says why.
+	lastIn = e.clock.Now().Add(-25 * time.Hour)
+	body = c.do("GET", "/conversations/c1", nil).Body.String()
+	if strings.Contains(body, "/reply") || !strings.Contains(body, "The 24-hour window is closed") {
+		t.Errorf("conversation page outside the window:\n%s", body)
+	}
+
+	// The thread fragment the page polls.
+	r = c.do("GET", "/conversations/c1/thread", nil)
+	if r.Code != 200 || strings.Count(r.Body.String(), "data-msg-id=") != 4 || strings.Contains(r.Body.String(), "<html") {
+		t.Errorf("thread fragment = %d %s", r.Code, r.Body)
+	}
+
+	// Someone else's conversation: refused, and the refusal audited.
+	for _, path := range []string{"/conversations/c2", "/conversations/c2/thread"} {
+		if r := c.do("GET", path, nil); r.Code != http.StatusForbidden {
+			t.Errorf("GET %s as another agent = %d, want 403", path, r.Code)
+		}
+		if ev := e.lastEvent(); ev.Outcome != audit.Denied || ev.Target != "conversation:c2" || ev.ActorID != agent.ID {
+			t.Errorf("refusal audited as %+v", ev)
+		}
+	}
+
+	// A supervisor sees the reveal, assign and take forms.
+	sup := e.signIn(e.operator(auth.RoleSupervisor))
+	body = sup.do("GET", "/conversations/c1", nil).Body.String()
+	for _, want := range []string{`data-api="/api/v1/conversations/c1/reveal"`, `data-api="/api/v1/conversations/c1/assign"`,
+		`data-api="/api/v1/conversations/c1/take"`, `<option value="` + agent.ID + `" selected>` + agent.Username, `value="customer_request"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("supervisor's conversation page lacks %q", want)
+		}
+	}
+}
+
+func TestConsoleScriptIsEmbedded(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	r := e.client().do("GET", "/static/console.js", nil)
+	if r.Code != 200 || !strings.HasPrefix(r.Header().Get("Content-Type"), "text/javascript") || !strings.Contains(r.Body.String(), "X-CSRF-Token") {
+		t.Errorf("GET /static/console.js = %d %q, %d bytes", r.Code, r.Header().Get("Content-Type"), r.Body.Len())
+	}
+}

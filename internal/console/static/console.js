@@ -1,0 +1,136 @@
+// trement console: the little script the pages use. Served from
+// /static/console.js (the CSP forbids inline script). Without it the pages
+// still show everything; live updates and the actions need it.
+"use strict";
+(function () {
+  const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
+
+  // Times: the server writes UTC in <time datetime>; show the operator's
+  // own time zone.
+  function localTimes(root) {
+    root.querySelectorAll("time[datetime]").forEach((t) => {
+      const d = new Date(t.getAttribute("datetime"));
+      if (!isNaN(d)) {
+        t.textContent = d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+        t.title = d.toString();
+      }
+    });
+  }
+
+  // The badge of conversations waiting for a human, and the title's count:
+  // the notification that someone escalated.
+  const baseTitle = document.title;
+  function setWaiting(n) {
+    const badge = document.getElementById("waiting-badge");
+    if (!badge || isNaN(n)) return;
+    const before = parseInt(badge.textContent, 10) || 0;
+    badge.textContent = String(n);
+    badge.classList.toggle("zero", n === 0);
+    document.title = (n > 0 ? "(" + n + ") " : "") + baseTitle;
+    const live = document.getElementById("live-status");
+    if (live && n > before) live.textContent = n + " conversation(s) waiting for a human";
+  }
+
+  // Live regions: an element with data-live is refreshed from that URL (an
+  // HTML fragment rendered by the server) every data-interval ms.
+  function poll(el) {
+    const every = parseInt(el.dataset.interval, 10) || 3000;
+    let busy = false;
+    async function tick() {
+      if (busy) return;
+      busy = true;
+      try {
+        const r = await fetch(el.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } });
+        if (r.status === 401 || r.redirected) { location.assign("/login"); return; }
+        if (!r.ok) return;
+        const html = await r.text();
+        setWaiting(parseInt(r.headers.get("X-Waiting-Count"), 10));
+        if (html !== el.dataset.last) {
+          const seen = new Set([...el.querySelectorAll("[data-key]")].map((e) => e.dataset.key));
+          el.innerHTML = html;
+          el.dataset.last = html;
+          if (seen.size) el.querySelectorAll("[data-key]").forEach((e) => { if (!seen.has(e.dataset.key)) e.classList.add("new"); });
+          localTimes(el);
+          reapplyReveals(el);
+        }
+      } catch (e) {
+        // offline for a moment: try again on the next tick
+      } finally {
+        busy = false;
+      }
+    }
+    el.dataset.last = el.innerHTML;
+    el.refresh = tick;
+    setInterval(tick, every);
+    tick();
+  }
+
+  // Revealed fields, kept so that a live refresh does not mask them again.
+  const revealed = { phone: null, profile_name: null, messages: null };
+  function reapplyReveals(root) {
+    if (revealed.phone !== null) document.querySelectorAll('[data-field="phone"]').forEach((e) => { e.textContent = revealed.phone; e.classList.add("revealed"); });
+    if (revealed.profile_name !== null) document.querySelectorAll('[data-field="profile_name"]').forEach((e) => { e.textContent = revealed.profile_name; e.classList.add("revealed"); });
+    if (revealed.messages) {
+      root.querySelectorAll("[data-msg-id]").forEach((li) => {
+        const body = li.querySelector(".body");
+        const m = revealed.messages[li.dataset.msgId];
+        if (body && m !== undefined) { body.textContent = m; li.classList.add("revealed"); }
+      });
+    }
+  }
+
+  // Forms with data-api post JSON to that API route with the CSRF token.
+  // data-after: "reload" (the page changes), "thread" (refresh the thread),
+  // "reveal" (show the fields the submit button names).
+  async function submitAPI(ev) {
+    const form = ev.target.closest("form[data-api]");
+    if (!form) return;
+    ev.preventDefault();
+    const out = form.querySelector(".form-error");
+    if (out) out.textContent = "";
+    const body = {};
+    new FormData(form).forEach((v, k) => { if (k !== "csrf_token") body[k] = v; });
+    const field = ev.submitter ? ev.submitter.value : "";
+    form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+    try {
+      const r = await fetch(form.dataset.api, {
+        method: "POST", credentials: "same-origin",
+        headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf(), Accept: "application/json" },
+        body: JSON.stringify(body),
+      });
+      const data = await r.json().catch(() => ({}));
+      if (!r.ok) {
+        if (out) out.textContent = data.error || ("The request failed (" + r.status + ")");
+        return;
+      }
+      const after = form.dataset.after;
+      if (after === "reload") { location.reload(); return; }
+      if (after === "thread") {
+        form.reset();
+        const t = document.querySelector("[data-live]");
+        if (t && t.refresh) t.refresh();
+        const done = form.querySelector(".form-done");
+        if (done) done.textContent = form.dataset.done || "Done.";
+      }
+      if (after === "reveal") {
+        if (field === "phone") revealed.phone = data.phone;
+        if (field === "profile_name") revealed.profile_name = data.profile_name;
+        if (field === "messages") {
+          revealed.messages = {};
+          (data.messages || []).forEach((m) => { revealed.messages[m.id] = m.body; });
+        }
+        reapplyReveals(document);
+        const done = form.querySelector(".form-done");
+        if (done) done.textContent = "Revealed; the reveal and its reason are in the audit log.";
+      }
+    } catch (e) {
+      if (out) out.textContent = "The server could not be reached; try again.";
+    } finally {
+      form.querySelectorAll("button").forEach((b) => { b.disabled = !!b.dataset.disabled; });
+    }
+  }
+
+  document.addEventListener("submit", submitAPI);
+  localTimes(document);
+  document.querySelectorAll("[data-live]").forEach(poll);
+})();
