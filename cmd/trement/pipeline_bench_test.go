@@ -86,6 +86,7 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	waitSent(2 * customers)
 	base := snd.n.Load()
+	stmts0, txs0 := db.SQLCounts()
 	b.ResetTimer()
 	sem := make(chan struct{}, 64)
 	for i := range b.N {
@@ -97,4 +98,7 @@ func BenchmarkPipeline(b *testing.B) {
 	}
 	waitSent(base + int64(b.N))
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "answers/s")
+	stmts, txs := db.SQLCounts()
+	b.ReportMetric(float64(stmts-stmts0)/float64(b.N), "sql/answer")
+	b.ReportMetric(float64(txs-txs0)/float64(b.N), "tx/answer")
 }

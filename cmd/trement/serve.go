@@ -165,6 +165,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
 	a.metrics.RegisterRetention(a.purger.Stats, db.Scrubs)
+	a.metrics.RegisterSQL(db.SQLCounts)
 	a.metrics.WatchRequests(a.requestCounts)
 	a.alerter = a.newAlerter()
 	a.handler, err = a.routes()

@@ -91,6 +91,15 @@ func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, fail
 		func() float64 { return float64(st.LastRunUnix.Load()) }))
 }
 
+// RegisterSQL exports the store's statement and transaction counts.
+func (m *Metrics) RegisterSQL(counts func() (statements, transactions int64)) {
+	m.Registry.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "trement", Name: "sql_statements_total", Help: "SQL statements the store has run (prepared or not)."},
+			func() float64 { n, _ := counts(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "trement", Name: "sql_transactions_total", Help: "SQL transactions the store has begun."},
+			func() float64 { _, n := counts(); return float64(n) }))
+}
+
 // reasonCounter exposes a conversation.Reasons as a counter by reason.
 type reasonCounter struct {
 	desc   *prometheus.Desc

@@ -97,6 +97,8 @@ type DB struct {
 	journal  *journal
 	replayed int
 	scrub    scrubber
+
+	counts sqlCounts
 }
 
 // migrationAuditGuards is the migration that gave the audit head a MAC
@@ -256,7 +258,7 @@ func (db *DB) connect(o Options) error {
 	switch {
 	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
 		db.backend = Postgres
-		p, err := sql.Open("pgx", u)
+		p, err := openCounted("pgx", u, &db.counts)
 		if err != nil {
 			return fmt.Errorf("store: open postgres: %w", err)
 		}
@@ -284,10 +286,10 @@ func (db *DB) connect(o Options) error {
 			n = 4
 		}
 		var err error
-		if db.w, db.r, err = openSQLite(path, n); err != nil {
+		if db.w, db.r, err = openSQLite(path, n, &db.counts); err != nil {
 			return err
 		}
-		if db.inW, db.inR, err = openSQLite(InboxPath(path), 2); err != nil {
+		if db.inW, db.inR, err = openSQLite(InboxPath(path), 2, &db.counts); err != nil {
 			db.w.Close()
 			db.r.Close()
 			return fmt.Errorf("store: inbox: %w", err)
@@ -300,7 +302,7 @@ func (db *DB) connect(o Options) error {
 // pool of readers. One writer: SQLite serialises writes anyway; one
 // connection makes the queue ours (no SQLITE_BUSY storms) and lets us
 // batch commits. WAL with synchronous=FULL makes each commit durable.
-func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
+func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err error) {
 	if err := privateFiles(path); err != nil {
 		return nil, nil, err
 	}
@@ -308,7 +310,7 @@ func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
 	// (an erased customer's wrapped data key) leaves no bytes in the file
 	// once the WAL is checkpointed; see scrub.go.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
-	w, err = sql.Open("sqlite", "file:"+path+"?"+common+"&_txlock=immediate")
+	w, err = openCounted("sqlite", "file:"+path+"?"+common+"&_txlock=immediate", counts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -316,7 +318,7 @@ func openSQLite(path string, readers int) (w, r *sql.DB, err error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxLifetime(0)
 	w.SetConnMaxIdleTime(0)
-	r, err = sql.Open("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)")
+	r, err = openCounted("sqlite", "file:"+path+"?"+common+"&_pragma=query_only(1)", counts)
 	if err != nil {
 		w.Close()
 		return nil, nil, fmt.Errorf("store: open sqlite readers: %w", err)
