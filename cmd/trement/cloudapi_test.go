@@ -68,12 +68,7 @@ func TestWindowClosedStatusFallsBackToTemplate(t *testing.T) {
 
 func waitFor(t *testing.T, what string, ok func() bool) {
 	t.Helper()
-	for deadline := time.Now().Add(10 * time.Second); !ok(); {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	waitForWithin(t, what, 10*time.Second, ok)
 }
 
 // TestMarketingPreferencesAndRefusals: a user_preferences webhook records
@@ -135,5 +130,71 @@ func TestMarketingPreferencesAndRefusals(t *testing.T) {
 	ta.settle()
 	if n := len(ta.sim.Sent()); n != sent {
 		t.Errorf("%d sends after 131050, want none", n-sent)
+	}
+}
+
+// TestRateLimitBurstSlowsTheNumber: a burst of 130429 slows the number
+// instead of giving replies up: every customer gets their answer, none
+// fails, and the codes are counted. An errors webhook with 130429 slows
+// the number the same way.
+func TestRateLimitBurstSlowsTheNumber(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	customers := []string{"14155550191", "14155550192", "14155550193", "14155550194"}
+	for _, c := range customers {
+		ta.optIn(c)
+	}
+	ta.settle()
+	const burst = 44 // more than MaxAttempts (10) per customer
+	ta.sim.InjectFault(sim.FaultRateLimit, burst)
+	start := time.Now()
+	for _, c := range customers {
+		ta.say(c, "how long does shipping take?")
+	}
+	for _, c := range customers {
+		ta.waitRepliesWithin(c, 3, 60*time.Second)
+	}
+	took := time.Since(start)
+	ta.settle()
+	if f := ta.app.svc.Stats.SendFailed.Load(); f != 0 {
+		t.Errorf("%d sends given up under 130429, want none", f)
+	}
+	if n := ta.app.svc.Stats.MetaErrors.Snapshot()["130429"]; n != burst {
+		t.Errorf("130429 counted %d times, want %d", n, burst)
+	}
+	throttled := ta.app.svc.Stats.Throttled.Load()
+	if throttled == 0 {
+		t.Error("the number was never slowed down")
+	}
+	t.Logf("burst of %d × 130429 over %d customers: all answered %v after the first message; number slowed %d times", burst, len(customers), took.Round(10*time.Millisecond), throttled)
+
+	body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"1","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"1","phone_number_id":"106540352242922"},"errors":[{"code":130429,"title":"Rate limit hit"}]}}]}]}`)
+	time.Sleep(300 * time.Millisecond)
+	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+		t.Fatalf("errors webhook = %d", code)
+	}
+	ta.settle()
+	if ta.app.svc.Stats.Throttled.Load() != throttled+1 {
+		t.Error("an errors webhook with 130429 did not slow the number")
+	}
+	if n := ta.app.svc.Stats.MetaErrors.Snapshot()["130429"]; n != burst+1 {
+		t.Errorf("130429 counted %d times after the errors webhook, want %d", n, burst+1)
+	}
+	if !strings.Contains(ta.metricsText(""), fmt.Sprintf(`trement_meta_errors_total{code="130429"} %d`, burst+1)) {
+		t.Error("metrics do not show the 130429 count by code")
+	}
+}
+
+func (ta *testApp) waitRepliesWithin(who string, n int, d time.Duration) {
+	ta.t.Helper()
+	waitForWithin(ta.t, fmt.Sprintf("%d replies to %s", n, who), d, func() bool { return len(ta.replies(who)) >= n })
+}
+
+func waitForWithin(t *testing.T, what string, d time.Duration, ok func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(d); !ok(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }

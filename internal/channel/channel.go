@@ -90,6 +90,7 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 	}
 	for _, e := range ev.Errors {
 		b.Errors = append(b.Errors, fmt.Sprintf("code %d: %s", e.Error.Code, e.Error.Title))
+		b.ErrorEvents = append(b.ErrorEvents, conversation.MetaError{PhoneNumberID: e.PhoneNumberID, Code: e.Error.Code, Title: e.Error.Title})
 	}
 	return b, nil
 }

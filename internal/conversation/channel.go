@@ -53,6 +53,13 @@ type Preference struct {
 	Timestamp     time.Time
 }
 
+// MetaError is an error Meta reported in an errors webhook.
+type MetaError struct {
+	PhoneNumberID string
+	Code          int
+	Title         string
+}
+
 // Batch is what one webhook body holds.
 type Batch struct {
 	Messages []Inbound
@@ -61,6 +68,9 @@ type Batch struct {
 	// Preferences are customers turning marketing messages off or on
 	// inside WhatsApp (user_preferences webhooks).
 	Preferences []Preference
+	// ErrorEvents are the out-of-band errors with their codes, fed to the
+	// same throttling as send errors.
+	ErrorEvents []MetaError
 	Ignored     int // changes of fields other than messages
 }
 

@@ -35,6 +35,11 @@ type Stats struct {
 	SendUnknown    atomic.Int64
 	Reconciled     atomic.Int64
 	Paused         atomic.Bool
+	// MetaErrors counts the error codes Meta answered sends with or
+	// reported in errors webhooks.
+	MetaErrors Reasons
+	// Throttled counts 130429 slow-downs of a business number.
+	Throttled atomic.Int64
 }
 
 // Reasons counts events by reason, for a labelled metric. The zero value

@@ -12,6 +12,7 @@ import (
 // Error codes Meta reports that the flow reacts to beyond the outbox's
 // classification (spec §4.5).
 const (
+	CodeThroughput       = 130429 // the number's throughput ceiling
 	CodeWindowClosed     = 131047 // more than 24 hours since the customer wrote
 	CodeMarketingHeld    = 131049 // Meta chose not to deliver a marketing message
 	CodeMarketingStopped = 131050 // the customer stopped marketing messages

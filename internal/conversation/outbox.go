@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"math/rand/v2"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -309,6 +310,12 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 	var se *SendError
 	if errors.As(err, &se) {
 		span.SetAttributes(attribute.Int("graph.error_code", se.Code))
+		if se.Code != 0 {
+			o.stats.MetaErrors.Add(strconv.Itoa(se.Code))
+		}
+		if se.Code == CodeThroughput && o.rate.throttle(it.PhoneNumberID) {
+			o.stats.Throttled.Add(1)
+		}
 	}
 	if err != nil {
 		span.SetStatus(codes.Error, "send failed")
@@ -370,11 +377,20 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 	}
 	switch se.Action {
 	case SendRetry, SendRetryRecipient:
-		if it.Attempts >= o.cfg.MaxAttempts {
+		// 130429 is the number's ceiling, not this message's fault: the
+		// number slows down (see buckets.throttle) and the item waits its
+		// turn however long that takes; it is never given up for it.
+		if it.Attempts >= o.cfg.MaxAttempts && se.Code != CodeThroughput {
 			return fail(fmt.Sprintf("gave up after %d attempts: %v", it.Attempts, se))
 		}
 		d.retries++
-		return tx.OutboxRetry(it.ID, tx.Time().Add(backoff(se.Action, it.Attempts)), se.Error())
+		wait := backoff(se.Action, it.Attempts)
+		if se.Code == CodeThroughput {
+			// The number's slowed rate does the pacing; a long wait on
+			// top would only hold this customer's line.
+			wait = min(wait, 2*time.Second)
+		}
+		return tx.OutboxRetry(it.ID, tx.Time().Add(wait), se.Error())
 	case SendUnknown:
 		d.unknown++
 		return tx.OutboxSetState(it.ID, OutboxUnknown, "no answer from Meta: "+se.Error())
@@ -471,11 +487,65 @@ type buckets struct {
 	rate  float64 // tokens per second; 0 means no limit
 	burst float64
 	b     map[string]*bucket
+	// slow holds keys whose rate was cut (throttle): the scale of the
+	// rate at the time of the last cut.
+	slow map[string]*slowdown
 }
 
 type bucket struct {
 	tokens float64
 	last   time.Time
+}
+
+// slowdown is an adaptive cut of a key's rate: halved on each throttle,
+// down to minScale, and back to the full rate linearly at recoverPerSec.
+type slowdown struct {
+	scale float64
+	at    time.Time
+}
+
+const (
+	minScale      = 0.02 // 80/s falls to 1.6/s at worst
+	recoverPerSec = 0.05 // from the floor back to full in ~20 s without a new 130429
+)
+
+// scaleLocked is the fraction of the rate key may use now.
+func (l *buckets) scaleLocked(key string, now time.Time) float64 {
+	s := l.slow[key]
+	if s == nil {
+		return 1
+	}
+	v := s.scale + now.Sub(s.at).Seconds()*recoverPerSec
+	if v >= 1 {
+		delete(l.slow, key)
+		return 1
+	}
+	return v
+}
+
+// throttle halves key's rate (Meta's 130429: the number's throughput
+// ceiling). Cuts within 250 ms of the last one count once: a burst of
+// refusals from requests already in flight is one signal. It reports
+// whether the rate was cut.
+func (l *buckets) throttle(key string) bool {
+	if l.rate <= 0 {
+		return false
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	if s := l.slow[key]; s != nil && now.Sub(s.at) < 250*time.Millisecond {
+		return false
+	}
+	cur := l.scaleLocked(key, now)
+	if l.slow == nil {
+		l.slow = map[string]*slowdown{}
+	}
+	l.slow[key] = &slowdown{scale: max(cur/2, minScale), at: now}
+	if bk := l.b[key]; bk != nil {
+		bk.tokens = min(bk.tokens, 0) // what was saved up at the old rate is not spent at once
+	}
+	return true
 }
 
 func newBuckets(rate float64, burst float64) *buckets {
@@ -514,13 +584,14 @@ func (l *buckets) reserve(key string) time.Duration {
 		bk = &bucket{tokens: l.burst, last: now}
 		l.b[key] = bk
 	}
-	bk.tokens = min(l.burst, bk.tokens+now.Sub(bk.last).Seconds()*l.rate)
+	rate := l.rate * l.scaleLocked(key, now)
+	bk.tokens = min(l.burst, bk.tokens+now.Sub(bk.last).Seconds()*rate)
 	bk.last = now
 	if bk.tokens >= 1 {
 		bk.tokens--
 		return 0
 	}
-	return time.Duration((1 - bk.tokens) / l.rate * float64(time.Second))
+	return time.Duration((1 - bk.tokens) / rate * float64(time.Second))
 }
 
 // wait blocks until key has a token or ctx ends.

@@ -7,6 +7,7 @@ import (
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 	"log/slog"
+	"strconv"
 	"time"
 )
 
@@ -27,6 +28,8 @@ type processor struct {
 	batch   int
 	idle    time.Duration
 	backoff func(attempt int) time.Duration
+	// throttle slows a business number down (130429 in an errors webhook).
+	throttle func(phoneNumberID string) bool
 }
 
 func (p *processor) run(ctx context.Context) {
@@ -175,8 +178,12 @@ func (p *processor) apply(tx Tx, it *InboxItem) (jobs []*agentJob, ok bool, err 
 			return nil, false, err
 		}
 	}
-	for _, e := range b.Errors {
-		p.log.Warn("Meta reported an error in a webhook", "error", e)
+	for _, e := range b.ErrorEvents {
+		p.log.Warn("Meta reported an error in a webhook", "code", e.Code, "title", e.Title)
+		p.stats.MetaErrors.Add(strconv.Itoa(e.Code))
+		if e.Code == CodeThroughput && p.throttle != nil && p.throttle(e.PhoneNumberID) {
+			p.stats.Throttled.Add(1)
+		}
 	}
 	return jobs, true, nil
 }

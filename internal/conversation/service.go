@@ -90,7 +90,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 		s.agents.queues = append(s.agents.queues, make(chan *agentJob, 1024))
 	}
 	s.proc = &processor{store: d.Store, flow: s.Flow, parse: d.Parse, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
-		jobs: s.agents.submit, onSent: s.wakeOutbox, batch: 256, idle: 200 * time.Millisecond, backoff: inboxBackoff}
+		jobs: s.agents.submit, onSent: s.wakeOutbox, batch: 256, idle: 200 * time.Millisecond, backoff: inboxBackoff, throttle: s.out.rate.throttle}
 	s.Inbox = newInbox(d.Store, d.Logger, s.Stats, s.wakeProcessor)
 	s.Inbox.tracing = s.Flow.tracing
 	return s, nil

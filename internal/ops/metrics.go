@@ -52,6 +52,10 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_agent_blocked_reasons_total",
 		"Agent answers not sent as written, by reason (harmful:*, pii_not_from_customer, ungrounded, moderation:*, moderation_unavailable…); an answer with two reasons counts under both.",
 		[]string{"reason"}, nil), counts: &stats.AgentBlockedBy})
+	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_meta_errors_total",
+		"Error codes Meta answered sends with or reported in errors webhooks, by code.",
+		[]string{"code"}, nil), counts: &stats.MetaErrors})
+	counter("number_throttled_total", "Times a business number's send rate was halved after 130429 (it recovers on its own).", stats.Throttled.Load)
 	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "sending_paused", Help: "1 while sending is paused (token or number problem)."}, func() float64 {
 		if stats.Paused.Load() {
 			return 1
