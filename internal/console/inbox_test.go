@@ -175,3 +175,15 @@ func TestAuditPage(t *testing.T) {
 		t.Errorf("GET /audit with a bad time = %d, want 400", r.Code)
 	}
 }
+
+// TestHomeSendsEachRoleToAPageItCanUse: an auditor lands on the audit log,
+// an agent on the inbox.
+func TestHomeSendsEachRoleToAPageItCanUse(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	for role, want := range map[auth.Role]string{auth.RoleAuditor: "/audit", auth.RoleAgent: "/conversations", auth.RoleAdmin: "/audit"} {
+		c := e.signIn(e.operator(role))
+		if r := c.do("GET", "/", nil); r.Code != http.StatusSeeOther || r.Header().Get("Location") != want {
+			t.Errorf("GET / as %s = %d → %q, want %s", role, r.Code, r.Header().Get("Location"), want)
+		}
+	}
+}

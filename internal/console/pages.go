@@ -154,8 +154,18 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p page) 
 	}
 }
 
+// pageHome sends an operator to the first page their role can use: the
+// inbox, or the audit log for auditors and admins.
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/conversations", http.StatusSeeOther)
+	p := PrincipalFrom(r.Context())
+	switch {
+	case p.Can(auth.PermConversationsReadAssigned):
+		http.Redirect(w, r, "/conversations", http.StatusSeeOther)
+	case p.Can(auth.PermAuditRead):
+		http.Redirect(w, r, "/audit", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/api/v1/me", http.StatusSeeOther)
+	}
 }
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
