@@ -290,6 +290,19 @@ func TestBrowserInboxLive(t *testing.T) {
 	if got := ta.waitReplies(who, n+1); !strings.Contains(strings.ToLower(got[len(got)-1].Text), "envío") {
 		t.Errorf("the bot's answer after hand-back = %q, want it to mention envío", got[len(got)-1].Text)
 	}
+
+	// The audit log records the shift, and its chain verifies.
+	b.Do(chromedp.Click(chromedp.CSS(`a[href="/audit"]`)))
+	b.WaitFor("the audit page", `location.pathname === "/audit" && document.querySelector("#verify-chain")`)
+	actions := browsertest.Eval[[]string](b, `[...document.querySelectorAll("tbody tr")].map(r => r.cells[3].textContent)`)
+	for _, want := range []string{"conversation.take", "conversation.reply"} {
+		if !slices.ContainsFunc(actions, func(a string) bool { return strings.HasPrefix(a, want) }) {
+			t.Errorf("audit page actions %q lack %s", actions, want)
+		}
+	}
+	b.Do(chromedp.Click(chromedp.CSS(`#verify-chain`)))
+	b.WaitFor("the verification result", `document.getElementById("verify-result").textContent.startsWith("The chain is intact")`)
+	browserDocShot(t, b, "console-audit")
 	b.CheckConsole()
 }
 

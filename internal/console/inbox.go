@@ -162,7 +162,8 @@ func (s *Server) pageError(w http.ResponseWriter, err error) {
 // basePage is a signed-in page with its navigation filled in.
 func (s *Server) basePage(r *http.Request, title string) page {
 	p := PrincipalFrom(r.Context())
-	return page{Title: title, CSRF: s.csrfToken(sessionToken(r.Context())), Username: p.Username, Role: p.Role, Nav: true}
+	return page{Title: title, CSRF: s.csrfToken(sessionToken(r.Context())), Username: p.Username, Role: p.Role, Nav: true,
+		CanAudit: p.Can(auth.PermAuditRead)}
 }
 
 func (s *Server) pageConversations(w http.ResponseWriter, r *http.Request) {

@@ -149,3 +149,41 @@ func TestConsoleScriptIsEmbedded(t *testing.T) {
 		t.Errorf("GET /static/console.js = %d %q, %d bytes", r.Code, r.Header().Get("Content-Type"), r.Body.Len())
 	}
 }
+
+func TestAuditPage(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	auditor := e.operator(auth.RoleAuditor)
+	c := e.signIn(auditor)
+	r := c.do("GET", "/audit?action=auth.login", nil)
+	body := r.Body.String()
+	if r.Code != 200 {
+		t.Fatalf("GET /audit = %d %s", r.Code, body)
+	}
+	for _, want := range []string{"<td>auth.login</td>", "<td>" + auditor.Username + "</td>", `data-verify="/api/v1/audit/verify"`,
+		`href="/api/v1/audit/export?action=auth.login"`, `<a href="/audit">Audit log</a>`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("audit page lacks %q:\n%s", want, body)
+		}
+	}
+	if strings.Contains(body, "<td>audit.read</td>") {
+		t.Errorf("the action filter let other actions through:\n%s", body)
+	}
+	if ev := e.lastEvent(); ev.Action != audit.ActionAuditRead || ev.ActorID != auditor.ID {
+		t.Errorf("reading the audit page was not audited: last event %+v", ev)
+	}
+	if r := c.do("GET", "/audit?since=yesterday", nil); r.Code != http.StatusBadRequest {
+		t.Errorf("GET /audit with a bad time = %d, want 400", r.Code)
+	}
+}
+
+// TestHomeSendsEachRoleToAPageItCanUse: an auditor lands on the audit log,
+// an agent on the inbox.
+func TestHomeSendsEachRoleToAPageItCanUse(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	for role, want := range map[auth.Role]string{auth.RoleAuditor: "/audit", auth.RoleAgent: "/conversations", auth.RoleAdmin: "/audit"} {
+		c := e.signIn(e.operator(role))
+		if r := c.do("GET", "/", nil); r.Code != http.StatusSeeOther || r.Header().Get("Location") != want {
+			t.Errorf("GET / as %s = %d → %q, want %s", role, r.Code, r.Header().Get("Location"), want)
+		}
+	}
+}

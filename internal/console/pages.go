@@ -17,7 +17,7 @@ const pageTemplates = `
 <title>{{.Title}} · trement</title><link rel="stylesheet" href="/static/console.css"><link rel="icon" href="data:,">
 {{if .Nav}}<meta name="csrf-token" content="{{.CSRF}}"><script src="/static/console.js" defer></script>{{end}}</head>
 <body>{{if .Nav}}{{template "nav" .}}{{end}}<main><h1>{{.Title}}</h1>{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
-{{define "nav"}}<header class="topnav"><nav aria-label="Console"><a href="/conversations">Inbox <span id="waiting-badge" class="badge{{if not .Waiting}} zero{{end}}" title="Waiting for a human">{{.Waiting}}</span><span class="sr-only"> waiting for a human</span></a></nav>
+{{define "nav"}}<header class="topnav"><nav aria-label="Console"><a href="/conversations">Inbox <span id="waiting-badge" class="badge{{if not .Waiting}} zero{{end}}" title="Waiting for a human">{{.Waiting}}</span><span class="sr-only"> waiting for a human</span></a>{{if .CanAudit}} <a href="/audit">Audit log</a>{{end}}</nav>
 <span class="who">Signed in as {{.Username}} ({{.Role}})</span>
 <form method="post" action="/logout" class="logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button class="secondary">Sign out</button></form></header>
 <p id="live-status" class="sr-only" role="status" aria-live="polite"></p>{{end}}
@@ -99,6 +99,19 @@ const pageTemplates = `
 {{else if .Conv.Assigned}}<p class="notice">Take the conversation to reply.</p>{{end}}
 {{template "bottom"}}{{end}}
 
+{{define "audit"}}{{template "top" .}}
+<form method="get" action="/audit" class="filters"><label>Actor (operator id) <input name="actor" value="{{.Filter.actor}}"></label>
+<label>Action (e.g. pii.reveal) <input name="action" value="{{.Filter.action}}"></label>
+<label>Since (RFC 3339) <input name="since" value="{{.Filter.since}}" placeholder="2026-11-24T00:00:00Z"></label>
+<label>Until (RFC 3339) <input name="until" value="{{.Filter.until}}"></label><button>Filter</button></form>
+<div class="actions"><button type="button" id="verify-chain" data-verify="/api/v1/audit/verify">Verify the chain</button>{{if .ExportURL}} <a href="{{.ExportURL}}">Export (JSON lines)</a>{{end}}</div>
+<p id="verify-result" role="status"></p>
+<table><caption class="sr-only">Audit events</caption><thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">Action</th><th scope="col">Target</th><th scope="col">Outcome</th><th scope="col">Reason</th></tr></thead><tbody>
+{{range .Audit}}<tr><td>{{.Seq}}</td><td>{{template "time" .At}}</td><td>{{.Actor}}</td><td>{{.Action}}</td><td>{{.Target}}</td><td>{{.Outcome}}</td><td>{{.Reason}}</td></tr>
+{{else}}<tr><td colspan="7">No events match.</td></tr>{{end}}</tbody></table>
+{{if .NextAfter}}<p><a href="/audit?after={{.NextAfter}}&amp;actor={{.Filter.actor}}&amp;action={{.Filter.action}}&amp;since={{.Filter.since}}&amp;until={{.Filter.until}}">Older events</a></p>{{end}}
+{{template "bottom"}}{{end}}
+
 {{define "thread"}}{{range .Messages}}<li class="{{.Kind}}" data-key="{{.ID}}|{{.Status}}" data-msg-id="{{.ID}}"><div class="meta"><strong>{{.Who}}</strong> · {{template "time" .At}}{{if .Tick}} · <span class="tick {{.Status}}" title="{{.TickWord}}" aria-label="{{.TickWord}}">{{.Tick}}</span>{{end}}{{if eq .Status "note"}} · note{{end}}</div><p class="body">{{.Body}}</p>{{if .Truncated}}<p class="meta">Cut at WhatsApp's 4,096-character limit.</p>{{end}}</li>
 {{else}}<li class="system">No messages.</li>{{end}}{{end}}
 `
@@ -126,6 +139,11 @@ type page struct {
 	Categories         []string
 	CanReply, CanTake  bool
 	CanReveal          bool
+	CanAudit           bool
+	Audit              []auditRow
+	Filter             map[string]string
+	NextAfter          int64
+	ExportURL          string
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
@@ -136,8 +154,18 @@ func (s *Server) render(w http.ResponseWriter, status int, name string, p page) 
 	}
 }
 
+// pageHome sends an operator to the first page their role can use: the
+// inbox, or the audit log for auditors and admins.
 func (s *Server) pageHome(w http.ResponseWriter, r *http.Request) {
-	http.Redirect(w, r, "/conversations", http.StatusSeeOther)
+	p := PrincipalFrom(r.Context())
+	switch {
+	case p.Can(auth.PermConversationsReadAssigned):
+		http.Redirect(w, r, "/conversations", http.StatusSeeOther)
+	case p.Can(auth.PermAuditRead):
+		http.Redirect(w, r, "/audit", http.StatusSeeOther)
+	default:
+		http.Redirect(w, r, "/api/v1/me", http.StatusSeeOther)
+	}
 }
 
 func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {

@@ -130,6 +130,24 @@
     }
   }
 
+  // "Verify the chain": the API walks the audit log and says whether it
+  // is intact.
+  document.addEventListener("click", async (ev) => {
+    const b = ev.target.closest("button[data-verify]");
+    if (!b) return;
+    const out = document.getElementById("verify-result");
+    out.textContent = "Verifying…";
+    try {
+      const r = await fetch(b.dataset.verify, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      const d = await r.json();
+      if (!r.ok) out.textContent = d.error || ("Verification failed (" + r.status + ")");
+      else if (d.intact) out.textContent = "The chain is intact: " + d.events + " events, " + d.checkpoints + " checkpoints.";
+      else out.textContent = "The chain is BROKEN at event " + d.break.seq + ": " + d.break.reason;
+    } catch (e) {
+      out.textContent = "The server could not be reached; try again.";
+    }
+  });
+
   document.addEventListener("submit", submitAPI);
   localTimes(document);
   document.querySelectorAll("[data-live]").forEach(poll);
