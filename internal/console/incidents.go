@@ -188,47 +188,59 @@ func (s *Server) apiIncident(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, s.viewIncident(inc, true))
 }
 
+// refusal is a change the incident's rules refuse, with its status; any
+// other error from a change is the server's.
+type refusal struct {
+	status int
+	err    error
+}
+
+func (r *refusal) Error() string { return r.err.Error() }
+
+// refuse marks err (nil stays nil) as a refusal of the incident's rules.
+func refuse(err error) error {
+	if err == nil {
+		return nil
+	}
+	status := http.StatusConflict
+	switch {
+	case errors.Is(err, incident.ErrNeedsDPO):
+		status = http.StatusForbidden
+	case errors.Is(err, incident.ErrUnknownStep):
+		status = http.StatusBadRequest
+	}
+	return &refusal{status: status, err: err}
+}
+
 // changeIncident applies fn to an incident and audits it in one
-// transaction; fn's error refuses the change (and is audited as a denial).
+// transaction. A refusal from fn rolls back whatever fn wrote and is
+// audited as a denial; any other error answers 500.
 func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action, reason string, fn func(t *store.Tx, inc *incident.Incident, now time.Time) error) {
 	id := r.PathValue("id")
 	var inc *incident.Incident
-	var refused error
 	err := s.db.Update(r.Context(), func(t *store.Tx) (err error) {
 		if inc, err = t.Incident(id); err != nil {
 			return err
 		}
-		if refused = fn(t, inc, t.Now); refused != nil {
-			return nil
+		if err := fn(t, inc, t.Now); err != nil {
+			return err
 		}
 		if err := t.AppendAudit(s.event(r.Context(), action, "incident:"+id, reason)); err != nil {
 			return err
 		}
 		return t.PutIncident(inc)
 	})
-	if err != nil {
-		s.apiError(w, r, err)
-		return
-	}
-	if refused != nil {
-		if err := s.audit(r.Context(), action, "incident:"+id, audit.Denied, refused.Error()); err != nil {
+	var rf *refusal
+	if errors.As(err, &rf) {
+		if err := s.audit(r.Context(), action, "incident:"+id, audit.Denied, rf.Error()); err != nil {
 			s.apiError(w, r, err)
 			return
 		}
-		status := http.StatusConflict
-		if !errors.Is(refused, errNoBreachTemplate) && !errors.Is(refused, incident.ErrNeedsDPO) && !errors.Is(refused, incident.ErrNotApproved) &&
-			!errors.Is(refused, incident.ErrUnknownStep) && !errors.Is(refused, incident.ErrClosed) && !errors.Is(refused, incident.ErrStepsPending) &&
-			!strings.HasPrefix(refused.Error(), "no affected customers") {
-			// A database error, not a refusal: roll back and answer 500.
-			s.apiError(w, r, refused)
-			return
-		}
-		if errors.Is(refused, incident.ErrNeedsDPO) {
-			status = http.StatusForbidden
-		} else if errors.Is(refused, incident.ErrUnknownStep) {
-			status = http.StatusBadRequest
-		}
-		writeError(w, status, refused.Error())
+		writeError(w, rf.status, rf.Error())
+		return
+	}
+	if err != nil {
+		s.apiError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.viewIncident(inc, true))
@@ -250,10 +262,10 @@ func (s *Server) apiIncidentStep(w http.ResponseWriter, r *http.Request) {
 		note := clip(in.Note, 2000)
 		if step == incident.StepNotifyCustomers {
 			if s.incidents.Template == "" {
-				return errNoBreachTemplate
+				return refuse(errNoBreachTemplate)
 			}
 			if _, ok := inc.Done[incident.StepApproveNotice]; !ok {
-				return incident.ErrNotApproved
+				return refuse(incident.ErrNotApproved)
 			}
 			n, err := s.queueBreachNotices(t, inc)
 			if err != nil {
@@ -261,7 +273,7 @@ func (s *Server) apiIncidentStep(w http.ResponseWriter, r *http.Request) {
 			}
 			note = strings.TrimSpace(fmt.Sprintf("%d notices queued with template %s. %s", n, s.incidents.Template, note))
 		}
-		return inc.Complete(step, p.Username, p.Role == auth.RoleDPO, note, now)
+		return refuse(inc.Complete(step, p.Username, p.Role == auth.RoleDPO, note, now))
 	})
 }
 
@@ -274,7 +286,7 @@ func (s *Server) apiIncidentAuthority(w http.ResponseWriter, r *http.Request) {
 				return nil
 			}
 		}
-		return fmt.Errorf("no affected customers in region %q", region)
+		return refuse(fmt.Errorf("no affected customers in region %q", region))
 	})
 }
 
@@ -293,7 +305,7 @@ func (s *Server) apiCloseIncident(w http.ResponseWriter, r *http.Request) {
 		reason = "closed: not a personal-data breach"
 	}
 	s.changeIncident(w, r, "incident.close", reason, func(_ *store.Tx, inc *incident.Incident, now time.Time) error {
-		return inc.Close(now, in.NotABreach)
+		return refuse(inc.Close(now, in.NotABreach))
 	})
 }
 
