@@ -51,6 +51,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/trement/trement/bench/internal/proc"
 	"github.com/trement/trement/internal/whatsapp/sim"
 	_ "modernc.org/sqlite"
 )
@@ -401,7 +402,7 @@ func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, dr
 	res.repliesElapsed = time.Since(loadStart)
 	res.expectedReplies += res.steady.acked
 	res.replies += res.steady.acked
-	res.peakRSSKB = peakRSS(cmd.Process.Pid)
+	res.peakRSSKB = proc.PeakRSSKB(cmd.Process.Pid)
 	res.lost = lost(dbURL, res.expectedReplies)
 	return res
 }
@@ -426,21 +427,6 @@ func waitSends(s *sim.Simulator, want int64, drain time.Duration) int64 {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	return 0
 }
 
 // lost counts acknowledged load messages that are not stored: every

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/trement/trement/bench/internal/proc"
 )
 
 // clockTicks is USER_HZ, the unit of utime and stime in /proc/<pid>/stat
@@ -102,7 +104,7 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 			cpu.Seconds(), elapsed.Seconds(), cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/1000/float64(got))
 	}
 	fmt.Printf("Peak Graph API sockets in TIME_WAIT: %d\n", peakTW)
-	fmt.Printf("trement peak RSS: %.1f MiB\n", float64(peakRSS(pid))/1024)
+	fmt.Printf("trement peak RSS: %.1f MiB\n", float64(proc.PeakRSSKB(pid))/1024)
 	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("Load average at the end (1, 5, 15 min): %s\n", strings.Join(strings.Fields(string(la))[:3], " "))
 	}

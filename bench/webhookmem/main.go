@@ -23,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/trement/trement/bench/internal/proc"
 	"github.com/trement/trement/internal/whatsapp"
 )
 
@@ -75,7 +76,7 @@ func main() {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	idle := peakRSS(cmd.Process.Pid)
+	idle := proc.PeakRSSKB(cmd.Process.Pid)
 
 	body := bytes.Repeat([]byte("x"), *size)
 	sig := ""
@@ -110,7 +111,7 @@ func main() {
 	}
 	elapsed := time.Since(start)
 	time.Sleep(2 * time.Second) // let the processor drain what was stored
-	peak := peakRSS(cmd.Process.Pid)
+	peak := proc.PeakRSSKB(cmd.Process.Pid)
 	var keys []string
 	for k := range statuses {
 		keys = append(keys, k)
@@ -130,19 +131,4 @@ func main() {
 	}
 	fmt.Printf("%d rounds × %d concurrent %s posts of %d bytes, WEBHOOK_MEMORY %s, in %v: %s; RSS idle %.1f MiB, peak %.1f MiB\n",
 		*rounds, *conc, kind, *size, budget, elapsed.Round(time.Millisecond), strings.Join(parts, " "), float64(idle)/1024, float64(peak)/1024)
-}
-
-func peakRSS(pid int) int64 {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(line, "VmHWM:") {
-			f := strings.Fields(line)
-			n, _ := strconv.ParseInt(f[1], 10, 64)
-			return n
-		}
-	}
-	return 0
 }

@@ -271,14 +271,19 @@ func runDrill(t *testing.T, bin, dbURL string) {
 		map[bool]string{true: "PostgreSQL", false: "SQLite"}[strings.HasPrefix(dbURL, "postgres")], sent.Load(), customers, recovered.Round(10*time.Millisecond))
 }
 
+// openDrillDB opens the drill's database directly (SQLite read-only), to
+// read rows the store has no reader for.
+func openDrillDB(dbURL string) (*sql.DB, error) {
+	if strings.HasPrefix(dbURL, "postgres") {
+		return sql.Open("pgx", dbURL)
+	}
+	return sql.Open("sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?mode=ro")
+}
+
 // countInbound counts stored inbound messages straight from the database.
 func countInbound(t *testing.T, dbURL string) int64 {
 	t.Helper()
-	driver, dsn := "sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?mode=ro"
-	if strings.HasPrefix(dbURL, "postgres") {
-		driver, dsn = "pgx", dbURL
-	}
-	db, err := sql.Open(driver, dsn)
+	db, err := openDrillDB(dbURL)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -292,11 +297,7 @@ func countInbound(t *testing.T, dbURL string) int64 {
 
 // drillDump describes the queues, for a failing drill.
 func drillDump(t *testing.T, dbURL string) string {
-	driver, dsn := "sqlite", "file:"+strings.TrimPrefix(dbURL, "sqlite:")+"?mode=ro"
-	if strings.HasPrefix(dbURL, "postgres") {
-		driver, dsn = "pgx", dbURL
-	}
-	db, err := sql.Open(driver, dsn)
+	db, err := openDrillDB(dbURL)
 	if err != nil {
 		return err.Error()
 	}

@@ -151,6 +151,12 @@ func (t *Tx) AuditEvents(f audit.Filter) ([]*audit.Event, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: audit events: %w", err)
 	}
+	return scanAuditEvents(rows, "audit events")
+}
+
+// scanAuditEvents reads rows of auditCols and closes them; op names the
+// caller in errors.
+func scanAuditEvents(rows *sql.Rows, op string) ([]*audit.Event, error) {
 	defer rows.Close()
 	var out []*audit.Event
 	for rows.Next() {
@@ -158,7 +164,7 @@ func (t *Tx) AuditEvents(f audit.Filter) ([]*audit.Event, error) {
 		var at int64
 		var actorType, outcome string
 		if err := rows.Scan(&e.Seq, &at, &actorType, &e.ActorID, &e.Action, &e.Target, &outcome, &e.Reason, &e.RequestID, &e.SourceIP, &e.PrevHash, &e.Hash); err != nil {
-			return nil, fmt.Errorf("store: audit events: %w", err)
+			return nil, fmt.Errorf("store: %s: %w", op, err)
 		}
 		e.At, e.ActorType, e.Outcome = fromMS(at), audit.ActorType(actorType), audit.Outcome(outcome)
 		out = append(out, &e)

@@ -189,20 +189,7 @@ func (t *Tx) OpenRequestCounts(now, soon time.Time) (rights.Counts, error) {
 
 // ContactConversations returns a contact's conversations, oldest first.
 func (t *Tx) ContactConversations(contactID string) ([]*conversation.Conversation, error) {
-	rows, err := t.query("SELECT "+convCols+" FROM conversations WHERE contact_id = ? ORDER BY created_at, id", contactID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []*conversation.Conversation
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
+	return scanConversations(t.query("SELECT "+convCols+" FROM conversations WHERE contact_id = ? ORDER BY created_at, id", contactID))
 }
 
 // ContactMessagesAfter returns up to limit of a contact's messages after
@@ -232,19 +219,7 @@ func (t *Tx) AuditAbout(actorID string, targets []string, afterSeq int64, limit 
 	if err != nil {
 		return nil, fmt.Errorf("store: audit about: %w", err)
 	}
-	defer rows.Close()
-	var out []*audit.Event
-	for rows.Next() {
-		var e audit.Event
-		var at int64
-		var actorType, outcome string
-		if err := rows.Scan(&e.Seq, &at, &actorType, &e.ActorID, &e.Action, &e.Target, &outcome, &e.Reason, &e.RequestID, &e.SourceIP, &e.PrevHash, &e.Hash); err != nil {
-			return nil, fmt.Errorf("store: audit about: %w", err)
-		}
-		e.At, e.ActorType, e.Outcome = fromMS(at), audit.ActorType(actorType), audit.Outcome(outcome)
-		out = append(out, &e)
-	}
-	return out, rows.Err()
+	return scanAuditEvents(rows, "audit about")
 }
 
 func exportKeyLoc(id string) vault.Loc {
