@@ -21,6 +21,14 @@ func TestRequestsPage(t *testing.T) {
 	if p.Code != 200 || !strings.Contains(body, "awaiting confirmation") || !strings.Contains(body, `<option value="closed">`) || strings.Contains(body, `<option value="open">`) {
 		t.Errorf("GET /requests as DPO = %d, want the request awaiting confirmation, closable, not openable:\n%s", p.Code, body)
 	}
+	for _, w := range []string{"Erasure (Art. 17)", "Logged by the DPO", "Not yet confirmed by the customer", `<option value="closed">closed</option>`} {
+		if !strings.Contains(body, w) {
+			t.Errorf("GET /requests does not show %q in words", w)
+		}
+	}
+	if strings.Contains(body, ">dpo-logged<") || strings.Contains(body, ">pending<") {
+		t.Errorf("GET /requests shows raw stored values")
+	}
 	if !strings.Contains(body, `href="/requests"`) {
 		t.Errorf("DPO's navigation has no Requests link")
 	}
