@@ -36,22 +36,7 @@ func (a *app) newAlerter() *ops.Alerter {
 	al.Extra = func(ctx context.Context, s *anomaly.Snapshot) {
 		if time.Since(lastVerify) >= time.Hour {
 			lastVerify = time.Now()
-			var anchor *audit.Checkpoint
-			if a.cfg.AuditAnchorFile != "" {
-				if c, ok, err := audit.ReadAnchorFile(a.cfg.AuditAnchorFile); err == nil && ok {
-					anchor = &c
-				}
-			}
-			rep, err := audit.VerifyAnchored(ctx, a.db, a.db.DeriveKey(audit.CheckpointKeyPurpose), anchor)
-			switch {
-			case err != nil:
-				broken = ""
-				a.log.Warn("audit verification failed", "error", err)
-			case rep.Break != nil:
-				broken = rep.Break.Error()
-			default:
-				broken, _ = auditTamper(ctx, a.cfg, a.db) // triggers dropped
-			}
+			broken = a.auditBroken(ctx)
 		}
 		s.AuditBroken = broken
 		if s.AnchorRequired = a.cfg.AuditAnchorFile != ""; s.AnchorRequired {
@@ -62,4 +47,33 @@ func (a *app) newAlerter() *ops.Alerter {
 		}
 	}
 	return al
+}
+
+// auditBroken verifies the whole chain against the anchor and checks the
+// append-only triggers: what is wrong, or "". An anchor file that exists
+// but does not parse is itself a finding (it used to be read as "no
+// anchor", so garbling the file turned the hourly check off); a database
+// error is logged and not reported as tampering.
+func (a *app) auditBroken(ctx context.Context) string {
+	anchor, err := audit.LoadAnchor(a.cfg.AuditAnchorFile)
+	if err != nil {
+		return "the audit anchor cannot be read: " + err.Error()
+	}
+	rep, err := audit.VerifyAnchored(ctx, a.db, a.db.DeriveKey(audit.CheckpointKeyPurpose), anchor)
+	if err != nil {
+		a.log.Warn("audit verification failed", "error", err)
+		return ""
+	}
+	if rep.Break != nil {
+		return rep.Break.Error()
+	}
+	missing, err := a.db.AuditGuardsMissing(ctx)
+	if err != nil {
+		a.log.Warn("audit guard check failed", "error", err)
+		return ""
+	}
+	if len(missing) > 0 {
+		return "the audit tables' append-only triggers are gone or disabled: " + strings.Join(missing, ", ")
+	}
+	return ""
 }

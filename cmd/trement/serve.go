@@ -147,7 +147,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
-		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
+		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, TemplateBody: cfg.TemplateBodyParams(), MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter,
 		// A request cannot be in flight longer than the Graph client's

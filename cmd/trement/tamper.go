@@ -33,19 +33,17 @@ func auditTamper(ctx context.Context, cfg *config.Config, db *store.DB) (string,
 	if len(missing) > 0 {
 		problems = append(problems, "the audit tables' append-only triggers are gone or disabled: "+strings.Join(missing, ", "))
 	}
-	if cfg.AuditAnchorFile != "" {
-		a, ok, err := audit.ReadAnchorFile(cfg.AuditAnchorFile)
+	a, err := audit.LoadAnchor(cfg.AuditAnchorFile)
+	if err != nil {
+		return "", err
+	}
+	if a != nil {
+		brk, err := audit.CheckAnchor(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), *a)
 		if err != nil {
 			return "", err
 		}
-		if ok {
-			brk, err := audit.CheckAnchor(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), a)
-			if err != nil {
-				return "", err
-			}
-			if brk != nil {
-				problems = append(problems, fmt.Sprintf("the audit log does not match its anchor %s: %s", cfg.AuditAnchorFile, brk.Reason))
-			}
+		if brk != nil {
+			problems = append(problems, fmt.Sprintf("the audit log does not match its anchor %s: %s", cfg.AuditAnchorFile, brk.Reason))
 		}
 	}
 	return strings.Join(problems, "; "), nil

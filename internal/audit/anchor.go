@@ -64,6 +64,21 @@ func ReadAnchorFile(path string) (c Checkpoint, ok bool, err error) {
 	return c, true, nil
 }
 
+// LoadAnchor is ReadAnchorFile for callers that hold the log to an
+// optional anchor: nil, nil when path is "" or no anchor is written yet.
+// An anchor that exists but cannot be read or parsed is an error, never
+// "no anchor": an attacker who garbles the file must not turn the check off.
+func LoadAnchor(path string) (*Checkpoint, error) {
+	if path == "" {
+		return nil, nil
+	}
+	c, ok, err := ReadAnchorFile(path)
+	if err != nil || !ok {
+		return nil, err
+	}
+	return &c, nil
+}
+
 // WriteAnchorFile replaces the anchor at path with head, atomically (a
 // temporary file beside it, synced, renamed over it) and readable by its
 // owner only (0600).

@@ -105,7 +105,15 @@ func (s Sender) Send(ctx context.Context, phoneNumberID string, out conversation
 	msg := whatsapp.OutboundMessage{To: out.To, ReplyTo: out.ReplyTo, BizOpaqueCallbackData: callbackID}
 	switch {
 	case out.Template != nil:
-		msg.Template = &whatsapp.TemplateContent{Name: out.Template.Name, Language: out.Template.Language}
+		tc := &whatsapp.TemplateContent{Name: out.Template.Name, Language: out.Template.Language}
+		if len(out.Template.Body) > 0 {
+			body := whatsapp.TemplateComponent{Type: "body"}
+			for _, v := range out.Template.Body {
+				body.Parameters = append(body.Parameters, whatsapp.TemplateParameter{Type: "text", Text: v})
+			}
+			tc.Components = []whatsapp.TemplateComponent{body}
+		}
+		msg.Template = tc
 	case len(out.Buttons) > 0:
 		bc := &whatsapp.ButtonsContent{Body: out.Text}
 		for _, b := range out.Buttons {

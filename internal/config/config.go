@@ -72,6 +72,8 @@ type Config struct {
 	TemplateName      string
 	MarkRead          bool
 	TemplateLanguage  string
+	TemplateBody      string
+	TemplateVariables int
 	SendWorkers       int
 	GraphTimeout      time.Duration
 	ReconcileAfter    time.Duration
@@ -209,6 +211,8 @@ func settings(c *Config) []setting {
 		{"MARK_READ", "true", "Mark every inbound message read (blue ticks) once it is stored.", false, &c.MarkRead},
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
+		{"TEMPLATE_VARIABLES", "0", "Number of body variables ({{1}}, {{2}}, ...) TEMPLATE_NAME was approved with; start-up fails unless TEMPLATE_BODY fills exactly that many.", false, &c.TemplateVariables},
+		{"TEMPLATE_BODY", "", "Values of TEMPLATE_NAME's body variables in order, separated by |, sent as text parameters of the body component (e.g. Tienda Aurora|https://aurora.example/help). Empty: a template without variables.", false, &c.TemplateBody},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
 		{"SEND_WORKERS", "0", "Concurrent Graph API requests per replica, and the size of its HTTP/1.1 connection pool; 0 sizes it from SEND_RATE (rate/4, 8 to 256).", false, &c.SendWorkers},
@@ -448,6 +452,9 @@ func (c *Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
+	}
+	if err := c.checkTemplateBody(); err != nil {
+		bad("TEMPLATE_BODY", "%v", err)
 	}
 	if _, _, err := c.RevealWindow(); err != nil {
 		bad("REVEAL_HOURS", "%v", err)
@@ -697,4 +704,40 @@ func (c *Config) RevealWindow() (start, end int, err error) {
 		return 0, 0, fmt.Errorf("%q is not HH-HH with 0 <= start < end <= 24", c.RevealHours)
 	}
 	return start, end, nil
+}
+
+// TemplateBodyParams is TEMPLATE_BODY split into its variables (nil when empty).
+func (c *Config) TemplateBodyParams() []string {
+	if c.TemplateBody == "" {
+		return nil
+	}
+	return strings.Split(c.TemplateBody, "|")
+}
+
+// checkTemplateBody holds TEMPLATE_BODY to what Meta accepts for body text
+// parameters: exactly TEMPLATE_VARIABLES of them, none empty, no newline or
+// tab, no more than four spaces in a row (Meta refuses the send with 132000
+// or 131008 otherwise, every time, so it is refused at start-up instead).
+func (c *Config) checkTemplateBody() error {
+	params := c.TemplateBodyParams()
+	if c.TemplateVariables < 0 {
+		return fmt.Errorf("TEMPLATE_VARIABLES %d is negative", c.TemplateVariables)
+	}
+	if len(params) != c.TemplateVariables {
+		return fmt.Errorf("%d parameter(s) given, TEMPLATE_VARIABLES says the template has %d", len(params), c.TemplateVariables)
+	}
+	if len(params) > 0 && c.TemplateName == "" {
+		return fmt.Errorf("set without TEMPLATE_NAME")
+	}
+	for i, p := range params {
+		switch {
+		case strings.TrimSpace(p) == "":
+			return fmt.Errorf("variable {{%d}} is empty", i+1)
+		case strings.ContainsAny(p, "\n\t"):
+			return fmt.Errorf("variable {{%d}} has a newline or tab, which Meta refuses in parameters", i+1)
+		case strings.Contains(p, "     "):
+			return fmt.Errorf("variable {{%d}} has more than four spaces in a row, which Meta refuses in parameters", i+1)
+		}
+	}
+	return nil
 }

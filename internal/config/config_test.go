@@ -71,6 +71,13 @@ func TestBadSettingsAreNamed(t *testing.T) {
 		{map[string]string{"TREMENT_MODERATION": "guard"}, "TREMENT_MODERATION_URL"},
 		{map[string]string{"TREMENT_MODERATION": "strict"}, "TREMENT_MODERATION"},
 		{map[string]string{"TREMENT_MODERATION_TIMEOUT": "0s"}, "TREMENT_MODERATION_TIMEOUT"},
+		{map[string]string{"TREMENT_TEMPLATE_NAME": "t", "TREMENT_TEMPLATE_VARIABLES": "2", "TREMENT_TEMPLATE_BODY": "one"}, "TREMENT_TEMPLATE_BODY"},
+		{map[string]string{"TREMENT_TEMPLATE_NAME": "t", "TREMENT_TEMPLATE_BODY": "one"}, "TREMENT_TEMPLATE_BODY"},
+		{map[string]string{"TREMENT_TEMPLATE_VARIABLES": "1", "TREMENT_TEMPLATE_BODY": "one"}, "TREMENT_TEMPLATE_BODY"},
+		{map[string]string{"TREMENT_TEMPLATE_NAME": "t", "TREMENT_TEMPLATE_VARIABLES": "2", "TREMENT_TEMPLATE_BODY": "one| "}, "TREMENT_TEMPLATE_BODY"},
+		{map[string]string{"TREMENT_TEMPLATE_NAME": "t", "TREMENT_TEMPLATE_VARIABLES": "1", "TREMENT_TEMPLATE_BODY": "a\tb"}, "TREMENT_TEMPLATE_BODY"},
+		{map[string]string{"TREMENT_TEMPLATE_NAME": "t", "TREMENT_TEMPLATE_VARIABLES": "1", "TREMENT_TEMPLATE_BODY": "a     b"}, "TREMENT_TEMPLATE_BODY"},
+		{map[string]string{"TREMENT_TEMPLATE_VARIABLES": "-1"}, "TREMENT_TEMPLATE_BODY"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.want, func(t *testing.T) {
@@ -82,6 +89,9 @@ func TestBadSettingsAreNamed(t *testing.T) {
 	}
 	if _, _, err := Load(nil, env(map[string]string{"TREMENT_DATA_DIR": "/srv/t", "TREMENT_AUDIT_ANCHOR_FILE": "/srv/t-anchor/anchor.json"})); err != nil {
 		t.Errorf("anchor beside (not inside) DATA_DIR = %v, want accepted", err)
+	}
+	if c, _, err := Load(nil, env(map[string]string{"TREMENT_TEMPLATE_NAME": "t", "TREMENT_TEMPLATE_VARIABLES": "2", "TREMENT_TEMPLATE_BODY": "Tienda Aurora|https://aurora.example/help"})); err != nil || len(c.TemplateBodyParams()) != 2 {
+		t.Errorf("two template variables given for two = %v, want accepted", err)
 	}
 	if _, _, err := Load([]string{"-listen", "0.0.0.0:8080", "-insecure-http"}, env(nil)); err != nil {
 		t.Errorf("non-loopback with INSECURE_HTTP = %v, want accepted", err)

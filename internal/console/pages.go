@@ -17,7 +17,7 @@ const pageTemplates = `
 <title>{{.Title}} · trement</title><link rel="stylesheet" href="/static/console.css"><link rel="icon" href="data:,">
 {{if .Nav}}<meta name="csrf-token" content="{{.CSRF}}"><script src="/static/console.js" defer></script>{{end}}</head>
 <body>{{if .Nav}}{{template "nav" .}}{{end}}<main><h1>{{.Title}}</h1>{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
-{{define "nav"}}<header class="topnav"><nav aria-label="Console"><a href="/conversations">Inbox <span id="waiting-badge" class="badge{{if not .Waiting}} zero{{end}}" title="Waiting for a human">{{.Waiting}}</span><span class="sr-only"> waiting for a human</span></a>{{if .CanAudit}} <a href="/audit">Audit log</a>{{end}}</nav>
+{{define "nav"}}<header class="topnav"><nav aria-label="Console"><a href="/conversations">Inbox <span id="waiting-badge" class="badge{{if not .Waiting}} zero{{end}}" title="Waiting for a human">{{.Waiting}}</span><span class="sr-only"> waiting for a human</span></a>{{if .CanAudit}} <a href="/audit">Audit log</a>{{end}}{{if .CanDSAR}} <a href="/requests">Requests</a>{{end}}</nav>
 <span class="who">Signed in as {{.Username}} ({{.Role}})</span>
 <form method="post" action="/logout" class="logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button class="secondary">Sign out</button></form></header>
 <p id="live-status" class="sr-only" role="status" aria-live="polite"></p>{{end}}
@@ -117,7 +117,11 @@ const pageTemplates = `
 `
 
 func parsePages() (*template.Template, error) {
-	return template.New("pages").Parse(pageTemplates)
+	t, err := template.New("pages").Parse(pageTemplates)
+	if err != nil {
+		return nil, err
+	}
+	return t.Parse(requestsTemplate)
 }
 
 type page struct {
@@ -140,6 +144,7 @@ type page struct {
 	CanReply, CanTake  bool
 	CanReveal          bool
 	CanAudit           bool
+	CanDSAR            bool
 	Audit              []auditRow
 	Filter             map[string]string
 	NextAfter          int64

@@ -101,6 +101,7 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/rows", auth.PermConversationsReadAssigned, AuthSession, h(s.pageInboxRows)},
 		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
+		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}

@@ -92,6 +92,9 @@ type Button struct {
 type Template struct {
 	Name     string `json:"name"`
 	Language string `json:"language"`
+	// Body fills the template's body variables {{1}}, {{2}}, ... in order
+	// (text parameters of the body component, spec §4.1).
+	Body []string `json:"body,omitempty"`
 }
 
 // Outbound is what an outbox item asks the channel to do: send a text

@@ -32,6 +32,7 @@ type Config struct {
 	HistoryTurns      int
 	TemplateName      string // sent instead of free-form text outside the 24-hour window
 	TemplateLanguage  string
+	TemplateBody      []string      // TemplateName's body variables, in order
 	MarkRead          bool          // mark inbound messages read once stored
 	NoticeResend      time.Duration // while consent is pending, the notice is sent again only this long after the last (0: 24h)
 
@@ -764,7 +765,7 @@ var errErased = errors.New("contact erased")
 // message of the conversation.
 func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, author string, keep bool) error {
 	if out.Template == nil && out.Read == "" && f.cfg.TemplateName != "" && !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour {
-		out = Outbound{To: out.To, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage}}
+		out = Outbound{To: out.To, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage, Body: f.cfg.TemplateBody}}
 	}
 	// A text past WhatsApp's limit would be refused by Meta: an agent's
 	// long answer is cut (operators' replies are refused before this).

@@ -46,7 +46,7 @@ func (f *Flow) windowFallback(tx Tx, contactID, conversationID string) (string, 
 	if !first {
 		return "131047: outside the 24-hour window; template " + f.cfg.TemplateName + " already queued", nil
 	}
-	out := Outbound{To: c.WaID, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage}}
+	out := Outbound{To: c.WaID, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage, Body: f.cfg.TemplateBody}}
 	if err := f.enqueue(tx, c, conv, out, "system", true); err != nil {
 		return "", err
 	}
