@@ -95,17 +95,12 @@ func verifyAudit(ctx context.Context, env *Env, cfg *config.Config, db *store.DB
 	if !explicit {
 		anchorFile = cfg.AuditAnchorFile
 	}
-	var anchor *audit.Checkpoint
-	if anchorFile != "" {
-		a, ok, err := audit.ReadAnchorFile(anchorFile)
-		switch {
-		case err != nil:
-			return err
-		case !ok && explicit:
-			return fmt.Errorf("audit verify: -anchor %s: no such file", anchorFile)
-		case ok:
-			anchor = &a
-		}
+	anchor, err := audit.LoadAnchor(anchorFile)
+	if err != nil {
+		return err
+	}
+	if anchor == nil && explicit {
+		return fmt.Errorf("audit verify: -anchor %s: no such file", anchorFile)
 	}
 	rep, err := audit.VerifyAnchored(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), anchor)
 	if err != nil {

@@ -11,9 +11,7 @@ import (
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/config"
-	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
-	"github.com/trement/trement/internal/vault"
 )
 
 // TestAlerterAuditCheckGarbledAnchor: the hourly check used to read an
@@ -24,16 +22,8 @@ func TestAlerterAuditCheckGarbledAnchor(t *testing.T) {
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			url, _ := b.New(t)
-			mk, err := vault.ParseMasterKey(vault.GenerateKey())
-			if err != nil {
-				t.Fatal(err)
-			}
 			ctx := context.Background()
-			db, err := store.Open(ctx, store.Options{URL: url, MasterKey: mk})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
+			db := newCLIEnv(t, url).open()
 			anchor := filepath.Join(t.TempDir(), "anchor.json")
 			a := &app{cfg: &config.Config{AuditAnchorFile: anchor}, db: db, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 

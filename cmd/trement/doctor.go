@@ -131,20 +131,16 @@ func gatherFacts(ctx context.Context, cfg *config.Config, env *Env, online bool)
 		db.Close()
 		return nil, nil, err
 	}
-	var anchor *audit.Checkpoint
-	if cfg.AuditAnchorFile != "" {
-		a, ok, err := audit.ReadAnchorFile(cfg.AuditAnchorFile)
-		switch {
-		case err != nil:
+	anchor, err := audit.LoadAnchor(cfg.AuditAnchorFile)
+	switch {
+	case err != nil:
+		f.AnchorError = err.Error()
+	case anchor != nil:
+		f.AnchorAge, _ = audit.AnchorAge(cfg.AuditAnchorFile)
+		if brk, err := audit.CheckAnchor(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), *anchor); err != nil {
 			f.AnchorError = err.Error()
-		case ok:
-			anchor = &a
-			f.AnchorAge, _ = audit.AnchorAge(cfg.AuditAnchorFile)
-			if brk, err := audit.CheckAnchor(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), a); err != nil {
-				f.AnchorError = err.Error()
-			} else if brk != nil {
-				f.AnchorError = brk.Reason
-			}
+		} else if brk != nil {
+			f.AnchorError = brk.Reason
 		}
 	}
 	rep, err := audit.VerifyAnchored(ctx, db, db.DeriveKey(audit.CheckpointKeyPurpose), anchor)

@@ -26,12 +26,12 @@ const ActionAuditTamper = "audit.tamper_detected"
 // wrong, or "".
 func auditTamper(ctx context.Context, cfg *config.Config, db *store.DB) (string, error) {
 	var problems []string
-	missing, err := db.AuditGuardsMissing(ctx)
+	unguarded, err := auditUnguarded(ctx, db)
 	if err != nil {
 		return "", err
 	}
-	if len(missing) > 0 {
-		problems = append(problems, "the audit tables' append-only triggers are gone or disabled: "+strings.Join(missing, ", "))
+	if unguarded != "" {
+		problems = append(problems, unguarded)
 	}
 	a, err := audit.LoadAnchor(cfg.AuditAnchorFile)
 	if err != nil {
@@ -47,6 +47,16 @@ func auditTamper(ctx context.Context, cfg *config.Config, db *store.DB) (string,
 		}
 	}
 	return strings.Join(problems, "; "), nil
+}
+
+// auditUnguarded says which of the audit tables' append-only triggers are
+// gone or disabled, or "" when all are in place.
+func auditUnguarded(ctx context.Context, db *store.DB) (string, error) {
+	missing, err := db.AuditGuardsMissing(ctx)
+	if err != nil || len(missing) == 0 {
+		return "", err
+	}
+	return "the audit tables' append-only triggers are gone or disabled: " + strings.Join(missing, ", "), nil
 }
 
 // guardAudit runs auditTamper at start-up: with AUDIT_ON_TAMPER=refuse a
