@@ -68,9 +68,6 @@ func word(words map[string]string, v string) string {
 // "awaiting approval").
 func statusWord(st rights.Status) string { return strings.ReplaceAll(string(st), "_", " ") }
 
-var allStatuses = []rights.Status{rights.StatusAwaitingApproval, rights.StatusOpen, rights.StatusInProgress,
-	rights.StatusCompleted, rights.StatusRefused, rights.StatusClosed}
-
 // pageRequests lists the requests (open ones first as the service orders them).
 func (s *Server) pageRequests(w http.ResponseWriter, r *http.Request) {
 	if s.rights == nil {
@@ -88,10 +85,8 @@ func (s *Server) pageRequests(w http.ResponseWriter, r *http.Request) {
 			TypeWord: word(requestTypeWords, string(rq.Type)), SourceWord: word(requestSourceWords, string(rq.Source)),
 			IdentityWord: word(requestIdentityWords, string(rq.Identity))}
 		row.CanApprove = rq.Status == rights.StatusAwaitingApproval
-		for _, to := range allStatuses {
-			if rq.Status.CanMove(to) && !(to == rights.StatusOpen && rq.Status == rights.StatusAwaitingConfirmation) {
-				row.Next = append(row.Next, statusChoice{to, statusWord(to)})
-			}
+		for _, to := range rq.Status.OperatorMoves() {
+			row.Next = append(row.Next, statusChoice{to, statusWord(to)})
 		}
 		pg.Requests = append(pg.Requests, row)
 	}

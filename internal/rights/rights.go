@@ -110,6 +110,17 @@ func (s Status) Final() bool { return s == StatusCompleted || s == StatusRefused
 // Valid reports whether s is a known status.
 func (s Status) Valid() bool { return s.Final() || transitions[s] != nil }
 
+// OperatorMoves is where an operator or the DPO may move a request from s:
+// every transition but opening one the customer has not confirmed (only
+// the customer's confirmation opens it).
+func (s Status) OperatorMoves() []Status {
+	return slices.DeleteFunc(slices.Clone(transitions[s]), func(to Status) bool { return !s.operatorMay(to) })
+}
+
+func (s Status) operatorMay(to Status) bool {
+	return !(s == StatusAwaitingConfirmation && to == StatusOpen)
+}
+
 // CanMove reports whether a request may go from s to to.
 func (s Status) CanMove(to Status) bool { return slices.Contains(transitions[s], to) }
 

@@ -2,6 +2,7 @@ package rights
 
 import (
 	"encoding/base64"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,5 +157,26 @@ func TestTextsComplete(t *testing.T) {
 				t.Errorf("type %s has no name in %s", ty, lang)
 			}
 		}
+	}
+}
+
+// TestOperatorMoves: an operator may make every transition but opening a
+// request the customer has not confirmed; a final status has no moves.
+func TestOperatorMoves(t *testing.T) {
+	for from := range transitions {
+		for _, to := range from.OperatorMoves() {
+			if !from.CanMove(to) {
+				t.Errorf("%s offers %s, which it cannot become", from, to)
+			}
+		}
+	}
+	if got := StatusAwaitingConfirmation.OperatorMoves(); slices.Contains(got, StatusOpen) || !slices.Contains(got, StatusClosed) {
+		t.Errorf("awaiting_confirmation offers %v: want closed, never open", got)
+	}
+	if got := StatusAwaitingApproval.OperatorMoves(); !slices.Contains(got, StatusOpen) {
+		t.Errorf("awaiting_approval offers %v: want open", got)
+	}
+	if got := StatusCompleted.OperatorMoves(); len(got) != 0 {
+		t.Errorf("completed offers %v: want none", got)
 	}
 }

@@ -575,7 +575,7 @@ func (s *Service) Move(ctx context.Context, a Actor, id string, to Status, outco
 		if r, err = tx.Request(id); err != nil {
 			return err
 		}
-		if to == StatusOpen && r.Status == StatusAwaitingConfirmation {
+		if !r.Status.operatorMay(to) {
 			return fmt.Errorf("rights: %w: the customer has not confirmed this request", ErrConflict)
 		}
 		return s.move(tx, r, to, strings.TrimSpace(outcome), a)
