@@ -163,7 +163,7 @@ func (s *Server) pageError(w http.ResponseWriter, err error) {
 func (s *Server) basePage(r *http.Request, title string) page {
 	p := PrincipalFrom(r.Context())
 	return page{Title: title, CSRF: s.csrfToken(sessionToken(r.Context())), Username: p.Username, Role: p.Role, Nav: true,
-		CanAudit: p.Can(auth.PermAuditRead), CanDSAR: p.Can(auth.PermDSARManage)}
+		CanAudit: p.Can(auth.PermAuditRead), NavLinks: navFor(p, r.URL.Path)}
 }
 
 func (s *Server) pageConversations(w http.ResponseWriter, r *http.Request) {

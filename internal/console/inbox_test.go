@@ -160,10 +160,13 @@ func TestAuditPage(t *testing.T) {
 		t.Fatalf("GET /audit = %d %s", r.Code, body)
 	}
 	for _, want := range []string{"<td>auth.login</td>", "<td>" + auditor.Username + "</td>", `data-verify="/api/v1/audit/verify"`,
-		`href="/api/v1/audit/export?action=auth.login"`, `<a href="/audit">Audit log</a>`} {
+		`href="/api/v1/audit/export?action=auth.login"`, `<a href="/audit" aria-current="page">Audit log</a>`} {
 		if !strings.Contains(body, want) {
 			t.Errorf("audit page lacks %q:\n%s", want, body)
 		}
+	}
+	if strings.Contains(body, `href="/conversations"`) {
+		t.Errorf("an auditor's navigation links the inbox their role cannot open:\n%s", body)
 	}
 	if strings.Contains(body, "<td>audit.read</td>") {
 		t.Errorf("the action filter let other actions through:\n%s", body)

@@ -17,7 +17,7 @@ const pageTemplates = `
 <title>{{.Title}} · trement</title><link rel="stylesheet" href="/static/console.css"><link rel="icon" href="data:,">
 {{if .Nav}}<meta name="csrf-token" content="{{.CSRF}}"><script src="/static/console.js" defer></script>{{end}}</head>
 <body>{{if .Nav}}{{template "nav" .}}{{end}}<main><h1>{{.Title}}</h1>{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
-{{define "nav"}}<header class="topnav"><nav aria-label="Console"><a href="/conversations">Inbox <span id="waiting-badge" class="badge{{if not .Waiting}} zero{{end}}" title="Waiting for a human">{{.Waiting}}</span><span class="sr-only"> waiting for a human</span></a>{{if .CanAudit}} <a href="/audit">Audit log</a>{{end}}{{if .CanDSAR}} <a href="/requests">Requests</a>{{end}}</nav>
+{{define "nav"}}<header class="topnav"><nav aria-label="Console">{{range .NavLinks}} <a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}{{if eq .Href "/conversations"}} <span id="waiting-badge" class="badge{{if not $.Waiting}} zero{{end}}" title="Waiting for a human">{{$.Waiting}}</span><span class="sr-only"> waiting for a human</span>{{end}}</a>{{end}}</nav>
 <span class="who">Signed in as {{.Username}} ({{.Role}})</span>
 <form method="post" action="/logout" class="logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button class="secondary">Sign out</button></form></header>
 <p id="live-status" class="sr-only" role="status" aria-live="polite"></p>{{end}}
@@ -144,11 +144,42 @@ type page struct {
 	CanReply, CanTake  bool
 	CanReveal          bool
 	CanAudit           bool
-	CanDSAR            bool
+	NavLinks           []navLink // the pages this operator's role can open
+	// Data is the page's own view model, for pages whose fields no other
+	// page shares (the templates read it as .Data).
+	Data any
 	Audit              []auditRow
 	Filter             map[string]string
 	NextAfter          int64
 	ExportURL          string
+}
+
+// navItems are the console's pages in the order the navigation shows them;
+// an operator sees the ones their role grants.
+var navItems = []struct {
+	Href, Label string
+	Perm        auth.Permission
+}{
+	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
+	{"/requests", "Requests", auth.PermDSARManage},
+	{"/audit", "Audit log", auth.PermAuditRead},
+}
+
+type navLink struct {
+	Href, Label string
+	Current     bool
+}
+
+// navFor lists the pages p can open, marking the one path belongs to.
+func navFor(p *auth.Principal, path string) []navLink {
+	var out []navLink
+	for _, it := range navItems {
+		if p.Can(it.Perm) {
+			out = append(out, navLink{Href: it.Href, Label: it.Label,
+				Current: path == it.Href || strings.HasPrefix(path, it.Href+"/")})
+		}
+	}
+	return out
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
