@@ -147,11 +147,11 @@ type page struct {
 	NavLinks           []navLink // the pages this operator's role can open
 	// Data is the page's own view model, for pages whose fields no other
 	// page shares (the templates read it as .Data).
-	Data any
-	Audit              []auditRow
-	Filter             map[string]string
-	NextAfter          int64
-	ExportURL          string
+	Data      any
+	Audit     []auditRow
+	Filter    map[string]string
+	NextAfter int64
+	ExportURL string
 }
 
 // navItems are the console's pages in the order the navigation shows them;
