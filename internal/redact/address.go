@@ -10,6 +10,10 @@ var streetWords = map[string]bool{}
 
 var streetSuffix = map[string]bool{}
 
+// streetSuffixSet is streetSuffix behind a filter: numberFirst asks it of
+// every word after a short number.
+var streetSuffixSet *wordSet[bool]
+
 // unitWords introduce what follows the house number: floor, door,
 // apartment, block.
 var unitWords = map[string]bool{}
@@ -34,6 +38,7 @@ func init() {
 		mews alley trail path walk view hill park`) {
 		streetSuffix[w] = true
 	}
+	streetSuffixSet = newWordSet(streetSuffix)
 	for _, w := range strings.Fields(`piso planta pta puerta depto dpto departamento dep apto apartamento apt ap int
 		interior esc escalera bloque bl blq portal casa lote manzana mz local oficina of torre izq izda izquierda
 		dcha der derecha bajo atico entlo entresuelo
@@ -119,7 +124,7 @@ func (sc *scanner) streetBody(i int, typed bool) int {
 		switch t.kind {
 		case tkWord:
 			w := sc.fold(t)
-			g := gazetteer[string(w)]
+			g := gazSet.get(w)
 			switch {
 			case numberWords[string(w)] && nameWords > 0:
 				// "nº 12", "no. 12": the house number follows.
@@ -396,7 +401,7 @@ func (sc *scanner) numberFirst(t token, _ bool) int {
 		switch n.kind {
 		case tkWord:
 			w := sc.fold(n)
-			if streetSuffix[string(w)] && words > 0 {
+			if words > 0 && streetSuffixSet.get(w) {
 				if ambiguousSuffix[string(w)] && (capWords < words || !n.cap) {
 					return 0
 				}
@@ -414,7 +419,7 @@ func (sc *scanner) numberFirst(t token, _ bool) int {
 				}
 				return e
 			}
-			if gazetteer[string(w)]&gStop != 0 && !n.cap {
+			if !n.cap && gazSet.get(w)&gStop != 0 {
 				return 0
 			}
 			words++

@@ -34,6 +34,9 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 			m[p] |= lxCueOne
 		}
 	}
+	for p := range cues {
+		cueFilter.set(p)
+	}
 	for w := range placeLead {
 		m[w] |= lxPlace
 	}
@@ -121,6 +124,10 @@ func lookup(lex map[string]uint16, w []byte) uint16 {
 type wordFilter [1 << 16 / 64]uint64
 
 var lexAnyFilter, lexCapFilter wordFilter
+
+// cueFilter holds every phrase of cues, so that cueAt looks up in the map
+// only the phrases that may be there.
+var cueFilter wordFilter
 
 // wordHash hashes a folded word from its length and four of its bytes,
 // lower-casing ASCII letters so that it can be run on the raw text of a
@@ -404,7 +411,11 @@ func (sc *scanner) prose(found []Finding) []Finding {
 			// Read these before atWord folds other words into the same buffer.
 			part, place := "", lx&lxPlace != 0
 			if lx&lxCuePart != 0 {
-				part = cueParts[string(w)]
+				if k, ok := shortIndex(string(w)); ok {
+					part = lexShortWord[k]
+				} else {
+					part = cueParts[string(w)]
+				}
 			}
 			if e := sc.atWord(t, w, lx, prev, afterPlace); e > 0 {
 				i = e
@@ -500,4 +511,30 @@ func joinFollows(s string, i int) bool {
 		return i+3 == len(s) || s[i+3] == ' '
 	}
 	return false
+}
+
+// A wordSet is a map of folded words behind a wordFilter, for the lists
+// consulted once per word of a message: a word whose filter bit is clear
+// costs a four-byte hash instead of a map look-up.
+type wordSet[V any] struct {
+	filter wordFilter
+	m      map[string]V
+}
+
+// newWordSet indexes m, which must not change afterwards.
+func newWordSet[V any](m map[string]V) *wordSet[V] {
+	s := &wordSet[V]{m: m}
+	for w := range m {
+		s.filter.set(w)
+	}
+	return s
+}
+
+// get is m[w].
+func (s *wordSet[V]) get(w []byte) V {
+	if !s.filter.has(w) {
+		var zero V
+		return zero
+	}
+	return s.m[string(w)]
 }
