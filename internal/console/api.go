@@ -502,7 +502,7 @@ func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := map[string]any{"intact": rep.Break == nil, "events": rep.Events, "last_seq": rep.LastSeq,
-		"head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints, "anchor_seq": rep.AnchorSeq}
+		"head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints, "anchor_seq": rep.AnchorSeq, "floor_seq": rep.FloorSeq}
 	if b := rep.Break; b != nil {
 		body["break"] = map[string]any{"seq": b.Seq, "kind": b.Kind, "reason": b.Reason}
 	}

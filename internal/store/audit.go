@@ -290,6 +290,14 @@ func (db *DB) PruneAudit(ctx context.Context, before time.Time, limit int) (int6
 	return n, nil
 }
 
+func (s retentionStore) ExpiredAudit(ctx context.Context, before time.Time) (int64, error) {
+	return s.db.ExpiredAudit(ctx, before)
+}
+
+func (s retentionStore) PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return s.db.PruneAudit(ctx, before, limit)
+}
+
 // auditGuards are the triggers that keep the audit tables append-only (the
 // head may only move forward), with a fragment of their definition that
 // must still be there: a trigger replaced by one that does nothing is as
