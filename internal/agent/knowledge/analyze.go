@@ -219,13 +219,52 @@ type analyzer struct {
 	lang  string
 	stop  map[string]bool
 	stem  func(string) string
-	light map[string]bool // question words, kept but weighed down
+	light map[string]bool   // question words, kept but weighed down
+	chat  map[string]string // chat spellings → the word ("xq" → "porque")
 }
 
 var analyzers = map[string]*analyzer{
-	"en": {lang: "en", stop: set(stopEN), stem: stemEN, light: set(lightEN)},
-	"es": {lang: "es", stop: set(stopES), stem: stemES, light: set(lightES)},
-	"pt": {lang: "pt", stop: set(stopPT), stem: stemPT, light: set(lightPT)},
+	"en": {lang: "en", stop: set(stopEN), stem: stemEN, light: set(lightEN), chat: pairs(chatEN)},
+	"es": {lang: "es", stop: set(stopES), stem: stemES, light: set(lightES), chat: pairs(chatES)},
+	"pt": {lang: "pt", stop: set(stopPT), stem: stemPT, light: set(lightPT), chat: pairs(chatPT)},
+}
+
+// Chat spellings: abbreviations and contractions typed without their
+// apostrophe. Left as they are, they are words no article has, and an
+// unknown word counts against every answer (it is what keeps off-topic
+// questions unanswered), so "wheres my parcel" or "xq tarda tanto" would go
+// unanswered. Each is read as the word it stands for, which then is a
+// stopword or a search term like any other. They are per language: "to"
+// is "estou" only in Portuguese.
+const (
+	chatEN = `wheres:where whens:when hows:how whats:what wats:what wat:what wen:when whn:when wher:where
+		doesnt:doesn dont:don didnt:didn isnt:isn arent:aren wasnt:wasn werent:wasn hasnt:has havent:have hadnt:had
+		cant:can couldnt:could wont:will wouldnt:would shouldnt:should ive:have youre:you thats:that theres:there
+		ur:your ure:you bc:because cuz:because coz:because tmrw:tomorrow tmr:tomorrow msg:message msgs:messages`
+	chatES = `q:que k:que xq:porque pq:porque porq:porque xk:porque tb:tambien tmb:tambien tbn:tambien d:de
+		x:por xa:para pa:para toy:estoy sta:esta cdo:cuando qndo:cuando dnd:donde xfa:favor xfavor:favor msj:mensaje
+		msjs:mensajes hr:hora hrs:horas`
+	chatPT = `q:que vc:voce vcs:voces pq:porque porq:porque tb:tambem tbm:tambem pra:para pro:para ta:esta to:estou
+		qdo:quando qnd:quando qndo:quando td:tudo hj:hoje msg:mensagem msgs:mensagens obg:obrigado n:nao
+		nao:nao hr:hora hrs:horas`
+)
+
+func pairs(s string) map[string]string {
+	m := make(map[string]string)
+	for _, f := range strings.Fields(s) {
+		if k, v, ok := strings.Cut(f, ":"); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// word reads a chat spelling as the word it stands for.
+func (a *analyzer) word(w string) string {
+	if v, ok := a.chat[w]; ok {
+		return v
+	}
+	return w
 }
 
 // Question words that do not tell topics apart on their own ("how",
@@ -255,6 +294,7 @@ func (a *analyzer) terms(words []string) []string {
 			out = append(out, w)
 			continue
 		}
+		w = a.word(w)
 		if a.stop[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
@@ -305,7 +345,7 @@ you your yours yourself he him his she her it its they them their this that thes
 can could would should will shall may might must there here so too very just also any some all than then as
 get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
-give say said`
+give say said because`
 
 const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
 el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
@@ -314,7 +354,8 @@ yo tu el ella ellos ellas usted ustedes nosotros vosotros es son soy eres fue er
 he has ha hemos han hay tengo tienes tiene tienen tenemos puedo puedes puede pueden quiero quisiera necesito
 muy mas ya tambien pero si no sea algo nada todo toda todos todas otro otra otros otras favor porfa vale hola
 gracias pues entonces alguna alguno algun dame dime decir hago hacer hace haces
-hacen da dar`
+hacen da dar porque tanto tanta tal podeis podemos podria podrias podrian teneis tenia hacemos haceis
+hice hizo hicimos hicisteis hicieron`
 
 const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
 sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas

@@ -346,6 +346,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			}
 			continue
 		}
+		w = an.word(w)
 		if an.stop[w] || ix.neutral[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
@@ -387,12 +388,22 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	return out
 }
 
-// finish adds q's synonyms to its alternatives and sets its coverage weight.
+// finish adds q's synonyms to its alternatives and sets its coverage
+// weight. The words a typo was corrected to bring their synonyms too, at
+// the correction's weight: "arive" reaches "delivery" as "arrive" does.
 func (ix *index) finish(q qterm) qterm {
-	for _, syn := range ix.synonyms[q.term] {
-		for _, s := range syn {
-			if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
-				q.alts = append(q.alts, alt{s, synonymWeight / float64(len(syn))})
+	from := []alt{{q.term, 1}}
+	for _, a := range q.alts {
+		if a.weight < 1 {
+			from = append(from, a)
+		}
+	}
+	for _, f := range from {
+		for _, syn := range ix.synonyms[f.term] {
+			for _, s := range syn {
+				if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
+					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / float64(len(syn))})
+				}
 			}
 		}
 	}

@@ -108,3 +108,50 @@ func TestQuestionWordInBodyIsNotCoverage(t *testing.T) {
 		t.Errorf("coverage with \"cuanto\" in the text %.3f, without %.3f: want equal and above 0", cov["a"], cov["b"])
 	}
 }
+
+// Chat spellings are read as the words they stand for: a stopword then
+// drops out, a question word counts, instead of an unknown word lowering
+// the confidence of every answer.
+func TestChatSpellings(t *testing.T) {
+	tests := []struct {
+		lang, msg string
+		want      []string // the query's terms
+	}{
+		{"en", "wheres my parcel", []string{"wher", "parcel"}},
+		{"en", "it doesnt fit", []string{"fit"}},
+		{"en", "my parcel hasnt moved", []string{"parcel", "mov"}},
+		{"es", "xq tarda tanto mi pedido", []string{"tard", "ped"}},
+		{"es", "q tallas teneis", []string{"tall"}},
+		{"pt", "vc tem o numero pra seguir a encomenda", []string{"numer", "segu", "encomend"}},
+		// "to" is "estou" in Portuguese only.
+		{"en", "how to pay", []string{"how", "pay"}},
+	}
+	ix := newIndex(nil, nil, 1.2, 0.75, 700)
+	for _, tt := range tests {
+		var got []string
+		for _, q := range ix.expand(analyzers[tt.lang], fold.Words(tt.msg)) {
+			got = append(got, q.term)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("expand(%s, %q) = %q, want %q", tt.lang, tt.msg, got, tt.want)
+		}
+	}
+}
+
+// A typo corrected to a word reaches that word's synonyms too.
+func TestTypoReachesSynonyms(t *testing.T) {
+	arts := []article{
+		{id: "times", lang: "en", title: "Delivery times", sections: []section{{heading: "How long does delivery take?", body: "Two to four days."}}},
+		{id: "late", lang: "en", title: "Late orders", sections: []section{{heading: "Why is my order late?", body: "Your order should arrive soon."}}},
+	}
+	ix := newIndex(arts, [][]string{{"delivery", "arrive"}}, 1.2, 0.75, 700)
+	q := ix.expand(analyzers["en"], fold.Words("arive"))
+	if len(q) != 1 || !hasAlt(q[0].alts, "arriv") || !hasAlt(q[0].alts, "deliver") {
+		t.Fatalf("expand(arive) = %+v, want the correction arriv and its synonym deliver", q)
+	}
+	for _, a := range q[0].alts {
+		if a.term == "deliver" && a.weight >= synonymWeight {
+			t.Errorf("synonym of a correction weighs %v, want below a synonym's %v", a.weight, synonymWeight)
+		}
+	}
+}
