@@ -43,7 +43,18 @@ func undouble(w string) string {
 	return w
 }
 
+// irregularEN maps irregular past forms to their verb, which suffix rules
+// cannot reach: "I paid twice" is about paying, "it came broken" about
+// things that break.
+var irregularEN = pairs(`paid:pay sent:send kept:keep lost:lose bought:buy came:come took:take taken:take
+	broke:break broken:break tore:tear torn:tear wore:wear worn:wear sold:sell found:find brought:bring
+	went:go gone:go told:tell chose:choose chosen:choose spent:spend ran:run wrote:write written:write
+	fell:fall fallen:fall stole:steal stolen:steal shrank:shrink shrunk:shrink`)
+
 func stemEN(w string) string {
+	if base, ok := irregularEN[w]; ok {
+		w = base
+	}
 	if len(w) <= 3 {
 		return w
 	}
@@ -196,22 +207,28 @@ func stemES(w string) string {
 	return undiphthong(stemRomance(w, esPlural, esDeriv, esConj, esVerb, esClitic))
 }
 
-// undiphthong undoes the Spanish o → ue change of a stressed stem
-// ("devuelvo", "puede", "cuesta", "muevo" → "devolv", "pod", "cost",
-// "mov"), so a verb's forms meet its infinitive and its nouns ("coste").
-// Only a final "ue" plus consonants after a consonant other than q and g
-// is the diphthong: in "que" and "gue" the u is spelling.
+// undiphthong undoes the Spanish diphthongs of a stressed stem, o → ue
+// ("devuelvo", "cuesta", "muevo" → "devolv", "cost", "mov") and e → ie
+// ("recomiendo", "tiene", "cierra" → "recomend", "ten", "cerr"), so a
+// verb's forms meet its infinitive and its nouns ("coste"). Only the
+// stem's last vowel, after a consonant, is one: in "que" and "gue" the u
+// is spelling, and "tiempo" becomes "temp" on both sides of the index
+// alike.
 func undiphthong(st string) string {
-	i := strings.LastIndex(st, "ue")
-	if i < 1 || strings.IndexByte("qgaeiou", st[i-1]) >= 0 || i+2 == len(st) {
-		return st
-	}
-	for j := i + 2; j < len(st); j++ {
-		if isVowel(st[j]) {
-			return st
+	for _, d := range []struct{ from, to string }{{"ue", "o"}, {"ie", "e"}} {
+		i := strings.LastIndex(st, d.from)
+		if i < 1 || strings.IndexByte("qgaeiou", st[i-1]) >= 0 || i+2 == len(st) {
+			continue
+		}
+		last := true
+		for j := i + 2; j < len(st); j++ {
+			last = last && !isVowel(st[j])
+		}
+		if last {
+			return st[:i] + d.to + st[i+2:]
 		}
 	}
-	return st[:i] + "o" + st[i+2:]
+	return st
 }
 func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptConj, ptVerb, nil) }
 

@@ -155,3 +155,44 @@ func TestTypoReachesSynonyms(t *testing.T) {
 		}
 	}
 }
+
+// A synonym the business listed counts nearly fully in coverage (the
+// confidence), though the word itself still ranks first.
+func TestSynonymCoverage(t *testing.T) {
+	arts := []article{
+		{id: "privacy", lang: "en", title: "Privacy", sections: []section{{heading: "How long do you keep conversations?", body: "90 days."}}},
+		{id: "chat", lang: "en", title: "Chat", sections: []section{{heading: "How long do you keep messages?", body: "90 days."}}},
+	}
+	ix := newIndex(arts, [][]string{{"message", "conversation"}}, 1.2, 0.75, 700)
+	hits := ix.search(ix.expand(analyzers["en"], fold.Words("messages")), "en", "en", 1)
+	if len(hits) != 2 || ix.docs[hits[0].doc].art.id != "chat" {
+		t.Fatalf("search(messages) = %+v, want the article with the word first", hits)
+	}
+	if got := hits[1].coverage; got < synonymCover-1e-9 || got >= 1 {
+		t.Errorf("coverage through a synonym = %.2f, want %.2f", got, synonymCover)
+	}
+}
+
+// An answer must explain more of the question's topic words than it
+// leaves unknown.
+func TestMostlyUnknown(t *testing.T) {
+	arts := []article{
+		{id: "gift", lang: "en", title: "Gift cards", sections: []section{{heading: "Do you sell gift cards?", body: "Yes, from 20 to 300 euros."}}},
+	}
+	ix := newIndex(arts, [][]string{{"cost", "how much"}}, 1.2, 0.75, 700)
+	tests := []struct {
+		msg  string
+		want bool
+	}{
+		{"do you sell cars", true},               // one word known, one unknown
+		{"how much is a flight to london", true}, // "how much" counts once, beside two unknown words
+		{"do you sell gift cards", false},
+		{"do you sell gift cards for cars", false}, // three known, one unknown
+	}
+	for _, tt := range tests {
+		q := ix.expand(analyzers["en"], fold.Words(tt.msg))
+		if got := ix.mostlyUnknown(0, q); got != tt.want {
+			t.Errorf("mostlyUnknown(%q) = %v, want %v", tt.msg, got, tt.want)
+		}
+	}
+}
