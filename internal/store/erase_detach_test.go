@@ -221,3 +221,26 @@ func TestEraseCustomerDeletesInBatches(t *testing.T) {
 		})
 	}
 }
+
+// TestBlockedCustomerIsNoIncidentRecipient: a blocked customer's number
+// does not open, so the breach notice list leaves them out instead of
+// failing on them; they are still counted, their data being held.
+func TestBlockedCustomerIsNoIncidentRecipient(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		blocked, _ := seed(t, db, "34612000555", "", "bloqueado", 2)
+		other, _ := seed(t, db, "34612000556", "", "activo", 2)
+		update(t, db, func(tx *store.Tx) error { return tx.BlockContact(blocked.ID, time.Now().Add(time.Hour)) })
+		view(t, db, func(tx *store.Tx) error {
+			recips, err := tx.IncidentRecipients(incident.Scope{All: true})
+			if err != nil || len(recips) != 1 || recips[0].Contact.ID != other.ID {
+				t.Errorf("IncidentRecipients = %d recipients, %v; want only the other customer", len(recips), err)
+			}
+			aff, err := tx.EstimateAffected(incident.Scope{All: true})
+			if want := []incident.Affected{{Region: "ES", Customers: 2}}; err != nil || !slices.Equal(aff, want) {
+				t.Errorf("EstimateAffected = %+v, %v; want %+v", aff, err, want)
+			}
+			return nil
+		})
+	})
+}

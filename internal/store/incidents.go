@@ -165,10 +165,13 @@ type NoticeRecipient struct {
 
 // IncidentRecipients returns the customers a scope touches, for the
 // customer notice; erased customers are not among them (see
-// EstimateAffected).
+// EstimateAffected). Nor are blocked ones: their number opens only for the
+// DPO answering an authority, so no notice can be addressed to them (they
+// stay in EstimateAffected's counts, since their data is still held).
 func (t *Tx) IncidentRecipients(s incident.Scope) ([]NoticeRecipient, error) {
 	sub, args := scopeContacts(s)
-	rows, err := t.query("SELECT "+contactCols+" FROM contacts WHERE erased_at = 0 AND id IN ("+sub+") ORDER BY id", args...)
+	rows, err := t.query("SELECT "+contactCols+" FROM contacts WHERE erased_at = 0 AND id IN ("+sub+
+		") AND EXISTS (SELECT 1 FROM data_keys d WHERE d.owner_id = contacts.id) ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident recipients: %w", err)
 	}
