@@ -103,6 +103,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
+		// The configuration in force, read-only, and resuming a paused
+		// sender: the deployment's business (owner, admin).
+		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }
