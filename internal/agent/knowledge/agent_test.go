@@ -232,3 +232,20 @@ func TestReplyNeedsATopic(t *testing.T) {
 		t.Errorf("Reply(envío urgente a canarias) = unsure, want the delivery times")
 	}
 }
+
+// One question of a message that another article answers as fully is read
+// in the light of the whole message: "do you ship to Chile? how long?"
+// asks about delivery times, and "do you ship to Chile?" alone would be
+// answered as well by the shipping costs.
+func TestReplyReadsAPartInTheLightOfTheMessage(t *testing.T) {
+	a := sampleAgent(t)
+	for _, msg := range []string{"¿enviáis a Chile? ¿y cuánto tarda?", "do you ship to Chile? how long does it take?"} {
+		r, err := a.Reply(context.Background(), agent.Request{Language: "es", Message: msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Unsure || len(r.Sources) == 0 || r.Sources[0] != "shipping-times" {
+			t.Errorf("Reply(%q) = %v (unsure %v), want shipping-times first", msg, r.Sources, r.Unsure)
+		}
+	}
+}

@@ -11,7 +11,8 @@ import (
 // stemmers are deliberately light (plurals, gender, common verb and noun
 // endings) because a small knowledge base gains little from aggressive
 // stemming and loses precision, and because cognates then meet across
-// languages ("devolución", "devolução" → "devolu").
+// languages ("devolución", "devolução" → "devolv", as "devolver": the
+// -olución nouns meet their -olver verbs).
 
 // minStem is the shortest stem a suffix rule may leave.
 const minStem = 3
@@ -83,12 +84,30 @@ var (
 		{"s", ""},
 	}
 	esDeriv = []suffixRule{
-		{"amente", ""}, {"mente", ""}, {"aciones", ""}, {"acion", ""}, {"icion", ""}, {"ucion", "u"}, {"cion", ""}, {"sion", ""},
+		{"amente", ""}, {"mente", ""}, {"aciones", ""}, {"acion", ""}, {"icion", ""}, {"olucion", "olv"}, {"ucion", "u"}, {"cion", ""}, {"sion", ""},
+		{"imiento", ""}, {"amiento", ""},
+	}
+	// esConj are conjugated endings that end in -s and would otherwise be
+	// taken for a plural: "enviamos", "guardáis", "hicisteis". They are
+	// tried before the plural, on the whole word. The -ía imperfect
+	// ("teníamos") is left out: with accents folded it reads as an -iar
+	// verb ("enviamos", "cambian"), far more common in a shop's questions.
+	esConj = []suffixRule{
+		{"ariamos", ""}, {"eriamos", ""}, {"iriamos", ""}, {"aremos", ""}, {"eremos", ""}, {"iremos", ""},
+		{"abamos", ""}, {"asteis", ""}, {"isteis", ""}, {"abais", ""},
+		{"areis", ""}, {"ereis", ""}, {"ireis", ""}, {"amos", ""}, {"emos", ""}, {"imos", ""}, {"ais", ""}, {"eis", ""},
 	}
 	esVerb = []suffixRule{
 		{"iendo", ""}, {"ando", ""}, {"ados", ""}, {"adas", ""}, {"idos", ""}, {"idas", ""},
+		{"arian", ""}, {"erian", ""}, {"irian", ""}, {"aron", ""}, {"ieron", ""}, {"aban", ""},
+		{"aran", ""}, {"eran", ""}, {"iran", ""}, {"aste", ""}, {"iste", ""},
 		{"ado", ""}, {"ada", ""}, {"ido", ""}, {"ida", ""}, {"ar", ""}, {"er", ""}, {"ir", ""},
+		{"an", ""}, {"en", ""},
 	}
+	// esClitic are the object pronouns Spanish writes onto an infinitive or
+	// a gerund: "comprarlo", "moverse", "devolvérmelo".
+	esClitic = []string{"selas", "selos", "sela", "selo", "melas", "melos", "mela", "melo", "telo", "tela",
+		"nos", "los", "las", "les", "me", "te", "se", "lo", "la", "le"}
 	ptPlural = []suffixRule{
 		{"coes", "cao"}, {"soes", "sao"}, {"oes", "ao"}, {"aes", "ao"}, {"ns", "m"},
 		{"ais", "al"}, {"eis", "el"}, {"ois", "ol"},
@@ -96,25 +115,76 @@ var (
 		{"s", ""},
 	}
 	ptDeriv = []suffixRule{
-		{"amente", ""}, {"mente", ""}, {"acao", ""}, {"icao", ""}, {"ucao", "u"}, {"cao", ""}, {"sao", ""},
+		{"amente", ""}, {"mente", ""}, {"acao", ""}, {"icao", ""}, {"olucao", "olv"}, {"ucao", "u"}, {"cao", ""}, {"sao", ""},
+		{"imento", ""}, {"amento", ""},
+	}
+	// ptConj: as esConj. Portuguese "-ais" and "-eis" are left to the
+	// plural ("materiais", "papéis"): the vós forms are rarely written.
+	ptConj = []suffixRule{
+		{"ariamos", ""}, {"eriamos", ""}, {"iriamos", ""}, {"aremos", ""}, {"eremos", ""}, {"iremos", ""},
+		{"avamos", ""}, {"amos", ""}, {"emos", ""}, {"imos", ""},
 	}
 	ptVerb = []suffixRule{
 		{"endo", ""}, {"indo", ""}, {"ando", ""}, {"ados", ""}, {"adas", ""}, {"idos", ""}, {"idas", ""},
+		{"ariam", ""}, {"eriam", ""}, {"iriam", ""}, {"aram", ""}, {"eram", ""}, {"iram", ""}, {"avam", ""},
+		{"arao", ""}, {"erao", ""}, {"irao", ""},
 		{"ado", ""}, {"ada", ""}, {"ido", ""}, {"ida", ""}, {"ar", ""}, {"er", ""}, {"ir", ""},
+		{"am", ""}, {"em", ""}, {"ou", ""}, {"eu", ""}, {"iu", ""},
 	}
 )
 
+// hasVowel reports whether s holds a vowel: a suffix rule must not leave a
+// stem of consonants ("tr" of "tren"), where unrelated words meet.
+func hasVowel(s string) bool { return strings.ContainsAny(s, "aeiou") }
+
+// stripVerb is stripFirst for conjugated endings, which are short and
+// common enough in nouns ("origen", "plan") that the stem left must also
+// hold a vowel.
+func stripVerb(w string, rules []suffixRule) string {
+	for _, r := range rules {
+		if strings.HasSuffix(w, r.suffix) && len(w)-len(r.suffix) >= minStem && hasVowel(w[:len(w)-len(r.suffix)]) {
+			return w[:len(w)-len(r.suffix)] + r.repl
+		}
+	}
+	return w
+}
+
+// stripClitic removes a pronoun written onto an infinitive or gerund
+// ("comprarlo" → "comprar", "moviéndose" → "moviendo"); nothing else ends
+// in -arlo or -ándose often enough to matter.
+func stripClitic(w string, clitics []string) string {
+	for _, c := range clitics {
+		if !strings.HasSuffix(w, c) {
+			continue
+		}
+		base := w[:len(w)-len(c)]
+		for _, e := range []string{"ar", "er", "ir", "ando", "iendo"} {
+			if strings.HasSuffix(base, e) && len(base)-len(e) >= minStem {
+				return base
+			}
+		}
+	}
+	return w
+}
+
 // stemRomance is the shared shape of the Spanish and Portuguese stemmers:
-// plural, then one derivational or verbal ending, then the gender vowel.
-func stemRomance(w string, plural, deriv, verb []suffixRule) string {
+// a pronoun written onto the verb, then either an -s ending conjugation
+// ("enviamos") or the plural, then one derivational or verbal ending, then
+// the gender vowel. Nouns and the verbs they come from meet: "envío",
+// "envíos", "enviar", "enviamos", "envían" → "envi".
+func stemRomance(w string, plural, deriv, conj, verb []suffixRule, clitics []string) string {
 	if len(w) <= 3 {
 		return w
+	}
+	w = stripClitic(w, clitics)
+	if c := stripVerb(w, conj); c != w {
+		return c
 	}
 	w = stripFirst(w, plural)
 	if d := stripFirst(w, deriv); d != w {
 		w = d
 	} else {
-		w = stripFirst(w, verb)
+		w = stripVerb(w, verb)
 	}
 	if n := len(w); n > minStem && (w[n-1] == 'a' || w[n-1] == 'o' || w[n-1] == 'e') {
 		w = w[:n-1]
@@ -122,8 +192,28 @@ func stemRomance(w string, plural, deriv, verb []suffixRule) string {
 	return w
 }
 
-func stemES(w string) string { return stemRomance(w, esPlural, esDeriv, esVerb) }
-func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptVerb) }
+func stemES(w string) string {
+	return undiphthong(stemRomance(w, esPlural, esDeriv, esConj, esVerb, esClitic))
+}
+
+// undiphthong undoes the Spanish o → ue change of a stressed stem
+// ("devuelvo", "puede", "cuesta", "muevo" → "devolv", "pod", "cost",
+// "mov"), so a verb's forms meet its infinitive and its nouns ("coste").
+// Only a final "ue" plus consonants after a consonant other than q and g
+// is the diphthong: in "que" and "gue" the u is spelling.
+func undiphthong(st string) string {
+	i := strings.LastIndex(st, "ue")
+	if i < 1 || strings.IndexByte("qgaeiou", st[i-1]) >= 0 || i+2 == len(st) {
+		return st
+	}
+	for j := i + 2; j < len(st); j++ {
+		if isVowel(st[j]) {
+			return st
+		}
+	}
+	return st[:i] + "o" + st[i+2:]
+}
+func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptConj, ptVerb, nil) }
 
 type analyzer struct {
 	lang  string
@@ -161,6 +251,10 @@ func set(s string) map[string]bool {
 func (a *analyzer) terms(words []string) []string {
 	out := make([]string, 0, len(words))
 	for _, w := range words {
+		if isPhrase(w) {
+			out = append(out, w)
+			continue
+		}
 		if a.stop[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
