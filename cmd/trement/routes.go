@@ -39,7 +39,7 @@ func (a *app) routes() (http.Handler, error) {
 		// Field by field, never the whole config: the page cannot show a
 		// secret it was not given.
 		Settings: console.Settings{PrivacyURL: a.cfg.PrivacyURL, NoticeVersion: a.cfg.NoticeVersion, Purpose: a.cfg.Purpose,
-			DPOContact: a.cfg.DPOContact, RetentionDays: a.cfg.RetentionDays, DSARLinkTTL: a.cfg.DSARLinkTTL, Rules: a.policy,
+			DPOContact: a.cfg.DPOContact, RetentionDays: a.cfg.RetentionDays, AuditRetentionDays: a.cfg.AuditRetentionDays, DSARLinkTTL: a.cfg.DSARLinkTTL, Rules: a.policy,
 			Agent: a.cfg.AgentProvider, AgentModel: a.cfg.OpenAIModel, AgentURL: a.cfg.OpenAIURL},
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are

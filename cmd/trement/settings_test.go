@@ -58,7 +58,7 @@ func TestSettingsPageShowsNoSecret(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("GET /settings = %d %s", code, body)
 	}
-	for _, want := range []string{"dpo@aurora.example", "<dd>60 days (a region may differ", "llama3.1:8b", "<dd>http://127.0.0.1:1</dd>", "Sending normally."} {
+	for _, want := range []string{"dpo@aurora.example", "<dd>60 days (a region may differ", "<dt>Audit log</dt><dd>1095 days</dd>", "llama3.1:8b", "<dd>http://127.0.0.1:1</dd>", "Sending normally."} {
 		if !strings.Contains(body, want) {
 			t.Errorf("GET /settings does not show %q", want)
 		}

@@ -30,6 +30,8 @@ type Settings struct {
 	// RetentionDays is how long messages and inactive customers are kept
 	// where the policy file sets no period for the region.
 	RetentionDays int
+	// AuditRetentionDays is how long audit events are kept; 0: forever.
+	AuditRetentionDays int
 	// DSARLinkTTL is how long a data export's download link works.
 	DSARLinkTTL time.Duration
 	// Rules are the region packs with the policy file's overrides,
@@ -76,7 +78,7 @@ var agentWords = map[string]string{
 // URL).
 type settingsView struct {
 	PrivacyURL, NoticeVersion, Purpose, DPOContact string
-	Retention, LinkTTL                             string
+	Retention, AuditKept, LinkTTL                  string
 	DefaultRegion                                  string
 	Regions                                        []regionView
 	Agent, AgentModel, AgentServer                 string
@@ -150,6 +152,10 @@ func (s *Server) pageSettings(w http.ResponseWriter, r *http.Request) {
 	}
 	def := time.Duration(st.RetentionDays) * 24 * time.Hour
 	v.Retention = periodWords(def)
+	v.AuditKept = "forever"
+	if st.AuditRetentionDays > 0 {
+		v.AuditKept = periodWords(time.Duration(st.AuditRetentionDays) * 24 * time.Hour)
+	}
 	overrides := st.Rules.RetentionOverrides()
 	dp, _ := st.Rules.Pack(policy.Default)
 	v.DefaultRegion = word(regionWords, string(dp.Region))
@@ -217,7 +223,8 @@ const settingsTemplate = `{{define "settings"}}{{template "top" .}}{{with .Data}
 <dt>Messages and inactive customers</dt><dd>{{.Retention}} (a region may differ: see below)</dd>
 <dt>Empty conversations, failed sends, set-aside webhook bodies</dt><dd>{{.Retention}}</dd>
 <dt>Download link of a data export</dt><dd>{{.LinkTTL}}, then the export is shredded</dd>
-<dt>Consent ledger, erasure records, data-subject requests, audit log</dt><dd>kept as evidence</dd>
+<dt>Audit log</dt><dd>{{.AuditKept}}</dd>
+<dt>Consent ledger, erasure records, data-subject requests</dt><dd>kept as evidence</dd>
 </dl>
 <h2>Regions in use</h2>
 <p>Numbers no law claims get the rules of: {{.DefaultRegion}}.</p>

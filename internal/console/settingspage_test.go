@@ -66,7 +66,7 @@ func testSettings(t *testing.T) console.Settings {
 		t.Fatal(err)
 	}
 	return console.Settings{PrivacyURL: "https://aurora.example/privacy", NoticeVersion: "2026-11-01", Purpose: "customer support for your orders",
-		DPOContact: "dpo@aurora.example", RetentionDays: 30, DSARLinkTTL: 24 * time.Hour, Rules: rules,
+		DPOContact: "dpo@aurora.example", RetentionDays: 30, AuditRetentionDays: 730, DSARLinkTTL: 24 * time.Hour, Rules: rules,
 		Agent: "openai", AgentModel: "llama3.1:8b", AgentURL: "https://bob:s3cr3t-pw@llm.aurora.example:8443/v1?api_key=sk-in-query"}
 }
 
@@ -88,7 +88,7 @@ func TestSettingsPage(t *testing.T) {
 		`href="https://aurora.example/privacy"`, "2026-11-01", "customer support for your orders", "dpo@aurora.example",
 		"Sending normally.",
 		// Retention: the default, and Spain's from the policy file.
-		"<dd>30 days (a region may differ", "<dd>60 days (set by the policy file)</dd>", "<dd>1 day, then the export is shredded",
+		"<dd>30 days (a region may differ", "<dd>60 days (set by the policy file)</dd>", "<dd>1 day, then the export is shredded", "<dt>Audit log</dt><dd>730 days</dd>",
 		// Regions in use with their customers, laws, clocks and authorities.
 		"Spain (ES)", "2 customer(s) on file", "Brazil (BR)", "1 customer(s) on file", "LGPD", "ANPD", "AEPD",
 		"<dt>Breach notice to the authority within</dt><dd>3 business days", "<dt>Breach notice to the authority within</dt><dd>72 hours",
