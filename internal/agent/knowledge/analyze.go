@@ -368,7 +368,8 @@ neither already yet really actually maybe perhaps even though although lot lots 
 
 const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
 el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
-ese esa eso esos esas aquel aquella mi mis tu tus su sus nuestro nuestra vuestro vuestra me te se nos os le les
+ese esa eso esos esas aquel aquella mi mis tu tus su sus nuestro nuestra nuestros nuestras vuestro vuestra
+vuestros vuestras me te se nos os le les
 yo tu el ella ellos ellas usted ustedes nosotros vosotros es son soy eres fue era ser estar estoy esta estan estas
 he has ha hemos han hay tengo tienes tiene tienen tenemos puedo puedes puede pueden quiero quisiera necesito
 muy mas ya tambien pero si no sea algo nada todo toda todos todas otro otra otros otras favor porfa vale hola
@@ -381,7 +382,8 @@ mucho mucha muchos muchas poco poca pocos pocas cada ambos aun todavia quizas qu
 
 const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
 sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas
-aquele aquela meu minha meus minhas teu tua seu sua seus suas nosso nossa me te se lhe lhes eu tu ele ela eles
+aquele aquela meu minha meus minhas teu tua seu sua seus suas nosso nossa nossos nossas vosso vossa vossos
+vossas me te se lhe lhes eu tu ele ela eles
 elas voce voces nos vos sou es e sao foi era ser estar estou esta estao estas tenho tem temos tens ter posso pode
 podem podes quero queria preciso muito mais ja tambem mas se nao sim algo nada tudo todo toda todos todas outro
 outra outros outras favor ola oi obrigado obrigada entao pois algum alguma faco fazer faz
