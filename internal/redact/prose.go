@@ -341,7 +341,19 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
-		if j < len(s) && isLetterByte(s[j]) {
+		// After a line break (every message of a joined text starts
+		// there) the token path skips the whitespace just the same; it
+		// differs only where a first-pass finding starts, which it skips.
+		ok := true
+		if j < len(s) && (s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+				j++
+			}
+			ok = sc.inFound(j) == 0
+		}
+		if !ok {
+			// the token path below
+		} else if j < len(s) && isLetterByte(s[j]) {
 			k := j + 1
 			accented := false
 			for k < len(s) {
