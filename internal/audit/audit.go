@@ -108,6 +108,13 @@ const (
 	ActionConversationTake  = "conversation.take"
 	ActionConversationBack  = "conversation.handback"
 	ActionConversationAssgn = "conversation.assign"
+	// Meta's reports about the business side (webhooks of the account,
+	// number quality and template fields); Reason starts with the
+	// severity ("critical: ", "warning: ", "info: ").
+	ActionMetaNumberQuality   = "meta.number_quality"
+	ActionMetaAccount         = "meta.account"
+	ActionMetaTemplate        = "meta.template"
+	ActionMetaTemplateQuality = "meta.template_quality"
 )
 
 // Event is one audit record. Seq, PrevHash and Hash are set when it is

@@ -212,6 +212,32 @@ func (ix *index) tagOnly(doc int, q []qterm) bool {
 	return unknown > 0 && matched == 1 && inText == 0
 }
 
+const unknownFactor = 0.65
+
+// mostlyUnknown reports whether the question has at least as many topic
+// words found in no article as words doc matches: "how much is a flight to
+// London?" meets the shipping costs through "how much" alone, and "do you
+// sell cars?" the gift cards through "sell". An answer must explain more of
+// what was asked than it leaves out. A synonym phrase ("how much") is not
+// a word of its own here: its words are counted already.
+func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
+	d := &ix.docs[doc]
+	var matched, unknown int
+	for _, t := range q {
+		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) {
+			continue
+		}
+		if len(t.alts) == 0 {
+			unknown++
+			continue
+		}
+		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
+			matched++
+		}
+	}
+	return unknown > 0 && unknown >= matched
+}
+
 // best ranks the passages for words and calibrates a confidence from the
 // winner's term coverage and its margin over the best other article. When
 // prefer names an article (the one the whole message points to) whose
@@ -247,6 +273,9 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	conf := calibrate(top.coverage, margin)
 	if a.ix.tagOnly(top.doc, q) {
 		conf /= 2
+	}
+	if a.ix.mostlyUnknown(top.doc, q) {
+		conf *= unknownFactor
 	}
 	return match{
 		doc:        a.localize(hits, top.doc, lang),

@@ -93,6 +93,14 @@ var offTopic = []struct{ lang, msg string }{
 	{"pt", "qual é a previsão do tempo para amanhã"},
 	{"pt", "me conta uma piada"},
 	{"pt", "quem ganhou o jogo do benfica"},
+	// One word of the shop's beside what it does not sell (issue 12).
+	{"en", "how much is a flight to london"},
+	{"en", "do you sell cars"},
+	{"en", "can i pay my electricity bill here"},
+	{"es", "¿cuánto cuesta un vuelo a Londres?"},
+	{"es", "¿vendéis coches?"},
+	{"pt", "quanto custa um voo para Londres?"},
+	{"pt", "quanto tempo demora a cozer um ovo?"},
 	{"en", "asdfgh qwerty"},
 	{"en", "???"},
 }

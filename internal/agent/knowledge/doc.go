@@ -55,7 +55,11 @@
 // Reply's confidence is the share of the question's weight (IDF) the best
 // passage covers, scaled by its margin over the best passage of another
 // article. A question word ("cuánto", "how") counts in that share only
-// where a title, heading or tag has it, not in running text ("en cuanto").
+// where a title, heading or tag has it, not in running text ("en cuanto"),
+// and a synonym counts less than the word. A question with at least as
+// many topic words found in no article as words the passage matches ("do
+// you sell cars?") keeps three quarters of its confidence: an answer must
+// explain more of what was asked than it leaves out.
 // Below Options.MinConfidence the agent answers Unsure, with no text.
 // Greetings, thanks and goodbyes get a polite reply, and a greeting
 // discloses that the customer is talking to an AI.

@@ -21,6 +21,11 @@ const (
 const (
 	fuzzyWeight   = 0.8 // an indexed word one or two edits away from a typo
 	synonymWeight = 0.5 // another member of the term's synonym group
+	// synonymCover is a synonym's weight in coverage (the confidence): a
+	// business listed it as meaning the same, so an article that says
+	// "conversations" answers "messages" nearly as surely, though in the
+	// ranking the word itself still wins.
+	synonymCover = 0.8
 )
 
 // Scoring constants, chosen on the sample knowledge base's questions.
@@ -323,7 +328,8 @@ type qterm struct {
 
 type alt struct {
 	term   string
-	weight float64
+	weight float64 // in the score
+	cover  float64 // in coverage: how surely the term says what the query word does
 }
 
 // expand maps folded query words to index terms under analyzer an: a word's
@@ -340,12 +346,13 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 				stems = append(stems, w)
 				q := qterm{term: w, weight: 1}
 				if _, ok := ix.postings[w]; ok {
-					q.alts = append(q.alts, alt{w, 1})
+					q.alts = append(q.alts, alt{w, 1, 1})
 				}
 				out = append(out, ix.finish(q))
 			}
 			continue
 		}
+		w = an.word(w)
 		if an.stop[w] || ix.neutral[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
@@ -362,12 +369,12 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			q.weight = lightWeight
 		}
 		if _, ok := ix.postings[t]; ok {
-			q.alts = append(q.alts, alt{t, 1})
+			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
 			for _, c := range ix.closest(w) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
-						q.alts = append(q.alts, alt{st, fuzzyWeight})
+						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight})
 					}
 				}
 			}
@@ -387,12 +394,23 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	return out
 }
 
-// finish adds q's synonyms to its alternatives and sets its coverage weight.
+// finish adds q's synonyms to its alternatives and sets its coverage
+// weight. The words a typo was corrected to bring their synonyms too, at
+// the correction's weight: "arive" reaches "delivery" as "arrive" does.
 func (ix *index) finish(q qterm) qterm {
-	for _, syn := range ix.synonyms[q.term] {
-		for _, s := range syn {
-			if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
-				q.alts = append(q.alts, alt{s, synonymWeight / float64(len(syn))})
+	from := []alt{{q.term, 1, 1}}
+	for _, a := range q.alts {
+		if a.weight < 1 {
+			from = append(from, a)
+		}
+	}
+	for _, f := range from {
+		for _, syn := range ix.synonyms[f.term] {
+			for _, s := range syn {
+				if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
+					n := float64(len(syn))
+					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / n, f.cover * synonymCover / n})
+				}
 			}
 		}
 	}
@@ -523,17 +541,21 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 				tf := float64(p.tf)
 				norm := ix.k1 * (1 - ix.b + ix.b*float64(d.length)/ix.avgLen)
 				scores[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
+				c := a.cover
+				if d.art.lang != qlang {
+					c *= crossLangWeight
+				}
 				switch {
 				case d.meta[a.term]:
 				case t.weight < 1:
 					// A question word in running text ("en cuanto
 					// llegue") is not the question: it counts in
 					// coverage only where a heading, title or tag says it.
-					w = 0
+					c = 0
 				default:
-					w *= bodyWeight
+					c *= bodyWeight
 				}
-				best[p.doc] = math.Max(best[p.doc], w/t.weight)
+				best[p.doc] = math.Max(best[p.doc], c)
 			}
 		}
 		for d, w := range best {

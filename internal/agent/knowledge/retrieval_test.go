@@ -108,3 +108,91 @@ func TestQuestionWordInBodyIsNotCoverage(t *testing.T) {
 		t.Errorf("coverage with \"cuanto\" in the text %.3f, without %.3f: want equal and above 0", cov["a"], cov["b"])
 	}
 }
+
+// Chat spellings are read as the words they stand for: a stopword then
+// drops out, a question word counts, instead of an unknown word lowering
+// the confidence of every answer.
+func TestChatSpellings(t *testing.T) {
+	tests := []struct {
+		lang, msg string
+		want      []string // the query's terms
+	}{
+		{"en", "wheres my parcel", []string{"wher", "parcel"}},
+		{"en", "it doesnt fit", []string{"fit"}},
+		{"en", "my parcel hasnt moved", []string{"parcel", "mov"}},
+		{"es", "xq tarda tanto mi pedido", []string{"tard", "ped"}},
+		{"es", "q tallas teneis", []string{"tall"}},
+		{"pt", "vc tem o numero pra seguir a encomenda", []string{"numer", "segu", "encomend"}},
+		// "to" is "estou" in Portuguese only.
+		{"en", "how to pay", []string{"how", "pay"}},
+	}
+	ix := newIndex(nil, nil, 1.2, 0.75, 700)
+	for _, tt := range tests {
+		var got []string
+		for _, q := range ix.expand(analyzers[tt.lang], fold.Words(tt.msg)) {
+			got = append(got, q.term)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("expand(%s, %q) = %q, want %q", tt.lang, tt.msg, got, tt.want)
+		}
+	}
+}
+
+// A typo corrected to a word reaches that word's synonyms too.
+func TestTypoReachesSynonyms(t *testing.T) {
+	arts := []article{
+		{id: "times", lang: "en", title: "Delivery times", sections: []section{{heading: "How long does delivery take?", body: "Two to four days."}}},
+		{id: "late", lang: "en", title: "Late orders", sections: []section{{heading: "Why is my order late?", body: "Your order should arrive soon."}}},
+	}
+	ix := newIndex(arts, [][]string{{"delivery", "arrive"}}, 1.2, 0.75, 700)
+	q := ix.expand(analyzers["en"], fold.Words("arive"))
+	if len(q) != 1 || !hasAlt(q[0].alts, "arriv") || !hasAlt(q[0].alts, "deliver") {
+		t.Fatalf("expand(arive) = %+v, want the correction arriv and its synonym deliver", q)
+	}
+	for _, a := range q[0].alts {
+		if a.term == "deliver" && a.weight >= synonymWeight {
+			t.Errorf("synonym of a correction weighs %v, want below a synonym's %v", a.weight, synonymWeight)
+		}
+	}
+}
+
+// A synonym the business listed counts nearly fully in coverage (the
+// confidence), though the word itself still ranks first.
+func TestSynonymCoverage(t *testing.T) {
+	arts := []article{
+		{id: "privacy", lang: "en", title: "Privacy", sections: []section{{heading: "How long do you keep conversations?", body: "90 days."}}},
+		{id: "chat", lang: "en", title: "Chat", sections: []section{{heading: "How long do you keep messages?", body: "90 days."}}},
+	}
+	ix := newIndex(arts, [][]string{{"message", "conversation"}}, 1.2, 0.75, 700)
+	hits := ix.search(ix.expand(analyzers["en"], fold.Words("messages")), "en", "en", 1)
+	if len(hits) != 2 || ix.docs[hits[0].doc].art.id != "chat" {
+		t.Fatalf("search(messages) = %+v, want the article with the word first", hits)
+	}
+	if got := hits[1].coverage; got < synonymCover-1e-9 || got >= 1 {
+		t.Errorf("coverage through a synonym = %.2f, want %.2f", got, synonymCover)
+	}
+}
+
+// An answer must explain more of the question's topic words than it
+// leaves unknown.
+func TestMostlyUnknown(t *testing.T) {
+	arts := []article{
+		{id: "gift", lang: "en", title: "Gift cards", sections: []section{{heading: "Do you sell gift cards?", body: "Yes, from 20 to 300 euros."}}},
+	}
+	ix := newIndex(arts, [][]string{{"cost", "how much"}}, 1.2, 0.75, 700)
+	tests := []struct {
+		msg  string
+		want bool
+	}{
+		{"do you sell cars", true},               // one word known, one unknown
+		{"how much is a flight to london", true}, // "how much" counts once, beside two unknown words
+		{"do you sell gift cards", false},
+		{"do you sell gift cards for cars", false}, // three known, one unknown
+	}
+	for _, tt := range tests {
+		q := ix.expand(analyzers["en"], fold.Words(tt.msg))
+		if got := ix.mostlyUnknown(0, q); got != tt.want {
+			t.Errorf("mostlyUnknown(%q) = %v, want %v", tt.msg, got, tt.want)
+		}
+	}
+}
