@@ -344,12 +344,12 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		// After a line break (every message of a joined text starts
 		// there) the token path skips the whitespace just the same; it
 		// differs only where a first-pass finding starts, which it skips.
-		ok := true
+		ok, nl := true, false
 		if j < len(s) && (s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
 			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
 				j++
 			}
-			ok = sc.inFound(j) == 0
+			ok, nl = sc.inFound(j) == 0, true
 		}
 		if !ok {
 			// the token path below
@@ -406,8 +406,18 @@ func (sc *scanner) prose(found []Finding) []Finding {
 					}
 				}
 			}
-		} else if j < len(s) && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
+		} else if j < len(s) && !nl && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
 			i = j + 1 // punctuation that keeps the words before it
+			continue
+		} else if j < len(s) && s[j] < utf8.RuneSelf && !isAlnum(s[j]) && s[j] != ' ' && (nl || sc.inFound(j) == 0) {
+			// Other ASCII punctuation, as the token path reads it.
+			i = j + 1
+			afterPlace = false
+			if c := s[j]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
+				prev = [3]string{}
+			} else if c != ',' && c != ':' && c != '\'' {
+				prev = [3]string{".", prev[0], prev[1]}
+			}
 			continue
 		}
 		t := sc.tok(i)
