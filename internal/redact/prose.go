@@ -77,7 +77,7 @@ var lexShort [27 * 27 * 27]uint16
 const lxKnown uint16 = 1 << 15
 
 // shortIndex is w's slot in lexShort, for one to three ASCII letters.
-func shortIndex(w string) (int, bool) {
+func shortIndex[W string | []byte](w W) (int, bool) {
 	if len(w) == 0 || len(w) > 3 {
 		return 0, false
 	}
@@ -117,7 +117,7 @@ func shortIndexLower(w string) (int, bool) {
 
 // lookup is lex[w], through lexShort for short words.
 func lookup(lex map[string]uint16, w []byte) uint16 {
-	if k, ok := shortIndex(string(w)); ok {
+	if k, ok := shortIndex(w); ok {
 		return lexShort[k] &^ lxKnown
 	}
 	return lex[string(w)]
@@ -149,13 +149,13 @@ func cueTail(p, w string) bool {
 	b[n] = ' '
 	n++
 	n += copy(b[n:], w)
-	return cueTails.hasLower(string(b[:n]))
+	return cueTails.has(b[:n]) // wordHash lower-cases ASCII letters
 }
 
 // wordHash hashes a folded word from its length and four of its bytes,
 // lower-casing ASCII letters so that it can be run on the raw text of a
 // word of ASCII letters too.
-func wordHash(w string) uint32 {
+func wordHash[W string | []byte](w W) uint32 {
 	n := len(w)
 	if n == 0 {
 		return 0
@@ -179,7 +179,7 @@ func (f *wordFilter) set(w string) {
 }
 
 func (f *wordFilter) has(w []byte) bool {
-	h := wordHash(string(w))
+	h := wordHash(w)
 	return f[h/64]&(1<<(h%64)) != 0
 }
 
@@ -461,7 +461,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 			// Read these before atWord folds other words into the same buffer.
 			part, place := "", lx&lxPlace != 0
 			if lx&lxCuePart != 0 {
-				if k, ok := shortIndex(string(w)); ok {
+				if k, ok := shortIndex(w); ok {
 					part = lexShortWord[k]
 				} else {
 					part = cueParts[string(w)]
@@ -585,7 +585,7 @@ func (f *smallFilter) set(w string) {
 }
 
 func (f *smallFilter) has(w []byte) bool {
-	h := wordHash(string(w)) & f.mask
+	h := wordHash(w) & f.mask
 	return f.bits[h/64]&(1<<(h%64)) != 0
 }
 
