@@ -74,6 +74,10 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
 
+		// Business-initiated messages, only to customers who opted in.
+		{"POST", "/api/v1/messages", auth.PermMessagesSend, AuthSessionOrToken, s.withMessages(s.sendMessage)},
+		{"POST", "/api/v1/consent/marketing", auth.PermMessagesSend, AuthSessionOrToken, s.withMessages(s.recordMarketingConsent)},
+
 		// Anomaly alerts raised by the rules over the audit log and metrics.
 		{"GET", "/api/v1/alerts", auth.PermAuditRead, AuthSessionOrToken, h(s.apiAlerts)},
 
