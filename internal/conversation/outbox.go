@@ -10,8 +10,8 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"math/rand/v2"
-	"strconv"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
