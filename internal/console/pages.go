@@ -121,7 +121,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, settingsTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}
@@ -168,6 +168,7 @@ var navItems = []struct {
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
+	{"/dashboard", "Dashboard", auth.PermMetricsRead},
 	{"/settings", "Settings", auth.PermSettingsManage},
 }
 
