@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/anomaly"
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/whatsapp/sim"
@@ -196,5 +201,149 @@ func waitForWithin(t *testing.T, what string, d time.Duration, ok func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAccountWebhooksAreRecordedAndAlerted: Meta's reports about the
+// business side, posted signed as Meta sends them (number quality, account
+// update, template status and quality, template ids as JSON numbers and a
+// null reason), are acknowledged, recorded in the audit log with their
+// severity, slow the number down when its quality drops, and raise alerts
+// for the serious ones; an approval raises none.
+func TestAccountWebhooksAreRecordedAndAlerted(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "14155550191"
+	ta.optIn(who) // the number has sent, so the limiter knows it
+	ta.settle()
+	post := func(field, value string) {
+		t.Helper()
+		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","time":1748454394,"changes":[{"value":` + value + `,"field":"` + field + `"}]}]}`)
+		if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+			t.Fatalf("%s webhook = %d", field, code)
+		}
+	}
+	throttled := ta.app.svc.Stats.Throttled.Load()
+	post("phone_number_quality_update", `{"display_phone_number":"15550783881","event":"FLAGGED","current_limit":"TIER_10K"}`)
+	post("account_update", `{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"SCHEDULE_FOR_DISABLE","waba_ban_date":"December 9, 2026"}}`)
+	post("message_template_status_update", `{"event":"PAUSED","message_template_id":1689556908129832,"message_template_name":"order_update","message_template_language":"en_US","reason":null,"other_info":{"title":"FIRST_PAUSE","description":"Your WhatsApp message template has been paused"}}`)
+	post("message_template_status_update", `{"event":"APPROVED","message_template_id":1689556908129833,"message_template_name":"welcome","message_template_language":"es","reason":"NONE","message_template_category":"UTILITY"}`)
+	post("message_template_quality_update", `{"previous_quality_score":"GREEN","new_quality_score":"RED","message_template_id":1689556908129832,"message_template_name":"order_update","message_template_language":"en_US"}`)
+	ta.settle()
+
+	for action, want := range map[string]string{
+		audit.ActionMetaNumberQuality:   "warning: FLAGGED (limit TIER_10K); sending slowed down",
+		audit.ActionMetaAccount:         "critical: DISABLED_UPDATE (ban state SCHEDULE_FOR_DISABLE, since December 9, 2026)",
+		audit.ActionMetaTemplateQuality: "warning: RED (previous score GREEN)",
+	} {
+		if got := ta.auditReasons(action); len(got) != 1 || got[0] != want {
+			t.Errorf("%s audited %q, want %q", action, got, want)
+		}
+	}
+	if got := ta.auditReasons(audit.ActionMetaTemplate); !slices.Equal(got, []string{"warning: PAUSED (note FIRST_PAUSE)", "info: APPROVED (category UTILITY)"}) {
+		t.Errorf("template reports audited %q", got)
+	}
+	if ta.app.svc.Stats.Throttled.Load() <= throttled {
+		t.Error("a flagged number was not slowed down")
+	}
+	alerts, err := ta.app.alerter.Evaluate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	about := map[string]anomaly.Severity{}
+	for _, a := range alerts {
+		if a.Rule == "meta_account" {
+			about[a.Key] = a.Severity
+		}
+	}
+	want := map[string]anomaly.Severity{"number:…3881": anomaly.Warning, "account:…0398": anomaly.Critical, "template:order_update/en_US": anomaly.Warning}
+	if !maps.Equal(about, want) {
+		t.Errorf("meta_account alerts = %v, want %v", about, want)
+	}
+}
+
+// TestBusinessInitiatedMessagesNeedTheOptIn: POST /api/v1/messages sends
+// an approved template (with its body parameters, on the wire) to a
+// customer who opted in for its purpose, through the outbox; marketing
+// needs a marketing opt-in recorded with evidence; an unknown number, one
+// that never opted in to marketing and one that wrote STOP all get the
+// same refusal, audited without the number; a token without the scope is
+// refused.
+func TestBusinessInitiatedMessagesNeedTheOptIn(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "34600111222"
+	ta.optIn(who)
+	ta.settle()
+	tok := ta.ownerToken(auth.PermMessagesSend)
+	send := func(to, purpose string) (int, string) {
+		t.Helper()
+		var out struct {
+			MessageID string `json:"message_id"`
+			Status    string `json:"status"`
+		}
+		body := fmt.Sprintf(`{"to":%q,"purpose":%q,"template":"order_update","language":"es","body":["A-1029","martes"]}`, to, purpose)
+		code := ta.api("POST", "/api/v1/messages", tok, body, &out)
+		return code, out.MessageID
+	}
+	before := ta.templatesTo(who)
+	code, id := send("+34 600 111 222", "utility")
+	if code != 202 || id == "" {
+		t.Fatalf("utility send = %d %q, want 202 and the message id", code, id)
+	}
+	ta.settle()
+	if n := ta.templatesTo(who); n != before+1 {
+		t.Fatalf("%d templates reached the customer, want 1", n-before)
+	}
+	var last sim.SentMessage
+	for _, m := range ta.sim.Sent() {
+		if m.To == who && m.Type == "template" {
+			last = m
+		}
+	}
+	if !strings.Contains(string(last.Body), `"name":"order_update"`) || !strings.Contains(string(last.Body), `"text":"A-1029"`) {
+		t.Errorf("template on the wire = %s", last.Body)
+	}
+
+	for _, to := range []string{who, "34600999888"} {
+		if code, _ := send(to, "marketing"); code != 409 {
+			t.Errorf("marketing to %s without a marketing opt-in = %d, want 409", to, code)
+		}
+	}
+	if code := ta.api("POST", "/api/v1/consent/marketing", tok, fmt.Sprintf(`{"to":%q,"granted":true}`, who), nil); code != 400 {
+		t.Errorf("a marketing opt-in without evidence = %d, want 400", code)
+	}
+	if code := ta.api("POST", "/api/v1/consent/marketing", tok, fmt.Sprintf(`{"to":%q,"granted":true,"evidence":"web form 8841, 2026-11-30"}`, who), nil); code != 200 {
+		t.Fatalf("record the marketing opt-in = %d", code)
+	}
+	if code, _ := send(who, "marketing"); code != 202 {
+		t.Errorf("marketing after the opt-in = %d, want 202", code)
+	}
+	ta.say(who, "STOP")
+	ta.settle()
+	for _, purpose := range []string{"utility", "marketing"} {
+		if code, _ := send(who, purpose); code != 409 {
+			t.Errorf("%s after STOP = %d, want 409", purpose, code)
+		}
+	}
+	if got := ta.ledger(who); !slices.Contains(got, consent.MarketingOptIn) {
+		t.Errorf("ledger = %v, want the marketing opt-in", got)
+	}
+	denied := 0
+	for _, r := range ta.auditReasons("message.business_send") {
+		if strings.Contains(r, who) || strings.Contains(r, "600999888") {
+			t.Errorf("audit reason holds a number: %q", r)
+		}
+		if strings.HasSuffix(r, "no opt-in for this purpose") {
+			denied++
+		}
+	}
+	if denied != 4 {
+		t.Errorf("%d refusals audited, want 4", denied)
+	}
+	if code, _ := send("not a number", "utility"); code != 400 {
+		t.Errorf("a bad number = %d, want 400", code)
+	}
+	other := ta.api("POST", "/api/v1/messages", ta.anotherToken(auth.PermConversationsReply), `{"to":"34600111222","purpose":"utility","template":"order_update","language":"es"}`, nil)
+	if other != 403 {
+		t.Errorf("a token without messages:send = %d, want 403", other)
 	}
 }

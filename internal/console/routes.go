@@ -39,6 +39,7 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/me", auth.PermSelf, AuthSessionOrToken, h(s.apiMe)},
 		{"POST", "/api/v1/me/password", auth.PermSelf, AuthSession, h(s.apiChangePassword)},
 		{"GET", "/api/v1/roles", auth.PermSelf, AuthSessionOrToken, h(s.apiRoles)},
+		{"GET", "/api/v1/openapi.json", auth.PermSelf, AuthSessionOrToken, h(s.apiOpenAPI)},
 		{"GET", "/api/v1/me/policy", auth.PermSelf, AuthSessionOrToken, h(s.apiMyPolicy)},
 		{"POST", "/api/v1/me/policy-ack", auth.PermSelf, AuthSession, h(s.apiAckPolicy)},
 		{"GET", "/api/v1/policy-acks", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiPolicyAcks)},
@@ -72,6 +73,10 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/take", auth.PermConversationsReply, AuthSession, h(s.takeConversation)},
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
+
+		// Business-initiated messages, only to customers who opted in.
+		{"POST", "/api/v1/messages", auth.PermMessagesSend, AuthSessionOrToken, s.withMessages(s.sendMessage)},
+		{"POST", "/api/v1/consent/marketing", auth.PermMessagesSend, AuthSessionOrToken, s.withMessages(s.recordMarketingConsent)},
 
 		// Anomaly alerts raised by the rules over the audit log and metrics.
 		{"GET", "/api/v1/alerts", auth.PermAuditRead, AuthSessionOrToken, h(s.apiAlerts)},

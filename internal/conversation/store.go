@@ -59,6 +59,9 @@ type Tx interface {
 	ContactMessages(contactID string) ([]*Message, error)
 
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
+	// LatestConversation is the contact's most recent conversation, open
+	// or closed (ErrNotFound if none), for the number they last wrote to.
+	LatestConversation(contactID string) (*Conversation, error)
 	Conversation(id string) (*Conversation, error)
 	UpdateConversation(c *Conversation) error
 	// WaitingBefore lists unassigned conversations waiting for a person
