@@ -121,7 +121,10 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Parse(requestsTemplate)
+	if t, err = t.Parse(requestsTemplate); err != nil {
+		return nil, err
+	}
+	return t.Parse(dashboardTemplate)
 }
 
 type page struct {
@@ -163,6 +166,7 @@ var navItems = []struct {
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
+	{"/dashboard", "Dashboard", auth.PermMetricsRead},
 }
 
 type navLink struct {

@@ -108,6 +108,8 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
+		// Counts a day, no personal data: the same reach as the metrics.
+		{"GET", "/dashboard", auth.PermMetricsRead, AuthSession, h(s.pageDashboard)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }
