@@ -88,7 +88,7 @@ type Tx interface {
 
 	Enqueue(it *OutboxItem) error
 	OutboxItem(id string) (*OutboxItem, error)
-	ClaimOutbox(worker string, lease time.Duration, limit int) ([]*OutboxItem, error)
+	ClaimOutbox(worker string, lease time.Duration, limit int, skipNumbers ...string) ([]*OutboxItem, error)
 	StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error)
 	ReleaseClaims(worker string) (int64, error)
 	OutboxSent(id, wamid string) (bool, error)
