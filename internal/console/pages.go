@@ -121,7 +121,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, incidentsTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}
@@ -169,6 +169,7 @@ var navItems = []struct {
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
 	{"/dashboard", "Dashboard", auth.PermMetricsRead},
+	{"/incidents", "Incidents", auth.PermIncidentsManage},
 	{"/settings", "Settings", auth.PermSettingsManage},
 }
 

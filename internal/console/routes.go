@@ -113,6 +113,10 @@ func (s *Server) ownRoutes() []Route {
 		// The configuration in force, read-only, and resuming a paused
 		// sender: the deployment's business (owner, admin).
 		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
+		// The breach desk: incidents with their legal clocks; the actions
+		// post to the incident API above.
+		{"GET", "/incidents", auth.PermIncidentsManage, AuthSession, h(s.pageIncidents)},
+		{"GET", "/incidents/{id}", auth.PermIncidentsManage, AuthSession, h(s.pageIncident)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }

@@ -90,6 +90,9 @@
     if (out) out.textContent = "";
     const body = {};
     new FormData(form).forEach((v, k) => { if (k !== "csrf_token") body[k] = v; });
+    // A checkbox is a JSON boolean, checked or not (FormData leaves
+    // unchecked ones out and sends checked ones as "on").
+    form.querySelectorAll('input[type="checkbox"][name]').forEach((b) => { body[b.name] = b.checked; });
     const field = ev.submitter ? ev.submitter.value : "";
     form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
