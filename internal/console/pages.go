@@ -121,7 +121,12 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Parse(requestsTemplate)
+	for _, src := range []string{requestsTemplate, operatorsTemplate, tokensTemplate} {
+		if _, err := t.Parse(src); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }
 
 type page struct {
@@ -163,6 +168,8 @@ var navItems = []struct {
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
+	{"/operators", "Operators", auth.PermOperatorsManage},
+	{"/tokens", "API tokens", auth.PermTokensManage},
 }
 
 type navLink struct {
