@@ -63,6 +63,9 @@ type operatorJSON struct {
 	LastLoginAt       *time.Time        `json:"last_login_at"`
 	PasswordChangedAt *time.Time        `json:"password_changed_at"`
 	Permissions       []auth.Permission `json:"permissions,omitempty"`
+	// InitialPassword is only in the answer to a creation that sent no
+	// password: the first password the server made, shown this once.
+	InitialPassword string `json:"initial_password,omitempty"`
 }
 
 func toOperatorJSON(o *auth.Operator) operatorJSON {
@@ -271,14 +274,11 @@ func (s *Server) apiCreateOperator(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
-	if !generated {
-		writeJSON(w, http.StatusCreated, toOperatorJSON(op))
-		return
+	out := toOperatorJSON(op)
+	if generated {
+		out.InitialPassword = body.Password
 	}
-	writeJSON(w, http.StatusCreated, struct {
-		operatorJSON
-		InitialPassword string `json:"initial_password"`
-	}{toOperatorJSON(op), body.Password})
+	writeJSON(w, http.StatusCreated, out)
 }
 
 func (s *Server) apiOperator(w http.ResponseWriter, r *http.Request) {

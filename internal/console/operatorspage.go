@@ -206,7 +206,8 @@ type tokensView struct {
 	Expiries     []expiryChoice
 }
 
-// inDays says how far off d is, in whole days (hours under two days).
+// inDays says how far off d is, to the nearest day (hour under two
+// days): a token made for 30 days a moment ago expires "in 30 days".
 func inDays(d time.Duration) string {
 	if d < 0 {
 		d = -d
@@ -218,7 +219,7 @@ func inDays(d time.Duration) string {
 		}
 		return fmt.Sprintf("%d hours", h)
 	}
-	return fmt.Sprintf("%d days", int(d.Hours()/24))
+	return fmt.Sprintf("%d days", int(d.Round(24*time.Hour)/(24*time.Hour)))
 }
 
 func (s *Server) tokenExpiry(t *auth.Token) string {
