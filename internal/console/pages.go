@@ -121,7 +121,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, operatorsTemplate, tokensTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, operatorsTemplate, tokensTemplate} {
 		if _, err := t.Parse(src); err != nil {
 			return nil, err
 		}
@@ -168,6 +168,7 @@ var navItems = []struct {
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
+	{"/dashboard", "Dashboard", auth.PermMetricsRead},
 	{"/operators", "Operators", auth.PermOperatorsManage},
 	{"/tokens", "API tokens", auth.PermTokensManage},
 }

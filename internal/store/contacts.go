@@ -17,6 +17,14 @@ func (db *DB) Pseudonym(waID string) string { return db.index.Pseudonym("wa", wa
 
 const contactCols = "id, wa_id_enc, profile_name_enc, region, region_reason, language, consent_state, notice_version, pending_action, last_inbound_at, created_at, updated_at, notice_sent_at, unanswered"
 
+// notErased is the condition that the contact id in col is not an erased
+// contact whose rows wait for the scrubber (see Tx.shred). The subquery
+// does not depend on the row, so it is read once, from a partial index
+// holding only those few contacts.
+func notErased(col string) string {
+	return col + " NOT IN (SELECT id FROM contacts WHERE erased_at > 0)"
+}
+
 func contactLoc(id, col string) vault.Loc { return vault.Loc{Table: "contacts", Column: col, Row: id} }
 
 func (t *Tx) scanContact(row interface{ Scan(...any) error }) (*conversation.Contact, error) {
@@ -112,9 +120,10 @@ func (t *Tx) UpdateContact(c *conversation.Contact) error {
 	return nil
 }
 
-// ContactIDs lists contact ids, oldest first, after the given id.
+// ContactIDs lists contact ids, oldest first, after the given id; erased
+// contacts waiting for the scrubber's delete are not listed.
 func (t *Tx) ContactIDs(after string, limit int) ([]string, error) {
-	rows, err := t.query("SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?", after, limit)
+	rows, err := t.query("SELECT id FROM contacts WHERE id > ? AND erased_at = 0 ORDER BY id LIMIT ?", after, limit)
 	if err != nil {
 		return nil, err
 	}
