@@ -108,6 +108,11 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
+		// Counts a day, no personal data: the same reach as the metrics.
+		{"GET", "/dashboard", auth.PermMetricsRead, AuthSession, h(s.pageDashboard)},
+		// The configuration in force, read-only, and resuming a paused
+		// sender: the deployment's business (owner, admin).
+		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }

@@ -135,7 +135,10 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 		if c, err = tx.Contact(conv.ContactID); err != nil {
 			return err
 		}
-		history, err = tx.Messages(conv.ID, a.flow.cfg.HistoryTurns+1)
+		if history, err = tx.Messages(conv.ID, a.flow.cfg.HistoryTurns+1); err != nil {
+			return err
+		}
+		j.quoted, err = quotedText(tx, c.ID, "", msg.ReplyToID)
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -185,6 +188,13 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
+	if j.quoted != "" {
+		// "What about this one?" replying to an earlier answer means
+		// nothing without the answer: the provider gets it, redacted like
+		// the rest, and the answer may take facts from it.
+		req.Quoted = mapping.RedactMore(j.quoted)
+		sources = append(sources, j.quoted)
+	}
 
 	reply, perr := a.provider.Reply(ctx, req)
 	if ctx.Err() != nil {

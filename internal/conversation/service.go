@@ -176,6 +176,7 @@ func (s *Service) ResumeSending(ctx context.Context) error {
 		return err
 	})
 	if err == nil {
+		s.out.paused.clear()
 		s.Stats.Paused.Store(false)
 		s.wakeOutbox()
 	}
