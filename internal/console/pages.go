@@ -121,10 +121,12 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t, err = t.Parse(requestsTemplate); err != nil {
-		return nil, err
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate} {
+		if t, err = t.Parse(src); err != nil {
+			return nil, err
+		}
 	}
-	return t.Parse(dashboardTemplate)
+	return t, nil
 }
 
 type page struct {
@@ -167,6 +169,7 @@ var navItems = []struct {
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
 	{"/dashboard", "Dashboard", auth.PermMetricsRead},
+	{"/settings", "Settings", auth.PermSettingsManage},
 }
 
 type navLink struct {
