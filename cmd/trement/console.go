@@ -15,8 +15,9 @@ import (
 // consoleConversations adapts the store and the message path to the
 // console's ConversationService.
 type consoleConversations struct {
-	db  *store.DB
-	svc *conversation.Service
+	db     *store.DB
+	svc    *conversation.Service
+	redact *redact.Detector // masks bodies unless revealed
 }
 
 var _ console.ConversationService = consoleConversations{}
@@ -69,7 +70,7 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 		if err != nil {
 			return err
 		}
-		_, mask := redact.Redact("")
+		_, mask := c.redact.Redact("")
 		show := func(s string) string {
 			if reveal {
 				return s

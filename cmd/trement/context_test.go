@@ -1,8 +1,12 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -262,4 +266,88 @@ func TestForwardedAndAdMessagesKeepTheirMetadata(t *testing.T) {
 	ta.stop()
 	leaks := []string{"Winter sale", "fb.me/3cr4Wqqkk", "ARAkLkA8rmlFeiCktEJQ", "Order by Friday", "🦩", ta.replies(who)[n].ID, fwd, ad}
 	assertNotOnDisk(t, ta, leaks)
+}
+
+// What trement keeps of a reply, a reaction and an ad is the customer's
+// data too: their copy (MY DATA) carries it.
+func TestAccessExportCarriesRepliesReactionsAndAds(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "447700900127"
+	ta.optIn(who)
+	n := len(ta.replies(who))
+	ad, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, Message: &whatsapp.Message{Type: "text", Text: &whatsapp.Text{Body: "How long does delivery take?"},
+		Referral: &whatsapp.Referral{SourceType: "ad", SourceID: "2348573924", Headline: "Winter sale", SourceURL: "https://fb.me/3cr4Wqqkk"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	answer := ta.waitReplies(who, n+1)[n]
+	ta.react(who, answer.ID, "🙏")
+	ta.waitReaction(who, answer.ID, "🙏")
+	reply, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, Text: "what about this one?", Context: answer.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.waitReplies(who, n+2)
+	ta.settle()
+	ta.say(who, "MY DATA")
+	_, link := ta.waitLink(who, n+2)
+	status, body := ta.follow(link)
+	if status != 200 {
+		t.Fatalf("download = %d", status)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	var msgs []struct {
+		ID       string                    `json:"id"`
+		Body     string                    `json:"body"`
+		ReplyTo  string                    `json:"reply_to"`
+		Reaction string                    `json:"reaction"`
+		Context  *conversation.MessageMeta `json:"context"`
+	}
+	if err := json.Unmarshal(files["messages.json"], &msgs); err != nil {
+		t.Fatalf("messages.json: %v", err)
+	}
+	answerID, replyID := ta.storedByWamid(who, answer.ID).ID, ta.storedByWamid(who, reply).ID
+	adID := ta.storedByWamid(who, ad).ID
+	var sawAd, sawReaction, sawReply bool
+	for _, m := range msgs {
+		switch m.ID {
+		case adID:
+			sawAd = m.Context != nil && m.Context.Referral != nil && m.Context.Referral.Headline == "Winter sale" && m.Context.Referral.SourceURL == "https://fb.me/3cr4Wqqkk"
+		case answerID:
+			sawReaction = m.Reaction == "🙏"
+		case replyID:
+			sawReply = m.ReplyTo == answerID
+		}
+	}
+	if !sawAd || !sawReaction || !sawReply {
+		t.Errorf("messages.json: ad %v, reaction %v, reply %v; want all three:\n%s", sawAd, sawReaction, sawReply, files["messages.json"])
+	}
+	rows, err := csv.NewReader(bytes.NewReader(files["messages.csv"])).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, h := range rows[0] {
+		col[h] = i
+	}
+	var csvAd, csvReply bool
+	for _, r := range rows[1:] {
+		csvAd = csvAd || r[0] == adID && r[col["ad_headline"]] == "Winter sale" && r[col["ad_source_type"]] == "ad"
+		csvReply = csvReply || r[0] == replyID && r[col["reply_to"]] == answerID
+	}
+	if !csvAd || !csvReply {
+		t.Errorf("messages.csv lacks the ad (%v) or the reply (%v):\n%s", csvAd, csvReply, files["messages.csv"])
+	}
 }

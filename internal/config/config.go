@@ -136,6 +136,7 @@ type Config struct {
 	OpenAIKey       string
 	OpenAITimeout   time.Duration
 	DenyList        string
+	RedactAllow     string
 
 	// Answer safety
 	BusinessContacts  string
@@ -264,6 +265,7 @@ func settings(c *Config) []setting {
 		{"OPENAI_KEY", "", "API key for OPENAI_URL, if it needs one.", true, &c.OpenAIKey},
 		{"OPENAI_TIMEOUT", "20s", "Timeout of one LLM request.", false, &c.OpenAITimeout},
 		{"DENY_LIST", "", "Comma-separated phrases the agent must never send.", false, &c.DenyList},
+		{"REDACT_ALLOW", "", "Comma-separated phrases never masked as a person's name, a street address or a postal code: the shop's own addresses, product names that look like people's (Carolina Herrera), staff names. A finding equal to an entry, or to whole words of one, is kept wherever messages are redacted (what the model sees, the answer filter, the training export, the console's masked view): listing Carolina Herrera also keeps a customer who signs Carolina.", false, &c.RedactAllow},
 		{"BUSINESS_CONTACTS", "", "Comma-separated public contact data of the business (phone, e-mail, web address) answers may quote; those in the knowledge base are added.", false, &c.BusinessContacts},
 		{"GROUNDING", "true", "Check that the prices, dates, deadlines, phone numbers… of a language model's answer come from its knowledge passages or the conversation; if not, send the passage or offer a person.", false, &c.Grounding},
 		{"MODERATION", "off", "Ask a moderation model before sending a language model's answer: off, openai (an OpenAI-style /moderations endpoint) or guard (a Llama Guard–style chat model). Unreachable: the answer is not sent and a person takes over.", false, &c.Moderation},

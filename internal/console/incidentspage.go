@@ -180,8 +180,8 @@ type draftView struct{ Label, Text string }
 
 var languageWords = map[string]string{"en": "English", "es": "Spanish", "pt": "Portuguese"}
 
-// scopeWords says whose data the incident touched, operators by name.
-func scopeWords(sc incident.Scope, names map[string]string) string {
+// incidentScopeWords says whose data the incident touched, operators by name.
+func incidentScopeWords(sc incident.Scope, names map[string]string) string {
 	when := func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04 UTC") }
 	switch {
 	case sc.All:
@@ -216,7 +216,7 @@ func (s *Server) pageIncident(w http.ResponseWriter, r *http.Request) {
 	iv := s.viewIncident(inc, true)
 	d := incidentDetail{ID: inc.ID, Title: inc.Title, What: inc.What, State: incidentStateWord(inc.State), Open: inc.State == incident.Open,
 		HighRisk: inc.HighRisk, Data: strings.Join(inc.Data, ", "), Systems: strings.Join(inc.Systems, ", "), Consequences: inc.Consequences,
-		Measures: inc.Measures, Scope: scopeWords(inc.Scope, s.operatorNames(r)), OccurredAt: inc.OccurredAt, DiscoveredAt: inc.DiscoveredAt,
+		Measures: inc.Measures, Scope: incidentScopeWords(inc.Scope, s.operatorNames(r)), OccurredAt: inc.OccurredAt, DiscoveredAt: inc.DiscoveredAt,
 		CreatedBy: inc.CreatedBy, Clocks: clockViews(iv.Clocks, s.now())}
 	for _, a := range inc.Affected {
 		d.Affected = append(d.Affected, affectedView{Region: a.Region, Word: word(regionWords, string(a.Region)), Customers: a.Customers})
@@ -293,7 +293,7 @@ const incidentsTemplate = `{{define "incidents"}}{{template "top" .}}{{with .Dat
 {{else}}{{.Word}}{{if .CanDo}}<form data-api="/api/v1/incidents/{{$id}}/steps/{{.Step}}" data-after="reload"><label>Note <input name="note" maxlength="2000"></label><button>Mark done</button><p class="error form-error" role="alert"></p></form>{{else if .Blocked}} <em>{{.Blocked}}</em>{{end}}{{end}}</li>
 {{end}}</ol>
 {{if .Open}}<h2>Close</h2>
-<form data-api="/api/v1/incidents/{{.ID}}/close" data-after="reload"><label><input type="checkbox" name="not_a_breach"> It was not a personal-data breach (then containing, assessing and documenting it are enough)</label><button class="secondary">Close the incident</button><p class="error form-error" role="alert"></p></form>{{end}}
+<form data-api="/api/v1/incidents/{{.ID}}/close" data-after="reload"><label><input type="checkbox" name="not_a_breach" value="true" data-type="bool"> It was not a personal-data breach (then containing, assessing and documenting it are enough)</label><button class="secondary">Close the incident</button><p class="error form-error" role="alert"></p></form>{{end}}
 {{if or .AuthorityDrafts .CustomerDrafts}}<h2>Drafts</h2>
 {{range .AuthorityDrafts}}<details><summary>Notice to the authority: {{.Label}}</summary><pre class="draft">{{.Text}}</pre></details>{{end}}
 {{range .CustomerDrafts}}<details><summary>Notice to customers: {{.Label}}</summary><pre class="draft">{{.Text}}</pre></details>{{end}}{{end}}

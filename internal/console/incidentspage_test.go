@@ -65,7 +65,7 @@ func TestIncidentsPages(t *testing.T) {
 	for _, want := range []string{
 		"High risk: the customers must be told", "every customer on file", "Brazil: 1, Spain: 2", "backup bucket",
 		"Contain the breach and keep the evidence", api + `/steps/contain"`, api + `/steps/approve_notice"`,
-		api + `/authority/ES"`, api + `/authority/BR"`, api + `/close"`, `<input type="checkbox" name="not_a_breach">`,
+		api + `/authority/ES"`, api + `/authority/BR"`, api + `/close"`, `<input type="checkbox" name="not_a_breach" value="true" data-type="bool">`,
 		"Notify the customers over WhatsApp <em>Waits for the DPO&#39;s approval of the notice.</em>",
 		"Notice to the authority: Spain", "Notice to the authority: Brazil", "Notice to customers: Spanish", "Notice to customers: Portuguese",
 	} {

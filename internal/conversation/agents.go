@@ -160,7 +160,8 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 
 	// Redact everything that leaves for the provider; the mapping lives
 	// only in this function, for this turn.
-	_, mapping := redact.Redact("")
+	d := a.flow.cfg.Redactor
+	_, mapping := d.Redact("")
 	var turns []agent.Turn
 	var customerValues, sources []string
 	for _, h := range history {
@@ -179,11 +180,11 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		}
 		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body)})
 		if h.Direction == In {
-			customerValues = append(customerValues, values(h.Body)...)
+			customerValues = append(customerValues, values(d, h.Body)...)
 		}
 		sources = append(sources, h.Body)
 	}
-	customerValues = append(customerValues, values(msg.Body)...)
+	customerValues = append(customerValues, values(d, msg.Body)...)
 	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
@@ -399,8 +400,8 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	return tx.UpdateConversation(conv)
 }
 
-func values(text string) []string {
-	fs := redact.Detect(text)
+func values(d *redact.Detector, text string) []string {
+	fs := d.Detect(text)
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.Text

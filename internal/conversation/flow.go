@@ -49,6 +49,10 @@ type Config struct {
 	// AnswerWhileWaiting lets the assistant answer knowledge questions
 	// while a conversation waits for a person (off: it stays silent).
 	AnswerWhileWaiting bool
+	// Redactor masks what reaches the agent provider and finds the
+	// customer's values in it; the business's allow-list lives in its
+	// Options. Nil: redact's defaults.
+	Redactor *redact.Detector
 }
 
 // Button ids of the consent question.
