@@ -144,8 +144,22 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`a[href="/conversations"]`)))
 
 	browserCheckConversations(t, b, who)
+	b.CheckAccessibility("console-conversations")
 	b.Screenshot("console-conversations")
 	browserCheckCookies(t, b)
+
+	// The dashboard counts the conversation above (the opt-in, the
+	// escalation) in four charts the server drew: no script, no inline
+	// style for the CSP to refuse (CheckConsole below sees a refusal).
+	b.Do(chromedp.Click(chromedp.CSS(`a[href="/dashboard"]`)))
+	b.WaitFor("the dashboard", `location.pathname === "/dashboard" && document.querySelectorAll("svg.chart").length === 4`)
+	if got := b.Text("#sum-escalations"); !strings.HasPrefix(got, "Escalations: 1,") {
+		t.Errorf("dashboard escalations = %q, want the one escalation", got)
+	}
+	if got := b.Text("#sum-consent"); !strings.HasPrefix(got, "Opt-in rate: 100%") {
+		t.Errorf("dashboard consent = %q, want the one opt-in", got)
+	}
+	browserDocShot(t, b, "console-dashboard")
 
 	// Sign out, then in again with a wrong code and then a recovery code.
 	b.Do(chromedp.Click(chromedp.CSS(`form.logout button`)))
@@ -312,6 +326,7 @@ func TestBrowserInboxLive(t *testing.T) {
 //	TREMENT_UPDATE_SCREENSHOTS=1 go test -run 'TestBrowser' ./cmd/trement
 func browserDocShot(t *testing.T, b *browsertest.Browser, name string) {
 	t.Helper()
+	b.CheckAccessibility(name)
 	path := b.Screenshot(name)
 	if os.Getenv("TREMENT_UPDATE_SCREENSHOTS") == "" {
 		return
@@ -341,6 +356,7 @@ func browserEnrol(t *testing.T, b *browsertest.Browser) (secret string, codes []
 	if src := browsertest.Eval[string](b, `document.querySelector("main img").getAttribute("src")`); !strings.HasPrefix(src, "data:image/png;base64,") {
 		t.Errorf("QR src = %.40q…, want a data:image/png URL", src)
 	}
+	b.CheckAccessibility("console-enrol")
 	b.Screenshot("console-enrol")
 	code, err := totp.GenerateCode(secret, time.Now())
 	if err != nil {
@@ -355,6 +371,7 @@ func browserEnrol(t *testing.T, b *browsertest.Browser) (secret string, codes []
 	if len(codes) != auth.RecoveryCodes {
 		t.Errorf("recovery page shows %d codes, want %d: %q", len(codes), auth.RecoveryCodes, codes)
 	}
+	b.CheckAccessibility("console-recovery")
 	b.Screenshot("console-recovery")
 	return secret, codes
 }

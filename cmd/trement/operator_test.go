@@ -18,9 +18,34 @@ import (
 	"github.com/trement/trement/internal/store"
 )
 
+// anotherToken is one more API token of the owner ownerToken signed in.
+func (ta *testApp) anotherToken(scopes ...auth.Permission) string {
+	ta.t.Helper()
+	raw, _, err := ta.app.console.Auth().CreateToken(context.Background(), auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, ta.owner, "test-2", scopes, time.Hour)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return raw
+}
+
 // ownerToken bootstraps an owner through the real sign-in with TOTP
 // enrolment and returns an API token with the given scopes.
 func (ta *testApp) ownerToken(scopes ...auth.Permission) string {
+	t := ta.t
+	t.Helper()
+	_, p := ta.ownerSession()
+	ri := auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}
+	raw, _, err := ta.app.console.Auth().CreateToken(context.Background(), ri, p, "test", scopes, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// ownerSession bootstraps an owner through the real sign-in with TOTP
+// enrolment and returns the session token (the console's cookie) and
+// its principal.
+func (ta *testApp) ownerSession() (string, *auth.Principal) {
 	t := ta.t
 	t.Helper()
 	ctx := context.Background()
@@ -46,11 +71,8 @@ func (ta *testApp) ownerToken(scopes ...auth.Permission) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, _, err := svc.CreateToken(ctx, ri, p, "test", scopes, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	ta.owner = p
+	return done.Token, p
 }
 
 func (ta *testApp) api(method, path, token string, body string, out any) int {

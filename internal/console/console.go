@@ -132,6 +132,9 @@ type Deps struct {
 	Extra []Route
 	// Conversations lists, reads and acts on conversations. Required.
 	Conversations ConversationService
+	// Messages sends business-initiated templates and records marketing
+	// opt-ins; nil answers those routes with 503.
+	Messages MessageService
 	// Auth is the auth service; nil makes one over DB with the defaults.
 	Auth *auth.Service
 	// Rights lists and handles data-subject requests and serves download
@@ -141,6 +144,9 @@ type Deps struct {
 	Policy HandlingPolicy
 	// Incidents configures the breach workflow's clocks and drafts.
 	Incidents IncidentConfig
+	// Settings is the read-only view of the configuration the settings
+	// page shows (never a secret: see Settings).
+	Settings Settings
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the peer address is the source.
 	TrustedProxies []netip.Prefix
@@ -171,8 +177,10 @@ type Server struct {
 	secure     bool
 	auth       *auth.Service
 	convs      ConversationService
+	messages   MessageService
 	rights     *rights.Service
 	incidents  IncidentConfig
+	settings   Settings
 	policy     HandlingPolicy
 	policyGate policyGate
 	trusted    []netip.Prefix
@@ -200,7 +208,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
+		convs: deps.Conversations, messages: deps.Messages, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
 		refusals: deps.Refusals, refused: deps.Refused}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})
@@ -208,6 +216,10 @@ func New(deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("console: %w", err)
 		}
 		s.incidents.Packs = pe
+	}
+	var err error
+	if s.settings, err = deps.Settings.withDefaults(); err != nil {
+		return nil, err
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -246,7 +258,6 @@ func New(deps Deps) (*Server, error) {
 	if s.secure {
 		s.cookie = "__Host-trement_session"
 	}
-	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/rights"
+	"github.com/trement/trement/internal/store"
 )
 
 // Errors a ConversationService returns besides conversation.ErrNotFound;
@@ -41,11 +42,14 @@ var errorKinds = []struct {
 	{ErrInvalid, http.StatusBadRequest, "invalid request"},
 	{auth.ErrNotFound, http.StatusNotFound, "not found"},
 	{conversation.ErrNotFound, http.StatusNotFound, "not found"},
+	{conversation.ErrInvalid, http.StatusBadRequest, "invalid request"},
+	{conversation.ErrNoOptIn, http.StatusConflict, "refused: this number has not opted in to messages of this purpose (or opted out since)"},
 	{auth.ErrDuplicate, http.StatusConflict, "already exists"},
 	{auth.ErrOwnerExists, http.StatusConflict, "an owner already exists"},
 	{auth.ErrLastOwner, http.StatusConflict, "refusing to remove the last owner"},
 	{ErrConflict, http.StatusConflict, "conflict"},
 	{rights.ErrNotFound, http.StatusNotFound, "not found"},
+	{store.ErrNoIncident, http.StatusNotFound, "not found"},
 	{rights.ErrInvalid, http.StatusBadRequest, "invalid request"},
 	{rights.ErrConflict, http.StatusConflict, "conflict"},
 	{rights.ErrLink, http.StatusNotFound, rights.ErrLink.Error()},

@@ -59,6 +59,9 @@ type Tx interface {
 	ContactMessages(contactID string) ([]*Message, error)
 
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
+	// LatestConversation is the contact's most recent conversation, open
+	// or closed (ErrNotFound if none), for the number they last wrote to.
+	LatestConversation(contactID string) (*Conversation, error)
 	Conversation(id string) (*Conversation, error)
 	UpdateConversation(c *Conversation) error
 	// WaitingBefore lists unassigned conversations waiting for a person
@@ -74,6 +77,13 @@ type Tx interface {
 	ApplyStatus(wamid string, s Status, code int, title string) (bool, error)
 	// OutboundMessage finds the outbound message with WhatsApp id wamid.
 	OutboundMessage(wamid string) (*Message, error)
+	// ContactMessage finds the contact's message (either direction) with
+	// WhatsApp id wamid; ErrNotFound if the contact has none.
+	ContactMessage(contactID, wamid string) (*Message, error)
+	// SetReaction records the contact's reaction on their message with
+	// WhatsApp id wamid ("" clears it) and returns its id; ErrNotFound if
+	// the contact has no such message.
+	SetReaction(contactID, wamid, emoji string) (string, error)
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
@@ -85,7 +95,7 @@ type Tx interface {
 
 	Enqueue(it *OutboxItem) error
 	OutboxItem(id string) (*OutboxItem, error)
-	ClaimOutbox(worker string, lease time.Duration, limit int) ([]*OutboxItem, error)
+	ClaimOutbox(worker string, lease time.Duration, limit int, skipNumbers ...string) ([]*OutboxItem, error)
 	StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error)
 	ReleaseClaims(worker string) (int64, error)
 	OutboxSent(id, wamid string) (bool, error)
