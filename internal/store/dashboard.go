@@ -86,7 +86,7 @@ func (t *Tx) dashMessages(d *Dashboard, from, until, _ int64) error {
 	// created_at / ? is integer division on both backends (INTEGER and
 	// BIGINT), so the day is computed where the rows are.
 	rows, err := t.query(`SELECT created_at / ? AS day_n, CASE WHEN direction = 'in' THEN 'in' WHEN author = 'bot' THEN 'bot' WHEN author LIKE 'operator:%' THEN 'operator' ELSE '' END AS who, COUNT(*)
-		FROM messages WHERE created_at >= ? AND created_at < ? AND type <> 'note'
+		FROM messages WHERE created_at >= ? AND created_at < ? AND type <> 'note' AND `+notErased("contact_id")+`
 		GROUP BY day_n, who`, dayMS, from, until)
 	if err != nil {
 		return fmt.Errorf("messages: %w", err)
@@ -147,7 +147,9 @@ func (t *Tx) dashConsent(d *Dashboard, from, until, _ int64) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("consent: %w", err)
 	}
-	if err := t.queryRow("SELECT COUNT(*) FROM contacts WHERE consent_state = 'granted'").Scan(&d.Consenting); err != nil {
+	// An erased customer waiting for the scrubber's delete (see Tx.shred)
+	// neither consents nor wrote, as far as the dashboard knows.
+	if err := t.queryRow("SELECT COUNT(*) FROM contacts WHERE consent_state = 'granted' AND erased_at = 0").Scan(&d.Consenting); err != nil {
 		return fmt.Errorf("consenting contacts: %w", err)
 	}
 	return nil

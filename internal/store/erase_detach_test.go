@@ -54,6 +54,7 @@ func TestErasedCustomerIsGoneBeforeTheirRowsAre(t *testing.T) {
 		update(t, db, func(tx *store.Tx) error {
 			for _, c := range []*conversation.Contact{victim, other} {
 				c.LastInboundAt = wrote
+				c.ConsentState = conversation.ConsentGranted
 			}
 			victim.Region = "BR"
 			if err := tx.UpdateContact(victim); err != nil {
@@ -122,6 +123,9 @@ func TestErasedCustomerIsGoneBeforeTheirRowsAre(t *testing.T) {
 			}
 			return nil
 		})
+		if d, err := db.Dashboard(ctx, time.Now().Add(-48*time.Hour), time.Now()); err != nil || d.Consenting != 1 || sum(d.Inbound) != 5 {
+			t.Errorf("Dashboard = %d consenting, %d inbound, %v; want only the other customer's 1 and 5", d.Consenting, sum(d.Inbound), err)
+		}
 		after, err := rs.Expired(ctx, cut)
 		if err != nil {
 			t.Fatal(err)
