@@ -121,7 +121,10 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	return t.Parse(requestsTemplate)
+	if t, err = t.Parse(requestsTemplate); err != nil {
+		return nil, err
+	}
+	return t.Parse(customersTemplate)
 }
 
 type page struct {
@@ -162,6 +165,7 @@ var navItems = []struct {
 }{
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
+	{"/customers", "Customers", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
 }
 

@@ -102,6 +102,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
+		// Customers' data, masked, for those who answer their requests.
+		{"GET", "/customers", auth.PermDSARManage, AuthSession, h(s.pageCustomers)},
+		{"GET", "/customers/{id}", auth.PermDSARManage, AuthSession, h(s.pageCustomer)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}

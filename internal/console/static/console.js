@@ -79,7 +79,8 @@
     }
   }
 
-  // Forms with data-api post JSON to that API route with the CSRF token.
+  // Forms with data-api send JSON to that API route with the CSRF token,
+  // by POST unless data-method names another method (PATCH).
   // data-after: "reload" (the page changes), "thread" (refresh the thread),
   // "reveal" (show the fields the submit button names).
   async function submitAPI(ev) {
@@ -89,12 +90,15 @@
     const out = form.querySelector(".form-error");
     if (out) out.textContent = "";
     const body = {};
-    new FormData(form).forEach((v, k) => { if (k !== "csrf_token") body[k] = v; });
+    // data-omit-empty: a field left empty is not sent (a correction
+    // changes only what the operator filled in).
+    const omitEmpty = form.dataset.omitEmpty !== undefined;
+    new FormData(form).forEach((v, k) => { if (k !== "csrf_token" && !(omitEmpty && v === "")) body[k] = v; });
     const field = ev.submitter ? ev.submitter.value : "";
     form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
       const r = await fetch(form.dataset.api, {
-        method: "POST", credentials: "same-origin",
+        method: form.dataset.method || "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf(), Accept: "application/json" },
         body: JSON.stringify(body),
       });
