@@ -122,6 +122,9 @@ func verifyAudit(ctx context.Context, env *Env, cfg *config.Config, db *store.DB
 	if anchor != nil {
 		anchored = fmt.Sprintf("reaches its anchor at seq %d (%s)", anchor.Seq, anchorFile)
 	}
-	fmt.Fprintf(env.Stdout, "audit log intact: %d events (seq 1..%d), %d checkpoints, sealed head at seq %d, %s\n", rep.Events, rep.LastSeq, rep.Checkpoints, rep.HeadSeq, anchored)
+	fmt.Fprintf(env.Stdout, "audit log intact: %d events (seq %d..%d), %d checkpoints, sealed head at seq %d, %s\n", rep.Events, rep.FloorSeq+1, rep.LastSeq, rep.Checkpoints, rep.HeadSeq, anchored)
+	if rep.FloorSeq > 0 {
+		fmt.Fprintf(env.Stdout, "events 1..%d were removed by the audit retention (AUDIT_RETENTION_DAYS) below a sealed floor\n", rep.FloorSeq)
+	}
 	return nil
 }

@@ -1,12 +1,16 @@
 package main
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/anomaly"
+	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/whatsapp/sim"
@@ -196,5 +200,62 @@ func waitForWithin(t *testing.T, what string, d time.Duration, ok func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestAccountWebhooksAreRecordedAndAlerted: Meta's reports about the
+// business side, posted signed as Meta sends them (number quality, account
+// update, template status and quality, template ids as JSON numbers and a
+// null reason), are acknowledged, recorded in the audit log with their
+// severity, slow the number down when its quality drops, and raise alerts
+// for the serious ones; an approval raises none.
+func TestAccountWebhooksAreRecordedAndAlerted(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "14155550191"
+	ta.optIn(who) // the number has sent, so the limiter knows it
+	ta.settle()
+	post := func(field, value string) {
+		t.Helper()
+		body := []byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","time":1748454394,"changes":[{"value":` + value + `,"field":"` + field + `"}]}]}`)
+		if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+			t.Fatalf("%s webhook = %d", field, code)
+		}
+	}
+	throttled := ta.app.svc.Stats.Throttled.Load()
+	post("phone_number_quality_update", `{"display_phone_number":"15550783881","event":"FLAGGED","current_limit":"TIER_10K"}`)
+	post("account_update", `{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"SCHEDULE_FOR_DISABLE","waba_ban_date":"December 9, 2026"}}`)
+	post("message_template_status_update", `{"event":"PAUSED","message_template_id":1689556908129832,"message_template_name":"order_update","message_template_language":"en_US","reason":null,"other_info":{"title":"FIRST_PAUSE","description":"Your WhatsApp message template has been paused"}}`)
+	post("message_template_status_update", `{"event":"APPROVED","message_template_id":1689556908129833,"message_template_name":"welcome","message_template_language":"es","reason":"NONE","message_template_category":"UTILITY"}`)
+	post("message_template_quality_update", `{"previous_quality_score":"GREEN","new_quality_score":"RED","message_template_id":1689556908129832,"message_template_name":"order_update","message_template_language":"en_US"}`)
+	ta.settle()
+
+	for action, want := range map[string]string{
+		audit.ActionMetaNumberQuality:   "warning: FLAGGED (limit TIER_10K); sending slowed down",
+		audit.ActionMetaAccount:         "critical: DISABLED_UPDATE (ban state SCHEDULE_FOR_DISABLE, since December 9, 2026)",
+		audit.ActionMetaTemplateQuality: "warning: RED (previous score GREEN)",
+	} {
+		if got := ta.auditReasons(action); len(got) != 1 || got[0] != want {
+			t.Errorf("%s audited %q, want %q", action, got, want)
+		}
+	}
+	if got := ta.auditReasons(audit.ActionMetaTemplate); !slices.Equal(got, []string{"warning: PAUSED (note FIRST_PAUSE)", "info: APPROVED (category UTILITY)"}) {
+		t.Errorf("template reports audited %q", got)
+	}
+	if ta.app.svc.Stats.Throttled.Load() <= throttled {
+		t.Error("a flagged number was not slowed down")
+	}
+	alerts, err := ta.app.alerter.Evaluate(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	about := map[string]anomaly.Severity{}
+	for _, a := range alerts {
+		if a.Rule == "meta_account" {
+			about[a.Key] = a.Severity
+		}
+	}
+	want := map[string]anomaly.Severity{"number:…3881": anomaly.Warning, "account:…0398": anomaly.Critical, "template:order_update/en_US": anomaly.Warning}
+	if !maps.Equal(about, want) {
+		t.Errorf("meta_account alerts = %v, want %v", about, want)
 	}
 }

@@ -21,7 +21,8 @@ func init() {
 // newPurger builds the retention purger from RETENTION_DAYS and the
 // policy file's per-region periods and blocking periods.
 func newPurger(cfg *config.Config, pol *policy.Engine, db *store.DB, log *slog.Logger) (*retention.Purger, error) {
-	rules := retention.Rules{Default: time.Duration(cfg.RetentionDays) * 24 * time.Hour, Regions: map[string]time.Duration{}, Block: map[string]time.Duration{}}
+	rules := retention.Rules{Default: time.Duration(cfg.RetentionDays) * 24 * time.Hour, Regions: map[string]time.Duration{}, Block: map[string]time.Duration{},
+		Audit: time.Duration(cfg.AuditRetentionDays) * 24 * time.Hour}
 	for r, d := range pol.RetentionOverrides() {
 		rules.Regions[string(r)] = d
 	}

@@ -45,6 +45,16 @@ type Event struct {
 	SourceIP string
 }
 
+// MetaReport is one of Meta's reports about the business side (number
+// quality, account restrictions, template status), as the channel judged
+// it.
+type MetaReport struct {
+	At       time.Time
+	About    string // "number:…", "template:name/language", "account:…"
+	Severity Severity
+	What     string // the event and its detail
+}
+
 // Snapshot is what the rules judge.
 type Snapshot struct {
 	Now time.Time
@@ -69,6 +79,9 @@ type Snapshot struct {
 	AnchorAge time.Duration
 	// AnchorRequired says an anchor is configured, so its absence alerts.
 	AnchorRequired bool
+	// MetaReports are Meta's reports of the last hour about the
+	// business's number, account and templates.
+	MetaReports []MetaReport
 }
 
 // Config holds the thresholds; zero values take the defaults.
@@ -132,7 +145,7 @@ func Actions() []string {
 // Rules lists every rule's name.
 func Rules() []string {
 	return []string{"failed_signins", "bulk_reveals", "bulk_exports", "reveal_unusual_hour", "opt_out_spike", "signature_failures",
-		"sender_paused", "token_expired", "requests_overdue", "audit_broken", "audit_unanchored"}
+		"sender_paused", "token_expired", "requests_overdue", "audit_broken", "audit_unanchored", "meta_account"}
 }
 
 // Evaluate returns the alerts s raises, in a stable order.
@@ -168,6 +181,13 @@ func Evaluate(s Snapshot, cfg Config) []Alert {
 			}
 		case slices.Contains(exportActions, e.Action) && e.Outcome == "success" && e.At.After(hour):
 			exportsBy[e.ActorID]++
+		}
+	}
+	for _, r := range s.MetaReports {
+		// Each report is its own alert, keyed by what it is about, so a
+		// later report on the same number or template replaces it.
+		if r.Severity == Critical || r.Severity == Warning {
+			raise("meta_account", r.About, r.Severity, "Meta reported %s for %s", r.What, r.About)
 		}
 	}
 	for _, k := range sortedKeys(failedBy) {

@@ -59,6 +59,13 @@ func TestEveryRuleFires(t *testing.T) {
 		{"audit_unanchored", "anchor",
 			func(s *Snapshot) { s.AnchorRequired, s.AnchorAge = true, 3*time.Hour },
 			func(s *Snapshot) { s.AnchorRequired, s.AnchorAge = true, time.Hour }},
+		{"meta_account", "number:15550783881",
+			func(s *Snapshot) {
+				s.MetaReports = []MetaReport{{At: now, About: "number:15550783881", Severity: Warning, What: "FLAGGED (limit TIER_10K)"}}
+			},
+			func(s *Snapshot) {
+				s.MetaReports = []MetaReport{{At: now, About: "number:15550783881", Severity: Info, What: "UNFLAGGED"}}
+			}},
 	}
 	seen := map[string]bool{}
 	for _, tt := range tests {

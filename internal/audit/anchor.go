@@ -142,6 +142,19 @@ func checkAnchor(r Reader, key []byte, anchor Checkpoint) (*Break, error) {
 	case head.Seq < anchor.Seq:
 		return &Break{Seq: head.Seq + 1, Kind: BreakTruncated, Reason: fmt.Sprintf("the external anchor vouches for event %d but the sealed head is at %d: the log was cut back", anchor.Seq, head.Seq)}, nil
 	}
+	floor, haveFloor, err := r.AuditFloor()
+	if err != nil {
+		return nil, err
+	}
+	if haveFloor && anchor.Seq <= floor.Seq {
+		// Retention removed the anchor's event; the floor, if it is at
+		// that event, still holds its hash. A floor moved by someone
+		// without the key is the full walk's to report.
+		if anchor.Seq == floor.Seq && !bytes.Equal(floor.Hash, anchor.Hash) {
+			return &Break{Seq: anchor.Seq, Kind: BreakRewritten, Reason: fmt.Sprintf("event %d's hash differs from the external anchor's: the log was rewritten or replaced", anchor.Seq)}, nil
+		}
+		return nil, nil
+	}
 	evs, err := r.AuditEvents(Filter{AfterSeq: anchor.Seq - 1, Limit: 1})
 	if err != nil {
 		return nil, err

@@ -100,3 +100,27 @@ func TestAnchorerNeverOverwritesEvidence(t *testing.T) {
 		t.Errorf("anchor after the refusal = %+v, %v, %v; want still 40", c, ok, err)
 	}
 }
+
+// TestCheckAnchorAfterRetention: an anchor whose event the audit retention
+// removed still checks against the floor, and a floor moved without the
+// key fails the full walk.
+func TestCheckAnchorAfterRetention(t *testing.T) {
+	ctx := context.Background()
+	m := newLog(250)
+	old := audit.NewHead(m.key, 120, m.events[119].Hash, m.events[119].At)
+	older := audit.NewHead(m.key, 50, m.events[49].Hash, m.events[49].At)
+	m.prune(120)
+	for _, a := range []audit.Checkpoint{old, older} {
+		if b, err := audit.CheckAnchor(ctx, m, m.key, a); err != nil || b != nil {
+			t.Errorf("CheckAnchor(anchor at %d, floor at 120) = %v, %v; want intact", a.Seq, b, err)
+		}
+		rep, err := audit.VerifyAnchored(ctx, m, m.key, &a)
+		if err != nil || rep.Break != nil || rep.FloorSeq != 120 {
+			t.Errorf("VerifyAnchored(anchor at %d) = %+v, %v", a.Seq, rep, err)
+		}
+	}
+	forged := audit.NewHead(m.key, 120, bytes.Repeat([]byte{1}, audit.HashSize), m.events[0].At)
+	if b, _ := audit.CheckAnchor(ctx, m, m.key, forged); b == nil || b.Kind != audit.BreakRewritten {
+		t.Errorf("CheckAnchor(an anchor at the floor with another hash) = %v, want rewritten", b)
+	}
+}

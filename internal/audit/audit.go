@@ -108,6 +108,13 @@ const (
 	ActionConversationTake  = "conversation.take"
 	ActionConversationBack  = "conversation.handback"
 	ActionConversationAssgn = "conversation.assign"
+	// Meta's reports about the business side (webhooks of the account,
+	// number quality and template fields); Reason starts with the
+	// severity ("critical: ", "warning: ", "info: ").
+	ActionMetaNumberQuality   = "meta.number_quality"
+	ActionMetaAccount         = "meta.account"
+	ActionMetaTemplate        = "meta.template"
+	ActionMetaTemplateQuality = "meta.template_quality"
 )
 
 // Event is one audit record. Seq, PrevHash and Hash are set when it is
@@ -253,6 +260,7 @@ func Link(e *Event, prevSeq int64, prevHash []byte) {
 const (
 	checkpointDomain = "trement/audit-checkpoint/v1"
 	headDomain       = "trement/audit-head/v1"
+	floorDomain      = "trement/audit-floor/v1"
 )
 
 func mac(key []byte, domain string, seq int64, hash []byte) []byte {
@@ -272,6 +280,18 @@ func MAC(key []byte, seq int64, hash []byte) []byte { return mac(key, checkpoint
 // HeadMAC returns HMAC-SHA256(key, head tag | seq | hash), the seal of the
 // head and of the external anchors written from it.
 func HeadMAC(key []byte, seq int64, hash []byte) []byte { return mac(key, headDomain, seq, hash) }
+
+// NewFloor seals (seq, hash), the last event retention removed, with key
+// as the floor the chain starts from.
+func NewFloor(key []byte, seq int64, hash []byte, at time.Time) Checkpoint {
+	return Checkpoint{Seq: seq, Hash: append([]byte(nil), hash...), MAC: mac(key, floorDomain, seq, hash), At: at}
+}
+
+// ValidFloorMAC reports in constant time whether c's MAC is right for a
+// floor under key.
+func (c Checkpoint) ValidFloorMAC(key []byte) bool {
+	return hmac.Equal(c.MAC, mac(key, floorDomain, c.Seq, c.Hash))
+}
 
 // NewCheckpoint seals (seq, hash) with key as a checkpoint.
 func NewCheckpoint(key []byte, seq int64, hash []byte, at time.Time) Checkpoint {
@@ -321,6 +341,9 @@ type Reader interface {
 	// AuditHead returns the sealed head (seq and hash of the newest event
 	// appended); ok is false if nothing was ever appended.
 	AuditHead() (head Checkpoint, ok bool, err error)
+	// AuditFloor returns the sealed floor (seq and hash of the last event
+	// the audit retention removed); ok is false if none was ever removed.
+	AuditFloor() (floor Checkpoint, ok bool, err error)
 }
 
 // Store is what this package needs from persistence: a consistent,

@@ -17,6 +17,7 @@ type memLog struct {
 	events []*audit.Event
 	cps    []audit.Checkpoint
 	head   *audit.Checkpoint
+	floor  *audit.Checkpoint
 	key    []byte
 }
 
@@ -50,6 +51,24 @@ func (m *memLog) AuditEvents(f audit.Filter) ([]*audit.Event, error) {
 }
 
 func (m *memLog) AuditCheckpoints() ([]audit.Checkpoint, error) { return m.cps, nil }
+
+func (m *memLog) AuditFloor() (audit.Checkpoint, bool, error) {
+	if m.floor == nil {
+		return audit.Checkpoint{}, false, nil
+	}
+	return *m.floor, true, nil
+}
+
+// prune removes the events up to seq, as the audit retention does.
+func (m *memLog) prune(seq int64) {
+	for len(m.events) > 0 && m.events[0].Seq <= seq {
+		if m.events[0].Seq == seq {
+			f := audit.NewFloor(m.key, seq, m.events[0].Hash, m.events[0].At)
+			m.floor = &f
+		}
+		m.events = m.events[1:]
+	}
+}
 
 func (m *memLog) AuditHead() (audit.Checkpoint, bool, error) {
 	if m.head == nil {
@@ -149,6 +168,20 @@ func TestVerify(t *testing.T) {
 			audit.Link(e, 20, m.events[19].Hash)
 			m.events = append(m.events, e)
 		}, 21, audit.BreakUnsealed},
+		// The audit retention removes the oldest events below a keyed
+		// floor; cutting back further, or moving the floor without the
+		// key, is caught.
+		{"pruned by retention", 250, func(m *memLog) { m.prune(120) }, 0, ""},
+		{"pruned then one more deleted", 250, func(m *memLog) { m.prune(120); m.events = m.events[1:] }, 121, audit.BreakMissing},
+		{"floor moved without the key", 250, func(m *memLog) {
+			m.prune(120)
+			m.events = m.events[10:]
+			m.floor.Seq, m.floor.Hash = 130, m.events[0].PrevHash
+		}, 130, audit.BreakForged},
+		{"floor sealed as a checkpoint", 250, func(m *memLog) {
+			m.prune(200)
+			*m.floor = audit.NewCheckpoint(m.key, 200, m.floor.Hash, m.floor.At)
+		}, 200, audit.BreakForged},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -162,8 +195,8 @@ func TestVerify(t *testing.T) {
 				if rep.Break != nil {
 					t.Errorf("Verify() = %v, want intact", rep.Break)
 				}
-				if rep.LastSeq != int64(tt.n) || rep.Checkpoints != tt.n/audit.CheckpointEvery {
-					t.Errorf("Verify() = %+v, want %d events, %d checkpoints", rep, tt.n, tt.n/audit.CheckpointEvery)
+				if rep.LastSeq != int64(tt.n) || rep.Checkpoints != tt.n/audit.CheckpointEvery || rep.Events != int64(len(m.events)) {
+					t.Errorf("Verify() = %+v, want %d events up to %d, %d checkpoints", rep, len(m.events), tt.n, tt.n/audit.CheckpointEvery)
 				}
 				return
 			}

@@ -46,6 +46,7 @@ type Report struct {
 	LastSeq     int64
 	Checkpoints int
 	HeadSeq     int64
+	FloorSeq    int64  // events up to here were removed by the audit retention
 	AnchorSeq   int64  // the external anchor's seq, if one was given
 	Break       *Break // nil if the log is intact
 }
@@ -189,6 +190,24 @@ func verifyReader(ctx context.Context, r Reader, key []byte, anchor *Checkpoint)
 	}
 	v := newVerifier(key, cps)
 	v.anchor = anchor
+	floor, haveFloor, err := r.AuditFloor()
+	if err != nil {
+		return nil, err
+	}
+	if haveFloor {
+		// The chain starts after the floor: the events up to it were
+		// removed by retention, and only the audit key can say where.
+		if !floor.ValidFloorMAC(key) {
+			rep.Break = &Break{Seq: floor.Seq, Kind: BreakForged, Reason: "the retention floor does not verify under the audit key: it was forged or moved to hide deleted events"}
+			return rep, nil
+		}
+		rep.FloorSeq, v.prevSeq, v.prevHash = floor.Seq, floor.Seq, floor.Hash
+		v.lastCP = floor.Seq
+		if anchor != nil && anchor.Seq == floor.Seq && !bytes.Equal(anchor.Hash, floor.Hash) {
+			rep.Break = &Break{Seq: floor.Seq, Kind: BreakRewritten, Reason: fmt.Sprintf("event %d's hash differs from the external anchor's: the log was rewritten or replaced since the anchor was written", floor.Seq)}
+			return rep, nil
+		}
+	}
 	var last *Event
 	for {
 		if err := ctx.Err(); err != nil {

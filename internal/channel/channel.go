@@ -71,7 +71,21 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 		}
 		b.Statuses = append(b.Statuses, st)
 	}
+	for _, m := range ev.Messages {
+		learn(b, m.Origin)
+	}
+	for _, s := range ev.Statuses {
+		learn(b, s.Origin)
+	}
 	for _, ig := range ev.Ignored {
+		if u, ok, err := whatsapp.ParseAccountUpdate(ig); ok {
+			if err != nil {
+				return nil, fmt.Errorf("%w: %v", conversation.ErrMalformed, err)
+			}
+			b.Ignored--
+			b.Account = append(b.Account, accountSignal(u))
+			continue
+		}
 		if ig.Field != whatsapp.FieldUserPreferences {
 			continue
 		}

@@ -101,6 +101,7 @@ type Config struct {
 	// Accountability (checked by `trement doctor`, stated by `trement ropa`)
 	ControllerContact     string
 	RetentionReason       string
+	AuditRetentionDays    int
 	KeyBackupConfirmed    string
 	BreachContact         string
 	BreachTemplate        string
@@ -234,6 +235,7 @@ func settings(c *Config) []setting {
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
 		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
 		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
+		{"AUDIT_RETENTION_DAYS", "1095", "Days audit events are kept (0: forever; otherwise 365 or more and at least RETENTION_DAYS). They hold no personal data; the oldest go below a keyed floor from which the chain still verifies. Default 3 years: CCPA keeps request records 24 months, LOPDGDD blocking runs 3 years.", false, &c.AuditRetentionDays},
 		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
 		{"KEY_BACKUP_CONFIRMED", "", "Where and when the master key was backed up, e.g. '2026-12-01 company vault + offline safe' (doctor fails without it).", false, &c.KeyBackupConfirmed},
 		{"BREACH_CONTACT", "", "Who runs a breach response and the legal clocks (e-mail/phone); doctor fails without it.", false, &c.BreachContact},
@@ -572,6 +574,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		bad("RETENTION_DAYS", "%d is outside 1 to 3650 days", c.RetentionDays)
+	}
+	if d := c.AuditRetentionDays; d != 0 && (d < 365 || d < c.RetentionDays || d > 36500) {
+		bad("AUDIT_RETENTION_DAYS", "%d: keep audit events forever (0) or 365 to 36500 days, and no shorter than RETENTION_DAYS (%d)", d, c.RetentionDays)
 	}
 	switch c.AgentProvider {
 	case "builtin":

@@ -100,10 +100,7 @@ func (s *Server) signInFailed(w http.ResponseWriter, r *http.Request, err error)
 }
 
 func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Username string `json:"username"`
-		Password string `json:"password"`
-	}
+	var body apiLoginBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -121,9 +118,7 @@ func (s *Server) apiLogin(w http.ResponseWriter, r *http.Request) {
 // them. It answers the request itself when it fails.
 func (s *Server) codeStep(w http.ResponseWriter, r *http.Request,
 	step func(ctx context.Context, ri auth.RequestInfo, token, code string) (*auth.LoginResult, error)) (*auth.LoginResult, bool) {
-	var body struct {
-		Code string `json:"code"`
-	}
+	var body codeStepBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return nil, false
@@ -220,10 +215,7 @@ func (s *Server) apiMe(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiChangePassword(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Current string `json:"current_password"`
-		New     string `json:"new_password"`
-	}
+	var body apiChangePasswordBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -258,11 +250,7 @@ func (s *Server) apiOperators(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCreateOperator(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Username string    `json:"username"`
-		Password string    `json:"password"`
-		Role     auth.Role `json:"role"`
-	}
+	var body apiCreateOperatorBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -285,10 +273,7 @@ func (s *Server) apiOperator(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiUpdateOperator(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Disabled *bool   `json:"disabled"`
-		Password *string `json:"password"`
-	}
+	var body apiUpdateOperatorBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -333,9 +318,7 @@ func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiSetRole(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Role auth.Role `json:"role"`
-	}
+	var body apiSetRoleBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -379,11 +362,7 @@ func (s *Server) apiTokens(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCreateToken(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Name          string            `json:"name"`
-		Scopes        []auth.Permission `json:"scopes"`
-		ExpiresInDays int               `json:"expires_in_days"`
-	}
+	var body apiCreateTokenBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -523,7 +502,7 @@ func (s *Server) apiAuditVerify(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	body := map[string]any{"intact": rep.Break == nil, "events": rep.Events, "last_seq": rep.LastSeq,
-		"head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints, "anchor_seq": rep.AnchorSeq}
+		"head_seq": rep.HeadSeq, "checkpoints": rep.Checkpoints, "anchor_seq": rep.AnchorSeq, "floor_seq": rep.FloorSeq}
 	if b := rep.Break; b != nil {
 		body["break"] = map[string]any{"seq": b.Seq, "kind": b.Kind, "reason": b.Reason}
 	}
@@ -535,4 +514,46 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// apiLoginBody is the JSON body apiLogin reads.
+type apiLoginBody struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+// codeStepBody is the JSON body codeStep reads.
+type codeStepBody struct {
+	Code string `json:"code"`
+}
+
+// apiChangePasswordBody is the JSON body apiChangePassword reads.
+type apiChangePasswordBody struct {
+	Current string `json:"current_password"`
+	New     string `json:"new_password"`
+}
+
+// apiCreateOperatorBody is the JSON body apiCreateOperator reads.
+type apiCreateOperatorBody struct {
+	Username string    `json:"username"`
+	Password string    `json:"password"`
+	Role     auth.Role `json:"role"`
+}
+
+// apiUpdateOperatorBody is the JSON body apiUpdateOperator reads.
+type apiUpdateOperatorBody struct {
+	Disabled *bool   `json:"disabled"`
+	Password *string `json:"password"`
+}
+
+// apiSetRoleBody is the JSON body apiSetRole reads.
+type apiSetRoleBody struct {
+	Role auth.Role `json:"role"`
+}
+
+// apiCreateTokenBody is the JSON body apiCreateToken reads.
+type apiCreateTokenBody struct {
+	Name          string            `json:"name"`
+	Scopes        []auth.Permission `json:"scopes"`
+	ExpiresInDays int               `json:"expires_in_days"`
 }

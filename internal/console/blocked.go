@@ -16,10 +16,7 @@ import (
 // request as the reason; the store audits it before opening anything and
 // refuses if that audit cannot be written.
 func (s *Server) openBlocked(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Number string `json:"number"`
-		Reason string `json:"reason"`
-	}
+	var body openBlockedBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -72,4 +69,10 @@ func (s *Server) openBlocked(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// openBlockedBody is the JSON body openBlocked reads.
+type openBlockedBody struct {
+	Number string `json:"number"`
+	Reason string `json:"reason"`
 }

@@ -319,9 +319,7 @@ func (s *Server) revealConversation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Text string `json:"text"`
-	}
+	var body replyConversationBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -364,9 +362,7 @@ func (s *Server) handBackConversation(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) assignConversation(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		OperatorID string `json:"operator_id"`
-	}
+	var body assignConversationBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -389,4 +385,14 @@ func (s *Server) assignConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "assigned", "operator_id": op.ID})
+}
+
+// replyConversationBody is the JSON body replyConversation reads.
+type replyConversationBody struct {
+	Text string `json:"text"`
+}
+
+// assignConversationBody is the JSON body assignConversation reads.
+type assignConversationBody struct {
+	OperatorID string `json:"operator_id"`
 }

@@ -247,9 +247,7 @@ func (s *Server) changeIncident(w http.ResponseWriter, r *http.Request, action, 
 }
 
 func (s *Server) apiIncidentStep(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Note string `json:"note"`
-	}
+	var in apiIncidentStepBody
 	if r.ContentLength != 0 {
 		if err := readJSON(r, &in); err != nil {
 			s.apiError(w, r, err)
@@ -291,9 +289,7 @@ func (s *Server) apiIncidentAuthority(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) apiCloseIncident(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		NotABreach bool `json:"not_a_breach"`
-	}
+	var in apiCloseIncidentBody
 	if r.ContentLength != 0 {
 		if err := readJSON(r, &in); err != nil {
 			s.apiError(w, r, err)
@@ -314,4 +310,14 @@ func (s *Server) event(ctx context.Context, action, target, reason string) *audi
 	p, ri := PrincipalFrom(ctx), RequestInfo(ctx)
 	return &audit.Event{ActorType: p.ActorType(), ActorID: p.ActorID(), Action: action, Target: target,
 		Outcome: audit.Success, Reason: reason, RequestID: ri.RequestID, SourceIP: ri.SourceIP}
+}
+
+// apiIncidentStepBody is the JSON body apiIncidentStep reads.
+type apiIncidentStepBody struct {
+	Note string `json:"note"`
+}
+
+// apiCloseIncidentBody is the JSON body apiCloseIncident reads.
+type apiCloseIncidentBody struct {
+	NotABreach bool `json:"not_a_breach"`
 }

@@ -79,9 +79,7 @@ func (s *Server) apiMyPolicy(w http.ResponseWriter, r *http.Request) {
 // apiAckPolicy records the acknowledgement of the version the operator
 // read (naming it guards against acknowledging a version never shown).
 func (s *Server) apiAckPolicy(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Version string `json:"version"`
-	}
+	var in apiAckPolicyBody
 	if err := readJSON(r, &in); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -137,4 +135,9 @@ func (s *Server) apiPolicyAcks(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"version": s.policy.Version, "url": s.policy.URL, "operators": out})
+}
+
+// apiAckPolicyBody is the JSON body apiAckPolicy reads.
+type apiAckPolicyBody struct {
+	Version string `json:"version"`
 }

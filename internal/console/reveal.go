@@ -108,10 +108,7 @@ func reverse(s string) string {
 // refusal is written to the audit log (the attempt is itself evidence)
 // and answered; ok is false then.
 func (s *Server) revealRequest(w http.ResponseWriter, r *http.Request) (reason string, ok bool) {
-	var body struct {
-		Category string `json:"category"`
-		Reason   string `json:"reason"`
-	}
+	var body revealRequestBody
 	var why error
 	if err := readJSON(r, &body); err != nil {
 		why = err
@@ -136,4 +133,10 @@ func (s *Server) revealRequest(w http.ResponseWriter, r *http.Request) (reason s
 	}
 	s.apiError(w, r, why)
 	return "", false
+}
+
+// revealRequestBody is the JSON body revealRequest reads.
+type revealRequestBody struct {
+	Category string `json:"category"`
+	Reason   string `json:"reason"`
 }

@@ -90,12 +90,7 @@ func (s *Server) listRequests(w http.ResponseWriter, r *http.Request) {
 
 // POST /api/v1/dsar {"phone", "type", "source", "detail"}
 func (s *Server) createRequest(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Phone  string `json:"phone"`
-		Type   string `json:"type"`
-		Source string `json:"source"`
-		Detail string `json:"detail"`
-	}
+	var body createRequestBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -141,10 +136,7 @@ func (s *Server) approveRequest(w http.ResponseWriter, r *http.Request) {
 
 // POST /api/v1/dsar/{id}/status {"status", "outcome"}
 func (s *Server) moveRequest(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Status  string `json:"status"`
-		Outcome string `json:"outcome"`
-	}
+	var body moveRequestBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -159,11 +151,7 @@ func (s *Server) moveRequest(w http.ResponseWriter, r *http.Request) {
 
 // PATCH /api/v1/contacts/{id} {"language", "profile_name", "reason"}
 func (s *Server) correctContact(w http.ResponseWriter, r *http.Request) {
-	var body struct {
-		Language    *string `json:"language"`
-		ProfileName *string `json:"profile_name"`
-		Reason      string  `json:"reason"`
-	}
+	var body correctContactBody
 	if err := readJSON(r, &body); err != nil {
 		s.apiError(w, r, err)
 		return
@@ -201,4 +189,25 @@ func (s *Server) downloadExport(w http.ResponseWriter, r *http.Request) {
 	if _, err := d.WriteTo(r.Context(), w); err != nil {
 		s.log.Warn("download interrupted", "error", err)
 	}
+}
+
+// createRequestBody is the JSON body createRequest reads.
+type createRequestBody struct {
+	Phone  string `json:"phone"`
+	Type   string `json:"type"`
+	Source string `json:"source"`
+	Detail string `json:"detail"`
+}
+
+// moveRequestBody is the JSON body moveRequest reads.
+type moveRequestBody struct {
+	Status  string `json:"status"`
+	Outcome string `json:"outcome"`
+}
+
+// correctContactBody is the JSON body correctContact reads.
+type correctContactBody struct {
+	Language    *string `json:"language"`
+	ProfileName *string `json:"profile_name"`
+	Reason      string  `json:"reason"`
 }

@@ -39,6 +39,7 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/me", auth.PermSelf, AuthSessionOrToken, h(s.apiMe)},
 		{"POST", "/api/v1/me/password", auth.PermSelf, AuthSession, h(s.apiChangePassword)},
 		{"GET", "/api/v1/roles", auth.PermSelf, AuthSessionOrToken, h(s.apiRoles)},
+		{"GET", "/api/v1/openapi.json", auth.PermSelf, AuthSessionOrToken, h(s.apiOpenAPI)},
 		{"GET", "/api/v1/me/policy", auth.PermSelf, AuthSessionOrToken, h(s.apiMyPolicy)},
 		{"POST", "/api/v1/me/policy-ack", auth.PermSelf, AuthSession, h(s.apiAckPolicy)},
 		{"GET", "/api/v1/policy-acks", auth.PermOperatorsManage, AuthSessionOrToken, h(s.apiPolicyAcks)},

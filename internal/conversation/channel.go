@@ -71,7 +71,28 @@ type Batch struct {
 	// ErrorEvents are the out-of-band errors with their codes, fed to the
 	// same throttling as send errors.
 	ErrorEvents []MetaError
-	Ignored     int // changes of fields other than messages
+	// Account are Meta's reports about the business's own number,
+	// account and templates (quality, restrictions, template status).
+	Account []AccountSignal
+	// Numbers maps the display numbers seen in the body to their
+	// phone_number_id, so a quality report (which names only the
+	// display number) slows the right number.
+	Numbers map[string]string
+	Ignored int // changes of fields no one handles
+}
+
+// AccountSignal is one report from Meta about the business side, already
+// judged by the channel: how serious it is and whether the number should
+// slow down. It holds no customer data.
+type AccountSignal struct {
+	Field    string // Signal*: number quality, account, template, template quality
+	Event    string // Meta's event, e.g. FLAGGED, DISABLED_UPDATE, PAUSED
+	Number   string // the business display number, for number quality
+	Template string // "name/language", for template updates
+	WABAID   string
+	Detail   string
+	Severity string // "info", "warning" or "critical"
+	Slow     bool   // the number's quality dropped: send slower
 }
 
 // Parser turns a verified webhook body into events. A body that cannot be

@@ -526,10 +526,26 @@ func (l *buckets) scaleLocked(key string, now time.Time) float64 {
 // throttle halves key's rate (Meta's 130429: the number's throughput
 // ceiling). Cuts within 250 ms of the last one count once: a burst of
 // refusals from requests already in flight is one signal. It reports
-// whether the rate was cut.
+// whether the rate was cut. An empty key cuts every number's rate.
 func (l *buckets) throttle(key string) bool {
 	if l.rate <= 0 {
 		return false
+	}
+	if key == "" {
+		// Every number this replica has sent from.
+		l.mu.Lock()
+		keys := make([]string, 0, len(l.b))
+		for k := range l.b {
+			if k != "" {
+				keys = append(keys, k)
+			}
+		}
+		l.mu.Unlock()
+		slowed := false
+		for _, k := range keys {
+			slowed = l.throttle(k) || slowed
+		}
+		return slowed
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()

@@ -178,6 +178,11 @@ func (p *processor) apply(tx Tx, it *InboxItem) (jobs []*agentJob, ok bool, err 
 			return nil, false, err
 		}
 	}
+	for _, a := range b.Account {
+		if err := p.account(tx, a, b.Numbers); err != nil {
+			return nil, false, err
+		}
+	}
 	for _, e := range b.ErrorEvents {
 		p.log.Warn("Meta reported an error in a webhook", "code", e.Code, "title", e.Title)
 		p.stats.MetaErrors.Add(strconv.Itoa(e.Code))

@@ -89,6 +89,7 @@ func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, fail
 	counter("retention_purged_customers_total", "Inactive customers erased (or blocked) past the retention period.", st.Inactive.Load)
 	counter("retention_blocked_shredded_total", "Blocked customers shredded when their blocking period ended.", st.BlockEnded.Load)
 	counter("retention_purged_other_total", "Emptied conversations, failed sends, set-aside webhook bodies and de-duplication keys removed.", st.Other.Load)
+	counter("retention_purged_audit_events_total", "Audit events older than AUDIT_RETENTION_DAYS removed below the keyed floor.", st.AuditEvents.Load)
 	counter("erasure_scrubs_total", "File scrubs (checkpoint or VACUUM) completed after erasures and purges.", func() int64 { ok, _ := scrubs(); return ok })
 	counter("erasure_scrub_failures_total", "File scrubs that failed (retried).", func() int64 { _, f := scrubs(); return f })
 	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "retention_last_run_timestamp_seconds", Help: "When the last retention pass started (Unix time)."},

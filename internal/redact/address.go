@@ -1,6 +1,9 @@
 package redact
 
-import "strings"
+import (
+	"strings"
+	"unicode/utf8"
+)
 
 // Street words that open an address in Spanish and Portuguese ("Calle
 // Mayor 3", "Rua Augusta 1500", "Av. Paulista, 1578", "Cra 7 # 45-10"),
@@ -9,6 +12,10 @@ import "strings"
 var streetWords = map[string]bool{}
 
 var streetSuffix = map[string]bool{}
+
+// streetSuffixSet is streetSuffix behind a filter: numberFirst asks it of
+// every word after a short number.
+var streetSuffixSet *wordSet[bool]
 
 // unitWords introduce what follows the house number: floor, door,
 // apartment, block.
@@ -34,6 +41,7 @@ func init() {
 		mews alley trail path walk view hill park`) {
 		streetSuffix[w] = true
 	}
+	streetSuffixSet = newWordSet(streetSuffix)
 	for _, w := range strings.Fields(`piso planta pta puerta depto dpto departamento dep apto apartamento apt ap int
 		interior esc escalera bloque bl blq portal casa lote manzana mz local oficina of torre izq izda izquierda
 		dcha der derecha bajo atico entlo entresuelo
@@ -119,7 +127,7 @@ func (sc *scanner) streetBody(i int, typed bool) int {
 		switch t.kind {
 		case tkWord:
 			w := sc.fold(t)
-			g := gazetteer[string(w)]
+			g := gazSet.get(w)
 			switch {
 			case numberWords[string(w)] && nameWords > 0:
 				// "nº 12", "no. 12": the house number follows.
@@ -385,6 +393,9 @@ func (sc *scanner) numberFirst(t token, _ bool) int {
 	if d == 0 || d > 5 || d != t.b-t.a && !ordinalish(s[t.a:t.b]) && !(d == t.b-t.a-1 && isLetterByte(s[t.b-1])) {
 		return 0
 	}
+	if !sc.suffixAhead(t.b) {
+		return 0
+	}
 	lim := sc.limit()
 	i := t.b
 	words, capWords := 0, 0
@@ -396,7 +407,7 @@ func (sc *scanner) numberFirst(t token, _ bool) int {
 		switch n.kind {
 		case tkWord:
 			w := sc.fold(n)
-			if streetSuffix[string(w)] && words > 0 {
+			if words > 0 && streetSuffixSet.get(w) {
 				if ambiguousSuffix[string(w)] && (capWords < words || !n.cap) {
 					return 0
 				}
@@ -414,7 +425,7 @@ func (sc *scanner) numberFirst(t token, _ bool) int {
 				}
 				return e
 			}
-			if gazetteer[string(w)]&gStop != 0 && !n.cap {
+			if !n.cap && gazSet.get(w)&gStop != 0 {
 				return 0
 			}
 			words++
@@ -434,6 +445,43 @@ func (sc *scanner) numberFirst(t token, _ bool) int {
 		i = n.b
 	}
 	return 0
+}
+
+// suffixAhead is numberFirst's cheap necessary condition: a street
+// suffix among the four tokens after the first, read as the loop there
+// reads them. Each of those tokens follows a single space, tab or CR and,
+// but for the suffix itself, ends at the next one, so they are the
+// whitespace-separated chunks after i; a chunk may be the suffix if it
+// starts with the letters of one (a word with an apostrophe, a hyphen or
+// a non-ASCII letter may fold to one, so it may too).
+func (sc *scanner) suffixAhead(i int) bool {
+	s := sc.s
+	for k := 0; k < 5; k++ {
+		if i+1 >= len(s) || s[i] != ' ' && s[i] != '\t' && s[i] != '\r' {
+			return false
+		}
+		p := i + 1
+		if c := s[p]; k > 0 && c >= utf8.RuneSelf {
+			return true
+		} else if k > 0 && isLetterByte(c) {
+			e := p + 1
+			for e < len(s) && isLetterByte(s[e]) {
+				e++
+			}
+			if e < len(s) && (s[e] >= utf8.RuneSelf || s[e] == '\'' || s[e] == '-') {
+				return true
+			}
+			if e-p <= len(sc.wbuf) && streetSuffixSet.filter.hasLower(s[p:e]) {
+				return true
+			}
+		}
+		e := p
+		for e < len(s) && s[e] != ' ' && s[e] != '\t' && s[e] != '\n' && s[e] != '\r' {
+			e++
+		}
+		i = e
+	}
+	return false
 }
 
 func isDirection(w string) bool {

@@ -89,7 +89,12 @@ func init() {
 		"cbu", "clabe", "cuenta", "conta", "account", "routing", "agencia", "iban", "version", "versao",
 	)
 	add(ctxNumber, "number", "numero", "nro", "num", "n\u00ba", "n\u00b0", "nr", "numer", "nummer")
+	keywordSet = newWordSet(keywords)
 }
+
+// keywordSet is keywords behind a filter: context reads up to twelve words
+// per number, and nearly all of them are in no list.
+var keywordSet *wordSet[ctxClass]
 
 // possessive words before "número" make it the writer's own phone.
 var possessive = map[string]bool{
@@ -189,14 +194,28 @@ func context(s string, start, end int) ctxClass {
 		if b == i {
 			break
 		}
-		w := normWord(s[i:b], buf[:])
-		if len(w) == 0 {
-			continue
-		}
-		words++
-		c := keywords[string(w)]
-		if c == ctxNone && string(w) == "security" && i >= 7 && normIs(s[:i], "social") {
-			c = ctxSSN
+		var w []byte
+		var c ctxClass
+		if raw := s[i:b]; pending < 0 && len(raw) <= len(buf) && asciiLetters(raw) {
+			// A word of ASCII letters folds to itself lower-cased, which
+			// the filter can hash without folding it; most words stop here.
+			words++
+			if keywordSet.filter.hasLower(raw) {
+				c = keywordSet.m[string(normWord(raw, buf[:]))]
+			}
+			if c == ctxNone && len(raw) == 8 && strings.EqualFold(raw, "security") && i >= 7 && normIs(s[:i], "social") {
+				c = ctxSSN
+			}
+		} else {
+			w = normWord(raw, buf[:])
+			if len(w) == 0 {
+				continue
+			}
+			words++
+			c = keywordSet.get(w)
+			if c == ctxNone && string(w) == "security" && i >= 7 && normIs(s[:i], "social") {
+				c = ctxSSN
+			}
 		}
 		switch {
 		case c == ctxNumber:
@@ -238,12 +257,21 @@ func context(s string, start, end int) ctxClass {
 		if i == hi && hi < len(s) && isWordByte(s[hi]) {
 			break
 		}
-		w := normWord(s[a:i], buf[:])
-		if len(w) == 0 {
-			continue
+		var c ctxClass
+		if raw := s[a:i]; len(raw) <= len(buf) && asciiLetters(raw) {
+			words++
+			if keywordSet.filter.hasLower(raw) {
+				c = keywordSet.m[string(normWord(raw, buf[:]))]
+			}
+		} else {
+			w := normWord(raw, buf[:])
+			if len(w) == 0 {
+				continue
+			}
+			words++
+			c = keywordSet.get(w)
 		}
-		words++
-		switch c := keywords[string(w)]; c {
+		switch c {
 		case ctxNone, ctxBirth, ctxBirthday:
 		case ctxNumber:
 			return ctxPhone
@@ -295,4 +323,14 @@ func isLetterRune(r rune) bool {
 
 func isAlnum(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+}
+
+// asciiLetters reports whether w is all ASCII letters.
+func asciiLetters(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if !isLetterByte(w[i]) {
+			return false
+		}
+	}
+	return true
 }

@@ -24,7 +24,12 @@ func init() {
 			months[n] = i + 1
 		}
 	}
+	monthSet = newWordSet(months)
 }
+
+// monthSet is months behind a filter: every short number followed by a
+// word asks whether the word is a month.
+var monthSet *wordSet[int]
 
 // monthAt reads a month name at s[i:] and returns its number and end.
 func monthAt(s string, i, hi int) (int, int) {
@@ -37,7 +42,7 @@ func monthAt(s string, i, hi int) (int, int) {
 	}
 	var buf [16]byte
 	w := normWord(s[i:j], buf[:])
-	m := months[string(w)]
+	m := monthSet.get(w)
 	if m == 0 {
 		return 0, 0
 	}
@@ -98,11 +103,11 @@ func dayFirstDate(s string, i, hi int) (int, int) {
 		return 0, 0
 	}
 	j := i
-	// ordinal suffixes: 3rd, 1st, 1º
-	for _, suf := range [...]string{"st", "nd", "rd", "th", "º", "°"} {
-		if j+len(suf) <= hi && s[j:j+len(suf)] == suf {
-			j += len(suf)
-			break
+	// ordinal suffixes: 3rd, 1st, 1º (all two bytes)
+	if j+2 <= hi {
+		switch s[j : j+2] {
+		case "st", "nd", "rd", "th", "º", "°":
+			j += 2
 		}
 	}
 	if j >= hi || s[j] != ' ' && s[j] != '-' && s[j] != '/' {

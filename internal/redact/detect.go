@@ -114,6 +114,17 @@ func (sc *scanner) scan(lo, hi int) {
 			}
 			i = sc.number(i, hi, -1)
 		case clLetter:
+			// Most words are letters followed by a space and another
+			// word, or by punctuation: none of word's cases, which need a
+			// digit in the word, or a '-', a ':' or " 1" after it.
+			j := i + 1
+			for j < hi && class[s[j]] == clLetter {
+				j++
+			}
+			if j >= hi || class[s[j]] != clDigit && s[j] != '-' && s[j] != ':' && (s[j] != ' ' || j+1 >= hi || !isDigit(s[j+1])) {
+				i = j
+				continue
+			}
 			i = sc.word(i, hi)
 		case clPlus, clParen:
 			if i+1 < hi && isDigit(s[i+1]) && !letterBefore(s, i) {

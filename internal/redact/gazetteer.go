@@ -18,6 +18,9 @@ const (
 
 var gazetteer = map[string]uint8{}
 
+// gazSet is gazetteer behind a filter, for the look-ups made once per word.
+var gazSet *wordSet[uint8]
+
 func addGaz(flag uint8, list string) {
 	for _, w := range strings.Fields(list) {
 		gazetteer[w] |= flag
@@ -183,6 +186,7 @@ tomorrow ayer ontem yesterday aqui here ali alli there ya ja already
 nuevo nova novo new bien bem well fine good bueno boa happy feliz sorry perdon desculpa
 listo pronto ready seguro sure just solo only aun ainda still
 `)
+	gazSet = newWordSet(gazetteer)
 }
 
 // particles join the parts of a name: "María José Fernández de la Vega",

@@ -98,6 +98,9 @@ func (sc *scanner) cueAt(w []byte, prev [3]string) cue {
 			continue
 		}
 		b = append(b, w...)
+		if !cueFilter.has(b) {
+			continue
+		}
 		if c, found := cues[string(b)]; found {
 			return c
 		}
@@ -112,7 +115,7 @@ func (sc *scanner) atWord(t token, w []byte, lx uint16, prev [3]string, afterPla
 		return 0
 	}
 	g := uint8(lx & lxGazMask)
-	if dateStart[string(w)] {
+	if lx&lxSpecial != 0 && dateStart[string(w)] { // the lexicon marks every dateStart word lxSpecial
 		if e := sc.dateInWords(t, w); e > 0 {
 			return e
 		}
@@ -168,7 +171,7 @@ func (sc *scanner) atWord(t token, w []byte, lx uint16, prev [3]string, afterPla
 		return 0
 	}
 	// The second word a surname, or a given name: "Paulo Henrique", "Vitor Hugo".
-	g2 := gazetteer[string(sc.fold(n))]
+	g2 := gazSet.get(sc.fold(n))
 	if g2&(gSurname|gGiven) == 0 || g2&(gStop|gCity) != 0 || g2&gCommon != 0 && g2&gSurname == 0 {
 		return 0
 	}
@@ -241,7 +244,7 @@ func (sc *scanner) readName(i int, k cueKind) (int, int) {
 		if len(w) == 0 {
 			break
 		}
-		g := gazetteer[string(w)]
+		g := gazSet.get(w)
 		if start >= 0 && particles[string(w)] && !(t.cap && g&(gGiven|gSurname) != 0) {
 			if pendingParticle && string(w) != "la" && string(w) != "los" && string(w) != "las" {
 				break

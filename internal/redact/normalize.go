@@ -68,6 +68,13 @@ var mayNormalise = func() (t [256]bool) {
 func normalise(text string) (string, []int32) {
 	first := -1
 	for i := 0; i < len(text); i++ {
+		// Eight ASCII bytes at a time: most chat text is ASCII.
+		for i+8 <= len(text) && ascii8(text[i:i+8]) {
+			i += 8
+		}
+		if i >= len(text) {
+			break
+		}
 		if c := text[i]; c >= 0x80 && mayNormalise[c] {
 			r, _ := utf8.DecodeRuneInString(text[i:])
 			if _, op := normRune(r); op != keep {
@@ -86,11 +93,17 @@ func normalise(text string) (string, []int32) {
 		src = append(src, int32(i))
 	}
 	for i := first; i < len(text); {
-		c := text[i]
-		if c < 0x80 || !mayNormalise[c] {
-			out = append(out, c)
-			src = append(src, int32(i))
-			i++
+		if c := text[i]; c < 0x80 || !mayNormalise[c] {
+			// Copy the run of bytes that stay as they are at once.
+			j := i + 1
+			for j < len(text) && (text[j] < 0x80 || !mayNormalise[text[j]]) {
+				j++
+			}
+			out = append(out, text[i:j]...)
+			for k := i; k < j; k++ {
+				src = append(src, int32(k))
+			}
+			i = j
 			continue
 		}
 		r, size := utf8.DecodeRuneInString(text[i:])
@@ -120,4 +133,10 @@ func origSpan(text, n string, src []int32, a, b int) (int, int) {
 	}
 	_, size := utf8.DecodeRuneInString(text[last:])
 	return start, last + size
+}
+
+// ascii8 reports whether the eight bytes of s are all ASCII.
+func ascii8(s string) bool {
+	_ = s[7]
+	return (s[0]|s[1]|s[2]|s[3]|s[4]|s[5]|s[6]|s[7])&0x80 == 0
 }

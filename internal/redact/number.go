@@ -213,6 +213,21 @@ func (sc *scanner) match(c *chain, t, hi int) (int, int) {
 	s := sc.s
 	end := func(k int) int { return c.g[t+k-1].b }
 
+	// The last group with fewer than six digits, the commonest case
+	// (a price, a quantity, an hour): every shape below needs more
+	// groups or more digits, but a day that opens a date in words.
+	if t == c.n-1 && c.len(t) < 6 {
+		if c.len(t) <= 2 {
+			if e, y := dayFirstDate(s, c.g[t].b, hi); e > 0 {
+				if sc.birth(c.g[t].a, e, y) {
+					sc.emit(DOB, c.g[t].a, e)
+				}
+				return 1, e
+			}
+		}
+		return 0, 0
+	}
+
 	if k := sc.intlPhone(c, t); k > 0 {
 		sc.emit(Phone, sc.start(c, t), end(k))
 		return k, end(k)

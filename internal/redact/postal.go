@@ -130,7 +130,7 @@ func (sc *scanner) cityAfter(i int) bool {
 	if n.kind == tkPunct && (sc.s[n.a] == ',' || sc.s[n.a] == '-') {
 		n = sc.tok(n.b)
 	}
-	return n.kind == tkWord && n.cap && gazetteer[string(sc.fold(n))]&gCity != 0
+	return n.kind == tkWord && n.cap && gazSet.get(sc.fold(n))&gCity != 0
 }
 
 // stateBefore reports a US state code right before i: "TX 78701".

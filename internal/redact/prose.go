@@ -34,6 +34,14 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 			m[p] |= lxCueOne
 		}
 	}
+	cueFilter = newSmallFilter(len(cues))
+	cueTails = newSmallFilter(len(cues))
+	for p := range cues {
+		cueFilter.set(p)
+		if ws := splitSpace(p); len(ws) >= 2 {
+			cueTails.set(ws[len(ws)-2] + " " + ws[len(ws)-1])
+		}
+	}
 	for w := range placeLead {
 		m[w] |= lxPlace
 	}
@@ -121,6 +129,28 @@ func lookup(lex map[string]uint16, w []byte) uint16 {
 type wordFilter [1 << 16 / 64]uint64
 
 var lexAnyFilter, lexCapFilter wordFilter
+
+// cueFilter holds every phrase of cues, so that cueAt looks up in the map
+// only the phrases that may be there.
+var cueFilter smallFilter
+
+// cueTails holds the last two words of every phrase of cues of two words
+// or more: a word after another with which no phrase ends starts no cue.
+var cueTails smallFilter
+
+// cueTail reports whether some cue phrase may end with the folded word p
+// and then the word w of ASCII letters, in any case.
+func cueTail(p, w string) bool {
+	var b [48]byte
+	if len(p)+1+len(w) > len(b) {
+		return true
+	}
+	n := copy(b[:], p)
+	b[n] = ' '
+	n++
+	n += copy(b[n:], w)
+	return cueTails.hasLower(string(b[:n]))
+}
 
 // wordHash hashes a folded word from its length and four of its bytes,
 // lower-casing ASCII letters so that it can be run on the raw text of a
@@ -347,7 +377,12 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				// need no more than remembering.
 				if ix, ok := shortIndexLower(s[j:k]); ok && !accented {
 					lx := lexShort[ix]
-					plain := lx&(lxCueOne|lxStreet) == 0 && (lx&lxCueLast == 0 || prev[0] == "")
+					// A word that ends cue phrases ("de", "o", "is") is plain
+					// too when no phrase ends with it after the word before
+					// and it starts no first-pass finding (where the token
+					// path would skip ahead).
+					plain := lx&(lxCueOne|lxStreet) == 0 &&
+						(lx&lxCueLast == 0 || prev[0] == "" || !cueTail(prev[0], s[j:k]) && sc.inFound(j) == 0)
 					if lx&lxSpecial != 0 && !joinFollows(s, k) {
 						lx &^= lxSpecial // a day word not followed by "de"/"of": no date
 					}
@@ -404,7 +439,11 @@ func (sc *scanner) prose(found []Finding) []Finding {
 			// Read these before atWord folds other words into the same buffer.
 			part, place := "", lx&lxPlace != 0
 			if lx&lxCuePart != 0 {
-				part = cueParts[string(w)]
+				if k, ok := shortIndex(string(w)); ok {
+					part = lexShortWord[k]
+				} else {
+					part = cueParts[string(w)]
+				}
 			}
 			if e := sc.atWord(t, w, lx, prev, afterPlace); e > 0 {
 				i = e
@@ -500,4 +539,62 @@ func joinFollows(s string, i int) bool {
 		return i+3 == len(s) || s[i+3] == ' '
 	}
 	return false
+}
+
+// A smallFilter is a wordFilter sized to its list, about sixteen bits a
+// word (one false positive in sixteen), so that the lists behind one stay
+// in the first-level cache next to the text.
+type smallFilter struct {
+	bits []uint64
+	mask uint32
+}
+
+func newSmallFilter(words int) smallFilter {
+	n := uint32(64)
+	for n < 1<<16 && n < uint32(words)*16 {
+		n <<= 1
+	}
+	return smallFilter{bits: make([]uint64, n/64), mask: n - 1}
+}
+
+func (f *smallFilter) set(w string) {
+	h := wordHash(w) & f.mask
+	f.bits[h/64] |= 1 << (h % 64)
+}
+
+func (f *smallFilter) has(w []byte) bool {
+	h := wordHash(string(w)) & f.mask
+	return f.bits[h/64]&(1<<(h%64)) != 0
+}
+
+// hasLower is has for the raw text of a word of ASCII letters.
+func (f *smallFilter) hasLower(w string) bool {
+	h := wordHash(w) & f.mask
+	return f.bits[h/64]&(1<<(h%64)) != 0
+}
+
+// A wordSet is a map of folded words behind a smallFilter, for the lists
+// consulted once per word of a message: a word whose filter bit is clear
+// costs a four-byte hash instead of a map look-up.
+type wordSet[V any] struct {
+	filter smallFilter
+	m      map[string]V
+}
+
+// newWordSet indexes m, which must not change afterwards.
+func newWordSet[V any](m map[string]V) *wordSet[V] {
+	s := &wordSet[V]{filter: newSmallFilter(len(m)), m: m}
+	for w := range m {
+		s.filter.set(w)
+	}
+	return s
+}
+
+// get is m[w].
+func (s *wordSet[V]) get(w []byte) V {
+	if !s.filter.has(w) {
+		var zero V
+		return zero
+	}
+	return s.m[string(w)]
 }

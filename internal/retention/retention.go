@@ -17,7 +17,8 @@
 //
 // The consent ledger, the erasure tombstones and data-subject requests are
 // evidence and stay. Audit events hold no personal data (pseudonyms only)
-// and are outside this purger: they follow their own, longer retention.
+// and have their own, longer period (Rules.Audit, zero: forever): the
+// oldest go below a keyed floor from which the chain still verifies.
 //
 // A pass runs in batches, each its own transaction, so it can report
 // progress (`trement retention run`) and never holds the writer long;
@@ -50,6 +51,10 @@ type Rules struct {
 	// Seen is how long de-duplication keys are kept (Meta redelivers for
 	// up to 7 days).
 	Seen time.Duration
+	// Audit is how long audit events are kept; zero keeps them forever.
+	// They hold no personal data and are the evidence of everything else,
+	// so their period is their own and longer.
+	Audit time.Duration
 }
 
 // For returns the period of region.
@@ -71,6 +76,8 @@ type Cut struct {
 	Block map[string]time.Duration
 	// Seen is the cut-off of de-duplication keys.
 	Seen time.Time
+	// Audit is the cut-off of audit events; zero keeps them all.
+	Audit time.Time
 }
 
 // Overridden returns the regions with their own cut-off, sorted.
@@ -92,11 +99,12 @@ type Counts struct {
 	FailedSends   int64 `json:"failed_sends"`
 	InboxBodies   int64 `json:"inbox_bodies"`
 	SeenKeys      int64 `json:"dedupe_keys"`
+	AuditEvents   int64 `json:"audit_events"`
 }
 
 // Total is the number of rows.
 func (c Counts) Total() int64 {
-	return c.Messages + c.Inactive + c.BlockEnded + c.Conversations + c.FailedSends + c.InboxBodies + c.SeenKeys
+	return c.Messages + c.Inactive + c.BlockEnded + c.Conversations + c.FailedSends + c.InboxBodies + c.SeenKeys + c.AuditEvents
 }
 
 func (c *Counts) add(o Counts) {
@@ -107,11 +115,12 @@ func (c *Counts) add(o Counts) {
 	c.FailedSends += o.FailedSends
 	c.InboxBodies += o.InboxBodies
 	c.SeenKeys += o.SeenKeys
+	c.AuditEvents += o.AuditEvents
 }
 
 func (c Counts) String() string {
-	return fmt.Sprintf("%d messages, %d inactive customers, %d blocked customers shredded, %d conversations, %d failed sends, %d set-aside webhook bodies, %d de-duplication keys",
-		c.Messages, c.Inactive, c.BlockEnded, c.Conversations, c.FailedSends, c.InboxBodies, c.SeenKeys)
+	return fmt.Sprintf("%d messages, %d inactive customers, %d blocked customers shredded, %d conversations, %d failed sends, %d set-aside webhook bodies, %d de-duplication keys, %d audit events",
+		c.Messages, c.Inactive, c.BlockEnded, c.Conversations, c.FailedSends, c.InboxBodies, c.SeenKeys, c.AuditEvents)
 }
 
 // Store is what the purger needs from the database.
@@ -122,6 +131,13 @@ type Store interface {
 	// transaction, and returns what it removed; a zero Total means
 	// nothing expired is left.
 	PurgeBatch(ctx context.Context, cut Cut, limit int) (Counts, error)
+	// ExpiredAudit counts the audit events older than before that
+	// PruneAudit would remove.
+	ExpiredAudit(ctx context.Context, before time.Time) (int64, error)
+	// PruneAudit removes up to limit of the oldest audit events older
+	// than before, below a keyed floor the verifier starts from, and
+	// returns how many; zero means none is left.
+	PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error)
 	// AppendAudit records a pass (fails closed: the caller reports it).
 	AppendAudit(ctx context.Context, e *audit.Event) error
 	// Scrub makes what was deleted leave the database files.
@@ -136,6 +152,7 @@ type Stats struct {
 	Inactive      atomic.Int64
 	BlockEnded    atomic.Int64
 	Other         atomic.Int64 // conversations, failed sends, bodies, keys
+	AuditEvents   atomic.Int64
 	LastRunUnix   atomic.Int64
 	LastRunMillis atomic.Int64
 }
@@ -158,6 +175,9 @@ func New(st Store, rules Rules, now func() time.Time, log *slog.Logger) (*Purger
 	}
 	if rules.Default <= 0 {
 		return nil, errors.New("retention: the default period must be positive")
+	}
+	if rules.Audit < 0 {
+		return nil, errors.New("retention: negative audit period")
 	}
 	for r, d := range rules.Regions {
 		if d < 0 {
@@ -189,14 +209,23 @@ func (p *Purger) Cut(now time.Time) Cut {
 			c.Block[r] = d
 		}
 	}
+	if p.rules.Audit > 0 {
+		c.Audit = now.Add(-p.rules.Audit)
+	}
 	return c
 }
 
 // Plan counts what a pass now would remove.
 func (p *Purger) Plan(ctx context.Context) (Counts, error) {
-	c, err := p.store.Expired(ctx, p.Cut(p.now()))
+	cut := p.Cut(p.now())
+	c, err := p.store.Expired(ctx, cut)
 	if err != nil {
 		return c, fmt.Errorf("retention: plan: %w", err)
+	}
+	if !cut.Audit.IsZero() {
+		if c.AuditEvents, err = p.store.ExpiredAudit(ctx, cut.Audit); err != nil {
+			return c, fmt.Errorf("retention: plan: %w", err)
+		}
 	}
 	return c, nil
 }
@@ -214,6 +243,7 @@ func (p *Purger) Run(ctx context.Context, progress func(done Counts)) (Counts, e
 	p.Stats.Inactive.Add(done.Inactive)
 	p.Stats.BlockEnded.Add(done.BlockEnded)
 	p.Stats.Other.Add(done.Conversations + done.FailedSends + done.InboxBodies + done.SeenKeys)
+	p.Stats.AuditEvents.Add(done.AuditEvents)
 	p.Stats.LastRunUnix.Store(start.Unix())
 	p.Stats.LastRunMillis.Store(time.Since(start).Milliseconds())
 	if err != nil {
@@ -249,9 +279,28 @@ func (p *Purger) run(ctx context.Context, cut Cut, done *Counts, progress func(C
 			progress(*done)
 		}
 		if n.Total() == 0 {
-			return nil
+			break
 		}
 	}
+	// Audit events last, so the record of this pass, written after, is
+	// never among them.
+	for !cut.Audit.IsZero() {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		n, err := p.store.PruneAudit(ctx, cut.Audit, p.Batch)
+		done.AuditEvents += n
+		if err != nil {
+			return fmt.Errorf("retention: audit events: %w", err)
+		}
+		if progress != nil {
+			progress(*done)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	return nil
 }
 
 // describe names a pass's cut-offs for the audit record.
@@ -260,6 +309,9 @@ func describe(c Cut) string {
 	fmt.Fprintf(&b, "before %s", c.Default.UTC().Format(time.RFC3339))
 	for _, r := range c.Overridden() {
 		fmt.Fprintf(&b, ", %s before %s", r, c.Regions[r].UTC().Format(time.RFC3339))
+	}
+	if !c.Audit.IsZero() {
+		fmt.Fprintf(&b, ", audit events before %s", c.Audit.UTC().Format(time.RFC3339))
 	}
 	return b.String()
 }

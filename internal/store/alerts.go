@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trement/trement/internal/anomaly"
@@ -22,6 +23,17 @@ func (db *DB) AlertSnapshot(ctx context.Context, now time.Time) (anomaly.Snapsho
 			}
 			for _, e := range evs {
 				s.Events = append(s.Events, anomaly.Event{At: e.At, Action: e.Action, ActorID: e.ActorID, Target: e.Target, Outcome: string(e.Outcome), SourceIP: e.SourceIP})
+			}
+		}
+		for _, action := range []string{audit.ActionMetaNumberQuality, audit.ActionMetaAccount, audit.ActionMetaTemplate, audit.ActionMetaTemplateQuality} {
+			evs, err := t.AuditEvents(audit.Filter{Action: action, Since: now.Add(-time.Hour), Limit: 1000})
+			if err != nil {
+				return err
+			}
+			for _, e := range evs {
+				// The reason starts with the severity the channel judged.
+				sev, what, _ := strings.Cut(e.Reason, ": ")
+				s.MetaReports = append(s.MetaReports, anomaly.MetaReport{At: e.At, About: e.Target, Severity: anomaly.Severity(sev), What: what})
 			}
 		}
 		hour, day := ms(now.Add(-time.Hour)), ms(now.Add(-25*time.Hour))

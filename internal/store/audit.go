@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/trement/trement/internal/audit"
 )
@@ -207,6 +208,96 @@ func (t *Tx) AuditHead() (audit.Checkpoint, bool, error) {
 	return c, true, nil
 }
 
+// AuditFloor returns the sealed floor (the last event the audit retention
+// removed); ok is false if none was removed.
+func (t *Tx) AuditFloor() (audit.Checkpoint, bool, error) {
+	var c audit.Checkpoint
+	var at int64
+	err := t.queryRow("SELECT seq, hash, mac, updated_at FROM audit_floor WHERE id = 1").Scan(&c.Seq, &c.Hash, &c.MAC, &at)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.Checkpoint{}, false, nil
+	}
+	if err != nil {
+		return audit.Checkpoint{}, false, fmt.Errorf("store: audit floor: %w", err)
+	}
+	c.At = fromMS(at)
+	return c, true, nil
+}
+
+// ExpiredAudit counts the audit events PruneAudit would remove for
+// before: those older than it, never the newest.
+func (db *DB) ExpiredAudit(ctx context.Context, before time.Time) (int64, error) {
+	var n int64
+	err := db.View(ctx, func(t *Tx) error {
+		return t.queryRow("SELECT COUNT(*) FROM audit_events WHERE at < ? AND seq < (SELECT COALESCE(MAX(seq), 0) FROM audit_events)", ms(before)).Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: expired audit events: %w", err)
+	}
+	return n, nil
+}
+
+// PruneAudit removes up to limit of the oldest audit events older than
+// before, in one transaction, and returns how many it removed (zero: none
+// is left to remove). It never removes the newest event, so the head
+// always has its event. The floor, a keyed seal of the last event removed,
+// moves first: the schema refuses to delete an event above it, and Verify
+// starts the chain from it.
+func (db *DB) PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error) {
+	var n int64
+	err := db.Update(ctx, func(t *Tx) error {
+		if err := t.lockAudit(); err != nil {
+			return err
+		}
+		head, _, err := t.auditHead()
+		if err != nil {
+			return err
+		}
+		var from int64
+		if f, ok, err := t.AuditFloor(); err != nil {
+			return err
+		} else if ok {
+			from = f.Seq
+		}
+		var upTo int64
+		if err := t.queryRow("SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE at < ? AND seq < ?", ms(before), head).Scan(&upTo); err != nil {
+			return err
+		}
+		upTo = min(upTo, from+int64(limit))
+		if upTo <= from {
+			return nil
+		}
+		var hash []byte
+		if err := t.queryRow("SELECT hash FROM audit_events WHERE seq = ?", upTo).Scan(&hash); err != nil {
+			return fmt.Errorf("event %d: %w", upTo, err)
+		}
+		f := audit.NewFloor(db.DeriveKey(audit.CheckpointKeyPurpose), upTo, hash, t.Now)
+		if _, err := t.exec(`INSERT INTO audit_floor (id, seq, hash, mac, updated_at) VALUES (1, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, mac = excluded.mac, updated_at = excluded.updated_at`,
+			f.Seq, f.Hash, f.MAC, ms(t.Now)); err != nil {
+			return fmt.Errorf("seal floor: %w", err)
+		}
+		res, err := t.exec("DELETE FROM audit_events WHERE seq <= ?", upTo)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: prune audit: %w", err)
+	}
+	return n, nil
+}
+
+func (s retentionStore) ExpiredAudit(ctx context.Context, before time.Time) (int64, error) {
+	return s.db.ExpiredAudit(ctx, before)
+}
+
+func (s retentionStore) PruneAudit(ctx context.Context, before time.Time, limit int) (int64, error) {
+	return s.db.PruneAudit(ctx, before, limit)
+}
+
 // auditGuards are the triggers that keep the audit tables append-only (the
 // head may only move forward), with a fragment of their definition that
 // must still be there: a trigger replaced by one that does nothing is as
@@ -219,12 +310,17 @@ var auditGuards = map[string]map[string]string{
 		"audit_checkpoints_no_delete": "RAISE(ABORT",
 		"audit_head_only_forward":     "RAISE(ABORT",
 		"audit_head_no_delete":        "RAISE(ABORT",
+		"audit_floor_only_forward":    "RAISE(ABORT",
+		"audit_floor_no_delete":       "RAISE(ABORT",
 	},
 	Postgres: {
 		"audit_events_no_change":      "RAISE EXCEPTION",
 		"audit_checkpoints_no_change": "RAISE EXCEPTION",
 		"audit_head_only_forward":     "RAISE EXCEPTION",
 		"audit_head_no_delete":        "RAISE EXCEPTION",
+		"audit_events_no_delete":      "RAISE EXCEPTION",
+		"audit_floor_only_forward":    "RAISE EXCEPTION",
+		"audit_floor_no_delete":       "RAISE EXCEPTION",
 	},
 }
 
@@ -241,10 +337,10 @@ func (db *DB) AuditGuardsMissing(ctx context.Context) ([]string, error) {
 		// the body of the function each one runs.
 		q = `SELECT tg.tgname, p.prosrc FROM pg_trigger tg
 			JOIN pg_proc p ON p.oid = tg.tgfoid
-			WHERE tg.tgrelid IN (to_regclass('audit_events'), to_regclass('audit_checkpoints'), to_regclass('audit_head'))
+			WHERE tg.tgrelid IN (to_regclass('audit_events'), to_regclass('audit_checkpoints'), to_regclass('audit_head'), to_regclass('audit_floor'))
 			AND NOT tg.tgisinternal AND tg.tgenabled <> 'D'`
 	} else {
-		q = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_events', 'audit_checkpoints', 'audit_head')"
+		q = "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ('audit_events', 'audit_checkpoints', 'audit_head', 'audit_floor')"
 	}
 	rows, err := db.r.QueryContext(ctx, q)
 	if err != nil {

@@ -73,10 +73,13 @@ func (a *auditSQL) dropGuards() {
 		a.exec("DROP TRIGGER audit_checkpoints_no_change ON audit_checkpoints")
 		a.exec("DROP TRIGGER audit_head_only_forward ON audit_head")
 		a.exec("DROP TRIGGER audit_head_no_delete ON audit_head")
+		a.exec("DROP TRIGGER audit_events_no_delete ON audit_events")
+		a.exec("DROP TRIGGER audit_floor_only_forward ON audit_floor")
+		a.exec("DROP TRIGGER audit_floor_no_delete ON audit_floor")
 		return
 	}
 	for _, tr := range []string{"audit_events_no_update", "audit_events_no_delete", "audit_checkpoints_no_update",
-		"audit_checkpoints_no_delete", "audit_head_only_forward", "audit_head_no_delete"} {
+		"audit_checkpoints_no_delete", "audit_head_only_forward", "audit_head_no_delete", "audit_floor_only_forward", "audit_floor_no_delete"} {
 		a.exec("DROP TRIGGER " + tr)
 	}
 }
@@ -389,6 +392,72 @@ func TestAuditFilterAndExport(t *testing.T) {
 		rep, err := audit.VerifyExport(&buf)
 		if err != nil || rep.Break != nil || rep.LastSeq != 50 {
 			t.Errorf("VerifyExport = %+v, %v; want 50 intact", rep, err)
+		}
+	})
+}
+
+// TestAuditRetention: PruneAudit removes the oldest events in batches below
+// a keyed floor, never the newest; the log still verifies from the floor;
+// the schema refuses to delete above the floor, and a floor moved by SQL
+// (without the audit key) is reported as forged.
+func TestAuditRetention(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		ctx := context.Background()
+		db := open(t, url, newKey(t))
+		appendEvents(t, db, 120)
+		time.Sleep(5 * time.Millisecond)
+		cut := time.Now()
+		time.Sleep(5 * time.Millisecond)
+		appendEvents(t, db, 130)
+		if n, err := db.ExpiredAudit(ctx, cut); err != nil || n != 120 {
+			t.Fatalf("ExpiredAudit = %d, %v; want 120", n, err)
+		}
+		var batches []int64
+		for {
+			n, err := db.PruneAudit(ctx, cut, 50)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n == 0 {
+				break
+			}
+			batches = append(batches, n)
+		}
+		if fmt.Sprint(batches) != "[50 50 20]" {
+			t.Errorf("PruneAudit batches = %v, want [50 50 20]", batches)
+		}
+		rep := verifyAudit(t, db)
+		if rep.Break != nil || rep.FloorSeq != 120 || rep.Events != 130 || rep.LastSeq != 250 {
+			t.Errorf("Verify after retention = %+v (break %v), want floor 120, events 121..250 intact", rep, rep.Break)
+		}
+		if evs := readEvents(t, db); len(evs) != 130 || evs[0].Seq != 121 {
+			t.Errorf("events left = %d from %d, want 130 from 121", len(evs), evs[0].Seq)
+		}
+		// Everything older than a cut after the last event: all but the
+		// newest go, so the head keeps its event.
+		if _, err := db.PruneAudit(ctx, time.Now().Add(time.Hour), 1000); err != nil {
+			t.Fatal(err)
+		}
+		if rep := verifyAudit(t, db); rep.Break != nil || rep.FloorSeq != 249 || rep.Events != 1 {
+			t.Errorf("Verify after pruning all = %+v (break %v), want floor 249 and the newest event", rep, rep.Break)
+		}
+		appendEvents(t, db, 60)
+		raw := newAuditSQL(t, url)
+		if _, err := raw.db.Exec(raw.q("DELETE FROM audit_events WHERE seq = 260")); err == nil || !strings.Contains(err.Error(), "append-only") {
+			t.Errorf("deleting an event above the floor = %v, want refused", err)
+		}
+		if _, err := raw.db.Exec(raw.q("UPDATE audit_floor SET seq = 100")); err == nil || !strings.Contains(err.Error(), "only moves forward") {
+			t.Errorf("moving the floor back = %v, want refused", err)
+		}
+		// Someone with the database but not the key moves the floor
+		// forward (the schema allows it) and deletes what it now covers.
+		raw.exec("UPDATE audit_floor SET seq = 270, hash = (SELECT hash FROM audit_events WHERE seq = 270)")
+		raw.exec("DELETE FROM audit_events WHERE seq <= 270")
+		if rep := verifyAudit(t, db); rep.Break == nil || rep.Break.Kind != audit.BreakForged || rep.Break.Seq != 270 {
+			t.Errorf("Verify after a floor moved without the key = break %v, want forged at 270", rep.Break)
+		}
+		if missing, err := db.AuditGuardsMissing(ctx); err != nil || len(missing) != 0 {
+			t.Errorf("AuditGuardsMissing = %v, %v", missing, err)
 		}
 	})
 }

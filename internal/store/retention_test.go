@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,51 @@ func TestRetentionPerRegionInactiveAndBlocking(t *testing.T) {
 		_ = mx
 		if p.Stats.Runs.Load() != 2 || p.Stats.Messages.Load() != 2 || p.Stats.BlockEnded.Load() != 1 {
 			t.Errorf("stats = runs %d, messages %d, shredded %d", p.Stats.Runs.Load(), p.Stats.Messages.Load(), p.Stats.BlockEnded.Load())
+		}
+	})
+}
+
+// TestRetentionAuditEvents: a pass removes the audit events older than
+// their own period, after everything else, and records itself in the log
+// that still verifies from the floor.
+func TestRetentionAuditEvents(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		const day = 24 * time.Hour
+		now := time.Now().Add(-500 * day)
+		db, err := store.Open(context.Background(), store.Options{URL: url, MasterKey: newKey(t), Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		appendEvents(t, db, 30)
+		now = now.Add(400 * day)
+		appendEvents(t, db, 5)
+		p, err := retention.New(store.Retention(db), retention.Rules{Default: 90 * day, Audit: 365 * day}, func() time.Time { return now }, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.Batch = 7
+		plan, err := p.Plan(context.Background())
+		if err != nil || plan.AuditEvents != 30 {
+			t.Fatalf("Plan = %+v, %v; want 30 audit events", plan, err)
+		}
+		done, err := p.Run(context.Background(), nil)
+		if err != nil || done != (retention.Counts{AuditEvents: 30}) {
+			t.Fatalf("Run = %+v, %v; want the 30 old audit events", done, err)
+		}
+		rep := verifyAudit(t, db)
+		if rep.Break != nil || rep.FloorSeq != 30 || rep.Events != 6 {
+			t.Errorf("Verify = %+v (break %v), want floor 30 and 6 events (5 young, the pass's own)", rep, rep.Break)
+		}
+		evs := readEvents(t, db)
+		if last := evs[len(evs)-1]; last.Action != "retention.purge" || !strings.Contains(last.Reason, "30 audit events") {
+			t.Errorf("last event = %s %q, want the pass's record", last.Action, last.Reason)
+		}
+		if done, err := p.Run(context.Background(), nil); err != nil || done.Total() != 0 {
+			t.Errorf("second pass = %+v, %v; want nothing", done, err)
+		}
+		if p.Stats.AuditEvents.Load() != 30 {
+			t.Errorf("stats audit events = %d", p.Stats.AuditEvents.Load())
 		}
 	})
 }

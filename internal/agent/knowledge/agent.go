@@ -40,7 +40,8 @@ type Options struct {
 	// en, es, pt (default "en").
 	DefaultLanguage string
 	// Synonyms are extra synonym groups, added to a synonyms.txt found at the
-	// root of the knowledge folder.
+	// root of the knowledge folder. A member starting with "=" is a fixed
+	// phrase (see the package documentation).
 	Synonyms [][]string
 	// Logger receives one debug line per reply (never the message text).
 	// Default: discard.
@@ -211,14 +212,55 @@ func (ix *index) tagOnly(doc int, q []qterm) bool {
 	return unknown > 0 && matched == 1 && inText == 0
 }
 
+const unknownFactor = 0.65
+
+// mostlyUnknown reports whether the question has at least as many topic
+// words found in no article as words doc matches: "how much is a flight to
+// London?" meets the shipping costs through "how much" alone, and "do you
+// sell cars?" the gift cards through "sell". An answer must explain more of
+// what was asked than it leaves out. A synonym phrase ("how much") is not
+// a word of its own here: its words are counted already.
+func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
+	d := &ix.docs[doc]
+	var matched, unknown int
+	for _, t := range q {
+		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) {
+			continue
+		}
+		if len(t.alts) == 0 {
+			unknown++
+			continue
+		}
+		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
+			matched++
+		}
+	}
+	return unknown > 0 && unknown >= matched
+}
+
 // best ranks the passages for words and calibrates a confidence from the
-// winner's term coverage and its margin over the best other article.
-func (a *Agent) best(words []string, lang string) match {
+// winner's term coverage and its margin over the best other article. When
+// prefer names an article (the one the whole message points to) whose
+// passage covers the words as fully as the winner, that passage wins: one
+// question of a message is read in the light of the message ("¿enviáis a
+// México? ¿cuánto tarda?" asks about delivery times, not costs).
+func (a *Agent) best(words []string, lang, prefer string) match {
 	hits, q := a.searchTerms(words, lang)
 	if len(hits) == 0 {
 		return match{}
 	}
 	top := hits[0]
+	if prefer != "" && a.ix.docs[top.doc].art.id != prefer {
+		for i, h := range hits {
+			if a.ix.docs[h.doc].art.id == prefer {
+				if h.coverage >= top.coverage {
+					hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i, i+1)...)
+					top = h
+				}
+				break
+			}
+		}
+	}
 	id := a.ix.docs[top.doc].art.id
 	second := 0.0
 	for _, h := range hits[1:] {
@@ -227,10 +269,13 @@ func (a *Agent) best(words []string, lang string) match {
 			break
 		}
 	}
-	margin := (top.score - second) / top.score
+	margin := max(0, (top.score-second)/top.score) // 0: a preferred article won a tie
 	conf := calibrate(top.coverage, margin)
 	if a.ix.tagOnly(top.doc, q) {
 		conf /= 2
+	}
+	if a.ix.mostlyUnknown(top.doc, q) {
+		conf *= unknownFactor
 	}
 	return match{
 		doc:        a.localize(hits, top.doc, lang),
@@ -323,13 +368,13 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
 		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
 	}
-	m := a.best(rest, lang)
+	m := a.best(rest, lang, "")
 	if !m.ok || m.confidence < a.opts.MinConfidence {
 		// A short follow-up ("and to the Azores?") may only make sense with
 		// the customer's previous message.
 		if prev := lastCustomerTurn(req.History); prev != "" && len(rest) <= 8 {
 			words := append(queryWords(prev), rest...)
-			if m2 := a.best(words, lang); m2.ok && m2.confidence > m.confidence {
+			if m2 := a.best(words, lang, ""); m2.ok && m2.confidence > m.confidence {
 				m = m2
 			}
 		}
@@ -340,7 +385,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	}
 	// Several questions in one message ("how long does it take and how
 	// much does it cost?") get one answer each, from different articles.
-	if ms := a.each(req.Message, req.BusinessName, lang); len(ms) > 1 {
+	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); len(ms) > 1 {
 		var parts, ids []string
 		conf := 1.0
 		for _, sm := range ms {
@@ -374,7 +419,7 @@ var (
 // each answers the questions of a multi-question message separately: the
 // confident matches, at most two, from different articles (none when the
 // message holds one question).
-func (a *Agent) each(msg, business, lang string) []match {
+func (a *Agent) each(msg, business, lang, whole string) []match {
 	// A part is a question when a question mark ends it or a question
 	// word after "and" starts it: "¿dónde está mi pedido? no me ha
 	// llegado" holds one question, not two.
@@ -401,7 +446,7 @@ func (a *Agent) each(msg, business, lang string) []match {
 		if len(rest) < 2 {
 			continue
 		}
-		m := a.best(rest, lang)
+		m := a.best(rest, lang, whole)
 		if !m.ok || m.confidence < a.opts.MinConfidence {
 			continue
 		}

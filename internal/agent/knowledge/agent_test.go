@@ -93,6 +93,14 @@ var offTopic = []struct{ lang, msg string }{
 	{"pt", "qual é a previsão do tempo para amanhã"},
 	{"pt", "me conta uma piada"},
 	{"pt", "quem ganhou o jogo do benfica"},
+	// One word of the shop's beside what it does not sell (issue 12).
+	{"en", "how much is a flight to london"},
+	{"en", "do you sell cars"},
+	{"en", "can i pay my electricity bill here"},
+	{"es", "¿cuánto cuesta un vuelo a Londres?"},
+	{"es", "¿vendéis coches?"},
+	{"pt", "quanto custa um voo para Londres?"},
+	{"pt", "quanto tempo demora a cozer um ovo?"},
 	{"en", "asdfgh qwerty"},
 	{"en", "???"},
 }
@@ -230,5 +238,22 @@ func TestReplyNeedsATopic(t *testing.T) {
 	// The same tag with a known word beside it still answers.
 	if r, _ := a.Reply(context.Background(), agent.Request{Language: "es", Message: "envío urgente a canarias"}); r.Unsure {
 		t.Errorf("Reply(envío urgente a canarias) = unsure, want the delivery times")
+	}
+}
+
+// One question of a message that another article answers as fully is read
+// in the light of the whole message: "do you ship to Chile? how long?"
+// asks about delivery times, and "do you ship to Chile?" alone would be
+// answered as well by the shipping costs.
+func TestReplyReadsAPartInTheLightOfTheMessage(t *testing.T) {
+	a := sampleAgent(t)
+	for _, msg := range []string{"¿enviáis a Chile? ¿y cuánto tarda?", "do you ship to Chile? how long does it take?"} {
+		r, err := a.Reply(context.Background(), agent.Request{Language: "es", Message: msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Unsure || len(r.Sources) == 0 || r.Sources[0] != "shipping-times" {
+			t.Errorf("Reply(%q) = %v (unsure %v), want shipping-times first", msg, r.Sources, r.Unsure)
+		}
 	}
 }

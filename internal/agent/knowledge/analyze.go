@@ -11,7 +11,8 @@ import (
 // stemmers are deliberately light (plurals, gender, common verb and noun
 // endings) because a small knowledge base gains little from aggressive
 // stemming and loses precision, and because cognates then meet across
-// languages ("devolución", "devolução" → "devolu").
+// languages ("devolución", "devolução" → "devolv", as "devolver": the
+// -olución nouns meet their -olver verbs).
 
 // minStem is the shortest stem a suffix rule may leave.
 const minStem = 3
@@ -42,7 +43,18 @@ func undouble(w string) string {
 	return w
 }
 
+// irregularEN maps irregular past forms to their verb, which suffix rules
+// cannot reach: "I paid twice" is about paying, "it came broken" about
+// things that break.
+var irregularEN = pairs(`paid:pay sent:send kept:keep lost:lose bought:buy came:come took:take taken:take
+	broke:break broken:break tore:tear torn:tear wore:wear worn:wear sold:sell found:find brought:bring
+	went:go gone:go told:tell chose:choose chosen:choose spent:spend ran:run wrote:write written:write
+	fell:fall fallen:fall stole:steal stolen:steal shrank:shrink shrunk:shrink`)
+
 func stemEN(w string) string {
+	if base, ok := irregularEN[w]; ok {
+		w = base
+	}
 	if len(w) <= 3 {
 		return w
 	}
@@ -83,12 +95,30 @@ var (
 		{"s", ""},
 	}
 	esDeriv = []suffixRule{
-		{"amente", ""}, {"mente", ""}, {"aciones", ""}, {"acion", ""}, {"icion", ""}, {"ucion", "u"}, {"cion", ""}, {"sion", ""},
+		{"amente", ""}, {"mente", ""}, {"aciones", ""}, {"acion", ""}, {"icion", ""}, {"olucion", "olv"}, {"ucion", "u"}, {"cion", ""}, {"sion", ""},
+		{"imiento", ""}, {"amiento", ""},
+	}
+	// esConj are conjugated endings that end in -s and would otherwise be
+	// taken for a plural: "enviamos", "guardáis", "hicisteis". They are
+	// tried before the plural, on the whole word. The -ía imperfect
+	// ("teníamos") is left out: with accents folded it reads as an -iar
+	// verb ("enviamos", "cambian"), far more common in a shop's questions.
+	esConj = []suffixRule{
+		{"ariamos", ""}, {"eriamos", ""}, {"iriamos", ""}, {"aremos", ""}, {"eremos", ""}, {"iremos", ""},
+		{"abamos", ""}, {"asteis", ""}, {"isteis", ""}, {"abais", ""},
+		{"areis", ""}, {"ereis", ""}, {"ireis", ""}, {"amos", ""}, {"emos", ""}, {"imos", ""}, {"ais", ""}, {"eis", ""},
 	}
 	esVerb = []suffixRule{
 		{"iendo", ""}, {"ando", ""}, {"ados", ""}, {"adas", ""}, {"idos", ""}, {"idas", ""},
+		{"arian", ""}, {"erian", ""}, {"irian", ""}, {"aron", ""}, {"ieron", ""}, {"aban", ""},
+		{"aran", ""}, {"eran", ""}, {"iran", ""}, {"aste", ""}, {"iste", ""},
 		{"ado", ""}, {"ada", ""}, {"ido", ""}, {"ida", ""}, {"ar", ""}, {"er", ""}, {"ir", ""},
+		{"an", ""}, {"en", ""},
 	}
+	// esClitic are the object pronouns Spanish writes onto an infinitive or
+	// a gerund: "comprarlo", "moverse", "devolvérmelo".
+	esClitic = []string{"selas", "selos", "sela", "selo", "melas", "melos", "mela", "melo", "telo", "tela",
+		"nos", "los", "las", "les", "me", "te", "se", "lo", "la", "le"}
 	ptPlural = []suffixRule{
 		{"coes", "cao"}, {"soes", "sao"}, {"oes", "ao"}, {"aes", "ao"}, {"ns", "m"},
 		{"ais", "al"}, {"eis", "el"}, {"ois", "ol"},
@@ -96,25 +126,76 @@ var (
 		{"s", ""},
 	}
 	ptDeriv = []suffixRule{
-		{"amente", ""}, {"mente", ""}, {"acao", ""}, {"icao", ""}, {"ucao", "u"}, {"cao", ""}, {"sao", ""},
+		{"amente", ""}, {"mente", ""}, {"acao", ""}, {"icao", ""}, {"olucao", "olv"}, {"ucao", "u"}, {"cao", ""}, {"sao", ""},
+		{"imento", ""}, {"amento", ""},
+	}
+	// ptConj: as esConj. Portuguese "-ais" and "-eis" are left to the
+	// plural ("materiais", "papéis"): the vós forms are rarely written.
+	ptConj = []suffixRule{
+		{"ariamos", ""}, {"eriamos", ""}, {"iriamos", ""}, {"aremos", ""}, {"eremos", ""}, {"iremos", ""},
+		{"avamos", ""}, {"amos", ""}, {"emos", ""}, {"imos", ""},
 	}
 	ptVerb = []suffixRule{
 		{"endo", ""}, {"indo", ""}, {"ando", ""}, {"ados", ""}, {"adas", ""}, {"idos", ""}, {"idas", ""},
+		{"ariam", ""}, {"eriam", ""}, {"iriam", ""}, {"aram", ""}, {"eram", ""}, {"iram", ""}, {"avam", ""},
+		{"arao", ""}, {"erao", ""}, {"irao", ""},
 		{"ado", ""}, {"ada", ""}, {"ido", ""}, {"ida", ""}, {"ar", ""}, {"er", ""}, {"ir", ""},
+		{"am", ""}, {"em", ""}, {"ou", ""}, {"eu", ""}, {"iu", ""},
 	}
 )
 
+// hasVowel reports whether s holds a vowel: a suffix rule must not leave a
+// stem of consonants ("tr" of "tren"), where unrelated words meet.
+func hasVowel(s string) bool { return strings.ContainsAny(s, "aeiou") }
+
+// stripVerb is stripFirst for conjugated endings, which are short and
+// common enough in nouns ("origen", "plan") that the stem left must also
+// hold a vowel.
+func stripVerb(w string, rules []suffixRule) string {
+	for _, r := range rules {
+		if strings.HasSuffix(w, r.suffix) && len(w)-len(r.suffix) >= minStem && hasVowel(w[:len(w)-len(r.suffix)]) {
+			return w[:len(w)-len(r.suffix)] + r.repl
+		}
+	}
+	return w
+}
+
+// stripClitic removes a pronoun written onto an infinitive or gerund
+// ("comprarlo" → "comprar", "moviéndose" → "moviendo"); nothing else ends
+// in -arlo or -ándose often enough to matter.
+func stripClitic(w string, clitics []string) string {
+	for _, c := range clitics {
+		if !strings.HasSuffix(w, c) {
+			continue
+		}
+		base := w[:len(w)-len(c)]
+		for _, e := range []string{"ar", "er", "ir", "ando", "iendo"} {
+			if strings.HasSuffix(base, e) && len(base)-len(e) >= minStem {
+				return base
+			}
+		}
+	}
+	return w
+}
+
 // stemRomance is the shared shape of the Spanish and Portuguese stemmers:
-// plural, then one derivational or verbal ending, then the gender vowel.
-func stemRomance(w string, plural, deriv, verb []suffixRule) string {
+// a pronoun written onto the verb, then either an -s ending conjugation
+// ("enviamos") or the plural, then one derivational or verbal ending, then
+// the gender vowel. Nouns and the verbs they come from meet: "envío",
+// "envíos", "enviar", "enviamos", "envían" → "envi".
+func stemRomance(w string, plural, deriv, conj, verb []suffixRule, clitics []string) string {
 	if len(w) <= 3 {
 		return w
+	}
+	w = stripClitic(w, clitics)
+	if c := stripVerb(w, conj); c != w {
+		return c
 	}
 	w = stripFirst(w, plural)
 	if d := stripFirst(w, deriv); d != w {
 		w = d
 	} else {
-		w = stripFirst(w, verb)
+		w = stripVerb(w, verb)
 	}
 	if n := len(w); n > minStem && (w[n-1] == 'a' || w[n-1] == 'o' || w[n-1] == 'e') {
 		w = w[:n-1]
@@ -122,20 +203,85 @@ func stemRomance(w string, plural, deriv, verb []suffixRule) string {
 	return w
 }
 
-func stemES(w string) string { return stemRomance(w, esPlural, esDeriv, esVerb) }
-func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptVerb) }
+func stemES(w string) string {
+	return undiphthong(stemRomance(w, esPlural, esDeriv, esConj, esVerb, esClitic))
+}
+
+// undiphthong undoes the Spanish diphthongs of a stressed stem, o → ue
+// ("devuelvo", "cuesta", "muevo" → "devolv", "cost", "mov") and e → ie
+// ("recomiendo", "tiene", "cierra" → "recomend", "ten", "cerr"), so a
+// verb's forms meet its infinitive and its nouns ("coste"). Only the
+// stem's last vowel, after a consonant, is one: in "que" and "gue" the u
+// is spelling, and "tiempo" becomes "temp" on both sides of the index
+// alike.
+func undiphthong(st string) string {
+	for _, d := range []struct{ from, to string }{{"ue", "o"}, {"ie", "e"}} {
+		i := strings.LastIndex(st, d.from)
+		if i < 1 || strings.IndexByte("qgaeiou", st[i-1]) >= 0 || i+2 == len(st) {
+			continue
+		}
+		last := true
+		for j := i + 2; j < len(st); j++ {
+			last = last && !isVowel(st[j])
+		}
+		if last {
+			return st[:i] + d.to + st[i+2:]
+		}
+	}
+	return st
+}
+func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptConj, ptVerb, nil) }
 
 type analyzer struct {
 	lang  string
 	stop  map[string]bool
 	stem  func(string) string
-	light map[string]bool // question words, kept but weighed down
+	light map[string]bool   // question words, kept but weighed down
+	chat  map[string]string // chat spellings → the word ("xq" → "porque")
 }
 
 var analyzers = map[string]*analyzer{
-	"en": {lang: "en", stop: set(stopEN), stem: stemEN, light: set(lightEN)},
-	"es": {lang: "es", stop: set(stopES), stem: stemES, light: set(lightES)},
-	"pt": {lang: "pt", stop: set(stopPT), stem: stemPT, light: set(lightPT)},
+	"en": {lang: "en", stop: set(stopEN), stem: stemEN, light: set(lightEN), chat: pairs(chatEN)},
+	"es": {lang: "es", stop: set(stopES), stem: stemES, light: set(lightES), chat: pairs(chatES)},
+	"pt": {lang: "pt", stop: set(stopPT), stem: stemPT, light: set(lightPT), chat: pairs(chatPT)},
+}
+
+// Chat spellings: abbreviations and contractions typed without their
+// apostrophe. Left as they are, they are words no article has, and an
+// unknown word counts against every answer (it is what keeps off-topic
+// questions unanswered), so "wheres my parcel" or "xq tarda tanto" would go
+// unanswered. Each is read as the word it stands for, which then is a
+// stopword or a search term like any other. They are per language: "to"
+// is "estou" only in Portuguese.
+const (
+	chatEN = `wheres:where whens:when hows:how whats:what wats:what wat:what wen:when whn:when wher:where
+		doesnt:doesn dont:don didnt:didn isnt:isn arent:aren wasnt:wasn werent:wasn hasnt:has havent:have hadnt:had
+		cant:can couldnt:could wont:will wouldnt:would shouldnt:should ive:have youre:you thats:that theres:there
+		ur:your ure:you bc:because cuz:because coz:because tmrw:tomorrow tmr:tomorrow msg:message msgs:messages`
+	chatES = `q:que k:que xq:porque pq:porque porq:porque xk:porque tb:tambien tmb:tambien tbn:tambien d:de
+		x:por xa:para pa:para toy:estoy sta:esta cdo:cuando qndo:cuando dnd:donde xfa:favor xfavor:favor msj:mensaje
+		msjs:mensajes hr:hora hrs:horas`
+	chatPT = `q:que vc:voce vcs:voces pq:porque porq:porque tb:tambem tbm:tambem pra:para pro:para ta:esta to:estou
+		qdo:quando qnd:quando qndo:quando td:tudo hj:hoje msg:mensagem msgs:mensagens obg:obrigado n:nao
+		nao:nao hr:hora hrs:horas`
+)
+
+func pairs(s string) map[string]string {
+	m := make(map[string]string)
+	for _, f := range strings.Fields(s) {
+		if k, v, ok := strings.Cut(f, ":"); ok {
+			m[k] = v
+		}
+	}
+	return m
+}
+
+// word reads a chat spelling as the word it stands for.
+func (a *analyzer) word(w string) string {
+	if v, ok := a.chat[w]; ok {
+		return v
+	}
+	return w
 }
 
 // Question words that do not tell topics apart on their own ("how",
@@ -161,6 +307,11 @@ func set(s string) map[string]bool {
 func (a *analyzer) terms(words []string) []string {
 	out := make([]string, 0, len(words))
 	for _, w := range words {
+		if isPhrase(w) {
+			out = append(out, w)
+			continue
+		}
+		w = a.word(w)
 		if a.stop[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
@@ -211,7 +362,7 @@ you your yours yourself he him his she her it its they them their this that thes
 can could would should will shall may might must there here so too very just also any some all than then as
 get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
-give say said`
+give say said because`
 
 const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
 el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
@@ -220,7 +371,8 @@ yo tu el ella ellos ellas usted ustedes nosotros vosotros es son soy eres fue er
 he has ha hemos han hay tengo tienes tiene tienen tenemos puedo puedes puede pueden quiero quisiera necesito
 muy mas ya tambien pero si no sea algo nada todo toda todos todas otro otra otros otras favor porfa vale hola
 gracias pues entonces alguna alguno algun dame dime decir hago hacer hace haces
-hacen da dar`
+hacen da dar porque tanto tanta tal podeis podemos podria podrias podrian teneis tenia hacemos haceis
+hice hizo hicimos hicisteis hicieron`
 
 const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
 sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas

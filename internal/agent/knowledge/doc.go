@@ -18,6 +18,10 @@
 //   - *.yaml and *.yml hold FAQ entries (id, question, answer, tags) under a
 //     top-level lang; a small YAML subset is parsed by hand (see parseFAQ).
 //   - synonyms.txt at the root holds one comma-separated synonym group a line.
+//     A member written "=words" is a fixed phrase, a phrase that means
+//     something its words do not ("=contra reembolso", cash on delivery, is
+//     not a refund): where it occurs, in an article or a question, its words
+//     count as one term, the same for every fixed phrase of the group.
 //   - neutral.txt at the root lists words that say nothing about which
 //     article answers (what the shop sells, places, time: "trainers",
 //     "Germany", "weeks"); they are left out of queries instead of counting
@@ -28,14 +32,17 @@
 // # Retrieval
 //
 // Passages are ranked with BM25 (k1 = 1.2, b = 0.75) over normalised terms:
-// lower case, accents folded, per-language stopwords, light per-language
-// suffix stemming. Titles, headings and tags weigh more than body text.
-// Unknown query words are matched to the closest indexed word within one or
-// two edits (typos), and synonyms are searched with a lower weight. A query
-// is analysed in the customer's language unless its stopwords clearly say
-// otherwise; all languages are searched, passages in the customer's
-// language are boosted, and an answer found in another language is shown in
-// the customer's language when the article has that translation.
+// lower case, accents folded, fixed phrases joined, per-language stopwords,
+// light per-language suffix stemming (plurals, gender, derivations, and in
+// Spanish and Portuguese the conjugations and attached pronouns, so that
+// "enviamos", "envían" and "envío" meet). Titles, headings and tags weigh
+// more than body text. Unknown query words are matched to the closest
+// indexed word within one or two edits (typos), and synonyms are searched
+// with a lower weight. A query is analysed in the customer's language
+// unless its stopwords clearly say otherwise; all languages are searched,
+// passages in the customer's language are boosted, and an answer found in
+// another language is shown in the customer's language when the article
+// has that translation.
 //
 // The article found, its passages are ranked again for the answer (see
 // passage.go): heading and text matches, numbers for a rule or time
@@ -47,7 +54,13 @@
 //
 // Reply's confidence is the share of the question's weight (IDF) the best
 // passage covers, scaled by its margin over the best passage of another
-// article. Below Options.MinConfidence the agent answers Unsure, with no
-// text. Greetings, thanks and goodbyes get a polite reply, and a greeting
+// article. A question word ("cuánto", "how") counts in that share only
+// where a title, heading or tag has it, not in running text ("en cuanto"),
+// and a synonym counts less than the word. A question with at least as
+// many topic words found in no article as words the passage matches ("do
+// you sell cars?") keeps three quarters of its confidence: an answer must
+// explain more of what was asked than it leaves out.
+// Below Options.MinConfidence the agent answers Unsure, with no text.
+// Greetings, thanks and goodbyes get a polite reply, and a greeting
 // discloses that the customer is talking to an AI.
 package knowledge

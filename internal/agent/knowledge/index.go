@@ -21,6 +21,11 @@ const (
 const (
 	fuzzyWeight   = 0.8 // an indexed word one or two edits away from a typo
 	synonymWeight = 0.5 // another member of the term's synonym group
+	// synonymCover is a synonym's weight in coverage (the confidence): a
+	// business listed it as meaning the same, so an article that says
+	// "conversations" answers "messages" nearly as surely, though in the
+	// ranking the word itself still wins.
+	synonymCover = 0.8
 )
 
 // Scoring constants, chosen on the sample knowledge base's questions.
@@ -73,6 +78,12 @@ type index struct {
 	synonyms  map[string][][]string // member's stems, space-joined → other members' stems
 	maxPhrase int                   // longest member, in words
 
+	// phrases maps the folded words of a fixed phrase (a synonym member
+	// written "=contra reembolso"), space-joined, to the term that stands
+	// for it; maxFixed is the longest, in words.
+	phrases  map[string]string
+	maxFixed int
+
 	meta        map[string]bool     // terms found in some title, heading or tags
 	neutral     map[string]bool     // folded words that say nothing about the article (neutral.txt)
 	surface     map[string][]string // indexed word (folded) → its stems
@@ -80,12 +91,16 @@ type index struct {
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
-	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, meta: map[string]bool{}}
+	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, meta: map[string]bool{},
+		phrases: map[string]string{}}
+	for _, g := range synGroups {
+		ix.addPhrases(g)
+	}
 	analyze := func(an *analyzer, text string) []string {
-		words := fold.Words(text)
+		words := ix.joinPhrases(fold.Words(text))
 		terms := an.terms(words)
 		for _, w := range words {
-			if an.stop[w] || len(w) < 2 {
+			if an.stop[w] || len(w) < 2 || isPhrase(w) {
 				continue
 			}
 			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
@@ -177,14 +192,100 @@ func (ix *index) addNeutral(words []string) {
 	}
 }
 
+// phraseMark starts the term of a fixed phrase; no folded word holds it.
+const phraseMark = "\x01"
+
+func isPhrase(term string) bool { return strings.HasPrefix(term, phraseMark) }
+
+// fixedPhrase reports whether a synonym member is a fixed phrase
+// ("=contra reembolso") and returns its text.
+func fixedPhrase(member string) (string, bool) {
+	if p, ok := strings.CutPrefix(strings.TrimSpace(member), "="); ok && strings.TrimSpace(p) != "" {
+		return p, true
+	}
+	return member, false
+}
+
+// addPhrases records the fixed phrases of a synonym group. A fixed phrase
+// means something its words do not: "contra reembolso" (cash on delivery)
+// is a way to pay, not a refund, and "à cobrança" is not a charge. Where
+// one occurs, in an article or a question, its words become one term
+// shared by every fixed phrase of the group (see joinPhrases), so they
+// neither reach the articles about "reembolso" nor are missed by the
+// article that says "cash on delivery" in English. The phrase is matched on
+// its folded words, stopwords included: "contra" is one.
+func (ix *index) addPhrases(group []string) {
+	term := ""
+	for _, m := range group {
+		p, ok := fixedPhrase(m)
+		if !ok {
+			continue
+		}
+		words := fold.Words(p)
+		if len(words) == 0 {
+			continue
+		}
+		if term == "" {
+			term = phraseMark + strings.Join(words, " ")
+		}
+		ix.phrases[strings.Join(words, " ")] = term
+		ix.maxFixed = max(ix.maxFixed, len(words))
+	}
+}
+
+// phraseTerm is the term of group's fixed phrases, "" if it has none.
+func (ix *index) phraseTerm(group []string) string {
+	for _, m := range group {
+		if p, ok := fixedPhrase(m); ok {
+			if t := ix.phrases[strings.Join(fold.Words(p), " ")]; t != "" {
+				return t
+			}
+		}
+	}
+	return ""
+}
+
+// joinPhrases replaces each fixed phrase in folded words, longest first,
+// by its term.
+func (ix *index) joinPhrases(words []string) []string {
+	if len(ix.phrases) == 0 {
+		return words
+	}
+	out := make([]string, 0, len(words))
+	for i := 0; i < len(words); {
+		n := min(ix.maxFixed, len(words)-i)
+		for ; n > 0; n-- {
+			if t, ok := ix.phrases[strings.Join(words[i:i+n], " ")]; ok {
+				out = append(out, t)
+				break
+			}
+		}
+		if n == 0 {
+			out = append(out, words[i])
+			n = 1
+		}
+		i += n
+	}
+	return out
+}
+
 // addSynonyms records a group under every language's analysis of its
 // members, since a group line is not tied to one language. Members are
 // keyed by their space-joined stems, so a phrase ("how much") found in a
-// query expands to the other members ("cost", "price") too.
+// query expands to the other members ("cost", "price") too. The fixed
+// phrases of a group are one member, their term.
 func (ix *index) addSynonyms(group []string) {
-	for _, an := range analyzers {
+	pt := ix.phraseTerm(group)
+	for _, lang := range []string{"en", "es", "pt"} { // in order: an alternative's weight is its first group's
+		an := analyzers[lang]
 		members := make([][]string, 0, len(group))
+		if pt != "" {
+			members = append(members, []string{pt})
+		}
 		for _, m := range group {
+			if _, ok := fixedPhrase(m); ok {
+				continue
+			}
 			if ts := an.analyze(m); len(ts) > 0 {
 				members = append(members, ts)
 			}
@@ -227,7 +328,8 @@ type qterm struct {
 
 type alt struct {
 	term   string
-	weight float64
+	weight float64 // in the score
+	cover  float64 // in coverage: how surely the term says what the query word does
 }
 
 // expand maps folded query words to index terms under analyzer an: a word's
@@ -237,7 +339,20 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	var stems []string
 	seen := map[string]bool{}
 	var out []qterm
-	for _, w := range words {
+	for _, w := range ix.joinPhrases(words) {
+		if isPhrase(w) {
+			if !seen[w] {
+				seen[w] = true
+				stems = append(stems, w)
+				q := qterm{term: w, weight: 1}
+				if _, ok := ix.postings[w]; ok {
+					q.alts = append(q.alts, alt{w, 1, 1})
+				}
+				out = append(out, ix.finish(q))
+			}
+			continue
+		}
+		w = an.word(w)
 		if an.stop[w] || ix.neutral[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
@@ -254,12 +369,12 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			q.weight = lightWeight
 		}
 		if _, ok := ix.postings[t]; ok {
-			q.alts = append(q.alts, alt{t, 1})
+			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
 			for _, c := range ix.closest(w) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
-						q.alts = append(q.alts, alt{st, fuzzyWeight})
+						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight})
 					}
 				}
 			}
@@ -279,12 +394,23 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	return out
 }
 
-// finish adds q's synonyms to its alternatives and sets its coverage weight.
+// finish adds q's synonyms to its alternatives and sets its coverage
+// weight. The words a typo was corrected to bring their synonyms too, at
+// the correction's weight: "arive" reaches "delivery" as "arrive" does.
 func (ix *index) finish(q qterm) qterm {
-	for _, syn := range ix.synonyms[q.term] {
-		for _, s := range syn {
-			if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
-				q.alts = append(q.alts, alt{s, synonymWeight / float64(len(syn))})
+	from := []alt{{q.term, 1, 1}}
+	for _, a := range q.alts {
+		if a.weight < 1 {
+			from = append(from, a)
+		}
+	}
+	for _, f := range from {
+		for _, syn := range ix.synonyms[f.term] {
+			for _, s := range syn {
+				if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
+					n := float64(len(syn))
+					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / n, f.cover * synonymCover / n})
+				}
 			}
 		}
 	}
@@ -415,10 +541,21 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 				tf := float64(p.tf)
 				norm := ix.k1 * (1 - ix.b + ix.b*float64(d.length)/ix.avgLen)
 				scores[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
-				if !d.meta[a.term] {
-					w *= bodyWeight
+				c := a.cover
+				if d.art.lang != qlang {
+					c *= crossLangWeight
 				}
-				best[p.doc] = math.Max(best[p.doc], w/t.weight)
+				switch {
+				case d.meta[a.term]:
+				case t.weight < 1:
+					// A question word in running text ("en cuanto
+					// llegue") is not the question: it counts in
+					// coverage only where a heading, title or tag says it.
+					c = 0
+				default:
+					c *= bodyWeight
+				}
+				best[p.doc] = math.Max(best[p.doc], c)
 			}
 		}
 		for d, w := range best {

@@ -274,13 +274,38 @@ func TestStemmers(t *testing.T) {
 		{"en", []string{"refunds", "refund", "refunded"}},
 		{"en", []string{"deliveries", "delivery", "delivered", "deliver"}},
 		{"en", []string{"cancelled", "cancel", "cancels"}},
-		{"en", []string{"payment", "pay", "pays"}},
+		{"en", []string{"payment", "pay", "pays", "paid"}},
+		{"en", []string{"broken", "break", "broke", "breaks"}},
+		{"en", []string{"send", "sent", "sending"}},
 		{"es", []string{"envío", "envíos", "enviar", "enviado"}},
 		{"es", []string{"devoluciones", "devolución"}},
 		{"es", []string{"tallas", "talla"}},
 		{"pt", []string{"devoluções", "devolução"}},
 		{"pt", []string{"encomendas", "encomenda"}},
 		{"pt", []string{"informação", "informações"}},
+		// Conjugations meet the infinitive and the noun: the -s endings
+		// ("enviamos", "guardáis") are not plurals.
+		{"es", []string{"enviar", "enviamos", "enviáis", "envían", "envió", "enviaron", "enviando"}},
+		{"es", []string{"guardar", "guardamos", "guardáis", "guardan", "guardaremos"}},
+		{"es", []string{"pagar", "pagáis", "pagamos", "pagan"}},
+		{"es", []string{"cambiar", "cambiamos", "cambian", "cambió"}},
+		// A pronoun written onto the verb.
+		{"es", []string{"comprar", "comprarlo", "comprármelo"}},
+		{"es", []string{"mover", "moverse", "moviendo"}},
+		// -olución nouns meet -olver verbs; the o → ue diphthong is undone.
+		{"es", []string{"devolver", "devolución", "devoluciones", "devuelvo", "devuelven", "devolvemos"}},
+		{"es", []string{"probar", "pruebo", "prueban", "probamos"}},
+		{"es", []string{"encontrar", "encuentro", "encuentran"}},
+		{"es", []string{"recomendar", "recomienda", "recomiendas", "recomendamos"}},
+		{"es", []string{"cerrar", "cierra", "cierran", "cerramos"}},
+		{"es", []string{"coste", "cuesta", "costar"}},
+		{"es", []string{"almacén", "almacenes"}},
+		{"pt", []string{"enviar", "enviamos", "enviam", "enviaram", "enviou"}},
+		{"pt", []string{"chegar", "chegou", "chegaram", "chegam"}},
+		{"pt", []string{"devolver", "devolução", "devoluções"}},
+		// Portuguese -ais/-eis are plurals (of -al/-el), not vós forms.
+		{"pt", []string{"material", "materiais"}},
+		{"pt", []string{"papel", "papéis"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang+"/"+tt.words[0], func(t *testing.T) {
@@ -292,6 +317,20 @@ func TestStemmers(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestStemmersKeepApart lists words that a suffix rule could wrongly merge.
+func TestStemmersKeepApart(t *testing.T) {
+	tests := []struct{ lang, a, b string }{
+		{"es", "guerra", "gorra"},       // the u of "gue" is spelling, not a diphthong
+		{"pt", "materiais", "materias"}, // -ais is the plural of -al
+	}
+	for _, tt := range tests {
+		an := analyzers[tt.lang]
+		if a, b := an.analyze(tt.a), an.analyze(tt.b); len(a) > 0 && slices.Equal(a, b) {
+			t.Errorf("%s: analyze(%q) = analyze(%q) = %q, want them apart", tt.lang, tt.a, tt.b, a)
+		}
 	}
 }
 

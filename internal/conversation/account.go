@@ -1,0 +1,90 @@
+package conversation
+
+import (
+	"strings"
+
+	"github.com/trement/trement/internal/audit"
+)
+
+// AccountSignal fields.
+const (
+	SignalNumberQuality   = "number_quality"
+	SignalAccount         = "account"
+	SignalTemplate        = "template"
+	SignalTemplateQuality = "template_quality"
+)
+
+// usesTemplate reports whether template ("name/language") is the one the
+// flow falls back to outside the 24-hour window.
+func (f *Flow) usesTemplate(template string) bool {
+	name, _, _ := strings.Cut(template, "/")
+	return f.cfg.TemplateName != "" && name == f.cfg.TemplateName
+}
+
+// account records a report about the business's number, account or
+// templates in the audit log (the tamper-evident record operators and the
+// alerter read), logs it at its severity, and slows the number down when
+// its quality dropped, as a 130429 would.
+func (p *processor) account(tx Tx, a AccountSignal, numbers map[string]string) error {
+	// The business's own number and account id are not a customer's, but
+	// they look like phone numbers, which the audit log refuses: their
+	// last four digits say which one to a person who runs them.
+	action, target := audit.ActionMetaAccount, "account:"+lastFour(a.WABAID)
+	switch a.Field {
+	case SignalNumberQuality:
+		action, target = audit.ActionMetaNumberQuality, "number:"+lastFour(a.Number)
+	case SignalTemplate:
+		action, target = audit.ActionMetaTemplate, "template:"+a.Template
+	case SignalTemplateQuality:
+		action, target = audit.ActionMetaTemplateQuality, "template:"+a.Template
+	}
+	if a.Template != "" && p.flow.usesTemplate(a.Template) && a.Severity == "warning" {
+		// The template trement itself falls back to outside the 24-hour
+		// window: a paused or disabled one means closed windows get no
+		// answer at all.
+		a.Severity, a.Detail = "critical", strings.TrimPrefix(a.Detail+"; this is TEMPLATE_NAME, the fallback outside the 24-hour window", "; ")
+	}
+	reason := a.Severity + ": " + a.Event
+	if a.Detail != "" {
+		reason += " (" + a.Detail + ")"
+	}
+	if a.Slow {
+		slowed := false
+		if id := numbers[a.Number]; id != "" && p.throttle != nil {
+			slowed = p.throttle(id)
+		} else if p.throttle != nil {
+			// A report naming a number no webhook of this body showed
+			// (quality reports carry only the display number): every
+			// number this replica sends from slows down.
+			slowed = p.throttle("")
+		}
+		if slowed {
+			p.stats.Throttled.Add(1)
+			reason += "; sending slowed down"
+		}
+	}
+	log := p.log.Info
+	switch a.Severity {
+	case "critical":
+		log = p.log.Error
+	case "warning":
+		log = p.log.Warn
+	}
+	log("Meta reported a change to the business account", "about", target, "event", a.Event, "detail", a.Detail)
+	ev := &audit.Event{ActorType: audit.ActorSystem, ActorID: "whatsapp", Action: action, Target: target, Outcome: audit.Success, Reason: reason}
+	ev.ClipFields()
+	if ev.Validate() != nil {
+		// Whatever Meta put in a template's name must not hold the body
+		// up forever: the report is kept with the kind of subject only.
+		ev.Target, _, _ = strings.Cut(target, ":")
+	}
+	return tx.AppendAudit(ev)
+}
+
+// lastFour is "…" and the last four characters of id.
+func lastFour(id string) string {
+	if len(id) <= 4 {
+		return id
+	}
+	return "…" + id[len(id)-4:]
+}
