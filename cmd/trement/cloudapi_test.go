@@ -11,6 +11,7 @@ import (
 
 	"github.com/trement/trement/internal/anomaly"
 	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/whatsapp/sim"
@@ -257,5 +258,92 @@ func TestAccountWebhooksAreRecordedAndAlerted(t *testing.T) {
 	want := map[string]anomaly.Severity{"number:…3881": anomaly.Warning, "account:…0398": anomaly.Critical, "template:order_update/en_US": anomaly.Warning}
 	if !maps.Equal(about, want) {
 		t.Errorf("meta_account alerts = %v, want %v", about, want)
+	}
+}
+
+// TestBusinessInitiatedMessagesNeedTheOptIn: POST /api/v1/messages sends
+// an approved template (with its body parameters, on the wire) to a
+// customer who opted in for its purpose, through the outbox; marketing
+// needs a marketing opt-in recorded with evidence; an unknown number, one
+// that never opted in to marketing and one that wrote STOP all get the
+// same refusal, audited without the number; a token without the scope is
+// refused.
+func TestBusinessInitiatedMessagesNeedTheOptIn(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "34600111222"
+	ta.optIn(who)
+	ta.settle()
+	tok := ta.ownerToken(auth.PermMessagesSend)
+	send := func(to, purpose string) (int, string) {
+		t.Helper()
+		var out struct {
+			MessageID string `json:"message_id"`
+			Status    string `json:"status"`
+		}
+		body := fmt.Sprintf(`{"to":%q,"purpose":%q,"template":"order_update","language":"es","body":["A-1029","martes"]}`, to, purpose)
+		code := ta.api("POST", "/api/v1/messages", tok, body, &out)
+		return code, out.MessageID
+	}
+	before := ta.templatesTo(who)
+	code, id := send("+34 600 111 222", "utility")
+	if code != 202 || id == "" {
+		t.Fatalf("utility send = %d %q, want 202 and the message id", code, id)
+	}
+	ta.settle()
+	if n := ta.templatesTo(who); n != before+1 {
+		t.Fatalf("%d templates reached the customer, want 1", n-before)
+	}
+	var last sim.SentMessage
+	for _, m := range ta.sim.Sent() {
+		if m.To == who && m.Type == "template" {
+			last = m
+		}
+	}
+	if !strings.Contains(string(last.Body), `"name":"order_update"`) || !strings.Contains(string(last.Body), `"text":"A-1029"`) {
+		t.Errorf("template on the wire = %s", last.Body)
+	}
+
+	for _, to := range []string{who, "34600999888"} {
+		if code, _ := send(to, "marketing"); code != 409 {
+			t.Errorf("marketing to %s without a marketing opt-in = %d, want 409", to, code)
+		}
+	}
+	if code := ta.api("POST", "/api/v1/consent/marketing", tok, fmt.Sprintf(`{"to":%q,"granted":true}`, who), nil); code != 400 {
+		t.Errorf("a marketing opt-in without evidence = %d, want 400", code)
+	}
+	if code := ta.api("POST", "/api/v1/consent/marketing", tok, fmt.Sprintf(`{"to":%q,"granted":true,"evidence":"web form 8841, 2026-11-30"}`, who), nil); code != 200 {
+		t.Fatalf("record the marketing opt-in = %d", code)
+	}
+	if code, _ := send(who, "marketing"); code != 202 {
+		t.Errorf("marketing after the opt-in = %d, want 202", code)
+	}
+	ta.say(who, "STOP")
+	ta.settle()
+	for _, purpose := range []string{"utility", "marketing"} {
+		if code, _ := send(who, purpose); code != 409 {
+			t.Errorf("%s after STOP = %d, want 409", purpose, code)
+		}
+	}
+	if got := ta.ledger(who); !slices.Contains(got, consent.MarketingOptIn) {
+		t.Errorf("ledger = %v, want the marketing opt-in", got)
+	}
+	denied := 0
+	for _, r := range ta.auditReasons("message.business_send") {
+		if strings.Contains(r, who) || strings.Contains(r, "600999888") {
+			t.Errorf("audit reason holds a number: %q", r)
+		}
+		if strings.HasSuffix(r, "no opt-in for this purpose") {
+			denied++
+		}
+	}
+	if denied != 4 {
+		t.Errorf("%d refusals audited, want 4", denied)
+	}
+	if code, _ := send("not a number", "utility"); code != 400 {
+		t.Errorf("a bad number = %d, want 400", code)
+	}
+	other := ta.api("POST", "/api/v1/messages", ta.anotherToken(auth.PermConversationsReply), `{"to":"34600111222","purpose":"utility","template":"order_update","language":"es"}`, nil)
+	if other != 403 {
+		t.Errorf("a token without messages:send = %d, want 403", other)
 	}
 }

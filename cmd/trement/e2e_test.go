@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/config"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
@@ -34,6 +35,8 @@ type testApp struct {
 	stop func()
 	dir  string // the data folder (-data-dir)
 	key  string // the master key
+	// owner is the owner ownerToken signed in, for more tokens.
+	owner *auth.Principal
 }
 
 type appOpt struct {

@@ -18,6 +18,16 @@ import (
 	"github.com/trement/trement/internal/store"
 )
 
+// anotherToken is one more API token of the owner ownerToken signed in.
+func (ta *testApp) anotherToken(scopes ...auth.Permission) string {
+	ta.t.Helper()
+	raw, _, err := ta.app.console.Auth().CreateToken(context.Background(), auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, ta.owner, "test-2", scopes, time.Hour)
+	if err != nil {
+		ta.t.Fatal(err)
+	}
+	return raw
+}
+
 // ownerToken bootstraps an owner through the real sign-in with TOTP
 // enrolment and returns an API token with the given scopes.
 func (ta *testApp) ownerToken(scopes ...auth.Permission) string {
@@ -46,6 +56,7 @@ func (ta *testApp) ownerToken(scopes ...auth.Permission) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	ta.owner = p
 	raw, _, err := svc.CreateToken(ctx, ri, p, "test", scopes, time.Hour)
 	if err != nil {
 		t.Fatal(err)

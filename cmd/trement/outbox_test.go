@@ -295,3 +295,57 @@ func TestRestartSendsWhatNeverLeftAtOnce(t *testing.T) {
 		t.Errorf("%d messages were sent twice", d)
 	}
 }
+
+// TestSpamRateLimitPausesOnlyThatNumber: Meta restricting one business
+// number (131048) pauses that number only: a customer writing to another
+// number of the same deployment is still answered, the restricted
+// number's customer waits (nothing lost) until sending is resumed.
+func TestSpamRateLimitPausesOnlyThatNumber(t *testing.T) {
+	const second = "106540352240001"
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}, simCfg: func(c *sim.Config) { c.MoreNumbers = []string{second} }})
+	const a, b = "14155550151", "14155550152"
+	ta.optIn(a)
+	ta.optIn(b)
+	ta.settle()
+	ta.sim.InjectFault(sim.FaultSpam, 1)
+	ta.say(a, "how long does shipping take?")
+	deadline := time.Now().Add(10 * time.Second)
+	for !ta.app.svc.Stats.Paused.Load() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !ta.app.svc.Stats.Paused.Load() {
+		t.Fatal("131048 did not pause the number")
+	}
+	body := []byte(fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550780001","phone_number_id":%q},"contacts":[{"profile":{"name":"Bea"},"wa_id":%q}],"messages":[{"from":%q,"id":"wamid.SECONDNUMBER0001","timestamp":"%d","type":"text","text":{"body":"how long does shipping take?"}}]}}]}]}`,
+		second, b, b, time.Now().Unix()))
+	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
+		t.Fatalf("webhook to the second number = %d", code)
+	}
+	fromSecond := func() int {
+		n := 0
+		for _, m := range ta.sim.Sent() {
+			if m.To == b && m.PhoneNumberID == second {
+				n++
+			}
+		}
+		return n
+	}
+	for fromSecond() == 0 && time.Now().Before(deadline.Add(10*time.Second)) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if fromSecond() != 1 {
+		t.Fatalf("the customer of the second number got %d answers from it while the first was paused, want 1", fromSecond())
+	}
+	ta.say(a, "and to Portugal?")
+	time.Sleep(300 * time.Millisecond)
+	if got := len(ta.replies(a)); got != 2 {
+		t.Fatalf("while its number was paused the customer got %d messages, want the 2 from before", got)
+	}
+	if err := ta.app.svc.ResumeSending(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	ta.waitReplies(a, 4)
+	if d := ta.sim.DuplicateCount(); d != 0 {
+		t.Errorf("%d messages were sent twice", d)
+	}
+}

@@ -32,7 +32,7 @@ func (a *app) routes() (http.Handler, error) {
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
 		Refusals: refusals, Refused: func(kind string) { a.metrics.RequestsRefused.WithLabelValues(kind).Inc() },
 		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst, AuditAnchorFile: a.cfg.AuditAnchorFile,
-		Conversations: consoleConversations{db: a.db, svc: a.svc}, Rights: a.rights,
+		Conversations: consoleConversations{db: a.db, svc: a.svc}, Messages: a.svc, Rights: a.rights,
 		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
 		Incidents: console.IncidentConfig{Packs: a.policy, Template: a.cfg.BreachTemplate,
 			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},

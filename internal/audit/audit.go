@@ -108,6 +108,9 @@ const (
 	ActionConversationTake  = "conversation.take"
 	ActionConversationBack  = "conversation.handback"
 	ActionConversationAssgn = "conversation.assign"
+	// ActionEscalate is the bot handing a conversation to a person; the
+	// console's dashboard counts these and times the first human reply.
+	ActionEscalate = "conversation.escalate"
 	// Meta's reports about the business side (webhooks of the account,
 	// number quality and template fields); Reason starts with the
 	// severity ("critical: ", "warning: ", "info: ").

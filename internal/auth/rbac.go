@@ -38,6 +38,7 @@ const (
 	PermConversationsReadAssigned Permission = "conversations:read_assigned" // list and read conversations assigned to oneself, and the waiting queue (masked)
 	PermConversationsReply        Permission = "conversations:reply"         // reply, take and hand back
 	PermConversationsAssign       Permission = "conversations:assign"        // assign a conversation to another operator
+	PermMessagesSend              Permission = "messages:send"               // send an approved template to a customer who opted in for its purpose (business-initiated), and record marketing opt-ins collected elsewhere
 	PermPIIReveal                 Permission = "pii:reveal"                  // unmask a customer's number, name and messages, with a typed reason
 	PermContactsErase             Permission = "contacts:erase"              // erase a customer (crypto-shred)
 	PermContactsReadBlocked       Permission = "contacts:read_blocked"       // open a blocked customer's data for a court or authority, with its request as reason (DPO only)
@@ -62,7 +63,7 @@ const (
 // Permissions lists every permission.
 func Permissions() []Permission {
 	return []Permission{
-		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
+		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign, PermMessagesSend,
 		PermPIIReveal, PermContactsErase, PermContactsReadBlocked, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
 		PermOperatorsManage, PermRolesManage, PermKeysManage, PermTokensManage, PermSettingsManage,
 		PermMetricsRead, PermExportTraining, PermSelf, PermHealthRead, PermLogin, PermWebhookDeliver,
@@ -81,6 +82,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	conversations:read_assigned    x          x      x        x
 //	conversations:reply            x                 x        x
 //	conversations:assign           x                 x
+//	messages:send                  x                 x
 //	pii:reveal                     x          x      x
 //	contacts:erase                 x          x
 //	contacts:read_blocked                     x
@@ -102,7 +104,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	dsar:download                                                         (a customer's single-use download link only)
 var matrix = map[Role][]Permission{
 	RoleOwner: {
-		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
+		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign, PermMessagesSend,
 		PermPIIReveal, PermContactsErase, PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport,
 		PermOperatorsManage, PermRolesManage, PermKeysManage, PermTokensManage, PermSettingsManage,
 		PermMetricsRead, PermExportTraining, PermSelf, PermHealthRead,
@@ -117,7 +119,7 @@ var matrix = map[Role][]Permission{
 		PermExportTraining, PermSelf, PermHealthRead,
 	},
 	RoleSupervisor: {
-		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign,
+		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign, PermMessagesSend,
 		PermPIIReveal, PermMetricsRead, PermSelf, PermHealthRead,
 	},
 	RoleAgent: {

@@ -25,6 +25,12 @@ const (
 	// PurposeMarketing: service replies are not affected.
 	MarketingStop   Kind = "marketing_stop"
 	MarketingResume Kind = "marketing_resume"
+	// MarketingOptIn and MarketingOptOut are the customer's consent to
+	// marketing messages, separate from the service opt-in and collected
+	// by the business through any lawful channel (a web form, a checkbox
+	// at checkout, paper), recorded with that evidence through the API.
+	MarketingOptIn  Kind = "marketing_opt_in"
+	MarketingOptOut Kind = "marketing_opt_out"
 )
 
 // PurposeMarketing is the purpose of marketing consent events, separate
@@ -44,6 +50,28 @@ func MarketingStopped(events []*Event) bool {
 		}
 	}
 	return stopped
+}
+
+// MarketingAllowed reports whether events (oldest first) let the business
+// send the customer marketing: a marketing opt-in not withdrawn since,
+// not stopped inside WhatsApp (a later resume lifts the stop, not a
+// withdrawal), and no opt-out, decline, erasure or blocking of the
+// service consent since (which ends the marketing one too).
+func MarketingAllowed(events []*Event) bool {
+	allowed, stopped := false, false
+	for _, e := range events {
+		switch e.Kind {
+		case MarketingOptIn:
+			allowed, stopped = true, false
+		case MarketingOptOut, OptOut, Decline, Erased, Blocked:
+			allowed = false
+		case MarketingStop:
+			stopped = true
+		case MarketingResume:
+			stopped = false
+		}
+	}
+	return allowed && !stopped
 }
 
 // Event is one ledger entry.

@@ -132,6 +132,9 @@ type Deps struct {
 	Extra []Route
 	// Conversations lists, reads and acts on conversations. Required.
 	Conversations ConversationService
+	// Messages sends business-initiated templates and records marketing
+	// opt-ins; nil answers those routes with 503.
+	Messages MessageService
 	// Auth is the auth service; nil makes one over DB with the defaults.
 	Auth *auth.Service
 	// Rights lists and handles data-subject requests and serves download
@@ -171,6 +174,7 @@ type Server struct {
 	secure     bool
 	auth       *auth.Service
 	convs      ConversationService
+	messages   MessageService
 	rights     *rights.Service
 	incidents  IncidentConfig
 	policy     HandlingPolicy
@@ -200,7 +204,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
+		convs: deps.Conversations, messages: deps.Messages, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
 		refusals: deps.Refusals, refused: deps.Refused}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})

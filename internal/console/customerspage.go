@@ -96,6 +96,8 @@ var (
 		string(consent.Blocked):         "Data blocked before erasure",
 		string(consent.MarketingStop):   "Stopped marketing messages",
 		string(consent.MarketingResume): "Resumed marketing messages",
+		string(consent.MarketingOptIn):  "Agreed to marketing messages",
+		string(consent.MarketingOptOut): "Withdrew from marketing messages",
 	}
 	channelWords = map[string]string{"whatsapp": "WhatsApp", "console": "Console", "api": "API"}
 	// regionWords name the policy packs (policy.Region) by place and law.

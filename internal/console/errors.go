@@ -41,6 +41,8 @@ var errorKinds = []struct {
 	{ErrInvalid, http.StatusBadRequest, "invalid request"},
 	{auth.ErrNotFound, http.StatusNotFound, "not found"},
 	{conversation.ErrNotFound, http.StatusNotFound, "not found"},
+	{conversation.ErrInvalid, http.StatusBadRequest, "invalid request"},
+	{conversation.ErrNoOptIn, http.StatusConflict, "refused: this number has not opted in to messages of this purpose (or opted out since)"},
 	{auth.ErrDuplicate, http.StatusConflict, "already exists"},
 	{auth.ErrOwnerExists, http.StatusConflict, "an owner already exists"},
 	{auth.ErrLastOwner, http.StatusConflict, "refusing to remove the last owner"},

@@ -121,10 +121,12 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t, err = t.Parse(requestsTemplate); err != nil {
-		return nil, err
+	for _, more := range []string{requestsTemplate, dashboardTemplate, customersTemplate} {
+		if t, err = t.Parse(more); err != nil {
+			return nil, err
+		}
 	}
-	return t.Parse(customersTemplate)
+	return t, nil
 }
 
 type page struct {
@@ -167,6 +169,7 @@ var navItems = []struct {
 	{"/requests", "Requests", auth.PermDSARManage},
 	{"/customers", "Customers", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
+	{"/dashboard", "Dashboard", auth.PermMetricsRead},
 }
 
 type navLink struct {

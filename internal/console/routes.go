@@ -74,6 +74,10 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
 
+		// Business-initiated messages, only to customers who opted in.
+		{"POST", "/api/v1/messages", auth.PermMessagesSend, AuthSessionOrToken, s.withMessages(s.sendMessage)},
+		{"POST", "/api/v1/consent/marketing", auth.PermMessagesSend, AuthSessionOrToken, s.withMessages(s.recordMarketingConsent)},
+
 		// Anomaly alerts raised by the rules over the audit log and metrics.
 		{"GET", "/api/v1/alerts", auth.PermAuditRead, AuthSessionOrToken, h(s.apiAlerts)},
 
@@ -107,6 +111,8 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/customers", auth.PermDSARManage, AuthSession, h(s.pageCustomers)},
 		{"GET", "/customers/{id}", auth.PermDSARManage, AuthSession, h(s.pageCustomer)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
+		// Counts a day, no personal data: the same reach as the metrics.
+		{"GET", "/dashboard", auth.PermMetricsRead, AuthSession, h(s.pageDashboard)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }

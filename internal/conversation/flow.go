@@ -617,7 +617,7 @@ func (s *step) escalate(reason string) error {
 	}
 	s.conv.State, s.conv.WaitExpired, s.conv.Failures = StateWaitingHuman, false, 0
 	s.f.stats.Escalations.Add(1)
-	if err := s.audit("conversation.escalate", reason); err != nil {
+	if err := s.audit(audit.ActionEscalate, reason); err != nil {
 		return err
 	}
 	return s.say(s.waitText())

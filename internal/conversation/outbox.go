@@ -10,6 +10,7 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"log/slog"
 	"math/rand/v2"
+	"sort"
 	"strconv"
 	"sync"
 	"time"
@@ -53,6 +54,53 @@ type outbox struct {
 
 	rate *buckets // per business number
 	pair *buckets // per customer
+
+	paused pauses
+}
+
+// pauses are what Meta made this replica stop sending: every number when
+// it refuses the token (190: every number sends with it), one number when
+// it restricts that number (131048, spam rate limit), so the others keep
+// answering. Stats.Paused says whether any pause holds (readiness, the
+// metric and the alert). They hold until ResumeSending.
+type pauses struct {
+	mu      sync.Mutex
+	all     bool
+	numbers map[string]bool
+}
+
+// pause records a pause (number "" for all) and reports whether it is new.
+func (p *pauses) pause(number string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if number == "" {
+		was := p.all
+		p.all = true
+		return !was
+	}
+	if p.numbers == nil {
+		p.numbers = map[string]bool{}
+	}
+	was := p.numbers[number]
+	p.numbers[number] = true
+	return !was && !p.all
+}
+
+// state reports whether everything is paused, and else the paused numbers.
+func (p *pauses) state() (all bool, numbers []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for n := range p.numbers {
+		numbers = append(numbers, n)
+	}
+	sort.Strings(numbers)
+	return p.all, numbers
+}
+
+func (p *pauses) clear() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.all, p.numbers = false, nil
 }
 
 type sendResult struct {
@@ -123,7 +171,7 @@ func (o *outbox) run(ctx context.Context) {
 		// Claim when a quarter of the slots are free (or all are): one
 		// claim per freed slot would spend the single writer on tiny
 		// transactions.
-		if !o.stats.Paused.Load() && (inFlight == 0 || capacity-inFlight >= max(capacity/4, 1)) {
+		if all, _ := o.paused.state(); !all && (inFlight == 0 || capacity-inFlight >= max(capacity/4, 1)) {
 			items, err := o.claim(ctx, capacity-inFlight)
 			if err != nil && ctx.Err() == nil {
 				o.log.Error("outbox claim failed", "error", err)
@@ -174,7 +222,8 @@ func (o *outbox) claim(ctx context.Context, n int) ([]*OutboxItem, error) {
 	var items []*OutboxItem
 	err := o.store.Update(ctx, func(tx Tx) error {
 		var err error
-		items, err = tx.ClaimOutbox(o.cfg.Worker, o.claimLease(), n)
+		_, skip := o.paused.state()
+		items, err = tx.ClaimOutbox(o.cfg.Worker, o.claimLease(), n, skip...)
 		return err
 	})
 	return items, err
@@ -394,9 +443,17 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 	case SendUnknown:
 		d.unknown++
 		return tx.OutboxSetState(it.ID, OutboxUnknown, "no answer from Meta: "+se.Error())
-	case SendAuthFailed, SendPauseNumber:
-		if !o.stats.Paused.Swap(true) {
-			o.log.Error("ALERT: sending paused; Meta refused the token or restricted the number. Fix it, then resume sending.", "code", se.Code, "title", se.Title)
+	case SendAuthFailed:
+		o.stats.Paused.Store(true)
+		if o.paused.pause("") {
+			o.log.Error("ALERT: sending paused on every number; Meta refused the access token. Fix it, then resume sending.", "code", se.Code, "title", se.Title)
+		}
+		return tx.OutboxSetState(it.ID, OutboxPaused, se.Error())
+	case SendPauseNumber:
+		o.stats.Paused.Store(true)
+		if o.paused.pause(it.PhoneNumberID) {
+			o.log.Error("ALERT: sending paused on one business number; Meta restricted it (spam rate limit). The other numbers keep sending. Check its quality, then resume sending.",
+				"phone_number_id", it.PhoneNumberID, "code", se.Code, "title", se.Title)
 		}
 		return tx.OutboxSetState(it.ID, OutboxPaused, se.Error())
 	case SendWindowClosed:

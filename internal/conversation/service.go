@@ -172,6 +172,7 @@ func (s *Service) ResumeSending(ctx context.Context) error {
 		return err
 	})
 	if err == nil {
+		s.out.paused.clear()
 		s.Stats.Paused.Store(false)
 		s.wakeOutbox()
 	}

@@ -59,6 +59,9 @@ type Tx interface {
 	ContactMessages(contactID string) ([]*Message, error)
 
 	OpenConversation(contactID, phoneNumberID string) (*Conversation, error)
+	// LatestConversation is the contact's most recent conversation, open
+	// or closed (ErrNotFound if none), for the number they last wrote to.
+	LatestConversation(contactID string) (*Conversation, error)
 	Conversation(id string) (*Conversation, error)
 	UpdateConversation(c *Conversation) error
 	// WaitingBefore lists unassigned conversations waiting for a person
@@ -85,7 +88,7 @@ type Tx interface {
 
 	Enqueue(it *OutboxItem) error
 	OutboxItem(id string) (*OutboxItem, error)
-	ClaimOutbox(worker string, lease time.Duration, limit int) ([]*OutboxItem, error)
+	ClaimOutbox(worker string, lease time.Duration, limit int, skipNumbers ...string) ([]*OutboxItem, error)
 	StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error)
 	ReleaseClaims(worker string) (int64, error)
 	OutboxSent(id, wamid string) (bool, error)

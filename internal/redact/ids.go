@@ -104,11 +104,11 @@ func (sc *scanner) idAfter(t token, typ Type) int {
 	case Passport:
 		e = passportAt(s, a)
 	case CUIT:
-		e = sc.checkedAt(a, lim, validCUIT, 11, 11)
+		e = sc.checkedAt(a, lim, CUIT, 11, 11)
 	case CBU:
-		e = sc.checkedAt(a, lim, validCBU, 22, 22)
+		e = sc.checkedAt(a, lim, CBU, 22, 22)
 	case CLABE:
-		e = sc.checkedAt(a, lim, validCLABE, 18, 18)
+		e = sc.checkedAt(a, lim, CLABE, 18, 18)
 	case RG:
 		e = rgAt(s, a)
 	case BankAccount:
@@ -141,8 +141,10 @@ func digitsAt(s string, a, min, max int) int {
 }
 
 // checkedAt reads n digits (between lo and hi of them) at a, allowing
-// single spaces, dashes and dots between groups, and checks them.
-func (sc *scanner) checkedAt(a, lim int, valid func([]byte) bool, lo, hi int) int {
+// single spaces, dashes and dots between groups, and checks them with
+// typ's check digits. (A switch, not a func value: a func value would be
+// handed the scanner's buffer, and Detect would allocate its scanner.)
+func (sc *scanner) checkedAt(a, lim int, typ Type, lo, hi int) int {
 	s := sc.s
 	b := sc.buf[:0]
 	e := a
@@ -158,7 +160,23 @@ func (sc *scanner) checkedAt(a, lim int, valid func([]byte) bool, lo, hi int) in
 		}
 		break
 	}
-	if len(b) < lo || len(b) > hi || !valid(b) {
+	if len(b) < lo || len(b) > hi {
+		return 0
+	}
+	switch typ {
+	case CUIT:
+		if !validCUIT(b) {
+			return 0
+		}
+	case CBU:
+		if !validCBU(b) {
+			return 0
+		}
+	case CLABE:
+		if !validCLABE(b) {
+			return 0
+		}
+	default:
 		return 0
 	}
 	return e

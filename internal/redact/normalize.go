@@ -62,10 +62,10 @@ var mayNormalise = func() (t [256]bool) {
 }()
 
 // normalise returns text rewritten as described above and, when anything
-// changed, src: src[i] is the offset in text of byte i of the result
+// changed, the map from offsets in the result back to offsets in text
 // (for a copied byte, that byte; for a rewritten one, the start of the
-// character it came from), with src[len(result)] = len(text).
-func normalise(text string) (string, []int32) {
+// character it came from; len(result) maps to len(text)).
+func normalise(text string) (string, *srcMap) {
 	first := -1
 	for i := 0; i < len(text); i++ {
 		// Eight ASCII bytes at a time: most chat text is ASCII.
@@ -87,11 +87,8 @@ func normalise(text string) (string, []int32) {
 		return text, nil
 	}
 	out := make([]byte, 0, len(text))
-	src := make([]int32, 0, len(text)+1)
+	src := &srcMap{}
 	out = append(out, text[:first]...)
-	for i := range first {
-		src = append(src, int32(i))
-	}
 	for i := first; i < len(text); {
 		if c := text[i]; c < 0x80 || !mayNormalise[c] {
 			// Copy the run of bytes that stay as they are at once.
@@ -100,9 +97,6 @@ func normalise(text string) (string, []int32) {
 				j++
 			}
 			out = append(out, text[i:j]...)
-			for k := i; k < j; k++ {
-				src = append(src, int32(k))
-			}
 			i = j
 			continue
 		}
@@ -110,24 +104,68 @@ func normalise(text string) (string, []int32) {
 		b, op := normRune(r)
 		switch op {
 		case subst:
+			src.mark(len(out), i)
 			out = append(out, b)
-			src = append(src, int32(i))
+			src.mark(len(out), i+size)
 		case keep:
 			out = append(out, text[i:i+size]...)
-			for k := range size {
-				src = append(src, int32(i+k))
-			}
+		case drop:
+			src.mark(len(out), i+size)
 		}
 		i += size
 	}
-	src = append(src, int32(len(text)))
 	return string(out), src
 }
 
+// A srcMap maps offsets in normalised text back to the text. Offsets move
+// by a constant between rewritten characters, so it keeps only where the
+// difference changes: a byte array as long as the text was most of
+// Detect's allocation on a long message with one no-break space.
+type srcMap struct {
+	at    []int32 // offsets in the normalised text, increasing
+	delta []int32 // from at[k] on, the text offset is the offset plus delta[k]
+}
+
+// mark says offset o of the normalised text comes from offset i of the
+// text, and so do the bytes after it until the next mark.
+func (m *srcMap) mark(o, i int) {
+	d := int32(i - o)
+	if n := len(m.at); n > 0 && m.at[n-1] == int32(o) {
+		m.delta[n-1] = d
+		if n == 1 && d == 0 || n > 1 && m.delta[n-2] == d {
+			m.at, m.delta = m.at[:n-1], m.delta[:n-1]
+		}
+		return
+	}
+	if n := len(m.delta); n == 0 && d == 0 || n > 0 && m.delta[n-1] == d {
+		return
+	}
+	m.at = append(m.at, int32(o))
+	m.delta = append(m.delta, d)
+}
+
+// src is the offset in the text of offset o of the normalised text.
+func (m *srcMap) src(o int) int {
+	// the last mark at or before o
+	lo, hi := 0, len(m.at)
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if int(m.at[h]) <= o {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	if lo == 0 {
+		return o
+	}
+	return o + int(m.delta[lo-1])
+}
+
 // origSpan maps the span [a, b) of the normalised text n back to text.
-func origSpan(text, n string, src []int32, a, b int) (int, int) {
-	start := int(src[a])
-	last := int(src[b-1])
+func origSpan(text, n string, src *srcMap, a, b int) (int, int) {
+	start := src.src(a)
+	last := src.src(b - 1)
 	if text[last] == n[b-1] {
 		return start, last + 1 // a copied byte
 	}

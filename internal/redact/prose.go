@@ -77,7 +77,7 @@ var lexShort [27 * 27 * 27]uint16
 const lxKnown uint16 = 1 << 15
 
 // shortIndex is w's slot in lexShort, for one to three ASCII letters.
-func shortIndex(w string) (int, bool) {
+func shortIndex[W string | []byte](w W) (int, bool) {
 	if len(w) == 0 || len(w) > 3 {
 		return 0, false
 	}
@@ -117,7 +117,7 @@ func shortIndexLower(w string) (int, bool) {
 
 // lookup is lex[w], through lexShort for short words.
 func lookup(lex map[string]uint16, w []byte) uint16 {
-	if k, ok := shortIndex(string(w)); ok {
+	if k, ok := shortIndex(w); ok {
 		return lexShort[k] &^ lxKnown
 	}
 	return lex[string(w)]
@@ -149,13 +149,13 @@ func cueTail(p, w string) bool {
 	b[n] = ' '
 	n++
 	n += copy(b[n:], w)
-	return cueTails.hasLower(string(b[:n]))
+	return cueTails.has(b[:n]) // wordHash lower-cases ASCII letters
 }
 
 // wordHash hashes a folded word from its length and four of its bytes,
 // lower-casing ASCII letters so that it can be run on the raw text of a
 // word of ASCII letters too.
-func wordHash(w string) uint32 {
+func wordHash[W string | []byte](w W) uint32 {
 	n := len(w)
 	if n == 0 {
 		return 0
@@ -179,7 +179,7 @@ func (f *wordFilter) set(w string) {
 }
 
 func (f *wordFilter) has(w []byte) bool {
-	h := wordHash(string(w))
+	h := wordHash(w)
 	return f[h/64]&(1<<(h%64)) != 0
 }
 
@@ -341,7 +341,19 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
-		if j < len(s) && isLetterByte(s[j]) {
+		// After a line break (every message of a joined text starts
+		// there) the token path skips the whitespace just the same; it
+		// differs only where a first-pass finding starts, which it skips.
+		ok, nl := true, false
+		if j < len(s) && (s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+				j++
+			}
+			ok, nl = sc.inFound(j) == 0, true
+		}
+		if !ok {
+			// the token path below
+		} else if j < len(s) && isLetterByte(s[j]) {
 			k := j + 1
 			accented := false
 			for k < len(s) {
@@ -394,8 +406,18 @@ func (sc *scanner) prose(found []Finding) []Finding {
 					}
 				}
 			}
-		} else if j < len(s) && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
+		} else if j < len(s) && !nl && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
 			i = j + 1 // punctuation that keeps the words before it
+			continue
+		} else if j < len(s) && s[j] < utf8.RuneSelf && !isAlnum(s[j]) && s[j] != ' ' && (nl || sc.inFound(j) == 0) {
+			// Other ASCII punctuation, as the token path reads it.
+			i = j + 1
+			afterPlace = false
+			if c := s[j]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
+				prev = [3]string{}
+			} else if c != ',' && c != ':' && c != '\'' {
+				prev = [3]string{".", prev[0], prev[1]}
+			}
 			continue
 		}
 		t := sc.tok(i)
@@ -439,7 +461,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 			// Read these before atWord folds other words into the same buffer.
 			part, place := "", lx&lxPlace != 0
 			if lx&lxCuePart != 0 {
-				if k, ok := shortIndex(string(w)); ok {
+				if k, ok := shortIndex(w); ok {
 					part = lexShortWord[k]
 				} else {
 					part = cueParts[string(w)]
@@ -563,7 +585,7 @@ func (f *smallFilter) set(w string) {
 }
 
 func (f *smallFilter) has(w []byte) bool {
-	h := wordHash(string(w)) & f.mask
+	h := wordHash(w) & f.mask
 	return f.bits[h/64]&(1<<(h%64)) != 0
 }
 

@@ -18,6 +18,14 @@ func (db *DB) Pseudonym(waID string) string { return db.index.Pseudonym("wa", wa
 
 const contactCols = "id, wa_id_enc, profile_name_enc, region, region_reason, language, consent_state, notice_version, pending_action, last_inbound_at, created_at, updated_at, notice_sent_at, unanswered"
 
+// notErased is the condition that the contact id in col is not an erased
+// contact whose rows wait for the scrubber (see Tx.shred). The subquery
+// does not depend on the row, so it is read once, from a partial index
+// holding only those few contacts.
+func notErased(col string) string {
+	return col + " NOT IN (SELECT id FROM contacts WHERE erased_at > 0)"
+}
+
 func contactLoc(id, col string) vault.Loc { return vault.Loc{Table: "contacts", Column: col, Row: id} }
 
 // sealedContact is a contacts row as read, its number and name still
@@ -135,9 +143,10 @@ func (t *Tx) UpdateContact(c *conversation.Contact) error {
 	return nil
 }
 
-// ContactIDs lists contact ids, oldest first, after the given id.
+// ContactIDs lists contact ids, oldest first, after the given id; erased
+// contacts waiting for the scrubber's delete are not listed.
 func (t *Tx) ContactIDs(after string, limit int) ([]string, error) {
-	rows, err := t.query("SELECT id FROM contacts WHERE id > ? ORDER BY id LIMIT ?", after, limit)
+	rows, err := t.query("SELECT id FROM contacts WHERE id > ? AND erased_at = 0 ORDER BY id LIMIT ?", after, limit)
 	if err != nil {
 		return nil, err
 	}
@@ -203,8 +212,9 @@ type ContactListing struct {
 }
 
 // Contacts returns the contacts f selects, newest first, each with its
-// count of open requests. A blocked customer (their data key moved out of
-// data_keys, see block) is left out: their row can no longer be opened by
+// count of open requests. An erased customer whose row waits for the
+// scrubber is left out, and so is a blocked one (their data key moved out
+// of data_keys, see block): their row can no longer be opened by
 // an ordinary read, and the DPO reaches it only through the audited
 // blocked-data route. The query text is one of a few whatever the filter,
 // as the statement caches want.
@@ -212,7 +222,7 @@ func (t *Tx) Contacts(f ContactFilter) ([]ContactListing, error) {
 	if f.Limit <= 0 || f.Limit > 500 {
 		f.Limit = 50
 	}
-	where, args := []string{"EXISTS (SELECT 1 FROM data_keys k WHERE k.owner_id = contacts.id)"}, []any{}
+	where, args := []string{"erased_at = 0", "EXISTS (SELECT 1 FROM data_keys k WHERE k.owner_id = contacts.id)"}, []any{}
 	if f.Consent != "" {
 		where, args = append(where, "consent_state = ?"), append(args, string(f.Consent))
 	}

@@ -12,7 +12,7 @@ import (
 
 // TestContactsList: the customer list is newest first, filters by consent
 // state, pages by id, counts only requests not final, opens the number and
-// name, and leaves blocked customers out.
+// name, and leaves blocked and erased customers out.
 func TestContactsList(t *testing.T) {
 	eachBackend(t, func(t *testing.T, url, _ string) {
 		db := open(t, url, newKey(t))
@@ -86,6 +86,10 @@ func TestContactsList(t *testing.T) {
 		update(t, db, func(tx *store.Tx) error { return tx.BlockContact(ids[1], time.Now().Add(time.Hour)) })
 		if got, want := idsOf(list(store.ContactFilter{})), []string{ids[3], ids[2], ids[0]}; !slices.Equal(got, want) {
 			t.Errorf("Contacts after blocking one = %v, want %v (a blocked customer left out)", got, want)
+		}
+		update(t, db, func(tx *store.Tx) error { return tx.EraseContact(ids[3]) })
+		if got, want := idsOf(list(store.ContactFilter{})), []string{ids[2], ids[0]}; !slices.Equal(got, want) {
+			t.Errorf("Contacts after erasing one = %v, want %v (an erased customer left out)", got, want)
 		}
 	})
 }

@@ -9,9 +9,10 @@ import (
 )
 
 // RegionsInUse returns the distinct regions of the customers on file, for
-// `trement doctor` and the record of processing.
+// `trement doctor` and the record of processing. An erased customer whose
+// rows the scrubber has yet to delete is no longer on file.
 func (t *Tx) RegionsInUse() ([]string, error) {
-	rows, err := t.query("SELECT DISTINCT region FROM contacts ORDER BY region")
+	rows, err := t.query("SELECT DISTINCT region FROM contacts WHERE erased_at = 0 ORDER BY region")
 	if err != nil {
 		return nil, fmt.Errorf("store: regions in use: %w", err)
 	}

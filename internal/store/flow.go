@@ -72,9 +72,12 @@ func (t *Tx) ClaimAgentMessage(id string) (bool, error) {
 	return n == 1, nil
 }
 
-// PendingAgentMessages returns inbound messages still waiting for the agent.
+// PendingAgentMessages returns inbound messages still waiting for the
+// agent. Those of a customer erased meanwhile are skipped while the
+// scrubber deletes them: they no longer open, and would fail the batch.
 func (t *Tx) PendingAgentMessages(limit int) ([]*conversation.Message, error) {
-	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE status = ? ORDER BY created_at, id LIMIT ?", string(conversation.StatusAgentPending), limit)
+	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE status = ? AND "+notErased("messages.contact_id")+" ORDER BY created_at, id LIMIT ?",
+		string(conversation.StatusAgentPending), limit)
 }
 
 // OpenRequest records a data-subject request.

@@ -131,10 +131,13 @@ func scopeContacts(s incident.Scope) (string, []any) {
 	return "SELECT id FROM contacts WHERE last_inbound_at >= ? AND last_inbound_at < ?", []any{from, until}
 }
 
-// EstimateAffected counts the customers a scope touches, per region.
+// EstimateAffected counts the customers a scope touches, per region. An
+// erased customer is not counted, even while the scrubber has yet to
+// delete their detached row (erased_at set): nothing of theirs is held
+// that a breach could expose, and no notice can reach them.
 func (t *Tx) EstimateAffected(s incident.Scope) ([]incident.Affected, error) {
 	sub, args := scopeContacts(s)
-	rows, err := t.query("SELECT region, COUNT(*) FROM contacts WHERE id IN ("+sub+") GROUP BY region ORDER BY region", args...)
+	rows, err := t.query("SELECT region, COUNT(*) FROM contacts WHERE erased_at = 0 AND id IN ("+sub+") GROUP BY region ORDER BY region", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: estimate affected: %w", err)
 	}
@@ -161,10 +164,11 @@ type NoticeRecipient struct {
 }
 
 // IncidentRecipients returns the customers a scope touches, for the
-// customer notice.
+// customer notice; erased customers are not among them (see
+// EstimateAffected).
 func (t *Tx) IncidentRecipients(s incident.Scope) ([]NoticeRecipient, error) {
 	sub, args := scopeContacts(s)
-	rows, err := t.query("SELECT "+contactCols+" FROM contacts WHERE id IN ("+sub+") ORDER BY id", args...)
+	rows, err := t.query("SELECT "+contactCols+" FROM contacts WHERE erased_at = 0 AND id IN ("+sub+") ORDER BY id", args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: incident recipients: %w", err)
 	}

@@ -44,6 +44,12 @@ func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Co
 	return c, nil
 }
 
+// LatestConversation returns the contact's most recent conversation, open
+// or closed. ErrNotFound if there is none.
+func (t *Tx) LatestConversation(contactID string) (*conversation.Conversation, error) {
+	return scanConversation(t.queryRow("SELECT "+convCols+" FROM conversations WHERE contact_id = ? ORDER BY updated_at DESC, created_at DESC LIMIT 1", contactID))
+}
+
 // Conversation returns a conversation by id. ErrNotFound if there is none.
 func (t *Tx) Conversation(id string) (*conversation.Conversation, error) {
 	return scanConversation(t.queryRow("SELECT "+convCols+" FROM conversations WHERE id = ?", id))

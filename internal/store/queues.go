@@ -186,12 +186,21 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 // the rest wait as queued and are promoted one at a time as the head
 // leaves, so each customer receives replies in order and a claim reads
 // only due heads.
-func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conversation.OutboxItem, error) {
+func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int, skipNumbers ...string) ([]*conversation.OutboxItem, error) {
 	lock := ""
 	if t.db.backend == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := t.query("SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ? ORDER BY seq LIMIT ?"+lock, ms(t.Now), limit)
+	// Items of paused business numbers stay pending for their number's
+	// resume; the others go on.
+	skip, args := "", []any{ms(t.Now)}
+	if len(skipNumbers) > 0 {
+		skip = " AND phone_number_id NOT IN (" + strings.Repeat("?, ", len(skipNumbers)-1) + "?)"
+		for _, n := range skipNumbers {
+			args = append(args, n)
+		}
+	}
+	rows, err := t.query("SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"+skip+" ORDER BY seq LIMIT ?"+lock, append(args, limit)...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
@@ -199,7 +208,7 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int) ([]*conv
 	if err != nil || len(ids) == 0 {
 		return nil, err
 	}
-	args := []any{worker, ms(t.Now.Add(lease)), ms(t.Now)}
+	args = []any{worker, ms(t.Now.Add(lease)), ms(t.Now)}
 	for _, id := range ids {
 		args = append(args, id)
 	}

@@ -60,20 +60,25 @@ func (r regionRule) on(col string) string {
 const notBlocked = " AND NOT EXISTS (SELECT 1 FROM blocked_keys b WHERE b.owner_id = %s)"
 
 // The queries of one pass: each selects (COUNT) or deletes (with LIMIT)
-// the expired rows of one kind.
+// the expired rows of one kind. An erased customer's rows waiting for the
+// scrubber are not retention's: counting them would report an erasure as
+// expired messages.
 func messagesWhere(r regionRule) (string, []any) {
-	return r.on("messages.contact_id") + " AND messages.created_at < ?" + fmt.Sprintf(notBlocked, "messages.contact_id"), append(append([]any(nil), r.args...), r.before)
+	return r.on("messages.contact_id") + " AND messages.created_at < ?" + fmt.Sprintf(notBlocked, "messages.contact_id") + " AND " + notErased("messages.contact_id"),
+		append(append([]any(nil), r.args...), r.before)
 }
 
 func inactiveWhere(r regionRule) (string, []any) {
-	return r.on("contacts.id") + " AND contacts.updated_at < ? AND EXISTS (SELECT 1 FROM data_keys d WHERE d.owner_id = contacts.id)", append(append([]any(nil), r.args...), r.before)
+	return r.on("contacts.id") + " AND contacts.updated_at < ? AND contacts.erased_at = 0 AND EXISTS (SELECT 1 FROM data_keys d WHERE d.owner_id = contacts.id)", append(append([]any(nil), r.args...), r.before)
 }
 
+var emptyConversations = "conversations.updated_at < ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id) " +
+	"AND NOT EXISTS (SELECT 1 FROM blocked_keys b WHERE b.owner_id = conversations.contact_id) AND " + notErased("conversations.contact_id")
+
 const (
-	emptyConversations = "conversations.updated_at < ? AND NOT EXISTS (SELECT 1 FROM messages m WHERE m.conversation_id = conversations.id) AND NOT EXISTS (SELECT 1 FROM blocked_keys b WHERE b.owner_id = conversations.contact_id)"
-	failedSends        = "outbox.state = 'failed' AND outbox.updated_at < ?"
-	oldSeen            = "seen_events.seen_at < ?"
-	oldSetAside        = "received_at < ? AND attempts > 0"
+	failedSends = "outbox.state = 'failed' AND outbox.updated_at < ?"
+	oldSeen     = "seen_events.seen_at < ?"
+	oldSetAside = "received_at < ? AND attempts > 0"
 )
 
 // Expired counts what a pass at cut would remove.

@@ -17,6 +17,10 @@ import (
 // segments. The scrubber removes what the engine lets us remove, soon after
 // every erasure commits:
 //
+//   - SQLite: the erasure only detached the contact (see Tx.shred); the
+//     scrubber first deletes the detached contacts' messages and
+//     conversations in batches of eraseBatch, each its own transaction so
+//     the single writer is never held for long, then the contact row.
 //   - SQLite: secure_delete (set on every connection) zeroes deleted cells
 //     and freed pages; a wal_checkpoint(TRUNCATE) of the main file and of
 //     the inbox file then writes the zeroed pages home and truncates both
@@ -122,7 +126,10 @@ func (s *scrubber) run(ctx context.Context) error {
 	waIDs := s.waIDs
 	s.waIDs = nil
 	s.mu.Unlock()
-	err := s.db.purgeInboxNaming(ctx, waIDs)
+	err := s.db.deleteErased(ctx)
+	if err == nil {
+		err = s.db.purgeInboxNaming(ctx, waIDs)
+	}
 	if err == nil {
 		err = s.db.compact(ctx)
 	}
@@ -147,6 +154,82 @@ func (db *DB) Scrub(ctx context.Context) error {
 
 // Scrubs returns how many scrubs completed and how many failed (metrics).
 func (db *DB) Scrubs() (ok, failed int64) { return db.scrub.runs.Load(), db.scrub.failed.Load() }
+
+// eraseBatch is how many of a detached contact's messages one transaction
+// of the scrubber deletes: ~30 ms of the writer on SQLite, so webhooks and
+// replies wait at most that long behind an erasure.
+const eraseBatch = 1000
+
+// deleteErased deletes the rows of every contact an erasure detached
+// (erased_at set), in batches, and the contact rows last; the cascade of
+// that last delete takes anything written for the contact meanwhile. The
+// marker leaves with the contact row, in the same transaction as the last
+// batch, so an interrupted run (a crash, a failed batch) resumes where it
+// was at the next scrub; Open schedules one when markers are left.
+func (db *DB) deleteErased(ctx context.Context) error {
+	var ids []string
+	err := db.View(ctx, func(t *Tx) error {
+		rows, err := t.query("SELECT id FROM contacts WHERE erased_at > 0 ORDER BY erased_at")
+		if err != nil {
+			return err
+		}
+		ids, err = scanStrings(rows)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: delete erased contacts: %w", err)
+	}
+	for _, id := range ids {
+		for done := false; !done; {
+			err := db.Update(ctx, func(t *Tx) error {
+				res, err := t.exec("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE contact_id = ? LIMIT ?)", id, eraseBatch)
+				if err != nil {
+					return err
+				}
+				if n, _ := res.RowsAffected(); n == eraseBatch {
+					return nil
+				}
+				done = true
+				if _, err := t.exec("DELETE FROM conversations WHERE contact_id = ?", id); err != nil {
+					return err
+				}
+				_, err = t.exec("DELETE FROM contacts WHERE id = ? AND erased_at > 0", id)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("store: delete erased contact %s: %w", id, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ErasedPending returns how many erased contacts still wait for the
+// scrubber to delete their rows (zero once every erasure is complete).
+func (db *DB) ErasedPending(ctx context.Context) (int, error) {
+	var n int
+	err := db.View(ctx, func(t *Tx) error {
+		return t.queryRow("SELECT COUNT(*) FROM contacts WHERE erased_at > 0").Scan(&n)
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store: erased contacts pending: %w", err)
+	}
+	return n, nil
+}
+
+// resumeErased schedules a scrub if an earlier process erased customers
+// whose rows it did not get to delete (it stopped or crashed in between).
+func (db *DB) resumeErased(ctx context.Context) error {
+	n, err := db.ErasedPending(ctx)
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		db.log.Info("resuming the deletion of erased customers' rows", "contacts", n)
+		db.scrub.request("")
+	}
+	return nil
+}
 
 // purgeInboxNaming deletes inbox bodies set aside (attempts > 0) whose
 // plaintext names one of waIDs. Bodies still waiting to be processed are

@@ -151,6 +151,10 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		return nil, err
 	}
 	db.scrub.start(db)
+	if err := db.resumeErased(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if o.ErasureJournal != "" {
 		db.journal = &journal{path: o.ErasureJournal}
 		if err := db.replayJournal(ctx); err != nil {

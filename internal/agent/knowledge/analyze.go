@@ -362,22 +362,32 @@ you your yours yourself he him his she her it its they them their this that thes
 can could would should will shall may might must there here so too very just also any some all than then as
 get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
-give say said because`
+give say said because
+many few more most other others another such only own same again once ever every each both either
+neither already yet really actually maybe perhaps even though although lot lots bit little quite rather`
 
 const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
 el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
-ese esa eso esos esas aquel aquella mi mis tu tus su sus nuestro nuestra vuestro vuestra me te se nos os le les
+ese esa eso esos esas aquel aquella mi mis tu tus su sus nuestro nuestra nuestros nuestras vuestro vuestra
+vuestros vuestras me te se nos os le les
 yo tu el ella ellos ellas usted ustedes nosotros vosotros es son soy eres fue era ser estar estoy esta estan estas
 he has ha hemos han hay tengo tienes tiene tienen tenemos puedo puedes puede pueden quiero quisiera necesito
 muy mas ya tambien pero si no sea algo nada todo toda todos todas otro otra otros otras favor porfa vale hola
 gracias pues entonces alguna alguno algun dame dime decir hago hacer hace haces
 hacen da dar porque tanto tanta tal podeis podemos podria podrias podrian teneis tenia hacemos haceis
-hice hizo hicimos hicisteis hicieron`
+hice hizo hicimos hicisteis hicieron
+dije dijo dijimos dijisteis dijeron dicho digo dices dice decis dicen ido iba iban va vas van voy vamos
+vino vine vinieron viene vienen estaba estabas estaban estuve estuvo habia hubo habeis
+mucho mucha muchos muchas poco poca pocos pocas cada ambos aun todavia quizas quiza ademas bastante demasiado`
 
 const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
 sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas
-aquele aquela meu minha meus minhas teu tua seu sua seus suas nosso nossa me te se lhe lhes eu tu ele ela eles
+aquele aquela meu minha meus minhas teu tua seu sua seus suas nosso nossa nossos nossas vosso vossa vossos
+vossas me te se lhe lhes eu tu ele ela eles
 elas voce voces nos vos sou es e sao foi era ser estar estou esta estao estas tenho tem temos tens ter posso pode
 podem podes quero queria preciso muito mais ja tambem mas se nao sim algo nada tudo todo toda todos todas outro
 outra outros outras favor ola oi obrigado obrigada entao pois algum alguma faco fazer faz
-fazem fez diga dizer dar`
+fazem fez diga dizer dar
+disse disseram dito digo diz dizem vai vou vao vamos ia iam foi fui foram veio vieram vem vim vir
+estava estavam esteve estive tinha tinham havia houve
+muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado`

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,6 +32,9 @@ const (
 	// reports 131047 in a failed status webhook, as Meta usually does.
 	FaultWindowClosedAsync Fault = "window_closed_async"
 	FaultAuth              Fault = "auth" // 190, HTTP 401
+	// FaultSpam restricts the number the request was for: 131048, HTTP
+	// 400, as Meta answers a number blocked or reported by many users.
+	FaultSpam Fault = "spam_rate_limit"
 	// FaultHang never answers: the request is held until the client gives
 	// up, Close is called, or HangTimeout passes.
 	FaultHang Fault = "hang"
@@ -53,6 +57,7 @@ var faultSpecs = map[Fault]faultSpec{
 	FaultWindowClosed:      {400, 131047, 2494081, "OAuthException", "(#131047) Re-engagement message", "Message failed to send because more than 24 hours have passed since the customer last replied to this number."},
 	FaultWindowClosedAsync: {},
 	FaultAuth:              {401, 190, 463, "OAuthException", "Error validating access token: Session has expired.", ""},
+	FaultSpam:              {400, 131048, 2494065, "OAuthException", "(#131048) Spam rate limit hit", "Message failed to send because there are restrictions on how many messages can be sent from this phone number. This may be because too many previous messages were blocked or flagged as spam."},
 	FaultHang:              {},
 }
 
@@ -191,7 +196,8 @@ func (s *Simulator) graphMessages(w http.ResponseWriter, r *http.Request) {
 		writeGraphError(w, faultSpec{http: 400, code: 2500, typ: "OAuthException", message: "Unknown path components: /" + r.PathValue("version")})
 		return
 	}
-	if phone := r.PathValue("phone"); phone != s.cfg.PhoneNumberID {
+	phone := r.PathValue("phone")
+	if phone != s.cfg.PhoneNumberID && !slices.Contains(s.cfg.MoreNumbers, phone) {
 		writeGraphError(w, faultSpec{http: 400, code: 100, subcode: 33, typ: "GraphMethodException",
 			message: fmt.Sprintf("Unsupported post request. Object with ID '%s' does not exist, cannot be loaded due to missing permissions, or does not support this operation.", phone)})
 		return
@@ -216,7 +222,7 @@ func (s *Simulator) graphMessages(w http.ResponseWriter, r *http.Request) {
 		s.markRead(w, raw)
 		return
 	}
-	s.send(w, raw, fields, fault == FaultWindowClosedAsync && faulty)
+	s.send(w, phone, raw, fields, fault == FaultWindowClosedAsync && faulty)
 }
 
 func (s *Simulator) authorized(r *http.Request) bool {
@@ -388,7 +394,7 @@ var knownTypes = map[string]bool{
 func runes(s string) int { return utf8.RuneCountInString(s) }
 
 // send validates a message like Meta does and records it.
-func (s *Simulator) send(w http.ResponseWriter, raw []byte, fields map[string]json.RawMessage, failAsync bool) {
+func (s *Simulator) send(w http.ResponseWriter, phone string, raw []byte, fields map[string]json.RawMessage, failAsync bool) {
 	var req sendReq
 	if err := json.Unmarshal(raw, &req); err != nil {
 		invalidParam(w, "Unexpected parameter type: %v", err)
@@ -434,7 +440,7 @@ func (s *Simulator) send(w http.ResponseWriter, raw []byte, fields map[string]js
 	now := s.cfg.Now()
 	wamid := newWAMID()
 	sm := SentMessage{
-		ID: wamid, PhoneNumberID: s.cfg.PhoneNumberID, To: req.To, WaID: waID, Type: req.Type,
+		ID: wamid, PhoneNumberID: phone, To: req.To, WaID: waID, Type: req.Type,
 		Text: tm.Text, BizOpaqueCallbackData: req.BizOpaqueCallbackData,
 		Body: append(json.RawMessage(nil), raw...), At: now,
 	}

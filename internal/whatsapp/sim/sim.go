@@ -70,6 +70,10 @@ type Config struct {
 	Token string
 	// PhoneNumberID of the business number. Default "106540352242922".
 	PhoneNumberID string
+	// MoreNumbers are other phone_number_ids of the same business account
+	// the fake Graph API also sends from (a deployment with several
+	// numbers); customers' messages to them come as raw webhooks.
+	MoreNumbers []string
 	// DisplayNumber of the business number. Default "15550783881".
 	DisplayNumber string
 	// WABAID is the WhatsApp Business Account ID. Default "102290129340398".

@@ -1,0 +1,130 @@
+package console
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/trement/trement/internal/store"
+)
+
+// dashboardDays is the dashboard's period: today and the 29 days before.
+const dashboardDays = 30
+
+// dashboardTemplate is the dashboard: four charts, each with its numbers
+// in words above it and in a hidden table for screen readers. Counts
+// only: nothing on it names or points at a customer.
+const dashboardTemplate = `{{define "dashboard"}}{{template "top" .}}{{with .Data}}
+<p>The last {{.Days}} days, {{.From}} to {{.To}}, by UTC day. Messages the retention period has already deleted are not counted.</p>
+<section class="dash" aria-labelledby="dash-messages"><h2 id="dash-messages">Messages a day</h2>
+<p id="sum-messages">{{.Inbound}} from customers, {{.Bot}} answered by the bot, {{.Operator}} by operators.</p>
+<figure>{{.Messages.SVG}}{{.Messages.Table}}</figure></section>
+<section class="dash" aria-labelledby="dash-consent"><h2 id="dash-consent">Consent</h2>
+<p id="sum-consent">Opt-in rate: {{.OptInRate}}. Opt-out rate: {{.OptOutRate}}.</p>
+<figure>{{.Consent.SVG}}{{.Consent.Table}}</figure></section>
+<section class="dash" aria-labelledby="dash-escalations"><h2 id="dash-escalations">Escalations to a person</h2>
+<p id="sum-escalations">{{.Escalations}} escalations, {{.Answered}} answered by a person; median time to the first human reply: {{.Median}}.</p>
+<figure>{{.Escalated.SVG}}{{.Escalated.Table}}</figure></section>
+<section class="dash" aria-labelledby="dash-requests"><h2 id="dash-requests">Data-subject requests</h2>
+<p id="sum-requests">{{.OnTime}} answered on time and {{.Late}} late in these days; {{.Overdue}} open past their due date now.</p>
+<figure>{{.Requests.SVG}}{{.Requests.Table}}</figure></section>
+{{end}}{{template "bottom"}}{{end}}`
+
+// dashboardView is the dashboard's view model (page.Data).
+type dashboardView struct {
+	Days                   int
+	From, To               string
+	Inbound, Bot, Operator int
+	OptInRate, OptOutRate  string
+	Escalations, Answered  int
+	Median                 string
+	OnTime, Late, Overdue  int
+	Messages, Consent      barChart
+	Escalated, Requests    barChart
+}
+
+// pageDashboard draws the last dashboardDays days from the store's counts.
+func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) {
+	now := s.now()
+	d, err := s.db.Dashboard(r.Context(), now.AddDate(0, 0, -(dashboardDays-1)), now)
+	if err != nil {
+		s.pageError(w, err)
+		return
+	}
+	pg := s.basePage(r, "Dashboard")
+	pg.Data = newDashboardView(d)
+	s.render(w, http.StatusOK, "dashboard", pg)
+}
+
+func newDashboardView(d *store.Dashboard) dashboardView {
+	labels := make([]string, d.Days)
+	for i := range labels {
+		labels[i] = d.Since.AddDate(0, 0, i).Format("Jan 2")
+	}
+	last := d.Since.AddDate(0, 0, d.Days-1)
+	v := dashboardView{Days: d.Days, From: d.Since.Format("2 January 2006"), To: last.Format("2 January 2006"),
+		Inbound: sum(d.Inbound), Bot: sum(d.Bot), Operator: sum(d.Operator),
+		Escalations: sum(d.Escalations), Answered: len(d.FirstReplies),
+		OnTime: d.OnTime, Late: d.Late, Overdue: d.Overdue}
+
+	v.Messages = barChart{ID: "chart-messages", Title: "Messages a day", Axis: "Day", Labels: labels, LabelEvery: 7,
+		Desc:   fmt.Sprintf("Over %d days: %d messages from customers, %d answered by the bot, %d by operators.", d.Days, v.Inbound, v.Bot, v.Operator),
+		Empty:  "No messages in these days.",
+		Series: []chartSeries{{"From customers", "s0", d.Inbound}, {"Answered by the bot", "s1", d.Bot}, {"Answered by operators", "s2", d.Operator}}}
+
+	// Opt-in rate: of the answers to the consent question, the share that
+	// accepted. Opt-out rate: of the customers who consented at some point
+	// in the period (those consenting now and those who withdrew), the
+	// share who withdrew.
+	in, declined, out := sum(d.OptIns), sum(d.Declines), sum(d.OptOuts)
+	v.OptInRate = rate(in, in+declined, "answers to the consent question")
+	v.OptOutRate = rate(out, d.Consenting+out, "customers who had consented")
+	v.Consent = barChart{ID: "chart-consent", Title: "Consent decisions a day", Axis: "Day", Labels: labels, LabelEvery: 7,
+		Desc:   fmt.Sprintf("Over %d days: %d opt-ins, %d declines, %d opt-outs.", d.Days, in, declined, out),
+		Empty:  "No consent decisions in these days.",
+		Series: []chartSeries{{"Opt-ins", "s0", d.OptIns}, {"Declines", "s2", d.Declines}, {"Opt-outs", "s3", d.OptOuts}}}
+
+	v.Median = "none answered yet"
+	if m, ok := d.MedianFirstReply(); ok {
+		v.Median = waitWords(m)
+	}
+	v.Escalated = barChart{ID: "chart-escalations", Title: "Escalations a day", Axis: "Day", Labels: labels, LabelEvery: 7,
+		Desc:   fmt.Sprintf("Over %d days: %d escalations, %d answered by a person, median first reply %s.", d.Days, v.Escalations, v.Answered, v.Median),
+		Empty:  "No escalations in these days.",
+		Series: []chartSeries{{"Escalations", "s1", d.Escalations}}}
+
+	v.Requests = barChart{ID: "chart-requests", Title: "Data-subject requests", Axis: "Requests", Labels: []string{"Last " + fmt.Sprint(d.Days) + " days"},
+		Desc:  fmt.Sprintf("%d answered on time, %d answered late, %d open past their due date.", d.OnTime, d.Late, d.Overdue),
+		Empty: "No requests answered in these days, and none overdue.",
+		Series: []chartSeries{{"Answered on time", "s0", []int{d.OnTime}}, {"Answered late", "s3", []int{d.Late}},
+			{"Open past due", "s2", []int{d.Overdue}}}}
+	return v
+}
+
+func sum(xs []int) int {
+	n := 0
+	for _, x := range xs {
+		n += x
+	}
+	return n
+}
+
+// rate is n of total as a whole percentage, with what total counts.
+func rate(n, total int, of string) string {
+	if total == 0 {
+		return "no " + of + " yet"
+	}
+	return fmt.Sprintf("%.0f%% (%d of %d %s)", 100*float64(n)/float64(total), n, total, of)
+}
+
+// waitWords says a wait in seconds, minutes or hours and minutes.
+func waitWords(d time.Duration) string {
+	if d < time.Minute {
+		return fmt.Sprintf("%d s", int(d/time.Second))
+	}
+	d = d.Round(time.Minute)
+	if d < time.Hour {
+		return fmt.Sprintf("%d min", int(d/time.Minute))
+	}
+	return fmt.Sprintf("%d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
