@@ -29,6 +29,21 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 
+# axe-core, the accessibility engine the browser tests inject into the
+# console's pages (from the npm registry, pinned, cached between runs).
+axe_version=4.14.1
+axe_dir="${XDG_CACHE_HOME:-$HOME/.cache}/trement-test/axe-core-$axe_version"
+if [ ! -f "$axe_dir/node_modules/axe-core/axe.min.js" ]; then
+  if command -v npm >/dev/null 2>&1; then
+    log "installing axe-core $axe_version (npm) into $axe_dir"
+    npm install --prefix "$axe_dir" "axe-core@$axe_version" --no-audit --no-fund --silent >/dev/null 2>&1 ||
+      log "could not install axe-core: the browser tests' accessibility checks will not run"
+  else
+    log "npm is missing: the browser tests' accessibility checks will not run"
+  fi
+fi
+[ -f "$axe_dir/node_modules/axe-core/axe.min.js" ] && export TREMENT_AXE_JS="$axe_dir/node_modules/axe-core/axe.min.js"
+
 # PostgreSQL for the contract suite.
 if [ -z "${TREMENT_TEST_POSTGRES_URL:-}" ]; then
   if command -v pg_isready >/dev/null 2>&1; then

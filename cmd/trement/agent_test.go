@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/redact"
 )
 
 // fakeLLM speaks OpenAI's chat-completions wire format and records every
@@ -142,5 +144,47 @@ func TestEscalationTriggers(t *testing.T) {
 				t.Errorf("the blocked answer reached the customer: %q", last)
 			}
 		})
+	}
+}
+
+// TestRedactAllowReachesTheModel: a product named like a person, on the
+// business's REDACT_ALLOW, reaches the model as written, while the
+// customer's own name is still masked; the answer that quotes the
+// product is not refused as a name the customer never gave.
+func TestRedactAllowReachesTheModel(t *testing.T) {
+	const msg = "hola, quiero el perfume Carolina Herrera de 100 ml, me llamo Lucía Gómez"
+	// Without the list the product is masked as a name: the test below
+	// would pass for no reason if it were not.
+	var names []string
+	for _, f := range redact.Detect(msg) {
+		names = append(names, f.Text)
+	}
+	if !slices.Contains(names, "Carolina Herrera") {
+		t.Fatalf("redact.Detect(%q) = %q, want Carolina Herrera among the names", msg, names)
+	}
+	llm := &fakeLLM{answer: func(user string) string {
+		return "Sí, el perfume Carolina Herrera de 100 ml está disponible, [NAME_1]."
+	}}
+	srv := httptest.NewServer(llm)
+	t.Cleanup(srv.Close)
+	ta := startApp(t, appOpt{args: []string{"-agent", "openai", "-openai-url", srv.URL + "/v1", "-openai-model", "test-model", "-openai-timeout", "5s",
+		"-redact-allow", "Carolina Herrera, Calle Serrano 50"}})
+	const who = "34612000222"
+	ta.say(who, "hola")
+	ta.waitReplies(who, 1)
+	ta.tap(who, conversation.ButtonAccept)
+	n := len(ta.waitReplies(who, 2))
+	ta.say(who, msg)
+	r := ta.waitReplies(who, n+1)
+	ta.settle()
+	sent := llm.all()
+	if !strings.Contains(sent, "perfume Carolina Herrera de 100 ml") {
+		t.Errorf("the allowed product did not reach the model as written; got %.400s", sent)
+	}
+	if strings.Contains(sent, "Lucía Gómez") || !strings.Contains(sent, "[NAME_1]") {
+		t.Errorf("the customer's name was not masked; got %.400s", sent)
+	}
+	if got := r[len(r)-1].Text; !strings.Contains(got, "Carolina Herrera") || !strings.Contains(got, "Lucía Gómez") {
+		t.Errorf("answer = %q, want the product and the customer's name restored", got)
 	}
 }

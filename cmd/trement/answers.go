@@ -23,7 +23,8 @@ import (
 // model, asked with the same redacted text the model saw.
 type answerGuard struct {
 	filter       *filter.Filter
-	contacts     []string // the business's public contact data: never "personal data the customer did not give"
+	redact       *redact.Detector // with the business's REDACT_ALLOW
+	contacts     []string         // the business's public contact data: never "personal data the customer did not give"
 	instructions string
 	grounding    bool
 	memo         grounding.Memo     // the facts of knowledge passages, read once
@@ -36,7 +37,7 @@ var _ conversation.AnswerFilter = (*answerGuard)(nil)
 // newAnswerGuard builds the guard. kbTexts are the knowledge base's
 // passages, read for the business's own contact data.
 func newAnswerGuard(cfg *config.Config, kbTexts []string, log *slog.Logger) (*answerGuard, error) {
-	g := &answerGuard{contacts: businessContacts(cfg, kbTexts), instructions: cfg.Instructions, grounding: cfg.Grounding, log: log}
+	g := &answerGuard{redact: newRedactor(cfg), contacts: businessContacts(cfg, kbTexts), instructions: cfg.Instructions, grounding: cfg.Grounding, log: log}
 	g.filter = filter.New(filter.Config{DenyList: splitList(cfg.DenyList), AllowValues: g.contacts})
 	if cfg.Moderation != "off" {
 		m, err := moderation.New(moderation.Config{Kind: cfg.Moderation, BaseURL: cfg.ModerationURL, Model: cfg.ModerationModel,
@@ -70,18 +71,29 @@ func splitList(s string) []string {
 	return out
 }
 
-func detectValues(s string) []string {
+func detectValues(s string) []string { return valuesOf(redact.Detect(s)) }
+
+func valuesOf(fs []redact.Finding) []string {
 	var out []string
-	for _, f := range redact.Detect(s) {
+	for _, f := range fs {
 		out = append(out, f.Text)
 	}
 	return out
 }
 
+// newRedactor is the redactor every message path uses (what the model
+// sees, the answer filter, the training export, the console's masked
+// view), with the business's REDACT_ALLOW: one list, so that a term kept
+// for the model is not then refused in the answer as personal data the
+// customer never gave.
+func newRedactor(cfg *config.Config) *redact.Detector {
+	return redact.NewDetector(redact.Options{Allow: splitList(cfg.RedactAllow)})
+}
+
 // Check runs the filter, then grounding and moderation for generated
 // answers, stopping at the first that objects.
 func (g *answerGuard) Check(ctx context.Context, a conversation.Answer) conversation.AnswerVerdict {
-	v := g.filter.Check(a.Text, filter.Input{CustomerValues: a.CustomerValues, Detect: detectValues})
+	v := g.filter.Check(a.Text, filter.Input{CustomerValues: a.CustomerValues, Detect: func(s string) []string { return valuesOf(g.redact.Detect(s)) }})
 	if !v.Allowed {
 		var out conversation.AnswerVerdict
 		for _, r := range v.Reasons {

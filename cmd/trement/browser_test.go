@@ -144,6 +144,7 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`a[href="/conversations"]`)))
 
 	browserCheckConversations(t, b, who)
+	b.CheckAccessibility("console-conversations")
 	b.Screenshot("console-conversations")
 	browserCheckCookies(t, b)
 
@@ -312,6 +313,7 @@ func TestBrowserInboxLive(t *testing.T) {
 //	TREMENT_UPDATE_SCREENSHOTS=1 go test -run 'TestBrowser' ./cmd/trement
 func browserDocShot(t *testing.T, b *browsertest.Browser, name string) {
 	t.Helper()
+	b.CheckAccessibility(name)
 	path := b.Screenshot(name)
 	if os.Getenv("TREMENT_UPDATE_SCREENSHOTS") == "" {
 		return
@@ -341,6 +343,7 @@ func browserEnrol(t *testing.T, b *browsertest.Browser) (secret string, codes []
 	if src := browsertest.Eval[string](b, `document.querySelector("main img").getAttribute("src")`); !strings.HasPrefix(src, "data:image/png;base64,") {
 		t.Errorf("QR src = %.40q…, want a data:image/png URL", src)
 	}
+	b.CheckAccessibility("console-enrol")
 	b.Screenshot("console-enrol")
 	code, err := totp.GenerateCode(secret, time.Now())
 	if err != nil {
@@ -355,6 +358,7 @@ func browserEnrol(t *testing.T, b *browsertest.Browser) (secret string, codes []
 	if len(codes) != auth.RecoveryCodes {
 		t.Errorf("recovery page shows %d codes, want %d: %q", len(codes), auth.RecoveryCodes, codes)
 	}
+	b.CheckAccessibility("console-recovery")
 	b.Screenshot("console-recovery")
 	return secret, codes
 }

@@ -15,8 +15,9 @@ import (
 // consoleConversations adapts the store and the message path to the
 // console's ConversationService.
 type consoleConversations struct {
-	db  *store.DB
-	svc *conversation.Service
+	db     *store.DB
+	svc    *conversation.Service
+	redact *redact.Detector // masks bodies unless revealed
 }
 
 var _ console.ConversationService = consoleConversations{}
@@ -69,14 +70,42 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 		if err != nil {
 			return err
 		}
-		_, mask := redact.Redact("")
-		for _, m := range msgs {
-			body := m.Body
-			if !reveal {
-				body = mask.RedactMore(body)
+		_, mask := c.redact.Redact("")
+		show := func(s string) string {
+			if reveal {
+				return s
 			}
-			d.Messages = append(d.Messages, console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author,
-				Type: m.Type, Body: body, Truncated: m.Truncated, Status: string(m.Status), At: m.CreatedAt})
+			return mask.RedactMore(s)
+		}
+		bodies := make(map[string]string, len(msgs))
+		for _, m := range msgs {
+			bodies[m.ID] = m.Body
+		}
+		for _, m := range msgs {
+			cm := console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author,
+				Type: m.Type, Body: show(m.Body), Truncated: m.Truncated, Status: string(m.Status), At: m.CreatedAt, Reaction: m.Reaction}
+			if m.ReplyToID != "" {
+				quoted, ok := bodies[m.ReplyToID]
+				if !ok { // older than the page reaches
+					q, err := tx.Message(m.ReplyToID)
+					if err != nil && !errors.Is(err, conversation.ErrNotFound) {
+						return err
+					}
+					if err == nil && q.Type != conversation.TypeNote {
+						quoted, ok = q.Body, true
+					}
+				}
+				if ok {
+					cm.ReplyTo, cm.Quote = m.ReplyToID, show(quoted)
+				}
+			}
+			if md := m.Meta; md != nil {
+				cm.Forwarded, cm.FrequentlyForwarded = md.Forwarded, md.FrequentlyForwarded
+				if r := md.Referral; r != nil {
+					cm.AdSourceType, cm.AdHeadline = r.SourceType, show(r.Headline)
+				}
+			}
+			d.Messages = append(d.Messages, cm)
 		}
 		return nil
 	})

@@ -120,7 +120,7 @@ func exportTraining(ctx context.Context, env *Env, args []string) error {
 
 	hash := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(stage, hash), 1<<16)
-	ex, err := training.NewExporter(bw, training.Options{SystemPrompt: *prompt})
+	ex, err := training.NewExporter(bw, training.Options{SystemPrompt: *prompt, Redactor: newRedactor(cfg)})
 	if err != nil {
 		return fmt.Errorf("export training: %w", err)
 	}

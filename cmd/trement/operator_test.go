@@ -33,6 +33,21 @@ func (ta *testApp) anotherToken(scopes ...auth.Permission) string {
 func (ta *testApp) ownerToken(scopes ...auth.Permission) string {
 	t := ta.t
 	t.Helper()
+	_, p := ta.ownerSession()
+	ri := auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}
+	raw, _, err := ta.app.console.Auth().CreateToken(context.Background(), ri, p, "test", scopes, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
+}
+
+// ownerSession bootstraps an owner through the real sign-in with TOTP
+// enrolment and returns the session token (the console's cookie) and
+// its principal.
+func (ta *testApp) ownerSession() (string, *auth.Principal) {
+	t := ta.t
+	t.Helper()
 	ctx := context.Background()
 	svc := ta.app.console.Auth()
 	ri := auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}
@@ -57,11 +72,7 @@ func (ta *testApp) ownerToken(scopes ...auth.Permission) string {
 		t.Fatal(err)
 	}
 	ta.owner = p
-	raw, _, err := svc.CreateToken(ctx, ri, p, "test", scopes, time.Hour)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
+	return done.Token, p
 }
 
 func (ta *testApp) api(method, path, token string, body string, out any) int {

@@ -32,10 +32,15 @@ func (a *app) routes() (http.Handler, error) {
 		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
 		Refusals: refusals, Refused: func(kind string) { a.metrics.RequestsRefused.WithLabelValues(kind).Inc() },
 		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst, AuditAnchorFile: a.cfg.AuditAnchorFile,
-		Conversations: consoleConversations{db: a.db, svc: a.svc}, Messages: a.svc, Rights: a.rights,
+		Conversations: consoleConversations{db: a.db, svc: a.svc, redact: newRedactor(a.cfg)}, Messages: a.svc, Rights: a.rights,
 		Policy: console.HandlingPolicy{URL: a.cfg.HandlingPolicyURL, Version: a.cfg.HandlingPolicyVersion},
 		Incidents: console.IncidentConfig{Packs: a.policy, Template: a.cfg.BreachTemplate,
 			Controller: incident.Controller{Name: a.cfg.BusinessName, Contact: a.cfg.ControllerContact, DPO: a.cfg.DPOContact}},
+		// Field by field, never the whole config: the page cannot show a
+		// secret it was not given.
+		Settings: console.Settings{PrivacyURL: a.cfg.PrivacyURL, NoticeVersion: a.cfg.NoticeVersion, Purpose: a.cfg.Purpose,
+			DPOContact: a.cfg.DPOContact, RetentionDays: a.cfg.RetentionDays, AuditRetentionDays: a.cfg.AuditRetentionDays, DSARLinkTTL: a.cfg.DSARLinkTTL, Rules: a.policy,
+			Agent: a.cfg.AgentProvider, AgentModel: a.cfg.OpenAIModel, AgentURL: a.cfg.OpenAIURL},
 		Extra: []console.Route{
 			// Meta's handshake proves the verify token; POSTs are
 			// authenticated by the handler's HMAC check of the raw body.

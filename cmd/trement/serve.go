@@ -149,6 +149,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, TemplateBody: cfg.TemplateBodyParams(), MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
+		Redactor: newRedactor(cfg),
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter,
 		// A request cannot be in flight longer than the Graph client's
 		// timeout: past twice that (and a margin for settling), a sending

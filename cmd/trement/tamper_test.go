@@ -33,7 +33,7 @@ func dropAuditGuards(t *testing.T, url string) {
 	raw := cliRawDB(t, url)
 	if strings.HasPrefix(url, "sqlite:") {
 		for _, tr := range []string{"audit_events_no_update", "audit_events_no_delete", "audit_checkpoints_no_update",
-			"audit_checkpoints_no_delete", "audit_head_only_forward", "audit_head_no_delete"} {
+			"audit_checkpoints_no_delete", "audit_head_only_forward", "audit_head_no_delete", "audit_floor_only_forward", "audit_floor_no_delete"} {
 			mustExec(t, raw, "DROP TRIGGER "+tr)
 		}
 		return
@@ -42,6 +42,9 @@ func dropAuditGuards(t *testing.T, url string) {
 	mustExec(t, raw, "DROP TRIGGER audit_checkpoints_no_change ON audit_checkpoints")
 	mustExec(t, raw, "DROP TRIGGER audit_head_only_forward ON audit_head")
 	mustExec(t, raw, "DROP TRIGGER audit_head_no_delete ON audit_head")
+	mustExec(t, raw, "DROP TRIGGER audit_events_no_delete ON audit_events")
+	mustExec(t, raw, "DROP TRIGGER audit_floor_only_forward ON audit_floor")
+	mustExec(t, raw, "DROP TRIGGER audit_floor_no_delete ON audit_floor")
 }
 
 // TestAuditAnchorCatchesAnEmptiedLog replays issue 9 item 1 end to end:

@@ -55,6 +55,10 @@ type Request struct {
 	Instructions   string // the business's own instructions for the agent
 	History        []Turn // redacted, oldest first, bounded by the caller
 	Message        string // the customer's new message, redacted
+	// Quoted is the earlier message the new one replies to (WhatsApp's
+	// swipe-to-reply), redacted; empty when it is not a reply. It may be
+	// older than History reaches.
+	Quoted string
 }
 
 // Reply is a Provider's answer.

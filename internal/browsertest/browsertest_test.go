@@ -63,3 +63,39 @@ func containsAll(s string, subs []string) bool {
 	}
 	return true
 }
+
+// TestAccessibilityCatchesViolations proves the axe check is not blind: a
+// page with an image without alt text and an unlabelled input, under a
+// strict CSP, yields those violations, and a clean page yields none.
+func TestAccessibilityCatchesViolations(t *testing.T) {
+	mux := http.NewServeMux()
+	page := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Security-Policy", "default-src 'self'")
+			w.Write([]byte(`<!doctype html><html lang="en"><head><title>t</title></head><body><main><h1>T</h1>` + body + `</main></body></html>`))
+		}
+	}
+	mux.HandleFunc("GET /bad", page(`<img src="/x.png"><input name="q">`))
+	mux.HandleFunc("GET /good", page(`<img src="/x.png" alt="a chart"><label>Search <input name="q"></label>`))
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	b := New(t)
+	b.Do(chromedp.Navigate(srv.URL + "/bad"))
+	vs, ok := b.Accessibility()
+	if !ok {
+		t.Skipf("%s is not set: scripts/test.sh installs axe-core and sets it", AxeEnv)
+	}
+	found := map[string]string{}
+	for _, v := range vs {
+		found[v.ID] = v.Impact
+	}
+	if found["image-alt"] != "critical" || found["label"] != "critical" {
+		t.Errorf("violations on the bad page = %v, want image-alt and label (critical)", found)
+	}
+	b.Do(chromedp.Navigate(srv.URL + "/good"))
+	if vs, _ := b.Accessibility(); len(vs) != 0 {
+		t.Errorf("violations on the good page = %+v, want none", vs)
+	}
+	b.TakeProblems() // the missing image is a 404 on purpose
+}

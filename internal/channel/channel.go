@@ -54,6 +54,11 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 			in.ButtonID = m.Message.Button.Payload
 			in.Text = m.Message.Button.Text
 		}
+		if r := m.Message.Reaction; r != nil && m.Kind == whatsapp.KindReaction {
+			in.Reaction = &conversation.Reaction{WAMessageID: r.MessageID, Emoji: r.Emoji}
+			in.Text = ""
+		}
+		in.ReplyTo, in.Meta = messageContext(m.Message)
 		b.Messages = append(b.Messages, in)
 	}
 	for _, s := range ev.Statuses {
@@ -107,6 +112,28 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 		b.ErrorEvents = append(b.ErrorEvents, conversation.MetaError{PhoneNumberID: e.PhoneNumberID, Code: e.Error.Code, Title: e.Error.Title})
 	}
 	return b, nil
+}
+
+// messageContext reads what a message says about itself: the message it
+// replies to (context.id) and its forward flags, the ad it came from and
+// the product it asks about (nil when none of them).
+func messageContext(m whatsapp.Message) (replyTo string, meta *conversation.MessageMeta) {
+	var md conversation.MessageMeta
+	if c := m.Context; c != nil {
+		replyTo = c.ID
+		md.Forwarded, md.FrequentlyForwarded = c.Forwarded || c.FrequentlyForwarded, c.FrequentlyForwarded
+		if p := c.ReferredProduct; p != nil {
+			md.Product = &conversation.Product{CatalogID: p.CatalogID, ProductRetailerID: p.ProductRetailerID}
+		}
+	}
+	if r := m.Referral; r != nil {
+		md.Referral = &conversation.Referral{SourceType: r.SourceType, SourceID: r.SourceID, SourceURL: r.SourceURL,
+			Headline: r.Headline, Body: r.Body, MediaType: r.MediaType}
+	}
+	if md == (conversation.MessageMeta{}) {
+		return replyTo, nil
+	}
+	return replyTo, &md
 }
 
 // Sender sends through the Graph API client.

@@ -104,3 +104,48 @@ func TestSendTemplateBodyParametersOnTheWire(t *testing.T) {
 		t.Errorf("template without variables sent components: %s", got)
 	}
 }
+
+// Context, reactions and referrals (spec §2) reach the conversation layer:
+// a reply names the message it quotes, a reaction names its message and
+// emoji (empty when removed), and forwards, ads and products are metadata.
+func TestParseContextReactionAndReferral(t *testing.T) {
+	const body = `{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{
+ "messaging_product":"whatsapp","metadata":{"display_phone_number":"15550783881","phone_number_id":"106540352242922"},
+ "contacts":[{"profile":{"name":"Sheena"},"wa_id":"16505551234"}],
+ "messages":[
+  {"context":{"from":"15550783881","id":"wamid.ANSWER"},"from":"16505551234","id":"wamid.R1","timestamp":"1749416383","type":"text","text":{"body":"what about this one?"}},
+  {"context":{"forwarded":true,"frequently_forwarded":true},"from":"16505551234","id":"wamid.F1","timestamp":"1749416384","type":"text","text":{"body":"look"}},
+  {"from":"16505551234","id":"wamid.X1","timestamp":"1749416385","type":"reaction","reaction":{"message_id":"wamid.ANSWER","emoji":"\ud83d\ude2e"}},
+  {"from":"16505551234","id":"wamid.X2","timestamp":"1749416386","type":"reaction","reaction":{"message_id":"wamid.ANSWER"}},
+  {"referral":{"source_url":"https://fb.me/ad","source_id":"120","source_type":"ad","headline":"Spring sale","body":"20% off","media_type":"image","image_url":"https://x/y.jpg","ctwa_clid":"ARAkLkA"},
+   "from":"16505551234","id":"wamid.A1","timestamp":"1749416387","type":"text","text":{"body":"Is this still on?"}},
+  {"context":{"from":"15550783881","id":"wamid.CAT","referred_product":{"catalog_id":"194836987003835","product_retailer_id":"di9ozbzfi4"}},
+   "from":"16505551234","id":"wamid.P1","timestamp":"1749416388","type":"text","text":{"body":"in red?"}}]}}]}]}`
+	b, err := Parse([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b.Messages) != 6 {
+		t.Fatalf("Parse = %d messages, want 6", len(b.Messages))
+	}
+	reply, fwd, react, unreact, ad, product := b.Messages[0], b.Messages[1], b.Messages[2], b.Messages[3], b.Messages[4], b.Messages[5]
+	if reply.ReplyTo != "wamid.ANSWER" || reply.Meta != nil || reply.Reaction != nil || reply.Text != "what about this one?" {
+		t.Errorf("reply = %+v, want ReplyTo wamid.ANSWER and no metadata", reply)
+	}
+	if fwd.ReplyTo != "" || fwd.Meta == nil || !fwd.Meta.Forwarded || !fwd.Meta.FrequentlyForwarded {
+		t.Errorf("forwarded = %+v, want forwarded and frequently forwarded", fwd)
+	}
+	if react.Reaction == nil || *react.Reaction != (conversation.Reaction{WAMessageID: "wamid.ANSWER", Emoji: "😮"}) || react.Text != "" || react.Type != "reaction" {
+		t.Errorf("reaction = %+v, want 😮 on wamid.ANSWER and no text", react)
+	}
+	if unreact.Reaction == nil || *unreact.Reaction != (conversation.Reaction{WAMessageID: "wamid.ANSWER"}) {
+		t.Errorf("removed reaction = %+v, want an empty emoji on wamid.ANSWER", unreact.Reaction)
+	}
+	want := conversation.Referral{SourceType: "ad", SourceID: "120", SourceURL: "https://fb.me/ad", Headline: "Spring sale", Body: "20% off", MediaType: "image"}
+	if ad.Meta == nil || ad.Meta.Referral == nil || *ad.Meta.Referral != want || ad.Meta.Forwarded {
+		t.Errorf("referral = %+v, want %+v (no click id, no media URL)", ad.Meta, want)
+	}
+	if product.ReplyTo != "wamid.CAT" || product.Meta == nil || product.Meta.Product == nil || *product.Meta.Product != (conversation.Product{CatalogID: "194836987003835", ProductRetailerID: "di9ozbzfi4"}) {
+		t.Errorf("product inquiry = %+v, want the referred product", product)
+	}
+}

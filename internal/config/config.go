@@ -136,6 +136,7 @@ type Config struct {
 	OpenAIKey       string
 	OpenAITimeout   time.Duration
 	DenyList        string
+	RedactAllow     string
 
 	// Answer safety
 	BusinessContacts  string
@@ -229,7 +230,7 @@ func settings(c *Config) []setting {
 		{"DEFAULT_REGION", "STRICT", "Rules for numbers outside the known regions: STRICT (strictest of all) or GDPR, ES, BR, MX, CO, AR, CA.", false, &c.DefaultRegion},
 		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
-		{"DOWNLOAD_MEDIA", "false", "Download media customers send (off: only the media id and type are kept).", false, &c.DownloadMedia},
+		{"DOWNLOAD_MEDIA", "false", "Reserved: downloading the media customers send is not built yet, so true is refused at start-up; trement keeps only a media message's type and caption.", false, &c.DownloadMedia},
 		{"DSAR_APPROVAL", "false", "Make every data-subject request wait for the DPO's approval (POST /api/v1/dsar/{id}/approve) instead of fulfilling verified ones automatically.", false, &c.DSARApproval},
 		{"DSAR_LINK_TTL", "24h", "How long the single-use download link of a data export works before the export is shredded (5m to 168h).", false, &c.DSARLinkTTL},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
@@ -264,6 +265,7 @@ func settings(c *Config) []setting {
 		{"OPENAI_KEY", "", "API key for OPENAI_URL, if it needs one.", true, &c.OpenAIKey},
 		{"OPENAI_TIMEOUT", "20s", "Timeout of one LLM request.", false, &c.OpenAITimeout},
 		{"DENY_LIST", "", "Comma-separated phrases the agent must never send.", false, &c.DenyList},
+		{"REDACT_ALLOW", "", "Comma-separated phrases never masked as a person's name, a street address or a postal code: the shop's own addresses, product names that look like people's (Carolina Herrera), staff names. A finding equal to an entry, or to whole words of one, is kept wherever messages are redacted (what the model sees, the answer filter, the training export, the console's masked view): listing Carolina Herrera also keeps a customer who signs Carolina.", false, &c.RedactAllow},
 		{"BUSINESS_CONTACTS", "", "Comma-separated public contact data of the business (phone, e-mail, web address) answers may quote; those in the knowledge base are added.", false, &c.BusinessContacts},
 		{"GROUNDING", "true", "Check that the prices, dates, deadlines, phone numbers… of a language model's answer come from its knowledge passages or the conversation; if not, send the passage or offer a person.", false, &c.Grounding},
 		{"MODERATION", "off", "Ask a moderation model before sending a language model's answer: off, openai (an OpenAI-style /moderations endpoint) or guard (a Llama Guard–style chat model). Unreachable: the answer is not sent and a person takes over.", false, &c.Moderation},
@@ -571,6 +573,11 @@ func (c *Config) Validate() error {
 	}
 	if c.DSARLinkTTL < 5*time.Minute || c.DSARLinkTTL > 168*time.Hour {
 		bad("DSAR_LINK_TTL", "%v is outside 5m to 168h", c.DSARLinkTTL)
+	}
+	if c.DownloadMedia {
+		// Saying yes to a download that does not happen would put a false
+		// line in the records of processing.
+		bad("DOWNLOAD_MEDIA", "downloading media is not available in this version; only the type and caption of a media message are kept")
 	}
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		bad("RETENTION_DAYS", "%d is outside 1 to 3650 days", c.RetentionDays)

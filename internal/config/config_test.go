@@ -139,3 +139,12 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 		}
 	}
 }
+
+// TestDownloadMediaRefused: the option that would promise downloaded
+// media, which this version does not do, is refused rather than ignored.
+func TestDownloadMediaRefused(t *testing.T) {
+	_, _, err := Load([]string{"-download-media"}, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "DOWNLOAD_MEDIA") {
+		t.Errorf("Load(-download-media) = %v, want DOWNLOAD_MEDIA refused", err)
+	}
+}

@@ -35,12 +35,13 @@ type chartSeries struct {
 
 // The drawing's geometry, in viewBox units.
 const (
-	chartW, chartH        = 720, 240
+	chartW, chartH        = 720, 200
 	chartLeft, chartRight = 48, 8
 	chartTop, chartBottom = 28, 36
 	chartPlotW            = chartW - chartLeft - chartRight
 	chartPlotH            = chartH - chartTop - chartBottom
 	chartGap              = 0.2 // the share of each label's width left between groups
+	chartBarMax           = 48
 )
 
 func (c barChart) max() int {
@@ -80,10 +81,12 @@ func (c barChart) SVG() template.HTML {
 	fmt.Fprintf(&b, `<text class="chart-tick" x="%d" y="%d" text-anchor="end">%d</text>`, chartLeft-6, chartTop+4, top)
 	fmt.Fprintf(&b, `<text class="chart-tick" x="%d" y="%d" text-anchor="end">0</text>`, chartLeft-6, base)
 	group := float64(chartPlotW) / float64(len(c.Labels))
-	bar := group * (1 - chartGap) / float64(len(c.Series))
+	// Bars are at most chartBarMax wide, a group centred in its label's
+	// width: a chart of one or two labels draws columns, not slabs.
+	bar := min(group*(1-chartGap)/float64(len(c.Series)), chartBarMax)
 	every := max(c.LabelEvery, 1)
 	for i, label := range c.Labels {
-		gx := float64(chartLeft) + float64(i)*group + group*chartGap/2
+		gx := float64(chartLeft) + float64(i)*group + (group-bar*float64(len(c.Series)))/2
 		for j, s := range c.Series {
 			v := 0
 			if i < len(s.Values) {

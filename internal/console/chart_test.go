@@ -14,7 +14,8 @@ type svgDoc struct {
 	Desc  string `xml:"desc"`
 	Rects []struct {
 		Class  string `xml:"class,attr"`
-		Y      string `xml:"y,attr"`
+		X      string `xml:"x,attr"`
+		Width  string `xml:"width,attr"`
 		Height string `xml:"height,attr"`
 		Title  string `xml:"title"`
 	} `xml:"rect"`
@@ -114,5 +115,28 @@ func TestBarChartEscapes(t *testing.T) {
 	}
 	if bars := d.bars(t); bars[evil+", "+evil+": 3"] != chartPlotH {
 		t.Errorf("the escaped bar's title or height is wrong: %v", bars)
+	}
+}
+
+// A chart of few labels draws narrow columns centred under their label,
+// not bars as wide as the plot.
+func TestBarChartCapsBarWidth(t *testing.T) {
+	c := barChart{ID: "r", Title: "Requests", Labels: []string{"Last 30 days"},
+		Series: []chartSeries{{Name: "On time", Class: "s0", Values: []int{3}}, {Name: "Late", Class: "s3", Values: []int{1}}}}
+	d := parseSVG(t, c)
+	var xs, ws []float64
+	for _, r := range d.Rects {
+		if !strings.HasPrefix(r.Class, "bar ") {
+			continue
+		}
+		x, _ := strconv.ParseFloat(r.X, 64)
+		w, _ := strconv.ParseFloat(r.Width, 64)
+		xs, ws = append(xs, x), append(ws, w)
+	}
+	if len(ws) != 2 || ws[0] != chartBarMax || ws[1] != chartBarMax {
+		t.Fatalf("bar widths = %v, want two of %d", ws, chartBarMax)
+	}
+	if mid := (xs[0] + xs[1] + ws[1]) / 2; mid != chartLeft+chartPlotW/2 {
+		t.Errorf("the bars' centre = %v, want the plot's %d", mid, chartLeft+chartPlotW/2)
 	}
 }

@@ -144,6 +144,9 @@ type Deps struct {
 	Policy HandlingPolicy
 	// Incidents configures the breach workflow's clocks and drafts.
 	Incidents IncidentConfig
+	// Settings is the read-only view of the configuration the settings
+	// page shows (never a secret: see Settings).
+	Settings Settings
 	// TrustedProxies are the addresses of reverse proxies whose
 	// X-Forwarded-For is believed; empty: the peer address is the source.
 	TrustedProxies []netip.Prefix
@@ -177,6 +180,7 @@ type Server struct {
 	messages   MessageService
 	rights     *rights.Service
 	incidents  IncidentConfig
+	settings   Settings
 	policy     HandlingPolicy
 	policyGate policyGate
 	trusted    []netip.Prefix
@@ -212,6 +216,10 @@ func New(deps Deps) (*Server, error) {
 			return nil, fmt.Errorf("console: %w", err)
 		}
 		s.incidents.Packs = pe
+	}
+	var err error
+	if s.settings, err = deps.Settings.withDefaults(); err != nil {
+		return nil, err
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
@@ -250,7 +258,6 @@ func New(deps Deps) (*Server, error) {
 	if s.secure {
 		s.cookie = "__Host-trement_session"
 	}
-	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
 	}

@@ -78,6 +78,18 @@ type ConversationMessage struct {
 	Truncated bool // Body was cut at WhatsApp's 4,096-character limit
 	Status    string
 	At        time.Time
+	// ReplyTo is the id of the message this one replies to, and Quote
+	// that message's text, masked like Body ("" when not a reply, or the
+	// quoted message is not kept).
+	ReplyTo, Quote string
+	// Reaction is the customer's reaction emoji on this message.
+	Reaction string
+	// Forwarded: the customer forwarded this message; Frequently: it
+	// had been forwarded more than five times.
+	Forwarded, FrequentlyForwarded bool
+	// AdSourceType ("ad", "post") and AdHeadline name the Click-to-WhatsApp
+	// ad the message came from, if any.
+	AdSourceType, AdHeadline string
 }
 
 // ConversationDetail is a conversation with its messages.
@@ -189,6 +201,39 @@ type messageJSON struct {
 	Truncated bool       `json:"truncated,omitempty"`
 	Status    string     `json:"status"`
 	At        *time.Time `json:"at"`
+	ReplyTo   string     `json:"reply_to,omitempty"`
+	Quote     string     `json:"quote,omitempty"` // an excerpt of the message replied to
+	Reaction  string     `json:"reaction,omitempty"`
+	Forwarded string     `json:"forwarded,omitempty"` // "forwarded" or "frequently_forwarded"
+	Ad        *adJSON    `json:"ad,omitempty"`
+}
+
+type adJSON struct {
+	SourceType string `json:"source_type"`
+	Headline   string `json:"headline"`
+}
+
+// quoteChars is how much of a quoted message the thread shows.
+const quoteChars = 120
+
+// excerpt is s cut to n characters, with an ellipsis when cut.
+func excerpt(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return strings.TrimSpace(string(r[:n-1])) + "…"
+}
+
+func forwardedWord(m ConversationMessage) string {
+	switch {
+	case m.FrequentlyForwarded:
+		return "frequently_forwarded"
+	case m.Forwarded:
+		return "forwarded"
+	}
+	return ""
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -214,7 +259,11 @@ func detailJSON(d *ConversationDetail, reveal bool) conversationJSON {
 	j := summaryJSON(d.ConversationSummary, reveal)
 	j.Messages = make([]messageJSON, len(d.Messages))
 	for i, m := range d.Messages {
-		j.Messages[i] = messageJSON{ID: m.ID, Direction: m.Direction, Author: m.Author, Type: m.Type, Body: m.Body, Truncated: m.Truncated, Status: m.Status, At: timePtr(m.At)}
+		j.Messages[i] = messageJSON{ID: m.ID, Direction: m.Direction, Author: m.Author, Type: m.Type, Body: m.Body, Truncated: m.Truncated, Status: m.Status, At: timePtr(m.At),
+			ReplyTo: m.ReplyTo, Quote: excerpt(m.Quote, quoteChars), Reaction: m.Reaction, Forwarded: forwardedWord(m)}
+		if m.AdSourceType != "" || m.AdHeadline != "" {
+			j.Messages[i].Ad = &adJSON{SourceType: m.AdSourceType, Headline: m.AdHeadline}
+		}
 	}
 	return j
 }

@@ -100,13 +100,6 @@ var (
 		string(consent.MarketingOptOut): "Withdrew from marketing messages",
 	}
 	channelWords = map[string]string{"whatsapp": "WhatsApp", "console": "Console", "api": "API"}
-	// regionWords name the policy packs (policy.Region) by place and law.
-	regionWords = map[string]string{
-		"GDPR": "EU / EEA (GDPR)", "ES": "Spain (GDPR + LOPDGDD)", "BR": "Brazil (LGPD)",
-		"MX": "Mexico (LFPDPPP 2025)", "CO": "Colombia (Ley 1581/2012)", "AR": "Argentina (Ley 25.326)",
-		"CA": "California (CCPA / CPRA)", "STRICT": "No regime matched: the strictest rules of all",
-		"DEFAULT": "No regime matched: the default rules",
-	}
 	// languageWords are the languages notices and replies are written in;
 	// their order is the correction form's.
 	languageWords = map[string]string{"en": "English", "es": "Spanish", "pt": "Portuguese"}

@@ -149,6 +149,8 @@ type envOpts struct {
 	breachTemplate string
 	// keepProfileName: customers' names are kept (and can be corrected).
 	keepProfileName bool
+	// settings is what the settings page shows.
+	settings console.Settings
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
@@ -186,7 +188,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if o.unauthBurst == 0 {
 		o.unauthBurst = 1 << 30
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, AuditAnchorFile: o.anchorFile, Incidents: console.IncidentConfig{Template: o.breachTemplate}})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, AuditAnchorFile: o.anchorFile, Incidents: console.IncidentConfig{Template: o.breachTemplate}, Settings: o.settings})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package console
 
 import (
+	"cmp"
 	"embed"
 	"net/http"
 	"slices"
@@ -198,6 +199,10 @@ type messageView struct {
 	ID, Kind, Who, Body, Type, Status, Tick, TickWord string
 	Truncated                                         bool
 	At                                                time.Time
+	// Quote is an excerpt of the message this one replies to; Reaction
+	// the customer's emoji on it; Forwarded and Ad say where it came
+	// from ("Forwarded many times", "ad “Spring sale”").
+	Quote, Reaction, Forwarded, Ad string
 }
 
 var ticks = map[string][2]string{
@@ -208,7 +213,20 @@ var ticks = map[string][2]string{
 func messageViews(d *ConversationDetail, names map[string]string) []messageView {
 	out := make([]messageView, 0, len(d.Messages))
 	for _, m := range d.Messages {
-		v := messageView{ID: m.ID, Body: m.Body, Type: m.Type, Status: m.Status, Truncated: m.Truncated, At: m.At}
+		v := messageView{ID: m.ID, Body: m.Body, Type: m.Type, Status: m.Status, Truncated: m.Truncated, At: m.At,
+			Quote: excerpt(m.Quote, quoteChars), Reaction: m.Reaction}
+		switch forwardedWord(m) {
+		case "frequently_forwarded":
+			v.Forwarded = "Forwarded many times"
+		case "forwarded":
+			v.Forwarded = "Forwarded"
+		}
+		if m.AdSourceType != "" || m.AdHeadline != "" {
+			v.Ad = cmp.Or(m.AdSourceType, "ad")
+			if m.AdHeadline != "" {
+				v.Ad += " “" + m.AdHeadline + "”"
+			}
+		}
 		switch {
 		case m.Author == "customer" || m.Direction == "in":
 			v.Kind, v.Who = "in", "Customer"

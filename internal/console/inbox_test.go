@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"regexp"
 	"strings"
@@ -188,5 +189,67 @@ func TestHomeSendsEachRoleToAPageItCanUse(t *testing.T) {
 		if r := c.do("GET", "/", nil); r.Code != http.StatusSeeOther || r.Header().Get("Location") != want {
 			t.Errorf("GET / as %s = %d → %q, want %s", role, r.Code, r.Header().Get("Location"), want)
 		}
+	}
+}
+
+// quoteChars is how long an excerpt of a quoted message the console shows.
+const quoteChars = 120
+
+// The thread shows what a message replies to, the customer's reaction, a
+// forward and the ad a message came from; the API carries the same.
+func TestThreadShowsRepliesReactionsAndMetadata(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	sup := e.operator(auth.RoleSupervisor)
+	long := "Mainland Spain and Portugal: 2–4 working days with standard shipping. " + strings.Repeat("More details follow here. ", 10)
+	e.convs.GetFn = func(ctx context.Context, id string, reveal bool) (*console.ConversationDetail, error) {
+		if id != "c1" {
+			return nil, conversation.ErrNotFound
+		}
+		return &console.ConversationDetail{ConversationSummary: e.convs.c1(), Messages: []console.ConversationMessage{
+			{ID: "m1", Direction: "out", Author: "bot", Type: "text", Body: long, Status: "read", Reaction: "👍"},
+			{ID: "m2", Direction: "in", Author: "customer", Type: "text", Body: "what about this one?", Status: "received", ReplyTo: "m1", Quote: long},
+			{ID: "m3", Direction: "in", Author: "customer", Type: "text", Body: "look at this", Status: "received", Forwarded: true, FrequentlyForwarded: true},
+			{ID: "m4", Direction: "in", Author: "customer", Type: "text", Body: "is it still on?", Status: "received", AdSourceType: "ad", AdHeadline: "Winter sale"},
+		}}, nil
+	}
+	c := e.signIn(sup)
+	r := c.do("GET", "/conversations/c1/thread", nil)
+	body := r.Body.String()
+	if r.Code != 200 {
+		t.Fatalf("thread = %d %s", r.Code, body)
+	}
+	for _, want := range []string{`<blockquote class="quote">Replying to: Mainland Spain and Portugal: 2–4 working days`, "…</blockquote>",
+		"Customer reacted 👍", `data-key="m1|read|👍"`, "Forwarded many times", "From ad “Winter sale”"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("thread lacks %q:\n%s", want, body)
+		}
+	}
+	if _, q, _ := strings.Cut(body, `<blockquote class="quote">Replying to: `); len([]rune(q[:strings.Index(q, "</blockquote>")])) != quoteChars {
+		t.Errorf("thread quotes %q, want an excerpt of %d characters", q[:strings.Index(q, "</blockquote>")], quoteChars)
+	}
+	if n := strings.Count(body, "Customer reacted"); n != 1 {
+		t.Errorf("thread shows %d reactions, want 1", n)
+	}
+
+	var got struct {
+		Messages []struct {
+			ReplyTo   string `json:"reply_to"`
+			Quote     string `json:"quote"`
+			Reaction  string `json:"reaction"`
+			Forwarded string `json:"forwarded"`
+			Ad        *struct {
+				SourceType string `json:"source_type"`
+				Headline   string `json:"headline"`
+			} `json:"ad"`
+		} `json:"messages"`
+	}
+	r = c.do("GET", "/api/v1/conversations/c1", nil)
+	if err := json.Unmarshal(r.Body.Bytes(), &got); err != nil || len(got.Messages) != 4 {
+		t.Fatalf("API conversation = %d %s (%v)", r.Code, r.Body, err)
+	}
+	m := got.Messages
+	if m[0].Reaction != "👍" || m[1].ReplyTo != "m1" || !strings.HasSuffix(m[1].Quote, "…") || len([]rune(m[1].Quote)) != quoteChars ||
+		m[2].Forwarded != "frequently_forwarded" || m[3].Ad == nil || m[3].Ad.Headline != "Winter sale" || m[3].Ad.SourceType != "ad" || m[0].Ad != nil {
+		t.Errorf("API messages = %s", r.Body)
 	}
 }

@@ -112,7 +112,7 @@ const pageTemplates = `
 {{if .NextAfter}}<p><a href="/audit?after={{.NextAfter}}&amp;actor={{.Filter.actor}}&amp;action={{.Filter.action}}&amp;since={{.Filter.since}}&amp;until={{.Filter.until}}">Older events</a></p>{{end}}
 {{template "bottom"}}{{end}}
 
-{{define "thread"}}{{range .Messages}}<li class="{{.Kind}}" data-key="{{.ID}}|{{.Status}}" data-msg-id="{{.ID}}"><div class="meta"><strong>{{.Who}}</strong> · {{template "time" .At}}{{if .Tick}} · <span class="tick {{.Status}}" title="{{.TickWord}}" aria-label="{{.TickWord}}">{{.Tick}}</span>{{end}}{{if eq .Status "note"}} · note{{end}}</div><p class="body">{{.Body}}</p>{{if .Truncated}}<p class="meta">Cut at WhatsApp's 4,096-character limit.</p>{{end}}</li>
+{{define "thread"}}{{range .Messages}}<li class="{{.Kind}}" data-key="{{.ID}}|{{.Status}}|{{.Reaction}}" data-msg-id="{{.ID}}"><div class="meta"><strong>{{.Who}}</strong> · {{template "time" .At}}{{if .Tick}} · <span class="tick {{.Status}}" title="{{.TickWord}}" aria-label="{{.TickWord}}">{{.Tick}}</span>{{end}}{{if eq .Status "note"}} · note{{end}}{{if .Forwarded}} · <span class="forwarded">{{.Forwarded}}</span>{{end}}{{if .Ad}} · <span class="ad">From {{.Ad}}</span>{{end}}</div>{{if .Quote}}<blockquote class="quote">Replying to: {{.Quote}}</blockquote>{{end}}<p class="body">{{.Body}}</p>{{if .Truncated}}<p class="meta">Cut at WhatsApp's 4,096-character limit.</p>{{end}}{{if .Reaction}}<p class="reaction">Customer reacted {{.Reaction}}</p>{{end}}</li>
 {{else}}<li class="system">No messages.</li>{{end}}{{end}}
 `
 
@@ -121,8 +121,8 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, more := range []string{requestsTemplate, dashboardTemplate, customersTemplate} {
-		if t, err = t.Parse(more); err != nil {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, customersTemplate} {
+		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}
 	}
@@ -170,6 +170,7 @@ var navItems = []struct {
 	{"/customers", "Customers", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
 	{"/dashboard", "Dashboard", auth.PermMetricsRead},
+	{"/settings", "Settings", auth.PermSettingsManage},
 }
 
 type navLink struct {

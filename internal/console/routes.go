@@ -113,6 +113,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
 		// Counts a day, no personal data: the same reach as the metrics.
 		{"GET", "/dashboard", auth.PermMetricsRead, AuthSession, h(s.pageDashboard)},
+		// The configuration in force, read-only, and resuming a paused
+		// sender: the deployment's business (owner, admin).
+		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }

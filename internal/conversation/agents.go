@@ -135,7 +135,10 @@ func (a *agents) answer(ctx context.Context, j *agentJob) error {
 		if c, err = tx.Contact(conv.ContactID); err != nil {
 			return err
 		}
-		history, err = tx.Messages(conv.ID, a.flow.cfg.HistoryTurns+1)
+		if history, err = tx.Messages(conv.ID, a.flow.cfg.HistoryTurns+1); err != nil {
+			return err
+		}
+		j.quoted, err = quotedText(tx, c.ID, "", msg.ReplyToID)
 		return err
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -157,7 +160,8 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 
 	// Redact everything that leaves for the provider; the mapping lives
 	// only in this function, for this turn.
-	_, mapping := redact.Redact("")
+	d := a.flow.cfg.Redactor
+	_, mapping := d.Redact("")
 	var turns []agent.Turn
 	var customerValues, sources []string
 	for _, h := range history {
@@ -176,14 +180,21 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		}
 		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body)})
 		if h.Direction == In {
-			customerValues = append(customerValues, values(h.Body)...)
+			customerValues = append(customerValues, values(d, h.Body)...)
 		}
 		sources = append(sources, h.Body)
 	}
-	customerValues = append(customerValues, values(msg.Body)...)
+	customerValues = append(customerValues, values(d, msg.Body)...)
 	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
+	if j.quoted != "" {
+		// "What about this one?" replying to an earlier answer means
+		// nothing without the answer: the provider gets it, redacted like
+		// the rest, and the answer may take facts from it.
+		req.Quoted = mapping.RedactMore(j.quoted)
+		sources = append(sources, j.quoted)
+	}
 
 	reply, perr := a.provider.Reply(ctx, req)
 	if ctx.Err() != nil {
@@ -389,8 +400,8 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	return tx.UpdateConversation(conv)
 }
 
-func values(text string) []string {
-	fs := redact.Detect(text)
+func values(d *redact.Detector, text string) []string {
+	fs := d.Detect(text)
 	out := make([]string, len(fs))
 	for i, f := range fs {
 		out[i] = f.Text

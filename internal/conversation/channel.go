@@ -24,6 +24,21 @@ type Inbound struct {
 	// System is set for WhatsApp's own notices about the customer (a
 	// number or identity change): never answered, never a consent answer.
 	System *SystemEvent
+	// ReplyTo is the WhatsApp id of the message this one replies to
+	// (context.id), if any.
+	ReplyTo string
+	// Reaction is set when the customer reacted to a message: it is
+	// recorded on that message, never answered.
+	Reaction *Reaction
+	// Meta is the message's forward flags, ad referral and product; nil
+	// when it carries none.
+	Meta *MessageMeta
+}
+
+// Reaction is a customer's reaction to a message.
+type Reaction struct {
+	WAMessageID string // the message reacted to
+	Emoji       string // "" when the customer removed their reaction
 }
 
 // SystemEvent is a WhatsApp system message.

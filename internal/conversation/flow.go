@@ -49,6 +49,10 @@ type Config struct {
 	// AnswerWhileWaiting lets the assistant answer knowledge questions
 	// while a conversation waits for a person (off: it stays silent).
 	AnswerWhileWaiting bool
+	// Redactor masks what reaches the agent provider and finds the
+	// customer's values in it; the business's allow-list lives in its
+	// Options. Nil: redact's defaults.
+	Redactor *redact.Detector
 }
 
 // Button ids of the consent question.
@@ -96,6 +100,7 @@ type agentJob struct {
 	contact *Contact
 	history []*Message
 	msg     *Message
+	quoted  string // the text of the message msg replies to, if any
 	trace   string // traceparent of the flow step that asked for the turn
 }
 
@@ -117,6 +122,9 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 	f.stats.Inbound.Add(1)
 	if m.System != nil {
 		return nil, f.system(tx, m)
+	}
+	if m.Reaction != nil {
+		return nil, f.react(tx, m)
 	}
 	// Nothing longer than WhatsApp's own text limit is kept, shown, held
 	// or given to the agent (a signed body may carry megabytes of text).
@@ -167,6 +175,29 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		return nil, err
 	}
 	return job, nil
+}
+
+// react records a customer's reaction on the message it names, or clears
+// it when the emoji is empty. A reaction is not a question: the agent never
+// answers it, and it neither opens a conversation nor moves the 24-hour
+// window (Meta does not document that a reaction opens one, and a window
+// wrongly thought open fails the next free-form send). Before consent,
+// or from a customer we do not know, it is not kept.
+func (f *Flow) react(tx Tx, m Inbound) error {
+	c, err := tx.ContactByWaID(m.From)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("flow: reaction: %w", err)
+	}
+	if err != nil || c.ConsentState != ConsentGranted {
+		f.stats.Silenced.Add(1)
+		return nil
+	}
+	if _, err := tx.SetReaction(c.ID, m.Reaction.WAMessageID, m.Reaction.Emoji); err != nil && !errors.Is(err, ErrNotFound) {
+		return fmt.Errorf("flow: reaction: %w", err)
+	}
+	// A reaction to a message we did not keep (a notice sent before
+	// consent) has nothing to be recorded on.
+	return nil
 }
 
 func (f *Flow) newContact(tx Tx, m Inbound) (*Contact, error) {
@@ -352,7 +383,8 @@ func (f *Flow) botAnswers(conv *Conversation) bool {
 // one yet (a person has it), or the agent, whose job it returns.
 func (s *step) converse(match intent.Match) (*agentJob, error) {
 	in := &Message{ConversationID: s.conv.ID, ContactID: s.c.ID, Direction: In, WAMessageID: s.m.WAMessageID,
-		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp, Truncated: s.m.Truncated}
+		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp, Truncated: s.m.Truncated,
+		ReplyTo: s.m.ReplyTo, Meta: s.m.Meta}
 	if err := s.tx.InsertMessage(in); err != nil {
 		if errors.Is(err, ErrDuplicate) {
 			return nil, nil
@@ -396,9 +428,41 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 	if err != nil {
 		return nil, err
 	}
+	quoted, err := quotedText(s.tx, s.c.ID, s.m.ReplyTo, "")
+	if err != nil {
+		return nil, err
+	}
 	in.Status = StatusAgentPending
 	conv, c := *s.conv, *s.c
-	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, lang: s.language(), quote: s.quote, conv: &conv, contact: &c, history: history, msg: in}, nil
+	return &agentJob{ConversationID: s.conv.ID, MessageID: in.ID, lang: s.language(), quote: s.quote, conv: &conv, contact: &c, history: history, msg: in,
+		quoted: quoted}, nil
+}
+
+// quotedText is the text of the message a customer's message replies to,
+// named by its WhatsApp id (a new message) or its row (a stored one): "" if
+// it is not a reply, or replies to a message not kept (a notice sent
+// before consent) or to an operators' note.
+func quotedText(tx Tx, contactID, wamid, id string) (string, error) {
+	var q *Message
+	var err error
+	switch {
+	case id != "":
+		q, err = tx.Message(id)
+	case wamid != "":
+		q, err = tx.ContactMessage(contactID, wamid)
+	default:
+		return "", nil
+	}
+	if errors.Is(err, ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("flow: quoted message: %w", err)
+	}
+	if q.Type == TypeNote || q.ContactID != contactID {
+		return "", nil
+	}
+	return q.Body, nil
 }
 
 func (s *step) vars(lang string) policy.Vars {

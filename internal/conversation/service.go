@@ -13,6 +13,7 @@ import (
 
 	"github.com/trement/trement/internal/agent"
 	"github.com/trement/trement/internal/policy"
+	"github.com/trement/trement/internal/redact"
 )
 
 // Deps are what the Service is built from.
@@ -59,6 +60,9 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	}
 	if cfg.NoticeResend <= 0 {
 		cfg.NoticeResend = 24 * time.Hour
+	}
+	if cfg.Redactor == nil {
+		cfg.Redactor = redact.NewDetector(redact.Options{})
 	}
 	ocfg.Workers = SendWorkers(ocfg.Workers, ocfg.Rate)
 	if ocfg.Rate <= 0 {

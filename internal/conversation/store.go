@@ -77,6 +77,13 @@ type Tx interface {
 	ApplyStatus(wamid string, s Status, code int, title string) (bool, error)
 	// OutboundMessage finds the outbound message with WhatsApp id wamid.
 	OutboundMessage(wamid string) (*Message, error)
+	// ContactMessage finds the contact's message (either direction) with
+	// WhatsApp id wamid; ErrNotFound if the contact has none.
+	ContactMessage(contactID, wamid string) (*Message, error)
+	// SetReaction records the contact's reaction on their message with
+	// WhatsApp id wamid ("" clears it) and returns its id; ErrNotFound if
+	// the contact has no such message.
+	SetReaction(contactID, wamid, emoji string) (string, error)
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)

@@ -153,6 +153,48 @@ type Message struct {
 	UpdatedAt      time.Time
 	// Truncated says Body was cut at MaxBodyChars (see CapBody).
 	Truncated bool
+	// ReplyTo, on insert, is the WhatsApp id of the message this one
+	// replies to (the webhook's context.id); only its blind index is
+	// stored, so it reads back empty.
+	ReplyTo string
+	// ReplyToID, on read, is the stored message ReplyTo named, if it is
+	// one of the same contact's messages ("" otherwise).
+	ReplyToID string
+	// Reaction is the emoji the customer reacted to this message with
+	// ("" for none); sealed at rest.
+	Reaction string
+	// Meta is what the message said about itself (forwarded, the ad it
+	// came from); nil when nothing. Sealed at rest.
+	Meta *MessageMeta
+}
+
+// MessageMeta is what an inbound message carries besides its content.
+type MessageMeta struct {
+	Forwarded bool `json:"forwarded,omitempty"`
+	// FrequentlyForwarded: forwarded more than five times.
+	FrequentlyForwarded bool `json:"frequently_forwarded,omitempty"`
+	// Referral is the Click-to-WhatsApp ad or post the customer tapped.
+	Referral *Referral `json:"referral,omitempty"`
+	// Product is the catalog product the customer asked about.
+	Product *Product `json:"product,omitempty"`
+}
+
+// Referral is the ad or post a conversation started from. The ad's click
+// id (ctwa_clid) and media URLs are not kept: they serve ad attribution,
+// not answering the customer.
+type Referral struct {
+	SourceType string `json:"source_type,omitempty"` // "ad" or "post"
+	SourceID   string `json:"source_id,omitempty"`
+	SourceURL  string `json:"source_url,omitempty"`
+	Headline   string `json:"headline,omitempty"`
+	Body       string `json:"body,omitempty"`
+	MediaType  string `json:"media_type,omitempty"`
+}
+
+// Product names a catalog item.
+type Product struct {
+	CatalogID         string `json:"catalog_id"`
+	ProductRetailerID string `json:"product_retailer_id"`
 }
 
 // MaxBodyChars is the longest message body kept, in characters:

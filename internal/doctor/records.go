@@ -100,11 +100,7 @@ func BuildRecords(cfg *config.Config, pe *policy.Engine, regions []policy.Region
 	if cfg.KeepProfileName {
 		data = append(data, "WhatsApp profile name (sealed)")
 	}
-	if cfg.DownloadMedia {
-		data = append(data, "media files customers send (sealed)")
-	} else {
-		data = append(data, "media type and caption only (files are not downloaded)")
-	}
+	data = append(data, "media type and caption only (files are not downloaded)")
 	basis := "consent (GDPR Art. 6(1)(a); LGPD Art. 7 I), tacit consent after notice in Mexico, notice at collection with opt-out in California"
 	r.Activities = []Activity{
 		{

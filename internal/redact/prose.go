@@ -353,6 +353,14 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		}
 		if !ok {
 			// the token path below
+		} else if j < len(s) && isDigit(s[j]) {
+			// A number: the token path, but a first-pass finding (most
+			// of them start with a digit) is skipped before reading it.
+			if e := sc.inFound(j); e > 0 {
+				i = e
+				prev = [3]string{}
+				continue
+			}
 		} else if j < len(s) && isLetterByte(s[j]) {
 			k := j + 1
 			accented := false

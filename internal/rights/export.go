@@ -182,6 +182,35 @@ type messageJSON struct {
 	Status         string `json:"status"`
 	SentAt         string `json:"whatsapp_timestamp"`
 	CreatedAt      string `json:"created_at"`
+	// ReplyTo is the id (in this export) of the message this one replies
+	// to; Reaction the customer's reaction to it; Context its forward
+	// flags, the ad it came from and the product asked about.
+	ReplyTo  string                    `json:"reply_to,omitempty"`
+	Reaction string                    `json:"reaction,omitempty"`
+	Context  *conversation.MessageMeta `json:"context,omitempty"`
+}
+
+// contextCells are a message's Context as CSV cells: forwarded
+// ("forwarded", "frequently_forwarded" or ""), the ad's source type,
+// headline, body and link, and the product ("catalog/item").
+func contextCells(md *conversation.MessageMeta) []string {
+	cells := make([]string, 6)
+	if md == nil {
+		return cells
+	}
+	switch {
+	case md.FrequentlyForwarded:
+		cells[0] = "frequently_forwarded"
+	case md.Forwarded:
+		cells[0] = "forwarded"
+	}
+	if r := md.Referral; r != nil {
+		cells[1], cells[2], cells[3], cells[4] = r.SourceType, r.Headline, r.Body, r.SourceURL
+	}
+	if p := md.Product; p != nil {
+		cells[5] = p.CatalogID + "/" + p.ProductRetailerID
+	}
+	return cells
 }
 
 func (x *exporter) write() (Summary, error) {
@@ -247,7 +276,8 @@ func (x *exporter) write() (Summary, error) {
 		targets = append(targets, "conversation:"+cv.ID)
 	}
 
-	if sum.Messages, err = x.part("messages", []string{"id", "conversation_id", "direction", "author", "type", "body", "status", "whatsapp_timestamp", "created_at"},
+	if sum.Messages, err = x.part("messages", []string{"id", "conversation_id", "direction", "author", "type", "body", "status", "whatsapp_timestamp", "created_at",
+		"reply_to", "reaction", "forwarded", "ad_source_type", "ad_headline", "ad_body", "ad_source_url", "product"},
 		func(emit func(any, []string) error) error {
 			var cur MessageCursor
 			for {
@@ -261,8 +291,10 @@ func (x *exporter) write() (Summary, error) {
 						author = "operator" // which operator is the business's, not the customer's data
 					}
 					v := messageJSON{ID: m.ID, ConversationID: m.ConversationID, Direction: string(m.Direction), Author: author, Type: m.Type,
-						Body: m.Body, Status: string(m.Status), SentAt: ts(m.WATimestamp), CreatedAt: ts(m.CreatedAt)}
-					if err := emit(v, []string{v.ID, v.ConversationID, v.Direction, v.Author, v.Type, v.Body, v.Status, v.SentAt, v.CreatedAt}); err != nil {
+						Body: m.Body, Status: string(m.Status), SentAt: ts(m.WATimestamp), CreatedAt: ts(m.CreatedAt),
+						ReplyTo: m.ReplyToID, Reaction: m.Reaction, Context: m.Meta}
+					cells := append([]string{v.ID, v.ConversationID, v.Direction, v.Author, v.Type, v.Body, v.Status, v.SentAt, v.CreatedAt, v.ReplyTo, v.Reaction}, contextCells(m.Meta)...)
+					if err := emit(v, cells); err != nil {
 						return err
 					}
 				}

@@ -3,6 +3,7 @@ package store
 import (
 	"database/sql"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -121,13 +122,28 @@ func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, 
 // wa_message_id column holds only their blind index (for status and
 // de-duplication look-ups) and wa_message_id_enc the id sealed under the
 // contact's key (for marking read and quoting a reply).
-const msgCols = "id, conversation_id, contact_id, direction, wa_message_id_enc, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at, truncated"
+//
+// The message a message replies to is kept as the blind index of its id
+// (reply_to_wamid) and found when read, through wa_message_id's unique
+// index and only among the same contact's messages: a reply stored before
+// its quoted message got its id (a send reconciled late) still finds it.
+const msgCols = msgInsertCols + ", reaction_enc, (SELECT q.id FROM messages q WHERE q.wa_message_id = messages.reply_to_wamid AND q.contact_id = messages.contact_id) AS reply_to_id"
+
+// msgInsertCols are the columns InsertMessage writes besides wa_message_id
+// and reply_to_wamid.
+const msgInsertCols = "id, conversation_id, contact_id, direction, wa_message_id_enc, type, body_enc, author, status, error_code, error_title, wa_timestamp, created_at, updated_at, truncated, meta_enc"
 
 func msgLoc(id string) vault.Loc { return vault.Loc{Table: "messages", Column: "body", Row: id} }
 
 func wamidLoc(id string) vault.Loc {
 	return vault.Loc{Table: "messages", Column: "wa_message_id", Row: id}
 }
+
+func reactionLoc(id string) vault.Loc {
+	return vault.Loc{Table: "messages", Column: "reaction", Row: id}
+}
+
+func metaLoc(id string) vault.Loc { return vault.Loc{Table: "messages", Column: "meta", Row: id} }
 
 // WamidIndex is the blind index stored in place of a WhatsApp message id.
 func (db *DB) WamidIndex(wamid string) string {
@@ -164,10 +180,19 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 	if m.WAMessageID != "" {
 		wamidEnc = ci.SealString(wamidLoc(m.ID), m.WAMessageID)
 	}
-	res, err := t.exec("INSERT INTO messages ("+msgCols+", wa_message_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+	var meta []byte
+	if m.Meta != nil {
+		b, err := json.Marshal(m.Meta)
+		if err != nil {
+			return fmt.Errorf("store: insert message: %w", err)
+		}
+		meta = ci.Seal(metaLoc(m.ID), b)
+	}
+	res, err := t.exec("INSERT INTO messages ("+msgInsertCols+", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
 		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
-		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, nullString(t.db.WamidIndex(m.WAMessageID)))
+		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, meta,
+		nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo)))
 	if err != nil {
 		return fmt.Errorf("store: insert message: %w", err)
 	}
@@ -183,22 +208,24 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		return nil, err
 	}
 	var out []*conversation.Message
-	var bodies, wamids [][]byte
+	type sealed struct{ body, wamid, meta, reaction []byte }
+	var enc []sealed
 	for rows.Next() {
 		var m conversation.Message
-		var wamid []byte
-		var body []byte
+		var e sealed
 		var dir, status string
 		var wts, created, updated int64
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &wamid, &m.Type, &body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated); err != nil {
+		var replyTo sql.NullString
+		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &e.wamid, &m.Type, &e.body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated,
+			&e.meta, &e.reaction, &replyTo); err != nil {
 			rows.Close()
 			return nil, err
 		}
 		m.Direction, m.Status = conversation.Direction(dir), conversation.Status(status)
 		m.WATimestamp, m.CreatedAt, m.UpdatedAt = fromMS(wts), fromMS(created), fromMS(updated)
+		m.ReplyToID = replyTo.String
 		out = append(out, &m)
-		bodies = append(bodies, body)
-		wamids = append(wamids, wamid)
+		enc = append(enc, e)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -211,11 +238,24 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		if err != nil {
 			return nil, err
 		}
-		if m.Body, err = ci.OpenString(msgLoc(m.ID), bodies[i]); err != nil {
+		if m.Body, err = ci.OpenString(msgLoc(m.ID), enc[i].body); err != nil {
 			return nil, fmt.Errorf("store: open message %s: %w", m.ID, err)
 		}
-		if m.WAMessageID, err = ci.OpenString(wamidLoc(m.ID), wamids[i]); err != nil {
+		if m.WAMessageID, err = ci.OpenString(wamidLoc(m.ID), enc[i].wamid); err != nil {
 			return nil, fmt.Errorf("store: open message %s id: %w", m.ID, err)
+		}
+		if m.Reaction, err = ci.OpenString(reactionLoc(m.ID), enc[i].reaction); err != nil {
+			return nil, fmt.Errorf("store: open message %s reaction: %w", m.ID, err)
+		}
+		if enc[i].meta != nil {
+			b, err := ci.Open(metaLoc(m.ID), enc[i].meta)
+			if err != nil {
+				return nil, fmt.Errorf("store: open message %s meta: %w", m.ID, err)
+			}
+			m.Meta = new(conversation.MessageMeta)
+			if err := json.Unmarshal(b, m.Meta); err != nil {
+				return nil, fmt.Errorf("store: open message %s meta: %w", m.ID, err)
+			}
 		}
 	}
 	return out, nil
@@ -246,6 +286,46 @@ func (t *Tx) Message(id string) (*conversation.Message, error) {
 		return nil, conversation.ErrNotFound
 	}
 	return list[0], nil
+}
+
+// ContactMessage returns the contact's message with WhatsApp id wamid (a
+// message a reply quotes). ErrNotFound if the contact has none.
+func (t *Tx) ContactMessage(contactID, wamid string) (*conversation.Message, error) {
+	if wamid == "" {
+		return nil, conversation.ErrNotFound
+	}
+	list, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE wa_message_id = ? AND contact_id = ?", t.db.WamidIndex(wamid), contactID)
+	if err != nil {
+		return nil, err
+	}
+	if len(list) == 0 {
+		return nil, conversation.ErrNotFound
+	}
+	return list[0], nil
+}
+
+// SetReaction records the contact's reaction emoji (sealed) on their
+// conversation's message with WhatsApp id wamid; an empty emoji clears it.
+// A customer reacts only to messages of their own chat, so another
+// contact's message is not found. It returns the message's id;
+// ErrNotFound if there is no such message.
+func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
+	var id string
+	if err := t.queryRow("SELECT id FROM messages WHERE wa_message_id = ? AND contact_id = ?", t.db.WamidIndex(wamid), contactID).Scan(&id); err != nil {
+		return "", notFound(err)
+	}
+	var enc []byte
+	if emoji != "" {
+		ci, err := t.cipherFor(contactID)
+		if err != nil {
+			return "", err
+		}
+		enc = ci.SealString(reactionLoc(id), emoji)
+	}
+	if _, err := t.exec("UPDATE messages SET reaction_enc = ?, updated_at = ? WHERE id = ?", enc, ms(t.Now), id); err != nil {
+		return "", fmt.Errorf("store: set reaction: %w", err)
+	}
+	return id, nil
 }
 
 // SetMessageSent records the WhatsApp id Meta gave an outbound message and

@@ -346,8 +346,10 @@ func TestConsentLedgerSurvivesErasure(t *testing.T) {
 	})
 }
 
-// markers are plaintexts that must never appear in the database files.
-var markers = []string{"ZQXJ-BODY-MARKER-7731", "34699887766", "Zebulon Quaxwell"}
+// markers are plaintexts that must never appear in the database files:
+// a body, a number, a name, a message id (an answer's, quoted by a reply
+// and reacted to), a reaction emoji, and an ad's headline and link.
+var markers = []string{"ZQXJ-BODY-MARKER-7731", "34699887766", "Zebulon Quaxwell", "wamid.HBgLMZQXJWAMIDMARKER", "🦩", "Qwzx Spring Sale", "https://fb.me/qwzxad"}
 
 func seedMarkers(t *testing.T, db *store.DB) {
 	t.Helper()
@@ -356,6 +358,22 @@ func seedMarkers(t *testing.T, db *store.DB) {
 		t.Fatal(err)
 	}
 	update(t, db, func(tx *store.Tx) error {
+		answer := &conversation.Message{ConversationID: conv.ID, ContactID: c.ID, Direction: conversation.Out, Type: "text", Body: "ok", Author: "bot", Status: conversation.StatusQueued}
+		if err := tx.InsertMessage(answer); err != nil {
+			return err
+		}
+		if err := tx.SetMessageSent(answer.ID, markers[3]); err != nil {
+			return err
+		}
+		reply := &conversation.Message{ConversationID: conv.ID, ContactID: c.ID, Direction: conversation.In, WAMessageID: "wamid.reply", ReplyTo: markers[3],
+			Type: "text", Body: "and this?", Author: "customer", Status: conversation.StatusReceived,
+			Meta: &conversation.MessageMeta{Forwarded: true, Referral: &conversation.Referral{SourceType: "ad", Headline: markers[5], SourceURL: markers[6]}}}
+		if err := tx.InsertMessage(reply); err != nil {
+			return err
+		}
+		if _, err := tx.SetReaction(c.ID, markers[3], markers[4]); err != nil {
+			return err
+		}
 		return tx.Enqueue(&conversation.OutboxItem{ContactID: c.ID, ConversationID: conv.ID, PhoneNumberID: "1", Kind: "message",
 			Payload: []byte(`{"to":"` + markers[1] + `","text":"` + markers[0] + `"}`)})
 	})

@@ -20,6 +20,7 @@ func rawWamids(t *testing.T, url string) int {
 	n := 0
 	for _, qy := range []string{
 		"SELECT COUNT(*) FROM messages WHERE wa_message_id LIKE 'wamid.%'",
+		"SELECT COUNT(*) FROM messages WHERE reply_to_wamid LIKE 'wamid.%'",
 		"SELECT COUNT(*) FROM seen_events WHERE key LIKE '%wamid.%'",
 		"SELECT COUNT(*) FROM consent_events WHERE wa_message_id LIKE 'wamid.%'",
 	} {

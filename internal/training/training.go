@@ -74,6 +74,10 @@ type Options struct {
 	// SystemPrompt is the system message every example starts with; empty
 	// means DefaultSystemPrompt. It must hold no personal data.
 	SystemPrompt string
+	// Redactor masks the messages and checks every line for what is
+	// left; the business's allow-list lives in its Options. Nil: redact's
+	// defaults.
+	Redactor *redact.Detector
 }
 
 // Summary says what an export wrote and what it left out, and why. It
@@ -148,6 +152,7 @@ func (s Summary) String() string {
 type Exporter struct {
 	w      io.Writer
 	prompt string
+	redact *redact.Detector
 	sum    Summary
 	buf    bytes.Buffer
 	enc    *json.Encoder
@@ -159,10 +164,13 @@ func NewExporter(w io.Writer, o Options) (*Exporter, error) {
 	if o.SystemPrompt == "" {
 		o.SystemPrompt = DefaultSystemPrompt
 	}
-	if fs := redact.Detect(o.SystemPrompt); len(fs) > 0 {
+	if o.Redactor == nil {
+		o.Redactor = redact.NewDetector(redact.Options{})
+	}
+	if fs := o.Redactor.Detect(o.SystemPrompt); len(fs) > 0 {
 		return nil, fmt.Errorf("training: the system prompt holds personal data (%s)", fs[0].Type)
 	}
-	e := &Exporter{w: w, prompt: o.SystemPrompt, sum: newSummary()}
+	e := &Exporter{w: w, prompt: o.SystemPrompt, redact: o.Redactor, sum: newSummary()}
 	e.enc = json.NewEncoder(&e.buf)
 	e.enc.SetEscapeHTML(false)
 	return e, nil
@@ -280,8 +288,8 @@ func (e *Exporter) example(c *conversation.Contact, conv *conversation.Conversat
 	}
 
 	ex := example{skipped: map[string]int{}, placeholders: map[redact.Type]int{}}
-	var mapping redact.Mapping // fresh per conversation; never restored
-	seen := map[string]bool{}  // type and value of what mapping holds, to count it by type
+	_, mapping := e.redact.Redact("") // fresh per conversation; never restored
+	seen := map[string]bool{}         // type and value of what mapping holds, to count it by type
 	names := nameWords(c.ProfileName)
 	turns := []chatMessage{{Role: roleSystem, Content: e.prompt}}
 	counts := []int{0} // stored messages per turn
@@ -305,7 +313,7 @@ func (e *Exporter) example(c *conversation.Contact, conv *conversation.Conversat
 		if mapping.Len() > before {
 			// Only now look again, to learn the new values' types: most
 			// messages hold none, and they pay for one Detect only.
-			for _, f := range redact.Detect(m.Body) {
+			for _, f := range e.redact.Detect(m.Body) {
 				k := string(f.Type) + "\x00" + f.Text
 				if f.Type == redact.Name {
 					k = "name" // counted once with the profile name below
@@ -361,7 +369,7 @@ func (e *Exporter) example(c *conversation.Contact, conv *conversation.Conversat
 		return example{reason: ReasonUnreadable} // not reached: strings always encode
 	}
 	line := e.buf.Bytes()
-	if residual(turns, line, c.WaID) {
+	if residual(e.redact, turns, line, c.WaID) {
 		return example{reason: ReasonResidualPII}
 	}
 	ex.line = line
@@ -397,13 +405,13 @@ func sensitiveCauses(conv *conversation.Conversation, msgs []*conversation.Messa
 // finds in a text or in the encoded line (whose escapes could join what
 // the texts kept apart), or the contact's own number, whole or its last
 // eight digits, written with any separators.
-func residual(turns []chatMessage, line []byte, waID string) bool {
-	if len(redact.Detect(string(line))) > 0 {
+func residual(d *redact.Detector, turns []chatMessage, line []byte, waID string) bool {
+	if len(d.Detect(string(line))) > 0 {
 		return true
 	}
 	number := digitsOnly(waID)
 	for _, t := range turns {
-		if len(redact.Detect(t.Content)) > 0 {
+		if len(d.Detect(t.Content)) > 0 {
 			return true
 		}
 		if len(number) >= 8 && strings.Contains(numberProjection(t.Content), number[len(number)-8:]) {

@@ -322,3 +322,43 @@ func BenchmarkExporter(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "conv/s")
 }
+
+// TestAllowedTermsSurvive: the business's allow-list keeps its product
+// and its shop's street in the exported line (without it they are masked
+// as a name and an address), while the customer's name is masked as
+// before and the line is still written.
+func TestAllowedTermsSurvive(t *testing.T) {
+	msgs := []*conversation.Message{
+		in("hola, quiero el perfume Carolina Herrera de 100 ml, me llamo Lucía Gómez"),
+		out("bot", "Recógelo en Calle Serrano 50, Lucía Gómez."),
+	}
+	export := func(o training.Options) string {
+		t.Helper()
+		var buf bytes.Buffer
+		e, err := training.NewExporter(&buf, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Add(contact(conversation.ConsentGranted), conv(false), msgs, nil); err != nil {
+			t.Fatal(err)
+		}
+		return buf.String()
+	}
+	if got := export(training.Options{}); strings.Contains(got, "Carolina Herrera") || strings.Contains(got, "Serrano") {
+		t.Fatalf("without an allow-list the product and the street are not masked, so this test proves nothing:\n%s", got)
+	}
+	got := export(training.Options{Redactor: redact.NewDetector(redact.Options{Allow: []string{"Carolina Herrera", "Calle Serrano 50"}})})
+	cs := decode(t, got)
+	if len(cs) != 1 {
+		t.Fatalf("got %d lines, want 1:\n%s", len(cs), got)
+	}
+	all := fmt.Sprint(cs[0].Messages)
+	for _, kept := range []string{"perfume Carolina Herrera de 100 ml", "Calle Serrano 50"} {
+		if !strings.Contains(all, kept) {
+			t.Errorf("the line lacks the allowed %q: %s", kept, all)
+		}
+	}
+	if strings.Contains(all, "Lucía") || strings.Contains(all, "Gómez") || !strings.Contains(all, "[NAME_1]") {
+		t.Errorf("the customer's name was not masked: %s", all)
+	}
+}

@@ -371,8 +371,12 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	m := a.best(rest, lang, "")
 	if !m.ok || m.confidence < a.opts.MinConfidence {
 		// A short follow-up ("and to the Azores?") may only make sense with
-		// the customer's previous message.
-		if prev := lastCustomerTurn(req.History); prev != "" && len(rest) <= 8 {
+		// the message it replies to, else the customer's previous message.
+		prev := req.Quoted
+		if prev == "" {
+			prev = lastCustomerTurn(req.History)
+		}
+		if prev != "" && len(rest) <= 8 {
 			words := append(queryWords(prev), rest...)
 			if m2 := a.best(words, lang, ""); m2.ok && m2.confidence > m.confidence {
 				m = m2

@@ -283,7 +283,7 @@ func (p *Provider) Reply(ctx context.Context, req agent.Request) (agent.Reply, e
 		passages = p.cfg.Retriever.Search(req.Message, req.Language, p.cfg.Passages)
 		// A short follow-up ("and to the Azores?") is found with the
 		// customer's previous message.
-		if prev := lastCustomerTurn(req.History); len(passages) == 0 && prev != "" && len(strings.Fields(req.Message)) <= 8 {
+		if prev := followedUp(req); len(passages) == 0 && prev != "" && len(strings.Fields(req.Message)) <= 8 {
 			passages = p.cfg.Retriever.Search(prev+" "+req.Message, req.Language, p.cfg.Passages)
 		}
 	}
@@ -308,6 +308,15 @@ func (p *Provider) Reply(ctx context.Context, req agent.Request) (agent.Reply, e
 		return agent.Reply{}, err
 	}
 	return p.reply(resp, used), nil
+}
+
+// followedUp is the message a short follow-up goes with: the one it
+// replies to, else the customer's previous message.
+func followedUp(req agent.Request) string {
+	if req.Quoted != "" {
+		return req.Quoted
+	}
+	return lastCustomerTurn(req.History)
 }
 
 func lastCustomerTurn(h []agent.Turn) string {

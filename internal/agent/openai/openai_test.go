@@ -645,3 +645,39 @@ func TestReplyPromptFollowsTheLatestMessage(t *testing.T) {
 		}
 	}
 }
+
+// A swipe-reply reaches the model with the message it quotes, in the user
+// turn, and a short one is searched together with the quote rather than
+// with the customer's previous question.
+func TestReplyPromptCarriesTheQuotedMessage(t *testing.T) {
+	srv := newFakeServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) {
+		writeCompletion(w, "Express delivery is next working day.", "stop")
+	})
+	var queries []string
+	p := newProvider(t, Config{BaseURL: srv.URL + "/v1", HistoryTurns: 4,
+		Retriever: retrieverFunc(func(q, lang string, k int) []agent.Passage {
+			queries = append(queries, q)
+			if !strings.Contains(q, "Express") {
+				return nil
+			}
+			return []agent.Passage{{ArticleID: "shipping-times", Title: "Delivery times", Lang: lang, Text: "Express: next working day."}}
+		})})
+	req := agent.Request{Language: "en", Message: "what about this one?", Quoted: "Express (mainland only): next working day.", History: []agent.Turn{
+		{Role: agent.RoleCustomer, Text: "how can I pay?"},
+		{Role: agent.RoleAssistant, Text: "Visa, Mastercard or PayPal."},
+	}}
+	if r, err := p.Reply(context.Background(), req); err != nil || r.Unsure {
+		t.Fatalf("Reply = %+v, %v", r, err)
+	}
+	if len(queries) != 2 || !strings.Contains(queries[1], "Express") || strings.Contains(queries[1], "pay") {
+		t.Errorf("retrieval queries = %q, want the reply searched with the message it quotes", queries)
+	}
+	msgs := srv.requests()[0].body.Messages
+	last := msgs[len(msgs)-1]
+	if last.Role != "user" || !strings.Contains(last.Content, `"Express (mainland only): next working day."`) || !strings.HasSuffix(last.Content, "what about this one?") {
+		t.Errorf("user turn = %+v, want the quote then the message", last)
+	}
+	if strings.Contains(msgs[0].Content, "Express (mainland") {
+		t.Error("the quote reached the system prompt, want it in the user turn only")
+	}
+}

@@ -64,7 +64,7 @@ func estimateTokens(s string) int { return (len(s)+3)/4 + 4 }
 // passages that made it into the prompt.
 func (p *Provider) messages(req agent.Request, passages []agent.Passage) ([]message, []agent.Passage, error) {
 	budget := p.cfg.ContextTokens - p.cfg.MaxTokens
-	user := message{Role: "user", Content: req.Message}
+	user := message{Role: "user", Content: userContent(req)}
 	var sys message
 	for {
 		sys = message{Role: "system", Content: systemPrompt(req, passages)}
@@ -113,4 +113,16 @@ func historyMessage(t agent.Turn) (message, bool) {
 		return message{Role: "assistant", Content: operatorPrefix + t.Text}, true
 	}
 	return message{}, false
+}
+
+// userContent is the customer's new message, preceded by the message it
+// replies to when it is a reply: "what about this one?" is only
+// understood with the message it quotes. The quote stays in the user
+// turn, where conversation text belongs, not in the system prompt.
+func userContent(req agent.Request) string {
+	q := strings.TrimSpace(req.Quoted)
+	if q == "" {
+		return req.Message
+	}
+	return "(In reply to this earlier message: \"" + q + "\")\n\n" + req.Message
 }

@@ -486,6 +486,11 @@ type CustomerMessage struct {
 	ButtonReply *whatsapp.ReplyChoice `json:"button_reply,omitempty"`
 	// ListReply picks a row of a business list message.
 	ListReply *whatsapp.ReplyChoice `json:"list_reply,omitempty"`
+	// Reaction reacts to a business message of the thread (MessageID)
+	// with Emoji; an empty Emoji removes the reaction, sent as WhatsApp
+	// does with no emoji. A reaction is no bubble of its own: it shows on
+	// the message (ThreadMessage.Reaction).
+	Reaction *whatsapp.Reaction `json:"reaction,omitempty"`
 	// Context is the wamid of the business message replied to. For button
 	// and list replies it is found automatically when empty.
 	Context string `json:"context,omitempty"`
@@ -499,20 +504,23 @@ var (
 	ErrBadNumber  = errors.New("sim: customer number must have 6 to 15 digits")
 	ErrBadMessage = errors.New("sim: set exactly one of text, button_reply, list_reply")
 	ErrNoSuchTap  = errors.New("sim: no business message offers that choice")
+	// ErrNoSuchMessage: a reaction names no business message of the thread.
+	ErrNoSuchMessage = errors.New("sim: no business message in the thread has that id")
 )
 
 // SendFromCustomer queues an inbound message webhook as if the customer
 // sent msg, and returns its wamid.
 //
-// It returns ErrBadNumber, ErrBadMessage, or ErrNoSuchTap (a button or row
-// that no business message in the thread offers).
+// It returns ErrBadNumber, ErrBadMessage, ErrNoSuchTap (a button or row
+// that no business message in the thread offers), or ErrNoSuchMessage (a
+// reaction to a message the thread does not have).
 func (s *Simulator) SendFromCustomer(msg CustomerMessage) (wamid string, err error) {
 	waID, ok := normalizeNumber(msg.From)
 	if !ok {
 		return "", ErrBadNumber
 	}
 	set := 0
-	for _, b := range []bool{msg.Text != "", msg.ButtonReply != nil, msg.ListReply != nil, msg.Message != nil} {
+	for _, b := range []bool{msg.Text != "", msg.ButtonReply != nil, msg.ListReply != nil, msg.Message != nil, msg.Reaction != nil} {
 		if b {
 			set++
 		}
@@ -554,6 +562,23 @@ func (s *Simulator) SendFromCustomer(msg CustomerMessage) (wamid string, err err
 		}
 		msg.Context = ctxID
 		tm.Type, tm.Text = kind, c.Title
+	case msg.Reaction != nil:
+		target := -1
+		for i, tm := range t.Messages {
+			if tm.Direction == "out" && tm.ID == msg.Reaction.MessageID {
+				target = i
+			}
+		}
+		if target < 0 || msg.Context != "" {
+			return "", ErrNoSuchMessage
+		}
+		m.Type, m.Reaction = "reaction", &whatsapp.Reaction{MessageID: msg.Reaction.MessageID, Emoji: msg.Reaction.Emoji}
+		t.Messages[target].Reaction = msg.Reaction.Emoji
+		t.updated = now
+		s.inbound[wamid] = waID
+		contact := whatsapp.Contact{Profile: whatsapp.Profile{Name: t.Name}, WaID: waID}
+		s.enqueueLocked(&pending{due: time.Now(), message: &m, contact: &contact})
+		return wamid, nil
 	case msg.Message != nil:
 		m2 := *msg.Message
 		m2.From, m2.ID, m2.Timestamp = waID, wamid, unix(now)

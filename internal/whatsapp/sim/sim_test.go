@@ -337,6 +337,52 @@ func TestSendThenStatusesAndButtonReply(t *testing.T) {
 	}
 }
 
+// A swipe-reply and a reaction arrive as Meta sends them: context.from and
+// context.id on the reply, a reaction message with reaction.message_id and
+// the emoji, and a removal with no emoji at all.
+func TestCustomerRepliesAndReacts(t *testing.T) {
+	f := start(t, Config{NoStatuses: true}, nil, true)
+	ctx := context.Background()
+	if _, err := f.sim.SendFromCustomer(CustomerMessage{From: "34612345678", Text: "¿envíos a Canarias?"}); err != nil {
+		t.Fatal(err)
+	}
+	out, err := f.client.Send(ctx, "106540352242922", whatsapp.OutboundMessage{To: "34612345678", Text: &whatsapp.TextContent{Body: "Sí, en 3 días."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	reply, err := f.sim.SendFromCustomer(CustomerMessage{From: "34612345678", Text: "¿y a Baleares?", Context: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.sim.SendFromCustomer(CustomerMessage{From: "34612345678", Reaction: &whatsapp.Reaction{MessageID: out, Emoji: "👍"}}); err != nil {
+		t.Fatal(err)
+	}
+	if th, _ := f.sim.Thread("34612345678"); len(th.Messages) != 3 || th.Messages[1].Reaction != "👍" || th.Messages[2].ReplyTo != out {
+		t.Errorf("thread = %+v, want the answer reacted to and the reply quoting it, no bubble for the reaction", th.Messages)
+	}
+	if _, err := f.sim.SendFromCustomer(CustomerMessage{From: "34612345678", Reaction: &whatsapp.Reaction{MessageID: out}}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "four messages", func() bool { return len(f.stub.events().Messages) == 4 })
+	ms := f.stub.events().Messages
+	if c := ms[1].Message.Context; ms[1].Message.ID != reply || c == nil || c.ID != out || c.From != "15550783881" {
+		t.Errorf("reply = %s, want context {from: the business, id: %s}", ms[1].Message.Raw, out)
+	}
+	for i, emoji := range []string{"👍", ""} {
+		m := ms[2+i]
+		r := m.Message.Reaction
+		if m.Kind != whatsapp.KindReaction || !strings.Contains(string(m.Message.Raw), `"type":"reaction"`) || r == nil || r.MessageID != out || r.Emoji != emoji || m.Message.Context != nil {
+			t.Errorf("reaction %d on the wire = %s, want type reaction to %s with emoji %q", i, m.Message.Raw, out, emoji)
+		}
+	}
+	if raw := string(ms[3].Message.Raw); strings.Contains(raw, "emoji") {
+		t.Errorf("removal on the wire = %s, want no emoji field", raw)
+	}
+	if th, _ := f.sim.Thread("34612345678"); th.Messages[1].Reaction != "" {
+		t.Errorf("after removal the answer shows reaction %q, want none", th.Messages[1].Reaction)
+	}
+}
+
 func TestListReply(t *testing.T) {
 	f := start(t, Config{NoStatuses: true}, nil, true)
 	out, err := f.client.Send(context.Background(), "106540352242922", whatsapp.OutboundMessage{To: "34612345678", List: &whatsapp.ListContent{
@@ -465,6 +511,8 @@ func TestSendFromCustomerErrors(t *testing.T) {
 		{name: "empty", msg: CustomerMessage{From: "34612345678"}, want: ErrBadMessage},
 		{name: "two", msg: CustomerMessage{From: "34612345678", Text: "x", ButtonReply: &whatsapp.ReplyChoice{ID: "a"}}, want: ErrBadMessage},
 		{name: "no such button", msg: CustomerMessage{From: "34612345678", ButtonReply: &whatsapp.ReplyChoice{ID: "a"}}, want: ErrNoSuchTap},
+		{name: "reaction to nothing", msg: CustomerMessage{From: "34612345678", Reaction: &whatsapp.Reaction{MessageID: "wamid.none", Emoji: "👍"}}, want: ErrNoSuchMessage},
+		{name: "reaction and text", msg: CustomerMessage{From: "34612345678", Text: "x", Reaction: &whatsapp.Reaction{MessageID: "wamid.none"}}, want: ErrBadMessage},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

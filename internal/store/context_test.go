@@ -1,0 +1,104 @@
+package store_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/store"
+)
+
+// Replies, reactions and message metadata (issue 13): the quoted message
+// is found from the blind index of its id, only among the same contact's
+// messages, and reactions and metadata come back as written.
+func TestRepliesReactionsAndMeta(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		c, conv := seed(t, db, "16503879439", "", "hi", 0)
+		other, oconv := seed(t, db, "34612000111", "", "hola", 0)
+		answer := &conversation.Message{ConversationID: conv.ID, ContactID: c.ID, Direction: conversation.Out, Type: "text", Body: "Shipping takes 2 days.", Author: "bot", Status: conversation.StatusQueued}
+		meta := &conversation.MessageMeta{Forwarded: true, Referral: &conversation.Referral{SourceType: "ad", SourceID: "120", Headline: "Spring sale", SourceURL: "https://fb.me/x"}}
+		reply := &conversation.Message{ConversationID: conv.ID, ContactID: c.ID, Direction: conversation.In, WAMessageID: realWamid + "R", ReplyTo: realWamid,
+			Type: "text", Body: "and to the Canaries?", Author: "customer", Status: conversation.StatusReceived, Meta: meta}
+		// Another customer quoting the same id finds nothing: a reply
+		// links only within the customer's own chat.
+		stranger := &conversation.Message{ConversationID: oconv.ID, ContactID: other.ID, Direction: conversation.In, WAMessageID: realWamid + "S", ReplyTo: realWamid,
+			Type: "text", Body: "?", Author: "customer", Status: conversation.StatusReceived}
+		update(t, db, func(tx *store.Tx) error {
+			if err := tx.InsertMessage(answer); err != nil {
+				return err
+			}
+			// The reply is stored before the answer has its id (a send
+			// reconciled late): it is linked once the id is known.
+			if err := tx.InsertMessage(reply); err != nil {
+				return err
+			}
+			if m, err := tx.Message(reply.ID); err != nil || m.ReplyToID != "" {
+				t.Errorf("before the answer has an id, ReplyToID = %q, %v; want empty", m.ReplyToID, err)
+			}
+			if err := tx.InsertMessage(stranger); err != nil {
+				return err
+			}
+			return tx.SetMessageSent(answer.ID, realWamid)
+		})
+		update(t, db, func(tx *store.Tx) error {
+			ms, err := tx.Messages(conv.ID, 10)
+			if err != nil {
+				return err
+			}
+			if len(ms) != 2 || ms[1].ID != reply.ID || ms[1].ReplyToID != answer.ID || ms[0].ReplyToID != "" {
+				t.Fatalf("Messages = %+v; want the reply linked to the answer", ms)
+			}
+			got := ms[1].Meta
+			if got == nil || !got.Forwarded || got.FrequentlyForwarded || got.Referral == nil || *got.Referral != *meta.Referral || got.Product != nil {
+				t.Errorf("Meta = %+v, want %+v", got, meta)
+			}
+			if ms[0].Meta != nil {
+				t.Errorf("Meta of a message without any = %+v, want nil", ms[0].Meta)
+			}
+			if m, err := tx.Message(stranger.ID); err != nil || m.ReplyToID != "" {
+				t.Errorf("another customer's reply ReplyToID = %q, %v; want empty", m.ReplyToID, err)
+			}
+			q, err := tx.ContactMessage(c.ID, realWamid)
+			if err != nil || q.ID != answer.ID || q.Body != answer.Body {
+				t.Errorf("ContactMessage = %+v, %v; want the answer", q, err)
+			}
+			if _, err := tx.ContactMessage(other.ID, realWamid); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("ContactMessage(another contact) = %v, want ErrNotFound", err)
+			}
+			if _, err := tx.ContactMessage(c.ID, ""); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("ContactMessage(\"\") = %v, want ErrNotFound", err)
+			}
+
+			if _, err := tx.SetReaction(other.ID, realWamid, "😡"); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("SetReaction by another contact = %v, want ErrNotFound", err)
+			}
+			if _, err := tx.SetReaction(c.ID, "wamid.unknown", "👍"); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("SetReaction(unknown id) = %v, want ErrNotFound", err)
+			}
+			id, err := tx.SetReaction(c.ID, realWamid, "👍")
+			if err != nil || id != answer.ID {
+				t.Fatalf("SetReaction = %q, %v; want the answer's id", id, err)
+			}
+			if m, _ := tx.Message(answer.ID); m.Reaction != "👍" {
+				t.Errorf("Reaction = %q, want 👍", m.Reaction)
+			}
+			if _, err := tx.SetReaction(c.ID, realWamid+"R", "❤️"); err != nil {
+				t.Errorf("SetReaction on the customer's own message: %v", err)
+			}
+			if _, err := tx.SetReaction(c.ID, realWamid, ""); err != nil {
+				return err
+			}
+			if m, _ := tx.Message(answer.ID); m.Reaction != "" {
+				t.Errorf("after removal Reaction = %q, want none", m.Reaction)
+			}
+			if m, _ := tx.Message(reply.ID); m.Reaction != "❤️" {
+				t.Errorf("Reaction on the reply = %q, want ❤️ (untouched by the other removal)", m.Reaction)
+			}
+			return nil
+		})
+		if n := rawWamids(t, url); n != 0 {
+			t.Errorf("%d message ids stored in clear, want 0", n)
+		}
+	})
+}
