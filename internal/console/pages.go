@@ -121,7 +121,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, customersTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, customersTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}
@@ -171,6 +171,8 @@ var navItems = []struct {
 	{"/audit", "Audit log", auth.PermAuditRead},
 	{"/dashboard", "Dashboard", auth.PermMetricsRead},
 	{"/settings", "Settings", auth.PermSettingsManage},
+	{"/operators", "Operators", auth.PermOperatorsManage},
+	{"/tokens", "API tokens", auth.PermTokensManage},
 }
 
 type navLink struct {

@@ -52,6 +52,7 @@ func (s *Server) ownRoutes() []Route {
 		{"DELETE", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSession, h(s.apiDeleteOperator)},
 		{"POST", "/api/v1/operators/{id}/reset-mfa", auth.PermOperatorsManage, AuthSession, h(s.apiResetMFA)},
 		{"PUT", "/api/v1/operators/{id}/role", auth.PermRolesManage, AuthSession, h(s.apiSetRole)},
+		{"POST", "/api/v1/operators/{id}/logout-everywhere", auth.PermOperatorsManage, AuthSession, h(s.apiEndSessions)},
 
 		// API tokens: created by a person (session), usable by machines.
 		{"GET", "/api/v1/tokens", auth.PermTokensManage, AuthSessionOrToken, h(s.apiTokens)},
@@ -116,6 +117,8 @@ func (s *Server) ownRoutes() []Route {
 		// The configuration in force, read-only, and resuming a paused
 		// sender: the deployment's business (owner, admin).
 		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
+		{"GET", "/operators", auth.PermOperatorsManage, AuthSession, h(s.pageOperators)},
+		{"GET", "/tokens", auth.PermTokensManage, AuthSession, h(s.pageTokens)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }
