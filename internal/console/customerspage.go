@@ -100,10 +100,10 @@ var (
 		string(consent.MarketingOptOut): "Withdrew from marketing messages",
 	}
 	channelWords = map[string]string{"whatsapp": "WhatsApp", "console": "Console", "api": "API"}
-	// languageWords are the languages notices and replies are written in;
-	// their order is the correction form's.
-	languageWords = map[string]string{"en": "English", "es": "Spanish", "pt": "Portuguese"}
-	languages     = []string{"en", "es", "pt"}
+	// languages are the languages notices and replies are written in
+	// (named by incidentspage's languageWords), in the correction form's
+	// order.
+	languages = []string{"en", "es", "pt"}
 	// revealCategoryWords name revealCategories in the reveal form.
 	revealCategoryWords = map[string]string{
 		"customer_request": "The customer asked for it", "delivery": "An order or delivery needs it",

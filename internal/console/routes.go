@@ -119,6 +119,10 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
 		{"GET", "/operators", auth.PermOperatorsManage, AuthSession, h(s.pageOperators)},
 		{"GET", "/tokens", auth.PermTokensManage, AuthSession, h(s.pageTokens)},
+		// The breach desk: incidents with their legal clocks; the actions
+		// post to the incident API above.
+		{"GET", "/incidents", auth.PermIncidentsManage, AuthSession, h(s.pageIncidents)},
+		{"GET", "/incidents/{id}", auth.PermIncidentsManage, AuthSession, h(s.pageIncident)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }
