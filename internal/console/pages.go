@@ -121,7 +121,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate, customersTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}
@@ -167,6 +167,7 @@ var navItems = []struct {
 }{
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
+	{"/customers", "Customers", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
 	{"/dashboard", "Dashboard", auth.PermMetricsRead},
 	{"/incidents", "Incidents", auth.PermIncidentsManage},

@@ -108,6 +108,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
+		// Customers' data, masked, for those who answer their requests.
+		{"GET", "/customers", auth.PermDSARManage, AuthSession, h(s.pageCustomers)},
+		{"GET", "/customers/{id}", auth.PermDSARManage, AuthSession, h(s.pageCustomer)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
 		// Counts a day, no personal data: the same reach as the metrics.
 		{"GET", "/dashboard", auth.PermMetricsRead, AuthSession, h(s.pageDashboard)},

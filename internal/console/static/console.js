@@ -83,14 +83,18 @@
   // says what JSON the API wants: "int" a number, "bool" true or false,
   // "list" an array gathering every checked box of that name (empty if
   // none). Buttons and unchecked boxes send nothing, as in a form post.
+  // On a form with data-omit-empty a field left empty is not sent (a
+  // correction changes only what the operator filled in).
   function formBody(form) {
     const body = {};
+    const omitEmpty = form.dataset.omitEmpty !== undefined;
     for (const el of form.elements) {
       if (!el.name || el.name === "csrf_token" || el.disabled || el.tagName === "BUTTON" || el.tagName === "FIELDSET") continue;
       const type = el.dataset.type;
       if (type === "list" && !(el.name in body)) body[el.name] = [];
       if ((el.type === "checkbox" || el.type === "radio") && !el.checked) continue;
       let v = el.value;
+      if (omitEmpty && v === "" && type !== "list") continue;
       if (type === "int") v = parseInt(v, 10);
       if (type === "bool") v = v === "true";
       if (type === "list") body[el.name].push(v);
