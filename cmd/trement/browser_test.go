@@ -148,6 +148,19 @@ func TestBrowserOperatorConsole(t *testing.T) {
 	b.Screenshot("console-conversations")
 	browserCheckCookies(t, b)
 
+	// The dashboard counts the conversation above (the opt-in, the
+	// escalation) in four charts the server drew: no script, no inline
+	// style for the CSP to refuse (CheckConsole below sees a refusal).
+	b.Do(chromedp.Click(chromedp.CSS(`a[href="/dashboard"]`)))
+	b.WaitFor("the dashboard", `location.pathname === "/dashboard" && document.querySelectorAll("svg.chart").length === 4`)
+	if got := b.Text("#sum-escalations"); !strings.HasPrefix(got, "Escalations: 1,") {
+		t.Errorf("dashboard escalations = %q, want the one escalation", got)
+	}
+	if got := b.Text("#sum-consent"); !strings.HasPrefix(got, "Opt-in rate: 100%") {
+		t.Errorf("dashboard consent = %q, want the one opt-in", got)
+	}
+	browserDocShot(t, b, "console-dashboard")
+
 	// Sign out, then in again with a wrong code and then a recovery code.
 	b.Do(chromedp.Click(chromedp.CSS(`form.logout button`)))
 	b.WaitFor("the sign-in page after sign-out", `location.pathname === "/login" && document.querySelector("input[name=username]")`)

@@ -65,6 +65,31 @@ func mayManage(p *Principal, target *Operator, kind int) string {
 	return ""
 }
 
+// ManageRefusal says why p may not act on target, or "" if it may: the
+// rule the Service applies, for a console that offers only the actions
+// that would succeed. Without reset the act is disabling, enabling,
+// deleting or ending its sessions; with reset it is resetting its password
+// or MFA, which hands over its sign-in.
+func ManageRefusal(p *Principal, target *Operator, reset bool) string {
+	if reset {
+		return mayManage(p, target, manageGrant)
+	}
+	return mayManage(p, target, manageOther)
+}
+
+// GrantableRoles lists the roles p may give an account, most trusted
+// first: by creating it, or (for a holder of roles:manage) by changing its
+// role. An admin may staff agents; an owner may grant every role.
+func GrantableRoles(p *Principal) []Role {
+	var out []Role
+	for _, r := range Roles() {
+		if mayManage(p, &Operator{Role: r}, manageSelfOK) == "" {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // BootstrapOwner creates the first owner, for `trement admin create-owner`.
 // It refuses (ErrOwnerExists) if an enabled owner exists. TOTP enrolment
 // happens at first sign-in.
@@ -258,6 +283,20 @@ func (s *Service) SetDisabled(ctx context.Context, r RequestInfo, p *Principal, 
 		n, err := tx.DeleteOperatorSessions(op.ID)
 		return fmt.Sprintf("disabled; %d sessions ended", n), err
 	})
+}
+
+// EndSessions signs another operator out everywhere: every session of
+// theirs ends (their API tokens are left: revoke them). It is for an
+// account that may be compromised, or a device left signed in; one's own
+// sessions end with LogoutEverywhere. It returns how many ended.
+func (s *Service) EndSessions(ctx context.Context, r RequestInfo, p *Principal, id string) (int, error) {
+	n := 0
+	_, err := s.change(ctx, r, p, id, audit.ActionLogoutEverywhere, manageOther, func(tx Tx, op *Operator) (string, error) {
+		var err error
+		n, err = tx.DeleteOperatorSessions(op.ID)
+		return fmt.Sprintf("%d sessions ended by another operator", n), err
+	})
+	return n, err
 }
 
 // ResetPassword sets another operator's password (they forgot it), ends

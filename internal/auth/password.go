@@ -184,3 +184,19 @@ func VerifyPassword(phc, password string, want PasswordParams) (ok, needsRehash 
 	ok = subtle.ConstantTimeCompare(got, key) == 1
 	return ok, p != want, nil
 }
+
+// GeneratePassword returns a random first password for a new account,
+// for the operator who creates it to hand over once: 16 letters and digits
+// without look-alikes (about 79 bits), shown as xxxx-xxxx-xxxx-xxxx, and
+// one that CheckPassword accepts for username (the retry covers a random
+// draw that happens to contain it).
+func GeneratePassword(username string) (string, error) {
+	var err error
+	for range 20 {
+		pw := newRecoveryCode()
+		if err = CheckPassword(pw, username); err == nil {
+			return pw, nil
+		}
+	}
+	return "", fmt.Errorf("auth: generate password: %w", err)
+}

@@ -63,6 +63,9 @@ type operatorJSON struct {
 	LastLoginAt       *time.Time        `json:"last_login_at"`
 	PasswordChangedAt *time.Time        `json:"password_changed_at"`
 	Permissions       []auth.Permission `json:"permissions,omitempty"`
+	// InitialPassword is only in the answer to a creation that sent no
+	// password: the first password the server made, shown this once.
+	InitialPassword string `json:"initial_password,omitempty"`
 }
 
 func toOperatorJSON(o *auth.Operator) operatorJSON {
@@ -255,12 +258,27 @@ func (s *Server) apiCreateOperator(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, err)
 		return
 	}
+	// Without a password the server makes the first one and answers it
+	// this once (initial_password), for the creator to hand over: the
+	// console's page creates operators so, and nothing keeps it but the hash.
+	generated := body.Password == ""
+	if generated {
+		var err error
+		if body.Password, err = auth.GeneratePassword(auth.NormalizeUsername(body.Username)); err != nil {
+			s.apiError(w, r, err)
+			return
+		}
+	}
 	op, err := s.auth.CreateOperator(r.Context(), RequestInfo(r.Context()), PrincipalFrom(r.Context()), body.Username, body.Password, body.Role)
 	if err != nil {
 		s.apiError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toOperatorJSON(op))
+	out := toOperatorJSON(op)
+	if generated {
+		out.InitialPassword = body.Password
+	}
+	writeJSON(w, http.StatusCreated, out)
 }
 
 func (s *Server) apiOperator(w http.ResponseWriter, r *http.Request) {
@@ -315,6 +333,18 @@ func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, toOperatorJSON(op))
+}
+
+// apiEndSessions signs another operator out of every browser (their API
+// tokens are revoked separately); one's own sessions end through
+// /api/v1/logout-everywhere.
+func (s *Server) apiEndSessions(w http.ResponseWriter, r *http.Request) {
+	n, err := s.auth.EndSessions(r.Context(), RequestInfo(r.Context()), PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"status": "signed out everywhere", "sessions_ended": n})
 }
 
 func (s *Server) apiSetRole(w http.ResponseWriter, r *http.Request) {

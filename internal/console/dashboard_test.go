@@ -112,10 +112,10 @@ func TestDashboardPage(t *testing.T) {
 		t.Fatalf("GET /dashboard as supervisor = %d %s", r.Code, page)
 	}
 	for _, want := range []string{
-		`<p id="sum-messages">3 from customers, 2 answered by the bot, 1 by operators.</p>`,
+		`<p id="sum-messages">From customers: 3; answered by the bot: 2; by operators: 1.</p>`,
 		`Opt-in rate: 67% (2 of 3 answers to the consent question). Opt-out rate: 50% (1 of 2 customers who had consented).`,
-		`2 escalations, 1 answered by a person; median time to the first human reply: 12 min.`,
-		`1 answered on time and 1 late in these days; 1 open past their due date now.`,
+		`Escalations: 2, of which answered by a person: 1; median time to the first human reply: 12 min.`,
+		`Answered on time in these days: 1; answered late: 1; open past their due date now: 1.`,
 		// The hidden tables hold each day's numbers.
 		`<tr><th scope="row">Nov 22</th><td>3</td><td>2</td><td>1</td></tr>`,
 		`<tr><th scope="row">Nov 22</th><td>2</td><td>1</td><td>0</td></tr>`,

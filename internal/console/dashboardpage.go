@@ -17,16 +17,16 @@ const dashboardDays = 30
 const dashboardTemplate = `{{define "dashboard"}}{{template "top" .}}{{with .Data}}
 <p>The last {{.Days}} days, {{.From}} to {{.To}}, by UTC day. Messages the retention period has already deleted are not counted.</p>
 <section class="dash" aria-labelledby="dash-messages"><h2 id="dash-messages">Messages a day</h2>
-<p id="sum-messages">{{.Inbound}} from customers, {{.Bot}} answered by the bot, {{.Operator}} by operators.</p>
+<p id="sum-messages">From customers: {{.Inbound}}; answered by the bot: {{.Bot}}; by operators: {{.Operator}}.</p>
 <figure>{{.Messages.SVG}}{{.Messages.Table}}</figure></section>
 <section class="dash" aria-labelledby="dash-consent"><h2 id="dash-consent">Consent</h2>
 <p id="sum-consent">Opt-in rate: {{.OptInRate}}. Opt-out rate: {{.OptOutRate}}.</p>
 <figure>{{.Consent.SVG}}{{.Consent.Table}}</figure></section>
 <section class="dash" aria-labelledby="dash-escalations"><h2 id="dash-escalations">Escalations to a person</h2>
-<p id="sum-escalations">{{.Escalations}} escalations, {{.Answered}} answered by a person; median time to the first human reply: {{.Median}}.</p>
+<p id="sum-escalations">Escalations: {{.Escalations}}, of which answered by a person: {{.Answered}}; median time to the first human reply: {{.Median}}.</p>
 <figure>{{.Escalated.SVG}}{{.Escalated.Table}}</figure></section>
 <section class="dash" aria-labelledby="dash-requests"><h2 id="dash-requests">Data-subject requests</h2>
-<p id="sum-requests">{{.OnTime}} answered on time and {{.Late}} late in these days; {{.Overdue}} open past their due date now.</p>
+<p id="sum-requests">Answered on time in these days: {{.OnTime}}; answered late: {{.Late}}; open past their due date now: {{.Overdue}}.</p>
 <figure>{{.Requests.SVG}}{{.Requests.Table}}</figure></section>
 {{end}}{{template "bottom"}}{{end}}`
 
@@ -68,7 +68,7 @@ func newDashboardView(d *store.Dashboard) dashboardView {
 		OnTime: d.OnTime, Late: d.Late, Overdue: d.Overdue}
 
 	v.Messages = barChart{ID: "chart-messages", Title: "Messages a day", Axis: "Day", Labels: labels, LabelEvery: 7,
-		Desc:   fmt.Sprintf("Over %d days: %d messages from customers, %d answered by the bot, %d by operators.", d.Days, v.Inbound, v.Bot, v.Operator),
+		Desc:   fmt.Sprintf("Over %d days: from customers %d, answered by the bot %d, by operators %d.", d.Days, v.Inbound, v.Bot, v.Operator),
 		Empty:  "No messages in these days.",
 		Series: []chartSeries{{"From customers", "s0", d.Inbound}, {"Answered by the bot", "s1", d.Bot}, {"Answered by operators", "s2", d.Operator}}}
 
@@ -80,7 +80,7 @@ func newDashboardView(d *store.Dashboard) dashboardView {
 	v.OptInRate = rate(in, in+declined, "answers to the consent question")
 	v.OptOutRate = rate(out, d.Consenting+out, "customers who had consented")
 	v.Consent = barChart{ID: "chart-consent", Title: "Consent decisions a day", Axis: "Day", Labels: labels, LabelEvery: 7,
-		Desc:   fmt.Sprintf("Over %d days: %d opt-ins, %d declines, %d opt-outs.", d.Days, in, declined, out),
+		Desc:   fmt.Sprintf("Over %d days: opt-ins %d, declines %d, opt-outs %d.", d.Days, in, declined, out),
 		Empty:  "No consent decisions in these days.",
 		Series: []chartSeries{{"Opt-ins", "s0", d.OptIns}, {"Declines", "s2", d.Declines}, {"Opt-outs", "s3", d.OptOuts}}}
 
@@ -89,12 +89,12 @@ func newDashboardView(d *store.Dashboard) dashboardView {
 		v.Median = waitWords(m)
 	}
 	v.Escalated = barChart{ID: "chart-escalations", Title: "Escalations a day", Axis: "Day", Labels: labels, LabelEvery: 7,
-		Desc:   fmt.Sprintf("Over %d days: %d escalations, %d answered by a person, median first reply %s.", d.Days, v.Escalations, v.Answered, v.Median),
+		Desc:   fmt.Sprintf("Over %d days: escalations %d, answered by a person %d, median first reply %s.", d.Days, v.Escalations, v.Answered, v.Median),
 		Empty:  "No escalations in these days.",
 		Series: []chartSeries{{"Escalations", "s1", d.Escalations}}}
 
 	v.Requests = barChart{ID: "chart-requests", Title: "Data-subject requests", Axis: "Requests", Labels: []string{"Last " + fmt.Sprint(d.Days) + " days"},
-		Desc:  fmt.Sprintf("%d answered on time, %d answered late, %d open past their due date.", d.OnTime, d.Late, d.Overdue),
+		Desc:  fmt.Sprintf("Answered on time %d, answered late %d, open past their due date %d.", d.OnTime, d.Late, d.Overdue),
 		Empty: "No requests answered in these days, and none overdue.",
 		Series: []chartSeries{{"Answered on time", "s0", []int{d.OnTime}}, {"Answered late", "s3", []int{d.Late}},
 			{"Open past due", "s2", []int{d.Overdue}}}}

@@ -12,6 +12,7 @@ import (
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/rights"
+	"github.com/trement/trement/internal/store"
 )
 
 // Errors a ConversationService returns besides conversation.ErrNotFound;
@@ -48,6 +49,7 @@ var errorKinds = []struct {
 	{auth.ErrLastOwner, http.StatusConflict, "refusing to remove the last owner"},
 	{ErrConflict, http.StatusConflict, "conflict"},
 	{rights.ErrNotFound, http.StatusNotFound, "not found"},
+	{store.ErrNoIncident, http.StatusNotFound, "not found"},
 	{rights.ErrInvalid, http.StatusBadRequest, "invalid request"},
 	{rights.ErrConflict, http.StatusConflict, "conflict"},
 	{rights.ErrLink, http.StatusNotFound, rights.ErrLink.Error()},

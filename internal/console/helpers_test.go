@@ -147,6 +147,8 @@ type envOpts struct {
 	refused     func(kind string)
 	// breachTemplate is the template customer breach notices go out with.
 	breachTemplate string
+	// keepProfileName: customers' names are kept (and can be corrected).
+	keepProfileName bool
 	// settings is what the settings page shows.
 	settings console.Settings
 }
@@ -179,7 +181,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 		t.Fatal(err)
 	}
 	rs, err := rights.New(rights.Config{Store: store.Rights(db), Policy: pol, Now: clock.Now, LinkKey: db.DeriveKey("dsar-link/v1"),
-		BaseURL: func() string { return "https://trement.example" }})
+		BaseURL: func() string { return "https://trement.example" }, KeepProfileName: o.keepProfileName})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -121,7 +121,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate, customersTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}
@@ -167,9 +167,13 @@ var navItems = []struct {
 }{
 	{"/conversations", "Inbox", auth.PermConversationsReadAssigned},
 	{"/requests", "Requests", auth.PermDSARManage},
+	{"/customers", "Customers", auth.PermDSARManage},
 	{"/audit", "Audit log", auth.PermAuditRead},
 	{"/dashboard", "Dashboard", auth.PermMetricsRead},
+	{"/incidents", "Incidents", auth.PermIncidentsManage},
 	{"/settings", "Settings", auth.PermSettingsManage},
+	{"/operators", "Operators", auth.PermOperatorsManage},
+	{"/tokens", "API tokens", auth.PermTokensManage},
 }
 
 type navLink struct {

@@ -52,6 +52,7 @@ func (s *Server) ownRoutes() []Route {
 		{"DELETE", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSession, h(s.apiDeleteOperator)},
 		{"POST", "/api/v1/operators/{id}/reset-mfa", auth.PermOperatorsManage, AuthSession, h(s.apiResetMFA)},
 		{"PUT", "/api/v1/operators/{id}/role", auth.PermRolesManage, AuthSession, h(s.apiSetRole)},
+		{"POST", "/api/v1/operators/{id}/logout-everywhere", auth.PermOperatorsManage, AuthSession, h(s.apiEndSessions)},
 
 		// API tokens: created by a person (session), usable by machines.
 		{"GET", "/api/v1/tokens", auth.PermTokensManage, AuthSessionOrToken, h(s.apiTokens)},
@@ -107,12 +108,21 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
+		// Customers' data, masked, for those who answer their requests.
+		{"GET", "/customers", auth.PermDSARManage, AuthSession, h(s.pageCustomers)},
+		{"GET", "/customers/{id}", auth.PermDSARManage, AuthSession, h(s.pageCustomer)},
 		{"GET", "/audit", auth.PermAuditRead, AuthSession, h(s.pageAudit)},
 		// Counts a day, no personal data: the same reach as the metrics.
 		{"GET", "/dashboard", auth.PermMetricsRead, AuthSession, h(s.pageDashboard)},
 		// The configuration in force, read-only, and resuming a paused
 		// sender: the deployment's business (owner, admin).
 		{"GET", "/settings", auth.PermSettingsManage, AuthSession, h(s.pageSettings)},
+		{"GET", "/operators", auth.PermOperatorsManage, AuthSession, h(s.pageOperators)},
+		{"GET", "/tokens", auth.PermTokensManage, AuthSession, h(s.pageTokens)},
+		// The breach desk: incidents with their legal clocks; the actions
+		// post to the incident API above.
+		{"GET", "/incidents", auth.PermIncidentsManage, AuthSession, h(s.pageIncidents)},
+		{"GET", "/incidents/{id}", auth.PermIncidentsManage, AuthSession, h(s.pageIncident)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
 	}
 }

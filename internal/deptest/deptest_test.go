@@ -45,7 +45,7 @@ var layers = map[string][]string{
 	"internal/ops":              {"internal/anomaly", "internal/conversation", "internal/retention"},
 	"internal/store":            {"internal/anomaly", "internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/incident", "internal/policy", "internal/retention", "internal/rights", "internal/vault"},
 	"internal/store/storetest":  nil,
-	"internal/console":          {"internal/audit", "internal/auth", "internal/conversation", "internal/incident", "internal/policy", "internal/rights", "internal/store"},
+	"internal/console":          {"internal/audit", "internal/auth", "internal/consent", "internal/conversation", "internal/incident", "internal/policy", "internal/rights", "internal/store"},
 	// Test support.
 	"internal/auth/authtest": {"internal/auth"},
 	"internal/browsertest":   nil,

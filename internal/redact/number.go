@@ -213,11 +213,12 @@ func (sc *scanner) match(c *chain, t, hi int) (int, int) {
 	s := sc.s
 	end := func(k int) int { return c.g[t+k-1].b }
 
-	// The last group with fewer than six digits, the commonest case
-	// (a price, a quantity, an hour): every shape below needs more
-	// groups or more digits, but a day that opens a date in words.
-	if t == c.n-1 && c.len(t) < 6 {
-		if c.len(t) <= 2 {
+	// One or two last groups with fewer than six digits, the commonest
+	// case (a price, "1.835", a quantity, an hour): every shape below
+	// needs three groups or more (IPv4, d/m/y) or more digits, but a day
+	// that opens a date in words.
+	if c.n-t <= 2 && c.total(t, c.n-t) < 6 {
+		if t == c.n-1 && c.len(t) <= 2 {
 			if e, y := dayFirstDate(s, c.g[t].b, hi); e > 0 {
 				if sc.birth(c.g[t].a, e, y) {
 					sc.emit(DOB, c.g[t].a, e)

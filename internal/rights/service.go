@@ -550,6 +550,10 @@ func (s *Service) DueSoonWindow() time.Duration { return s.cfg.DueSoon }
 // Now is the service's clock.
 func (s *Service) Now() time.Time { return s.now() }
 
+// KeepsProfileName says whether customers' names are kept, and so whether
+// CorrectContact can correct one.
+func (s *Service) KeepsProfileName() bool { return s.cfg.KeepProfileName }
+
 // Approve lets a request waiting for the DPO go to fulfilment.
 // ErrNotFound; ErrConflict if it is not waiting for approval.
 func (s *Service) Approve(ctx context.Context, a Actor, id string) (*Request, error) {

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/vault"
@@ -27,28 +28,50 @@ func notErased(col string) string {
 
 func contactLoc(id, col string) vault.Loc { return vault.Loc{Table: "contacts", Column: col, Row: id} }
 
-func (t *Tx) scanContact(row interface{ Scan(...any) error }) (*conversation.Contact, error) {
-	var c conversation.Contact
-	var waEnc, nameEnc []byte
+// sealedContact is a contacts row as read, its number and name still
+// sealed: a list reads every row before opening any, since PostgreSQL
+// cannot read a data key on the connection while rows are still coming.
+type sealedContact struct {
+	c              conversation.Contact
+	waEnc, nameEnc []byte
+}
+
+// extra are further columns the query selects after contactCols.
+func scanSealedContact(row interface{ Scan(...any) error }, extra ...any) (*sealedContact, error) {
+	var s sealedContact
+	c := &s.c
 	var last, created, updated, noticeSent int64
 	var state string
-	err := row.Scan(&c.ID, &waEnc, &nameEnc, &c.Region, &c.RegionReason, &c.Language, &state, &c.NoticeVersion, &c.PendingAction, &last, &created, &updated, &noticeSent, &c.Unanswered)
+	err := row.Scan(append([]any{&c.ID, &s.waEnc, &s.nameEnc, &c.Region, &c.RegionReason, &c.Language, &state, &c.NoticeVersion, &c.PendingAction, &last, &created, &updated, &noticeSent, &c.Unanswered}, extra...)...)
 	if err != nil {
 		return nil, notFound(err)
 	}
 	c.ConsentState = conversation.ConsentState(state)
 	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.NoticeSentAt = fromMS(last), fromMS(created), fromMS(updated), fromMS(noticeSent)
+	return &s, nil
+}
+
+func (t *Tx) openContact(s *sealedContact) (*conversation.Contact, error) {
+	c := s.c
 	ci, err := t.cipherFor(c.ID)
 	if err != nil {
 		return nil, err
 	}
-	if c.WaID, err = ci.OpenString(contactLoc(c.ID, "wa_id"), waEnc); err != nil {
+	if c.WaID, err = ci.OpenString(contactLoc(c.ID, "wa_id"), s.waEnc); err != nil {
 		return nil, fmt.Errorf("store: open contact %s wa_id: %w", c.ID, err)
 	}
-	if c.ProfileName, err = ci.OpenString(contactLoc(c.ID, "profile_name"), nameEnc); err != nil {
+	if c.ProfileName, err = ci.OpenString(contactLoc(c.ID, "profile_name"), s.nameEnc); err != nil {
 		return nil, fmt.Errorf("store: open contact %s profile_name: %w", c.ID, err)
 	}
 	return &c, nil
+}
+
+func (t *Tx) scanContact(row interface{ Scan(...any) error }) (*conversation.Contact, error) {
+	s, err := scanSealedContact(row)
+	if err != nil {
+		return nil, err
+	}
+	return t.openContact(s)
 }
 
 // ContactByWaID finds a contact by WhatsApp id through its blind index.
@@ -169,4 +192,70 @@ func (t *Tx) ChangeContactNumber(id, newWaID string) error {
 		return conversation.ErrNotFound
 	}
 	return nil
+}
+
+// ContactFilter selects contacts for the console's customer list.
+type ContactFilter struct {
+	Consent conversation.ConsentState // empty: any
+	// Before pages the list: only contacts with an id below it. Ids are
+	// UUIDv7, so id order is creation order and a page boundary holds
+	// while new customers arrive.
+	Before string
+	Limit  int // 1–500; zero (or out of range): 50
+}
+
+// ContactListing is one row of the customer list: the contact and how
+// many of their data-subject requests are not final.
+type ContactListing struct {
+	*conversation.Contact
+	OpenRequests int
+}
+
+// Contacts returns the contacts f selects, newest first, each with its
+// count of open requests. An erased customer whose row waits for the
+// scrubber is left out, and so is a blocked one (their data key moved out
+// of data_keys, see block): their row can no longer be opened by
+// an ordinary read, and the DPO reaches it only through the audited
+// blocked-data route. The query text is one of a few whatever the filter,
+// as the statement caches want.
+func (t *Tx) Contacts(f ContactFilter) ([]ContactListing, error) {
+	if f.Limit <= 0 || f.Limit > 500 {
+		f.Limit = 50
+	}
+	where, args := []string{"erased_at = 0", "EXISTS (SELECT 1 FROM data_keys k WHERE k.owner_id = contacts.id)"}, []any{}
+	if f.Consent != "" {
+		where, args = append(where, "consent_state = ?"), append(args, string(f.Consent))
+	}
+	if f.Before != "" {
+		where, args = append(where, "id < ?"), append(args, f.Before)
+	}
+	rows, err := t.query("SELECT "+contactCols+", (SELECT COUNT(*) FROM dsar_requests r WHERE r.contact_id = contacts.id AND r.state NOT IN "+finalStates+
+		") FROM contacts WHERE "+strings.Join(where, " AND ")+" ORDER BY id DESC LIMIT ?", append(args, f.Limit)...)
+	if err != nil {
+		return nil, fmt.Errorf("store: contacts: %w", err)
+	}
+	var sealed []*sealedContact
+	var open []int
+	for rows.Next() {
+		var n int
+		sc, err := scanSealedContact(rows, &n)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("store: contacts: %w", err)
+		}
+		sealed, open = append(sealed, sc), append(open, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("store: contacts: %w", err)
+	}
+	out := make([]ContactListing, 0, len(sealed))
+	for i, sc := range sealed {
+		c, err := t.openContact(sc)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, ContactListing{Contact: c, OpenRequests: open[i]})
+	}
+	return out, nil
 }

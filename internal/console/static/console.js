@@ -79,22 +79,49 @@
     }
   }
 
-  // Forms with data-api post JSON to that API route with the CSRF token.
+  // formBody is a form's fields as a JSON object. A field's data-type
+  // says what JSON the API wants: "int" a number, "bool" true or false,
+  // "list" an array gathering every checked box of that name (empty if
+  // none). Buttons and unchecked boxes send nothing, as in a form post.
+  // On a form with data-omit-empty a field left empty is not sent (a
+  // correction changes only what the operator filled in).
+  function formBody(form) {
+    const body = {};
+    const omitEmpty = form.dataset.omitEmpty !== undefined;
+    for (const el of form.elements) {
+      if (!el.name || el.name === "csrf_token" || el.disabled || el.tagName === "BUTTON" || el.tagName === "FIELDSET") continue;
+      const type = el.dataset.type;
+      if (type === "list" && !(el.name in body)) body[el.name] = [];
+      if ((el.type === "checkbox" || el.type === "radio") && !el.checked) continue;
+      let v = el.value;
+      if (omitEmpty && v === "" && type !== "list") continue;
+      if (type === "int") v = parseInt(v, 10);
+      if (type === "bool") v = v === "true";
+      if (type === "list") body[el.name].push(v);
+      else body[el.name] = v;
+    }
+    return body;
+  }
+
+  // Forms with data-api send JSON to that API route with the CSRF token,
+  // by data-method (POST if absent), after asking data-confirm if set.
   // data-after: "reload" (the page changes), "thread" (refresh the thread),
-  // "reveal" (show the fields the submit button names).
+  // "reveal" (show the fields the submit button names), "secret" (show the
+  // answer's one-time fields in the form's [data-secret] elements, which
+  // the page never renders; the form is spent until the page reloads).
   async function submitAPI(ev) {
     const form = ev.target.closest("form[data-api]");
     if (!form) return;
     ev.preventDefault();
+    if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
     const out = form.querySelector(".form-error");
     if (out) out.textContent = "";
-    const body = {};
-    new FormData(form).forEach((v, k) => { if (k !== "csrf_token") body[k] = v; });
+    const body = formBody(form);
     const field = ev.submitter ? ev.submitter.value : "";
     form.querySelectorAll("button").forEach((b) => { b.disabled = true; });
     try {
       const r = await fetch(form.dataset.api, {
-        method: "POST", credentials: "same-origin",
+        method: form.dataset.method || "POST", credentials: "same-origin",
         headers: { "Content-Type": "application/json", "X-CSRF-Token": csrf(), Accept: "application/json" },
         body: JSON.stringify(body),
       });
@@ -105,6 +132,12 @@
       }
       const after = form.dataset.after;
       if (after === "reload") { location.reload(); return; }
+      if (after === "secret") {
+        form.querySelectorAll("[data-secret]").forEach((e) => { e.textContent = data[e.dataset.secret] || ""; });
+        form.querySelectorAll("input, select, button").forEach((e) => { e.disabled = true; e.dataset.disabled = "1"; });
+        const box = form.querySelector(".form-secret");
+        if (box) { box.hidden = false; box.focus(); }
+      }
       if (after === "thread") {
         form.reset();
         const t = document.querySelector("[data-live]");
