@@ -133,6 +133,14 @@ func (c consoleConversations) Reply(ctx context.Context, a console.Actor, id, te
 	return &console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author, Type: m.Type, Body: m.Body, Status: string(m.Status), At: m.CreatedAt}, nil
 }
 
+func (c consoleConversations) Note(ctx context.Context, a console.Actor, id, text string) (*console.ConversationMessage, error) {
+	m, err := c.svc.AddNote(ctx, id, a.OperatorID(), text, a.Event(audit.ActionConversationNote, "conversation:"+id, audit.Success, ""))
+	if err != nil {
+		return nil, consoleErr(err)
+	}
+	return &console.ConversationMessage{ID: m.ID, Direction: string(m.Direction), Author: m.Author, Type: m.Type, Body: m.Body, Status: string(m.Status), At: m.CreatedAt}, nil
+}
+
 func (c consoleConversations) Take(ctx context.Context, a console.Actor, id string) error {
 	return consoleErr(c.svc.Take(ctx, id, a.OperatorID(), a.Event(audit.ActionConversationTake, "conversation:"+id, audit.Success, "")))
 }

@@ -38,12 +38,21 @@ func (ta *testApp) react(who, wamid, emoji string) {
 // storedByWamid returns the customer's stored message with WhatsApp id wamid.
 func (ta *testApp) storedByWamid(who, wamid string) *conversation.Message {
 	ta.t.Helper()
+	if m := ta.findByWamid(who, wamid); m != nil {
+		return m
+	}
+	ta.t.Fatalf("no stored message %s of %s", wamid, who)
+	return nil
+}
+
+// findByWamid is storedByWamid without failing: nil when none is stored
+// (an answer the customer has may not have its id recorded yet).
+func (ta *testApp) findByWamid(who, wamid string) *conversation.Message {
 	for _, m := range ta.contactMessages(who) {
 		if m.WAMessageID == wamid {
 			return m
 		}
 	}
-	ta.t.Fatalf("no stored message %s of %s", wamid, who)
 	return nil
 }
 
@@ -106,13 +115,14 @@ func (ta *testApp) waitInbound(n int64) {
 func (ta *testApp) waitReaction(who, wamid, emoji string) {
 	ta.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
+	var m *conversation.Message
 	for time.Now().Before(deadline) {
-		if ta.storedByWamid(who, wamid).Reaction == emoji {
+		if m = ta.findByWamid(who, wamid); m != nil && m.Reaction == emoji {
 			return
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	ta.t.Fatalf("message %s shows reaction %q, want %q", wamid, ta.storedByWamid(who, wamid).Reaction, emoji)
+	ta.t.Fatalf("message %s shows reaction (stored %v) %+v, want %q", wamid, m != nil, m, emoji)
 }
 
 func TestReplyIsAnsweredWithTheMessageItQuotes(t *testing.T) {
@@ -281,6 +291,7 @@ func TestAccessExportCarriesRepliesReactionsAndAds(t *testing.T) {
 		t.Fatal(err)
 	}
 	answer := ta.waitReplies(who, n+1)[n]
+	ta.settle() // the answer's id is recorded once its send is done
 	ta.react(who, answer.ID, "🙏")
 	ta.waitReaction(who, answer.ID, "🙏")
 	reply, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, Text: "what about this one?", Context: answer.ID})

@@ -223,3 +223,57 @@ func TestLongTextBodyIsCappedAndMarked(t *testing.T) {
 		t.Errorf("operator reply of %d characters = %d, want 400", conversation.MaxBodyChars+1, code)
 	}
 }
+
+// TestPrivateNoteStaysWithOperators: an operator's private note is kept in
+// the conversation (shown to operators, audited), never reaches the
+// customer, and the bot's next answer does not change because of it.
+func TestPrivateNoteStaysWithOperators(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
+	const who = "34622333455"
+	ta.optIn(who)
+	ta.say(who, "how long does shipping take?")
+	ta.waitReplies(who, 3)
+	ta.settle()
+	tok := ta.ownerToken(auth.PermConversationsReadAll, auth.PermConversationsReadAssigned, auth.PermConversationsReply)
+	var resp struct{ Conversations []map[string]any }
+	if code := ta.api("GET", "/api/v1/conversations", tok, "", &resp); code != 200 || len(resp.Conversations) != 1 {
+		t.Fatalf("list = %d, %d", code, len(resp.Conversations))
+	}
+	id, _ := resp.Conversations[0]["id"].(string)
+	sent := len(ta.sim.Sent())
+	if code := ta.api("POST", "/api/v1/conversations/"+id+"/notes", tok, `{"text":"   "}`, nil); code != 400 {
+		t.Errorf("an empty note = %d, want 400", code)
+	}
+	if code := ta.api("POST", "/api/v1/conversations/"+id+"/notes", tok, `{"text":"VIP: called the shop yesterday about order A-1029"}`, nil); code != 201 {
+		t.Fatalf("note = %d, want 201", code)
+	}
+	var detail struct {
+		Messages []struct{ Type, Status, Author, Body string }
+	}
+	if code := ta.api("GET", "/api/v1/conversations/"+id, tok, "", &detail); code != 200 {
+		t.Fatalf("get = %d", code)
+	}
+	found := false
+	for _, m := range detail.Messages {
+		if m.Type == "note" && strings.HasPrefix(m.Author, "operator:") && strings.Contains(m.Body, "VIP") {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("the note is not in the conversation: %+v", detail.Messages)
+	}
+	ta.say(who, "how long does shipping take?")
+	r := ta.waitReplies(who, 4)
+	ta.settle()
+	for _, m := range ta.sim.Sent()[sent:] {
+		if strings.Contains(m.Text, "VIP") || strings.Contains(string(m.Body), "A-1029") {
+			t.Errorf("the note reached the customer: %+v", m)
+		}
+	}
+	if r[3].Text != r[2].Text {
+		t.Errorf("the same question was answered differently after the note: %q then %q", r[2].Text, r[3].Text)
+	}
+	if got := ta.auditReasons("conversation.note"); len(got) != 1 {
+		t.Errorf("%d note audit events, want 1", len(got))
+	}
+}

@@ -108,6 +108,7 @@ const (
 	ActionConversationTake  = "conversation.take"
 	ActionConversationBack  = "conversation.handback"
 	ActionConversationAssgn = "conversation.assign"
+	ActionConversationNote  = "conversation.note"
 	// ActionEscalate is the bot handing a conversation to a person; the
 	// console's dashboard counts these and times the first human reply.
 	ActionEscalate = "conversation.escalate"

@@ -40,6 +40,9 @@ type ConversationService interface {
 	HandBack(ctx context.Context, a Actor, id string) error
 	// Assign gives the conversation to operatorID.
 	Assign(ctx context.Context, a Actor, id, operatorID string) error
+	// Note keeps a private note by the acting operator in the
+	// conversation, never sent. ErrInvalid for empty text.
+	Note(ctx context.Context, a Actor, id, text string) (*ConversationMessage, error)
 }
 
 // ConversationFilter selects conversations to list.
@@ -386,6 +389,34 @@ func (s *Server) replyConversation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, messageJSON{ID: m.ID, Direction: m.Direction, Author: m.Author, Type: m.Type, Body: m.Body, Status: m.Status, At: timePtr(m.At)})
+}
+
+// POST /api/v1/conversations/{id}/notes: a private note for the operators
+// who can see the conversation; anyone who may reply may note.
+func (s *Server) noteConversation(w http.ResponseWriter, r *http.Request) {
+	var body noteConversationBody
+	if err := readJSON(r, &body); err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	if strings.TrimSpace(body.Text) == "" || utf8.RuneCountInString(body.Text) > 2000 {
+		s.apiError(w, r, fmt.Errorf("%w: a note is 1–2000 characters", ErrInvalid))
+		return
+	}
+	if _, ok := s.load(w, r, audit.ActionConversationNote, false); !ok {
+		return
+	}
+	m, err := s.convs.Note(r.Context(), actorFrom(r.Context()), r.PathValue("id"), body.Text)
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, messageJSON{ID: m.ID, Direction: m.Direction, Author: m.Author, Type: m.Type, Body: m.Body, Status: m.Status, At: timePtr(m.At)})
+}
+
+// noteConversationBody is the JSON body noteConversation reads.
+type noteConversationBody struct {
+	Text string `json:"text"`
 }
 
 func (s *Server) takeConversation(w http.ResponseWriter, r *http.Request) {

@@ -42,6 +42,14 @@ type fakeConvs struct {
 	TakeFn     func(ctx context.Context, a console.Actor, id string) error
 	HandBackFn func(ctx context.Context, a console.Actor, id string) error
 	AssignFn   func(ctx context.Context, a console.Actor, id, operatorID string) error
+	NoteFn     func(ctx context.Context, a console.Actor, id, text string) (*console.ConversationMessage, error)
+}
+
+func (f *fakeConvs) Note(ctx context.Context, a console.Actor, id, text string) (*console.ConversationMessage, error) {
+	if f.NoteFn != nil {
+		return f.NoteFn(ctx, a, id, text)
+	}
+	return &console.ConversationMessage{ID: "n1", Direction: "out", Author: "operator:" + a.OperatorID(), Type: "note", Body: text, Status: "note"}, nil
 }
 
 var _ console.ConversationService = (*fakeConvs)(nil)

@@ -230,6 +230,8 @@ func messageViews(d *ConversationDetail, names map[string]string) []messageView 
 		switch {
 		case m.Author == "customer" || m.Direction == "in":
 			v.Kind, v.Who = "in", "Customer"
+		case m.Status == "note" && strings.HasPrefix(m.Author, "operator:"):
+			v.Kind, v.Who = "system", "Private note by "+nameOf(names, strings.TrimPrefix(m.Author, "operator:"))
 		case m.Status == "note":
 			v.Kind, v.Who = "system", "Note"
 		case m.Author == "system":

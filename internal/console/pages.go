@@ -97,6 +97,9 @@ const pageTemplates = `
 <button>Send</button><p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form>
 {{else}}<p class="notice" id="window-closed">The 24-hour window is closed{{if not .Conv.WindowEnds.IsZero}} (it ended {{template "time" .Conv.WindowEnds}}){{end}}: WhatsApp allows no free-form reply until the customer writes again. Only an approved template can be sent.</p>{{end}}
 {{else if .Conv.Assigned}}<p class="notice">Take the conversation to reply.</p>{{end}}
+{{if .CanReply}}<form data-api="/api/v1/conversations/{{.Conv.ID}}/notes" data-after="thread" data-done="Note kept: only operators see it." class="note">
+<label>Private note for colleagues (never sent to the customer) <textarea name="text" maxlength="2000" required></textarea></label>
+<button class="secondary">Add note</button><p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form>{{end}}
 {{template "bottom"}}{{end}}
 
 {{define "audit"}}{{template "top" .}}

@@ -72,6 +72,7 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/api/v1/blocked", auth.PermContactsReadBlocked, AuthSession, h(s.openBlocked)},
 		{"POST", "/api/v1/conversations/{id}/reply", auth.PermConversationsReply, AuthSessionOrToken, h(s.replyConversation)},
 		{"POST", "/api/v1/conversations/{id}/take", auth.PermConversationsReply, AuthSession, h(s.takeConversation)},
+		{"POST", "/api/v1/conversations/{id}/notes", auth.PermConversationsReply, AuthSessionOrToken, h(s.noteConversation)},
 		{"POST", "/api/v1/conversations/{id}/handback", auth.PermConversationsReply, AuthSession, h(s.handBackConversation)},
 		{"POST", "/api/v1/conversations/{id}/assign", auth.PermConversationsAssign, AuthSessionOrToken, h(s.assignConversation)},
 

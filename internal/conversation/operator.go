@@ -67,6 +67,32 @@ func (s *Service) OperatorReply(ctx context.Context, convID, operatorID, text st
 	return m, err
 }
 
+// AddNote keeps a private note by an operator in a conversation: shown to
+// the operators who can see the conversation, never sent to the customer,
+// never given to the agent, sealed under the customer's key like every
+// message (so it is in their access export and goes with their erasure),
+// and appends ev in the same transaction.
+func (s *Service) AddNote(ctx context.Context, convID, operatorID, text string, ev *audit.Event) (*Message, error) {
+	text = strings.TrimSpace(text)
+	if text == "" || len([]rune(text)) > 2000 {
+		return nil, fmt.Errorf("%w: a note needs 1 to 2000 characters", ErrInvalid)
+	}
+	var m *Message
+	err := s.store.Update(ctx, func(tx Tx) error {
+		conv, c, err := s.load(tx, convID)
+		if err != nil {
+			return err
+		}
+		m = &Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: TypeNote, Body: text,
+			Author: "operator:" + operatorID, Status: StatusNote}
+		if err := tx.InsertMessage(m); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ev)
+	})
+	return m, err
+}
+
 // ErrInvalid means the request itself is wrong (empty text, …).
 var ErrInvalid = errors.New("invalid")
 
