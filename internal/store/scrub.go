@@ -273,10 +273,12 @@ func (db *DB) purgeInboxNaming(ctx context.Context, waIDs []string) error {
 }
 
 // compact makes deleted rows leave the files: a truncating checkpoint of
-// both SQLite files, or a VACUUM of the touched PostgreSQL tables.
+// both SQLite files, or a VACUUM of the touched PostgreSQL tables, with
+// ANALYZE: after a bulk erasure or purge the planner's statistics are
+// stale, and a purge DELETE planned on them was seen running for minutes.
 func (db *DB) compact(ctx context.Context) error {
 	if db.backend == Postgres {
-		_, err := db.w.ExecContext(ctx, "VACUUM data_keys, blocked_keys, contacts, conversations, messages, outbox, inbox, seen_events, dsar_exports, dsar_export_chunks")
+		_, err := db.w.ExecContext(ctx, "VACUUM (ANALYZE) data_keys, blocked_keys, contacts, conversations, messages, outbox, inbox, seen_events, dsar_exports, dsar_export_chunks")
 		if err != nil {
 			return fmt.Errorf("store: vacuum after erasure: %w", err)
 		}
