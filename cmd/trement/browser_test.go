@@ -213,7 +213,7 @@ func TestBrowserOperatorConsole(t *testing.T) {
 // it, replies (the reply reaches the customer's phone) and hands it back,
 // after which the bot answers again.
 func TestBrowserInboxLive(t *testing.T) {
-	ta := startApp(t, appOpt{})
+	ta := startApp(t, appOpt{args: []string{"-canned-replies", "Saludo=Hola, soy del equipo de soporte. ¿En qué puedo ayudarte?|Cierre=¿Puedo ayudarte en algo más?"}})
 	const (
 		who      = "34633444555"
 		password = "correct horse battery staple"
@@ -275,10 +275,12 @@ func TestBrowserInboxLive(t *testing.T) {
 		t.Errorf("assigned to = %q, want the operator's name", got)
 	}
 	n := len(ta.replies(who))
-	b.Do(
-		chromedp.SendKeys(chromedp.CSS(`form.reply textarea`), reply),
-		chromedp.Click(chromedp.CSS(`form.reply button`)),
-	)
+	// The reply is the canned "Saludo", picked as an operator would: the
+	// select fills the reply box, which can still be edited.
+	browsertest.Eval[bool](b, `(() => { const s = document.querySelector("form.reply select[data-fill]"); `+
+		`s.value = [...s.options].find(o => o.textContent === "Saludo").value; s.dispatchEvent(new Event("change", {bubbles: true})); return true })()`)
+	b.WaitFor("the canned reply in the reply box", `document.querySelector("form.reply textarea").value === `+"`"+reply+"`")
+	b.Do(chromedp.Click(chromedp.CSS(`form.reply button`)))
 	got := ta.waitReplies(who, n+1)
 	if last := got[len(got)-1]; last.Text != reply {
 		t.Errorf("customer's last message from the business = %q, want the operator's reply %q", last.Text, reply)

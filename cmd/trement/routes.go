@@ -28,8 +28,14 @@ func (a *app) routes() (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	var canned []console.CannedReply
+	list, _ := a.cfg.CannedReplyList() // checked when the configuration was loaded
+	for _, c := range list {
+		canned = append(canned, console.CannedReply{Title: c.Title, Text: c.Text})
+	}
 	srv, err := console.New(console.Deps{
-		DB: a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
+		CannedReplies: canned,
+		DB:            a.db, Logger: a.log, SecureCookies: a.cfg.TLSCert != "", Auth: authSvc,
 		Refusals: refusals, Refused: func(kind string) { a.metrics.RequestsRefused.WithLabelValues(kind).Inc() },
 		UnauthRate: a.cfg.UnauthRate, UnauthBurst: a.cfg.UnauthBurst, AuditAnchorFile: a.cfg.AuditAnchorFile,
 		Conversations: consoleConversations{db: a.db, svc: a.svc, redact: newRedactor(a.cfg)}, Messages: a.svc, Rights: a.rights,

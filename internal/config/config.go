@@ -73,6 +73,7 @@ type Config struct {
 	MarkRead          bool
 	TemplateLanguage  string
 	TemplateBody      string
+	CannedReplies     string
 	TemplateVariables int
 	SendWorkers       int
 	GraphTimeout      time.Duration
@@ -214,6 +215,7 @@ func settings(c *Config) []setting {
 		{"TEMPLATE_NAME", "", "Approved template sent instead of a free-form reply outside the 24-hour window. Empty: such replies fail with a clear reason.", false, &c.TemplateName},
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
 		{"TEMPLATE_VARIABLES", "0", "Number of body variables ({{1}}, {{2}}, ...) TEMPLATE_NAME was approved with; start-up fails unless TEMPLATE_BODY fills exactly that many.", false, &c.TemplateVariables},
+		{"CANNED_REPLIES", "", "Canned replies operators can pick in a conversation's reply box, as title=text entries separated by | (e.g. Greeting=Hi, this is the support team. How can I help?|Closing=Is there anything else I can do for you?); the operator can edit the text before sending.", false, &c.CannedReplies},
 		{"TEMPLATE_BODY", "", "Values of TEMPLATE_NAME's body variables in order, separated by |, sent as text parameters of the body component (e.g. Tienda Aurora|https://aurora.example/help). Empty: a template without variables.", false, &c.TemplateBody},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
@@ -459,6 +461,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.checkTemplateBody(); err != nil {
 		bad("TEMPLATE_BODY", "%v", err)
+	}
+	if _, err := c.CannedReplyList(); err != nil {
+		bad("CANNED_REPLIES", "%v", err)
 	}
 	if _, _, err := c.RevealWindow(); err != nil {
 		bad("REVEAL_HOURS", "%v", err)
@@ -716,6 +721,37 @@ func (c *Config) RevealWindow() (start, end int, err error) {
 		return 0, 0, fmt.Errorf("%q is not HH-HH with 0 <= start < end <= 24", c.RevealHours)
 	}
 	return start, end, nil
+}
+
+// CannedReply is one of CANNED_REPLIES.
+type CannedReply struct{ Title, Text string }
+
+// CannedReplyList parses CANNED_REPLIES: title=text entries separated by
+// |, each title up to 60 characters and each text 1 to 4,096 (WhatsApp's
+// limit for a text message).
+func (c *Config) CannedReplyList() ([]CannedReply, error) {
+	if strings.TrimSpace(c.CannedReplies) == "" {
+		return nil, nil
+	}
+	var out []CannedReply
+	seen := map[string]bool{}
+	for i, e := range strings.Split(c.CannedReplies, "|") {
+		title, text, ok := strings.Cut(e, "=")
+		title, text = strings.TrimSpace(title), strings.TrimSpace(text)
+		switch {
+		case !ok || title == "" || text == "":
+			return nil, fmt.Errorf("entry %d (%q) is not title=text", i+1, e)
+		case len([]rune(title)) > 60:
+			return nil, fmt.Errorf("entry %d: the title is longer than 60 characters", i+1)
+		case len([]rune(text)) > 4096:
+			return nil, fmt.Errorf("entry %d: the text is longer than WhatsApp's 4,096 characters", i+1)
+		case seen[title]:
+			return nil, fmt.Errorf("entry %d: the title %q is used twice", i+1, title)
+		}
+		seen[title] = true
+		out = append(out, CannedReply{Title: title, Text: text})
+	}
+	return out, nil
 }
 
 // TemplateBodyParams is TEMPLATE_BODY split into its variables (nil when empty).

@@ -148,3 +148,19 @@ func TestDownloadMediaRefused(t *testing.T) {
 		t.Errorf("Load(-download-media) = %v, want DOWNLOAD_MEDIA refused", err)
 	}
 }
+
+func TestCannedReplies(t *testing.T) {
+	c := &Config{CannedReplies: " Greeting = Hi, this is the support team. | Closing=Anything else?"}
+	got, err := c.CannedReplyList()
+	if err != nil || len(got) != 2 || got[0] != (CannedReply{"Greeting", "Hi, this is the support team."}) || got[1].Title != "Closing" {
+		t.Errorf("CannedReplyList = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"no equals sign", "=text without a title", "Title=", "A=x|A=y", strings.Repeat("t", 61) + "=x", "T=" + strings.Repeat("x", 4097)} {
+		if _, err := (&Config{CannedReplies: bad}).CannedReplyList(); err == nil {
+			t.Errorf("CannedReplyList(%.30q) passed", bad)
+		}
+	}
+	if _, _, err := Load([]string{"-canned-replies", "oops"}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "CANNED_REPLIES") {
+		t.Errorf("Load with a bad CANNED_REPLIES = %v", err)
+	}
+}

@@ -102,6 +102,9 @@ func (a Authn) String() string {
 	return fmt.Sprintf("Authn(%d)", int(a))
 }
 
+// CannedReply is a prepared reply an operator can pick and edit.
+type CannedReply struct{ Title, Text string }
+
 // Route is one endpoint. Pattern is a Go 1.22 ServeMux path pattern
 // ("/api/v1/operators/{id}"); Method is "GET", "POST"…
 type Route struct {
@@ -132,6 +135,8 @@ type Deps struct {
 	Extra []Route
 	// Conversations lists, reads and acts on conversations. Required.
 	Conversations ConversationService
+	// CannedReplies are offered in a conversation's reply box.
+	CannedReplies []CannedReply
 	// Messages sends business-initiated templates and records marketing
 	// opt-ins; nil answers those routes with 503.
 	Messages MessageService
@@ -178,6 +183,7 @@ type Server struct {
 	auth       *auth.Service
 	convs      ConversationService
 	messages   MessageService
+	canned     []CannedReply
 	rights     *rights.Service
 	incidents  IncidentConfig
 	settings   Settings
@@ -208,7 +214,7 @@ func New(deps Deps) (*Server, error) {
 		return nil, errors.New("console: no conversation service")
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
-		convs: deps.Conversations, messages: deps.Messages, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
+		convs: deps.Conversations, messages: deps.Messages, canned: deps.CannedReplies, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
 		refusals: deps.Refusals, refused: deps.Refused}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})

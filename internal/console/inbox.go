@@ -307,6 +307,7 @@ func (s *Server) pageConversation(w http.ResponseWriter, r *http.Request) {
 	pg.CanReply = p.Can(auth.PermConversationsReply) && (v.Mine || p.Can(auth.PermConversationsReadAll))
 	pg.CanTake = p.Can(auth.PermConversationsReply) && !v.Mine && c.State != "closed"
 	pg.CanReveal = p.Can(auth.PermPIIReveal)
+	pg.Canned = s.canned
 	pg.Categories = revealCategories
 	if p.Can(auth.PermConversationsAssign) {
 		_ = s.db.View(r.Context(), func(tx *store.Tx) error {

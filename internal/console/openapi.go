@@ -85,7 +85,7 @@ var apiDocs = map[string]apiDoc{
 	"POST /api/v1/conversations/{id}/reveal":   {Summary: "Unmask a conversation's number, name and messages, with a typed reason (audited).", Body: typ[revealRequestBody](), Response: typ[conversationJSON]()},
 	"POST /api/v1/blocked":                     {Summary: "Open a blocked (restricted) customer's data for an authority, with its request as the reason (DPO only, audited).", Body: typ[openBlockedBody]()},
 	"POST /api/v1/conversations/{id}/reply":    {Summary: "Reply as an operator; the message goes through the outbox (refused when the 24-hour window is closed).", Body: typ[replyConversationBody](), Response: typ[messageJSON](), Status: http.StatusCreated},
-	"POST /api/v1/conversations/{id}/notes": {Summary: "Keep a private note in a conversation for the operators who can see it; never sent to the customer or given to the agent (audited).", Body: typ[noteConversationBody](), Response: typ[messageJSON](), Status: http.StatusCreated},
+	"POST /api/v1/conversations/{id}/notes":    {Summary: "Keep a private note in a conversation for the operators who can see it; never sent to the customer or given to the agent (audited).", Body: typ[noteConversationBody](), Response: typ[messageJSON](), Status: http.StatusCreated},
 	"POST /api/v1/conversations/{id}/take":     {Summary: "Take a conversation: the bot stops answering it."},
 	"POST /api/v1/conversations/{id}/handback": {Summary: "Hand a conversation back to the bot."},
 	"POST /api/v1/conversations/{id}/assign":   {Summary: "Assign a conversation to an operator.", Body: typ[assignConversationBody]()},

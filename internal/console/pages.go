@@ -92,6 +92,7 @@ const pageTemplates = `
 <ol class="thread" id="thread" data-live="/conversations/{{.Conv.ID}}/thread" data-interval="2000" aria-live="polite">{{template "thread" .}}</ol>
 {{if .CanReply}}{{if .Conv.WindowOpen}}
 <form data-api="/api/v1/conversations/{{.Conv.ID}}/reply" data-after="thread" data-done="Sent: it goes out through the outbox." class="reply">
+{{with .Canned}}<label>Canned reply <select data-fill="text"><option value="">Choose one to edit and send…</option>{{range .}}<option value="{{.Text}}">{{.Title}}</option>{{end}}</select></label>{{end}}
 <label>Reply to the customer <textarea name="text" maxlength="4096" required></textarea></label>
 <p>The 24-hour window is open until {{template "time" .Conv.WindowEnds}}.</p>
 <button>Send</button><p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form>
@@ -153,6 +154,7 @@ type page struct {
 	CanReveal          bool
 	CanAudit           bool
 	NavLinks           []navLink // the pages this operator's role can open
+	Canned             []CannedReply
 	// Data is the page's own view model, for pages whose fields no other
 	// page shares (the templates read it as .Data).
 	Data      any

@@ -103,6 +103,18 @@
     return body;
   }
 
+  // A select with data-fill puts the chosen option's text into its form's
+  // field of that name (a canned reply, to edit before sending).
+  document.addEventListener("change", (ev) => {
+    const sel = ev.target;
+    if (!(sel instanceof HTMLSelectElement) || !sel.dataset.fill || !sel.value) return;
+    const field = sel.form && sel.form.elements[sel.dataset.fill];
+    if (!field) return;
+    field.value = sel.value;
+    sel.value = "";
+    field.focus();
+  });
+
   // Forms with data-api send JSON to that API route with the CSRF token,
   // by data-method (POST if absent), after asking data-confirm if set.
   // data-after: "reload" (the page changes), "thread" (refresh the thread),
