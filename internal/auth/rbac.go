@@ -95,7 +95,7 @@ func (p Permission) Valid() bool { return slices.Contains(Permissions(), p) }
 //	keys:manage                    x
 //	tokens:manage                  x     x    x                     x
 //	settings:manage                x     x
-//	metrics:read                   x     x           x
+//	metrics:read                   x     x    x      x
 //	export:training                x          x
 //	self:manage                    x     x    x      x        x     x
 //	health:read                    x     x    x      x        x     x   (and anonymous)
@@ -116,7 +116,7 @@ var matrix = map[Role][]Permission{
 	RoleDPO: {
 		PermConversationsReadAll, PermConversationsReadAssigned, PermPIIReveal, PermContactsErase, PermContactsReadBlocked,
 		PermDSARManage, PermIncidentsManage, PermAuditRead, PermAuditExport, PermTokensManage,
-		PermExportTraining, PermSelf, PermHealthRead,
+		PermMetricsRead, PermExportTraining, PermSelf, PermHealthRead,
 	},
 	RoleSupervisor: {
 		PermConversationsReadAll, PermConversationsReadAssigned, PermConversationsReply, PermConversationsAssign, PermMessagesSend,
