@@ -223,7 +223,12 @@ func TestAccountWebhooksAreRecordedAndAlerted(t *testing.T) {
 		}
 	}
 	throttled := ta.app.svc.Stats.Throttled.Load()
-	post("phone_number_quality_update", `{"display_phone_number":"15550783881","event":"FLAGGED","current_limit":"TIER_10K"}`)
+	// The simulator speaks the quality update itself; the others are posted
+	// as Meta's webhook reference shows them.
+	if err := ta.sim.SendNumberQuality("FLAGGED", "TIER_10K"); err != nil {
+		t.Fatal(err)
+	}
+	ta.settle()
 	post("account_update", `{"event":"DISABLED_UPDATE","ban_info":{"waba_ban_state":"SCHEDULE_FOR_DISABLE","waba_ban_date":"December 9, 2026"}}`)
 	post("message_template_status_update", `{"event":"PAUSED","message_template_id":1689556908129832,"message_template_name":"order_update","message_template_language":"en_US","reason":null,"other_info":{"title":"FIRST_PAUSE","description":"Your WhatsApp message template has been paused"}}`)
 	post("message_template_status_update", `{"event":"APPROVED","message_template_id":1689556908129833,"message_template_name":"welcome","message_template_language":"es","reason":"NONE","message_template_category":"UTILITY"}`)

@@ -21,6 +21,15 @@ type pending struct {
 	message *whatsapp.Message
 	contact *whatsapp.Contact
 	status  *whatsapp.Status
+	// other is a change of another field (an account or quality update).
+	other *otherChange
+}
+
+// otherChange is a change of a field other than messages, with its value
+// as Meta sends it.
+type otherChange struct {
+	Value json.RawMessage `json:"value"`
+	Field string          `json:"field"`
 }
 
 // enqueueLocked queues p and wakes the workers. s.mu must be held.
@@ -204,6 +213,16 @@ type wireEntry struct {
 type wireChange struct {
 	Value wireValue `json:"value"`
 	Field string    `json:"field"`
+	// Other, if set, is written instead (a field other than messages).
+	Other *otherChange `json:"-"`
+}
+
+func (c wireChange) MarshalJSON() ([]byte, error) {
+	if c.Other != nil {
+		return json.Marshal(c.Other)
+	}
+	type plain wireChange
+	return json.Marshal(plain(c))
 }
 
 type wireValue struct {
@@ -239,6 +258,11 @@ func (s *Simulator) envelope(batch []*pending) ([]byte, error) {
 	}
 	if len(stats.Statuses) > 0 {
 		entry.Changes = append(entry.Changes, wireChange{Value: stats, Field: whatsapp.FieldMessages})
+	}
+	for _, p := range batch {
+		if p.other != nil {
+			entry.Changes = append(entry.Changes, wireChange{Other: p.other})
+		}
 	}
 	raw, err := json.Marshal(wireNotification{Object: whatsapp.ObjectWhatsAppBusinessAccount, Entry: []wireEntry{entry}})
 	if err != nil {

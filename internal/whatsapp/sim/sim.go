@@ -597,6 +597,32 @@ func (s *Simulator) SendFromCustomer(msg CustomerMessage) (wamid string, err err
 	return wamid, nil
 }
 
+// SendAccountUpdate delivers one of Meta's webhooks about the business
+// side, signed like every webhook: field is e.g.
+// "phone_number_quality_update", "account_update",
+// "message_template_status_update", and value its value as Meta's webhook
+// reference shows it (a map or a struct; it is sent as JSON).
+func (s *Simulator) SendAccountUpdate(field string, value any) error {
+	if field == "" || field == whatsapp.FieldMessages {
+		return fmt.Errorf("sim: %q is not an account field", field)
+	}
+	raw, err := json.Marshal(value)
+	if err != nil {
+		return fmt.Errorf("sim: account update value: %w", err)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.enqueueLocked(&pending{due: time.Now(), other: &otherChange{Value: raw, Field: field}})
+	return nil
+}
+
+// SendNumberQuality reports a quality or limit change of the simulated
+// business number (event FLAGGED, UNFLAGGED, DOWNGRADE, UPGRADE, ...).
+func (s *Simulator) SendNumberQuality(event, limit string) error {
+	return s.SendAccountUpdate(whatsapp.FieldPhoneNumberQuality, map[string]string{
+		"display_phone_number": s.cfg.DisplayNumber, "event": event, "current_limit": limit})
+}
+
 // findChoiceLocked finds the business message offering choice id. If ctxID
 // is set it must be that message; otherwise the latest one wins.
 func findChoiceLocked(t *Thread, kind, id, ctxID string) (string, bool) {

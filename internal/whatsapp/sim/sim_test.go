@@ -577,3 +577,45 @@ func TestCloseWithoutRun(t *testing.T) {
 		t.Fatal("Close/Run after Close blocked")
 	}
 }
+
+// TestSendAccountUpdate: a business-side webhook goes out signed, in the
+// envelope Meta uses, with the field and value as given.
+func TestSendAccountUpdate(t *testing.T) {
+	bodies := make(chan []byte, 1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		if whatsapp.VerifySignature(r.Header.Get(whatsapp.SignatureHeader), b, []byte("s3cret")) != nil {
+			t.Error("the account update is not signed")
+		}
+		bodies <- b
+	}))
+	defer srv.Close()
+	s := New(Config{WebhookURL: srv.URL, AppSecret: "s3cret"}, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx)
+	if err := s.SendNumberQuality("FLAGGED", "TIER_10K"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SendAccountUpdate("messages", map[string]string{}); err == nil {
+		t.Error("SendAccountUpdate(messages) passed")
+	}
+	var b []byte
+	select {
+	case b = <-bodies:
+	case <-time.After(10 * time.Second):
+		t.Fatal("no webhook")
+	}
+	ev, err := whatsapp.ParseNotification(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ig := ev.Events().Ignored
+	if len(ig) != 1 || ig[0].Field != whatsapp.FieldPhoneNumberQuality {
+		t.Fatalf("changes = %+v, want one quality update", ig)
+	}
+	u, ok, err := whatsapp.ParseAccountUpdate(ig[0])
+	if !ok || err != nil || u.Event != "FLAGGED" || u.DisplayPhoneNumber != "15550783881" || u.Detail != "limit TIER_10K" {
+		t.Errorf("ParseAccountUpdate = %+v, %v, %v", u, ok, err)
+	}
+}
