@@ -149,6 +149,18 @@ func TestLostAnswerIsReconciledFromStatusWebhooks(t *testing.T) {
 	}
 }
 
+// waitPaused waits up to 10 s for a pause, failing with why if none comes.
+func (ta *testApp) waitPaused(why string) {
+	ta.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ta.app.svc.Stats.Paused.Load() && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !ta.app.svc.Stats.Paused.Load() {
+		ta.t.Fatal(why)
+	}
+}
+
 func TestExpiredTokenPausesSendingUntilResumed(t *testing.T) {
 	ta := startApp(t, appOpt{args: []string{"-mark-read=false"}})
 	const who = "14155550131"
@@ -156,13 +168,7 @@ func TestExpiredTokenPausesSendingUntilResumed(t *testing.T) {
 	ta.settle()
 	ta.sim.InjectFault(sim.FaultAuth, 1)
 	ta.say(who, "how long does shipping take?")
-	deadline := time.Now().Add(10 * time.Second)
-	for !ta.app.svc.Stats.Paused.Load() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !ta.app.svc.Stats.Paused.Load() {
-		t.Fatal("sending was not paused after Meta refused the token")
-	}
+	ta.waitPaused("sending was not paused after Meta refused the token")
 	time.Sleep(300 * time.Millisecond)
 	if got := len(ta.replies(who)); got != 2 {
 		t.Fatalf("while paused the customer got %d messages, want 2", got)
@@ -309,13 +315,8 @@ func TestSpamRateLimitPausesOnlyThatNumber(t *testing.T) {
 	ta.settle()
 	ta.sim.InjectFault(sim.FaultSpam, 1)
 	ta.say(a, "how long does shipping take?")
+	ta.waitPaused("131048 did not pause the number")
 	deadline := time.Now().Add(10 * time.Second)
-	for !ta.app.svc.Stats.Paused.Load() && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if !ta.app.svc.Stats.Paused.Load() {
-		t.Fatal("131048 did not pause the number")
-	}
 	body := []byte(fmt.Sprintf(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp","metadata":{"display_phone_number":"15550780001","phone_number_id":%q},"contacts":[{"profile":{"name":"Bea"},"wa_id":%q}],"messages":[{"from":%q,"id":"wamid.SECONDNUMBER0001","timestamp":"%d","type":"text","text":{"body":"how long does shipping take?"}}]}}]}]}`,
 		second, b, b, time.Now().Unix()))
 	if code := ta.postWebhook(body, ta.sign(body), "application/json"); code != 200 {
