@@ -828,6 +828,13 @@ var errErased = errors.New("contact erased")
 // enqueue queues out to the contact and, when keep is set, records it as a
 // message of the conversation.
 func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, author string, keep bool) error {
+	_, err := f.enqueueMessage(tx, c, conv, out, author, keep)
+	return err
+}
+
+// enqueueMessage is enqueue that also returns the message kept in the
+// conversation (nil when keep is false).
+func (f *Flow) enqueueMessage(tx Tx, c *Contact, conv *Conversation, out Outbound, author string, keep bool) (*Message, error) {
 	if out.Template == nil && out.Read == "" && f.cfg.TemplateName != "" && !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour {
 		out = Outbound{To: out.To, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage, Body: f.cfg.TemplateBody}}
 	}
@@ -837,6 +844,7 @@ func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, auth
 	if out.Template == nil && len(out.Buttons) == 0 {
 		out.Text, cut = CapBody(out.Text)
 	}
+	var kept *Message
 	it := &OutboxItem{ContactID: c.ID, ConversationID: conv.ID, PhoneNumberID: conv.PhoneNumberID, Kind: "message", Payload: mustJSON(out)}
 	if keep {
 		typ := "text"
@@ -851,14 +859,15 @@ func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, auth
 		}
 		m := &Message{ConversationID: conv.ID, ContactID: c.ID, Direction: Out, Type: typ, Body: body, Author: author, Status: StatusQueued, Truncated: cut}
 		if err := tx.InsertMessage(m); err != nil {
-			return fmt.Errorf("flow: store reply: %w", err)
+			return nil, fmt.Errorf("flow: store reply: %w", err)
 		}
 		it.MessageID = m.ID
+		kept = m
 	}
 	if err := tx.Enqueue(it); err != nil {
-		return fmt.Errorf("flow: enqueue: %w", err)
+		return nil, fmt.Errorf("flow: enqueue: %w", err)
 	}
-	return nil
+	return kept, nil
 }
 
 func mustJSON(v any) []byte {

@@ -132,14 +132,9 @@ func (s *Service) SendBusinessTemplate(ctx context.Context, m BusinessMessage, e
 			return err
 		}
 		tpl := m.Template
-		if err := s.Flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Template: &tpl}, "business", true); err != nil {
+		if out, err = s.Flow.enqueueMessage(tx, c, conv, Outbound{To: c.WaID, Template: &tpl}, "business", true); err != nil {
 			return err
 		}
-		msgs, err := tx.Messages(conv.ID, 1)
-		if err != nil || len(msgs) == 0 {
-			return err
-		}
-		out = msgs[0]
 		ev.Target = "conversation:" + conv.ID
 		return tx.AppendAudit(ev)
 	})

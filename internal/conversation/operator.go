@@ -45,21 +45,13 @@ func (s *Service) OperatorReply(ctx context.Context, convID, operatorID, text st
 			conv.State = StateHuman
 			conv.AssignedTo = operatorID
 		}
-		if err := s.Flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: text}, "operator:"+operatorID, true); err != nil {
+		if m, err = s.Flow.enqueueMessage(tx, c, conv, Outbound{To: c.WaID, Text: text}, "operator:"+operatorID, true); err != nil {
 			return err
 		}
 		if err := tx.UpdateConversation(conv); err != nil {
 			return err
 		}
-		if err := tx.AppendAudit(ev); err != nil {
-			return err
-		}
-		msgs, err := tx.Messages(conv.ID, 1)
-		if err != nil || len(msgs) == 0 {
-			return err
-		}
-		m = msgs[0]
-		return nil
+		return tx.AppendAudit(ev)
 	})
 	if err == nil {
 		s.wakeOutbox()
