@@ -105,8 +105,7 @@ func (s *Server) auditRefusal(r *http.Request, err error, ev *audit.Event) {
 	if !errors.Is(err, conversation.ErrNoOptIn) {
 		return
 	}
-	ev.Outcome, ev.Target, ev.Reason = audit.Denied, "customer", ev.Reason+": no opt-in for this purpose"
-	if aerr := s.db.Audit(r.Context(), ev); aerr != nil {
+	if aerr := s.audit(r.Context(), ev.Action, "customer", audit.Denied, ev.Reason+": no opt-in for this purpose"); aerr != nil {
 		s.log.Error("audit a refused business message", "error", aerr, "request_id", RequestInfo(r.Context()).RequestID)
 	}
 }

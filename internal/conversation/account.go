@@ -48,20 +48,13 @@ func (p *processor) account(tx Tx, a AccountSignal, numbers map[string]string) e
 	if a.Detail != "" {
 		reason += " (" + a.Detail + ")"
 	}
-	if a.Slow {
-		slowed := false
-		if id := numbers[a.Number]; id != "" && p.throttle != nil {
-			slowed = p.throttle(id)
-		} else if p.throttle != nil {
-			// A report naming a number no webhook of this body showed
-			// (quality reports carry only the display number): every
-			// number this replica sends from slows down.
-			slowed = p.throttle("")
-		}
-		if slowed {
-			p.stats.Throttled.Add(1)
-			reason += "; sending slowed down"
-		}
+	// The number is the phone_number_id this body showed for the display
+	// number; a report naming one it did not show (quality reports carry
+	// only the display number) has "", and every number this replica
+	// sends from slows down.
+	if a.Slow && p.throttle != nil && p.throttle(numbers[a.Number]) {
+		p.stats.Throttled.Add(1)
+		reason += "; sending slowed down"
 	}
 	log := p.log.Info
 	switch a.Severity {
