@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strconv"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/consent"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
@@ -410,5 +412,55 @@ func TestOneNoticePerPendingConsent(t *testing.T) {
 	}
 	if !slices.Equal(kinds, []consent.Kind{consent.Asked, consent.Asked, consent.OptIn}) || !slices.Equal(counts, []int{0, 4999, 1}) {
 		t.Errorf("ledger = %v with messages not kept %v, want [asked asked opt_in] with [0 4999 1]", kinds, counts)
+	}
+}
+
+// TestErasurePendingMetric: the gauge counts erased customers whose rows
+// the scrubber has not deleted yet, and is back at zero once an erasure
+// through WhatsApp is complete.
+func TestErasurePendingMetric(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "5511987654321"
+	ta.optIn(who)
+	ta.say(who, "apagar meus dados")
+	ta.waitReplies(who, 3)
+	ta.say(who, "SIM APAGAR")
+	ta.waitReplies(who, 4)
+	ta.settle()
+	tok := ta.ownerToken(auth.PermMetricsRead)
+	gauge := func() string {
+		for _, l := range strings.Split(ta.metricsText(tok), "\n") {
+			if strings.HasPrefix(l, "trement_erasure_pending_customers ") {
+				return strings.TrimPrefix(l, "trement_erasure_pending_customers ")
+			}
+		}
+		return "(absent)"
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for gauge() != "0" && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if g := gauge(); g != "0" {
+		t.Fatalf("trement_erasure_pending_customers = %s after a complete erasure, want 0", g)
+	}
+	// A customer marked erased whose rows were not deleted (a process that
+	// stopped between the two steps) is counted until the scrubber runs.
+	const other = "5511912345678"
+	ta.optIn(other)
+	ta.settle()
+	raw, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(ta.url, "sqlite:"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	res, err := raw.Exec("UPDATE contacts SET erased_at = 1 WHERE erased_at = 0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		t.Fatalf("marked %d contacts, want 1", n)
+	}
+	if g := gauge(); g != "1" {
+		t.Errorf("trement_erasure_pending_customers = %s with one marked contact, want 1", g)
 	}
 }

@@ -165,7 +165,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		return nil, err
 	}
 	a.metrics = ops.NewMetrics(a.svc.Stats)
-	a.metrics.RegisterRetention(a.purger.Stats, db.Scrubs)
+	a.metrics.RegisterRetention(a.purger.Stats, db.Scrubs, db.ErasedPending)
 	a.metrics.RegisterSQL(db.SQLCounts)
 	a.metrics.WatchRequests(a.requestCounts)
 	a.alerter = a.newAlerter()

@@ -3,6 +3,7 @@
 package ops
 
 import (
+	"context"
 	"net/http"
 	"time"
 
@@ -79,7 +80,7 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 
 // RegisterRetention exports the retention purger's counters and the
 // scrubs that follow erasures (completed, failed).
-func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, failed int64)) {
+func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, failed int64), pending func(context.Context) (int, error)) {
 	counter := func(name, help string, f func() int64) {
 		m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "trement", Name: name, Help: help}, func() float64 { return float64(f()) }))
 	}
@@ -94,6 +95,20 @@ func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, fail
 	counter("erasure_scrub_failures_total", "File scrubs that failed (retried).", func() int64 { _, f := scrubs(); return f })
 	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "retention_last_run_timestamp_seconds", Help: "When the last retention pass started (Unix time)."},
 		func() float64 { return float64(st.LastRunUnix.Load()) }))
+	// Erased customers whose rows the scrubber has not deleted yet: their
+	// data keys are gone (nothing is readable), but the erasure is complete
+	// only at zero. A scrape that cannot count reports -1, which the alert
+	// treats like a stuck erasure.
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "erasure_pending_customers", Help: "Erased customers whose rows still wait for the scrubber (-1: cannot count)."},
+		func() float64 {
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			defer cancel()
+			n, err := pending(ctx)
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
 }
 
 // RegisterSQL exports the store's statement and transaction counts.
