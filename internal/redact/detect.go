@@ -42,7 +42,7 @@ func detectNormal(text string, opt Options) []Finding {
 	for at := strings.IndexByte(text, '@'); at >= 0; {
 		if e, ok := sc.email(lo, at); ok {
 			sc.scan(lo, e.Start)
-			sc.out = append(sc.out, e)
+			sc.push(e)
 			lo = e.End
 		}
 		next := strings.IndexByte(text[at+1:], '@')
@@ -74,7 +74,19 @@ type scanner struct {
 }
 
 func (sc *scanner) emit(t Type, start, end int) {
-	sc.out = append(sc.out, Finding{Type: t, Start: start, End: end, Text: sc.s[start:end]})
+	sc.push(Finding{Type: t, Start: start, End: end, Text: sc.s[start:end]})
+}
+
+// push appends f to the first pass's findings. It doubles the slice when
+// full: append grows a long slice by a quarter, which copied a joined
+// text's findings several times over and was most of Detect's garbage.
+func (sc *scanner) push(f Finding) {
+	if len(sc.out) == cap(sc.out) {
+		out := make([]Finding, len(sc.out), max(2, 2*cap(sc.out)))
+		copy(out, sc.out)
+		sc.out = out
+	}
+	sc.out = append(sc.out, f)
 }
 
 // byte classes for the main loop

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -538,18 +539,21 @@ func mergeFindings(a, b []Finding) []Finding {
 	if len(a) == 0 {
 		return b
 	}
-	out := make([]Finding, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		if j == len(b) || i < len(a) && a[i].Start < b[j].Start {
-			out = append(out, a[i])
-			i++
+	// In place, from the back: a's spare capacity (push doubles it) usually
+	// holds b, so merging needs no new slice. On equal starts b comes first.
+	n := len(a) + len(b)
+	a = slices.Grow(a, len(b))[:n]
+	i, j := n-len(b)-1, len(b)-1
+	for k := n - 1; j >= 0; k-- {
+		if i >= 0 && a[i].Start >= b[j].Start {
+			a[k] = a[i]
+			i--
 		} else {
-			out = append(out, b[j])
-			j++
+			a[k] = b[j]
+			j--
 		}
 	}
-	return out
+	return a
 }
 
 // joinFollows reports " de ", " do ", " of ", " y " or " e " at i: what
