@@ -48,6 +48,11 @@
 // another language is shown in the customer's language when the article
 // has that translation.
 //
+// A few words are read in context first (see sense.go): a deadline
+// ("until when…?", "¿hasta cuándo…?", "até quando…?") drops its question
+// words and, like a duration ("how long"), prefers passages that state a
+// period; "número" beside a shoe or a shoe size is searched as a size.
+//
 // The article found, its passages are ranked again for the answer (see
 // passage.go): heading and text matches, numbers for a rule or time
 // question, a list for an options question, and two passages that match
