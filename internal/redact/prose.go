@@ -237,7 +237,7 @@ func isLetterStart(r rune) bool { return unicode.IsLetter(r) }
 func (sc *scanner) tok(i int) token {
 	s := sc.s
 	nl := false
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+	for i < len(s) && proseClass[s[i]]-pcSpace <= pcBreak-pcSpace { // ' ', '\n', '\t', '\r'
 		if s[i] == '\n' {
 			nl = true
 		}
