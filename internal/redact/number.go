@@ -117,7 +117,7 @@ func (sc *scanner) number(i, hi, prefix int) int {
 func (sc *scanner) ipv6FromDigits(i, hi int) int {
 	s := sc.s
 	j := i
-	for j < hi && j-i < 5 && (isDigit(s[j]) || s[j]|0x20 >= 'a' && s[j]|0x20 <= 'f') {
+	for j < hi && j-i < 5 && hexByte[s[j]] {
 		j++
 	}
 	if j-i > 4 || j+1 >= hi || s[j] != ':' {
@@ -125,6 +125,13 @@ func (sc *scanner) ipv6FromDigits(i, hi int) int {
 	}
 	return sc.ipv6(i, hi)
 }
+
+var hexByte = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF" {
+		t[c] = true
+	}
+	return t
+}()
 
 // digits copies the digits of groups [t, t+k) into the scratch buffer.
 func (sc *scanner) digits(c *chain, t, k int) []byte {

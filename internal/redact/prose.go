@@ -168,7 +168,7 @@ func wordHash[W string | []byte](w W) uint32 {
 	if n == 0 {
 		return 0
 	}
-	x := uint64(w[0]) | uint64(w[n/3])<<8 | uint64(w[n/2])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
+	x := uint64(w[0]) | uint64(w[n>>2])<<8 | uint64(w[n>>1])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
 	return uint32((x * 0x9E3779B97F4A7C15) >> 48)
 }
 
