@@ -240,6 +240,13 @@ func (ix *index) tagOnly(doc int, q []qterm) bool {
 
 const unknownFactor = 0.65
 
+// Two articles whose best passages score within closeScore of each other
+// are ranked by coverage when one covers coverageLead more of the question.
+const (
+	closeScore   = 0.9
+	coverageLead = 0.05
+)
+
 // mostlyUnknown reports whether the question has at least as many topic
 // words found in no article as words doc matches: "how much is a flight to
 // London?" meets the shipping costs through "how much" alone, and "do you
@@ -283,6 +290,22 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 					hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i, i+1)...)
 					top = h
 				}
+				break
+			}
+		}
+	}
+	// Of two articles that score nearly alike, the one that explains more
+	// of the question answers it: "what do you charge for standard
+	// delivery?" finds the delivery times a little ahead of the costs, but
+	// only the costs say "charge" too.
+	if prefer == "" {
+		for i, h := range hits[1:] {
+			if h.score < closeScore*top.score {
+				break
+			}
+			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage > top.coverage+coverageLead {
+				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
+				top = h
 				break
 			}
 		}

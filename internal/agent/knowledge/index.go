@@ -358,6 +358,17 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
+		if _, ok := ix.postings[t]; !ok {
+			// A stem the articles do not have may be a stemming miss
+			// rather than a new word: "olvidó" read as "olv" while the
+			// articles' "olvidado" gives "olvid", "bigger" for "big".
+			for _, alt := range an.lighter(w) {
+				if _, ok := ix.postings[alt]; ok {
+					t = alt
+					break
+				}
+			}
+		}
 		stems = append(stems, t)
 		if seen[t] {
 			continue
@@ -366,7 +377,9 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		q := qterm{term: t, weight: 1}
 		// A number ("2", "30") tells little about the topic: "2 plus 2" is
 		// not a delivery time.
-		if an.light[w] || isDigit(w[0]) {
+		// Nor does a unit of time on its own: "¿cuántos años tienes?"
+		// is not about a 3-year warranty.
+		if an.light[w] || isDigit(w[0]) || periodUnits[w] {
 			q.weight = lightWeight
 		}
 		if _, ok := ix.postings[t]; ok {
@@ -553,7 +566,9 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 					// llegue") is not the question: it counts in
 					// coverage only where a heading, title or tag says it.
 					c = 0
-				default:
+				case ix.meta[a.term]:
+					// Another passage names it in a heading: this one
+					// only mentions it.
 					c *= bodyWeight
 				}
 				best[p.doc] = math.Max(best[p.doc], c)
