@@ -183,24 +183,20 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 	qlang := guessLang(words, lang)
 	words, cue := readTime(readSize(words, qlang))
 	q := a.ix.expand(analyzers[qlang], words)
-	// Question words and numbers alone ("how long?", "2 plus 2") name no
-	// topic: nothing to answer.
-	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 }) {
+	// Question words, numbers and units of time alone ("how long?", "2
+	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
+	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 && !t.unit }) {
 		return nil, q, words, cue
 	}
-	hits := a.ix.search(q, qlang, lang, a.opts.LanguageBoost)
-	if cue.period() {
-		// A question answered by a period prefers the passages that
-		// state one.
-		for i := range hits {
-			if a.ix.docs[hits[i].doc].period {
-				hits[i].score *= periodBoost
-			}
-		}
-		sortHits(hits)
-	}
+	hits := a.ix.searchCue(q, qlang, lang, a.opts.LanguageBoost, cue)
 	return hits, q, words, cue
 }
+
+// periodCover is the share of its question words a duration question
+// finds answered by any passage stating a period, in coverage: half, so
+// that the passage whose heading asks "how long" still covers more than a
+// price list that mentions "24 h".
+const periodCover = 0.5
 
 // periodBoost multiplies the score of a passage stating a period for a
 // question about a deadline or a duration.

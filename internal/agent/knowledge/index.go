@@ -323,6 +323,7 @@ func (ix *index) idf(t string) float64 {
 type qterm struct {
 	term   string
 	weight float64 // 1, or lightWeight for question words
+	unit   bool    // a unit of time or a number word: no topic on its own
 	alts   []alt
 	idf    float64 // weight of the term in coverage
 }
@@ -377,11 +378,10 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		q := qterm{term: t, weight: 1}
 		// A number ("2", "30") tells little about the topic: "2 plus 2" is
 		// not a delivery time.
-		// Nor does a unit of time on its own: "¿cuántos años tienes?"
-		// is not about a 3-year warranty.
-		if an.light[w] || isDigit(w[0]) || periodUnits[w] {
+		if an.light[w] || isDigit(w[0]) {
 			q.weight = lightWeight
 		}
+		q.unit = periodUnits[w] || periodNumbers[w]
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
@@ -538,11 +538,23 @@ type hit struct {
 // answering the whole question beats one repeating a single word.
 // Results are sorted best first.
 func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit {
+	return ix.searchCue(q, qlang, lang, langBoost, timeCue{})
+}
+
+// searchCue is search for a question with a time cue: when it is answered
+// by a period ("how long does a refund take?"), a passage that states one
+// answers its question words ("how long", "cuánto tiempo") wherever they
+// are written, and is preferred (periodBoost).
+func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue timeCue) []hit {
 	scores := map[int]float64{}
 	matched := map[int]float64{}
-	var totalIDF float64
+	lightMatched := map[int]float64{}
+	var totalIDF, totalLight float64
 	for _, t := range q {
 		totalIDF += t.idf
+		if t.weight < 1 {
+			totalLight += t.idf
+		}
 		best := map[int]float64{} // doc → best alt weight, for coverage
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
@@ -576,11 +588,24 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 		}
 		for d, w := range best {
 			matched[d] += w * t.idf
+			if t.weight < 1 {
+				lightMatched[d] += w * t.idf
+			}
 		}
 	}
 	hits := make([]hit, 0, len(scores))
 	for d, s := range scores {
 		h := hit{doc: d}
+		if cue.period() && ix.docs[d].period {
+			s *= periodBoost
+			if !cue.deadline {
+				// "How long does it take": the period is the answer to
+				// "how long". A deadline's "cuánto tiempo tengo" does
+				// not say what must be done by then, so its question
+				// words get no such credit.
+				matched[d] += periodCover * (totalLight - lightMatched[d])
+			}
+		}
 		if totalIDF > 0 {
 			h.coverage = matched[d] / totalIDF
 		}
