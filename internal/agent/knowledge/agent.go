@@ -440,7 +440,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		conf := 1.0
 		for _, sm := range ms {
 			d := a.ix.docs[sm.doc]
-			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], sm.words), sm.words, sm.cue, sm.doc)
+			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], wanted(sm.words)), wanted(sm.words), sm.cue, sm.doc)
 			parts = append(parts, trim(a.format(ps), a.opts.MaxChars/len(ms)))
 			ids = append(ids, d.art.id)
 			conf = min(conf, sm.confidence)
@@ -449,7 +449,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		return agent.Reply{Text: strings.Join(parts, "\n\n"), Confidence: conf, Sources: ids, Provider: ProviderName}, nil
 	}
 	d := a.ix.docs[m.doc]
-	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.cue, m.doc)
+	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], wanted(m.words)), wanted(m.words), m.cue, m.doc)
 	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence), slog.Int("passages", len(ps)))
 	return agent.Reply{
 		Text:       a.format(ps),

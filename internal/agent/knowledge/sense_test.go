@@ -167,3 +167,25 @@ func TestCoverageBreaksANearTie(t *testing.T) {
 		t.Errorf("charge for standard delivery: answered from the delivery times")
 	}
 }
+
+// TestInsteadOf: the passage is chosen with what the customer asks for,
+// not with what they say they do not want.
+func TestInsteadOf(t *testing.T) {
+	for msg, want := range map[string]string{
+		"can I get store credit instead of a refund?":          "can i get store credit",
+		"posso receber um cartão presente em vez do reembolso": "posso receber um cartao presente",
+		"¿me dais un vale en lugar del dinero?":                "me dais un vale",
+		"can I get store credit instead?":                      "can i get store credit instead",
+	} {
+		if got := strings.Join(wanted(fold.Words(msg)), " "); got != want {
+			t.Errorf("wanted(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, text := replySource(t, kb, "pt", "posso receber um cartão presente em vez do reembolso?"); !containsFold(text, "10 %") {
+		t.Errorf("store credit instead of a refund: %q, want the store credit", text)
+	}
+}
