@@ -99,6 +99,7 @@ type Config struct {
 	MediaToAgent      bool
 	RetentionDays     int
 	ErasureJournal    string
+	BackupKeys        string
 	EscalateSensitive bool
 
 	// Accountability (checked by `trement doctor`, stated by `trement ropa`)
@@ -241,6 +242,7 @@ func settings(c *Config) []setting {
 		{"DSAR_LINK_TTL", "24h", "How long the single-use download link of a data export works before the export is shredded (5m to 168h).", false, &c.DSARLinkTTL},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
 		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
+		{"BACKUP_KEYS", "", "SQLite: file of per-customer backup keys; `trement backup` seals every data key under one and an erasure destroys the customer's, so backups taken before it no longer open them. Keep it outside the database's backups, on storage you back up separately: without it no backup restores. 'off': backups sealed by the master key alone. Empty: DATA_DIR/backup-keys.db.", false, &c.BackupKeys},
 		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
 		{"AUDIT_RETENTION_DAYS", "1095", "Days audit events are kept (0: forever; otherwise 365 or more and at least RETENTION_DAYS). They hold no personal data; the oldest go below a keyed floor from which the chain still verifies. Default 3 years: CCPA keeps request records 24 months, LOPDGDD blocking runs 3 years.", false, &c.AuditRetentionDays},
 		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
@@ -428,6 +430,12 @@ func (c *Config) fillDerived() {
 	}
 	if c.ErasureJournal == "" {
 		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
+	}
+	switch c.BackupKeys {
+	case "":
+		c.BackupKeys = filepath.Join(c.DataDir, "backup-keys.db")
+	case "off":
+		c.BackupKeys = ""
 	}
 	if c.Moderation != "off" && c.ModerationURL == "" {
 		c.ModerationURL = c.OpenAIURL
