@@ -410,12 +410,16 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	words := queryWords(req.Message)
 	kind, rest := smallTalk(words, req.BusinessName)
 	log := a.opts.Logger.With(slog.String("conversation_id", req.ConversationID), slog.String("lang", lang))
-	if len(rest) == 0 && kind != talkNone {
+	// A forwarded greeting or thanks was not said to the business.
+	if len(rest) == 0 && kind != talkNone && !req.Forwarded {
 		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
 		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
 	}
 	m := a.best(rest, lang, "")
-	if !m.ok || m.confidence < a.opts.MinConfidence {
+	// "Is this available?" about the product or ad the customer came
+	// from is answered about it.
+	m, about := a.about(req, rest, lang, m)
+	if !about && (!m.ok || m.confidence < a.opts.MinConfidence) {
 		// A short follow-up ("and to the Azores?") may only make sense with
 		// the message it replies to, else the customer's previous message.
 		prev := req.Quoted
@@ -431,11 +435,11 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	}
 	if !m.ok || m.confidence < a.opts.MinConfidence {
 		log.DebugContext(ctx, "knowledge: unsure", slog.Float64("confidence", m.confidence))
-		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName}, nil
+		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName, Acknowledge: acknowledge(req, lang)}, nil
 	}
 	// Several questions in one message ("how long does it take and how
 	// much does it cost?") get one answer each, from different articles.
-	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); len(ms) > 1 {
+	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); !about && len(ms) > 1 {
 		var parts, ids []string
 		conf := 1.0
 		for _, sm := range ms {

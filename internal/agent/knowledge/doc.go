@@ -27,6 +27,10 @@
 //     "Germany", "weeks"); they are left out of queries instead of counting
 //     as unknown words, which lower the confidence.
 //
+// An article about a catalog product names the product's retailer id
+// (its SKU) in its tags: a customer who asks "is this available?" about
+// that product (agent.Request.Product) is answered from it (product.go).
+//
 // Sample returns a realistic example folder for a fictional shop.
 //
 // # Retrieval
