@@ -232,6 +232,36 @@ func undiphthong(st string) string {
 }
 func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptConj, ptVerb, nil) }
 
+// lighter returns other stems w may have when its stem is not indexed: the
+// plural and gender endings alone taken off (a Spanish preterite "olvidó"
+// folds to "olvido", which the participle rule cuts to "olv"), and in
+// English a comparative or superlative ending ("bigger", "cheapest").
+func (a *analyzer) lighter(w string) []string {
+	var out []string
+	switch a.lang {
+	case "en":
+		for _, suf := range []string{"est", "er"} {
+			if b, ok := strings.CutSuffix(w, suf); ok && len(b) >= minStem {
+				out = append(out, a.stem(undouble(b)), a.stem(b+"e"))
+			}
+		}
+	default:
+		plural := esPlural
+		if a.lang == "pt" {
+			plural = ptPlural
+		}
+		b := stripFirst(w, plural)
+		if n := len(b); n > minStem && strings.IndexByte("aoe", b[n-1]) >= 0 {
+			b = b[:n-1]
+		}
+		out = append(out, b)
+		if a.lang == "es" {
+			out = append(out, undiphthong(b))
+		}
+	}
+	return out
+}
+
 type analyzer struct {
 	lang  string
 	stop  map[string]bool
@@ -290,9 +320,9 @@ func (a *analyzer) word(w string) string {
 // but weigh less than the topic. Words that do separate topics ("where",
 // "when", "much", "long") keep full weight.
 const (
-	lightEN = `how long take takes taking get time`
-	lightES = `cuanto cuanta cuantos cuantas tiempo`
-	lightPT = `quanto quanta quantos quantas tempo`
+	lightEN = `how long take takes taking get time use using`
+	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar`
+	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar`
 )
 
 func set(s string) map[string]bool {
