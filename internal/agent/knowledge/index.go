@@ -359,6 +359,11 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
+		if _, ok := ix.postings[t]; !ok && periodUnits[w] {
+			// A unit of time no article uses ("10 minutes ago") says
+			// when, not what: it is no unknown topic.
+			continue
+		}
 		if _, ok := ix.postings[t]; !ok {
 			// A stem the articles do not have may be a stemming miss
 			// rather than a new word: "olvidó" read as "olv" while the

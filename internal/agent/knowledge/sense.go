@@ -122,8 +122,8 @@ var (
 	periodNumbers = set(`one two three four five six seven eight nine ten twelve fifteen thirty
 		un una uno dos tres cuatro cinco seis siete ocho nueve diez doce quince treinta
 		um uma dois duas tres quatro cinco seis sete oito nove dez doze quinze trinta`)
-	periodUnits = set(`h hour hours day days week weeks month months year years
-		hora horas dia dias semana semanas mes meses ano anos`)
+	periodUnits = set(`h hour hours day days week weeks month months year years minute minutes min mins
+		hora horas dia dias semana semanas mes meses ano anos minuto minutos`)
 	periodFill = set(`working business calendar full`)
 )
 

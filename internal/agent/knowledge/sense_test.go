@@ -189,3 +189,26 @@ func TestInsteadOf(t *testing.T) {
 		t.Errorf("store credit instead of a refund: %q, want the store credit", text)
 	}
 }
+
+// TestTimeWords: "when" weighs as a question word, so a tag that asks
+// "when" does not outweigh the topic; a unit of time no article uses is no
+// unknown topic; "still" and "hasn't" are function words.
+func TestTimeWords(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"en", "when will my order arrive", "shipping-times"},
+		{"en", "can i still cancel, i ordered 10 minutes ago", "order-changes"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id != tc.want {
+			t.Errorf("%q: %s, want %s", tc.msg, id, tc.want)
+		}
+	}
+	for _, w := range []string{"still", "hasn", "couldn"} {
+		if !analyzers["en"].stop[w] {
+			t.Errorf("%q is not an English stopword", w)
+		}
+	}
+}
