@@ -152,6 +152,7 @@ type match struct {
 	confidence float64
 	ok         bool
 	words      []string // the query words that found it
+	cue        timeCue
 }
 
 func (a *Agent) lang(l string) string {
@@ -170,15 +171,36 @@ func (a *Agent) search(words []string, lang string) []hit {
 }
 
 func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
-	qlang := guessLang(words, lang)
-	q := a.ix.expand(analyzers[qlang], words)
-	// Question words and numbers alone ("how long?", "2 plus 2") name no
-	// topic: nothing to answer.
-	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 }) {
-		return nil, q
-	}
-	return a.ix.search(q, qlang, lang, a.opts.LanguageBoost), q
+	hits, q, _, _ := a.read(words, lang)
+	return hits, q
 }
+
+// read reads words as a question in the language they seem to be written
+// in (lang unless clearly another; see sense.go for the words read in
+// context) and ranks the passages for it, preferring lang. It returns the
+// words searched and the question's time cue too.
+func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, timeCue) {
+	qlang := guessLang(words, lang)
+	words, cue := readTime(readSize(words, qlang))
+	q := a.ix.expand(analyzers[qlang], words)
+	// Question words, numbers and units of time alone ("how long?", "2
+	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
+	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 && !t.unit }) {
+		return nil, q, words, cue
+	}
+	hits := a.ix.searchCue(q, qlang, lang, a.opts.LanguageBoost, cue)
+	return hits, q, words, cue
+}
+
+// periodCover is the share of its question words a duration question
+// finds answered by any passage stating a period, in coverage: half, so
+// that the passage whose heading asks "how long" still covers more than a
+// price list that mentions "24 h".
+const periodCover = 0.5
+
+// periodBoost multiplies the score of a passage stating a period for a
+// question about a deadline or a duration.
+const periodBoost = 1.2
 
 // tagOnly reports whether the only topic word of q that doc matches is
 // found in its tags alone (not its title, heading or text) while another
@@ -214,6 +236,13 @@ func (ix *index) tagOnly(doc int, q []qterm) bool {
 
 const unknownFactor = 0.65
 
+// Two articles whose best passages score within closeScore of each other
+// are ranked by coverage when one covers coverageLead more of the question.
+const (
+	closeScore   = 0.9
+	coverageLead = 0.05
+)
+
 // mostlyUnknown reports whether the question has at least as many topic
 // words found in no article as words doc matches: "how much is a flight to
 // London?" meets the shipping costs through "how much" alone, and "do you
@@ -245,7 +274,7 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 // question of a message is read in the light of the message ("¿enviáis a
 // México? ¿cuánto tarda?" asks about delivery times, not costs).
 func (a *Agent) best(words []string, lang, prefer string) match {
-	hits, q := a.searchTerms(words, lang)
+	hits, q, words, cue := a.read(words, lang)
 	if len(hits) == 0 {
 		return match{}
 	}
@@ -257,6 +286,22 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 					hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i, i+1)...)
 					top = h
 				}
+				break
+			}
+		}
+	}
+	// Of two articles that score nearly alike, the one that explains more
+	// of the question answers it: "what do you charge for standard
+	// delivery?" finds the delivery times a little ahead of the costs, but
+	// only the costs say "charge" too.
+	if prefer == "" {
+		for i, h := range hits[1:] {
+			if h.score < closeScore*top.score {
+				break
+			}
+			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage > top.coverage+coverageLead {
+				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
+				top = h
 				break
 			}
 		}
@@ -282,6 +327,7 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		confidence: conf,
 		ok:         true,
 		words:      words,
+		cue:        cue,
 	}
 }
 
@@ -364,12 +410,16 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	words := queryWords(req.Message)
 	kind, rest := smallTalk(words, req.BusinessName)
 	log := a.opts.Logger.With(slog.String("conversation_id", req.ConversationID), slog.String("lang", lang))
-	if len(rest) == 0 && kind != talkNone {
+	// A forwarded greeting or thanks was not said to the business.
+	if len(rest) == 0 && kind != talkNone && !req.Forwarded {
 		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
 		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
 	}
 	m := a.best(rest, lang, "")
-	if !m.ok || m.confidence < a.opts.MinConfidence {
+	// "Is this available?" about the product or ad the customer came
+	// from is answered about it.
+	m, about := a.about(req, rest, lang, m)
+	if !about && (!m.ok || m.confidence < a.opts.MinConfidence) {
 		// A short follow-up ("and to the Azores?") may only make sense with
 		// the message it replies to, else the customer's previous message.
 		prev := req.Quoted
@@ -385,16 +435,16 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	}
 	if !m.ok || m.confidence < a.opts.MinConfidence {
 		log.DebugContext(ctx, "knowledge: unsure", slog.Float64("confidence", m.confidence))
-		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName}, nil
+		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName, Acknowledge: acknowledge(req, lang)}, nil
 	}
 	// Several questions in one message ("how long does it take and how
 	// much does it cost?") get one answer each, from different articles.
-	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); len(ms) > 1 {
+	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); !about && len(ms) > 1 {
 		var parts, ids []string
 		conf := 1.0
 		for _, sm := range ms {
 			d := a.ix.docs[sm.doc]
-			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], sm.words), sm.words, sm.doc)
+			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], wanted(sm.words)), wanted(sm.words), sm.cue, sm.doc)
 			parts = append(parts, trim(a.format(ps), a.opts.MaxChars/len(ms)))
 			ids = append(ids, d.art.id)
 			conf = min(conf, sm.confidence)
@@ -403,7 +453,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		return agent.Reply{Text: strings.Join(parts, "\n\n"), Confidence: conf, Sources: ids, Provider: ProviderName}, nil
 	}
 	d := a.ix.docs[m.doc]
-	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.doc)
+	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], wanted(m.words)), wanted(m.words), m.cue, m.doc)
 	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence), slog.Int("passages", len(ps)))
 	return agent.Reply{
 		Text:       a.format(ps),
