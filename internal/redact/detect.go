@@ -67,11 +67,12 @@ type scanner struct {
 	opt Options
 
 	// the second pass (prose.go)
-	found []Finding // the first pass's findings
-	fi    int       // the first of found not yet behind the pass
-	extra []Finding // what the second pass found
-	wbuf  [24]byte  // fold's scratch
-	pbuf  [80]byte  // cueAt's scratch
+	found        []Finding // the first pass's findings
+	fi           int       // the first of found not yet behind the pass
+	fStart, fEnd int       // found[fi]'s bounds (see nextFound)
+	extra        []Finding // what the second pass found
+	wbuf         [24]byte  // fold's scratch
+	pbuf         [80]byte  // cueAt's scratch
 }
 
 func (sc *scanner) emit(t Type, start, end int) {

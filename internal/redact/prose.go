@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"unicode"
@@ -379,6 +380,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 	s := sc.s
 	sc.found = found
 	sc.fi = 0
+	sc.curFound()
 	lex := lexicon()
 	var prev prevWords  // the previous words that may start a cue, most recent first
 	afterPlace := false // the previous word starts a place's name ("Hospital", "São")
@@ -439,7 +441,8 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				}
 				var in bool
 				if !accented {
-					in = k-j > len(sc.wbuf) || filter.hasLower(s[j:k])
+					h := wordHash(s[j:k])
+					in = k-j > len(sc.wbuf) || filter[h/64]&(1<<(h%64)) != 0
 				} else if w := normWord(s[j:k], sc.wbuf[:]); w != nil {
 					in = filter.has(w)
 				} else {
@@ -613,13 +616,28 @@ var endsWord = func() (t [256]bool) {
 // inFound returns the end of the first-pass finding that covers i, or 0;
 // it advances through found as the pass moves on.
 func (sc *scanner) inFound(i int) int {
-	for sc.fi < len(sc.found) && sc.found[sc.fi].End <= i {
-		sc.fi++
+	for sc.fEnd <= i {
+		sc.nextFound()
 	}
-	if sc.fi < len(sc.found) && sc.found[sc.fi].Start <= i {
-		return sc.found[sc.fi].End
+	if sc.fStart <= i {
+		return sc.fEnd
 	}
 	return 0
+}
+
+// nextFound moves the pass to the next first-pass finding; fStart and
+// fEnd are found[fi]'s bounds, or past any text once found is behind.
+func (sc *scanner) nextFound() {
+	sc.fi++
+	sc.curFound()
+}
+
+func (sc *scanner) curFound() {
+	if sc.fi < len(sc.found) {
+		sc.fStart, sc.fEnd = sc.found[sc.fi].Start, sc.found[sc.fi].End
+		return
+	}
+	sc.fStart, sc.fEnd = math.MaxInt, math.MaxInt
 }
 
 // limit is where the next first-pass finding starts: a name or an address
