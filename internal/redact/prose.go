@@ -299,7 +299,7 @@ func (sc *scanner) tok(i int) token {
 		j := i
 		for j < len(s) {
 			switch {
-			case isDigit(s[j]) || isLetterByte(s[j]):
+			case isAlnum(s[j]):
 				j++
 			case (s[j] == '-' || s[j] == '.') && j+1 < len(s) && isDigit(s[j+1]) && isDigit(s[j-1]):
 				j++
@@ -327,6 +327,9 @@ func (sc *scanner) tok(i int) token {
 	t.cap = unicode.IsUpper(r)
 	t.ascii = true
 	j := i
+	for j < len(s) && isLetterByte(s[j]) {
+		j++ // the common case of the loop below
+	}
 	for j < len(s) {
 		c := s[j]
 		if c < utf8.RuneSelf {
