@@ -71,7 +71,7 @@ type outcome struct {
 func norm(s string) string {
 	s = strings.ToLower(s)
 	r := strings.NewReplacer("á", "a", "à", "a", "â", "a", "ã", "a", "é", "e", "ê", "e", "í", "i", "ó", "o", "ô", "o", "õ", "o", "ú", "u", "ç", "c", "ñ", "n",
-		"–", "-", "—", "-", ",", ".", "*", "", "\u00a0", " ")
+		"–", "-", "—", "-", ",", ".", "*", "", " %", "%", "\u00a0%", "%", "\u00a0", " ")
 	return r.Replace(s)
 }
 

@@ -125,7 +125,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate, customersTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate, incidentFormTemplate, customersTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}

@@ -323,6 +323,7 @@ func (ix *index) idf(t string) float64 {
 type qterm struct {
 	term   string
 	weight float64 // 1, or lightWeight for question words
+	unit   bool    // a unit of time or a number word: no topic on its own
 	alts   []alt
 	idf    float64 // weight of the term in coverage
 }
@@ -358,6 +359,22 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
+		if _, ok := ix.postings[t]; !ok && periodUnits[w] {
+			// A unit of time no article uses ("10 minutes ago") says
+			// when, not what: it is no unknown topic.
+			continue
+		}
+		if _, ok := ix.postings[t]; !ok {
+			// A stem the articles do not have may be a stemming miss
+			// rather than a new word: "olvidó" read as "olv" while the
+			// articles' "olvidado" gives "olvid", "bigger" for "big".
+			for _, alt := range an.lighter(w) {
+				if _, ok := ix.postings[alt]; ok {
+					t = alt
+					break
+				}
+			}
+		}
 		stems = append(stems, t)
 		if seen[t] {
 			continue
@@ -369,6 +386,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		if an.light[w] || isDigit(w[0]) {
 			q.weight = lightWeight
 		}
+		q.unit = periodUnits[w] || periodNumbers[w]
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
@@ -525,11 +543,23 @@ type hit struct {
 // answering the whole question beats one repeating a single word.
 // Results are sorted best first.
 func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit {
+	return ix.searchCue(q, qlang, lang, langBoost, timeCue{})
+}
+
+// searchCue is search for a question with a time cue: when it is answered
+// by a period ("how long does a refund take?"), a passage that states one
+// answers its question words ("how long", "cuánto tiempo") wherever they
+// are written, and is preferred (periodBoost).
+func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue timeCue) []hit {
 	scores := map[int]float64{}
 	matched := map[int]float64{}
-	var totalIDF float64
+	lightMatched := map[int]float64{}
+	var totalIDF, totalLight float64
 	for _, t := range q {
 		totalIDF += t.idf
+		if t.weight < 1 {
+			totalLight += t.idf
+		}
 		best := map[int]float64{} // doc → best alt weight, for coverage
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
@@ -553,7 +583,9 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 					// llegue") is not the question: it counts in
 					// coverage only where a heading, title or tag says it.
 					c = 0
-				default:
+				case ix.meta[a.term]:
+					// Another passage names it in a heading: this one
+					// only mentions it.
 					c *= bodyWeight
 				}
 				best[p.doc] = math.Max(best[p.doc], c)
@@ -561,11 +593,24 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 		}
 		for d, w := range best {
 			matched[d] += w * t.idf
+			if t.weight < 1 {
+				lightMatched[d] += w * t.idf
+			}
 		}
 	}
 	hits := make([]hit, 0, len(scores))
 	for d, s := range scores {
 		h := hit{doc: d}
+		if cue.period() && ix.docs[d].period {
+			s *= periodBoost
+			if !cue.deadline {
+				// "How long does it take": the period is the answer to
+				// "how long". A deadline's "cuánto tiempo tengo" does
+				// not say what must be done by then, so its question
+				// words get no such credit.
+				matched[d] += periodCover * (totalLight - lightMatched[d])
+			}
+		}
 		if totalIDF > 0 {
 			h.coverage = matched[d] / totalIDF
 		}

@@ -122,8 +122,8 @@ var (
 	periodNumbers = set(`one two three four five six seven eight nine ten twelve fifteen thirty
 		un una uno dos tres cuatro cinco seis siete ocho nueve diez doce quince treinta
 		um uma dois duas tres quatro cinco seis sete oito nove dez doze quinze trinta`)
-	periodUnits = set(`h hour hours day days week weeks month months year years
-		hora horas dia dias semana semanas mes meses ano anos`)
+	periodUnits = set(`h hour hours day days week weeks month months year years minute minutes min mins
+		hora horas dia dias semana semanas mes meses ano anos minuto minutos`)
 	periodFill = set(`working business calendar full`)
 )
 
@@ -204,4 +204,23 @@ func readSize(words []string, lang string) []string {
 		}
 	}
 	return out
+}
+
+// insteadPhrases introduce what the customer does not want: "store credit
+// instead of a refund", "un vale en vez del dinero", "cartão em vez do
+// reembolso".
+var insteadPhrases = phraseSet(`instead of|rather than|in place of
+	en vez de|en vez del|en lugar de|en lugar del
+	em vez de|em vez do|em vez da|em lugar de|em lugar do|em lugar da|ao inves de|ao inves do|ao inves da`)
+
+// wanted returns the words of a question up to what it says is not wanted
+// ("instead of a refund"), for choosing the passage of the article found:
+// the article is found with every word (the refunds article holds the
+// store credit), the passage with what is asked for.
+func wanted(words []string) []string {
+	marks := insteadPhrases.marks(words)
+	if i := slices.Index(marks, true); i > 0 {
+		return words[:i]
+	}
+	return words
 }

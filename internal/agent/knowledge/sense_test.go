@@ -123,3 +123,92 @@ func TestStatesPeriod(t *testing.T) {
 func containsFold(s, sub string) bool {
 	return strings.Contains(fold.String(s), fold.String(sub))
 }
+
+// TestLighterStem: a word whose stem no article has is tried with its
+// plural and gender endings alone, and in English without a comparative.
+func TestLighterStem(t *testing.T) {
+	kb, err := New(Sample(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, word, want string }{
+		{"es", "olvido", "olvid"}, // "olvidó"; the articles say "olvidado"
+		{"en", "bigger", "big"},   // "too big"
+	} {
+		q := kb.ix.expand(analyzers[tc.lang], []string{tc.word})
+		if len(q) != 1 || q[0].term != tc.want {
+			t.Errorf("%s %q: %+v, want the term %q", tc.lang, tc.word, q, tc.want)
+		}
+	}
+}
+
+// TestUnitOfTimeNamesNoTopic: a unit of time alone, like a number, is no
+// question about the article that states a period.
+func TestUnitOfTimeNamesNoTopic(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range []string{"¿cuántos años tienes?", "how many hours"} {
+		if id, _ := replySource(t, kb, "es", msg); id != "unsure" {
+			t.Errorf("%q answered from %s, want unsure", msg, id)
+		}
+	}
+}
+
+// TestCoverageBreaksANearTie: of two articles scoring nearly alike, the one
+// covering more of the question answers it.
+func TestCoverageBreaksANearTie(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "en", "what do you charge for standard delivery?"); id == "shipping-times" {
+		t.Errorf("charge for standard delivery: answered from the delivery times")
+	}
+}
+
+// TestInsteadOf: the passage is chosen with what the customer asks for,
+// not with what they say they do not want.
+func TestInsteadOf(t *testing.T) {
+	for msg, want := range map[string]string{
+		"can I get store credit instead of a refund?":          "can i get store credit",
+		"posso receber um cartão presente em vez do reembolso": "posso receber um cartao presente",
+		"¿me dais un vale en lugar del dinero?":                "me dais un vale",
+		"can I get store credit instead?":                      "can i get store credit instead",
+	} {
+		if got := strings.Join(wanted(fold.Words(msg)), " "); got != want {
+			t.Errorf("wanted(%q) = %q, want %q", msg, got, want)
+		}
+	}
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, text := replySource(t, kb, "pt", "posso receber um cartão presente em vez do reembolso?"); !containsFold(text, "10 %") {
+		t.Errorf("store credit instead of a refund: %q, want the store credit", text)
+	}
+}
+
+// TestTimeWords: "when" weighs as a question word, so a tag that asks
+// "when" does not outweigh the topic; a unit of time no article uses is no
+// unknown topic; "still" and "hasn't" are function words.
+func TestTimeWords(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"en", "when will my order arrive", "shipping-times"},
+		{"en", "can i still cancel, i ordered 10 minutes ago", "order-changes"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id != tc.want {
+			t.Errorf("%q: %s, want %s", tc.msg, id, tc.want)
+		}
+	}
+	for _, w := range []string{"still", "hasn", "couldn"} {
+		if !analyzers["en"].stop[w] {
+			t.Errorf("%q is not an English stopword", w)
+		}
+	}
+}
