@@ -85,14 +85,15 @@ type index struct {
 	phrases  map[string]string
 	maxFixed int
 
-	meta        map[string]bool     // terms found in some title, heading or tags
-	neutral     map[string]bool     // folded words that say nothing about the article (neutral.txt)
-	surface     map[string][]string // indexed word (folded) → its stems
-	surfaceList []string            // keys of surface, sorted
+	meta        map[string]bool            // terms found in some title, heading or tags
+	neutral     map[string]bool            // folded words that say nothing about the article (neutral.txt)
+	surface     map[string][]string        // indexed word (folded) → its stems
+	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
+	surfaceList []string                   // keys of surface, sorted
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
-	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, meta: map[string]bool{},
+	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, meta: map[string]bool{},
 		phrases: map[string]string{}}
 	for _, g := range synGroups {
 		ix.addPhrases(g)
@@ -107,6 +108,10 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
 				ix.surface[w] = append(ix.surface[w], st)
 			}
+			if ix.surfaceLang[w] == nil {
+				ix.surfaceLang[w] = map[string]bool{}
+			}
+			ix.surfaceLang[w][an.lang] = true
 		}
 		return terms
 	}
@@ -359,9 +364,10 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
-		if _, ok := ix.postings[t]; !ok && periodUnits[w] {
+		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w]) {
 			// A unit of time no article uses ("10 minutes ago") says
-			// when, not what: it is no unknown topic.
+			// when, not what, and "bought" what the customer did: no
+			// unknown topic.
 			continue
 		}
 		if _, ok := ix.postings[t]; !ok {
@@ -390,7 +396,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
-			for _, c := range ix.closest(w) {
+			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
 						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight})
@@ -484,6 +490,21 @@ func (ix *index) closest(w string) []string {
 		case d == best && len(out) < 3:
 			out = append(out, v)
 		}
+	}
+	return out
+}
+
+// sameLang keeps the words of lang among typo corrections when there is
+// one: "arive" in English is "arrive", not Portuguese "artigo" or "assim".
+func (ix *index) sameLang(words []string, lang string) []string {
+	var out []string
+	for _, w := range words {
+		if ix.surfaceLang[w][lang] {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return words
 	}
 	return out
 }

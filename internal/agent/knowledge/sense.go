@@ -224,3 +224,12 @@ func wanted(words []string) []string {
 	}
 	return words
 }
+
+// contextWords say what the customer did or has, not what they ask about:
+// every shop's customers bought something. One that no article uses is
+// left out of the question instead of counting as an unknown topic ("can I
+// return something I bought in the sale?"); one the articles use is
+// searched as any word.
+var contextWords = set(`buy buys buying bought purchase purchased purchases purchasing
+	comprar compra compras compre compro compramos comprado comprada compraste compre
+	comprei comprou compraram compramos adquiri adquirido`)

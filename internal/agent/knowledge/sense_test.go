@@ -212,3 +212,22 @@ func TestTimeWords(t *testing.T) {
 		}
 	}
 }
+
+// TestContextWordsAndTypos: "bought" no article uses is no unknown topic,
+// and a typo is corrected to a word of its own language first.
+func TestContextWordsAndTypos(t *testing.T) {
+	kb, err := New(Sample(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := kb.ix.expand(analyzers["en"], fold.Words("return something I bought"))
+	if len(q) != 1 || q[0].term != "return" {
+		t.Errorf("return something I bought: %+v, want only return", q)
+	}
+	q = kb.ix.expand(analyzers["en"], []string{"arive"})
+	for _, a := range q[0].alts {
+		if a.term == "artig" || a.term == "assim" {
+			t.Errorf("arive corrected to Portuguese %q", a.term)
+		}
+	}
+}
