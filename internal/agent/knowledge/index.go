@@ -90,16 +90,23 @@ type index struct {
 	surface     map[string][]string        // indexed word (folded) → its stems
 	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
 	surfaceList []string                   // keys of surface, sorted
+	compounds   map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
-	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, meta: map[string]bool{},
+	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, compounds: map[string][2]string{}, meta: map[string]bool{},
 		phrases: map[string]string{}}
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
 	analyze := func(an *analyzer, text string) []string {
-		words := ix.joinPhrases(fold.Words(text))
+		folded := fold.Words(text)
+		for i := 0; i+1 < len(folded); i++ {
+			if j := folded[i] + folded[i+1]; len(j) >= 5 && !an.stop[folded[i]] && !an.stop[folded[i+1]] {
+				ix.compounds[j] = [2]string{folded[i], folded[i+1]}
+			}
+		}
+		words := ix.joinPhrases(folded)
 		terms := an.terms(words)
 		for _, w := range words {
 			if an.stop[w] || len(w) < 2 || isPhrase(w) {
@@ -346,7 +353,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	var stems []string
 	seen := map[string]bool{}
 	var out []qterm
-	for _, w := range ix.joinPhrases(words) {
+	for _, w := range ix.joinPhrases(ix.splitCompounds(an, words)) {
 		if isPhrase(w) {
 			if !seen[w] {
 				seen[w] = true
@@ -364,9 +371,10 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
-		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w]) {
+		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w] || an.light[w]) {
 			// A unit of time no article uses ("10 minutes ago") says
-			// when, not what, and "bought" what the customer did: no
+			// when, not what, "bought" what the customer did, and a
+			// question word ("¿cuánto dura…?") how it is asked: no
 			// unknown topic.
 			continue
 		}
@@ -490,6 +498,29 @@ func (ix *index) closest(w string) []string {
 		case d == best && len(out) < 3:
 			out = append(out, v)
 		}
+	}
+	return out
+}
+
+// splitCompounds writes as two words a word no article has that two
+// adjacent words of an article make ("mbway" for "MB WAY", "applepay").
+func (ix *index) splitCompounds(an *analyzer, words []string) []string {
+	var out []string
+	for i, w := range words {
+		c, ok := ix.compounds[w]
+		if !ok || ix.postings[an.stem(an.word(w))] != nil {
+			if out != nil {
+				out = append(out, w)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]string, 0, len(words)+1), words[:i]...)
+		}
+		out = append(out, c[0], c[1])
+	}
+	if out == nil {
+		return words
 	}
 	return out
 }
@@ -624,13 +655,9 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		h := hit{doc: d}
 		if cue.period() && ix.docs[d].period {
 			s *= periodBoost
-			if !cue.deadline {
-				// "How long does it take": the period is the answer to
-				// "how long". A deadline's "cuánto tiempo tengo" does
-				// not say what must be done by then, so its question
-				// words get no such credit.
-				matched[d] += periodCover * (totalLight - lightMatched[d])
-			}
+			// "How long does it take", "how long do I have": the period
+			// is the answer to "how long".
+			matched[d] += periodCover * (totalLight - lightMatched[d])
 		}
 		if totalIDF > 0 {
 			h.coverage = matched[d] / totalIDF
