@@ -168,7 +168,7 @@ func wordHash[W string | []byte](w W) uint32 {
 	if n == 0 {
 		return 0
 	}
-	x := uint64(w[0]) | uint64(w[n/3])<<8 | uint64(w[n/2])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
+	x := uint64(w[0]) | uint64(w[n>>2])<<8 | uint64(w[n>>1])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
 	return uint32((x * 0x9E3779B97F4A7C15) >> 48)
 }
 
@@ -237,7 +237,7 @@ func isLetterStart(r rune) bool { return unicode.IsLetter(r) }
 func (sc *scanner) tok(i int) token {
 	s := sc.s
 	nl := false
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+	for i < len(s) && proseClass[s[i]]-pcSpace <= pcBreak-pcSpace { // ' ', '\n', '\t', '\r'
 		if s[i] == '\n' {
 			nl = true
 		}
@@ -346,19 +346,27 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
+		if j >= len(s) {
+			break // the token path finds the end there too
+		}
 		// After a line break (every message of a joined text starts
 		// there) the token path skips the whitespace just the same; it
 		// differs only where a first-pass finding starts, which it skips.
 		ok, nl := true, false
-		if j < len(s) && (s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+		cl := proseClass[s[j]]
+		if cl == pcBreak {
 			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
 				j++
 			}
+			if j >= len(s) {
+				break
+			}
 			ok, nl = sc.inFound(j) == 0, true
+			cl = proseClass[s[j]]
 		}
 		if !ok {
 			// the token path below
-		} else if j < len(s) && isDigit(s[j]) {
+		} else if cl == pcDigit {
 			// A number: the token path, but a first-pass finding (most
 			// of them start with a digit) is skipped before reading it.
 			if e := sc.inFound(j); e > 0 {
@@ -366,7 +374,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				prev = [3]string{}
 				continue
 			}
-		} else if j < len(s) && isLetterByte(s[j]) {
+		} else if cl == pcLetter {
 			k := j + 1
 			accented := false
 			for {
@@ -380,7 +388,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				}
 				break
 			}
-			if k == len(s) || s[k] < utf8.RuneSelf && s[k] != '\'' && s[k] != '-' && !isAlnum(s[k]) {
+			if k == len(s) || endsWord[s[k]] {
 				filter := &lexAnyFilter
 				if s[j] <= 'Z' {
 					filter = &lexCapFilter
@@ -420,16 +428,16 @@ func (sc *scanner) prose(found []Finding) []Finding {
 					}
 				}
 			}
-		} else if j < len(s) && !nl && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
+		} else if cl == pcKeep && !nl {
 			i = j + 1 // punctuation that keeps the words before it
 			continue
-		} else if j < len(s) && s[j] < utf8.RuneSelf && !isAlnum(s[j]) && s[j] != ' ' && (nl || sc.inFound(j) == 0) {
+		} else if cl >= pcKeep && (nl || sc.inFound(j) == 0) {
 			// Other ASCII punctuation, as the token path reads it.
 			i = j + 1
 			afterPlace = false
-			if c := s[j]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
+			if cl == pcReset {
 				prev = [3]string{}
-			} else if c != ',' && c != ':' && c != '\'' {
+			} else if cl == pcPunct {
 				prev = [3]string{".", prev[0], prev[1]}
 			}
 			continue
@@ -511,6 +519,52 @@ func (sc *scanner) prose(found []Finding) []Finding {
 	}
 	return mergeFindings(found, sc.extra)
 }
+
+// Byte classes for the second pass's fast path.
+const (
+	pcHigh   uint8 = iota // not ASCII
+	pcSpace               // ' '
+	pcBreak               // '\n', '\t', '\r'
+	pcLetter              // ASCII letters
+	pcDigit
+	pcKeep  // ',', ':', '\'': punctuation that keeps the words before it
+	pcReset // '.', '!', '?', ';', '(', ')': punctuation that ends a phrase
+	pcPunct // any other ASCII byte
+)
+
+var proseClass = func() (t [256]uint8) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = pcPunct
+	}
+	t[' '] = pcSpace
+	for _, c := range "\n\t\r" {
+		t[c] = pcBreak
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = pcLetter
+		t[c-'a'+'A'] = pcLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = pcDigit
+	}
+	for _, c := range ",:'" {
+		t[c] = pcKeep
+	}
+	for _, c := range ".!?;()" {
+		t[c] = pcReset
+	}
+	return t
+}()
+
+// endsWord marks the ASCII bytes that end a word on the fast path: not a
+// letter or digit, an apostrophe or a hyphen, which the token path reads
+// as part of a word.
+var endsWord = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = !isAlnum(byte(c)) && c != '\'' && c != '-'
+	}
+	return t
+}()
 
 // inFound returns the end of the first-pass finding that covers i, or 0;
 // it advances through found as the pass moves on.
