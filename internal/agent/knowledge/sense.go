@@ -106,6 +106,7 @@ func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
 	c.duration = durationPhrases.in(words)
+	words = notTooLate(words)
 	if !c.deadline {
 		return words, c
 	}
@@ -277,4 +278,24 @@ func readPayOnDelivery(words []string, lang string) []string {
 		}
 	}
 	return words
+}
+
+// "Too late to cancel?" asks whether it still can be done: the lateness is
+// not a late parcel's.
+var tooLate = phraseSet(`too late|demasiado tarde|muy tarde|tarde demais|demasiado tarde|muito tarde`)
+
+var lateWords = set(`late tarde`)
+
+func notTooLate(words []string) []string {
+	marks := tooLate.marks(words)
+	if !slices.Contains(marks, true) {
+		return words
+	}
+	out := make([]string, 0, len(words))
+	for i, w := range words {
+		if !marks[i] || !lateWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
 }

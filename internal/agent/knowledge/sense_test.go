@@ -284,3 +284,20 @@ func TestTitleBreaksANearTie(t *testing.T) {
 		t.Errorf("cuánto dura la garantía: %s, want warranty", id)
 	}
 }
+
+// TestTooLateAndStemVowels: "too late to cancel" is about cancelling, and
+// "sigo" meets "seguir".
+func TestTooLateAndStemVowels(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "en", "is it too late to cancel? i ordered yesterday"); id != "order-changes" {
+		t.Errorf("too late to cancel: %s, want order-changes", id)
+	}
+	for _, tc := range []struct{ lang, word, want string }{{"es", "sigo", "segu"}, {"pt", "sigo", "segu"}} {
+		if q := kb.ix.expand(analyzers[tc.lang], []string{tc.word}); len(q) != 1 || q[0].term != tc.want {
+			t.Errorf("%s %q: %+v, want %q", tc.lang, tc.word, q, tc.want)
+		}
+	}
+}
