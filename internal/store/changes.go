@@ -92,8 +92,13 @@ func (c *ChangeCursor) Start(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c.low, c.seen, c.init = seq, map[int64]time.Time{}, true
+	c.Reset(seq)
 	return nil
+}
+
+// Reset places the cursor after seq: Next returns only later changes.
+func (c *ChangeCursor) Reset(seq int64) {
+	c.low, c.seen, c.init = seq, map[int64]time.Time{}, true
 }
 
 // Next returns the changes committed since the last call (at most a few
