@@ -20,6 +20,7 @@ package agent
 import (
 	"context"
 	"errors"
+	"strings"
 )
 
 // Roles of a Turn.
@@ -45,6 +46,9 @@ var ErrUnavailable = errors.New("agent: provider unavailable")
 type Turn struct {
 	Role string // RoleCustomer, RoleAssistant or RoleOperator
 	Text string // redacted
+	// Forwarded: a customer turn the customer forwarded from another
+	// chat, not written by them.
+	Forwarded bool
 }
 
 // Request is what the flow asks a Provider. All text is redacted.
@@ -59,6 +63,49 @@ type Request struct {
 	// swipe-to-reply), redacted; empty when it is not a reply. It may be
 	// older than History reaches.
 	Quoted string
+	// Forwarded says the new message was forwarded from another chat:
+	// its text is what someone else wrote, passed on, not the customer's
+	// own words or request. FrequentlyForwarded: forwarded more than five
+	// times (a chain message); Forwarded is then set too.
+	Forwarded, FrequentlyForwarded bool
+	// Referral is the Click-to-WhatsApp ad or post the customer came
+	// from, on this message or an earlier one of History; nil for none.
+	Referral *Referral
+	// Product is the catalog product the customer asks about (a reply to
+	// a product message), on this message or an earlier one of History;
+	// nil for none.
+	Product *Product
+}
+
+// Referral is the ad or post a customer tapped to write. Its text is the
+// business's own, redacted all the same like everything in a Request.
+type Referral struct {
+	SourceType string // "ad" or "post"
+	Headline   string
+	Body       string
+	SourceURL  string
+}
+
+// Product names a catalog item. ProductRetailerID is the business's own
+// id of it (its SKU): a knowledge article about the product names it in
+// its tags.
+type Product struct {
+	CatalogID         string
+	ProductRetailerID string
+}
+
+// Subject is what the customer's message is about besides its words, for
+// a search of the knowledge base: the product's retailer id and the ad's
+// headline ("" for neither).
+func (r Request) Subject() string {
+	var parts []string
+	if r.Product != nil && r.Product.ProductRetailerID != "" {
+		parts = append(parts, r.Product.ProductRetailerID)
+	}
+	if r.Referral != nil && r.Referral.Headline != "" {
+		parts = append(parts, r.Referral.Headline)
+	}
+	return strings.Join(parts, " ")
 }
 
 // Reply is a Provider's answer.
@@ -76,6 +123,11 @@ type Reply struct {
 	// Passages are the knowledge passages the provider was given, best
 	// first.
 	Passages []Passage
+	// Acknowledge, with Unsure, is a sentence saying what the provider
+	// understood the customer asks about (the ad or product they came
+	// from), for the flow to say before its unsure notice; "" for none.
+	// Like Text it may hold the request's placeholders.
+	Acknowledge string
 }
 
 // Provider answers a customer's message.

@@ -178,7 +178,7 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		if h.Type == TypeNote {
 			continue // for operators only
 		}
-		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body)})
+		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body), Forwarded: h.Direction == In && h.Meta != nil && h.Meta.Forwarded})
 		if h.Direction == In {
 			customerValues = append(customerValues, values(d, h.Body)...)
 		}
@@ -188,6 +188,7 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
 		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
+	sources = withOrigin(&req, mapping, msg, history, sources)
 	if j.quoted != "" {
 		// "What about this one?" replying to an earlier answer means
 		// nothing without the answer: the provider gets it, redacted like
@@ -203,7 +204,7 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 	if perr != nil {
 		span.SetStatus(codes.Error, "provider failed")
 	}
-	r := &agentResult{msgID: msg.ID, convID: conv.ID, lang: j.lang, trace: traceparent(ctx)}
+	r := &agentResult{msgID: msg.ID, convID: conv.ID, lang: j.lang, trace: traceparent(ctx), ack: mapping.Restore(reply.Acknowledge)}
 	if j.quote || othersOpen(history, msg.ID) {
 		r.replyTo = msg.WAMessageID
 	}
@@ -271,6 +272,7 @@ type agentResult struct {
 	answer        string        // or the replacement the verdict chose
 	verdict       AnswerVerdict // why the answer was not sent as written, if it was not
 	trace         string        // traceparent of the turn, carried to the send
+	ack           string        // with unsure: what the agent understood is asked about
 }
 
 // maxFailures is how many unsure answers in a row hand the conversation
@@ -374,7 +376,7 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 			if err := s.escalate("agent_unsure_repeatedly"); err != nil {
 				return err
 			}
-		} else if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: s.text(policy.Unsure), ReplyTo: r.replyTo, Trace: r.trace}, "bot", true); err != nil {
+		} else if err := a.flow.enqueue(tx, c, conv, Outbound{To: c.WaID, Text: unsureText(r.ack, s.text(policy.Unsure)), ReplyTo: r.replyTo, Trace: r.trace}, "bot", true); err != nil {
 			return err
 		}
 		a.stats.AgentUnsure.Add(1)
@@ -398,6 +400,49 @@ func (a *agents) apply(tx Tx, r *agentResult) error {
 	}
 	conv.Failures = 0
 	return tx.UpdateConversation(conv)
+}
+
+// withOrigin tells the provider what WhatsApp said about the message
+// besides its words, redacted like the rest: that it was forwarded (not
+// the customer's own words), and the ad and catalog product the customer
+// came from. A customer who tapped an ad writes "is this available?" in
+// their first message and "how much is shipping?" in the next: the ad and
+// the product are taken from the newest message of the history that has
+// them when this one does not. It returns sources with the ad's texts
+// added, from which an answer may take facts.
+func withOrigin(req *agent.Request, mapping *redact.Mapping, msg *Message, history []*Message, sources []string) []string {
+	if m := msg.Meta; m != nil {
+		req.Forwarded, req.FrequentlyForwarded = m.Forwarded || m.FrequentlyForwarded, m.FrequentlyForwarded
+	}
+	metas := []*MessageMeta{msg.Meta}
+	for i := len(history) - 1; i >= 0; i-- {
+		if h := history[i]; h.Direction == In && h.ID != msg.ID {
+			metas = append(metas, h.Meta)
+		}
+	}
+	for _, m := range metas {
+		if m == nil {
+			continue
+		}
+		if r := m.Referral; r != nil && req.Referral == nil {
+			req.Referral = &agent.Referral{SourceType: r.SourceType, Headline: mapping.RedactMore(r.Headline),
+				Body: mapping.RedactMore(r.Body), SourceURL: mapping.RedactMore(r.SourceURL)}
+			sources = append(sources, r.Headline, r.Body)
+		}
+		if p := m.Product; p != nil && req.Product == nil {
+			req.Product = &agent.Product{CatalogID: mapping.RedactMore(p.CatalogID), ProductRetailerID: mapping.RedactMore(p.ProductRetailerID)}
+		}
+	}
+	return sources
+}
+
+// unsureText is the unsure notice, after what the agent understood the
+// customer asks about when it said.
+func unsureText(ack, notice string) string {
+	if ack = strings.TrimSpace(ack); ack == "" {
+		return notice
+	}
+	return ack + "\n\n" + notice
 }
 
 func values(d *redact.Detector, text string) []string {

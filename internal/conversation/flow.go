@@ -53,6 +53,14 @@ type Config struct {
 	// customer's values in it; the business's allow-list lives in its
 	// Options. Nil: redact's defaults.
 	Redactor *redact.Detector
+	// DownloadMedia keeps the files customers send (after consent, like
+	// their text): each is queued with its message and downloaded by the
+	// media worker, off the webhook's path. Off: only the type and
+	// caption are kept. The agent never sees a file, only its label.
+	DownloadMedia bool
+	// MediaMaxBytes is the largest file kept (0: 16 MiB); a larger one is
+	// refused from its metadata, before it is fetched.
+	MediaMaxBytes int64
 }
 
 // Button ids of the consent question.
@@ -390,6 +398,11 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 			return nil, nil
 		}
 		return nil, fmt.Errorf("flow: store message: %w", err)
+	}
+	if s.f.cfg.DownloadMedia && s.m.Media != nil {
+		if err := s.tx.QueueMedia(&Media{MessageID: in.ID, ContactID: s.c.ID, Ref: *s.m.Media}); err != nil {
+			return nil, fmt.Errorf("flow: queue media: %w", err)
+		}
 	}
 	// The typing indicator says a reply is coming: not while a person has
 	// the conversation and the assistant is silent.

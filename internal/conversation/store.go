@@ -88,6 +88,17 @@ type Tx interface {
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
 
+	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as
+	// pending download; ErrDuplicate if the message has one already.
+	QueueMedia(m *Media) error
+	// ClaimMedia takes up to limit pending files that are due, moving
+	// their next attempt to until (a lease) and counting the attempt.
+	ClaimMedia(until time.Time, limit int) ([]*Media, error)
+	// StoreMedia keeps message id's downloaded file, sealed.
+	StoreMedia(id, mimeType string, data []byte) error
+	RetryMedia(id string, next time.Time, reason string) error
+	FailMedia(id, reason string) error
+
 	AppendConsent(e *consent.Event) error
 	ConsentEvents(waIndex []byte) ([]*consent.Event, error)
 	AppendAudit(e *audit.Event) error

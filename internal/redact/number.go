@@ -94,7 +94,7 @@ func (sc *scanner) number(i, hi, prefix int) int {
 	}
 	defer func() {
 		if dni.End > 0 {
-			sc.out = append(sc.out, dni)
+			sc.push(dni)
 		}
 	}()
 	for t := 0; t < c.n; {

@@ -152,6 +152,7 @@ type match struct {
 	confidence float64
 	ok         bool
 	words      []string // the query words that found it
+	cue        timeCue
 }
 
 func (a *Agent) lang(l string) string {
@@ -170,15 +171,40 @@ func (a *Agent) search(words []string, lang string) []hit {
 }
 
 func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
+	hits, q, _, _ := a.read(words, lang)
+	return hits, q
+}
+
+// read reads words as a question in the language they seem to be written
+// in (lang unless clearly another; see sense.go for the words read in
+// context) and ranks the passages for it, preferring lang. It returns the
+// words searched and the question's time cue too.
+func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, timeCue) {
 	qlang := guessLang(words, lang)
+	words, cue := readTime(readSize(words, qlang))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words and numbers alone ("how long?", "2 plus 2") name no
 	// topic: nothing to answer.
 	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 }) {
-		return nil, q
+		return nil, q, words, cue
 	}
-	return a.ix.search(q, qlang, lang, a.opts.LanguageBoost), q
+	hits := a.ix.search(q, qlang, lang, a.opts.LanguageBoost)
+	if cue.period() {
+		// A question answered by a period prefers the passages that
+		// state one.
+		for i := range hits {
+			if a.ix.docs[hits[i].doc].period {
+				hits[i].score *= periodBoost
+			}
+		}
+		sortHits(hits)
+	}
+	return hits, q, words, cue
 }
+
+// periodBoost multiplies the score of a passage stating a period for a
+// question about a deadline or a duration.
+const periodBoost = 1.2
 
 // tagOnly reports whether the only topic word of q that doc matches is
 // found in its tags alone (not its title, heading or text) while another
@@ -245,7 +271,7 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 // question of a message is read in the light of the message ("¿enviáis a
 // México? ¿cuánto tarda?" asks about delivery times, not costs).
 func (a *Agent) best(words []string, lang, prefer string) match {
-	hits, q := a.searchTerms(words, lang)
+	hits, q, words, cue := a.read(words, lang)
 	if len(hits) == 0 {
 		return match{}
 	}
@@ -282,6 +308,7 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		confidence: conf,
 		ok:         true,
 		words:      words,
+		cue:        cue,
 	}
 }
 
@@ -364,12 +391,16 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	words := queryWords(req.Message)
 	kind, rest := smallTalk(words, req.BusinessName)
 	log := a.opts.Logger.With(slog.String("conversation_id", req.ConversationID), slog.String("lang", lang))
-	if len(rest) == 0 && kind != talkNone {
+	// A forwarded greeting or thanks was not said to the business.
+	if len(rest) == 0 && kind != talkNone && !req.Forwarded {
 		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
 		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
 	}
 	m := a.best(rest, lang, "")
-	if !m.ok || m.confidence < a.opts.MinConfidence {
+	// "Is this available?" about the product or ad the customer came
+	// from is answered about it.
+	m, about := a.about(req, rest, lang, m)
+	if !about && (!m.ok || m.confidence < a.opts.MinConfidence) {
 		// A short follow-up ("and to the Azores?") may only make sense with
 		// the message it replies to, else the customer's previous message.
 		prev := req.Quoted
@@ -385,16 +416,16 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	}
 	if !m.ok || m.confidence < a.opts.MinConfidence {
 		log.DebugContext(ctx, "knowledge: unsure", slog.Float64("confidence", m.confidence))
-		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName}, nil
+		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName, Acknowledge: acknowledge(req, lang)}, nil
 	}
 	// Several questions in one message ("how long does it take and how
 	// much does it cost?") get one answer each, from different articles.
-	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); len(ms) > 1 {
+	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); !about && len(ms) > 1 {
 		var parts, ids []string
 		conf := 1.0
 		for _, sm := range ms {
 			d := a.ix.docs[sm.doc]
-			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], sm.words), sm.words, sm.doc)
+			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], sm.words), sm.words, sm.cue, sm.doc)
 			parts = append(parts, trim(a.format(ps), a.opts.MaxChars/len(ms)))
 			ids = append(ids, d.art.id)
 			conf = min(conf, sm.confidence)
@@ -403,7 +434,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		return agent.Reply{Text: strings.Join(parts, "\n\n"), Confidence: conf, Sources: ids, Provider: ProviderName}, nil
 	}
 	d := a.ix.docs[m.doc]
-	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.doc)
+	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.cue, m.doc)
 	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence), slog.Int("passages", len(ps)))
 	return agent.Reply{
 		Text:       a.format(ps),

@@ -27,6 +27,10 @@
 //     "Germany", "weeks"); they are left out of queries instead of counting
 //     as unknown words, which lower the confidence.
 //
+// An article about a catalog product names the product's retailer id
+// (its SKU) in its tags: a customer who asks "is this available?" about
+// that product (agent.Request.Product) is answered from it (product.go).
+//
 // Sample returns a realistic example folder for a fictional shop.
 //
 // # Retrieval
@@ -43,6 +47,11 @@
 // passages in the customer's language are boosted, and an answer found in
 // another language is shown in the customer's language when the article
 // has that translation.
+//
+// A few words are read in context first (see sense.go): a deadline
+// ("until when…?", "¿hasta cuándo…?", "até quando…?") drops its question
+// words and, like a duration ("how long"), prefers passages that state a
+// period; "número" beside a shoe or a shoe size is searched as a size.
 //
 // The article found, its passages are ranked again for the answer (see
 // passage.go): heading and text matches, numbers for a rule or time

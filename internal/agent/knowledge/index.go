@@ -61,6 +61,7 @@ type doc struct {
 	title   map[string]bool // terms of the article title
 	body    map[string]bool // terms of the passage's text
 	length  int
+	period  bool // the text states a period of time ("30 days")
 }
 
 type posting struct {
@@ -121,7 +122,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			heading := analyze(an, s.heading)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
-					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}}
+					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk)}
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
 						if meta {
@@ -574,13 +575,18 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 		h.score = s * (coordFloor + (1-coordFloor)*h.coverage)
 		hits = append(hits, h)
 	}
+	sortHits(hits)
+	return hits
+}
+
+// sortHits sorts hits best first.
+func sortHits(hits []hit) {
 	sort.Slice(hits, func(i, j int) bool {
 		if hits[i].score != hits[j].score {
 			return hits[i].score > hits[j].score
 		}
 		return hits[i].doc < hits[j].doc // deterministic across runs
 	})
-	return hits
 }
 
 // splitChunks splits a section body longer than max into paragraph groups.

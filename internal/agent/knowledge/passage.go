@@ -14,8 +14,10 @@ import (
 //
 //   - each query term found in the passage's heading counts twice, found in
 //     its text once (presence, not frequency), weighted by IDF;
-//   - a question about a rule or a time ("return policy", "how long",
-//     "plazo") prefers a passage with numbers in it (30 days, €4.95);
+//   - a question about a rule or a price ("return policy", "how much")
+//     prefers a passage with numbers in it (€4.95), and one about a
+//     deadline or a duration ("how long", "¿hasta cuándo…?") a passage
+//     that states a period (30 days; see sense.go);
 //   - a question about options ("can I pay with…", "do you accept…",
 //     "which…") prefers a passage that lists them;
 //   - the article's first passage wins ties: writers put the main answer
@@ -52,9 +54,9 @@ func cues(words []string) (rule, options bool) {
 	return rule, options
 }
 
-// passageScore ranks doc i for the query terms q (see above), as a share
-// of the best possible score plus the bonuses.
-func (ix *index) passageScore(i int, q []qterm, rule, options bool) float64 {
+// passageShare ranks doc i for the query terms q (see above): the share of
+// the best possible score its words get, and the bonuses added to it.
+func (ix *index) passageShare(i int, q []qterm, rule, options, period bool) (share, bonus float64) {
 	d := &ix.docs[i]
 	var got, total float64
 	for _, t := range q {
@@ -71,19 +73,18 @@ func (ix *index) passageScore(i int, q []qterm, rule, options bool) float64 {
 		got += t.idf * max(h*headPresence, b*bodyPresence, min(h, b)*(headPresence+bodyPresence)/1.5)
 	}
 	if total == 0 {
-		return 0
+		return 0, 0
 	}
-	s := got / total
-	if rule && hasNumber(d.chunk) {
-		s += numbersBonus
+	if rule && hasNumber(d.chunk) || period && d.period {
+		bonus += numbersBonus
 	}
 	if options && isList(d.chunk) {
-		s += listBonus
+		bonus += listBonus
 	}
 	if d.sec == 0 {
-		s += leadBonus
+		bonus += leadBonus
 	}
-	return s
+	return got / total, bonus
 }
 
 func hasNumber(s string) bool {
@@ -103,18 +104,32 @@ func isList(s string) bool {
 }
 
 // passages returns the passages (doc indices, in article order) that answer
-// q from article id in lang: the best by passageScore and, when close, the
+// q from article id in lang: the best by passageShare and, when close, the
 // runner-up.
-func (a *Agent) passages(id, lang string, q []qterm, words []string, fallback int) []int {
+func (a *Agent) passages(id, lang string, q []qterm, words []string, cue timeCue, fallback int) []int {
 	docs := a.byLang[id+"\x00"+lang]
 	if len(docs) <= 1 {
 		return []int{fallback}
 	}
 	rule, options := cues(words)
-	best, second := -1, -1
+	// A question answered by a period (a deadline, a duration) is answered
+	// by a passage that states one, when one of them speaks to it at all:
+	// "how do I return an item?" is a nearer heading than "Conditions" for
+	// "until when can I return it?", but only the conditions say 21 days.
 	scores := make(map[int]float64, len(docs))
+	pmax := -1.0 // the best score of a passage stating a period that the question reaches
 	for _, i := range docs {
-		scores[i] = a.ix.passageScore(i, q, rule, options)
+		share, bonus := a.ix.passageShare(i, q, rule && !cue.period(), options, cue.period())
+		scores[i] = share + bonus
+		if cue.period() && a.ix.docs[i].period && share > 0 {
+			pmax = max(pmax, scores[i])
+		}
+	}
+	best, second := -1, -1
+	for _, i := range docs {
+		if pmax >= 0 && !a.ix.docs[i].period {
+			scores[i] = min(scores[i], pmax*joinRatio) // joined to the period when close, never ahead of it
+		}
 		switch {
 		case best < 0 || scores[i] > scores[best]:
 			best, second = i, best

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/trement/trement/internal/agent"
+
 	"github.com/trement/trement/internal/agent/filter"
 )
 
@@ -12,7 +14,9 @@ import (
 // keeps the two in step: every rule line, echoed alone, must be caught.
 func TestFilterCatchesSystemPromptEcho(t *testing.T) {
 	f := filter.New(filter.Config{})
-	prompt := systemPrompt(testReq, nil)
+	req := testReq
+	req.Forwarded, req.Product = true, &agent.Product{CatalogID: "1", ProductRetailerID: "sku-1"}
+	prompt := systemPrompt(req, nil)
 	lines := []string{strings.SplitN(prompt, "\n", 2)[0]}
 	for _, l := range strings.Split(prompt, "\n") {
 		if strings.HasPrefix(l, "- ") && !strings.Contains(l, "Reply in") {

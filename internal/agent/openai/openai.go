@@ -280,11 +280,14 @@ func parseAPIError(status int, body []byte) *APIError {
 func (p *Provider) Reply(ctx context.Context, req agent.Request) (agent.Reply, error) {
 	var passages []agent.Passage
 	if p.cfg.Retriever != nil && p.cfg.Passages > 0 {
-		passages = p.cfg.Retriever.Search(req.Message, req.Language, p.cfg.Passages)
+		// "Is this available?" about an ad's product is found with the
+		// product and the ad.
+		query := strings.TrimSpace(req.Subject() + " " + req.Message)
+		passages = p.cfg.Retriever.Search(query, req.Language, p.cfg.Passages)
 		// A short follow-up ("and to the Azores?") is found with the
 		// customer's previous message.
 		if prev := followedUp(req); len(passages) == 0 && prev != "" && len(strings.Fields(req.Message)) <= 8 {
-			passages = p.cfg.Retriever.Search(prev+" "+req.Message, req.Language, p.cfg.Passages)
+			passages = p.cfg.Retriever.Search(prev+" "+query, req.Language, p.cfg.Passages)
 		}
 	}
 	if n := p.cfg.HistoryTurns; len(req.History) > n {

@@ -1,0 +1,207 @@
+package knowledge
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/trement/trement/internal/agent/internal/fold"
+)
+
+// A few words mean something else in a customer's question than they do
+// in an article, whatever the shop. They are read here, on the folded
+// words, before the query is analysed:
+//
+//   - a deadline ("until when can I return it?", "¿hasta cuándo…?", "até
+//     quando…?", "how long do I have to…", "what's the deadline…") asks for
+//     a period, not for the article whose heading says "when" ("When will
+//     I get my refund?"): its question words are no topic, and passages that
+//     state a period ("30 days", "14 días", "1 hora") are preferred, as
+//     they are for a duration ("how long does it take", "cuánto tarda");
+//   - "número" beside a shoe or a shoe size ("¿qué número calzo?", "número
+//     42", "números de sapatos") is a size, not an order or tracking
+//     number, and is searched as the language's word for size.
+
+// timeCue is what a question asks about time.
+type timeCue struct {
+	deadline bool // by when something must be done: a period is the answer
+	duration bool // how long something takes: a period is the answer too
+}
+
+// period reports whether the question is answered by a stated period.
+func (c timeCue) period() bool { return c.deadline || c.duration }
+
+// Deadline and duration phrases, as folded word sequences. A phrase
+// matches as a run of words; "…" at its end matches whatever follows.
+var (
+	deadlinePhrases = phraseSet(`
+		until when|till when|by when|up to when|how long do i have|how long have i got|how long have i|how long i have
+		how much time do i have|how much time i have|how many days do i have|how many days i have|how long can i
+		deadline|deadlines|time limit|last day|latest date|cut off date|cutoff date
+		hasta cuando|para cuando|cuanto tiempo tengo|cuanto tiempo hay|cuantos dias tengo|cuantos dias hay
+		que plazo|plazo para|plazo de|plazo hay|plazo tengo|el plazo|fecha limite|ultimo dia|hasta que dia|hasta que fecha
+		ate quando|quanto tempo tenho|quanto tempo ha|quantos dias tenho|quantos dias ha|qual o prazo|qual e o prazo
+		prazo para|prazo de|prazo tenho|o prazo|data limite|ultimo dia|ate que dia|ate que data`)
+	durationPhrases = phraseSet(`
+		how long|how many days|how many hours|how many weeks
+		cuanto tiempo|cuanto tarda|cuanto tardan|cuanto tardais|cuanto se tarda|cuantos dias|cuantas horas|cuantas semanas
+		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas`)
+	// deadlineWords are the words of a deadline phrase that would otherwise
+	// be searched as topics: "when" meets a heading that asks "when", and
+	// "plazo" a delivery article tagged with it.
+	deadlineWords = set(`when until till deadline deadlines limit last latest date cut off cutoff
+		cuando plazo fecha limite ultimo
+		quando prazo data ultimo`)
+)
+
+type phrases struct {
+	seqs [][]string
+	max  int
+}
+
+func phraseSet(s string) phrases {
+	var p phrases
+	for _, line := range strings.Split(s, "\n") {
+		for _, ph := range strings.Split(line, "|") {
+			if ws := strings.Fields(ph); len(ws) > 0 {
+				p.seqs = append(p.seqs, ws)
+				p.max = max(p.max, len(ws))
+			}
+		}
+	}
+	return p
+}
+
+// in reports whether words hold one of the phrases as a run.
+func (p phrases) in(words []string) bool {
+	return slices.Contains(p.marks(words), true)
+}
+
+// marks reports for each of words whether it is part of one of the
+// phrases.
+func (p phrases) marks(words []string) []bool {
+	m := make([]bool, len(words))
+	for _, s := range p.seqs {
+		for i := 0; i+len(s) <= len(words); i++ {
+			if slices.Equal(words[i:i+len(s)], s) {
+				for j := range s {
+					m[i+j] = true
+				}
+			}
+		}
+	}
+	return m
+}
+
+// "a plazos" and "em prestações" are instalments, not a deadline.
+var instalments = phraseSet(`a plazos|en plazos|pagar a plazo|a prazo|em prestacoes`)
+
+// readTime finds the time cue of folded words and returns the words a
+// deadline leaves to search (its question words dropped).
+func readTime(words []string) ([]string, timeCue) {
+	var c timeCue
+	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
+	c.duration = durationPhrases.in(words)
+	if !c.deadline {
+		return words, c
+	}
+	marks := deadlinePhrases.marks(words)
+	out := make([]string, 0, len(words))
+	for i, w := range words {
+		if !marks[i] || !deadlineWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out, c
+}
+
+// Periods in an article: a number, a range or a number word, then a unit
+// of time ("30 days", "3–5 working days", "14 días", "um mês", "24 h").
+var (
+	periodNumbers = set(`one two three four five six seven eight nine ten twelve fifteen thirty
+		un una uno dos tres cuatro cinco seis siete ocho nueve diez doce quince treinta
+		um uma dois duas tres quatro cinco seis sete oito nove dez doze quinze trinta`)
+	periodUnits = set(`h hour hours day days week weeks month months year years
+		hora horas dia dias semana semanas mes meses ano anos`)
+	periodFill = set(`working business calendar full`)
+)
+
+// statesPeriod reports whether text states a period of time.
+func statesPeriod(text string) bool {
+	words := fold.Words(text)
+	for i, w := range words {
+		if !isDigit(w[0]) && !periodNumbers[w] {
+			continue
+		}
+		for j := i + 1; j < len(words) && j <= i+3; j++ {
+			if periodUnits[words[j]] {
+				return true
+			}
+			if !isDigit(words[j][0]) && !periodFill[words[j]] {
+				break
+			}
+		}
+	}
+	return false
+}
+
+// Shoe words, in every language: a "número" beside one is a size.
+var (
+	shoeWords = set(`shoe shoes boot boots trainer trainers sneaker sneakers sandal sandals heels footwear
+		zapato zapatos zapatilla zapatillas bota botas botin botines sandalia sandalias calzado calzo calzas calza calzar deportivas tacones
+		sapato sapatos sapatilha sapatilhas tenis bota botas sandalia sandalias calcado calco calcas calcar chinelos`)
+	numberWords = set(`numero numeros number`)
+	// sizeWord is the word each language uses for a size.
+	sizeWord = map[string]string{"en": "size", "es": "talla", "pt": "tamanho"}
+	// otherNumbers are what a "número" is when they are near: an order,
+	// a tracking code, a phone, an account or a card.
+	otherNumbers = set(`order orders tracking track phone telephone mobile account card invoice reference
+		pedido pedidos seguimiento telefono movil cuenta tarjeta factura referencia envio
+		encomenda encomendas rastreio telefone telemovel celular conta cartao fatura referencia`)
+)
+
+var twoDigits = regexp.MustCompile(`^[0-9]{2}$`)
+
+// shoeSize reports whether w is a plausible shoe size (EU 16 to 50, UK and
+// US sizes are below and read as any number).
+func shoeSize(w string) bool {
+	if !twoDigits.MatchString(w) {
+		return false
+	}
+	n, _ := strconv.Atoi(w)
+	return n >= 16 && n <= 50
+}
+
+// readSize rewrites a "número" that means a size, and a shoe size beside
+// a shoe ("¿tenéis el 42 en zapatillas?"), as lang's word for size.
+func readSize(words []string, lang string) []string {
+	size := sizeWord[lang]
+	if size == "" {
+		return words
+	}
+	shoe, other, number := false, false, false
+	for i, w := range words {
+		shoe = shoe || shoeWords[w]
+		other = other || otherNumbers[w]
+		number = number || numberWords[w] || shoeSize(w)
+		if numberWords[w] && i+1 < len(words) && shoeSize(words[i+1]) {
+			shoe = true
+		}
+	}
+	if !shoe || other || !number {
+		return words
+	}
+	out := make([]string, 0, len(words))
+	for _, w := range words {
+		switch {
+		case numberWords[w] || shoeSize(w):
+			if !slices.Contains(out, size) {
+				out = append(out, size)
+			}
+		default:
+			out = append(out, w)
+		}
+	}
+	return out
+}
