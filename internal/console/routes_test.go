@@ -155,13 +155,14 @@ func TestRoleRouteMatrix(t *testing.T) {
 					c.bearer, actor = e.tokenFor(op, role.Permissions())
 				}
 				fx := e.fixtureFor(rt, op)
+				before := len(e.events())
 				if rt.Pattern == "/conversations/events" {
-					// A live stream runs until its client leaves.
-					ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+					// A live stream runs until its client leaves: leave
+					// once the guard surely answered.
+					ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
 					defer cancel()
 					c.ctx = ctx
 				}
-				before := len(e.events())
 				r := c.do(rt.Method, fx.path, fx.body)
 				allowed := role.Can(rt.Perm)
 				switch {
