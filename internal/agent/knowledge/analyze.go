@@ -434,4 +434,4 @@ fazem fez diga dizer dar
 disse disseram dito digo diz dizem vai vou vao vamos ia iam foi fui foram veio vieram vem vim vir
 estava estavam esteve estive tinha tinham havia houve
 muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado
-porque tanto tanta tantos tantas`
+porque tanto tanta tantos tantas ha`

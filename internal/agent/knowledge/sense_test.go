@@ -328,3 +328,18 @@ func TestFunctionWordsInContext(t *testing.T) {
 		t.Error("a Portuguese question read as Spanish")
 	}
 }
+
+// TestNumberWordsAreLight: "dos semanas" is a time, not the "dos tiendas"
+// of the stores article.
+func TestNumberWordsAreLight(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "es", "quiero devolver unos pantalones que compré hace dos semanas"); id == "store-hours" {
+		t.Error("dos semanas answered with the stores")
+	}
+	if !analyzers["pt"].stop["ha"] {
+		t.Error(`"há" is not a Portuguese stopword`)
+	}
+}
