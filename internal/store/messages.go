@@ -94,7 +94,7 @@ func scanConversations(rows *sql.Rows, err error) ([]*conversation.Conversation,
 // unassigned, since before t, whose customer has not yet been told that no
 // one took them in time; oldest first.
 func (t *Tx) WaitingBefore(before time.Time, limit int) ([]*conversation.Conversation, error) {
-	rows, err := t.query("SELECT "+convCols+" FROM conversations WHERE state = 'waiting_human' AND assigned_to = '' AND waiting_since > 0 AND waiting_since < ? AND NOT wait_expired ORDER BY waiting_since LIMIT ?",
+	rows, err := t.query("SELECT "+convCols+" FROM conversations WHERE state = 'waiting_human' AND assigned_to = '' AND waiting_since > 0 AND waiting_since < ? AND NOT wait_expired AND "+notErased("contact_id")+" ORDER BY waiting_since LIMIT ?",
 		ms(before), limit)
 	return scanConversations(rows, err)
 }
@@ -109,9 +109,12 @@ type ConversationFilter struct {
 	Limit int
 }
 
-// Conversations lists conversations, most recently updated first.
+// Conversations lists conversations, most recently updated first. An
+// erased customer's conversations are gone from the lists at the erasure's
+// commit, not only once the scrubber deleted them.
 func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, error) {
-	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ? OR (? AND assigned_to = '' AND state = 'waiting_human')) ORDER BY updated_at DESC LIMIT ?"
+	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ? OR (? AND assigned_to = '' AND state = 'waiting_human')) AND " +
+		notErased("contact_id") + " ORDER BY updated_at DESC LIMIT ?"
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
@@ -340,6 +343,12 @@ func (t *Tx) SetMessageSent(id, wamid string) error {
 	if err := t.queryRow("SELECT contact_id FROM messages WHERE id = ?", id).Scan(&contactID); err != nil {
 		return notFound(err)
 	}
+	return t.setMessageSent(contactID, id, wamid)
+}
+
+// setMessageSent is SetMessageSent for a message whose contact the caller
+// knows.
+func (t *Tx) setMessageSent(contactID, id, wamid string) error {
 	ci, err := t.cipherFor(contactID)
 	if err != nil {
 		return err
