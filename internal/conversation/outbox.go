@@ -403,6 +403,11 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 			if err := tx.SetMessageSent(it.MessageID, r.wamid); err != nil && !errors.Is(err, ErrDuplicate) {
 				return err
 			}
+			// The customer may have reacted before this transaction
+			// committed.
+			if err := linkReactions(tx, it.ContactID, r.wamid); err != nil {
+				return err
+			}
 		}
 		return nil
 	}

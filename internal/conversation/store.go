@@ -84,6 +84,12 @@ type Tx interface {
 	// WhatsApp id wamid ("" clears it) and returns its id; ErrNotFound if
 	// the contact has no such message.
 	SetReaction(contactID, wamid, emoji string) (string, error)
+	// PendingReactions lists the contact's reactions kept as messages of
+	// TypeReaction replying to wamid (their message was not recorded
+	// when they came), oldest first by WhatsApp's time.
+	PendingReactions(contactID, wamid string) ([]*Message, error)
+	// DeleteMessage removes a message row; ErrNotFound if there is none.
+	DeleteMessage(id string) error
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)

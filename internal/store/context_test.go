@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
@@ -100,5 +101,50 @@ func TestRepliesReactionsAndMeta(t *testing.T) {
 		if n := rawWamids(t, url); n != 0 {
 			t.Errorf("%d message ids stored in clear, want 0", n)
 		}
+	})
+}
+
+// A reaction whose message had no id yet is a row of its own until the
+// message gets it: found by the contact and the id it reacts to only,
+// oldest first by WhatsApp's time, and deleted once moved.
+func TestPendingReactions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		c, conv := seed(t, db, "16503879440", "", "hi", 0)
+		other, oconv := seed(t, db, "34612000112", "", "hola", 0)
+		at := time.Unix(1_700_000_000, 0)
+		reaction := func(contactID, convID, wamid, emoji string, sec int) *conversation.Message {
+			return &conversation.Message{ConversationID: convID, ContactID: contactID, Direction: conversation.In, WAMessageID: wamid, Type: conversation.TypeReaction,
+				Body: emoji, Author: "customer", Status: conversation.StatusReceived, WATimestamp: at.Add(time.Duration(sec) * time.Second), ReplyTo: realWamid}
+		}
+		// Stored in another order than WhatsApp's.
+		later, first := reaction(c.ID, conv.ID, realWamid+"B", "❤️", 2), reaction(c.ID, conv.ID, realWamid+"A", "👍", 1)
+		update(t, db, func(tx *store.Tx) error {
+			for _, m := range []*conversation.Message{later, first, reaction(other.ID, oconv.ID, realWamid+"C", "😡", 3)} {
+				if err := tx.InsertMessage(m); err != nil {
+					return err
+				}
+			}
+			rs, err := tx.PendingReactions(c.ID, realWamid)
+			if err != nil {
+				return err
+			}
+			if len(rs) != 2 || rs[0].ID != first.ID || rs[1].ID != later.ID || rs[1].Body != "❤️" {
+				t.Errorf("PendingReactions = %+v, want 👍 then ❤️ of this contact only", rs)
+			}
+			if rs, err := tx.PendingReactions(c.ID, realWamid+"X"); err != nil || len(rs) != 0 {
+				t.Errorf("PendingReactions(another id) = %d, %v; want none", len(rs), err)
+			}
+			if err := tx.DeleteMessage(first.ID); err != nil {
+				return err
+			}
+			if err := tx.DeleteMessage(first.ID); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("DeleteMessage twice = %v, want ErrNotFound", err)
+			}
+			if rs, err := tx.PendingReactions(c.ID, realWamid); err != nil || len(rs) != 1 || rs[0].ID != later.ID {
+				t.Errorf("after a delete PendingReactions = %+v, %v; want ❤️ alone", rs, err)
+			}
+			return nil
+		})
 	})
 }

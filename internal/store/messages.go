@@ -328,6 +328,31 @@ func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
 	return id, nil
 }
 
+// PendingReactions lists the contact's reactions kept as rows of their own
+// (conversation.TypeReaction) because the message they react to, WhatsApp
+// id wamid, was not recorded when they came; oldest first, by WhatsApp's
+// time.
+func (t *Tx) PendingReactions(contactID, wamid string) ([]*conversation.Message, error) {
+	if wamid == "" {
+		return nil, nil
+	}
+	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE contact_id = ? AND reply_to_wamid = ? AND type = ? ORDER BY wa_timestamp, created_at, id",
+		contactID, t.db.WamidIndex(wamid), conversation.TypeReaction)
+}
+
+// DeleteMessage removes the message row id (a pending reaction now shown
+// on its message). ErrNotFound if there is none.
+func (t *Tx) DeleteMessage(id string) error {
+	res, err := t.exec("DELETE FROM messages WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("store: delete message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return conversation.ErrNotFound
+	}
+	return nil
+}
+
 // SetMessageSent records the WhatsApp id Meta gave an outbound message and
 // moves it to sent (unless a status webhook already moved it further).
 func (t *Tx) SetMessageSent(id, wamid string) error {
