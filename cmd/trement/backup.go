@@ -32,7 +32,16 @@ func init() {
 // marked as such, so chunks cannot be reordered, dropped or cut off. The
 // backup key is wrapped under the master key, so the file opens with the
 // master key it was taken under and nothing else.
-const backupMagic = "TREMENT-BACKUP v1\n"
+//
+// Version 2 files hold a snapshot whose data keys are sealed once more
+// under per-customer backup keys kept outside it (TREMENT_BACKUP_KEYS, see
+// store.UnsealSnapshotKeys): they restore only with that file, and an
+// erasure made after the backup destroys the customer's key in it. A
+// version 1 file (no backup keys) restores as before.
+const (
+	backupMagic   = "TREMENT-BACKUP v1\n"
+	backupMagicV2 = "TREMENT-BACKUP v2\n"
+)
 
 const backupChunk = 1 << 20
 
@@ -112,7 +121,11 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 	st, _ := src.Stat()
 	w := bufio.NewWriter(f)
 	hb, _ := json.Marshal(h)
-	w.WriteString(backupMagic)
+	if db.BackupKeysSealed() {
+		w.WriteString(backupMagicV2)
+	} else {
+		w.WriteString(backupMagic)
+	}
 	w.Write(append(hb, '\n'))
 	buf, next := make([]byte, backupChunk), make([]byte, backupChunk)
 	n, err := io.ReadFull(src, buf)
@@ -148,7 +161,11 @@ func cmdBackup(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("backup: %w", err)
 	}
 	done = true
-	fmt.Fprintf(env.Stdout, "backup %s written to %s (%d bytes of database, sealed; opens only with master key version %d)\n", h.ID, *out, written, h.KEKVersion)
+	keysNote := ""
+	if db.BackupKeysSealed() {
+		keysNote = " and the backup key file " + cfg.BackupKeys
+	}
+	fmt.Fprintf(env.Stdout, "backup %s written to %s (%d bytes of database, sealed; opens only with master key version %d%s)\n", h.ID, *out, written, h.KEKVersion, keysNote)
 	return nil
 }
 
@@ -185,35 +202,6 @@ func cmdRestore(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	f, err := os.Open(*in)
-	if err != nil {
-		return fmt.Errorf("restore: %w", err)
-	}
-	defer f.Close()
-	r := bufio.NewReader(f)
-	magic := make([]byte, len(backupMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != backupMagic {
-		return errors.New("restore: not a trement backup file")
-	}
-	line, err := r.ReadBytes('\n')
-	if err != nil {
-		return errors.New("restore: the backup header is cut off")
-	}
-	var h backupHeader
-	if err := json.Unmarshal(line, &h); err != nil {
-		return fmt.Errorf("restore: backup header: %w", err)
-	}
-	if !mk.Matches(h.KEKCheck) {
-		return fmt.Errorf("restore: the backup was taken under another master key (version %d); configure that key", h.KEKVersion)
-	}
-	key, err := vault.NewKeyring(h.KEKVersion, mk).Unwrap("backup:"+h.ID, h.WrappedKey)
-	if err != nil {
-		return fmt.Errorf("restore: backup key: %w", err)
-	}
-	c, err := vault.NewCipher("backup:"+h.ID, key)
-	if err != nil {
-		return err
-	}
 	if err := os.MkdirAll(filepath.Dir(dbPath), 0o700); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -224,37 +212,10 @@ func cmdRestore(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	defer os.Remove(stage)
-	st, _ := f.Stat()
-	var read int64
-	for i := 0; ; i++ {
-		var l [4]byte
-		if _, err := io.ReadFull(r, l[:]); err != nil {
-			out.Close()
-			return errors.New("restore: the backup is cut off (no last chunk)")
-		}
-		sealed := make([]byte, binary.BigEndian.Uint32(l[:]))
-		if _, err := io.ReadFull(r, sealed); err != nil {
-			out.Close()
-			return errors.New("restore: the backup is cut off mid-chunk")
-		}
-		read += int64(4 + len(sealed))
-		last := false
-		p, err := c.Open(backupLoc(h.ID, i, false), sealed)
-		if err != nil {
-			if p, err = c.Open(backupLoc(h.ID, i, true), sealed); err != nil {
-				out.Close()
-				return fmt.Errorf("restore: chunk %d does not authenticate (damaged or tampered backup)", i)
-			}
-			last = true
-		}
-		if _, err := out.Write(p); err != nil {
-			out.Close()
-			return fmt.Errorf("restore: %w", err)
-		}
-		progressBytes(env.Stderr, read, st.Size())
-		if last {
-			break
-		}
+	h, v2, err := decryptBackup(*in, mk, out, func(read, total int64) { progressBytes(env.Stderr, read, total) })
+	if err != nil {
+		out.Close()
+		return fmt.Errorf("restore: %w", err)
 	}
 	fmt.Fprintln(env.Stderr)
 	if err := out.Sync(); err != nil {
@@ -262,6 +223,15 @@ func cmdRestore(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("restore: %w", err)
 	}
 	out.Close()
+	// Customers erased since the backup have no backup key any more: their
+	// data keys are dropped here, before the snapshot is in place.
+	dropped, err := store.UnsealSnapshotKeys(ctx, stage, mk, h.KEKVersion, cfg.BackupKeys)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	if !v2 {
+		log.Warn("restore: this backup predates backup keys: its data keys were wrapped by the master key alone")
+	}
 	if err := store.Install(ctx, stage, dbPath); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
@@ -276,7 +246,70 @@ func cmdRestore(ctx context.Context, env *Env, args []string) error {
 	if err := db.Scrub(ctx); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
-	fmt.Fprintf(env.Stdout, "restored backup %s taken %s; %d customers erased since were erased again from the journal\n",
-		h.ID, h.CreatedAt.Format(time.RFC3339), db.Replayed())
+	fmt.Fprintf(env.Stdout, "restored backup %s taken %s; %d data keys had no backup key (destroyed by an erasure since); %d customers erased since were erased again from the journal\n",
+		h.ID, h.CreatedAt.Format(time.RFC3339), dropped, db.Replayed())
 	return nil
+}
+
+// decryptBackup checks the backup file at path and writes the snapshot it
+// holds to out, reporting progress; v2 says its data keys are sealed under
+// backup keys. A file cut off, reordered or changed anywhere is refused.
+func decryptBackup(path string, mk *vault.MasterKey, out io.Writer, progress func(read, total int64)) (h backupHeader, v2 bool, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return h, false, err
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	magic := make([]byte, len(backupMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || (string(magic) != backupMagic && string(magic) != backupMagicV2) {
+		return h, false, errors.New("not a trement backup file")
+	}
+	v2 = string(magic) == backupMagicV2
+	line, err := r.ReadBytes('\n')
+	if err != nil {
+		return h, v2, errors.New("the backup header is cut off")
+	}
+	if err := json.Unmarshal(line, &h); err != nil {
+		return h, v2, fmt.Errorf("backup header: %w", err)
+	}
+	if !mk.Matches(h.KEKCheck) {
+		return h, v2, fmt.Errorf("the backup was taken under another master key (version %d); configure that key", h.KEKVersion)
+	}
+	key, err := vault.NewKeyring(h.KEKVersion, mk).Unwrap("backup:"+h.ID, h.WrappedKey)
+	if err != nil {
+		return h, v2, fmt.Errorf("backup key: %w", err)
+	}
+	c, err := vault.NewCipher("backup:"+h.ID, key)
+	if err != nil {
+		return h, v2, err
+	}
+	st, _ := f.Stat()
+	var read int64
+	for i := 0; ; i++ {
+		var l [4]byte
+		if _, err := io.ReadFull(r, l[:]); err != nil {
+			return h, v2, errors.New("the backup is cut off (no last chunk)")
+		}
+		sealed := make([]byte, binary.BigEndian.Uint32(l[:]))
+		if _, err := io.ReadFull(r, sealed); err != nil {
+			return h, v2, errors.New("the backup is cut off mid-chunk")
+		}
+		read += int64(4 + len(sealed))
+		last := false
+		p, err := c.Open(backupLoc(h.ID, i, false), sealed)
+		if err != nil {
+			if p, err = c.Open(backupLoc(h.ID, i, true), sealed); err != nil {
+				return h, v2, fmt.Errorf("chunk %d does not authenticate (damaged or tampered backup)", i)
+			}
+			last = true
+		}
+		if _, err := out.Write(p); err != nil {
+			return h, v2, err
+		}
+		progress(read, st.Size())
+		if last {
+			return h, v2, nil
+		}
+	}
 }

@@ -84,7 +84,12 @@ func openStore(ctx context.Context, cfg *config.Config, log *slog.Logger, rotati
 	if err := os.MkdirAll(filepath.Dir(cfg.ErasureJournal), 0o700); err != nil {
 		return nil, false, fmt.Errorf("create erasure journal folder: %w", err)
 	}
-	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, MasterKey: k, Rotating: rotating, Logger: log, ErasureJournal: cfg.ErasureJournal})
+	if cfg.BackupKeys != "" {
+		if err := os.MkdirAll(filepath.Dir(cfg.BackupKeys), 0o700); err != nil {
+			return nil, false, fmt.Errorf("create backup keys folder: %w", err)
+		}
+	}
+	db, err := store.Open(ctx, store.Options{URL: cfg.DatabaseURL, MasterKey: k, Rotating: rotating, Logger: log, ErasureJournal: cfg.ErasureJournal, BackupKeys: cfg.BackupKeys})
 	if err != nil {
 		return nil, false, err
 	}

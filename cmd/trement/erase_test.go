@@ -75,6 +75,9 @@ func carveFor(t *testing.T, path, key, contactID string, wrapped []byte) (opened
 func TestEraseThenCarveThenRestore(t *testing.T) {
 	ta := startApp(t, appOpt{})
 	const who = "4915112340001" // GDPR: erased at once, no blocking
+	const other = "4915112340002"
+	ta.optIn(other)
+	ta.say(other, "do you ship to Berlin?")
 	ta.optIn(who)
 	ta.say(who, "how long does shipping take?")
 	ta.waitReplies(who, 3)
@@ -103,9 +106,25 @@ func TestEraseThenCarveThenRestore(t *testing.T) {
 	if opened, found := carveFor(t, path, ta.key, c.ID, wrapped); opened != 0 || found != 0 {
 		t.Errorf("live files after erasure: %d blobs open as the erased customer's key, %d copies of it found; want none", opened, found)
 	}
+	// The backup decrypted by hand with the master key, as someone who
+	// skips `trement restore` would: the erased customer's key is in it
+	// only sealed under a backup key the erasure destroyed.
+	mk, _ := vault.ParseMasterKey(ta.key)
+	plain := filepath.Join(t.TempDir(), "by-hand.db")
+	pf, _ := os.Create(plain)
+	if _, v2, err := decryptBackup(backup, mk, pf, func(int64, int64) {}); err != nil || !v2 {
+		t.Fatalf("decrypting the backup by hand: v2=%v, %v", v2, err)
+	}
+	pf.Close()
+	if opened, found := storetest.Carve(t, []string{plain}, func(b []byte) bool {
+		_, err := vault.NewKeyring(1, mk).Unwrap(c.ID, b)
+		return err == nil
+	}, wrapped); opened != 0 || found != 0 {
+		t.Errorf("backup decrypted by hand: %d blobs open as the erased customer's key, %d copies of it; want none", opened, found)
+	}
 
 	out := ta.command("restore", "-i", backup)
-	if !strings.Contains(out, "1 customers erased since were erased again") {
+	if !strings.Contains(out, "1 data keys had no backup key") || !strings.Contains(out, "1 customers erased since were erased again") {
 		t.Errorf("restore said %q, want the erasure re-applied", out)
 	}
 	if opened, found := carveFor(t, path, ta.key, c.ID, wrapped); opened != 0 || found != 0 {
@@ -120,7 +139,6 @@ func TestEraseThenCarveThenRestore(t *testing.T) {
 			t.Errorf("restore of a %s backup succeeded", name)
 		}
 	}
-	mk, _ := vault.ParseMasterKey(ta.key)
 	db, err := store.Open(context.Background(), store.Options{URL: ta.url, MasterKey: mk})
 	if err != nil {
 		t.Fatal(err)
@@ -129,6 +147,14 @@ func TestEraseThenCarveThenRestore(t *testing.T) {
 	db.View(context.Background(), func(tx *store.Tx) error {
 		if got, err := tx.ContactByWaID(who); err == nil {
 			t.Errorf("restored database still holds the erased customer %s", got.ID)
+		}
+		o, err := tx.ContactByWaID(other)
+		if err != nil {
+			t.Errorf("restored database lost the other customer: %v", err)
+			return nil
+		}
+		if msgs, err := tx.ContactMessages(o.ID); err != nil || len(msgs) == 0 || msgs[0].Body == "" {
+			t.Errorf("the other customer's messages after the restore: %d, %v", len(msgs), err)
 		}
 		return nil
 	})

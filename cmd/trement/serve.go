@@ -133,6 +133,17 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("whatsapp client: %w", err)
 	}
+	var media conversation.MediaFetcher
+	mediaTimeout := max(4*cfg.GraphTimeout, time.Minute) // a file is larger than a send's answer
+	if cfg.DownloadMedia {
+		// A client of its own: the senders' timeout would cut a large file
+		// short, and downloads must not take the senders' connections.
+		mc, err := whatsapp.NewClient(whatsapp.ClientConfig{BaseURL: cfg.GraphURL, APIVersion: cfg.GraphVersion, Token: cfg.AccessToken, Timeout: mediaTimeout, Conns: 4})
+		if err != nil {
+			return nil, fmt.Errorf("whatsapp media client: %w", err)
+		}
+		media = channel.Media{Client: mc}
+	}
 	var sender conversation.Sender = channel.Sender{Client: client}
 	if wrap != nil {
 		sender = wrap(sender)
@@ -149,7 +160,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
 		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, TemplateBody: cfg.TemplateBodyParams(), MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
-		Redactor: newRedactor(cfg),
+		Redactor: newRedactor(cfg), DownloadMedia: cfg.DownloadMedia, MediaMaxBytes: cfg.MediaMaxBytes,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter,
 		// A request cannot be in flight longer than the Graph client's
 		// timeout: past twice that (and a margin for settling), a sending
@@ -157,7 +168,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		Lease:  2*cfg.GraphTimeout + 10*time.Second,
 		Worker: host + "/" + fmt.Sprint(os.Getpid())},
 		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
-			Sender: sender, Logger: log, Rights: a.rights, Tracer: a.tracer})
+			Sender: sender, Logger: log, Rights: a.rights, Tracer: a.tracer, Media: media, MediaTimeout: mediaTimeout})
 	if err != nil {
 		return nil, err
 	}

@@ -59,6 +59,7 @@ func Parse(raw []byte) (*conversation.Batch, error) {
 			in.Text = ""
 		}
 		in.ReplyTo, in.Meta = messageContext(m.Message)
+		in.Media = mediaRef(m.Kind, m.Message)
 		b.Messages = append(b.Messages, in)
 	}
 	for _, s := range ev.Statuses {
@@ -134,6 +135,17 @@ func messageContext(m whatsapp.Message) (replyTo string, meta *conversation.Mess
 		return replyTo, nil
 	}
 	return replyTo, &md
+}
+
+// mediaRef is the file a media message names, nil for other messages
+// (and for a media object without an id: nothing could be fetched).
+func mediaRef(kind whatsapp.Kind, m whatsapp.Message) *conversation.MediaRef {
+	md := map[whatsapp.Kind]*whatsapp.Media{whatsapp.KindImage: m.Image, whatsapp.KindDocument: m.Document, whatsapp.KindAudio: m.Audio,
+		whatsapp.KindVideo: m.Video, whatsapp.KindSticker: m.Sticker}[kind]
+	if md == nil || md.ID == "" {
+		return nil
+	}
+	return &conversation.MediaRef{ID: md.ID, MimeType: md.MimeType, SHA256: md.SHA256, Filename: md.Filename}
 }
 
 // Sender sends through the Graph API client.

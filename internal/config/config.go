@@ -95,8 +95,11 @@ type Config struct {
 	DSARApproval      bool
 	DSARLinkTTL       time.Duration
 	DownloadMedia     bool
+	MediaMaxBytes     int64
+	MediaToAgent      bool
 	RetentionDays     int
 	ErasureJournal    string
+	BackupKeys        string
 	EscalateSensitive bool
 
 	// Accountability (checked by `trement doctor`, stated by `trement ropa`)
@@ -232,11 +235,14 @@ func settings(c *Config) []setting {
 		{"DEFAULT_REGION", "STRICT", "Rules for numbers outside the known regions: STRICT (strictest of all) or GDPR, ES, BR, MX, CO, AR, CA.", false, &c.DefaultRegion},
 		{"POLICY_FILE", "", "JSON file overriding region rules (deadlines, DPO, ages, notices' facts) per region, e.g. {\"overrides\":{\"ES\":{\"access\":{\"days\":20}}}}; see internal/policy.Config.", false, &c.PolicyFile},
 		{"KEEP_PROFILE_NAME", "false", "Keep the customer's WhatsApp profile name (off: data minimisation).", false, &c.KeepProfileName},
-		{"DOWNLOAD_MEDIA", "false", "Reserved: downloading the media customers send is not built yet, so true is refused at start-up; trement keeps only a media message's type and caption.", false, &c.DownloadMedia},
+		{"DOWNLOAD_MEDIA", "false", "Keep the files customers send (images, documents, audio, video, stickers) after consent: each is downloaded through the Graph API's media endpoint after the webhook was acknowledged, checked against Meta's size and SHA-256, sealed under the customer's key, kept and erased with its message, and shown to operators who can read the conversation. Off: only a media message's type and caption are kept.", false, &c.DownloadMedia},
+		{"MEDIA_MAX_BYTES", "16777216", "Largest customer file DOWNLOAD_MEDIA keeps (1024 to 104857600); a larger one is refused from its metadata, before it is fetched, and recorded as failed.", false, &c.MediaMaxBytes},
+		{"MEDIA_TO_AGENT", "false", "Reserved: giving the agent's model the files themselves is not built, so true is refused at start-up; the agent sees only a label such as [image] and the caption.", false, &c.MediaToAgent},
 		{"DSAR_APPROVAL", "false", "Make every data-subject request wait for the DPO's approval (POST /api/v1/dsar/{id}/approve) instead of fulfilling verified ones automatically.", false, &c.DSARApproval},
 		{"DSAR_LINK_TTL", "24h", "How long the single-use download link of a data export works before the export is shredded (5m to 168h).", false, &c.DSARLinkTTL},
 		{"RETENTION_DAYS", "30", "Days messages are kept before the purger deletes them (30, 60, 90 or custom).", false, &c.RetentionDays},
 		{"ERASURE_JOURNAL", "", "File recording every erasure (blind indexes only), re-applied when a database or backup is restored; keep it outside the database's backups. Empty: DATA_DIR/erasure-journal.jsonl.", false, &c.ErasureJournal},
+		{"BACKUP_KEYS", "", "SQLite: file of per-customer backup keys; `trement backup` seals every data key under one and an erasure destroys the customer's, so backups taken before it no longer open them. Keep it outside the database's backups, on storage you back up separately: without it no backup restores. 'off': backups sealed by the master key alone. Empty: DATA_DIR/backup-keys.db.", false, &c.BackupKeys},
 		{"CONTROLLER_CONTACT", "", "How to reach the controller (postal address and e-mail), for the record of processing.", false, &c.ControllerContact},
 		{"AUDIT_RETENTION_DAYS", "1095", "Days audit events are kept (0: forever; otherwise 365 or more and at least RETENTION_DAYS). They hold no personal data; the oldest go below a keyed floor from which the chain still verifies. Default 3 years: CCPA keeps request records 24 months, LOPDGDD blocking runs 3 years.", false, &c.AuditRetentionDays},
 		{"RETENTION_REASON", "", "Documented reason for keeping messages more than 90 days (doctor fails longer retention without one).", false, &c.RetentionReason},
@@ -425,6 +431,12 @@ func (c *Config) fillDerived() {
 	if c.ErasureJournal == "" {
 		c.ErasureJournal = filepath.Join(c.DataDir, "erasure-journal.jsonl")
 	}
+	switch c.BackupKeys {
+	case "":
+		c.BackupKeys = filepath.Join(c.DataDir, "backup-keys.db")
+	case "off":
+		c.BackupKeys = ""
+	}
 	if c.Moderation != "off" && c.ModerationURL == "" {
 		c.ModerationURL = c.OpenAIURL
 		if c.ModerationKey == "" {
@@ -579,10 +591,13 @@ func (c *Config) Validate() error {
 	if c.DSARLinkTTL < 5*time.Minute || c.DSARLinkTTL > 168*time.Hour {
 		bad("DSAR_LINK_TTL", "%v is outside 5m to 168h", c.DSARLinkTTL)
 	}
-	if c.DownloadMedia {
-		// Saying yes to a download that does not happen would put a false
+	if c.MediaMaxBytes < 1<<10 || c.MediaMaxBytes > 100<<20 {
+		bad("MEDIA_MAX_BYTES", "%d is outside 1024 to 104857600 (WhatsApp's 100 MB)", c.MediaMaxBytes)
+	}
+	if c.MediaToAgent {
+		// Saying yes to something that does not happen would put a false
 		// line in the records of processing.
-		bad("DOWNLOAD_MEDIA", "downloading media is not available in this version; only the type and caption of a media message are kept")
+		bad("MEDIA_TO_AGENT", "passing files to the model is not available in this version; the agent sees only a media message's label and caption")
 	}
 	if c.RetentionDays < 1 || c.RetentionDays > 3650 {
 		bad("RETENTION_DAYS", "%d is outside 1 to 3650 days", c.RetentionDays)

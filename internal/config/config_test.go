@@ -140,12 +140,22 @@ func TestREADMEDocumentsEverySetting(t *testing.T) {
 	}
 }
 
-// TestDownloadMediaRefused: the option that would promise downloaded
-// media, which this version does not do, is refused rather than ignored.
-func TestDownloadMediaRefused(t *testing.T) {
-	_, _, err := Load([]string{"-download-media"}, func(string) string { return "" })
-	if err == nil || !strings.Contains(err.Error(), "DOWNLOAD_MEDIA") {
-		t.Errorf("Load(-download-media) = %v, want DOWNLOAD_MEDIA refused", err)
+// TestMediaSettings: downloading is off by default and may be turned on;
+// the option that would promise files given to the model, which this
+// version does not do, is refused rather than ignored, and so is a size
+// limit outside WhatsApp's.
+func TestMediaSettings(t *testing.T) {
+	c, _, err := Load(nil, func(string) string { return "" })
+	if err != nil || c.DownloadMedia || c.MediaToAgent || c.MediaMaxBytes != 16<<20 {
+		t.Fatalf("Load() = download %v, to agent %v, max %d, %v; want off, off, 16 MiB", c.DownloadMedia, c.MediaToAgent, c.MediaMaxBytes, err)
+	}
+	if c, _, err := Load([]string{"-download-media", "-media-max-bytes", "1048576"}, func(string) string { return "" }); err != nil || !c.DownloadMedia || c.MediaMaxBytes != 1<<20 {
+		t.Errorf("Load(-download-media -media-max-bytes 1048576) = %v, %d, %v", c.DownloadMedia, c.MediaMaxBytes, err)
+	}
+	for _, args := range [][]string{{"-media-to-agent"}, {"-media-max-bytes", "200000000"}, {"-media-max-bytes", "10"}} {
+		if _, _, err := Load(args, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "MEDIA_") {
+			t.Errorf("Load(%q) = %v, want it refused", args, err)
+		}
 	}
 }
 

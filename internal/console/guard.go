@@ -159,6 +159,10 @@ func (s *Server) guard(rt Route) http.Handler {
 				return
 			}
 		}
+		if !rt.isAPI() && rt.Auth == AuthSession && unsafeMethod(r.Method) {
+			// A console form: the CSRF check below reads it.
+			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+		}
 		p, tok, d := s.authenticate(r, rt)
 		if d == nil && !p.Can(rt.Perm) {
 			d = &denial{http.StatusForbidden, "missing permission " + string(rt.Perm), "you do not have permission to do this (" + string(rt.Perm) + ")"}

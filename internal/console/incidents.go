@@ -157,17 +157,7 @@ func (s *Server) apiCreateIncident(w http.ResponseWriter, r *http.Request) {
 		s.apiError(w, r, fmt.Errorf("%w: %s", ErrInvalid, err.Error()))
 		return
 	}
-	err := s.db.Update(r.Context(), func(t *store.Tx) error {
-		aff, err := t.EstimateAffected(inc.Scope)
-		if err != nil {
-			return err
-		}
-		inc.Affected = aff
-		if err := t.AppendAudit(s.event(r.Context(), "incident.create", "incident:"+inc.ID, fmt.Sprintf("%d customers estimated", inc.Customers()))); err != nil {
-			return err
-		}
-		return t.PutIncident(inc)
-	})
+	err := s.recordIncident(r.Context(), inc)
 	if err != nil {
 		s.apiError(w, r, err)
 		return

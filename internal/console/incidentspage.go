@@ -111,11 +111,23 @@ type incidentRow struct {
 type incidentsView struct {
 	Incidents     []incidentRow
 	Open, Overdue int
+	Form          incidentForm // declaring a new one
 }
 
 // pageIncidents lists the incidents, newest first as the store keeps
-// them, each with its clocks soonest first.
+// them, each with its clocks soonest first, under the form that declares
+// one.
 func (s *Server) pageIncidents(w http.ResponseWriter, r *http.Request) {
+	ops, err := s.scopeOperators(r)
+	if err != nil {
+		s.pageError(w, err)
+		return
+	}
+	s.renderIncidents(w, r, http.StatusOK, newIncidentForm(nil, ops, ""))
+}
+
+// renderIncidents is the incidents page with form, empty or as posted.
+func (s *Server) renderIncidents(w http.ResponseWriter, r *http.Request, status int, form incidentForm) {
 	var list []*incident.Incident
 	if err := s.db.View(r.Context(), func(t *store.Tx) (err error) {
 		list, err = t.Incidents()
@@ -125,7 +137,7 @@ func (s *Server) pageIncidents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	var v incidentsView
+	v := incidentsView{Form: form}
 	for _, inc := range list {
 		iv := s.viewIncident(inc, false)
 		row := incidentRow{ID: inc.ID, Title: inc.Title, State: incidentStateWord(inc.State), Open: inc.State == incident.Open,
@@ -138,8 +150,9 @@ func (s *Server) pageIncidents(w http.ResponseWriter, r *http.Request) {
 		v.Incidents = append(v.Incidents, row)
 	}
 	pg := s.basePage(r, "Incidents")
+	v.Form.CSRF, v.Form.Open = pg.CSRF, v.Form.Open || len(list) == 0
 	pg.Data = v
-	s.render(w, http.StatusOK, "incidents", pg)
+	s.render(w, status, "incidents", pg)
 }
 
 // stepView is one checklist step: done (when, by whom, the note) or the
@@ -168,6 +181,7 @@ type incidentDetail struct {
 	Steps                    []stepView
 	AuthorityDrafts          []draftView
 	CustomerDrafts           []draftView
+	Created                  bool // just recorded with the form
 }
 
 type affectedView struct {
@@ -217,7 +231,7 @@ func (s *Server) pageIncident(w http.ResponseWriter, r *http.Request) {
 	d := incidentDetail{ID: inc.ID, Title: inc.Title, What: inc.What, State: incidentStateWord(inc.State), Open: inc.State == incident.Open,
 		HighRisk: inc.HighRisk, Data: strings.Join(inc.Data, ", "), Systems: strings.Join(inc.Systems, ", "), Consequences: inc.Consequences,
 		Measures: inc.Measures, Scope: incidentScopeWords(inc.Scope, s.operatorNames(r)), OccurredAt: inc.OccurredAt, DiscoveredAt: inc.DiscoveredAt,
-		CreatedBy: inc.CreatedBy, Clocks: clockViews(iv.Clocks, s.now())}
+		CreatedBy: inc.CreatedBy, Clocks: clockViews(iv.Clocks, s.now()), Created: r.URL.Query().Get("created") == "1"}
 	for _, a := range inc.Affected {
 		d.Affected = append(d.Affected, affectedView{Region: a.Region, Word: word(regionWords, string(a.Region)), Customers: a.Customers})
 	}
@@ -258,7 +272,8 @@ func (s *Server) pageIncident(w http.ResponseWriter, r *http.Request) {
 }
 
 const incidentsTemplate = `{{define "incidents"}}{{template "top" .}}{{with .Data}}
-<p>{{.Open}} open, {{.Overdue}} legal clock(s) overdue. Clocks run from the time the breach was detected; incidents are recorded through <code>POST /api/v1/incidents</code>.</p>
+<p>{{.Open}} open, {{.Overdue}} legal clock(s) overdue. Clocks run from the time the breach was detected; incidents are recorded with the form below or through <code>POST /api/v1/incidents</code>.</p>
+{{template "incident-form" .Form}}
 <table><caption class="sr-only">Incidents</caption><thead><tr><th scope="col">Incident</th><th scope="col">State</th><th scope="col">Detected</th><th scope="col">Customers</th><th scope="col">Legal clocks</th><th scope="col">Steps done</th></tr></thead><tbody>
 {{range .Incidents}}<tr{{if and .Open .Overdue}} class="overdue"{{end}}><td><a href="/incidents/{{.ID}}">{{.Title}}</a></td><td class="state">{{.State}}</td><td>{{template "time" .DiscoveredAt}}</td><td>{{.Customers}}</td>
 <td>{{range .Clocks}}<div>{{.To}} ({{.RegionWord}}, {{.Deadline}}): due {{template "time" .Due}} · {{if .Overdue}}<strong>{{.Status}}</strong>{{else}}{{.Status}}{{end}}</div>{{else}}No clock runs: no affected customers in a region with rules.{{end}}</td>
@@ -268,6 +283,7 @@ const incidentsTemplate = `{{define "incidents"}}{{template "top" .}}{{with .Dat
 
 {{define "incident"}}{{template "top" .}}{{with .Data}}
 <p><a href="/incidents">← Incidents</a></p>
+{{if .Created}}<p class="notice" role="status">The incident is recorded{{if .Clocks}}: its legal clocks below are running{{else}}. No legal clock runs: no affected customer was found in a region with rules{{end}}.</p>{{end}}
 <h2>{{.Title}}</h2>
 <dl class="facts">
 <dt>State</dt><dd class="state">{{.State}}</dd>

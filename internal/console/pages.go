@@ -116,7 +116,7 @@ const pageTemplates = `
 {{if .NextAfter}}<p><a href="/audit?after={{.NextAfter}}&amp;actor={{.Filter.actor}}&amp;action={{.Filter.action}}&amp;since={{.Filter.since}}&amp;until={{.Filter.until}}">Older events</a></p>{{end}}
 {{template "bottom"}}{{end}}
 
-{{define "thread"}}{{range .Messages}}<li class="{{.Kind}}" data-key="{{.ID}}|{{.Status}}|{{.Reaction}}" data-msg-id="{{.ID}}"><div class="meta"><strong>{{.Who}}</strong> · {{template "time" .At}}{{if .Tick}} · <span class="tick {{.Status}}" title="{{.TickWord}}" aria-label="{{.TickWord}}">{{.Tick}}</span>{{end}}{{if eq .Status "note"}} · note{{end}}{{if .Forwarded}} · <span class="forwarded">{{.Forwarded}}</span>{{end}}{{if .Ad}} · <span class="ad">From {{.Ad}}</span>{{end}}</div>{{if .Quote}}<blockquote class="quote">Replying to: {{.Quote}}</blockquote>{{end}}<p class="body">{{.Body}}</p>{{if .Truncated}}<p class="meta">Cut at WhatsApp's 4,096-character limit.</p>{{end}}{{if .Reaction}}<p class="reaction">Customer reacted {{.Reaction}}</p>{{end}}</li>
+{{define "thread"}}{{range .Messages}}<li class="{{.Kind}}" data-key="{{.ID}}|{{.Status}}|{{.Reaction}}{{with .Media}}|{{.State}}{{end}}" data-msg-id="{{.ID}}"><div class="meta"><strong>{{.Who}}</strong> · {{template "time" .At}}{{if .Tick}} · <span class="tick {{.Status}}" title="{{.TickWord}}" aria-label="{{.TickWord}}">{{.Tick}}</span>{{end}}{{if eq .Status "note"}} · note{{end}}{{if .Forwarded}} · <span class="forwarded">{{.Forwarded}}</span>{{end}}{{if .Ad}} · <span class="ad">From {{.Ad}}</span>{{end}}</div>{{if .Quote}}<blockquote class="quote">Replying to: {{.Quote}}</blockquote>{{end}}<p class="body">{{.Body}}</p>{{with .Media}}{{if .URL}}{{if .Image}}<a class="media" href="{{.URL}}"><img src="{{.URL}}" alt="Image the customer sent: {{.Label}}"></a>{{else}}<p class="media"><a href="{{.URL}}" download>Download {{.Label}}</a></p>{{end}}{{else if eq .State "pending"}}<p class="meta">The file is being downloaded.</p>{{else}}<p class="meta">The file was not kept ({{.Reason}}).</p>{{end}}{{end}}{{if .Truncated}}<p class="meta">Cut at WhatsApp's 4,096-character limit.</p>{{end}}{{if .Reaction}}<p class="reaction">Customer reacted {{.Reaction}}</p>{{end}}</li>
 {{else}}<li class="system">No messages.</li>{{end}}{{end}}
 `
 
@@ -125,7 +125,7 @@ func parsePages() (*template.Template, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate, customersTemplate} {
+	for _, src := range []string{requestsTemplate, dashboardTemplate, settingsTemplate, operatorsTemplate, tokensTemplate, incidentsTemplate, incidentFormTemplate, customersTemplate} {
 		if t, err = t.Parse(src); err != nil {
 			return nil, err
 		}

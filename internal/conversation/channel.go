@@ -33,6 +33,9 @@ type Inbound struct {
 	// Meta is the message's forward flags, ad referral and product; nil
 	// when it carries none.
 	Meta *MessageMeta
+	// Media is the file an image, document, audio, video or sticker
+	// message names (nil for other messages).
+	Media *MediaRef
 }
 
 // Reaction is a customer's reaction to a message.

@@ -53,6 +53,14 @@ type Config struct {
 	// customer's values in it; the business's allow-list lives in its
 	// Options. Nil: redact's defaults.
 	Redactor *redact.Detector
+	// DownloadMedia keeps the files customers send (after consent, like
+	// their text): each is queued with its message and downloaded by the
+	// media worker, off the webhook's path. Off: only the type and
+	// caption are kept. The agent never sees a file, only its label.
+	DownloadMedia bool
+	// MediaMaxBytes is the largest file kept (0: 16 MiB); a larger one is
+	// refused from its metadata, before it is fetched.
+	MediaMaxBytes int64
 }
 
 // Button ids of the consent question.
@@ -221,20 +229,37 @@ func (f *Flow) react(tx Tx, m Inbound) error {
 	return nil
 }
 
-// linkReactions moves the reactions kept while the contact's message with
-// WhatsApp id wamid was not recorded onto it, now that it is: the newest
-// becomes its reaction and the rows that held them go.
-func linkReactions(tx Tx, contactID, wamid string) error {
-	rs, err := tx.PendingReactions(contactID, wamid)
-	if err != nil || len(rs) == 0 {
+// linkReactions moves the reactions kept while the messages with WhatsApp
+// ids wamids were not recorded onto them, now that they are: for each
+// message, the newest of its customer's becomes its reaction, and the rows
+// that held them go. A reaction row of another customer than the message's
+// stays (a customer reacts only in their own chat).
+func linkReactions(tx Tx, wamids ...string) error {
+	pending, err := tx.PendingReactions(wamids...)
+	if err != nil || len(pending) == 0 {
 		return err
 	}
-	if _, err := tx.SetReaction(contactID, wamid, rs[len(rs)-1].Body); err != nil {
-		return fmt.Errorf("flow: link reactions: %w", err)
-	}
-	for _, r := range rs {
-		if err := tx.DeleteMessage(r.ID); err != nil && !errors.Is(err, ErrNotFound) {
-			return fmt.Errorf("flow: link reactions: %w", err)
+	for _, wamid := range wamids {
+		byContact := map[string][]*Message{}
+		var contacts []string
+		for _, r := range pending[wamid] {
+			if byContact[r.ContactID] == nil {
+				contacts = append(contacts, r.ContactID)
+			}
+			byContact[r.ContactID] = append(byContact[r.ContactID], r)
+		}
+		for _, c := range contacts {
+			rs := byContact[c]
+			if _, err := tx.SetReaction(c, wamid, rs[len(rs)-1].Body); errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return fmt.Errorf("flow: link reactions: %w", err)
+			}
+			for _, r := range rs {
+				if err := tx.DeleteMessage(r.ID); err != nil && !errors.Is(err, ErrNotFound) {
+					return fmt.Errorf("flow: link reactions: %w", err)
+				}
+			}
 		}
 	}
 	return nil
@@ -431,9 +456,14 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 		}
 		return nil, fmt.Errorf("flow: store message: %w", err)
 	}
+	if s.f.cfg.DownloadMedia && s.m.Media != nil {
+		if err := s.tx.QueueMedia(&Media{MessageID: in.ID, ContactID: s.c.ID, Ref: *s.m.Media}); err != nil {
+			return nil, fmt.Errorf("flow: queue media: %w", err)
+		}
+	}
 	// Webhooks may come out of order: a reaction to this message may
 	// have come first.
-	if err := linkReactions(s.tx, s.c.ID, in.WAMessageID); err != nil {
+	if err := linkReactions(s.tx, in.WAMessageID); err != nil {
 		return nil, err
 	}
 	// The typing indicator says a reply is coming: not while a person has
@@ -953,7 +983,7 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 				if err := tx.SetMessageSent(it.MessageID, s.WAMessageID); err != nil && !errors.Is(err, ErrDuplicate) {
 					return err
 				}
-				if err := linkReactions(tx, it.ContactID, s.WAMessageID); err != nil {
+				if err := linkReactions(tx, s.WAMessageID); err != nil {
 					return err
 				}
 			}

@@ -40,6 +40,12 @@ type Stats struct {
 	MetaErrors Reasons
 	// Throttled counts 130429 slow-downs of a business number.
 	Throttled atomic.Int64
+	// MediaStored counts customers' files downloaded and sealed,
+	// MediaRetries downloads to try again, MediaFailed files not kept,
+	// by reason.
+	MediaStored  atomic.Int64
+	MediaRetries atomic.Int64
+	MediaFailed  Reasons
 }
 
 // Reasons counts events by reason, for a labelled metric. The zero value

@@ -286,8 +286,32 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 			var d settleCounts
 			err = o.store.Update(ctx, func(tx Tx) error {
 				d = settleCounts{}
+				var delivered []Delivery
 				for _, r := range batch {
+					if !r.lost && r.defer_ == 0 && r.err == nil {
+						// Accepted by Meta: recorded for the whole batch at once.
+						delivered = append(delivered, Delivery{ID: r.it.ID, MessageID: r.it.MessageID, WAMessageID: r.wamid})
+						continue
+					}
 					if err := o.settle(tx, r, &d); err != nil {
+						return err
+					}
+				}
+				if len(delivered) > 0 {
+					n, err := tx.OutboxDelivered(delivered)
+					if err != nil {
+						return err
+					}
+					d.sent += int64(n)
+					// A customer may have reacted to one before this
+					// transaction committed: one look for the batch.
+					wamids := make([]string, 0, len(delivered))
+					for _, dl := range delivered {
+						if dl.MessageID != "" {
+							wamids = append(wamids, dl.WAMessageID)
+						}
+					}
+					if err := linkReactions(tx, wamids...); err != nil {
 						return err
 					}
 				}
@@ -392,24 +416,14 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 		return tx.OutboxDefer(it.ID, tx.Time().Add(r.defer_))
 	}
 	if r.err == nil {
-		ok, err := tx.OutboxSent(it.ID, r.wamid)
+		n, err := tx.OutboxDelivered([]Delivery{{ID: it.ID, MessageID: it.MessageID, WAMessageID: r.wamid}})
+		d.sent += int64(n)
 		if err != nil {
 			return err
 		}
-		if ok {
-			d.sent++
-		}
-		if it.MessageID != "" && r.wamid != "" {
-			if err := tx.SetMessageSent(it.MessageID, r.wamid); err != nil && !errors.Is(err, ErrDuplicate) {
-				return err
-			}
-			// The customer may have reacted before this transaction
-			// committed.
-			if err := linkReactions(tx, it.ContactID, r.wamid); err != nil {
-				return err
-			}
-		}
-		return nil
+		// The customer may have reacted before this transaction
+		// committed.
+		return linkReactions(tx, r.wamid)
 	}
 	var se *SendError
 	if !errors.As(r.err, &se) {

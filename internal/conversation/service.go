@@ -30,6 +30,11 @@ type Deps struct {
 	Rights Rights
 	// Tracer, if set, traces each message webhook → flow → agent → send.
 	Tracer trace.TracerProvider
+	// Media downloads customers' files; required with
+	// Config.DownloadMedia.
+	Media MediaFetcher
+	// MediaTimeout bounds one download (0: 1 minute).
+	MediaTimeout time.Duration
 }
 
 // Service owns the message path's goroutines: the inbox writer, the inbox
@@ -45,6 +50,7 @@ type Service struct {
 	proc   *processor
 	agents *agents
 	out    *outbox
+	media  *mediaWorker // nil unless Config.DownloadMedia
 }
 
 // New builds a Service.
@@ -63,6 +69,15 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	}
 	if cfg.Redactor == nil {
 		cfg.Redactor = redact.NewDetector(redact.Options{})
+	}
+	if cfg.DownloadMedia && d.Media == nil {
+		return nil, errors.New("conversation: new: DownloadMedia needs a media fetcher")
+	}
+	if cfg.MediaMaxBytes <= 0 {
+		cfg.MediaMaxBytes = DefaultMediaMaxBytes
+	}
+	if d.MediaTimeout <= 0 {
+		d.MediaTimeout = time.Minute
 	}
 	ocfg.Workers = SendWorkers(ocfg.Workers, ocfg.Rate)
 	if ocfg.Rate <= 0 {
@@ -94,7 +109,11 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 		s.agents.queues = append(s.agents.queues, make(chan *agentJob, 1024))
 	}
 	s.proc = &processor{store: d.Store, flow: s.Flow, parse: d.Parse, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
-		jobs: s.agents.submit, onSent: s.wakeOutbox, batch: 256, idle: 200 * time.Millisecond, backoff: inboxBackoff, throttle: s.out.rate.throttle}
+		jobs: s.agents.submit, onSent: s.wakeAfterInbox, batch: 256, idle: 200 * time.Millisecond, backoff: inboxBackoff, throttle: s.out.rate.throttle}
+	if cfg.DownloadMedia {
+		s.media = &mediaWorker{store: d.Store, fetch: d.Media, max: cfg.MediaMaxBytes, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
+			timeout: d.MediaTimeout, idle: time.Second, parallel: 4, maxAttempts: 8}
+	}
 	s.Inbox = newInbox(d.Store, d.Logger, s.Stats, s.wakeProcessor)
 	s.Inbox.tracing = s.Flow.tracing
 	return s, nil
@@ -108,6 +127,18 @@ func (s *Service) wakeProcessor() {
 	select {
 	case s.proc.wake <- struct{}{}:
 	default:
+	}
+}
+
+// wakeAfterInbox wakes what an inbox batch may have given work: the
+// senders and the media worker.
+func (s *Service) wakeAfterInbox() {
+	s.wakeOutbox()
+	if s.media != nil {
+		select {
+		case s.media.wake <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -142,6 +173,9 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	start(func() { s.agents.commit(ctx) })
 	start(func() { s.out.run(ctx) })
+	if s.media != nil {
+		start(func() { s.media.run(ctx) })
+	}
 	start(func() { s.maintain(ctx) })
 	wg.Wait()
 	return nil

@@ -84,15 +84,26 @@ type Tx interface {
 	// WhatsApp id wamid ("" clears it) and returns its id; ErrNotFound if
 	// the contact has no such message.
 	SetReaction(contactID, wamid, emoji string) (string, error)
-	// PendingReactions lists the contact's reactions kept as messages of
-	// TypeReaction replying to wamid (their message was not recorded
-	// when they came), oldest first by WhatsApp's time.
-	PendingReactions(contactID, wamid string) ([]*Message, error)
+	// PendingReactions finds the reactions kept as messages of
+	// TypeReaction (their message was not recorded when they came) that
+	// react to one of wamids: by wamid, oldest first by WhatsApp's time.
+	PendingReactions(wamids ...string) (map[string][]*Message, error)
 	// DeleteMessage removes a message row; ErrNotFound if there is none.
 	DeleteMessage(id string) error
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	MarkSeen(key string) (bool, error)
+
+	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as
+	// pending download; ErrDuplicate if the message has one already.
+	QueueMedia(m *Media) error
+	// ClaimMedia takes up to limit pending files that are due, moving
+	// their next attempt to until (a lease) and counting the attempt.
+	ClaimMedia(until time.Time, limit int) ([]*Media, error)
+	// StoreMedia keeps message id's downloaded file, sealed.
+	StoreMedia(id, mimeType string, data []byte) error
+	RetryMedia(id string, next time.Time, reason string) error
+	FailMedia(id, reason string) error
 
 	AppendConsent(e *consent.Event) error
 	ConsentEvents(waIndex []byte) ([]*consent.Event, error)
@@ -105,6 +116,11 @@ type Tx interface {
 	StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error)
 	ReleaseClaims(worker string) (int64, error)
 	OutboxSent(id, wamid string) (bool, error)
+	// OutboxDelivered is OutboxSent for each of ds, then SetMessageSent
+	// for those that name a message (an ErrDuplicate there is ignored),
+	// in a few statements for the whole batch; it returns how many items
+	// it removed.
+	OutboxDelivered(ds []Delivery) (int, error)
 	OutboxRetry(id string, next time.Time, reason string) error
 	OutboxDefer(id string, next time.Time) error
 	OutboxSetState(id string, s OutboxState, reason string) error

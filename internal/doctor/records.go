@@ -100,7 +100,11 @@ func BuildRecords(cfg *config.Config, pe *policy.Engine, regions []policy.Region
 	if cfg.KeepProfileName {
 		data = append(data, "WhatsApp profile name (sealed)")
 	}
-	data = append(data, "media type and caption only (files are not downloaded)")
+	if cfg.DownloadMedia {
+		data = append(data, fmt.Sprintf("files customers send (images, documents, audio, video, stickers) up to %d bytes, after consent (sealed, kept and erased with their message; never given to the agent's model)", cfg.MediaMaxBytes))
+	} else {
+		data = append(data, "media type and caption only (files are not downloaded)")
+	}
 	basis := "consent (GDPR Art. 6(1)(a); LGPD Art. 7 I), tacit consent after notice in Mexico, notice at collection with opt-out in California"
 	r.Activities = []Activity{
 		{

@@ -68,13 +68,21 @@ type Scope struct {
 
 // Validate rejects a scope that says nothing.
 func (s Scope) Validate() error {
-	if !s.All && s.Operator == "" && s.From.IsZero() {
-		return errors.New("incident: scope: set all, a time window (from, until) or an operator")
-	}
-	if !s.Until.IsZero() && s.Until.Before(s.From) {
-		return errors.New("incident: scope: until is before from")
+	if ps := s.problems(); len(ps) > 0 {
+		return errors.New("incident: scope: " + ps[0].Message)
 	}
 	return nil
+}
+
+func (s Scope) problems() []Problem {
+	var out []Problem
+	if !s.All && s.Operator == "" && s.From.IsZero() {
+		out = append(out, Problem{"scope", "say whose data it touched: every customer, customers active in a time window (from, until) or an operator's"})
+	}
+	if !s.Until.IsZero() && s.Until.Before(s.From) {
+		out = append(out, Problem{"scope.until", "the window's end (until) is before its start (from)"})
+	}
+	return out
 }
 
 // Incident is a security incident that may be a personal-data breach.
@@ -108,33 +116,50 @@ type StepDone struct {
 	Note string    `json:"note,omitempty"`
 }
 
-// Validate checks a new incident.
-func (inc *Incident) Validate(now time.Time) error {
-	var errs []string
+// Problem is one reason a new incident is refused: the field it is about
+// (its JSON name; "scope.until" for a field of the scope) and what is
+// wrong, in words a form can show next to the field.
+type Problem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Problems lists what is wrong with a new incident, in the order of its
+// fields; none when it may be recorded.
+func (inc *Incident) Problems(now time.Time) []Problem {
+	var out []Problem
 	if strings.TrimSpace(inc.Title) == "" {
-		errs = append(errs, "title is required")
+		out = append(out, Problem{"title", "a title is required"})
 	}
 	if strings.TrimSpace(inc.What) == "" {
-		errs = append(errs, "what happened is required")
+		out = append(out, Problem{"what", "say what happened"})
 	}
 	if len(inc.Data) == 0 {
-		errs = append(errs, "name the data touched (data)")
+		out = append(out, Problem{"data", "name at least one category of data touched"})
 	}
 	if inc.DiscoveredAt.IsZero() {
-		errs = append(errs, "discovered_at is required (the clocks start there)")
+		out = append(out, Problem{"discovered_at", "the time the breach was detected is required: the legal clocks start there"})
 	} else if inc.DiscoveredAt.After(now.Add(time.Minute)) {
-		errs = append(errs, "discovered_at is in the future")
+		out = append(out, Problem{"discovered_at", "the detection time is in the future"})
 	}
 	if !inc.OccurredAt.IsZero() && inc.OccurredAt.After(inc.DiscoveredAt) {
-		errs = append(errs, "occurred_at is after discovered_at")
+		out = append(out, Problem{"occurred_at", "the breach cannot have occurred after it was detected"})
 	}
-	if err := inc.Scope.Validate(); err != nil {
-		errs = append(errs, strings.TrimPrefix(err.Error(), "incident: "))
+	return append(out, inc.Scope.problems()...)
+}
+
+// Validate checks a new incident: nil, or an error naming every problem
+// (field: message).
+func (inc *Incident) Validate(now time.Time) error {
+	ps := inc.Problems(now)
+	if len(ps) == 0 {
+		return nil
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("incident: %s", strings.Join(errs, "; "))
+	errs := make([]string, len(ps))
+	for i, p := range ps {
+		errs[i] = p.Field + ": " + p.Message
 	}
-	return nil
+	return fmt.Errorf("incident: %s", strings.Join(errs, "; "))
 }
 
 // Customers is the total estimated number of affected customers.

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"math/bits"
 	"slices"
 	"strings"
 	"unicode"
@@ -42,7 +43,7 @@ func detectNormal(text string, opt Options) []Finding {
 	for at := strings.IndexByte(text, '@'); at >= 0; {
 		if e, ok := sc.email(lo, at); ok {
 			sc.scan(lo, e.Start)
-			sc.out = append(sc.out, e)
+			sc.push(e)
 			lo = e.End
 		}
 		next := strings.IndexByte(text[at+1:], '@')
@@ -74,7 +75,19 @@ type scanner struct {
 }
 
 func (sc *scanner) emit(t Type, start, end int) {
-	sc.out = append(sc.out, Finding{Type: t, Start: start, End: end, Text: sc.s[start:end]})
+	sc.push(Finding{Type: t, Start: start, End: end, Text: sc.s[start:end]})
+}
+
+// push appends f to the first pass's findings. It doubles the slice when
+// full: append grows a long slice by a quarter, which copied a joined
+// text's findings several times over and was most of Detect's garbage.
+func (sc *scanner) push(f Finding) {
+	if len(sc.out) == cap(sc.out) {
+		out := make([]Finding, len(sc.out), max(2, 2*cap(sc.out)))
+		copy(out, sc.out)
+		sc.out = out
+	}
+	sc.out = append(sc.out, f)
 }
 
 // byte classes for the main loop
@@ -99,45 +112,97 @@ var class = func() (t [256]uint8) {
 	return t
 }()
 
+// trigger marks the bytes at which scan may have work: digits, '+' and
+// '(' before a number, and the '-' or ':' after a word ("X-1234567-L",
+// "fe80:"). Every other byte, letters included, is skipped, and the word
+// before a trigger is found by looking back from it.
+var trigger = func() (t [256]bool) {
+	for _, c := range "0123456789+(-:" {
+		t[c] = true
+	}
+	return t
+}()
+
+// nextTrigger returns the first p' >= p before hi at a trigger byte, or
+// hi. It reads eight bytes at a time: triggers lie between '(' and ':',
+// and a word of text has none of those bytes.
+func nextTrigger(s string, p, hi int) int {
+	const ones, high, low = 0x0101010101010101, 0x8080808080808080, 0x7F7F7F7F7F7F7F7F
+	for p+8 <= hi {
+		w := s[p : p+8]
+		x := uint64(w[0]) | uint64(w[1])<<8 | uint64(w[2])<<16 | uint64(w[3])<<24 |
+			uint64(w[4])<<32 | uint64(w[5])<<40 | uint64(w[6])<<48 | uint64(w[7])<<56
+		// Bit 7 of each byte: set when its low seven bits are '(' or
+		// above, and not ';' or above, and it is ASCII. The sums of
+		// seven-bit bytes do not carry into the next byte.
+		y := x & low
+		m := (y + ones*(0x80-'(')) &^ (y + ones*(0x80-';')) &^ x & high
+		for m != 0 {
+			k := p + bits.TrailingZeros64(m)/8
+			if trigger[s[k]] {
+				return k
+			}
+			m &= m - 1
+		}
+		p += 8
+	}
+	for p < hi && !trigger[s[p]] {
+		p++
+	}
+	return p
+}
+
 // scan looks for everything but e-mail in s[lo:hi].
+//
+// It does what a byte-by-byte loop would: at a digit that does not follow
+// a letter, a number; at '+' or '(' before a digit, a number; at a word of
+// ASCII letters followed by a digit, a '-', a ':' or " 1", word; anything
+// else is skipped. Only those followers start work, so it jumps from one
+// to the next and looks back for the word.
 func (sc *scanner) scan(lo, hi int) {
 	s := sc.s
 	for i := lo; i < hi; {
-		switch class[s[i]] {
-		case clDigit:
-			if letterBefore(s, i) {
-				i++
+		p := nextTrigger(s, i, hi)
+		if p >= hi {
+			return
+		}
+		c := s[p]
+		// The word of ASCII letters that the trigger follows, if any,
+		// directly or, before a digit, after one space.
+		w := p
+		if c <= '9' && c >= '0' && w-2 >= i && s[w-1] == ' ' && isLetterByte(s[w-2]) {
+			w--
+		}
+		a := w
+		for a > i && isLetterByte(s[a-1]) {
+			a--
+		}
+		if a < w && (c != '+' && c != '(') {
+			i = sc.word(a, hi)
+			continue
+		}
+		switch c {
+		case '+', '(':
+			if p+1 < hi && isDigit(s[p+1]) && !letterBefore(s, p) {
+				i = sc.number(p+1, hi, p)
+				continue
+			}
+			if c == '+' && p+2 < hi && s[p+1] == '(' && isDigit(s[p+2]) {
+				i = sc.number(p+2, hi, p)
+				continue
+			}
+			i = p + 1
+		case '-', ':':
+			i = p + 1
+		default: // a digit
+			if letterBefore(s, p) {
+				i = p + 1
 				for i < hi && isDigit(s[i]) {
 					i++
 				}
 				continue
 			}
-			i = sc.number(i, hi, -1)
-		case clLetter:
-			// Most words are letters followed by a space and another
-			// word, or by punctuation: none of word's cases, which need a
-			// digit in the word, or a '-', a ':' or " 1" after it.
-			j := i + 1
-			for j < hi && class[s[j]] == clLetter {
-				j++
-			}
-			if j >= hi || class[s[j]] != clDigit && s[j] != '-' && s[j] != ':' && (s[j] != ' ' || j+1 >= hi || !isDigit(s[j+1])) {
-				i = j
-				continue
-			}
-			i = sc.word(i, hi)
-		case clPlus, clParen:
-			if i+1 < hi && isDigit(s[i+1]) && !letterBefore(s, i) {
-				i = sc.number(i+1, hi, i)
-				continue
-			}
-			if s[i] == '+' && i+2 < hi && s[i+1] == '(' && isDigit(s[i+2]) {
-				i = sc.number(i+2, hi, i)
-				continue
-			}
-			i++
-		default:
-			i++
+			i = sc.number(p, hi, -1)
 		}
 	}
 }

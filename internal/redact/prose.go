@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"slices"
 	"sync"
 	"unicode"
 	"unicode/utf8"
@@ -101,19 +102,25 @@ var lexShortWord [27 * 27 * 27]string
 
 // shortIndexLower is shortIndex for a word of ASCII letters in any case.
 func shortIndexLower(w string) (int, bool) {
-	if len(w) == 0 || len(w) > 3 {
-		return 0, false
+	switch len(w) {
+	case 1:
+		return int(letter27[w[0]]) * 27 * 27, true
+	case 2:
+		return (int(letter27[w[0]])*27 + int(letter27[w[1]])) * 27, true
+	case 3:
+		return (int(letter27[w[0]])*27+int(letter27[w[1]]))*27 + int(letter27[w[2]]), true
 	}
-	k := 0
-	for i := 0; i < 3; i++ {
-		c := 0
-		if i < len(w) {
-			c = int(w[i]|0x20-'a') + 1
-		}
-		k = k*27 + c
-	}
-	return k, true
+	return 0, false
 }
+
+// letter27 numbers the ASCII letters from 1, in either case.
+var letter27 = func() (t [256]uint8) {
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = uint8(c-'a') + 1
+		t[c-'a'+'A'] = uint8(c-'a') + 1
+	}
+	return t
+}()
 
 // lookup is lex[w], through lexShort for short words.
 func lookup(lex map[string]uint16, w []byte) uint16 {
@@ -153,18 +160,16 @@ func cueTail(p, w string) bool {
 }
 
 // wordHash hashes a folded word from its length and four of its bytes,
-// lower-casing ASCII letters so that it can be run on the raw text of a
-// word of ASCII letters too.
+// lower-casing ASCII letters (by setting bit 0x20 of every byte it reads)
+// so that it can be run on the raw text of a word of ASCII letters too.
+// One multiplication: it runs once for nearly every word of a text.
 func wordHash[W string | []byte](w W) uint32 {
 	n := len(w)
 	if n == 0 {
 		return 0
 	}
-	h := uint32(n)*0x9E3779B1 ^ uint32(w[0]|0x20)*0x85EBCA77 ^ uint32(w[n-1]|0x20)*0xC2B2AE3D
-	if n > 2 {
-		h ^= uint32(w[1]|0x20)*0x27D4EB2F ^ uint32(w[n/2]|0x20)*0x165667B1
-	}
-	return (h ^ h>>16) & 0xFFFF
+	x := uint64(w[0]) | uint64(w[n>>2])<<8 | uint64(w[n>>1])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
+	return uint32((x * 0x9E3779B97F4A7C15) >> 48)
 }
 
 // hasLower is has for the raw text of a word of ASCII letters.
@@ -232,7 +237,7 @@ func isLetterStart(r rune) bool { return unicode.IsLetter(r) }
 func (sc *scanner) tok(i int) token {
 	s := sc.s
 	nl := false
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+	for i < len(s) && proseClass[s[i]]-pcSpace <= pcBreak-pcSpace { // ' ', '\n', '\t', '\r'
 		if s[i] == '\n' {
 			nl = true
 		}
@@ -341,19 +346,27 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
+		if j >= len(s) {
+			break // the token path finds the end there too
+		}
 		// After a line break (every message of a joined text starts
 		// there) the token path skips the whitespace just the same; it
 		// differs only where a first-pass finding starts, which it skips.
 		ok, nl := true, false
-		if j < len(s) && (s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+		cl := proseClass[s[j]]
+		if cl == pcBreak {
 			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
 				j++
 			}
+			if j >= len(s) {
+				break
+			}
 			ok, nl = sc.inFound(j) == 0, true
+			cl = proseClass[s[j]]
 		}
 		if !ok {
 			// the token path below
-		} else if j < len(s) && isDigit(s[j]) {
+		} else if cl == pcDigit {
 			// A number: the token path, but a first-pass finding (most
 			// of them start with a digit) is skipped before reading it.
 			if e := sc.inFound(j); e > 0 {
@@ -361,20 +374,21 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				prev = [3]string{}
 				continue
 			}
-		} else if j < len(s) && isLetterByte(s[j]) {
+		} else if cl == pcLetter {
 			k := j + 1
 			accented := false
-			for k < len(s) {
-				if c := s[k]; c >= 'a' && c <= 'z' {
+			for {
+				for k < len(s) && s[k]-'a' < 26 {
 					k++
-				} else if c == 0xC3 && k+1 < len(s) && s[k+1] >= 0xA0 && foldC3(s[k+1]) != 0 {
+				}
+				if k+1 < len(s) && s[k] == 0xC3 && s[k+1] >= 0xA0 && foldC3(s[k+1]) != 0 {
 					accented = true // "está", "não", "você"
 					k += 2
-				} else {
-					break
+					continue
 				}
+				break
 			}
-			if k == len(s) || s[k] < utf8.RuneSelf && s[k] != '\'' && s[k] != '-' && !isAlnum(s[k]) {
+			if k == len(s) || endsWord[s[k]] {
 				filter := &lexAnyFilter
 				if s[j] <= 'Z' {
 					filter = &lexCapFilter
@@ -414,16 +428,16 @@ func (sc *scanner) prose(found []Finding) []Finding {
 					}
 				}
 			}
-		} else if j < len(s) && !nl && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
+		} else if cl == pcKeep && !nl {
 			i = j + 1 // punctuation that keeps the words before it
 			continue
-		} else if j < len(s) && s[j] < utf8.RuneSelf && !isAlnum(s[j]) && s[j] != ' ' && (nl || sc.inFound(j) == 0) {
+		} else if cl >= pcKeep && (nl || sc.inFound(j) == 0) {
 			// Other ASCII punctuation, as the token path reads it.
 			i = j + 1
 			afterPlace = false
-			if c := s[j]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
+			if cl == pcReset {
 				prev = [3]string{}
-			} else if c != ',' && c != ':' && c != '\'' {
+			} else if cl == pcPunct {
 				prev = [3]string{".", prev[0], prev[1]}
 			}
 			continue
@@ -506,6 +520,52 @@ func (sc *scanner) prose(found []Finding) []Finding {
 	return mergeFindings(found, sc.extra)
 }
 
+// Byte classes for the second pass's fast path.
+const (
+	pcHigh   uint8 = iota // not ASCII
+	pcSpace               // ' '
+	pcBreak               // '\n', '\t', '\r'
+	pcLetter              // ASCII letters
+	pcDigit
+	pcKeep  // ',', ':', '\'': punctuation that keeps the words before it
+	pcReset // '.', '!', '?', ';', '(', ')': punctuation that ends a phrase
+	pcPunct // any other ASCII byte
+)
+
+var proseClass = func() (t [256]uint8) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = pcPunct
+	}
+	t[' '] = pcSpace
+	for _, c := range "\n\t\r" {
+		t[c] = pcBreak
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = pcLetter
+		t[c-'a'+'A'] = pcLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = pcDigit
+	}
+	for _, c := range ",:'" {
+		t[c] = pcKeep
+	}
+	for _, c := range ".!?;()" {
+		t[c] = pcReset
+	}
+	return t
+}()
+
+// endsWord marks the ASCII bytes that end a word on the fast path: not a
+// letter or digit, an apostrophe or a hyphen, which the token path reads
+// as part of a word.
+var endsWord = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = !isAlnum(byte(c)) && c != '\'' && c != '-'
+	}
+	return t
+}()
+
 // inFound returns the end of the first-pass finding that covers i, or 0;
 // it advances through found as the pass moves on.
 func (sc *scanner) inFound(i int) int {
@@ -538,18 +598,21 @@ func mergeFindings(a, b []Finding) []Finding {
 	if len(a) == 0 {
 		return b
 	}
-	out := make([]Finding, 0, len(a)+len(b))
-	i, j := 0, 0
-	for i < len(a) || j < len(b) {
-		if j == len(b) || i < len(a) && a[i].Start < b[j].Start {
-			out = append(out, a[i])
-			i++
+	// In place, from the back: a's spare capacity (push doubles it) usually
+	// holds b, so merging needs no new slice. On equal starts b comes first.
+	n := len(a) + len(b)
+	a = slices.Grow(a, len(b))[:n]
+	i, j := n-len(b)-1, len(b)-1
+	for k := n - 1; j >= 0; k-- {
+		if i >= 0 && a[i].Start >= b[j].Start {
+			a[k] = a[i]
+			i--
 		} else {
-			out = append(out, b[j])
-			j++
+			a[k] = b[j]
+			j--
 		}
 	}
-	return out
+	return a
 }
 
 // joinFollows reports " de ", " do ", " of ", " y " or " e " at i: what

@@ -12,7 +12,8 @@ import (
 // Snapshot writes a consistent copy of the SQLite main database to path
 // (which must not exist) while trement keeps running: VACUUM INTO reads
 // one snapshot of the database on a connection of its own, so writers are
-// not held up, and the copy is compact (no free pages, no WAL). The inbox
+// not held up, and the copy is compact (no free pages, no WAL); with
+// backup keys, the copy's data keys are sealed under them. The inbox
 // file is not copied: it holds only bodies waiting to be processed, which
 // Meta redelivers. `trement backup` seals the copy; see cmd/trement.
 func (db *DB) Snapshot(ctx context.Context, path string) error {
@@ -34,8 +35,15 @@ func (db *DB) Snapshot(ctx context.Context, path string) error {
 	if _, err := c.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		return fmt.Errorf("store: snapshot: %w", err)
 	}
+	if db.backupKeys != nil {
+		return db.sealSnapshotKeys(ctx, path)
+	}
 	return nil
 }
+
+// BackupKeysSealed reports whether Snapshot seals the data keys under
+// backup keys (Options.BackupKeys is set and the database is SQLite).
+func (db *DB) BackupKeysSealed() bool { return db.backupKeys != nil }
 
 // mainPath returns the SQLite main file's path.
 func (db *DB) mainPath() (string, error) {

@@ -164,7 +164,7 @@ func (t *Tx) block(ts *Tombstone) error {
 	if n, _ := res.RowsAffected(); n == 0 {
 		return fmt.Errorf("store: block %s: %w", ts.ContactID, ErrErased)
 	}
-	if err := t.DestroyDataKey(ts.ContactID); err != nil {
+	if err := t.destroyKey(ts.ContactID); err != nil {
 		return err
 	}
 	// Access exports waiting to be fetched are no part of the blocked copy.

@@ -248,3 +248,42 @@ func TestBlockedCustomerIsNoIncidentRecipient(t *testing.T) {
 		})
 	})
 }
+
+// TestErasedCustomerLeavesTheListsAtOnce: between the erasure's commit and
+// the scrubber's deletion, the erased customer's conversation is in no
+// console list and no "nobody took you" sweep, even waiting for a person.
+func TestErasedCustomerLeavesTheListsAtOnce(t *testing.T) {
+	url, _ := storetest.NewSQLite(t)
+	db := open(t, url, newKey(t))
+	store.PauseScrubber(db)
+	victim, vconv := seed(t, db, "5215512340011", "", "ayuda", 2)
+	other, oconv := seed(t, db, "5215512340012", "", "ayuda", 2)
+	for _, id := range []string{vconv.ID, oconv.ID} {
+		update(t, db, func(tx *store.Tx) error {
+			c, err := tx.Conversation(id)
+			if err != nil {
+				return err
+			}
+			c.State, c.WaitingSince = conversation.StateWaitingHuman, time.Now().Add(-time.Hour)
+			return tx.UpdateConversation(c)
+		})
+	}
+	update(t, db, func(tx *store.Tx) error { return tx.EraseContact(victim.ID) })
+	view(t, db, func(tx *store.Tx) error {
+		for name, f := range map[string]store.ConversationFilter{
+			"all":     {},
+			"waiting": {State: conversation.StateWaitingHuman},
+			"queue":   {AssignedTo: "someone", Queue: true},
+		} {
+			got, err := tx.Conversations(f)
+			if err != nil || len(got) != 1 || got[0].ContactID != other.ID {
+				t.Errorf("Conversations(%s) = %d conversations, %v; want only the other customer's", name, len(got), err)
+			}
+		}
+		got, err := tx.WaitingBefore(time.Now(), 10)
+		if err != nil || len(got) != 1 || got[0].ContactID != other.ID {
+			t.Errorf("WaitingBefore = %d conversations, %v; want only the other customer's", len(got), err)
+		}
+		return nil
+	})
+}

@@ -195,9 +195,21 @@ func (t *Tx) cipherFor(owner string) (*vault.Cipher, error) {
 }
 
 // DestroyDataKey crypto-shreds owner: it deletes the data key, so every
-// field sealed under it in this database stops opening (copies taken
-// before still hold it: the erasure journal erases them again on restore).
+// field sealed under it in this database stops opening, and its backup key,
+// so neither does any `trement backup` taken before (other copies still
+// hold it: the erasure journal erases them again on restore).
 func (t *Tx) DestroyDataKey(owner string) error {
+	if err := t.destroyKey(owner); err != nil {
+		return err
+	}
+	// Forgotten before the commit: if the commit fails, an erasure is
+	// done again from the journal, and other keys are not worth keeping.
+	return t.db.backupKeys.forget(t.ctx, owner)
+}
+
+// destroyKey deletes owner's data key from this database only (blocking
+// keeps a copy in blocked_keys, and backups keep theirs).
+func (t *Tx) destroyKey(owner string) error {
 	if owner == systemOwner {
 		return errors.New("store: refusing to destroy the system secret")
 	}

@@ -92,7 +92,7 @@ func scanConversations(rows *sql.Rows, err error) ([]*conversation.Conversation,
 // unassigned, since before t, whose customer has not yet been told that no
 // one took them in time; oldest first.
 func (t *Tx) WaitingBefore(before time.Time, limit int) ([]*conversation.Conversation, error) {
-	rows, err := t.query("SELECT "+convCols+" FROM conversations WHERE state = 'waiting_human' AND assigned_to = '' AND waiting_since > 0 AND waiting_since < ? AND NOT wait_expired ORDER BY waiting_since LIMIT ?",
+	rows, err := t.query("SELECT "+convCols+" FROM conversations WHERE state = 'waiting_human' AND assigned_to = '' AND waiting_since > 0 AND waiting_since < ? AND NOT wait_expired AND "+notErased("contact_id")+" ORDER BY waiting_since LIMIT ?",
 		ms(before), limit)
 	return scanConversations(rows, err)
 }
@@ -107,9 +107,12 @@ type ConversationFilter struct {
 	Limit int
 }
 
-// Conversations lists conversations, most recently updated first.
+// Conversations lists conversations, most recently updated first. An
+// erased customer's conversations are gone from the lists at the erasure's
+// commit, not only once the scrubber deleted them.
 func (t *Tx) Conversations(f ConversationFilter) ([]*conversation.Conversation, error) {
-	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ? OR (? AND assigned_to = '' AND state = 'waiting_human')) ORDER BY updated_at DESC LIMIT ?"
+	q := "SELECT " + convCols + " FROM conversations WHERE (? = '' OR state = ?) AND (? = '' OR assigned_to = ? OR (? AND assigned_to = '' AND state = 'waiting_human')) AND " +
+		notErased("contact_id") + " ORDER BY updated_at DESC LIMIT ?"
 	if f.Limit <= 0 || f.Limit > 1000 {
 		f.Limit = 100
 	}
@@ -328,16 +331,65 @@ func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
 	return id, nil
 }
 
-// PendingReactions lists the contact's reactions kept as rows of their own
-// (conversation.TypeReaction) because the message they react to, WhatsApp
-// id wamid, was not recorded when they came; oldest first, by WhatsApp's
-// time.
-func (t *Tx) PendingReactions(contactID, wamid string) ([]*conversation.Message, error) {
-	if wamid == "" {
-		return nil, nil
+// PendingReactions finds the reactions kept as rows of their own
+// (conversation.TypeReaction) because the message they react to was not
+// recorded when they came, for the messages with WhatsApp ids wamids: by
+// wamid, oldest first by WhatsApp's time. One query per chunk of ids,
+// through a partial index that holds only such rows.
+func (t *Tx) PendingReactions(wamids ...string) (map[string][]*conversation.Message, error) {
+	byIndex := make(map[string]string, len(wamids))
+	for _, w := range wamids {
+		if w != "" {
+			byIndex[t.db.WamidIndex(w)] = w
+		}
 	}
-	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE contact_id = ? AND reply_to_wamid = ? AND type = ? ORDER BY wa_timestamp, created_at, id",
-		contactID, t.db.WamidIndex(wamid), conversation.TypeReaction)
+	idx := make([]string, 0, len(byIndex))
+	for i := range byIndex {
+		idx = append(idx, i)
+	}
+	out := map[string][]*conversation.Message{}
+	for rest := idx; len(rest) > 0; {
+		chunk := rest[:min(len(rest), inboxChunk)]
+		rest = rest[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, x := range chunk {
+			args[i] = x
+		}
+		// First which rows react to which id, then the rows themselves
+		// (scanMessages reads msgCols, which hold no reply_to_wamid). The
+		// type is written out, not bound: a planner uses the partial index
+		// only for a condition it can see implies the index's.
+		rows, err := t.query("SELECT id, reply_to_wamid FROM messages WHERE type = 'reaction' AND reply_to_wamid IN ("+placeholders(len(chunk))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending reactions: %w", err)
+		}
+		target := map[string]string{}
+		var ids []any
+		for rows.Next() {
+			var id, to string
+			if err := rows.Scan(&id, &to); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: pending reactions: %w", err)
+			}
+			target[id] = byIndex[to]
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: pending reactions: %w", err)
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		ms, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE id IN ("+placeholders(len(ids))+") ORDER BY wa_timestamp, created_at, id", ids...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending reactions: %w", err)
+		}
+		for _, m := range ms {
+			out[target[m.ID]] = append(out[target[m.ID]], m)
+		}
+	}
+	return out, nil
 }
 
 // DeleteMessage removes the message row id (a pending reaction now shown
@@ -360,6 +412,12 @@ func (t *Tx) SetMessageSent(id, wamid string) error {
 	if err := t.queryRow("SELECT contact_id FROM messages WHERE id = ?", id).Scan(&contactID); err != nil {
 		return notFound(err)
 	}
+	return t.setMessageSent(contactID, id, wamid)
+}
+
+// setMessageSent is SetMessageSent for a message whose contact the caller
+// knows.
+func (t *Tx) setMessageSent(contactID, id, wamid string) error {
 	ci, err := t.cipherFor(contactID)
 	if err != nil {
 		return err

@@ -66,6 +66,12 @@ type Options struct {
 	// from which Open re-applies erasures a restored database lacks.
 	// Empty: no journal.
 	ErasureJournal string
+	// BackupKeys is the file of per-owner backup keys (SQLite only; see
+	// backupKeys), kept outside the database and its backups: `trement
+	// backup` seals each data key under one, and an erasure destroys the
+	// customer's, so backups taken before it stop opening them. Empty:
+	// backups carry the keys wrapped by the master key only.
+	BackupKeys string
 }
 
 // DB is an open store.
@@ -94,9 +100,10 @@ type DB struct {
 	// lockSpace mixes the schema into advisory lock keys (PostgreSQL).
 	lockSpace int64
 
-	journal  *journal
-	replayed int
-	scrub    scrubber
+	journal    *journal
+	backupKeys *backupKeys
+	replayed   int
+	scrub      scrubber
 
 	counts sqlCounts
 }
@@ -140,6 +147,13 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if o.BackupKeys != "" && db.backend == SQLite {
+		var err error
+		if db.backupKeys, err = openBackupKeys(o.BackupKeys, db.systemKey); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	if slices.Contains(db.applied, migrationAuditGuards) {
 		if err := db.resealHead(ctx); err != nil {
 			db.Close()
@@ -170,8 +184,8 @@ func (db *DB) Backend() string { return db.backend }
 
 // Close closes the connections.
 func (db *DB) Close() error {
-	var err error
 	db.scrub.stop()
+	err := db.backupKeys.close()
 	db.leadMu.Lock()
 	if db.leadConn != nil {
 		db.leadConn.Close() // closing the session releases the advisory lock
@@ -185,7 +199,7 @@ func (db *DB) Close() error {
 		err = errors.Join(err, db.inW.Close())
 	}
 	if db.r != nil && db.r != db.w {
-		err = db.r.Close()
+		err = errors.Join(err, db.r.Close())
 	}
 	if db.w != nil {
 		err = errors.Join(err, db.w.Close())

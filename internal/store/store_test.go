@@ -349,7 +349,8 @@ func TestConsentLedgerSurvivesErasure(t *testing.T) {
 // markers are plaintexts that must never appear in the database files:
 // a body, a number, a name, a message id (an answer's, quoted by a reply
 // and reacted to), a reaction emoji, and an ad's headline and link.
-var markers = []string{"ZQXJ-BODY-MARKER-7731", "34699887766", "Zebulon Quaxwell", "wamid.HBgLMZQXJWAMIDMARKER", "🦩", "Qwzx Spring Sale", "https://fb.me/qwzxad"}
+var markers = []string{"ZQXJ-BODY-MARKER-7731", "34699887766", "Zebulon Quaxwell", "wamid.HBgLMZQXJWAMIDMARKER", "🦩", "Qwzx Spring Sale", "https://fb.me/qwzxad",
+	"ZQXJ-FILE-BYTES-4471", "zqxj-passport.pdf"}
 
 func seedMarkers(t *testing.T, db *store.DB) {
 	t.Helper()
@@ -372,6 +373,13 @@ func seedMarkers(t *testing.T, db *store.DB) {
 			return err
 		}
 		if _, err := tx.SetReaction(c.ID, markers[3], markers[4]); err != nil {
+			return err
+		}
+		// A file the customer sent: its name and its bytes.
+		if err := tx.QueueMedia(&conversation.Media{MessageID: reply.ID, ContactID: c.ID, Ref: conversation.MediaRef{ID: "1003383421387256", MimeType: "application/pdf", Filename: markers[8]}}); err != nil {
+			return err
+		}
+		if err := tx.StoreMedia(reply.ID, "application/pdf", []byte("%PDF-1.4 "+markers[7]+" the rest of the file")); err != nil {
 			return err
 		}
 		return tx.Enqueue(&conversation.OutboxItem{ContactID: c.ID, ConversationID: conv.ID, PhoneNumberID: "1", Kind: "message",

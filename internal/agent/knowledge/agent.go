@@ -181,26 +181,22 @@ func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
 // words searched and the question's time cue too.
 func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, timeCue) {
 	qlang := guessLang(words, lang)
-	words, cue := readTime(readSize(words, qlang))
+	words, cue := readTime(readPayOnDelivery(readSize(words, qlang), qlang))
 	q := a.ix.expand(analyzers[qlang], words)
-	// Question words and numbers alone ("how long?", "2 plus 2") name no
-	// topic: nothing to answer.
-	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 }) {
+	// Question words, numbers and units of time alone ("how long?", "2
+	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
+	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 && !t.unit }) {
 		return nil, q, words, cue
 	}
-	hits := a.ix.search(q, qlang, lang, a.opts.LanguageBoost)
-	if cue.period() {
-		// A question answered by a period prefers the passages that
-		// state one.
-		for i := range hits {
-			if a.ix.docs[hits[i].doc].period {
-				hits[i].score *= periodBoost
-			}
-		}
-		sortHits(hits)
-	}
+	hits := a.ix.searchCue(q, qlang, lang, a.opts.LanguageBoost, cue)
 	return hits, q, words, cue
 }
+
+// periodCover is the share of its question words a duration question
+// finds answered by any passage stating a period, in coverage: half, so
+// that the passage whose heading asks "how long" still covers more than a
+// price list that mentions "24 h".
+const periodCover = 0.5
 
 // periodBoost multiplies the score of a passage stating a period for a
 // question about a deadline or a duration.
@@ -239,6 +235,32 @@ func (ix *index) tagOnly(doc int, q []qterm) bool {
 }
 
 const unknownFactor = 0.65
+
+// titleShare is the share of q's topic weight found in doc's article title.
+func (ix *index) titleShare(doc int, q []qterm) float64 {
+	d := &ix.docs[doc]
+	var got, total float64
+	for _, t := range q {
+		if t.weight < 1 {
+			continue
+		}
+		total += t.idf
+		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.title[a.term] }) {
+			got += t.idf
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
+
+// Two articles whose best passages score within closeScore of each other
+// are ranked by coverage when one covers coverageLead more of the question.
+const (
+	closeScore   = 0.9
+	coverageLead = 0.05
+)
 
 // mostlyUnknown reports whether the question has at least as many topic
 // words found in no article as words doc matches: "how much is a flight to
@@ -283,6 +305,31 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 					hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i, i+1)...)
 					top = h
 				}
+				break
+			}
+		}
+	}
+	// Of two articles that score nearly alike, the one that explains more
+	// of the question answers it: "what do you charge for standard
+	// delivery?" finds the delivery times a little ahead of the costs, but
+	// only the costs say "charge" too.
+	if prefer == "" {
+		for i, h := range hits[1:] {
+			if h.score < closeScore*top.score {
+				break
+			}
+			if a.ix.docs[h.doc].art.id == a.ix.docs[top.doc].art.id {
+				continue
+			}
+			// Covering alike, the article whose title says what was
+			// asked answers it: "¿cuánto tiempo tengo para devolver?"
+			// meets the returns ("Devoluciones") and the refunds, whose
+			// tags say "devolvéis", alike.
+			more := h.coverage > top.coverage+coverageLead
+			titled := h.coverage >= top.coverage-coverageLead && a.ix.titleShare(h.doc, q) > a.ix.titleShare(top.doc, q)
+			if more || titled {
+				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
+				top = h
 				break
 			}
 		}
@@ -425,7 +472,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		conf := 1.0
 		for _, sm := range ms {
 			d := a.ix.docs[sm.doc]
-			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], sm.words), sm.words, sm.cue, sm.doc)
+			ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], wanted(sm.words)), wanted(sm.words), sm.cue, sm.doc)
 			parts = append(parts, trim(a.format(ps), a.opts.MaxChars/len(ms)))
 			ids = append(ids, d.art.id)
 			conf = min(conf, sm.confidence)
@@ -434,7 +481,7 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 		return agent.Reply{Text: strings.Join(parts, "\n\n"), Confidence: conf, Sources: ids, Provider: ProviderName}, nil
 	}
 	d := a.ix.docs[m.doc]
-	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], m.words), m.words, m.cue, m.doc)
+	ps := a.passages(d.art.id, d.art.lang, a.ix.expand(analyzers[d.art.lang], wanted(m.words)), wanted(m.words), m.cue, m.doc)
 	log.DebugContext(ctx, "knowledge: answer", slog.String("article_id", d.art.id), slog.Float64("confidence", m.confidence), slog.Int("passages", len(ps)))
 	return agent.Reply{
 		Text:       a.format(ps),

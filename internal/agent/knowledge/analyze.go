@@ -232,6 +232,46 @@ func undiphthong(st string) string {
 }
 func stemPT(w string) string { return stemRomance(w, ptPlural, ptDeriv, ptConj, ptVerb, nil) }
 
+// lighter returns other stems w may have when its stem is not indexed: the
+// plural and gender endings alone taken off (a Spanish preterite "olvidó"
+// folds to "olvido", which the participle rule cuts to "olv"), and in
+// English a comparative or superlative ending ("bigger", "cheapest").
+func (a *analyzer) lighter(w string) []string {
+	var out []string
+	switch a.lang {
+	case "en":
+		for _, suf := range []string{"est", "er"} {
+			if b, ok := strings.CutSuffix(w, suf); ok && len(b) >= minStem {
+				out = append(out, a.stem(undouble(b)), a.stem(b+"e"))
+			}
+		}
+	default:
+		plural := esPlural
+		if a.lang == "pt" {
+			plural = ptPlural
+		}
+		b := stripFirst(w, plural)
+		if n := len(b); n > minStem && strings.IndexByte("aoe", b[n-1]) >= 0 {
+			b = b[:n-1]
+		}
+		out = append(out, b)
+		if a.lang == "es" {
+			out = append(out, undiphthong(b))
+		}
+		// The e → i of a stressed stem ("sigo", "pido", "mido" for
+		// "seguir", "pedir", "medir"), with the spelling of g before e.
+		if st := a.stem(w); strings.Contains(st, "i") {
+			i := strings.LastIndexByte(st, 'i')
+			e := st[:i] + "e" + st[i+1:]
+			out = append(out, e)
+			if strings.HasSuffix(e, "g") {
+				out = append(out, e+"u")
+			}
+		}
+	}
+	return out
+}
+
 type analyzer struct {
 	lang  string
 	stop  map[string]bool
@@ -287,12 +327,14 @@ func (a *analyzer) word(w string) string {
 // Question words that do not tell topics apart on their own ("how",
 // "cuánto": how long or how much?) and verbs of asking. They are kept, as
 // they still separate "how long does delivery take" from other questions,
-// but weigh less than the topic. Words that do separate topics ("where",
-// "when", "much", "long") keep full weight.
+// but weigh less than the topic. "When" is one: a heading or a tag that
+// asks "when" ("when will I get my money") would otherwise draw every
+// question about a time to it. Words that do separate topics ("where",
+// "much") keep full weight.
 const (
-	lightEN = `how long take takes taking get time`
-	lightES = `cuanto cuanta cuantos cuantas tiempo`
-	lightPT = `quanto quanta quantos quantas tempo`
+	lightEN = `how long take takes taking get time use using when last lasts`
+	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion`
+	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao`
 )
 
 func set(s string) map[string]bool {
@@ -359,8 +401,9 @@ func guessLang(words []string, hint string) string {
 const stopEN = `a an the and or but if of at by for with about to from in on up out over into onto
 is are was were be been being am do does did doing have has had having i me my mine myself we our ours us
 you your yours yourself he him his she her it its they them their this that these those what which who whom
-can could would should will shall may might must there here so too very just also any some all than then as
+can could would should will shall may might must there here so too very just also any some all than then as still now since above below certain
 get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
+weren hasn haven hadn couldn wouldn shouldn won mustn needn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
 give say said because
 many few more most other others another such only own same again once ever every each both either

@@ -85,20 +85,28 @@ type index struct {
 	phrases  map[string]string
 	maxFixed int
 
-	meta        map[string]bool     // terms found in some title, heading or tags
-	neutral     map[string]bool     // folded words that say nothing about the article (neutral.txt)
-	surface     map[string][]string // indexed word (folded) → its stems
-	surfaceList []string            // keys of surface, sorted
+	meta        map[string]bool            // terms found in some title, heading or tags
+	neutral     map[string]bool            // folded words that say nothing about the article (neutral.txt)
+	surface     map[string][]string        // indexed word (folded) → its stems
+	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
+	surfaceList []string                   // keys of surface, sorted
+	compounds   map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
-	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, meta: map[string]bool{},
+	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, compounds: map[string][2]string{}, meta: map[string]bool{},
 		phrases: map[string]string{}}
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
 	analyze := func(an *analyzer, text string) []string {
-		words := ix.joinPhrases(fold.Words(text))
+		folded := fold.Words(text)
+		for i := 0; i+1 < len(folded); i++ {
+			if j := folded[i] + folded[i+1]; len(j) >= 5 && !an.stop[folded[i]] && !an.stop[folded[i+1]] {
+				ix.compounds[j] = [2]string{folded[i], folded[i+1]}
+			}
+		}
+		words := ix.joinPhrases(folded)
 		terms := an.terms(words)
 		for _, w := range words {
 			if an.stop[w] || len(w) < 2 || isPhrase(w) {
@@ -107,6 +115,10 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
 				ix.surface[w] = append(ix.surface[w], st)
 			}
+			if ix.surfaceLang[w] == nil {
+				ix.surfaceLang[w] = map[string]bool{}
+			}
+			ix.surfaceLang[w][an.lang] = true
 		}
 		return terms
 	}
@@ -323,6 +335,7 @@ func (ix *index) idf(t string) float64 {
 type qterm struct {
 	term   string
 	weight float64 // 1, or lightWeight for question words
+	unit   bool    // a unit of time or a number word: no topic on its own
 	alts   []alt
 	idf    float64 // weight of the term in coverage
 }
@@ -340,7 +353,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	var stems []string
 	seen := map[string]bool{}
 	var out []qterm
-	for _, w := range ix.joinPhrases(words) {
+	for _, w := range ix.joinPhrases(ix.splitCompounds(an, words)) {
 		if isPhrase(w) {
 			if !seen[w] {
 				seen[w] = true
@@ -358,6 +371,24 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
+		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w] || an.light[w]) {
+			// A unit of time no article uses ("10 minutes ago") says
+			// when, not what, "bought" what the customer did, and a
+			// question word ("¿cuánto dura…?") how it is asked: no
+			// unknown topic.
+			continue
+		}
+		if _, ok := ix.postings[t]; !ok {
+			// A stem the articles do not have may be a stemming miss
+			// rather than a new word: "olvidó" read as "olv" while the
+			// articles' "olvidado" gives "olvid", "bigger" for "big".
+			for _, alt := range an.lighter(w) {
+				if _, ok := ix.postings[alt]; ok {
+					t = alt
+					break
+				}
+			}
+		}
 		stems = append(stems, t)
 		if seen[t] {
 			continue
@@ -369,10 +400,11 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		if an.light[w] || isDigit(w[0]) {
 			q.weight = lightWeight
 		}
+		q.unit = periodUnits[w] || periodNumbers[w]
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
-			for _, c := range ix.closest(w) {
+			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
 						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight})
@@ -470,6 +502,44 @@ func (ix *index) closest(w string) []string {
 	return out
 }
 
+// splitCompounds writes as two words a word no article has that two
+// adjacent words of an article make ("mbway" for "MB WAY", "applepay").
+func (ix *index) splitCompounds(an *analyzer, words []string) []string {
+	var out []string
+	for i, w := range words {
+		c, ok := ix.compounds[w]
+		if !ok || ix.postings[an.stem(an.word(w))] != nil {
+			if out != nil {
+				out = append(out, w)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]string, 0, len(words)+1), words[:i]...)
+		}
+		out = append(out, c[0], c[1])
+	}
+	if out == nil {
+		return words
+	}
+	return out
+}
+
+// sameLang keeps the words of lang among typo corrections when there is
+// one: "arive" in English is "arrive", not Portuguese "artigo" or "assim".
+func (ix *index) sameLang(words []string, lang string) []string {
+	var out []string
+	for _, w := range words {
+		if ix.surfaceLang[w][lang] {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return words
+	}
+	return out
+}
+
 func abs(n int) int {
 	if n < 0 {
 		return -n
@@ -525,11 +595,23 @@ type hit struct {
 // answering the whole question beats one repeating a single word.
 // Results are sorted best first.
 func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit {
+	return ix.searchCue(q, qlang, lang, langBoost, timeCue{})
+}
+
+// searchCue is search for a question with a time cue: when it is answered
+// by a period ("how long does a refund take?"), a passage that states one
+// answers its question words ("how long", "cuánto tiempo") wherever they
+// are written, and is preferred (periodBoost).
+func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue timeCue) []hit {
 	scores := map[int]float64{}
 	matched := map[int]float64{}
-	var totalIDF float64
+	lightMatched := map[int]float64{}
+	var totalIDF, totalLight float64
 	for _, t := range q {
 		totalIDF += t.idf
+		if t.weight < 1 {
+			totalLight += t.idf
+		}
 		best := map[int]float64{} // doc → best alt weight, for coverage
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
@@ -553,7 +635,9 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 					// llegue") is not the question: it counts in
 					// coverage only where a heading, title or tag says it.
 					c = 0
-				default:
+				case ix.meta[a.term]:
+					// Another passage names it in a heading: this one
+					// only mentions it.
 					c *= bodyWeight
 				}
 				best[p.doc] = math.Max(best[p.doc], c)
@@ -561,11 +645,20 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 		}
 		for d, w := range best {
 			matched[d] += w * t.idf
+			if t.weight < 1 {
+				lightMatched[d] += w * t.idf
+			}
 		}
 	}
 	hits := make([]hit, 0, len(scores))
 	for d, s := range scores {
 		h := hit{doc: d}
+		if cue.period() && ix.docs[d].period {
+			s *= periodBoost
+			// "How long does it take", "how long do I have": the period
+			// is the answer to "how long".
+			matched[d] += periodCover * (totalLight - lightMatched[d])
+		}
 		if totalIDF > 0 {
 			h.coverage = matched[d] / totalIDF
 		}

@@ -45,8 +45,11 @@ var (
 		prazo para|prazo de|prazo tenho|o prazo|data limite|ultimo dia|ate que dia|ate que data`)
 	durationPhrases = phraseSet(`
 		how long|how many days|how many hours|how many weeks
+		how long does it last|how long is it valid|how long are they valid|how long is the
 		cuanto tiempo|cuanto tarda|cuanto tardan|cuanto tardais|cuanto se tarda|cuantos dias|cuantas horas|cuantas semanas
-		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas`)
+		cuanto dura|cuanto duran|cuanto tiempo dura
+		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas
+		quanto dura|quanto duram|quanto tempo dura`)
 	// deadlineWords are the words of a deadline phrase that would otherwise
 	// be searched as topics: "when" meets a heading that asks "when", and
 	// "plazo" a delivery article tagged with it.
@@ -103,6 +106,7 @@ func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
 	c.duration = durationPhrases.in(words)
+	words = notTooLate(words)
 	if !c.deadline {
 		return words, c
 	}
@@ -122,8 +126,8 @@ var (
 	periodNumbers = set(`one two three four five six seven eight nine ten twelve fifteen thirty
 		un una uno dos tres cuatro cinco seis siete ocho nueve diez doce quince treinta
 		um uma dois duas tres quatro cinco seis sete oito nove dez doze quinze trinta`)
-	periodUnits = set(`h hour hours day days week weeks month months year years
-		hora horas dia dias semana semanas mes meses ano anos`)
+	periodUnits = set(`h hour hours day days week weeks month months year years minute minutes min mins
+		hora horas dia dias semana semanas mes meses ano anos minuto minutos`)
 	periodFill = set(`working business calendar full`)
 )
 
@@ -200,6 +204,96 @@ func readSize(words []string, lang string) []string {
 				out = append(out, size)
 			}
 		default:
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// insteadPhrases introduce what the customer does not want: "store credit
+// instead of a refund", "un vale en vez del dinero", "cartão em vez do
+// reembolso".
+var insteadPhrases = phraseSet(`instead of|rather than|in place of
+	en vez de|en vez del|en lugar de|en lugar del
+	em vez de|em vez do|em vez da|em lugar de|em lugar do|em lugar da|ao inves de|ao inves do|ao inves da`)
+
+// wanted returns the words of a question up to what it says is not wanted
+// ("instead of a refund"), for choosing the passage of the article found:
+// the article is found with every word (the refunds article holds the
+// store credit), the passage with what is asked for.
+func wanted(words []string) []string {
+	marks := insteadPhrases.marks(words)
+	if i := slices.Index(marks, true); i > 0 {
+		return words[:i]
+	}
+	return words
+}
+
+// contextWords say what the customer did or has, not what they ask about:
+// every shop's customers bought something. One that no article uses is
+// left out of the question instead of counting as an unknown topic ("can I
+// return something I bought in the sale?"); one the articles use is
+// searched as any word.
+var contextWords = set(`buy buys buying bought purchase purchased purchases purchasing
+	comprar compra compras compre compro compramos comprado comprada compraste compre
+	comprei comprou compraram compramos adquiri adquirido`)
+
+// Paying when the parcel comes ("can I pay when I receive it?", "¿puedo
+// pagar cuando llegue?", "posso pagar quando receber?") is cash on
+// delivery, not a question about receiving or refunds: the words from
+// "when" to "receive" are read as the language's name for it, which a
+// shop's synonyms may hold as a fixed phrase ("=contra reembolso").
+var (
+	payWords = set(`pay paying cash pagar pago pagas paga pagais pagamos pagando pagamento`)
+	// whenWords join the payment to the delivery.
+	whenWords = set(`when once on upon at cuando al en quando ao na no em`)
+	// comeWords are the parcel's arrival.
+	comeWords = set(`receive receiving receives get arrive arrives arriving arrival delivered delivery comes come
+		recibir reciba recibo recibe recibas recibamos llegue llega llegar llegada entreguen entrega
+		receber receba recebo recebe recebermos chegar chegue chega chegada entregarem entregue entrega`)
+	onDelivery = map[string][]string{"en": {"cash", "on", "delivery"}, "es": {"pago", "en", "la", "entrega"}, "pt": {"pagamento", "na", "entrega"}}
+)
+
+// readPayOnDelivery rewrites a payment on the parcel's arrival as lang's
+// name for cash on delivery.
+func readPayOnDelivery(words []string, lang string) []string {
+	name := onDelivery[lang]
+	if name == nil {
+		return words
+	}
+	for i, w := range words {
+		if !payWords[w] {
+			continue
+		}
+		for j := i + 1; j < len(words) && j <= i+6; j++ {
+			if !whenWords[words[j]] {
+				continue
+			}
+			for k := j + 1; k < len(words) && k <= j+3; k++ {
+				if comeWords[words[k]] {
+					out := append(slices.Clone(words[:j]), name...)
+					return append(out, words[k+1:]...)
+				}
+			}
+		}
+	}
+	return words
+}
+
+// "Too late to cancel?" asks whether it still can be done: the lateness is
+// not a late parcel's.
+var tooLate = phraseSet(`too late|demasiado tarde|muy tarde|tarde demais|demasiado tarde|muito tarde`)
+
+var lateWords = set(`late tarde`)
+
+func notTooLate(words []string) []string {
+	marks := tooLate.marks(words)
+	if !slices.Contains(marks, true) {
+		return words
+	}
+	out := make([]string, 0, len(words))
+	for i, w := range words {
+		if !marks[i] || !lateWords[w] {
 			out = append(out, w)
 		}
 	}

@@ -198,6 +198,9 @@ type Simulator struct {
 	inbound    map[string]string  // inbound wamid -> wa_id
 	outbound   map[string]outRef  // outbound wamid -> position
 	subs       map[chan struct{}]struct{}
+	// media are the files customers sent, by media id.
+	media          map[string]*Media
+	mediaDownloads int
 }
 
 type outRef struct {
@@ -234,6 +237,8 @@ func (s *Simulator) Config() Config { return s.cfg }
 // Handler serves the fake Graph API and the customer UI:
 //
 //	POST /{version}/{phone-number-id}/messages   Graph API send and mark-read
+//	GET  /{version}/{media-id}                    a file's metadata (url, sha256, file_size)
+//	GET  /media/{media-id}                        the file, at the url its metadata names
 //	GET  /sim/                                    customer phone page
 //	GET  /sim/api/threads                         conversations as JSON
 //	POST /sim/api/send                            a customer sends a message
@@ -243,6 +248,8 @@ func (s *Simulator) Config() Config { return s.cfg }
 func (s *Simulator) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST /{version}/{phone}/messages", s.graphMessages)
+	mux.HandleFunc("GET /{version}/{id}", s.graphMedia)
+	mux.HandleFunc("GET "+mediaPath+"{id}", s.mediaDownload)
 	s.routeUI(mux)
 	return mux
 }
@@ -475,7 +482,8 @@ func (s *Simulator) threadLocked(waID, name string) *Thread {
 }
 
 // CustomerMessage is a message from a customer to the business. Set From
-// and exactly one of Text, ButtonReply, ListReply or Message.
+// and exactly one of Text, ButtonReply, ListReply, Reaction, File or
+// Message.
 type CustomerMessage struct {
 	// From is the customer's number in any format ("+34 612 345 678").
 	From string `json:"from"`
@@ -491,6 +499,9 @@ type CustomerMessage struct {
 	// does with no emoji. A reaction is no bubble of its own: it shows on
 	// the message (ThreadMessage.Reaction).
 	Reaction *whatsapp.Reaction `json:"reaction,omitempty"`
+	// File sends an image, document, audio, video or sticker: the
+	// webhook carries its media id and the fake Graph API serves it.
+	File *CustomerFile `json:"file,omitempty"`
 	// Context is the wamid of the business message replied to. For button
 	// and list replies it is found automatically when empty.
 	Context string `json:"context,omitempty"`
@@ -520,7 +531,7 @@ func (s *Simulator) SendFromCustomer(msg CustomerMessage) (wamid string, err err
 		return "", ErrBadNumber
 	}
 	set := 0
-	for _, b := range []bool{msg.Text != "", msg.ButtonReply != nil, msg.ListReply != nil, msg.Message != nil, msg.Reaction != nil} {
+	for _, b := range []bool{msg.Text != "", msg.ButtonReply != nil, msg.ListReply != nil, msg.Message != nil, msg.Reaction != nil, msg.File != nil} {
 		if b {
 			set++
 		}
@@ -579,6 +590,11 @@ func (s *Simulator) SendFromCustomer(msg CustomerMessage) (wamid string, err err
 		contact := whatsapp.Contact{Profile: whatsapp.Profile{Name: t.Name}, WaID: waID}
 		s.enqueueLocked(&pending{due: time.Now(), message: &m, contact: &contact})
 		return wamid, nil
+	case msg.File != nil:
+		if err := s.customerFileLocked(&m, msg.File); err != nil {
+			return "", err
+		}
+		tm.Type, tm.Text = m.Type, m.Summary()
 	case msg.Message != nil:
 		m2 := *msg.Message
 		m2.From, m2.ID, m2.Timestamp = waID, wamid, unix(now)

@@ -1,0 +1,278 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/store"
+	"github.com/trement/trement/internal/store/storetest"
+	"github.com/trement/trement/internal/whatsapp"
+	"github.com/trement/trement/internal/whatsapp/sim"
+)
+
+// mediaMessage is the customer's newest message of kind, waited for.
+func (ta *testApp) mediaMessage(who, kind string) *conversation.Message {
+	ta.t.Helper()
+	var found *conversation.Message
+	waitFor(ta.t, "the "+kind+" message", func() bool {
+		found = nil
+		for _, m := range ta.contactMessages(who) {
+			if m.Direction == conversation.In && m.Type == kind {
+				found = m
+			}
+		}
+		return found != nil
+	})
+	return found
+}
+
+// mediaOf waits until the message's file is no longer pending and
+// returns it, with its data.
+func (ta *testApp) mediaOf(messageID string) *conversation.Media {
+	ta.t.Helper()
+	var md *conversation.Media
+	waitForWithin(ta.t, "the file to be downloaded or refused", 20*time.Second, func() bool {
+		err := ta.db.View(context.Background(), func(tx *store.Tx) error {
+			var err error
+			md, err = tx.MessageMedia(messageID, true)
+			return err
+		})
+		return err == nil && md.State != conversation.MediaPending
+	})
+	return md
+}
+
+// fileBytes is a file with a marker that must never reach the disk in
+// clear.
+func fileBytes(marker string, n int) []byte {
+	b := bytes.Repeat([]byte(" "+marker+" "), n/(len(marker)+2)+1)
+	return append([]byte("\xff\xd8\xff\xe0JFIF"), b[:n]...)
+}
+
+// TestCustomerImageKeptSealed: with DOWNLOAD_MEDIA on, an image a
+// customer sends through the real webhook is downloaded from the
+// simulator's media endpoint after the webhook was answered, checked,
+// and kept sealed (no byte of it in clear in the SQLite files); the agent
+// is given only the label and caption. A file whose SHA-256 does not
+// match, or larger than MEDIA_MAX_BYTES (refused before it is fetched),
+// is not kept and is recorded as failed.
+func TestCustomerImageKeptSealed(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media", "-media-max-bytes", "65536"}})
+	const who = "14155550191"
+	ta.optIn(who)
+	const marker = "QZXV-PHOTO-PIXELS-5521"
+	photo := fileBytes(marker, 40000)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "image", Data: photo, MimeType: "image/jpeg", Caption: "the box arrived crushed"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "image")
+	md := ta.mediaOf(msg.ID)
+	if md.State != conversation.MediaStored || !bytes.Equal(md.Data, photo) || md.Ref.MimeType != "image/jpeg" || md.Attempts != 1 {
+		t.Fatalf("file = state %s, %d bytes, %q, attempt %d, %q; want the photo stored at the first attempt", md.State, len(md.Data), md.Ref.MimeType, md.Attempts, md.LastError)
+	}
+	if msg.Body != "[image] the box arrived crushed" {
+		t.Errorf("message body = %q, want the label and caption", msg.Body)
+	}
+	ta.settle()
+
+	// A file that is not what Meta says it is, and one too large.
+	corrupt := ta.sim.AddMedia(sim.Media{Data: photo, MimeType: "image/jpeg", SHA256: "SfInY0gGKTsJlUWbwxC1k+FAD0FZHvzwfpvO0zX0GUI="})
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, Message: &whatsapp.Message{Type: "document",
+		Document: &whatsapp.Media{ID: corrupt, MimeType: "application/pdf", Filename: "invoice.pdf"}}}); err != nil {
+		t.Fatal(err)
+	}
+	md = ta.mediaOf(ta.mediaMessage(who, "document").ID)
+	if md.State != conversation.MediaFailed || md.LastError != "mismatch" || md.Data != nil {
+		t.Errorf("file with a wrong sha256 = %s %q, %d bytes; want failed, mismatch, nothing kept", md.State, md.LastError, len(md.Data))
+	}
+	downloads := ta.sim.MediaDownloads()
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "video", Data: fileBytes(marker, 70000), MimeType: "video/mp4"}}); err != nil {
+		t.Fatal(err)
+	}
+	md = ta.mediaOf(ta.mediaMessage(who, "video").ID)
+	if md.State != conversation.MediaFailed || md.LastError != "too_large" {
+		t.Errorf("file over the limit = %s %q, want failed, too_large", md.State, md.LastError)
+	}
+	if n := ta.sim.MediaDownloads(); n != downloads {
+		t.Errorf("the file over the limit was fetched (%d downloads, want %d)", n, downloads)
+	}
+	ta.settle()
+
+	_, path := ta.url, strings.TrimPrefix(ta.url, "sqlite:")
+	for _, f := range storetest.SQLiteFiles(path) {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, []byte(marker)) {
+			t.Errorf("%s holds the customer's file in clear", f)
+		}
+	}
+}
+
+// TestMediaOffByDefault: without DOWNLOAD_MEDIA nothing is fetched and
+// nothing but the message's label and caption is kept.
+func TestMediaOffByDefault(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "14155550192"
+	ta.optIn(who)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "image", Data: fileBytes("x", 1000), MimeType: "image/jpeg", Caption: "look"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "image")
+	ta.settle()
+	time.Sleep(300 * time.Millisecond)
+	if msg.Body != "[image] look" {
+		t.Errorf("body = %q, want the label and caption", msg.Body)
+	}
+	err := ta.db.View(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.MessageMedia(msg.ID, false)
+		return err
+	})
+	if !errors.Is(err, conversation.ErrNotFound) {
+		t.Errorf("MessageMedia with downloads off = %v, want ErrNotFound", err)
+	}
+	if n := ta.sim.MediaDownloads(); n != 0 {
+		t.Errorf("%d files fetched with downloads off, want 0", n)
+	}
+}
+
+// TestErasureTakesTheFiles: a customer's erasure leaves none of their
+// files: the key that sealed them is destroyed at once and the scrubber
+// deletes the rows.
+func TestErasureTakesTheFiles(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const who = "5511987650001"
+	ta.optIn(who)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "document", Data: fileBytes("QZXV-DOC", 5000), MimeType: "application/pdf", Filename: "rg.pdf"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "document")
+	if md := ta.mediaOf(msg.ID); md.State != conversation.MediaStored {
+		t.Fatalf("file = %s %q, want stored", md.State, md.LastError)
+	}
+	ta.settle()
+	n := len(ta.replies(who))
+	ta.say(who, "apagar meus dados")
+	ta.waitReplies(who, n+1)
+	ta.say(who, "SIM APAGAR")
+	ta.waitReplies(who, n+2)
+	ta.settle()
+	err := ta.db.View(context.Background(), func(tx *store.Tx) error {
+		_, err := tx.MessageMedia(msg.ID, true)
+		return err
+	})
+	if !errors.Is(err, store.ErrErased) && !errors.Is(err, conversation.ErrNotFound) {
+		t.Errorf("MessageMedia after erasure = %v, want erased or gone", err)
+	}
+	raw, err := sqlOpenReadOnly(ta)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var rows int
+	waitForWithin(t, "the scrubber to delete the file", 30*time.Second, func() bool {
+		raw.QueryRow("SELECT COUNT(*) FROM message_media").Scan(&rows)
+		return rows == 0
+	})
+}
+
+// TestOperatorOpensCustomerFiles: an operator who may read the
+// conversation gets the customer's image through the console API, as
+// the type it was stored as, never sniffed, shown inline, and a document
+// as an attachment; each viewing is audited. One who may not see the
+// conversation is refused (and that is audited too).
+func TestOperatorOpensCustomerFiles(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const who = "14155550193"
+	ta.optIn(who)
+	photo := fileBytes("QZXV-OP-PHOTO", 3000)
+	pdf := append([]byte("%PDF-1.4 "), fileBytes("QZXV-OP-PDF", 2000)...)
+	for _, f := range []*sim.CustomerFile{{Kind: "image", Data: photo, MimeType: "image/jpeg", Caption: "crushed"}, {Kind: "document", Data: pdf, MimeType: "application/pdf", Filename: "../../invoice\n.pdf"}} {
+		if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: f}); err != nil {
+			t.Fatal(err)
+		}
+		ta.mediaOf(ta.mediaMessage(who, f.Kind).ID)
+	}
+	ta.settle()
+	tok := ta.ownerToken(auth.PermConversationsReadAll, auth.PermConversationsReadAssigned)
+	var list struct{ Conversations []struct{ ID string } }
+	if code := ta.api("GET", "/api/v1/conversations", tok, "", &list); code != 200 || len(list.Conversations) != 1 {
+		t.Fatalf("conversations = %d, %+v", code, list)
+	}
+	var conv struct {
+		Messages []struct {
+			Type  string
+			Media *struct{ State, URL, Filename, MimeType string }
+		}
+	}
+	if code := ta.api("GET", "/api/v1/conversations/"+list.Conversations[0].ID, tok, "", &conv); code != 200 {
+		t.Fatalf("conversation = %d", code)
+	}
+	urls := map[string]string{}
+	for _, m := range conv.Messages {
+		if m.Media != nil {
+			if m.Media.State != "stored" || m.Media.URL == "" {
+				t.Errorf("%s media = %+v, want stored with a url", m.Type, m.Media)
+			}
+			urls[m.Type] = m.Media.URL
+		}
+	}
+	get := func(path, token string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+ta.addr+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	resp, body := get(urls["image"], tok)
+	h := resp.Header
+	if resp.StatusCode != 200 || !bytes.Equal(body, photo) || h.Get("Content-Type") != "image/jpeg" || h.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), "inline") || !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("image = %d, %d bytes, headers %v; want the photo as image/jpeg, nosniff, inline, sandboxed", resp.StatusCode, len(body), h)
+	}
+	resp, body = get(urls["document"], tok)
+	if cd := resp.Header.Get("Content-Disposition"); resp.StatusCode != 200 || !bytes.Equal(body, pdf) || resp.Header.Get("Content-Type") != "application/pdf" ||
+		cd != `attachment; filename=invoice_.pdf` {
+		t.Errorf("document = %d, %d bytes, %q, %q; want the PDF as an attachment named invoice_.pdf", resp.StatusCode, len(body), resp.Header.Get("Content-Type"), cd)
+	}
+	if n := len(ta.auditReasons(audit.ActionMediaView)); n != 2 {
+		t.Errorf("%d media viewings audited, want 2", n)
+	}
+	if resp, _ := get(urls["image"], ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the image without credentials = %d, want 401", resp.StatusCode)
+	}
+	// An agent's token sees only their own conversations and the queue.
+	agent, _, err := ta.app.console.Auth().CreateToken(context.Background(), auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, ta.owner, "agent",
+		[]auth.Permission{auth.PermConversationsReadAssigned}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := get(urls["image"], agent); resp.StatusCode != http.StatusForbidden || bytes.Contains(body, photo[:20]) {
+		t.Errorf("the image for a token that may not see the conversation = %d, want 403", resp.StatusCode)
+	}
+	if n := len(ta.auditReasons(audit.ActionMediaView)); n != 2 {
+		t.Errorf("%d media viewings audited after a refusal, want still 2", n)
+	}
+	// Another conversation's message id is not found through this one.
+	if resp, _ := get(strings.Replace(urls["image"], list.Conversations[0].ID, "nope", 1), tok); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the image through another conversation id = %d, want 404", resp.StatusCode)
+	}
+}
