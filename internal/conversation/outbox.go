@@ -286,10 +286,23 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 			var d settleCounts
 			err = o.store.Update(ctx, func(tx Tx) error {
 				d = settleCounts{}
+				var delivered []Delivery
 				for _, r := range batch {
+					if !r.lost && r.defer_ == 0 && r.err == nil {
+						// Accepted by Meta: recorded for the whole batch at once.
+						delivered = append(delivered, Delivery{ID: r.it.ID, MessageID: r.it.MessageID, WAMessageID: r.wamid})
+						continue
+					}
 					if err := o.settle(tx, r, &d); err != nil {
 						return err
 					}
+				}
+				if len(delivered) > 0 {
+					n, err := tx.OutboxDelivered(delivered)
+					if err != nil {
+						return err
+					}
+					d.sent += int64(n)
 				}
 				var err error
 				ok, err = tx.StartOutbox(o.cfg.Worker, o.cfg.Lease, ids)
@@ -392,19 +405,9 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 		return tx.OutboxDefer(it.ID, tx.Time().Add(r.defer_))
 	}
 	if r.err == nil {
-		ok, err := tx.OutboxSent(it.ID, r.wamid)
-		if err != nil {
-			return err
-		}
-		if ok {
-			d.sent++
-		}
-		if it.MessageID != "" && r.wamid != "" {
-			if err := tx.SetMessageSent(it.MessageID, r.wamid); err != nil && !errors.Is(err, ErrDuplicate) {
-				return err
-			}
-		}
-		return nil
+		n, err := tx.OutboxDelivered([]Delivery{{ID: it.ID, MessageID: it.MessageID, WAMessageID: r.wamid}})
+		d.sent += int64(n)
+		return err
 	}
 	var se *SendError
 	if !errors.As(r.err, &se) {

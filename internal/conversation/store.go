@@ -110,6 +110,11 @@ type Tx interface {
 	StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error)
 	ReleaseClaims(worker string) (int64, error)
 	OutboxSent(id, wamid string) (bool, error)
+	// OutboxDelivered is OutboxSent for each of ds, then SetMessageSent
+	// for those that name a message (an ErrDuplicate there is ignored),
+	// in a few statements for the whole batch; it returns how many items
+	// it removed.
+	OutboxDelivered(ds []Delivery) (int, error)
 	OutboxRetry(id string, next time.Time, reason string) error
 	OutboxDefer(id string, next time.Time) error
 	OutboxSetState(id string, s OutboxState, reason string) error

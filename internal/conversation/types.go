@@ -262,3 +262,10 @@ type OutboxItem struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 }
+
+// Delivery is an outbox item Meta accepted, as the sender settles it.
+type Delivery struct {
+	ID          string // the outbox item
+	MessageID   string // the outbound message it delivered, if any
+	WAMessageID string // the id Meta gave it
+}

@@ -338,6 +338,12 @@ func (t *Tx) SetMessageSent(id, wamid string) error {
 	if err := t.queryRow("SELECT contact_id FROM messages WHERE id = ?", id).Scan(&contactID); err != nil {
 		return notFound(err)
 	}
+	return t.setMessageSent(contactID, id, wamid)
+}
+
+// setMessageSent is SetMessageSent for a message whose contact the caller
+// knows.
+func (t *Tx) setMessageSent(contactID, id, wamid string) error {
 	ci, err := t.cipherFor(contactID)
 	if err != nil {
 		return err

@@ -3,6 +3,7 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -162,5 +163,71 @@ func TestNextInboxBoundsTheBatchBytes(t *testing.T) {
 		if items, _ = db.NextInbox(ctx, 256); len(items) != 3 {
 			t.Errorf("next NextInbox = %d items, want 3", len(items))
 		}
+	})
+}
+
+// OutboxDelivered settles a batch as OutboxSent and SetMessageSent would
+// one by one: the items go, each message gets its WhatsApp id, and each
+// customer's next message comes to the head of their line, once.
+func TestOutboxDeliveredSettlesABatch(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		a, convA := seed(t, db, "34611000001", "", "x", 0)
+		b, convB := seed(t, db, "34611000002", "", "x", 0)
+		var items []*conversation.OutboxItem
+		var msgs []*conversation.Message
+		update(t, db, func(tx *store.Tx) error {
+			for i, c := range []*conversation.Contact{a, a, b, a} {
+				conv := convA
+				if c == b {
+					conv = convB
+				}
+				m := &conversation.Message{ConversationID: conv.ID, ContactID: c.ID, Direction: conversation.Out, Type: "text", Body: fmt.Sprint("answer ", i), Author: "bot", Status: conversation.StatusQueued}
+				if err := tx.InsertMessage(m); err != nil {
+					return err
+				}
+				it := &conversation.OutboxItem{ContactID: c.ID, ConversationID: conv.ID, MessageID: m.ID, PhoneNumberID: "1", Kind: "message", Payload: []byte(`{}`)}
+				if err := tx.Enqueue(it); err != nil {
+					return err
+				}
+				items, msgs = append(items, it), append(msgs, m)
+			}
+			return nil
+		})
+		if got := []conversation.OutboxState{items[0].State, items[1].State, items[2].State, items[3].State}; got[0] != conversation.OutboxPending || got[1] != conversation.OutboxQueued ||
+			got[2] != conversation.OutboxPending || got[3] != conversation.OutboxQueued {
+			t.Fatalf("enqueued states = %v, want pending, queued, pending, queued", got)
+		}
+		update(t, db, func(tx *store.Tx) error {
+			claimed, err := tx.ClaimOutbox("w1", time.Minute, 10)
+			if err != nil || len(claimed) != 2 {
+				t.Fatalf("claimed %d, %v; want a's first and b's", len(claimed), err)
+			}
+			n, err := tx.OutboxDelivered([]conversation.Delivery{
+				{ID: items[0].ID, MessageID: msgs[0].ID, WAMessageID: "wamid.D0"},
+				{ID: items[2].ID, MessageID: msgs[2].ID, WAMessageID: "wamid.D2"},
+				{ID: items[1].ID, MessageID: msgs[1].ID, WAMessageID: "wamid.D1"}, // still queued: not removed
+			})
+			if err != nil || n != 2 {
+				t.Fatalf("OutboxDelivered = %d, %v; want 2", n, err)
+			}
+			if n, err := tx.OutboxDelivered([]conversation.Delivery{{ID: items[0].ID}}); err != nil || n != 0 {
+				t.Errorf("OutboxDelivered again = %d, %v; want 0", n, err)
+			}
+			for i, w := range []string{"wamid.D0", "wamid.D2"} {
+				m, err := tx.OutboundMessage(w)
+				if err != nil || m.ID != msgs[2*i].ID || m.Status != conversation.StatusSent {
+					t.Errorf("message for %s = %+v, %v; want message %d sent", w, m, err, 2*i)
+				}
+			}
+			return nil
+		})
+		update(t, db, func(tx *store.Tx) error {
+			next, err := tx.ClaimOutbox("w1", time.Minute, 10)
+			if err != nil || len(next) != 1 || next[0].ID != items[1].ID {
+				t.Errorf("ClaimOutbox after the batch = %d items, %v; want a's second only", len(next), err)
+			}
+			return nil
+		})
 	})
 }

@@ -38,28 +38,42 @@ func (db *DB) inboxTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // AppendInbox stores webhook bodies, sealed under the inbox key, in one
 // durable commit: callers batch many bodies so one fsync acknowledges all.
+// The rows go in with one multi-row INSERT per inboxChunk bodies.
 func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem) error {
 	now := db.now().UTC()
 	return db.inboxTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, db.q("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES (?, ?, ?, 0)"))
-		if err != nil {
-			return fmt.Errorf("store: append inbox: %w", err)
-		}
-		defer st.Close()
-		for _, it := range items {
-			if it.ID == "" {
-				it.ID = NewID()
+		for len(items) > 0 {
+			chunk := items[:min(len(items), inboxChunk)]
+			items = items[len(chunk):]
+			var q strings.Builder
+			q.WriteString("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES ")
+			args := make([]any, 0, 3*len(chunk))
+			for i, it := range chunk {
+				if it.ID == "" {
+					it.ID = NewID()
+				}
+				if it.ReceivedAt.IsZero() {
+					it.ReceivedAt = now
+				}
+				if i > 0 {
+					q.WriteString(", ")
+				}
+				q.WriteString("(?, ?, ?, 0)")
+				args = append(args, it.ID, ms(it.ReceivedAt), db.inboxSeal.Seal(inboxLoc(it.ID), it.Payload))
 			}
-			if it.ReceivedAt.IsZero() {
-				it.ReceivedAt = now
-			}
-			if _, err := st.ExecContext(ctx, it.ID, ms(it.ReceivedAt), db.inboxSeal.Seal(inboxLoc(it.ID), it.Payload)); err != nil {
+			if _, err := tx.ExecContext(ctx, db.q(q.String()), args...); err != nil {
 				return fmt.Errorf("store: append inbox: %w", err)
 			}
 		}
 		return nil
 	})
 }
+
+// inboxChunk is how many inbox rows one statement writes or deletes: a
+// batch of webhooks costs one statement per chunk, not one per body, and
+// the bound keeps each statement well under both backends' parameter
+// limits.
+const inboxChunk = 256
 
 // inboxBatchBytes bounds the sealed bytes NextInbox returns at once (a
 // single larger body is still returned alone), so the processor's memory
@@ -107,19 +121,23 @@ func (db *DB) DeleteInbox(ctx context.Context, ids ...string) error {
 
 func (db *DB) deleteInbox(ctx context.Context, ids []string) error {
 	return db.inboxTx(ctx, func(tx *sql.Tx) error {
-		st, err := tx.PrepareContext(ctx, db.q("DELETE FROM inbox WHERE id = ?"))
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		for _, id := range ids {
-			if _, err := st.ExecContext(ctx, id); err != nil {
+		for len(ids) > 0 {
+			chunk := ids[:min(len(ids), inboxChunk)]
+			ids = ids[len(chunk):]
+			args := make([]any, len(chunk))
+			for i, id := range chunk {
+				args[i] = id
+			}
+			if _, err := tx.ExecContext(ctx, db.q("DELETE FROM inbox WHERE id IN ("+placeholders(len(chunk))+")"), args...); err != nil {
 				return fmt.Errorf("store: delete inbox: %w", err)
 			}
 		}
 		return nil
 	})
 }
+
+// placeholders is "?, ?, …, ?" with n marks (n ≥ 1).
+func placeholders(n int) string { return strings.Repeat("?, ", n-1) + "?" }
 
 // RetryInbox records a failed attempt and when to try again.
 func (db *DB) RetryInbox(ctx context.Context, id string, next time.Time, reason string) error {
@@ -158,23 +176,22 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	if err != nil {
 		return err
 	}
+	// Behind another message to the same customer, a message waits in
+	// line (queued); the same statement looks, so an enqueue is one write.
+	state := "'pending'"
+	args := []any{it.ID, it.MessageID, it.ConversationID, it.ContactID, it.PhoneNumberID, it.Kind, ci.Seal(outboxLoc(it.ID), it.Payload)}
 	if it.Kind != "read" {
-		// Behind another message to the same customer: wait in line.
-		var n int
-		if err := t.queryRow("SELECT COUNT(*) FROM (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'claimed', 'sending', 'unknown', 'paused', 'queued') LIMIT 1) AS q", it.ContactID).Scan(&n); err != nil {
-			return fmt.Errorf("store: enqueue: %w", err)
-		}
-		if n > 0 {
-			it.State = conversation.OutboxQueued
-		}
+		state = "CASE WHEN EXISTS (SELECT 1 FROM outbox WHERE contact_id = ? AND kind <> 'read' AND state IN ('pending', 'claimed', 'sending', 'unknown', 'paused', 'queued')) THEN 'queued' ELSE 'pending' END"
+		args = append(args, it.ContactID)
 	}
-	_, err = t.exec(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		it.ID, it.MessageID, it.ConversationID, it.ContactID, it.PhoneNumberID, it.Kind, ci.Seal(outboxLoc(it.ID), it.Payload),
-		string(it.State), ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
+	args = append(args, ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
+	var got string
+	err = t.queryRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args...).Scan(&got)
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
+	it.State = conversation.OutboxState(got)
 	return nil
 }
 
@@ -392,6 +409,90 @@ func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 		return false, err
 	}
 	return true, t.promote(contactID)
+}
+
+// OutboxDelivered records Meta's acceptance of a batch of items: one
+// DELETE removes those still claimed, sending or unknown, one UPDATE
+// promotes the next message of each of their customers, and each message
+// gets its WhatsApp id (sealed under the contact's key, which the deleted
+// row names). It returns how many items it removed.
+func (t *Tx) OutboxDelivered(ds []conversation.Delivery) (int, error) {
+	owner := make(map[string]string, len(ds)) // item id -> contact id, for the items removed
+	for rest := ds; len(rest) > 0; {
+		chunk := rest[:min(len(rest), inboxChunk)]
+		rest = rest[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, d := range chunk {
+			args[i] = d.ID
+		}
+		rows, err := t.query("DELETE FROM outbox WHERE id IN ("+placeholders(len(chunk))+") AND state IN ('claimed', 'sending', 'unknown') RETURNING id, contact_id", args...)
+		if err != nil {
+			return 0, fmt.Errorf("store: outbox delivered: %w", err)
+		}
+		for rows.Next() {
+			var id, contactID string
+			if err := rows.Scan(&id, &contactID); err != nil {
+				rows.Close()
+				return 0, err
+			}
+			owner[id] = contactID
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return 0, fmt.Errorf("store: outbox delivered: %w", err)
+		}
+	}
+	contacts := make([]string, 0, len(owner))
+	seen := make(map[string]bool, len(owner))
+	for _, d := range ds {
+		c, ok := owner[d.ID]
+		if !ok || seen[c] {
+			continue
+		}
+		seen[c] = true
+		if err := t.dropOneShot(c); err != nil {
+			return 0, err
+		}
+		contacts = append(contacts, c)
+	}
+	if err := t.promoteAll(contacts); err != nil {
+		return 0, err
+	}
+	for _, d := range ds {
+		if d.MessageID == "" || d.WAMessageID == "" {
+			continue
+		}
+		var err error
+		if c, ok := owner[d.ID]; ok && !strings.HasPrefix(c, ErasedOwnerPrefix) {
+			err = t.setMessageSent(c, d.MessageID, d.WAMessageID)
+		} else {
+			err = t.SetMessageSent(d.MessageID, d.WAMessageID)
+		}
+		if err != nil && !errors.Is(err, conversation.ErrDuplicate) {
+			return 0, err
+		}
+	}
+	return len(owner), nil
+}
+
+// promoteAll is promote for several customers in one statement per chunk:
+// the first queued message of each whose line has no head moves to
+// pending (the statement reads the lines as they were before it).
+func (t *Tx) promoteAll(contacts []string) error {
+	for len(contacts) > 0 {
+		chunk := contacts[:min(len(contacts), inboxChunk)]
+		contacts = contacts[len(chunk):]
+		args := []any{ms(t.Now)}
+		for _, c := range chunk {
+			args = append(args, c)
+		}
+		if _, err := t.exec(`UPDATE outbox SET state = 'pending', updated_at = ? WHERE state = 'queued' AND contact_id IN (`+placeholders(len(chunk))+`)
+		AND NOT EXISTS (SELECT 1 FROM outbox h WHERE h.contact_id = outbox.contact_id AND h.kind <> 'read' AND h.state IN ('pending', 'claimed', 'sending', 'unknown', 'paused'))
+		AND NOT EXISTS (SELECT 1 FROM outbox e WHERE e.contact_id = outbox.contact_id AND e.state = 'queued' AND e.seq < outbox.seq)`, args...); err != nil {
+			return fmt.Errorf("store: promote: %w", err)
+		}
+	}
+	return nil
 }
 
 // ErasedOwnerPrefix marks the outbox owner of the one message sent to a

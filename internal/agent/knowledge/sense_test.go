@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -209,6 +210,94 @@ func TestTimeWords(t *testing.T) {
 	for _, w := range []string{"still", "hasn", "couldn"} {
 		if !analyzers["en"].stop[w] {
 			t.Errorf("%q is not an English stopword", w)
+		}
+	}
+}
+
+// TestContextWordsAndTypos: "bought" no article uses is no unknown topic,
+// and a typo is corrected to a word of its own language first.
+func TestContextWordsAndTypos(t *testing.T) {
+	kb, err := New(Sample(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := kb.ix.expand(analyzers["en"], fold.Words("return something I bought"))
+	if len(q) != 1 || q[0].term != "return" {
+		t.Errorf("return something I bought: %+v, want only return", q)
+	}
+	q = kb.ix.expand(analyzers["en"], []string{"arive"})
+	for _, a := range q[0].alts {
+		if a.term == "artig" || a.term == "assim" {
+			t.Errorf("arive corrected to Portuguese %q", a.term)
+		}
+	}
+}
+
+// TestPayOnDelivery: paying when the parcel comes is cash on delivery.
+func TestPayOnDelivery(t *testing.T) {
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"pt", "posso pagar quando receber a encomenda?", "posso pagar pagamento na entrega a encomenda"},
+		{"es", "¿puedo pagar cuando llegue el paquete?", "puedo pagar pago en la entrega el paquete"},
+		{"en", "can I pay the courier in cash when it arrives?", "can i pay the courier in cash cash on delivery"},
+		{"en", "I paid, when will I receive it?", "i paid when will i receive it"}, // paid: no
+	} {
+		if got := strings.Join(readPayOnDelivery(fold.Words(tc.msg), tc.lang), " "); got != tc.want {
+			t.Errorf("readPayOnDelivery(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "pt", "posso pagar quando receber a encomenda?"); id == "refunds" {
+		t.Error("pagar quando receber: answered with the refunds")
+	}
+}
+
+// TestCompoundWord: "mbway" is the articles' "MB WAY".
+func TestCompoundWord(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kb.ix.splitCompounds(analyzers["pt"], []string{"aceitam", "mbway"}); !slices.Equal(got, []string{"aceitam", "mb", "way"}) {
+		t.Errorf("splitCompounds = %q", got)
+	}
+	if id, _ := replySource(t, kb, "pt", "aceitam mbway?"); id != "payment-methods" {
+		t.Errorf("aceitam mbway: %s, want payment-methods", id)
+	}
+}
+
+// TestTitleBreaksANearTie: covering a deadline question alike, the article
+// whose title names it answers ("Devoluciones", not the refunds whose tags
+// say "devolvéis").
+func TestTitleBreaksANearTie(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, text := replySource(t, kb, "es", "¿cuánto tiempo tengo para devolver unas zapatillas?")
+	if id != "returns" || !containsFold(text, "30 días") {
+		t.Errorf("cuánto tiempo tengo para devolver: %s %q, want the returns' 30 days", id, text)
+	}
+	if id, _ := replySource(t, kb, "es", "cuánto dura la garantía?"); id != "warranty" {
+		t.Errorf("cuánto dura la garantía: %s, want warranty", id)
+	}
+}
+
+// TestTooLateAndStemVowels: "too late to cancel" is about cancelling, and
+// "sigo" meets "seguir".
+func TestTooLateAndStemVowels(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "en", "is it too late to cancel? i ordered yesterday"); id != "order-changes" {
+		t.Errorf("too late to cancel: %s, want order-changes", id)
+	}
+	for _, tc := range []struct{ lang, word, want string }{{"es", "sigo", "segu"}, {"pt", "sigo", "segu"}} {
+		if q := kb.ix.expand(analyzers[tc.lang], []string{tc.word}); len(q) != 1 || q[0].term != tc.want {
+			t.Errorf("%s %q: %+v, want %q", tc.lang, tc.word, q, tc.want)
 		}
 	}
 }
