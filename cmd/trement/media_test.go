@@ -276,3 +276,41 @@ func TestOperatorOpensCustomerFiles(t *testing.T) {
 		t.Errorf("the image through another conversation id = %d, want 404", resp.StatusCode)
 	}
 }
+
+// TestMediaRetriedWithoutBlockingOthers: a customer's file whose
+// download hangs holds up no one else's, and a file Meta fails to
+// describe once (a 500) is fetched again after a backoff and kept.
+func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const stuck, other = "14155550194", "14155550195"
+	ta.optIn(stuck)
+	ta.optIn(other)
+	ta.settle()
+	if err := ta.sim.InjectMediaFault(sim.FaultHang, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: stuck, File: &sim.CustomerFile{Kind: "image", Data: fileBytes("a", 500), MimeType: "image/png"}}); err != nil {
+		t.Fatal(err)
+	}
+	stuckMsg := ta.mediaMessage(stuck, "image")
+	waitFor(t, "the hanging request", func() bool { return ta.sim.MediaRequests() == 1 })
+
+	if err := ta.sim.InjectMediaFault(sim.FaultServerError, 1); err != nil {
+		t.Fatal(err)
+	}
+	photo := fileBytes("b", 800)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: other, File: &sim.CustomerFile{Kind: "image", Data: photo, MimeType: "image/png"}}); err != nil {
+		t.Fatal(err)
+	}
+	md := ta.mediaOf(ta.mediaMessage(other, "image").ID)
+	if md.State != conversation.MediaStored || md.Attempts != 2 || !bytes.Equal(md.Data, photo) {
+		t.Errorf("the other customer's file = %s at attempt %d (%q); want stored at the second attempt", md.State, md.Attempts, md.LastError)
+	}
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		m, err := tx.MessageMedia(stuckMsg.ID, false)
+		if err != nil || m.State != conversation.MediaPending || m.Attempts != 1 {
+			t.Errorf("the hanging file = %+v, %v; want still pending at its first attempt", m, err)
+		}
+		return nil
+	})
+}
