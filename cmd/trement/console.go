@@ -77,6 +77,10 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 			}
 			return mask.RedactMore(s)
 		}
+		files, err := tx.ConversationMedia(id)
+		if err != nil {
+			return err
+		}
 		bodies := make(map[string]string, len(msgs))
 		for _, m := range msgs {
 			bodies[m.ID] = m.Body
@@ -105,6 +109,9 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 					cm.AdSourceType, cm.AdHeadline = r.SourceType, show(r.Headline)
 				}
 			}
+			if f := files[m.ID]; f != nil {
+				cm.Media = &console.MessageMedia{State: string(f.State), MimeType: f.Ref.MimeType, Filename: show(f.Ref.Filename), Size: f.Size, Reason: f.LastError}
+			}
 			d.Messages = append(d.Messages, cm)
 		}
 		return nil
@@ -113,6 +120,30 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 		return nil, err
 	}
 	return &d, nil
+}
+
+// MediaFile opens the file a message of conversation id carried.
+func (c consoleConversations) MediaFile(ctx context.Context, id, messageID string) (*console.MediaFile, error) {
+	var f *console.MediaFile
+	err := c.db.View(ctx, func(tx *store.Tx) error {
+		m, err := tx.Message(messageID)
+		if err != nil {
+			return err
+		}
+		if m.ConversationID != id {
+			return conversation.ErrNotFound
+		}
+		md, err := tx.MessageMedia(messageID, true)
+		if err != nil {
+			return err
+		}
+		if md.State != conversation.MediaStored {
+			return conversation.ErrNotFound
+		}
+		f = &console.MediaFile{MimeType: md.Ref.MimeType, Filename: md.Ref.Filename, Data: md.Data}
+		return nil
+	})
+	return f, err
 }
 
 func consoleErr(err error) error {

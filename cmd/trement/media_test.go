@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/audit"
+	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
@@ -180,5 +184,133 @@ func TestErasureTakesTheFiles(t *testing.T) {
 	waitForWithin(t, "the scrubber to delete the file", 30*time.Second, func() bool {
 		raw.QueryRow("SELECT COUNT(*) FROM message_media").Scan(&rows)
 		return rows == 0
+	})
+}
+
+// TestOperatorOpensCustomerFiles: an operator who may read the
+// conversation gets the customer's image through the console API, as
+// the type it was stored as, never sniffed, shown inline, and a document
+// as an attachment; each viewing is audited. One who may not see the
+// conversation is refused (and that is audited too).
+func TestOperatorOpensCustomerFiles(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const who = "14155550193"
+	ta.optIn(who)
+	photo := fileBytes("QZXV-OP-PHOTO", 3000)
+	pdf := append([]byte("%PDF-1.4 "), fileBytes("QZXV-OP-PDF", 2000)...)
+	for _, f := range []*sim.CustomerFile{{Kind: "image", Data: photo, MimeType: "image/jpeg", Caption: "crushed"}, {Kind: "document", Data: pdf, MimeType: "application/pdf", Filename: "../../invoice\n.pdf"}} {
+		if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: f}); err != nil {
+			t.Fatal(err)
+		}
+		ta.mediaOf(ta.mediaMessage(who, f.Kind).ID)
+	}
+	ta.settle()
+	tok := ta.ownerToken(auth.PermConversationsReadAll, auth.PermConversationsReadAssigned)
+	var list struct{ Conversations []struct{ ID string } }
+	if code := ta.api("GET", "/api/v1/conversations", tok, "", &list); code != 200 || len(list.Conversations) != 1 {
+		t.Fatalf("conversations = %d, %+v", code, list)
+	}
+	var conv struct {
+		Messages []struct {
+			Type  string
+			Media *struct{ State, URL, Filename, MimeType string }
+		}
+	}
+	if code := ta.api("GET", "/api/v1/conversations/"+list.Conversations[0].ID, tok, "", &conv); code != 200 {
+		t.Fatalf("conversation = %d", code)
+	}
+	urls := map[string]string{}
+	for _, m := range conv.Messages {
+		if m.Media != nil {
+			if m.Media.State != "stored" || m.Media.URL == "" {
+				t.Errorf("%s media = %+v, want stored with a url", m.Type, m.Media)
+			}
+			urls[m.Type] = m.Media.URL
+		}
+	}
+	get := func(path, token string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+ta.addr+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp, b
+	}
+	resp, body := get(urls["image"], tok)
+	h := resp.Header
+	if resp.StatusCode != 200 || !bytes.Equal(body, photo) || h.Get("Content-Type") != "image/jpeg" || h.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.HasPrefix(h.Get("Content-Disposition"), "inline") || !strings.Contains(h.Get("Content-Security-Policy"), "sandbox") {
+		t.Errorf("image = %d, %d bytes, headers %v; want the photo as image/jpeg, nosniff, inline, sandboxed", resp.StatusCode, len(body), h)
+	}
+	resp, body = get(urls["document"], tok)
+	if cd := resp.Header.Get("Content-Disposition"); resp.StatusCode != 200 || !bytes.Equal(body, pdf) || resp.Header.Get("Content-Type") != "application/pdf" ||
+		cd != `attachment; filename=invoice_.pdf` {
+		t.Errorf("document = %d, %d bytes, %q, %q; want the PDF as an attachment named invoice_.pdf", resp.StatusCode, len(body), resp.Header.Get("Content-Type"), cd)
+	}
+	if n := len(ta.auditReasons(audit.ActionMediaView)); n != 2 {
+		t.Errorf("%d media viewings audited, want 2", n)
+	}
+	if resp, _ := get(urls["image"], ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("the image without credentials = %d, want 401", resp.StatusCode)
+	}
+	// An agent's token sees only their own conversations and the queue.
+	agent, _, err := ta.app.console.Auth().CreateToken(context.Background(), auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, ta.owner, "agent",
+		[]auth.Permission{auth.PermConversationsReadAssigned}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := get(urls["image"], agent); resp.StatusCode != http.StatusForbidden || bytes.Contains(body, photo[:20]) {
+		t.Errorf("the image for a token that may not see the conversation = %d, want 403", resp.StatusCode)
+	}
+	if n := len(ta.auditReasons(audit.ActionMediaView)); n != 2 {
+		t.Errorf("%d media viewings audited after a refusal, want still 2", n)
+	}
+	// Another conversation's message id is not found through this one.
+	if resp, _ := get(strings.Replace(urls["image"], list.Conversations[0].ID, "nope", 1), tok); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the image through another conversation id = %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestMediaRetriedWithoutBlockingOthers: a customer's file whose
+// download hangs holds up no one else's, and a file Meta fails to
+// describe once (a 500) is fetched again after a backoff and kept.
+func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const stuck, other = "14155550194", "14155550195"
+	ta.optIn(stuck)
+	ta.optIn(other)
+	ta.settle()
+	if err := ta.sim.InjectMediaFault(sim.FaultHang, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: stuck, File: &sim.CustomerFile{Kind: "image", Data: fileBytes("a", 500), MimeType: "image/png"}}); err != nil {
+		t.Fatal(err)
+	}
+	stuckMsg := ta.mediaMessage(stuck, "image")
+	waitFor(t, "the hanging request", func() bool { return ta.sim.MediaRequests() == 1 })
+
+	if err := ta.sim.InjectMediaFault(sim.FaultServerError, 1); err != nil {
+		t.Fatal(err)
+	}
+	photo := fileBytes("b", 800)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: other, File: &sim.CustomerFile{Kind: "image", Data: photo, MimeType: "image/png"}}); err != nil {
+		t.Fatal(err)
+	}
+	md := ta.mediaOf(ta.mediaMessage(other, "image").ID)
+	if md.State != conversation.MediaStored || md.Attempts != 2 || !bytes.Equal(md.Data, photo) {
+		t.Errorf("the other customer's file = %s at attempt %d (%q); want stored at the second attempt", md.State, md.Attempts, md.LastError)
+	}
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		m, err := tx.MessageMedia(stuckMsg.ID, false)
+		if err != nil || m.State != conversation.MediaPending || m.Attempts != 1 {
+			t.Errorf("the hanging file = %+v, %v; want still pending at its first attempt", m, err)
+		}
+		return nil
 	})
 }

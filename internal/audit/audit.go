@@ -109,6 +109,8 @@ const (
 	ActionConversationBack  = "conversation.handback"
 	ActionConversationAssgn = "conversation.assign"
 	ActionConversationNote  = "conversation.note"
+	// ActionMediaView is an operator opening a file a customer sent.
+	ActionMediaView = "conversation.media_view"
 	// ActionEscalate is the bot handing a conversation to a person; the
 	// console's dashboard counts these and times the first human reply.
 	ActionEscalate = "conversation.escalate"

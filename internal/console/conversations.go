@@ -43,6 +43,26 @@ type ConversationService interface {
 	// Note keeps a private note by the acting operator in the
 	// conversation, never sent. ErrInvalid for empty text.
 	Note(ctx context.Context, a Actor, id, text string) (*ConversationMessage, error)
+	// MediaFile returns the file message messageID of conversation id
+	// carried, opened. conversation.ErrNotFound if the message is not
+	// the conversation's or its file is not kept.
+	MediaFile(ctx context.Context, id, messageID string) (*MediaFile, error)
+}
+
+// MessageMedia is the file a customer's message carried, as kept.
+type MessageMedia struct {
+	State    string // "pending" (downloading), "stored" or "failed"
+	MimeType string
+	Filename string // masked like Body unless revealed
+	Size     int64
+	Reason   string // why it was not kept
+}
+
+// MediaFile is a kept file, opened.
+type MediaFile struct {
+	MimeType string
+	Filename string
+	Data     []byte
 }
 
 // ConversationFilter selects conversations to list.
@@ -93,6 +113,8 @@ type ConversationMessage struct {
 	// AdSourceType ("ad", "post") and AdHeadline name the Click-to-WhatsApp
 	// ad the message came from, if any.
 	AdSourceType, AdHeadline string
+	// Media is the file the message carried, when files are kept.
+	Media *MessageMedia
 }
 
 // ConversationDetail is a conversation with its messages.
@@ -209,6 +231,17 @@ type messageJSON struct {
 	Reaction  string     `json:"reaction,omitempty"`
 	Forwarded string     `json:"forwarded,omitempty"` // "forwarded" or "frequently_forwarded"
 	Ad        *adJSON    `json:"ad,omitempty"`
+	Media     *mediaJSON `json:"media,omitempty"`
+}
+
+// mediaJSON is a customer's file as the API describes it; url serves it.
+type mediaJSON struct {
+	State    string `json:"state"` // "pending", "stored" or "failed"
+	MimeType string `json:"mime_type,omitempty"`
+	Filename string `json:"filename,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+	Reason   string `json:"reason,omitempty"`
+	URL      string `json:"url,omitempty"` // set when stored
 }
 
 type adJSON struct {
@@ -266,6 +299,13 @@ func detailJSON(d *ConversationDetail, reveal bool) conversationJSON {
 			ReplyTo: m.ReplyTo, Quote: excerpt(m.Quote, quoteChars), Reaction: m.Reaction, Forwarded: forwardedWord(m)}
 		if m.AdSourceType != "" || m.AdHeadline != "" {
 			j.Messages[i].Ad = &adJSON{SourceType: m.AdSourceType, Headline: m.AdHeadline}
+		}
+		if md := m.Media; md != nil {
+			mj := &mediaJSON{State: md.State, MimeType: md.MimeType, Filename: md.Filename, Size: md.Size, Reason: md.Reason}
+			if md.State == "stored" {
+				mj.URL = "/api/v1" + mediaPath(d.ID, m.ID)
+			}
+			j.Messages[i].Media = mj
 		}
 	}
 	return j

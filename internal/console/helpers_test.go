@@ -43,6 +43,14 @@ type fakeConvs struct {
 	HandBackFn func(ctx context.Context, a console.Actor, id string) error
 	AssignFn   func(ctx context.Context, a console.Actor, id, operatorID string) error
 	NoteFn     func(ctx context.Context, a console.Actor, id, text string) (*console.ConversationMessage, error)
+	MediaFn    func(ctx context.Context, id, messageID string) (*console.MediaFile, error)
+}
+
+func (f *fakeConvs) MediaFile(ctx context.Context, id, messageID string) (*console.MediaFile, error) {
+	if f.MediaFn != nil {
+		return f.MediaFn(ctx, id, messageID)
+	}
+	return nil, conversation.ErrNotFound
 }
 
 func (f *fakeConvs) Note(ctx context.Context, a console.Actor, id, text string) (*console.ConversationMessage, error) {

@@ -3,6 +3,7 @@ package console
 import (
 	"cmp"
 	"embed"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -203,6 +204,15 @@ type messageView struct {
 	// the customer's emoji on it; Forwarded and Ad say where it came
 	// from ("Forwarded many times", "ad “Spring sale”").
 	Quote, Reaction, Forwarded, Ad string
+	// Media is the file the customer sent, when files are kept.
+	Media *mediaView
+}
+
+// mediaView is a customer's file in the thread: an image shown in place,
+// any other file a download link, or why it is not there.
+type mediaView struct {
+	State, URL, Label, Reason string
+	Image                     bool
 }
 
 var ticks = map[string][2]string{
@@ -226,6 +236,17 @@ func messageViews(d *ConversationDetail, names map[string]string) []messageView 
 			if m.AdHeadline != "" {
 				v.Ad += " “" + m.AdHeadline + "”"
 			}
+		}
+		if md := m.Media; md != nil {
+			mv := &mediaView{State: md.State, Reason: md.Reason, Image: inlineImages[mediaType(md.MimeType)],
+				Label: cmp.Or(md.Filename, md.MimeType, "file")}
+			if md.State == "stored" {
+				mv.URL = mediaPath(d.ID, m.ID)
+			}
+			if md.Size > 0 {
+				mv.Label += fmt.Sprintf(" (%s)", sizeWords(md.Size))
+			}
+			v.Media = mv
 		}
 		switch {
 		case m.Author == "customer" || m.Direction == "in":
@@ -252,6 +273,17 @@ func messageViews(d *ConversationDetail, names map[string]string) []messageView 
 		out = append(out, v)
 	}
 	return out
+}
+
+// sizeWords is n bytes for people: "512 bytes", "38 KB", "2.4 MB".
+func sizeWords(n int64) string {
+	switch {
+	case n < 1000:
+		return fmt.Sprintf("%d bytes", n)
+	case n < 1000*1000:
+		return fmt.Sprintf("%d KB", (n+500)/1000)
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/1e6)
 }
 
 // convView is the conversation page's facts.

@@ -68,6 +68,9 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/api/v1/conversations", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.listConversations)},
 		{"GET", "/api/v1/conversations/{id}", auth.PermConversationsReadAssigned, AuthSessionOrToken, h(s.getConversation)},
 		{"POST", "/api/v1/conversations/{id}/reveal", auth.PermPIIReveal, AuthSession, h(s.revealConversation)},
+		// A file the customer sent (DOWNLOAD_MEDIA): whoever may read the
+		// conversation, each viewing audited.
+		{"GET", "/api/v1/conversations/{id}/messages/{message}/media", auth.PermConversationsReadAssigned, AuthSessionOrToken, s.serveMedia(false)},
 		// A blocked customer's data, for the DPO answering a court or authority.
 		{"POST", "/api/v1/blocked", auth.PermContactsReadBlocked, AuthSession, h(s.openBlocked)},
 		{"POST", "/api/v1/conversations/{id}/reply", auth.PermConversationsReply, AuthSessionOrToken, h(s.replyConversation)},
@@ -108,6 +111,7 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/conversations/rows", auth.PermConversationsReadAssigned, AuthSession, h(s.pageInboxRows)},
 		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
+		{"GET", "/conversations/{id}/messages/{message}/media", auth.PermConversationsReadAssigned, AuthSession, s.serveMedia(true)},
 		{"GET", "/requests", auth.PermDSARManage, AuthSession, h(s.pageRequests)},
 		// Customers' data, masked, for those who answer their requests.
 		{"GET", "/customers", auth.PermDSARManage, AuthSession, h(s.pageCustomers)},

@@ -58,6 +58,12 @@ type mediaWorker struct {
 func (w *mediaWorker) run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	// Each download holds a slot until it is done; the loop claims files
+	// for the free slots only. A file that hangs until its timeout holds
+	// one slot, never the others or the next claims.
+	slots := make(chan struct{}, w.parallel)
+	var wg sync.WaitGroup
+	defer wg.Wait()
 	for {
 		select {
 		case <-ctx.Done():
@@ -65,19 +71,36 @@ func (w *mediaWorker) run(ctx context.Context) {
 		case <-w.wake:
 		case <-t.C:
 		}
-		for ctx.Err() == nil {
-			n, err := w.once(ctx)
-			if err != nil {
-				if ctx.Err() == nil {
-					w.log.Error("media downloads failed", "error", err)
-				}
-				break
+		free := w.parallel - len(slots)
+		if free > 0 {
+			list, err := w.claim(ctx, free)
+			if err != nil && ctx.Err() == nil {
+				w.log.Error("claiming customer files to download failed", "error", err)
 			}
-			if n == 0 {
-				break
+			for _, m := range list {
+				slots <- struct{}{}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if err := w.download(ctx, m); err != nil && ctx.Err() == nil {
+						w.log.Error("recording a customer file download failed", "message_id", m.MessageID, "error", err)
+					}
+					<-slots
+					w.poke() // a slot is free: there may be more due
+				}()
+			}
+			if len(list) == free {
+				w.poke() // a full claim: there may be more due
 			}
 		}
 		t.Reset(w.idle)
+	}
+}
+
+func (w *mediaWorker) poke() {
+	select {
+	case w.wake <- struct{}{}:
+	default:
 	}
 }
 
@@ -85,29 +108,15 @@ func (w *mediaWorker) run(ctx context.Context) {
 // it, the worker that claimed it died.
 func (w *mediaWorker) lease() time.Duration { return 2*w.timeout + 10*time.Second }
 
-// once downloads the files due now, up to parallel at a time, and
-// reports how many it took.
-func (w *mediaWorker) once(ctx context.Context) (int, error) {
+// claim takes up to n files that are due.
+func (w *mediaWorker) claim(ctx context.Context, n int) ([]*Media, error) {
 	var list []*Media
 	err := w.store.Update(ctx, func(tx Tx) error {
 		var err error
-		list, err = tx.ClaimMedia(tx.Time().Add(w.lease()), w.parallel)
+		list, err = tx.ClaimMedia(tx.Time().Add(w.lease()), n)
 		return err
 	})
-	if err != nil || len(list) == 0 {
-		return 0, err
-	}
-	var wg sync.WaitGroup
-	errs := make([]error, len(list))
-	for i, m := range list {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = w.download(ctx, m)
-		}()
-	}
-	wg.Wait()
-	return len(list), errors.Join(errs...)
+	return list, err
 }
 
 // download fetches one file and records the outcome.

@@ -128,34 +128,54 @@ func foldC3(b byte) byte {
 // normWord lower-cases w, folds Latin accents and drops dots and
 // apostrophes into buf. It returns nil when w is too long to be a keyword.
 func normWord(w string, buf []byte) []byte {
-	out := buf[:0]
+	buf = buf[:cap(buf)]
+	n := 0
 	for i := 0; i < len(w); i++ {
-		c := w[i]
-		switch {
-		case c == '.' || c == '\'':
-			continue
-		case c >= 'A' && c <= 'Z':
-			c += 'a' - 'A'
-		case c == 0xC3 && i+1 < len(w):
-			if f := foldC3(w[i+1]); f != 0 {
-				c = f
-				i++
+		c := normByte[w[i]]
+		if c == 0 { // '.', '\'', 0xC3, NUL
+			switch c = w[i]; {
+			case c == '.' || c == '\'':
+				continue
+			case c == 0xC3 && i+1 < len(w):
+				if f := foldC3(w[i+1]); f != 0 {
+					c = f
+					i++
+				}
 			}
 		}
-		if len(out) == cap(out) {
+		if n == len(buf) {
 			return nil
 		}
-		out = append(out, c)
+		buf[n] = c
+		n++
 	}
-	return out
+	return buf[:n]
 }
+
+// normByte is normWord's byte map: ASCII upper-case letters to lower-case,
+// 0 for the bytes it looks at more closely, any other byte to itself.
+var normByte = func() (t [256]byte) {
+	for c := range t {
+		t[c] = byte(c)
+	}
+	for c := 'A'; c <= 'Z'; c++ {
+		t[c] = byte(c + 'a' - 'A')
+	}
+	t['.'], t['\''], t[0xC3] = 0, 0, 0
+	return t
+}()
 
 // isWordByte is true for bytes that make up context words: ASCII letters,
 // dots and apostrophes inside abbreviations, and any non-ASCII byte, so
 // that accented words and emoji come out whole.
-func isWordByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '.' || c == '\''
-}
+func isWordByte(c byte) bool { return wordByte[c] }
+
+var wordByte = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '.' || c == '\''
+	}
+	return t
+}()
 
 const (
 	ctxBackBytes  = 80
@@ -321,9 +341,14 @@ func isLetterRune(r rune) bool {
 	return r >= 0xC0 && r <= 0x24F && r != 0xD7 && r != 0xF7 || r == 0xAA || r == 0xBA
 }
 
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
+func isAlnum(c byte) bool { return alnum[c] }
+
+var alnum = func() (t [256]bool) {
+	for c := range t {
+		t[c] = c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+	}
+	return t
+}()
 
 // asciiLetters reports whether w is all ASCII letters.
 func asciiLetters(w string) bool {

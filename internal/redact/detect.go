@@ -67,11 +67,12 @@ type scanner struct {
 	opt Options
 
 	// the second pass (prose.go)
-	found []Finding // the first pass's findings
-	fi    int       // the first of found not yet behind the pass
-	extra []Finding // what the second pass found
-	wbuf  [24]byte  // fold's scratch
-	pbuf  [80]byte  // cueAt's scratch
+	found        []Finding // the first pass's findings
+	fi           int       // the first of found not yet behind the pass
+	fStart, fEnd int       // found[fi]'s bounds (see nextFound)
+	extra        []Finding // what the second pass found
+	wbuf         [24]byte  // fold's scratch
+	pbuf         [80]byte  // cueAt's scratch
 }
 
 func (sc *scanner) emit(t Type, start, end int) {
@@ -83,7 +84,14 @@ func (sc *scanner) emit(t Type, start, end int) {
 // text's findings several times over and was most of Detect's garbage.
 func (sc *scanner) push(f Finding) {
 	if len(sc.out) == cap(sc.out) {
-		out := make([]Finding, len(sc.out), max(2, 2*cap(sc.out)))
+		n := max(2, 2*cap(sc.out))
+		if k := len(sc.out); k >= 32 && f.Start > 0 {
+			// Past a few findings, their density so far projected to the
+			// end of the text, with a quarter more for the second pass's,
+			// at most eight times as many as now.
+			n = max(n, min(k*len(sc.s)/f.Start*5/4, 8*k))
+		}
+		out := make([]Finding, len(sc.out), n)
 		copy(out, sc.out)
 		sc.out = out
 	}

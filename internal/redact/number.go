@@ -24,9 +24,14 @@ func (c *chain) len(t int) int { return c.g[t].b - c.g[t].a }
 // sep is the text between group t-1 and group t.
 func (sc *scanner) sep(c *chain, t int) string { return sc.s[c.g[t-1].b:c.g[t].a] }
 
-func isSepByte(c byte) bool {
-	return c == ' ' || c == '-' || c == '.' || c == '/' || c == '(' || c == ')' || c == '\n' || c == '\r'
-}
+func isSepByte(c byte) bool { return sepByte[c] }
+
+var sepByte = func() (t [256]bool) {
+	for _, c := range " -./()\n\r" {
+		t[c] = true
+	}
+	return t
+}()
 
 // number handles a digit run starting at i; prefix is the index of a '+'
 // or '(' right before it, or -1. It returns where scanning resumes.
@@ -92,11 +97,6 @@ func (sc *scanner) number(i, hi, prefix int) int {
 		}
 		c.n--
 	}
-	defer func() {
-		if dni.End > 0 {
-			sc.push(dni)
-		}
-	}()
 	for t := 0; t < c.n; {
 		k, end := sc.match(&c, t, hi)
 		if k == 0 {
@@ -106,6 +106,9 @@ func (sc *scanner) number(i, hi, prefix int) int {
 		t += k
 		resume = max(resume, end)
 	}
+	if dni.End > 0 {
+		sc.push(dni) // after the chain's findings, which come before it
+	}
 	return resume
 }
 
@@ -114,7 +117,7 @@ func (sc *scanner) number(i, hi, prefix int) int {
 func (sc *scanner) ipv6FromDigits(i, hi int) int {
 	s := sc.s
 	j := i
-	for j < hi && j-i < 5 && (isDigit(s[j]) || s[j]|0x20 >= 'a' && s[j]|0x20 <= 'f') {
+	for j < hi && j-i < 5 && hexByte[s[j]] {
 		j++
 	}
 	if j-i > 4 || j+1 >= hi || s[j] != ':' {
@@ -122,6 +125,13 @@ func (sc *scanner) ipv6FromDigits(i, hi int) int {
 	}
 	return sc.ipv6(i, hi)
 }
+
+var hexByte = func() (t [256]bool) {
+	for _, c := range "0123456789abcdefABCDEF" {
+		t[c] = true
+	}
+	return t
+}()
 
 // digits copies the digits of groups [t, t+k) into the scratch buffer.
 func (sc *scanner) digits(c *chain, t, k int) []byte {

@@ -1,6 +1,7 @@
 package redact
 
 import (
+	"math"
 	"slices"
 	"sync"
 	"unicode"
@@ -53,11 +54,26 @@ var lexicon = sync.OnceValue(func() map[string]uint16 {
 	for w := range dateStart {
 		m[w] |= lxSpecial
 	}
+	partID = map[string]uint16{"": 0, ".": 1, "#": 2}
+	partNames = []string{"", ".", "#"}
+	words := make([]string, 0, len(cueParts))
+	for w := range cueParts {
+		words = append(words, w)
+	}
+	slices.Sort(words)
+	for _, w := range words {
+		p := cueParts[w]
+		if _, ok := partID[p]; !ok {
+			partID[p] = uint16(len(partNames))
+			partNames = append(partNames, p)
+		}
+		cuePartID[w] = partID[p]
+	}
 	for w, f := range m {
 		if k, ok := shortIndex(w); ok {
 			lexShort[k] = f | lxKnown
 			if f&lxCuePart != 0 {
-				lexShortWord[k] = cueParts[w]
+				lexShortWord[k] = partID[cueParts[w]]
 			}
 		}
 		if f&lxAny != 0 {
@@ -96,9 +112,38 @@ func shortIndex[W string | []byte](w W) (int, bool) {
 	return k, true
 }
 
-// lexShortWord holds, for short words that are cue parts, the word as
-// cueParts has it.
-var lexShortWord [27 * 27 * 27]string
+// lexShortWord holds, for short words that are cue parts, the id of the
+// word as cueParts has it.
+var lexShortWord [27 * 27 * 27]uint16
+
+// The words prose remembers (prevWords) are numbered: partNames[id] is
+// the word, partID its id, cuePartID[w] the id of cueParts[w]. Id 0 is
+// "" (a word that starts no cue), 1 ".", 2 "#" (a number).
+var (
+	partNames []string
+	partID    map[string]uint16
+	cuePartID = map[string]uint16{}
+)
+
+const (
+	partNone uint16 = iota
+	partDot
+	partNumber
+)
+
+// prevWords holds the ids of the last three words that may start a cue,
+// most recent in the low sixteen bits, so that remembering a word is a
+// shift.
+type prevWords uint64
+
+func (p prevWords) push(id uint16) prevWords { return p<<16 | prevWords(id) }
+
+// first is the most recent word.
+func (p prevWords) first() string { return partNames[p&0xFFFF] }
+
+func (p prevWords) words() [3]string {
+	return [3]string{partNames[p&0xFFFF], partNames[p>>16&0xFFFF], partNames[p>>32&0xFFFF]}
+}
 
 // shortIndexLower is shortIndex for a word of ASCII letters in any case.
 func shortIndexLower(w string) (int, bool) {
@@ -168,7 +213,7 @@ func wordHash[W string | []byte](w W) uint32 {
 	if n == 0 {
 		return 0
 	}
-	x := uint64(w[0]) | uint64(w[n/3])<<8 | uint64(w[n/2])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
+	x := uint64(w[0]) | uint64(w[n>>2])<<8 | uint64(w[n>>1])<<16 | uint64(w[n-1])<<24 | 0x20202020 | uint64(n)<<32
 	return uint32((x * 0x9E3779B97F4A7C15) >> 48)
 }
 
@@ -237,7 +282,7 @@ func isLetterStart(r rune) bool { return unicode.IsLetter(r) }
 func (sc *scanner) tok(i int) token {
 	s := sc.s
 	nl := false
-	for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+	for i < len(s) && proseClass[s[i]]-pcSpace <= pcBreak-pcSpace { // ' ', '\n', '\t', '\r'
 		if s[i] == '\n' {
 			nl = true
 		}
@@ -254,7 +299,7 @@ func (sc *scanner) tok(i int) token {
 		j := i
 		for j < len(s) {
 			switch {
-			case isDigit(s[j]) || isLetterByte(s[j]):
+			case isAlnum(s[j]):
 				j++
 			case (s[j] == '-' || s[j] == '.') && j+1 < len(s) && isDigit(s[j+1]) && isDigit(s[j-1]):
 				j++
@@ -282,6 +327,9 @@ func (sc *scanner) tok(i int) token {
 	t.cap = unicode.IsUpper(r)
 	t.ascii = true
 	j := i
+	for j < len(s) && isLetterByte(s[j]) {
+		j++ // the common case of the loop below
+	}
 	for j < len(s) {
 		c := s[j]
 		if c < utf8.RuneSelf {
@@ -335,8 +383,9 @@ func (sc *scanner) prose(found []Finding) []Finding {
 	s := sc.s
 	sc.found = found
 	sc.fi = 0
+	sc.curFound()
 	lex := lexicon()
-	var prev [3]string  // the previous words that may start a cue, most recent first
+	var prev prevWords  // the previous words that may start a cue, most recent first
 	afterPlace := false // the previous word starts a place's name ("Hospital", "São")
 	for i := 0; i < len(s); {
 		// Fast path for the common case: an ASCII word, lower-case or
@@ -346,27 +395,35 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		for j < len(s) && s[j] == ' ' {
 			j++
 		}
+		if j >= len(s) {
+			break // the token path finds the end there too
+		}
 		// After a line break (every message of a joined text starts
 		// there) the token path skips the whitespace just the same; it
 		// differs only where a first-pass finding starts, which it skips.
 		ok, nl := true, false
-		if j < len(s) && (s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+		cl := proseClass[s[j]]
+		if cl == pcBreak {
 			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
 				j++
 			}
+			if j >= len(s) {
+				break
+			}
 			ok, nl = sc.inFound(j) == 0, true
+			cl = proseClass[s[j]]
 		}
 		if !ok {
 			// the token path below
-		} else if j < len(s) && isDigit(s[j]) {
+		} else if cl == pcDigit {
 			// A number: the token path, but a first-pass finding (most
 			// of them start with a digit) is skipped before reading it.
 			if e := sc.inFound(j); e > 0 {
 				i = e
-				prev = [3]string{}
+				prev = 0
 				continue
 			}
-		} else if j < len(s) && isLetterByte(s[j]) {
+		} else if cl == pcLetter {
 			k := j + 1
 			accented := false
 			for {
@@ -380,21 +437,22 @@ func (sc *scanner) prose(found []Finding) []Finding {
 				}
 				break
 			}
-			if k == len(s) || s[k] < utf8.RuneSelf && s[k] != '\'' && s[k] != '-' && !isAlnum(s[k]) {
+			if k == len(s) || endsWord[s[k]] {
 				filter := &lexAnyFilter
 				if s[j] <= 'Z' {
 					filter = &lexCapFilter
 				}
 				var in bool
 				if !accented {
-					in = k-j > len(sc.wbuf) || filter.hasLower(s[j:k])
+					h := wordHash(s[j:k])
+					in = k-j > len(sc.wbuf) || filter[h/64]&(1<<(h%64)) != 0
 				} else if w := normWord(s[j:k], sc.wbuf[:]); w != nil {
 					in = filter.has(w)
 				} else {
 					in = true
 				}
 				if !in {
-					prev = [3]string{"", prev[0], prev[1]}
+					prev = prev.push(partNone)
 					afterPlace = false
 					i = k
 					continue
@@ -408,29 +466,29 @@ func (sc *scanner) prose(found []Finding) []Finding {
 					// and it starts no first-pass finding (where the token
 					// path would skip ahead).
 					plain := lx&(lxCueOne|lxStreet) == 0 &&
-						(lx&lxCueLast == 0 || prev[0] == "" || !cueTail(prev[0], s[j:k]) && sc.inFound(j) == 0)
+						(lx&lxCueLast == 0 || prev&0xFFFF == 0 || !cueTail(prev.first(), s[j:k]) && sc.inFound(j) == 0)
 					if lx&lxSpecial != 0 && !joinFollows(s, k) {
 						lx &^= lxSpecial // a day word not followed by "de"/"of": no date
 					}
 					if plain && lx&lxSpecial == 0 && (s[j] > 'Z' || lx&uint16(gGiven) == 0) {
-						prev = [3]string{lexShortWord[ix], prev[0], prev[1]}
+						prev = prev.push(lexShortWord[ix])
 						afterPlace = lx&lxPlace != 0
 						i = k
 						continue
 					}
 				}
 			}
-		} else if j < len(s) && !nl && (s[j] == ',' || s[j] == ':' || s[j] == '\'') {
+		} else if cl == pcKeep && !nl {
 			i = j + 1 // punctuation that keeps the words before it
 			continue
-		} else if j < len(s) && s[j] < utf8.RuneSelf && !isAlnum(s[j]) && s[j] != ' ' && (nl || sc.inFound(j) == 0) {
+		} else if cl >= pcKeep && (nl || sc.inFound(j) == 0) {
 			// Other ASCII punctuation, as the token path reads it.
 			i = j + 1
 			afterPlace = false
-			if c := s[j]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
-				prev = [3]string{}
-			} else if c != ',' && c != ':' && c != '\'' {
-				prev = [3]string{".", prev[0], prev[1]}
+			if cl == pcReset {
+				prev = 0
+			} else if cl == pcPunct {
+				prev = prev.push(partDot)
 			}
 			continue
 		}
@@ -440,7 +498,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		}
 		if e := sc.inFound(t.a); e > 0 {
 			i = e
-			prev = [3]string{}
+			prev = 0
 			continue
 		}
 		i = t.b
@@ -455,73 +513,134 @@ func (sc *scanner) prose(found []Finding) []Finding {
 			}
 			if t.ascii && t.b-t.a <= len(sc.wbuf) && !filter.hasLower(s[t.a:t.b]) {
 				// Most words: no need to fold them to know they are in no list.
-				prev = [3]string{"", prev[0], prev[1]}
+				prev = prev.push(partNone)
 				afterPlace = false
 				continue
 			}
 			w := sc.fold(t)
 			if !filter.has(w) {
-				prev = [3]string{"", prev[0], prev[1]}
+				prev = prev.push(partNone)
 				afterPlace = false
 				continue
 			}
 			lx := lookup(lex, w)
 			// "Ana Souza": only a capitalised given name can start a pair.
 			if lx&lxAny == 0 && (!t.cap || lx&uint16(gGiven) == 0) {
-				prev = [3]string{"", prev[0], prev[1]}
+				prev = prev.push(partNone)
 				afterPlace = lx&lxPlace != 0
 				continue
 			}
 			// Read these before atWord folds other words into the same buffer.
-			part, place := "", lx&lxPlace != 0
+			part, place := partNone, lx&lxPlace != 0
 			if lx&lxCuePart != 0 {
 				if k, ok := shortIndex(w); ok {
 					part = lexShortWord[k]
 				} else {
-					part = cueParts[string(w)]
+					part = cuePartID[string(w)]
 				}
 			}
-			if e := sc.atWord(t, w, lx, prev, afterPlace); e > 0 {
+			if e := sc.atWord(t, w, lx, prev.words(), afterPlace); e > 0 {
 				i = e
-				prev = [3]string{}
+				prev = 0
 				afterPlace = false
 				continue
 			}
-			prev = [3]string{part, prev[0], prev[1]}
+			prev = prev.push(part)
 			afterPlace = place
 		case tkNum:
 			if e := sc.atNumber(t); e > 0 {
 				i = e
-				prev = [3]string{}
+				prev = 0
 				continue
 			}
-			prev = [3]string{"#", prev[0], prev[1]}
+			prev = prev.push(partNumber)
 		case tkMixed:
 			if e := sc.postalShape(t, false); e > 0 {
 				i = e
 			}
-			prev = [3]string{"#", prev[0], prev[1]}
+			prev = prev.push(partNumber)
 		case tkPunct:
 			if c := s[t.a]; c == '.' || c == '!' || c == '?' || c == ';' || c == '(' || c == ')' {
-				prev = [3]string{}
+				prev = 0
 			} else if c != ',' && c != ':' && c != '\'' {
-				prev = [3]string{".", prev[0], prev[1]}
+				prev = prev.push(partDot)
 			}
 		}
 	}
 	return mergeFindings(found, sc.extra)
 }
 
+// Byte classes for the second pass's fast path.
+const (
+	pcHigh   uint8 = iota // not ASCII
+	pcSpace               // ' '
+	pcBreak               // '\n', '\t', '\r'
+	pcLetter              // ASCII letters
+	pcDigit
+	pcKeep  // ',', ':', '\'': punctuation that keeps the words before it
+	pcReset // '.', '!', '?', ';', '(', ')': punctuation that ends a phrase
+	pcPunct // any other ASCII byte
+)
+
+var proseClass = func() (t [256]uint8) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = pcPunct
+	}
+	t[' '] = pcSpace
+	for _, c := range "\n\t\r" {
+		t[c] = pcBreak
+	}
+	for c := 'a'; c <= 'z'; c++ {
+		t[c] = pcLetter
+		t[c-'a'+'A'] = pcLetter
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = pcDigit
+	}
+	for _, c := range ",:'" {
+		t[c] = pcKeep
+	}
+	for _, c := range ".!?;()" {
+		t[c] = pcReset
+	}
+	return t
+}()
+
+// endsWord marks the ASCII bytes that end a word on the fast path: not a
+// letter or digit, an apostrophe or a hyphen, which the token path reads
+// as part of a word.
+var endsWord = func() (t [256]bool) {
+	for c := 0; c < utf8.RuneSelf; c++ {
+		t[c] = !isAlnum(byte(c)) && c != '\'' && c != '-'
+	}
+	return t
+}()
+
 // inFound returns the end of the first-pass finding that covers i, or 0;
 // it advances through found as the pass moves on.
 func (sc *scanner) inFound(i int) int {
-	for sc.fi < len(sc.found) && sc.found[sc.fi].End <= i {
-		sc.fi++
+	for sc.fEnd <= i {
+		sc.nextFound()
 	}
-	if sc.fi < len(sc.found) && sc.found[sc.fi].Start <= i {
-		return sc.found[sc.fi].End
+	if sc.fStart <= i {
+		return sc.fEnd
 	}
 	return 0
+}
+
+// nextFound moves the pass to the next first-pass finding; fStart and
+// fEnd are found[fi]'s bounds, or past any text once found is behind.
+func (sc *scanner) nextFound() {
+	sc.fi++
+	sc.curFound()
+}
+
+func (sc *scanner) curFound() {
+	if sc.fi < len(sc.found) {
+		sc.fStart, sc.fEnd = sc.found[sc.fi].Start, sc.found[sc.fi].End
+		return
+	}
+	sc.fStart, sc.fEnd = math.MaxInt, math.MaxInt
 }
 
 // limit is where the next first-pass finding starts: a name or an address

@@ -181,7 +181,7 @@ func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
 // words searched and the question's time cue too.
 func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, timeCue) {
 	qlang := guessLang(words, lang)
-	words, cue := readTime(readSize(words, qlang))
+	words, cue := readTime(readPayOnDelivery(readSize(words, qlang), qlang))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
@@ -235,6 +235,25 @@ func (ix *index) tagOnly(doc int, q []qterm) bool {
 }
 
 const unknownFactor = 0.65
+
+// titleShare is the share of q's topic weight found in doc's article title.
+func (ix *index) titleShare(doc int, q []qterm) float64 {
+	d := &ix.docs[doc]
+	var got, total float64
+	for _, t := range q {
+		if t.weight < 1 {
+			continue
+		}
+		total += t.idf
+		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.title[a.term] }) {
+			got += t.idf
+		}
+	}
+	if total == 0 {
+		return 0
+	}
+	return got / total
+}
 
 // Two articles whose best passages score within closeScore of each other
 // are ranked by coverage when one covers coverageLead more of the question.
@@ -299,7 +318,16 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 			if h.score < closeScore*top.score {
 				break
 			}
-			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage > top.coverage+coverageLead {
+			if a.ix.docs[h.doc].art.id == a.ix.docs[top.doc].art.id {
+				continue
+			}
+			// Covering alike, the article whose title says what was
+			// asked answers it: "¿cuánto tiempo tengo para devolver?"
+			// meets the returns ("Devoluciones") and the refunds, whose
+			// tags say "devolvéis", alike.
+			more := h.coverage > top.coverage+coverageLead
+			titled := h.coverage >= top.coverage-coverageLead && a.ix.titleShare(h.doc, q) > a.ix.titleShare(top.doc, q)
+			if more || titled {
 				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
 				top = h
 				break

@@ -258,6 +258,16 @@ func (a *analyzer) lighter(w string) []string {
 		if a.lang == "es" {
 			out = append(out, undiphthong(b))
 		}
+		// The e → i of a stressed stem ("sigo", "pido", "mido" for
+		// "seguir", "pedir", "medir"), with the spelling of g before e.
+		if st := a.stem(w); strings.Contains(st, "i") {
+			i := strings.LastIndexByte(st, 'i')
+			e := st[:i] + "e" + st[i+1:]
+			out = append(out, e)
+			if strings.HasSuffix(e, "g") {
+				out = append(out, e+"u")
+			}
+		}
 	}
 	return out
 }
@@ -322,9 +332,9 @@ func (a *analyzer) word(w string) string {
 // question about a time to it. Words that do separate topics ("where",
 // "much") keep full weight.
 const (
-	lightEN = `how long take takes taking get time use using when`
-	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando`
-	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando`
+	lightEN = `how long take takes taking get time use using when last lasts`
+	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion`
+	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao`
 )
 
 func set(s string) map[string]bool {
@@ -391,7 +401,7 @@ func guessLang(words []string, hint string) string {
 const stopEN = `a an the and or but if of at by for with about to from in on up out over into onto
 is are was were be been being am do does did doing have has had having i me my mine myself we our ours us
 you your yours yourself he him his she her it its they them their this that these those what which who whom
-can could would should will shall may might must there here so too very just also any some all than then as still
+can could would should will shall may might must there here so too very just also any some all than then as still now since above below certain later earlier sooner
 get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
 weren hasn haven hadn couldn wouldn shouldn won mustn needn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
@@ -423,4 +433,5 @@ outra outros outras favor ola oi obrigado obrigada entao pois algum alguma faco 
 fazem fez diga dizer dar
 disse disseram dito digo diz dizem vai vou vao vamos ia iam foi fui foram veio vieram vem vim vir
 estava estavam esteve estive tinha tinham havia houve
-muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado`
+muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado
+porque tanto tanta tantos tantas ha`

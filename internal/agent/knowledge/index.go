@@ -85,20 +85,28 @@ type index struct {
 	phrases  map[string]string
 	maxFixed int
 
-	meta        map[string]bool     // terms found in some title, heading or tags
-	neutral     map[string]bool     // folded words that say nothing about the article (neutral.txt)
-	surface     map[string][]string // indexed word (folded) → its stems
-	surfaceList []string            // keys of surface, sorted
+	meta        map[string]bool            // terms found in some title, heading or tags
+	neutral     map[string]bool            // folded words that say nothing about the article (neutral.txt)
+	surface     map[string][]string        // indexed word (folded) → its stems
+	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
+	surfaceList []string                   // keys of surface, sorted
+	compounds   map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
-	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, meta: map[string]bool{},
+	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, compounds: map[string][2]string{}, meta: map[string]bool{},
 		phrases: map[string]string{}}
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
 	analyze := func(an *analyzer, text string) []string {
-		words := ix.joinPhrases(fold.Words(text))
+		folded := fold.Words(text)
+		for i := 0; i+1 < len(folded); i++ {
+			if j := folded[i] + folded[i+1]; len(j) >= 5 && !an.stop[folded[i]] && !an.stop[folded[i+1]] {
+				ix.compounds[j] = [2]string{folded[i], folded[i+1]}
+			}
+		}
+		words := ix.joinPhrases(folded)
 		terms := an.terms(words)
 		for _, w := range words {
 			if an.stop[w] || len(w) < 2 || isPhrase(w) {
@@ -107,6 +115,10 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
 				ix.surface[w] = append(ix.surface[w], st)
 			}
+			if ix.surfaceLang[w] == nil {
+				ix.surfaceLang[w] = map[string]bool{}
+			}
+			ix.surfaceLang[w][an.lang] = true
 		}
 		return terms
 	}
@@ -341,7 +353,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	var stems []string
 	seen := map[string]bool{}
 	var out []qterm
-	for _, w := range ix.joinPhrases(words) {
+	for _, w := range ix.joinPhrases(ix.splitCompounds(an, words)) {
 		if isPhrase(w) {
 			if !seen[w] {
 				seen[w] = true
@@ -359,9 +371,11 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
-		if _, ok := ix.postings[t]; !ok && periodUnits[w] {
+		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w] || an.light[w]) {
 			// A unit of time no article uses ("10 minutes ago") says
-			// when, not what: it is no unknown topic.
+			// when, not what, "bought" what the customer did, and a
+			// question word ("¿cuánto dura…?") how it is asked: no
+			// unknown topic.
 			continue
 		}
 		if _, ok := ix.postings[t]; !ok {
@@ -383,14 +397,14 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		q := qterm{term: t, weight: 1}
 		// A number ("2", "30") tells little about the topic: "2 plus 2" is
 		// not a delivery time.
-		if an.light[w] || isDigit(w[0]) {
+		if an.light[w] || isDigit(w[0]) || periodNumbers[w] {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1})
 		} else {
-			for _, c := range ix.closest(w) {
+			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
 						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight})
@@ -484,6 +498,44 @@ func (ix *index) closest(w string) []string {
 		case d == best && len(out) < 3:
 			out = append(out, v)
 		}
+	}
+	return out
+}
+
+// splitCompounds writes as two words a word no article has that two
+// adjacent words of an article make ("mbway" for "MB WAY", "applepay").
+func (ix *index) splitCompounds(an *analyzer, words []string) []string {
+	var out []string
+	for i, w := range words {
+		c, ok := ix.compounds[w]
+		if !ok || ix.postings[an.stem(an.word(w))] != nil {
+			if out != nil {
+				out = append(out, w)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]string, 0, len(words)+1), words[:i]...)
+		}
+		out = append(out, c[0], c[1])
+	}
+	if out == nil {
+		return words
+	}
+	return out
+}
+
+// sameLang keeps the words of lang among typo corrections when there is
+// one: "arive" in English is "arrive", not Portuguese "artigo" or "assim".
+func (ix *index) sameLang(words []string, lang string) []string {
+	var out []string
+	for _, w := range words {
+		if ix.surfaceLang[w][lang] {
+			out = append(out, w)
+		}
+	}
+	if len(out) == 0 {
+		return words
 	}
 	return out
 }
@@ -603,13 +655,9 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		h := hit{doc: d}
 		if cue.period() && ix.docs[d].period {
 			s *= periodBoost
-			if !cue.deadline {
-				// "How long does it take": the period is the answer to
-				// "how long". A deadline's "cuánto tiempo tengo" does
-				// not say what must be done by then, so its question
-				// words get no such credit.
-				matched[d] += periodCover * (totalLight - lightMatched[d])
-			}
+			// "How long does it take", "how long do I have": the period
+			// is the answer to "how long".
+			matched[d] += periodCover * (totalLight - lightMatched[d])
 		}
 		if totalIDF > 0 {
 			h.coverage = matched[d] / totalIDF

@@ -45,8 +45,11 @@ var (
 		prazo para|prazo de|prazo tenho|o prazo|data limite|ultimo dia|ate que dia|ate que data`)
 	durationPhrases = phraseSet(`
 		how long|how many days|how many hours|how many weeks
+		how long does it last|how long is it valid|how long are they valid|how long is the
 		cuanto tiempo|cuanto tarda|cuanto tardan|cuanto tardais|cuanto se tarda|cuantos dias|cuantas horas|cuantas semanas
-		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas`)
+		cuanto dura|cuanto duran|cuanto tiempo dura
+		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas
+		quanto dura|quanto duram|quanto tempo dura`)
 	// deadlineWords are the words of a deadline phrase that would otherwise
 	// be searched as topics: "when" meets a heading that asks "when", and
 	// "plazo" a delivery article tagged with it.
@@ -103,6 +106,7 @@ func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
 	c.duration = durationPhrases.in(words)
+	words = notTooLate(fromWords(words))
 	if !c.deadline {
 		return words, c
 	}
@@ -221,6 +225,89 @@ func wanted(words []string) []string {
 	marks := insteadPhrases.marks(words)
 	if i := slices.Index(marks, true); i > 0 {
 		return words[:i]
+	}
+	return words
+}
+
+// contextWords say what the customer did or where they live, not what
+// they ask about: every shop's customers bought something somewhere. One that no article uses is
+// left out of the question instead of counting as an unknown topic ("can I
+// return something I bought in the sale?"); one the articles use is
+// searched as any word.
+var contextWords = set(`buy buys buying bought purchase purchased purchases purchasing
+	comprar compra compras compre compro compramos comprado comprada compraste compre
+	comprei comprou compraram compramos adquiri adquirido
+	live lives living vivo vive vivimos vivimos resido reside moro mora moramos`)
+
+// Paying when the parcel comes ("can I pay when I receive it?", "¿puedo
+// pagar cuando llegue?", "posso pagar quando receber?") is cash on
+// delivery, not a question about receiving or refunds: the words from
+// "when" to "receive" are read as the language's name for it, which a
+// shop's synonyms may hold as a fixed phrase ("=contra reembolso").
+var (
+	payWords = set(`pay paying cash pagar pago pagas paga pagais pagamos pagando pagamento`)
+	// whenWords join the payment to the delivery.
+	whenWords = set(`when once on upon at cuando al en quando ao na no em`)
+	// comeWords are the parcel's arrival.
+	comeWords = set(`receive receiving receives get arrive arrives arriving arrival delivered delivery comes come
+		recibir reciba recibo recibe recibas recibamos llegue llega llegar llegada entreguen entrega
+		receber receba recebo recebe recebermos chegar chegue chega chegada entregarem entregue entrega`)
+	onDelivery = map[string][]string{"en": {"cash", "on", "delivery"}, "es": {"pago", "en", "la", "entrega"}, "pt": {"pagamento", "na", "entrega"}}
+)
+
+// readPayOnDelivery rewrites a payment on the parcel's arrival as lang's
+// name for cash on delivery.
+func readPayOnDelivery(words []string, lang string) []string {
+	name := onDelivery[lang]
+	if name == nil {
+		return words
+	}
+	for i, w := range words {
+		if !payWords[w] {
+			continue
+		}
+		for j := i + 1; j < len(words) && j <= i+6; j++ {
+			if !whenWords[words[j]] {
+				continue
+			}
+			for k := j + 1; k < len(words) && k <= j+3; k++ {
+				if comeWords[words[k]] {
+					out := append(slices.Clone(words[:j]), name...)
+					return append(out, words[k+1:]...)
+				}
+			}
+		}
+	}
+	return words
+}
+
+// "Too late to cancel?" asks whether it still can be done: the lateness is
+// not a late parcel's.
+var tooLate = phraseSet(`too late|demasiado tarde|muy tarde|tarde demais|demasiado tarde|muito tarde`)
+
+var lateWords = set(`late tarde`)
+
+func notTooLate(words []string) []string {
+	marks := tooLate.marks(words)
+	if !slices.Contains(marks, true) {
+		return words
+	}
+	out := make([]string, 0, len(words))
+	for i, w := range words {
+		if !marks[i] || !lateWords[w] {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// "A partir de" is "from" in Spanish and Portuguese ("devolver a partir
+// dos Açores"), not the verb that meets "partido" (broken).
+func fromWords(words []string) []string {
+	for i := 0; i+1 < len(words); i++ {
+		if words[i] == "a" && words[i+1] == "partir" {
+			return append(slices.Clone(words[:i+1]), words[i+2:]...)
+		}
 	}
 	return words
 }

@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -210,5 +211,135 @@ func TestTimeWords(t *testing.T) {
 		if !analyzers["en"].stop[w] {
 			t.Errorf("%q is not an English stopword", w)
 		}
+	}
+}
+
+// TestContextWordsAndTypos: "bought" no article uses is no unknown topic,
+// and a typo is corrected to a word of its own language first.
+func TestContextWordsAndTypos(t *testing.T) {
+	kb, err := New(Sample(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := kb.ix.expand(analyzers["en"], fold.Words("return something I bought"))
+	if len(q) != 1 || q[0].term != "return" {
+		t.Errorf("return something I bought: %+v, want only return", q)
+	}
+	q = kb.ix.expand(analyzers["en"], []string{"arive"})
+	for _, a := range q[0].alts {
+		if a.term == "artig" || a.term == "assim" {
+			t.Errorf("arive corrected to Portuguese %q", a.term)
+		}
+	}
+}
+
+// TestPayOnDelivery: paying when the parcel comes is cash on delivery.
+func TestPayOnDelivery(t *testing.T) {
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"pt", "posso pagar quando receber a encomenda?", "posso pagar pagamento na entrega a encomenda"},
+		{"es", "¿puedo pagar cuando llegue el paquete?", "puedo pagar pago en la entrega el paquete"},
+		{"en", "can I pay the courier in cash when it arrives?", "can i pay the courier in cash cash on delivery"},
+		{"en", "I paid, when will I receive it?", "i paid when will i receive it"}, // paid: no
+	} {
+		if got := strings.Join(readPayOnDelivery(fold.Words(tc.msg), tc.lang), " "); got != tc.want {
+			t.Errorf("readPayOnDelivery(%q) = %q, want %q", tc.msg, got, tc.want)
+		}
+	}
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "pt", "posso pagar quando receber a encomenda?"); id == "refunds" {
+		t.Error("pagar quando receber: answered with the refunds")
+	}
+}
+
+// TestCompoundWord: "mbway" is the articles' "MB WAY".
+func TestCompoundWord(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := kb.ix.splitCompounds(analyzers["pt"], []string{"aceitam", "mbway"}); !slices.Equal(got, []string{"aceitam", "mb", "way"}) {
+		t.Errorf("splitCompounds = %q", got)
+	}
+	if id, _ := replySource(t, kb, "pt", "aceitam mbway?"); id != "payment-methods" {
+		t.Errorf("aceitam mbway: %s, want payment-methods", id)
+	}
+}
+
+// TestTitleBreaksANearTie: covering a deadline question alike, the article
+// whose title names it answers ("Devoluciones", not the refunds whose tags
+// say "devolvéis").
+func TestTitleBreaksANearTie(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, text := replySource(t, kb, "es", "¿cuánto tiempo tengo para devolver unas zapatillas?")
+	if id != "returns" || !containsFold(text, "30 días") {
+		t.Errorf("cuánto tiempo tengo para devolver: %s %q, want the returns' 30 days", id, text)
+	}
+	if id, _ := replySource(t, kb, "es", "cuánto dura la garantía?"); id != "warranty" {
+		t.Errorf("cuánto dura la garantía: %s, want warranty", id)
+	}
+}
+
+// TestTooLateAndStemVowels: "too late to cancel" is about cancelling, and
+// "sigo" meets "seguir".
+func TestTooLateAndStemVowels(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "en", "is it too late to cancel? i ordered yesterday"); id != "order-changes" {
+		t.Errorf("too late to cancel: %s, want order-changes", id)
+	}
+	for _, tc := range []struct{ lang, word, want string }{{"es", "sigo", "segu"}, {"pt", "sigo", "segu"}} {
+		if q := kb.ix.expand(analyzers[tc.lang], []string{tc.word}); len(q) != 1 || q[0].term != tc.want {
+			t.Errorf("%s %q: %+v, want %q", tc.lang, tc.word, q, tc.want)
+		}
+	}
+}
+
+// TestFunctionWordsInContext: "a partir de" is "from", "later" is no
+// lateness, "porque" and "tanto" are Portuguese function words too, and
+// where the customer lives is no unknown topic.
+func TestFunctionWordsInContext(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(fromWords(fold.Words("devolver a partir dos Açores")), " "); got != "devolver a dos acores" {
+		t.Errorf("fromWords = %q", got)
+	}
+	for _, tc := range []struct{ lang, msg, not string }{
+		{"pt", "devolver a partir dos açores é pago?", "warranty"},
+		{"en", "do you do buy now pay later", "shipping-times"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id == tc.not {
+			t.Errorf("%q: answered from %s", tc.msg, id)
+		}
+	}
+	if id, _ := replySource(t, kb, "es", "vivo en Alemania, ¿cuánta garantía tengo?"); id != "warranty" {
+		t.Errorf("vivo en Alemania: %s, want warranty", id)
+	}
+	if guessLang(fold.Words("porque é que a minha encomenda está a demorar tanto"), "pt") != "pt" {
+		t.Error("a Portuguese question read as Spanish")
+	}
+}
+
+// TestNumberWordsAreLight: "dos semanas" is a time, not the "dos tiendas"
+// of the stores article.
+func TestNumberWordsAreLight(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "es", "quiero devolver unos pantalones que compré hace dos semanas"); id == "store-hours" {
+		t.Error("dos semanas answered with the stores")
+	}
+	if !analyzers["pt"].stop["ha"] {
+		t.Error(`"há" is not a Portuguese stopword`)
 	}
 }

@@ -63,6 +63,42 @@ func (s *Simulator) addMediaLocked(m Media) string {
 	return id
 }
 
+// InjectMediaFault makes the next n requests for a file's metadata fail
+// with f (FaultHang holds them), apart from the faults of sends that
+// InjectFault queues.
+func (s *Simulator) InjectMediaFault(f Fault, n int) error {
+	if _, ok := faultSpecs[f]; !ok || f == FaultWindowClosedAsync {
+		return fmt.Errorf("%w: %q", ErrUnknownFault, f)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n > 0 {
+		s.mediaFaults = append(s.mediaFaults, PendingFault{Fault: f, Count: n})
+	}
+	return nil
+}
+
+func (s *Simulator) nextMediaFault() (Fault, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.mediaFaults) == 0 {
+		return "", false
+	}
+	f := s.mediaFaults[0].Fault
+	if s.mediaFaults[0].Count--; s.mediaFaults[0].Count <= 0 {
+		s.mediaFaults = s.mediaFaults[1:]
+	}
+	return f, true
+}
+
+// MediaRequests counts the requests for a file's metadata, faulty ones
+// included.
+func (s *Simulator) MediaRequests() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.mediaRequests
+}
+
 // MediaDownloads counts the times a file's bytes were fetched.
 func (s *Simulator) MediaDownloads() int {
 	s.mu.Lock()
@@ -103,7 +139,14 @@ func (s *Simulator) graphMedia(w http.ResponseWriter, r *http.Request) {
 		writeGraphError(w, faultSpec{http: 401, code: 190, typ: "OAuthException", message: "Invalid OAuth access token - Cannot parse access token"})
 		return
 	}
-	if fault, faulty := s.nextFault(); faulty && fault != FaultHang && fault != FaultWindowClosedAsync {
+	s.mu.Lock()
+	s.mediaRequests++
+	s.mu.Unlock()
+	if fault, faulty := s.nextMediaFault(); faulty {
+		if fault == FaultHang {
+			s.wait(r, s.cfg.HangTimeout)
+			return
+		}
 		writeGraphError(w, faultSpecs[fault])
 		return
 	}

@@ -61,7 +61,7 @@ func TestCustomerFileDownloads(t *testing.T) {
 	if _, _, err := f.client.DownloadMedia(ctx, "999", "", 1<<20); !errors.As(err, &ae) || ae.Code != 100 || whatsapp.Classify(err) != whatsapp.Permanent {
 		t.Errorf("DownloadMedia(unknown id) error = %v, want code 100, permanent", err)
 	}
-	if err := f.sim.InjectFault(FaultServerError, 1); err != nil {
+	if err := f.sim.InjectMediaFault(FaultServerError, 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, _, err := f.client.DownloadMedia(ctx, img.ID, "", 1<<20); whatsapp.Classify(err) != whatsapp.RetryBackoff {

@@ -201,6 +201,8 @@ type Simulator struct {
 	// media are the files customers sent, by media id.
 	media          map[string]*Media
 	mediaDownloads int
+	mediaFaults    []PendingFault
+	mediaRequests  int
 }
 
 type outRef struct {
