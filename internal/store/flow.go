@@ -57,6 +57,7 @@ func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 // SetMessageStatus sets a message's status without the forward-only rule
 // (for inbound messages moving through the agent).
 func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
+	t.touched()
 	_, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ?", string(s), ms(t.Now), id)
 	return err
 }
@@ -65,6 +66,7 @@ func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
 // answered and reports whether this transaction did it; on PostgreSQL the
 // row lock makes concurrent replicas agree on one winner.
 func (t *Tx) ClaimAgentMessage(id string) (bool, error) {
+	t.touched()
 	res, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
 		string(conversation.StatusAnswered), ms(t.Now), id, string(conversation.StatusAgentPending))
 	if err != nil {

@@ -50,6 +50,7 @@ func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Co
 	if !errors.Is(err, conversation.ErrNotFound) {
 		return c, err
 	}
+	t.touched()
 	c = &conversation.Conversation{ID: NewID(), ContactID: contactID, PhoneNumberID: phoneNumberID, State: conversation.StateBot, CreatedAt: t.Now, UpdatedAt: t.Now}
 	_, err = t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
@@ -73,6 +74,7 @@ func (t *Tx) Conversation(id string) (*conversation.Conversation, error) {
 
 // UpdateConversation writes c's mutable fields.
 func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
+	t.touched()
 	c.UpdatedAt = t.Now
 	res, err := t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ?, "+
 		"language = ?, failures = ?, waiting_since = ?, wait_expired = ? WHERE id = ?",
@@ -186,6 +188,7 @@ func nullString(s string) any {
 // m.ID if empty and the timestamps. ErrDuplicate if its WhatsApp message id
 // is already stored.
 func (t *Tx) InsertMessage(m *conversation.Message) error {
+	t.touched()
 	if m.ID == "" {
 		m.ID = NewID()
 	}
@@ -328,6 +331,7 @@ func (t *Tx) ContactMessage(contactID, wamid string) (*conversation.Message, err
 // contact's message is not found. It returns the message's id;
 // ErrNotFound if there is no such message.
 func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
+	t.touched()
 	var id string
 	if err := t.queryRow("SELECT id FROM messages WHERE wa_message_id = ? AND contact_id = ?", t.db.WamidIndex(wamid), contactID).Scan(&id); err != nil {
 		return "", notFound(err)
@@ -349,6 +353,7 @@ func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
 // SetMessageSent records the WhatsApp id Meta gave an outbound message and
 // moves it to sent (unless a status webhook already moved it further).
 func (t *Tx) SetMessageSent(id, wamid string) error {
+	t.touched()
 	var contactID string
 	if err := t.queryRow("SELECT contact_id FROM messages WHERE id = ?", id).Scan(&contactID); err != nil {
 		return notFound(err)
@@ -373,6 +378,7 @@ func (t *Tx) setMessageSent(contactID, id, wamid string) error {
 
 // SetMessageFailed marks an outbound message failed with Meta's code.
 func (t *Tx) SetMessageFailed(id string, code int, title string) error {
+	t.touched()
 	_, err := t.exec("UPDATE messages SET status = 'failed', error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", code, title, ms(t.Now), id)
 	return err
 }
@@ -381,6 +387,7 @@ func (t *Tx) SetMessageFailed(id string, code int, title string) error {
 // only forwards (sent < delivered < read < played; failed is terminal). It
 // reports whether anything changed; ErrNotFound if no message has that id.
 func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, title string) (bool, error) {
+	t.touched()
 	var id, cur string
 	// Statuses describe messages we sent: one naming an inbound message
 	// (a malformed or hostile webhook) finds nothing.

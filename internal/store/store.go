@@ -106,6 +106,8 @@ type DB struct {
 	scrub      scrubber
 
 	counts sqlCounts
+
+	changed changeSignal // wakes WatchChanges after a conversation or message was written
 }
 
 // migrationAuditGuards is the migration that gave the audit head a MAC
@@ -440,6 +442,8 @@ type Tx struct {
 	blocked *vault.Cipher
 	// keyGen is the key cache's generation when the transaction began.
 	keyGen uint64
+	// touch: the transaction wrote a conversation or message (touched).
+	touch bool
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
