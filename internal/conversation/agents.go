@@ -175,8 +175,8 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		case strings.HasPrefix(h.Author, "operator"):
 			role = agent.RoleOperator
 		}
-		if h.Type == TypeNote {
-			continue // for operators only
+		if h.Type == TypeNote || h.Type == TypeReaction {
+			continue // for operators only; a reaction is not a turn
 		}
 		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body), Forwarded: h.Direction == In && h.Meta != nil && h.Meta.Forwarded})
 		if h.Direction == In {
@@ -255,7 +255,7 @@ func othersOpen(history []*Message, msgID string) bool {
 		if h.Direction == Out {
 			return false
 		}
-		if h.ID != msgID {
+		if h.ID != msgID && h.Type != TypeReaction {
 			return true
 		}
 	}

@@ -84,6 +84,12 @@ type Tx interface {
 	// WhatsApp id wamid ("" clears it) and returns its id; ErrNotFound if
 	// the contact has no such message.
 	SetReaction(contactID, wamid, emoji string) (string, error)
+	// PendingReactions finds the reactions kept as messages of
+	// TypeReaction (their message was not recorded when they came) that
+	// react to one of wamids: by wamid, oldest first by WhatsApp's time.
+	PendingReactions(wamids ...string) (map[string][]*Message, error)
+	// DeleteMessage removes a message row; ErrNotFound if there is none.
+	DeleteMessage(id string) error
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
 	// ClaimAgentMessages is ClaimAgentMessage for several messages at
