@@ -92,6 +92,13 @@ type Tx interface {
 	DeleteMessage(id string) error
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
+	// ClaimAgentMessages is ClaimAgentMessage for several messages at
+	// once; it returns the ids this transaction claimed.
+	ClaimAgentMessages(ids []string) (map[string]bool, error)
+	// ConversationsAndContacts reads several conversations with their
+	// contacts, keyed by id; those not found (or whose contact is
+	// erased) are left out.
+	ConversationsAndContacts(ids []string) (map[string]*Conversation, map[string]*Contact, error)
 	MarkSeen(key string) (bool, error)
 
 	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as

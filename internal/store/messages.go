@@ -15,17 +15,32 @@ import (
 const convCols = "id, contact_id, phone_number_id, state, assigned_to, sensitive, not_helpful, last_inbound_at, created_at, updated_at, closed_at, language, failures, waiting_since, wait_expired"
 
 func scanConversation(row interface{ Scan(...any) error }) (*conversation.Conversation, error) {
-	var c conversation.Conversation
-	var state string
-	var last, created, updated, closed, waiting int64
-	if err := row.Scan(&c.ID, &c.ContactID, &c.PhoneNumberID, &state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &last, &created, &updated, &closed,
-		&c.Language, &c.Failures, &waiting, &c.WaitExpired); err != nil {
+	var r convRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return nil, notFound(err)
 	}
-	c.State = conversation.State(state)
-	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.ClosedAt = fromMS(last), fromMS(created), fromMS(updated), fromMS(closed)
-	c.WaitingSince = fromMS(waiting)
-	return &c, nil
+	return r.conv(), nil
+}
+
+// convRow is a conversations row being scanned (convCols).
+type convRow struct {
+	c                                       conversation.Conversation
+	state                                   string
+	last, created, updated, closed, waiting int64
+}
+
+func (r *convRow) dest() []any {
+	c := &r.c
+	return []any{&c.ID, &c.ContactID, &c.PhoneNumberID, &r.state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &r.last, &r.created, &r.updated, &r.closed,
+		&c.Language, &c.Failures, &r.waiting, &c.WaitExpired}
+}
+
+func (r *convRow) conv() *conversation.Conversation {
+	c := r.c
+	c.State = conversation.State(r.state)
+	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.ClosedAt = fromMS(r.last), fromMS(r.created), fromMS(r.updated), fromMS(r.closed)
+	c.WaitingSince = fromMS(r.waiting)
+	return &c
 }
 
 // OpenConversation returns the contact's open conversation on a business
