@@ -107,6 +107,12 @@ func TestCustomerImageKeptSealed(t *testing.T) {
 		t.Errorf("the file over the limit was fetched (%d downloads, want %d)", n, downloads)
 	}
 	ta.settle()
+	metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead))
+	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 
 	_, path := ta.url, strings.TrimPrefix(ta.url, "sqlite:")
 	for _, f := range storetest.SQLiteFiles(path) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
 )
 
@@ -267,6 +268,19 @@ func messageViews(d *ConversationDetail, names map[string]string) []messageView 
 			}
 		default:
 			v.Kind, v.Who = "out", m.Author
+		}
+		if m.Type == conversation.TypeReaction {
+			// A reaction kept on its own: the message it reacts to was not
+			// recorded when it came (it moves onto it once it is).
+			v.Reaction = m.Body
+			switch {
+			case m.Body == "":
+				v.Body = "Removed a reaction from a message not in this thread."
+			case m.Quote != "":
+				v.Body = "Reacted to the quoted message."
+			default:
+				v.Body = "Reacted to a message not in this thread."
+			}
 		}
 		if t, ok := ticks[m.Status]; ok && v.Kind == "out" {
 			v.Tick, v.TickWord = t[0], t[1]
