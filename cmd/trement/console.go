@@ -95,7 +95,7 @@ func (c consoleConversations) Get(ctx context.Context, id string, reveal bool) (
 					if err != nil && !errors.Is(err, conversation.ErrNotFound) {
 						return err
 					}
-					if err == nil && q.Type != conversation.TypeNote {
+					if err == nil && q.Type != conversation.TypeNote && q.Type != conversation.TypeReaction {
 						quoted, ok = q.Body, true
 					}
 				}

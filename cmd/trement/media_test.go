@@ -1,8 +1,10 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -107,6 +109,12 @@ func TestCustomerImageKeptSealed(t *testing.T) {
 		t.Errorf("the file over the limit was fetched (%d downloads, want %d)", n, downloads)
 	}
 	ta.settle()
+	metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead))
+	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 
 	_, path := ta.url, strings.TrimPrefix(ta.url, "sqlite:")
 	for _, f := range storetest.SQLiteFiles(path) {
@@ -313,4 +321,46 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestMyDataIncludesTheFiles: the customer's copy of their data (MY DATA)
+// holds the files they sent, byte for byte, listed in files.json.
+func TestMyDataIncludesTheFiles(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const who = "34655000778"
+	ta.optIn(who)
+	photo := fileBytes("QZXV-EXPORT", 2500)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "document", Data: photo, MimeType: "application/pdf", Filename: "../factura.PDF"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "document")
+	ta.mediaOf(msg.ID)
+	ta.settle()
+	n := len(ta.replies(who))
+	ta.say(who, "MIS DATOS")
+	_, link := ta.waitLink(who, n)
+	status, body := ta.follow(link)
+	if status != http.StatusOK {
+		t.Fatalf("download = %d, want 200", status)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	if got := files["files/"+msg.ID+".pdf"]; !bytes.Equal(got, photo) {
+		t.Errorf("files/%s.pdf = %d bytes, want the %d the customer sent (ZIP holds %d files)", msg.ID, len(got), len(photo), len(files))
+	}
+	var list []map[string]any
+	if err := json.Unmarshal(files["files.json"], &list); err != nil || len(list) != 1 || list[0]["filename"] != "../factura.PDF" || list[0]["path"] != "files/"+msg.ID+".pdf" {
+		t.Errorf("files.json = %s, %v; want the file with its name and path", files["files.json"], err)
+	}
 }

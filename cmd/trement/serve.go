@@ -298,6 +298,8 @@ func sourceIP(r *http.Request) string {
 func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second,
 		IdleTimeout: 120 * time.Second, MaxHeaderBytes: 64 << 10, ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn)}
+	// Live streams never go idle: Shutdown ends them rather than wait.
+	srv.RegisterOnShutdown(a.console.EndStreams)
 	scheme := "http"
 	if a.cfg.TLSCert != "" {
 		cert, err := tls.LoadX509KeyPair(a.cfg.TLSCert, a.cfg.TLSKey)
@@ -347,6 +349,11 @@ func (a *app) serve(ctx context.Context, env *Env, ln net.Listener) error {
 	go func() {
 		defer wg.Done()
 		a.alerter.Run(workCtx)
+	}()
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.console.RunLive(workCtx) // the console's live updates
 	}()
 	wg.Add(1)
 	go func() {

@@ -172,6 +172,9 @@ type Deps struct {
 	// AuditAnchorFile, if set, is the external anchor GET
 	// /api/v1/audit/verify holds the log to (audit.VerifyAnchored).
 	AuditAnchorFile string
+	// Live tunes the live updates of open pages (GET
+	// /conversations/events); whoever owns the server runs RunLive.
+	Live LiveConfig
 }
 
 // Server is the console.
@@ -200,6 +203,7 @@ type Server struct {
 	refusals   *audit.Refusals
 	refused    func(kind string)
 	limit      *sourceLimit
+	live       *liveHub
 }
 
 // New checks deps and every route (its own and deps.Extra) and returns the
@@ -215,7 +219,7 @@ func New(deps Deps) (*Server, error) {
 	}
 	s := &Server{db: deps.DB, log: deps.Logger, now: deps.Now, secure: deps.SecureCookies, auth: deps.Auth,
 		convs: deps.Conversations, messages: deps.Messages, canned: deps.CannedReplies, rights: deps.Rights, trusted: deps.TrustedProxies, incidents: deps.Incidents, policy: deps.Policy,
-		refusals: deps.Refusals, refused: deps.Refused}
+		refusals: deps.Refusals, refused: deps.Refused, live: newLiveHub(deps.Live)}
 	if s.incidents.Packs == nil {
 		pe, err := policy.New(policy.Config{})
 		if err != nil {

@@ -105,7 +105,10 @@ type ConversationMessage struct {
 	// that message's text, masked like Body ("" when not a reply, or the
 	// quoted message is not kept).
 	ReplyTo, Quote string
-	// Reaction is the customer's reaction emoji on this message.
+	// Reaction is the customer's reaction emoji on this message. A
+	// message of Type "reaction" is a reaction kept on its own, its
+	// message not recorded: Body is its emoji ("" removed) and ReplyTo
+	// its message once found.
 	Reaction string
 	// Forwarded: the customer forwarded this message; Frequently: it
 	// had been forwarded more than five times.

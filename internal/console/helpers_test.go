@@ -147,6 +147,8 @@ type env struct {
 	convs  *fakeConvs
 	owner  *auth.Principal
 	nextID int
+	url    string           // the database's
+	key    *vault.MasterKey // its master key
 }
 
 type envOpts struct {
@@ -167,11 +169,18 @@ type envOpts struct {
 	keepProfileName bool
 	// settings is what the settings page shows.
 	settings console.Settings
+	// live tunes the live updates.
+	live console.LiveConfig
+	// url is the database; empty: a fresh SQLite file.
+	url string
 }
 
 func newEnv(t *testing.T, o envOpts) *env {
 	t.Helper()
-	url, _ := storetest.NewSQLite(t)
+	url := o.url
+	if url == "" {
+		url, _ = storetest.NewSQLite(t)
+	}
 	clock := authtest.NewClock(time.Date(2026, 11, 24, 9, 0, 5, 0, time.UTC))
 	k, err := vault.ParseMasterKey(vault.GenerateKey())
 	if err != nil {
@@ -204,11 +213,11 @@ func newEnv(t *testing.T, o envOpts) *env {
 	if o.unauthBurst == 0 {
 		o.unauthBurst = 1 << 30
 	}
-	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, AuditAnchorFile: o.anchorFile, Incidents: console.IncidentConfig{Template: o.breachTemplate}, Settings: o.settings})
+	srv, err := console.New(console.Deps{DB: db, Now: clock.Now, Auth: svc, UnauthBurst: o.unauthBurst, Refused: o.refused, Conversations: convs, Extra: o.extra, SecureCookies: o.secure, Policy: o.policy, Rights: rs, AuditAnchorFile: o.anchorFile, Incidents: console.IncidentConfig{Template: o.breachTemplate}, Settings: o.settings, Live: o.live})
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &env{t: t, db: db, clock: clock, auth: svc, srv: srv, h: srv.Handler(), convs: convs}
+	e := &env{t: t, db: db, clock: clock, auth: svc, srv: srv, h: srv.Handler(), convs: convs, url: url, key: k}
 	op, err := svc.BootstrapOwner(context.Background(), auth.RequestInfo{}, "owner", password)
 	if err != nil {
 		t.Fatal(err)
@@ -243,6 +252,8 @@ type client struct {
 	csrf   string
 	bearer string
 	ip     string
+	// ctx, if set, is the requests' context (a live stream ends with it).
+	ctx context.Context
 }
 
 func (e *env) client() *client { return &client{e: e, ip: "192.0.2.10"} }
@@ -276,6 +287,9 @@ func (c *client) do(method, path string, body any, hdr ...string) resp {
 		rd, ct = bytes.NewReader(j), "application/json"
 	}
 	r := httptest.NewRequest(method, path, rd)
+	if c.ctx != nil {
+		r = r.WithContext(c.ctx)
+	}
 	r.RemoteAddr = c.ip + ":40000"
 	if ct != "" {
 		r.Header.Set("Content-Type", ct)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
+	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
 )
 
@@ -183,8 +184,9 @@ func (s *Server) pageConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageInboxRows is the inbox's rows alone, fetched by the page's script
-// every few seconds: a new waiting conversation or customer message shows
-// without a reload. X-Waiting-Count feeds the badge.
+// when the live stream (pageEvents) says a conversation changed, or every
+// few seconds in a browser without it: a new waiting conversation or
+// customer message shows without a reload. X-Waiting-Count feeds the badge.
 func (s *Server) pageInboxRows(w http.ResponseWriter, r *http.Request) {
 	q, rows, waiting, err := s.inbox(r)
 	if err != nil {
@@ -266,6 +268,19 @@ func messageViews(d *ConversationDetail, names map[string]string) []messageView 
 			}
 		default:
 			v.Kind, v.Who = "out", m.Author
+		}
+		if m.Type == conversation.TypeReaction {
+			// A reaction kept on its own: the message it reacts to was not
+			// recorded when it came (it moves onto it once it is).
+			v.Reaction = m.Body
+			switch {
+			case m.Body == "":
+				v.Body = "Removed a reaction from a message not in this thread."
+			case m.Quote != "":
+				v.Body = "Reacted to the quoted message."
+			default:
+				v.Body = "Reacted to a message not in this thread."
+			}
 		}
 		if t, ok := ticks[m.Status]; ok && v.Kind == "out" {
 			v.Tick, v.TickWord = t[0], t[1]
@@ -359,7 +374,8 @@ func (s *Server) pageConversation(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageThread is the conversation's messages alone, fetched by the page's
-// script every few seconds.
+// script when the live stream names the conversation (or every few
+// seconds without a stream).
 func (s *Server) pageThread(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.pageLoad(w, r)
 	if !ok {

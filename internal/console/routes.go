@@ -109,6 +109,8 @@ func (s *Server) ownRoutes() []Route {
 		{"GET", "/{$}", auth.PermSelf, AuthSession, h(s.pageHome)},
 		{"GET", "/conversations", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversations)},
 		{"GET", "/conversations/rows", auth.PermConversationsReadAssigned, AuthSession, h(s.pageInboxRows)},
+		// Live updates for the open pages: ids and queues, never content.
+		{"GET", "/conversations/events", auth.PermConversationsReadAssigned, AuthSession, h(s.pageEvents)},
 		{"GET", "/conversations/{id}", auth.PermConversationsReadAssigned, AuthSession, h(s.pageConversation)},
 		{"GET", "/conversations/{id}/thread", auth.PermConversationsReadAssigned, AuthSession, h(s.pageThread)},
 		{"GET", "/conversations/{id}/messages/{message}/media", auth.PermConversationsReadAssigned, AuthSession, s.serveMedia(true)},

@@ -175,8 +175,8 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		case strings.HasPrefix(h.Author, "operator"):
 			role = agent.RoleOperator
 		}
-		if h.Type == TypeNote {
-			continue // for operators only
+		if h.Type == TypeNote || h.Type == TypeReaction {
+			continue // for operators only; a reaction is not a turn
 		}
 		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body), Forwarded: h.Direction == In && h.Meta != nil && h.Meta.Forwarded})
 		if h.Direction == In {
@@ -255,7 +255,7 @@ func othersOpen(history []*Message, msgID string) bool {
 		if h.Direction == Out {
 			return false
 		}
-		if h.ID != msgID {
+		if h.ID != msgID && h.Type != TypeReaction {
 			return true
 		}
 	}
@@ -300,20 +300,13 @@ func (a *agents) commit(ctx context.Context) {
 				break collect
 			}
 		}
-		err := a.store.Update(context.WithoutCancel(ctx), func(tx Tx) error {
-			for _, r := range batch {
-				if err := a.apply(tx, r); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := a.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return a.applyAll(tx, batch) })
 		if err != nil {
 			// One bad turn must not sink the others: commit them one by
 			// one; a turn that still fails stays agent_pending and is
 			// retried at the next start.
 			for _, r := range batch {
-				if err := a.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return a.apply(tx, r) }); err != nil {
+				if err := a.store.Update(context.WithoutCancel(ctx), func(tx Tx) error { return a.applyAll(tx, []*agentResult{r}) }); err != nil {
 					a.log.Error("agent turn not committed; the message stays pending", "conversation_id", r.convID, "error", err)
 				}
 			}
@@ -322,27 +315,57 @@ func (a *agents) commit(ctx context.Context) {
 	}
 }
 
-func (a *agents) apply(tx Tx, r *agentResult) error {
-	// Claiming the message first makes one turn win even when two
-	// replicas recovered the same pending message.
-	won, err := tx.ClaimAgentMessage(r.msgID)
-	if err != nil || !won {
-		return err // answered already, or erased
+// applyAll commits a batch of turns in tx, in order. Claiming the messages
+// first makes one turn win even when two replicas recovered the same
+// pending message; the conversations and their contacts are read once for
+// the batch, and a turn's changes to them are seen by the next turn of the
+// same conversation, as they would be read back.
+func (a *agents) applyAll(tx Tx, batch []*agentResult) error {
+	ids := make([]string, len(batch))
+	for i, r := range batch {
+		ids[i] = r.msgID
 	}
-	conv, err := tx.Conversation(r.convID)
-	if errors.Is(err, ErrNotFound) {
-		return nil // erased meanwhile
-	}
+	won, err := tx.ClaimAgentMessages(ids)
 	if err != nil {
 		return err
 	}
-	c, err := tx.Contact(conv.ContactID)
-	if errors.Is(err, ErrNotFound) {
-		return nil
+	convIDs := make([]string, 0, len(won))
+	listed := make(map[string]bool, len(won))
+	for _, r := range batch {
+		if won[r.msgID] && !listed[r.convID] {
+			listed[r.convID] = true
+			convIDs = append(convIDs, r.convID)
+		}
 	}
+	if len(convIDs) == 0 {
+		return nil // answered already, or erased
+	}
+	convs, contacts, err := tx.ConversationsAndContacts(convIDs)
 	if err != nil {
 		return err
 	}
+	for _, r := range batch {
+		if !won[r.msgID] {
+			continue // answered already (or by an earlier turn of this batch), or erased
+		}
+		delete(won, r.msgID)
+		conv := convs[r.convID]
+		if conv == nil {
+			continue // erased meanwhile
+		}
+		c := contacts[conv.ContactID]
+		if c == nil {
+			continue
+		}
+		if err := a.apply(tx, r, conv, c); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply commits one claimed turn of conversation conv with contact c.
+func (a *agents) apply(tx Tx, r *agentResult, conv *Conversation, c *Contact) error {
 	if !a.flow.botAnswers(conv) || c.ConsentState != ConsentGranted {
 		return nil // a human took it, or the customer opted out meanwhile
 	}

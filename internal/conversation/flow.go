@@ -200,11 +200,68 @@ func (f *Flow) react(tx Tx, m Inbound) error {
 		f.stats.Silenced.Add(1)
 		return nil
 	}
-	if _, err := tx.SetReaction(c.ID, m.Reaction.WAMessageID, m.Reaction.Emoji); err != nil && !errors.Is(err, ErrNotFound) {
+	_, err = tx.SetReaction(c.ID, m.Reaction.WAMessageID, m.Reaction.Emoji)
+	if !errors.Is(err, ErrNotFound) {
+		if err != nil {
+			return fmt.Errorf("flow: reaction: %w", err)
+		}
+		return nil
+	}
+	// Its message is not recorded: a reply whose id Meta's answer has not
+	// confirmed yet (the customer reacts before the send's transaction
+	// commits), a webhook out of order, or a message never kept (a notice
+	// sent before consent). The reaction is kept as a row of its own,
+	// shown to operators, and moved onto its message if that message gets
+	// the id (linkReactions). It goes in the contact's latest
+	// conversation without opening one or moving its window.
+	conv, err := tx.LatestConversation(c.ID)
+	if errors.Is(err, ErrNotFound) {
+		conv, err = tx.OpenConversation(c.ID, m.PhoneNumberID)
+	}
+	if err != nil {
 		return fmt.Errorf("flow: reaction: %w", err)
 	}
-	// A reaction to a message we did not keep (a notice sent before
-	// consent) has nothing to be recorded on.
+	r := &Message{ConversationID: conv.ID, ContactID: c.ID, Direction: In, WAMessageID: m.WAMessageID, Type: TypeReaction,
+		Body: m.Reaction.Emoji, Author: "customer", Status: StatusReceived, WATimestamp: m.Timestamp, ReplyTo: m.Reaction.WAMessageID}
+	if err := tx.InsertMessage(r); err != nil && !errors.Is(err, ErrDuplicate) {
+		return fmt.Errorf("flow: reaction: %w", err)
+	}
+	return nil
+}
+
+// linkReactions moves the reactions kept while the messages with WhatsApp
+// ids wamids were not recorded onto them, now that they are: for each
+// message, the newest of its customer's becomes its reaction, and the rows
+// that held them go. A reaction row of another customer than the message's
+// stays (a customer reacts only in their own chat).
+func linkReactions(tx Tx, wamids ...string) error {
+	pending, err := tx.PendingReactions(wamids...)
+	if err != nil || len(pending) == 0 {
+		return err
+	}
+	for _, wamid := range wamids {
+		byContact := map[string][]*Message{}
+		var contacts []string
+		for _, r := range pending[wamid] {
+			if byContact[r.ContactID] == nil {
+				contacts = append(contacts, r.ContactID)
+			}
+			byContact[r.ContactID] = append(byContact[r.ContactID], r)
+		}
+		for _, c := range contacts {
+			rs := byContact[c]
+			if _, err := tx.SetReaction(c, wamid, rs[len(rs)-1].Body); errors.Is(err, ErrNotFound) {
+				continue
+			} else if err != nil {
+				return fmt.Errorf("flow: link reactions: %w", err)
+			}
+			for _, r := range rs {
+				if err := tx.DeleteMessage(r.ID); err != nil && !errors.Is(err, ErrNotFound) {
+					return fmt.Errorf("flow: link reactions: %w", err)
+				}
+			}
+		}
+	}
 	return nil
 }
 
@@ -404,6 +461,11 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 			return nil, fmt.Errorf("flow: queue media: %w", err)
 		}
 	}
+	// Webhooks may come out of order: a reaction to this message may
+	// have come first.
+	if err := linkReactions(s.tx, in.WAMessageID); err != nil {
+		return nil, err
+	}
 	// The typing indicator says a reply is coming: not while a person has
 	// the conversation and the assistant is silent.
 	human := match.Kind == intent.Human && s.conv.State != StateHuman // an operator who has it reads it
@@ -472,7 +534,7 @@ func quotedText(tx Tx, contactID, wamid, id string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("flow: quoted message: %w", err)
 	}
-	if q.Type == TypeNote || q.ContactID != contactID {
+	if q.Type == TypeNote || q.Type == TypeReaction || q.ContactID != contactID {
 		return "", nil
 	}
 	return q.Body, nil
@@ -919,6 +981,9 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 			}
 			if it.MessageID != "" {
 				if err := tx.SetMessageSent(it.MessageID, s.WAMessageID); err != nil && !errors.Is(err, ErrDuplicate) {
+					return err
+				}
+				if err := linkReactions(tx, s.WAMessageID); err != nil {
 					return err
 				}
 			}

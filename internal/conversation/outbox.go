@@ -303,6 +303,17 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 						return err
 					}
 					d.sent += int64(n)
+					// A customer may have reacted to one before this
+					// transaction committed: one look for the batch.
+					wamids := make([]string, 0, len(delivered))
+					for _, dl := range delivered {
+						if dl.MessageID != "" {
+							wamids = append(wamids, dl.WAMessageID)
+						}
+					}
+					if err := linkReactions(tx, wamids...); err != nil {
+						return err
+					}
 				}
 				var err error
 				ok, err = tx.StartOutbox(o.cfg.Worker, o.cfg.Lease, ids)
@@ -407,7 +418,12 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 	if r.err == nil {
 		n, err := tx.OutboxDelivered([]Delivery{{ID: it.ID, MessageID: it.MessageID, WAMessageID: r.wamid}})
 		d.sent += int64(n)
-		return err
+		if err != nil {
+			return err
+		}
+		// The customer may have reacted before this transaction
+		// committed.
+		return linkReactions(tx, r.wamid)
 	}
 	var se *SendError
 	if !errors.As(r.err, &se) {

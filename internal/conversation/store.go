@@ -84,8 +84,21 @@ type Tx interface {
 	// WhatsApp id wamid ("" clears it) and returns its id; ErrNotFound if
 	// the contact has no such message.
 	SetReaction(contactID, wamid, emoji string) (string, error)
+	// PendingReactions finds the reactions kept as messages of
+	// TypeReaction (their message was not recorded when they came) that
+	// react to one of wamids: by wamid, oldest first by WhatsApp's time.
+	PendingReactions(wamids ...string) (map[string][]*Message, error)
+	// DeleteMessage removes a message row; ErrNotFound if there is none.
+	DeleteMessage(id string) error
 	PendingAgentMessages(limit int) ([]*Message, error)
 	ClaimAgentMessage(id string) (bool, error)
+	// ClaimAgentMessages is ClaimAgentMessage for several messages at
+	// once; it returns the ids this transaction claimed.
+	ClaimAgentMessages(ids []string) (map[string]bool, error)
+	// ConversationsAndContacts reads several conversations with their
+	// contacts, keyed by id; those not found (or whose contact is
+	// erased) are left out.
+	ConversationsAndContacts(ids []string) (map[string]*Conversation, map[string]*Contact, error)
 	MarkSeen(key string) (bool, error)
 
 	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as

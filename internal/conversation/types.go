@@ -135,6 +135,16 @@ func (s Status) Rank() int {
 // Notes are never sent and never shown to a provider.
 const TypeNote = "note"
 
+// TypeReaction is the Type of a customer's reaction kept as a row of its
+// own because the message it reacts to was not recorded when it came (a
+// reply whose send Meta had not confirmed yet, a webhook out of order, a
+// message never kept). Body is the emoji ("" for a reaction removed) and
+// ReplyTo the message's WhatsApp id; once that message is recorded the
+// newest such row becomes its Reaction and the rows go (see
+// linkReactions). It is not a turn of the conversation: the agent never
+// sees or answers it.
+const TypeReaction = "reaction"
+
 // Message is one message in a conversation. Body is sealed at rest.
 type Message struct {
 	ID             string

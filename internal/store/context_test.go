@@ -3,6 +3,7 @@ package store_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
@@ -100,5 +101,58 @@ func TestRepliesReactionsAndMeta(t *testing.T) {
 		if n := rawWamids(t, url); n != 0 {
 			t.Errorf("%d message ids stored in clear, want 0", n)
 		}
+	})
+}
+
+// A reaction whose message had no id yet is a row of its own until the
+// message gets it: found by the id it reacts to, oldest first by
+// WhatsApp's time, and deleted once moved.
+func TestPendingReactions(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		c, conv := seed(t, db, "16503879440", "", "hi", 0)
+		other, oconv := seed(t, db, "34612000112", "", "hola", 0)
+		at := time.Unix(1_700_000_000, 0)
+		reaction := func(contactID, convID, wamid, to, emoji string, sec int) *conversation.Message {
+			return &conversation.Message{ConversationID: convID, ContactID: contactID, Direction: conversation.In, WAMessageID: wamid, Type: conversation.TypeReaction,
+				Body: emoji, Author: "customer", Status: conversation.StatusReceived, WATimestamp: at.Add(time.Duration(sec) * time.Second), ReplyTo: to}
+		}
+		// Stored in another order than WhatsApp's.
+		later, first := reaction(c.ID, conv.ID, realWamid+"B", realWamid, "❤️", 2), reaction(c.ID, conv.ID, realWamid+"A", realWamid, "👍", 1)
+		stranger := reaction(other.ID, oconv.ID, realWamid+"C", realWamid, "😡", 0)
+		elsewhere := reaction(c.ID, conv.ID, realWamid+"D", realWamid+"Y", "🔥", 3)
+		update(t, db, func(tx *store.Tx) error {
+			for _, m := range []*conversation.Message{later, first, stranger, elsewhere} {
+				if err := tx.InsertMessage(m); err != nil {
+					return err
+				}
+			}
+			byWamid, err := tx.PendingReactions(realWamid, realWamid+"Y", realWamid+"X", "")
+			if err != nil {
+				return err
+			}
+			if rs := byWamid[realWamid]; len(rs) != 3 || rs[0].ID != stranger.ID || rs[1].ID != first.ID || rs[2].ID != later.ID || rs[2].Body != "❤️" || rs[2].ContactID != c.ID {
+				t.Errorf("PendingReactions[%s] = %+v, want 😡, 👍 then ❤️", realWamid, rs)
+			}
+			if rs := byWamid[realWamid+"Y"]; len(rs) != 1 || rs[0].ID != elsewhere.ID {
+				t.Errorf("PendingReactions[other id] = %+v, want 🔥", rs)
+			}
+			if len(byWamid) != 2 {
+				t.Errorf("PendingReactions = %d ids, want 2 (none for an id nothing reacts to)", len(byWamid))
+			}
+			if none, err := tx.PendingReactions(); err != nil || len(none) != 0 {
+				t.Errorf("PendingReactions() = %v, %v; want nothing", none, err)
+			}
+			if err := tx.DeleteMessage(first.ID); err != nil {
+				return err
+			}
+			if err := tx.DeleteMessage(first.ID); !errors.Is(err, conversation.ErrNotFound) {
+				t.Errorf("DeleteMessage twice = %v, want ErrNotFound", err)
+			}
+			if byWamid, err := tx.PendingReactions(realWamid); err != nil || len(byWamid[realWamid]) != 2 {
+				t.Errorf("after a delete PendingReactions = %+v, %v; want 😡 and ❤️", byWamid, err)
+			}
+			return nil
+		})
 	})
 }

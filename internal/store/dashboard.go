@@ -86,7 +86,7 @@ func (t *Tx) dashMessages(d *Dashboard, from, until, _ int64) error {
 	// created_at / ? is integer division on both backends (INTEGER and
 	// BIGINT), so the day is computed where the rows are.
 	rows, err := t.query(`SELECT created_at / ? AS day_n, CASE WHEN direction = 'in' THEN 'in' WHEN author = 'bot' THEN 'bot' WHEN author LIKE 'operator:%' THEN 'operator' ELSE '' END AS who, COUNT(*)
-		FROM messages WHERE created_at >= ? AND created_at < ? AND type <> 'note' AND `+notErased("contact_id")+`
+		FROM messages WHERE created_at >= ? AND created_at < ? AND type <> 'note' AND type <> 'reaction' AND `+notErased("contact_id")+`
 		GROUP BY day_n, who`, dayMS, from, until)
 	if err != nil {
 		return fmt.Errorf("messages: %w", err)

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trement/trement/internal/conversation"
@@ -55,6 +57,7 @@ func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 // SetMessageStatus sets a message's status without the forward-only rule
 // (for inbound messages moving through the agent).
 func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
+	t.touched()
 	_, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ?", string(s), ms(t.Now), id)
 	return err
 }
@@ -63,6 +66,7 @@ func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
 // answered and reports whether this transaction did it; on PostgreSQL the
 // row lock makes concurrent replicas agree on one winner.
 func (t *Tx) ClaimAgentMessage(id string) (bool, error) {
+	t.touched()
 	res, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ? AND status = ?",
 		string(conversation.StatusAnswered), ms(t.Now), id, string(conversation.StatusAgentPending))
 	if err != nil {
@@ -70,6 +74,90 @@ func (t *Tx) ClaimAgentMessage(id string) (bool, error) {
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// ClaimAgentMessages is ClaimAgentMessage for several messages in one
+// statement per chunk; it returns the ids this transaction moved.
+func (t *Tx) ClaimAgentMessages(ids []string) (map[string]bool, error) {
+	won := make(map[string]bool, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), inboxChunk)]
+		ids = ids[len(chunk):]
+		args := []any{string(conversation.StatusAnswered), ms(t.Now), string(conversation.StatusAgentPending)}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := t.query("UPDATE messages SET status = ?, updated_at = ? WHERE status = ? AND id IN ("+placeholders(len(chunk))+") RETURNING id", args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim agent messages: %w", err)
+		}
+		got, err := scanStrings(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: claim agent messages: %w", err)
+		}
+		for _, id := range got {
+			won[id] = true
+		}
+	}
+	return won, nil
+}
+
+// ConversationsAndContacts reads the conversations of ids with their
+// contacts in one statement per chunk, keyed by id. A conversation that
+// does not exist, or whose contact is erased, is left out of both (as
+// Conversation and Contact would answer ErrNotFound).
+func (t *Tx) ConversationsAndContacts(ids []string) (map[string]*conversation.Conversation, map[string]*conversation.Contact, error) {
+	convs := make(map[string]*conversation.Conversation, len(ids))
+	contacts := make(map[string]*conversation.Contact, len(ids))
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), inboxChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
+		}
+		rows, err := t.query("SELECT "+prefixCols("c.", contactCols)+", "+prefixCols("cv.", convCols)+
+			" FROM conversations cv JOIN contacts c ON c.id = cv.contact_id WHERE cv.id IN ("+placeholders(len(chunk))+")", args...)
+		if err != nil {
+			return nil, nil, fmt.Errorf("store: conversations and contacts: %w", err)
+		}
+		// Every row is read before any is opened: PostgreSQL cannot read a
+		// data key on the connection while rows are still coming.
+		var sealed []*sealedContact
+		var read []*conversation.Conversation
+		for rows.Next() {
+			var cr convRow
+			sc, err := scanSealedContact(rows, cr.dest()...)
+			if err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			sealed, read = append(sealed, sc), append(read, cr.conv())
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, fmt.Errorf("store: conversations and contacts: %w", err)
+		}
+		for i, sc := range sealed {
+			if _, ok := contacts[sc.c.ID]; !ok {
+				c, err := t.openContact(sc)
+				if errors.Is(err, ErrErased) {
+					continue
+				}
+				if err != nil {
+					return nil, nil, err
+				}
+				contacts[c.ID] = c
+			}
+			convs[read[i].ID] = read[i]
+		}
+	}
+	return convs, contacts, nil
+}
+
+// prefixCols puts prefix before each of the comma-separated cols.
+func prefixCols(prefix, cols string) string {
+	return prefix + strings.ReplaceAll(cols, ", ", ", "+prefix)
 }
 
 // PendingAgentMessages returns inbound messages still waiting for the

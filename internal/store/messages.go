@@ -15,17 +15,32 @@ import (
 const convCols = "id, contact_id, phone_number_id, state, assigned_to, sensitive, not_helpful, last_inbound_at, created_at, updated_at, closed_at, language, failures, waiting_since, wait_expired"
 
 func scanConversation(row interface{ Scan(...any) error }) (*conversation.Conversation, error) {
-	var c conversation.Conversation
-	var state string
-	var last, created, updated, closed, waiting int64
-	if err := row.Scan(&c.ID, &c.ContactID, &c.PhoneNumberID, &state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &last, &created, &updated, &closed,
-		&c.Language, &c.Failures, &waiting, &c.WaitExpired); err != nil {
+	var r convRow
+	if err := row.Scan(r.dest()...); err != nil {
 		return nil, notFound(err)
 	}
-	c.State = conversation.State(state)
-	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.ClosedAt = fromMS(last), fromMS(created), fromMS(updated), fromMS(closed)
-	c.WaitingSince = fromMS(waiting)
-	return &c, nil
+	return r.conv(), nil
+}
+
+// convRow is a conversations row being scanned (convCols).
+type convRow struct {
+	c                                       conversation.Conversation
+	state                                   string
+	last, created, updated, closed, waiting int64
+}
+
+func (r *convRow) dest() []any {
+	c := &r.c
+	return []any{&c.ID, &c.ContactID, &c.PhoneNumberID, &r.state, &c.AssignedTo, &c.Sensitive, &c.NotHelpful, &r.last, &r.created, &r.updated, &r.closed,
+		&c.Language, &c.Failures, &r.waiting, &c.WaitExpired}
+}
+
+func (r *convRow) conv() *conversation.Conversation {
+	c := r.c
+	c.State = conversation.State(r.state)
+	c.LastInboundAt, c.CreatedAt, c.UpdatedAt, c.ClosedAt = fromMS(r.last), fromMS(r.created), fromMS(r.updated), fromMS(r.closed)
+	c.WaitingSince = fromMS(r.waiting)
+	return &c
 }
 
 // OpenConversation returns the contact's open conversation on a business
@@ -35,6 +50,7 @@ func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Co
 	if !errors.Is(err, conversation.ErrNotFound) {
 		return c, err
 	}
+	t.touched()
 	c = &conversation.Conversation{ID: NewID(), ContactID: contactID, PhoneNumberID: phoneNumberID, State: conversation.StateBot, CreatedAt: t.Now, UpdatedAt: t.Now}
 	_, err = t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
 		c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
@@ -58,6 +74,7 @@ func (t *Tx) Conversation(id string) (*conversation.Conversation, error) {
 
 // UpdateConversation writes c's mutable fields.
 func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
+	t.touched()
 	c.UpdatedAt = t.Now
 	res, err := t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ?, "+
 		"language = ?, failures = ?, waiting_since = ?, wait_expired = ? WHERE id = ?",
@@ -171,6 +188,7 @@ func nullString(s string) any {
 // m.ID if empty and the timestamps. ErrDuplicate if its WhatsApp message id
 // is already stored.
 func (t *Tx) InsertMessage(m *conversation.Message) error {
+	t.touched()
 	if m.ID == "" {
 		m.ID = NewID()
 	}
@@ -313,6 +331,7 @@ func (t *Tx) ContactMessage(contactID, wamid string) (*conversation.Message, err
 // contact's message is not found. It returns the message's id;
 // ErrNotFound if there is no such message.
 func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
+	t.touched()
 	var id string
 	if err := t.queryRow("SELECT id FROM messages WHERE wa_message_id = ? AND contact_id = ?", t.db.WamidIndex(wamid), contactID).Scan(&id); err != nil {
 		return "", notFound(err)
@@ -331,9 +350,84 @@ func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
 	return id, nil
 }
 
+// PendingReactions finds the reactions kept as rows of their own
+// (conversation.TypeReaction) because the message they react to was not
+// recorded when they came, for the messages with WhatsApp ids wamids: by
+// wamid, oldest first by WhatsApp's time. One query per chunk of ids,
+// through a partial index that holds only such rows.
+func (t *Tx) PendingReactions(wamids ...string) (map[string][]*conversation.Message, error) {
+	byIndex := make(map[string]string, len(wamids))
+	for _, w := range wamids {
+		if w != "" {
+			byIndex[t.db.WamidIndex(w)] = w
+		}
+	}
+	idx := make([]string, 0, len(byIndex))
+	for i := range byIndex {
+		idx = append(idx, i)
+	}
+	out := map[string][]*conversation.Message{}
+	for rest := idx; len(rest) > 0; {
+		chunk := rest[:min(len(rest), inboxChunk)]
+		rest = rest[len(chunk):]
+		args := make([]any, len(chunk))
+		for i, x := range chunk {
+			args[i] = x
+		}
+		// First which rows react to which id, then the rows themselves
+		// (scanMessages reads msgCols, which hold no reply_to_wamid). The
+		// type is written out, not bound: a planner uses the partial index
+		// only for a condition it can see implies the index's.
+		rows, err := t.query("SELECT id, reply_to_wamid FROM messages WHERE type = 'reaction' AND reply_to_wamid IN ("+placeholders(len(chunk))+")", args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending reactions: %w", err)
+		}
+		target := map[string]string{}
+		var ids []any
+		for rows.Next() {
+			var id, to string
+			if err := rows.Scan(&id, &to); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: pending reactions: %w", err)
+			}
+			target[id] = byIndex[to]
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("store: pending reactions: %w", err)
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		ms, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE id IN ("+placeholders(len(ids))+") ORDER BY wa_timestamp, created_at, id", ids...)
+		if err != nil {
+			return nil, fmt.Errorf("store: pending reactions: %w", err)
+		}
+		for _, m := range ms {
+			out[target[m.ID]] = append(out[target[m.ID]], m)
+		}
+	}
+	return out, nil
+}
+
+// DeleteMessage removes the message row id (a pending reaction now shown
+// on its message). ErrNotFound if there is none.
+func (t *Tx) DeleteMessage(id string) error {
+	res, err := t.exec("DELETE FROM messages WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("store: delete message: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return conversation.ErrNotFound
+	}
+	return nil
+}
+
 // SetMessageSent records the WhatsApp id Meta gave an outbound message and
 // moves it to sent (unless a status webhook already moved it further).
 func (t *Tx) SetMessageSent(id, wamid string) error {
+	t.touched()
 	var contactID string
 	if err := t.queryRow("SELECT contact_id FROM messages WHERE id = ?", id).Scan(&contactID); err != nil {
 		return notFound(err)
@@ -358,6 +452,7 @@ func (t *Tx) setMessageSent(contactID, id, wamid string) error {
 
 // SetMessageFailed marks an outbound message failed with Meta's code.
 func (t *Tx) SetMessageFailed(id string, code int, title string) error {
+	t.touched()
 	_, err := t.exec("UPDATE messages SET status = 'failed', error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", code, title, ms(t.Now), id)
 	return err
 }
@@ -366,6 +461,7 @@ func (t *Tx) SetMessageFailed(id string, code int, title string) error {
 // only forwards (sent < delivered < read < played; failed is terminal). It
 // reports whether anything changed; ErrNotFound if no message has that id.
 func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, title string) (bool, error) {
+	t.touched()
 	var id, cur string
 	// Statuses describe messages we sent: one naming an inbound message
 	// (a malformed or hostile webhook) finds nothing.

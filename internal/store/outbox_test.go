@@ -231,3 +231,57 @@ func TestOutboxDeliveredSettlesABatch(t *testing.T) {
 		})
 	})
 }
+
+// The agent committer's batch reads: ClaimAgentMessages claims each
+// pending message once, and ConversationsAndContacts reads conversations
+// with their contacts, leaving out an erased customer's.
+func TestAgentBatchClaimAndRead(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		a, convA := seed(t, db, "34611000011", "", "x", 0)
+		b, convB := seed(t, db, "34611000012", "", "x", 0)
+		var ids []string
+		update(t, db, func(tx *store.Tx) error {
+			for i, c := range []*conversation.Contact{a, b, a} {
+				conv := convA
+				if c == b {
+					conv = convB
+				}
+				m := &conversation.Message{ConversationID: conv.ID, ContactID: c.ID, Direction: conversation.In, WAMessageID: fmt.Sprint("wamid.Q", i), Type: "text",
+					Body: "¿cuándo?", Author: "customer", Status: conversation.StatusAgentPending}
+				if i == 2 {
+					m.Status = conversation.StatusReceived
+				}
+				if err := tx.InsertMessage(m); err != nil {
+					return err
+				}
+				ids = append(ids, m.ID)
+			}
+			return nil
+		})
+		update(t, db, func(tx *store.Tx) error {
+			won, err := tx.ClaimAgentMessages(append(ids, "no-such-message"))
+			if err != nil || len(won) != 2 || !won[ids[0]] || !won[ids[1]] {
+				t.Errorf("ClaimAgentMessages = %v, %v; want the two pending messages", won, err)
+			}
+			if again, err := tx.ClaimAgentMessages(ids); err != nil || len(again) != 0 {
+				t.Errorf("ClaimAgentMessages again = %v, %v; want none", again, err)
+			}
+			convs, contacts, err := tx.ConversationsAndContacts([]string{convA.ID, convB.ID, "no-such-conversation"})
+			if err != nil || len(convs) != 2 || len(contacts) != 2 {
+				t.Fatalf("ConversationsAndContacts = %d, %d, %v; want 2 and 2", len(convs), len(contacts), err)
+			}
+			if convs[convA.ID].ContactID != a.ID || contacts[a.ID].WaID != a.WaID || contacts[b.ID].WaID != b.WaID || convs[convB.ID].State != convB.State {
+				t.Errorf("ConversationsAndContacts read %+v, %+v", convs, contacts)
+			}
+			return tx.EraseContact(a.ID)
+		})
+		update(t, db, func(tx *store.Tx) error {
+			convs, contacts, err := tx.ConversationsAndContacts([]string{convA.ID, convB.ID})
+			if err != nil || len(convs) != 1 || convs[convB.ID] == nil || len(contacts) != 1 || contacts[b.ID] == nil {
+				t.Errorf("after erasing a, ConversationsAndContacts = %v, %v, %v; want b's only", convs, contacts, err)
+			}
+			return nil
+		})
+	})
+}

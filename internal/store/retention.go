@@ -150,9 +150,15 @@ func (s retentionStore) PurgeBatch(ctx context.Context, cut retention.Cut, limit
 			*dst += n
 			return nil
 		}
+		// On SQLite the rows are chosen and deleted by rowid: the table's
+		// own b-tree, without a look-up in the id index for each row.
+		msgKey := "id"
+		if s.db.backend == SQLite {
+			msgKey = "rowid"
+		}
 		for _, r := range rules(cut) {
 			w, a := messagesWhere(r)
-			if err := del(&c.Messages, "messages", "id", w, a...); err != nil {
+			if err := del(&c.Messages, "messages", msgKey, w, a...); err != nil {
 				return err
 			}
 		}

@@ -106,6 +106,8 @@ type DB struct {
 	scrub      scrubber
 
 	counts sqlCounts
+
+	changed changeSignal // wakes WatchChanges after a conversation or message was written
 }
 
 // migrationAuditGuards is the migration that gave the audit head a MAC
@@ -328,7 +330,10 @@ func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err 
 	// (an erased customer's wrapped data key) leaves no bytes in the file
 	// once the WAL is checkpointed; see scrub.go.
 	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
-	w, err = openCounted("sqlite", "file:"+path+"?"+common+"&_txlock=immediate", counts)
+	// The writer's page cache is 32 MiB rather than SQLite's 2 MiB: a
+	// purge or a scrub deletes rows spread over six b-trees, and a cache
+	// that holds their interior pages saves a read for most of them.
+	w, err = openCounted("sqlite", "file:"+path+"?"+common+"&_pragma=cache_size(-32768)&_txlock=immediate", counts)
 	if err != nil {
 		return nil, nil, fmt.Errorf("store: open sqlite: %w", err)
 	}
@@ -440,6 +445,8 @@ type Tx struct {
 	blocked *vault.Cipher
 	// keyGen is the key cache's generation when the transaction began.
 	keyGen uint64
+	// touch: the transaction wrote a conversation or message (touched).
+	touch bool
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns

@@ -401,7 +401,7 @@ func guessLang(words []string, hint string) string {
 const stopEN = `a an the and or but if of at by for with about to from in on up out over into onto
 is are was were be been being am do does did doing have has had having i me my mine myself we our ours us
 you your yours yourself he him his she her it its they them their this that these those what which who whom
-can could would should will shall may might must there here so too very just also any some all than then as still now since above below certain
+can could would should will shall may might must there here so too very just also any some all than then as still now since above below certain later earlier sooner
 get got want wanna need know tell let please pls plz u im m s t ve ll d re don doesn didn isn aren wasn
 weren hasn haven hadn couldn wouldn shouldn won mustn needn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
@@ -433,4 +433,5 @@ outra outros outras favor ola oi obrigado obrigada entao pois algum alguma faco 
 fazem fez diga dizer dar
 disse disseram dito digo diz dizem vai vou vao vamos ia iam foi fui foram veio vieram vem vim vir
 estava estavam esteve estive tinha tinham havia houve
-muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado`
+muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado
+porque tanto tanta tantos tantas ha`

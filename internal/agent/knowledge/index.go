@@ -397,7 +397,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		q := qterm{term: t, weight: 1}
 		// A number ("2", "30") tells little about the topic: "2 plus 2" is
 		// not a delivery time.
-		if an.light[w] || isDigit(w[0]) {
+		if an.light[w] || isDigit(w[0]) || periodNumbers[w] {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]

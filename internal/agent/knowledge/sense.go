@@ -106,7 +106,7 @@ func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
 	c.duration = durationPhrases.in(words)
-	words = notTooLate(words)
+	words = notTooLate(fromWords(words))
 	if !c.deadline {
 		return words, c
 	}
@@ -229,14 +229,15 @@ func wanted(words []string) []string {
 	return words
 }
 
-// contextWords say what the customer did or has, not what they ask about:
-// every shop's customers bought something. One that no article uses is
+// contextWords say what the customer did or where they live, not what
+// they ask about: every shop's customers bought something somewhere. One that no article uses is
 // left out of the question instead of counting as an unknown topic ("can I
 // return something I bought in the sale?"); one the articles use is
 // searched as any word.
 var contextWords = set(`buy buys buying bought purchase purchased purchases purchasing
 	comprar compra compras compre compro compramos comprado comprada compraste compre
-	comprei comprou compraram compramos adquiri adquirido`)
+	comprei comprou compraram compramos adquiri adquirido
+	live lives living vivo vive vivimos vivimos resido reside moro mora moramos`)
 
 // Paying when the parcel comes ("can I pay when I receive it?", "¿puedo
 // pagar cuando llegue?", "posso pagar quando receber?") is cash on
@@ -298,4 +299,15 @@ func notTooLate(words []string) []string {
 		}
 	}
 	return out
+}
+
+// "A partir de" is "from" in Spanish and Portuguese ("devolver a partir
+// dos Açores"), not the verb that meets "partido" (broken).
+func fromWords(words []string) []string {
+	for i := 0; i+1 < len(words); i++ {
+		if words[i] == "a" && words[i+1] == "partir" {
+			return append(slices.Clone(words[:i+1]), words[i+2:]...)
+		}
+	}
+	return words
 }

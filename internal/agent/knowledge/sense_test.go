@@ -301,3 +301,45 @@ func TestTooLateAndStemVowels(t *testing.T) {
 		}
 	}
 }
+
+// TestFunctionWordsInContext: "a partir de" is "from", "later" is no
+// lateness, "porque" and "tanto" are Portuguese function words too, and
+// where the customer lives is no unknown topic.
+func TestFunctionWordsInContext(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(fromWords(fold.Words("devolver a partir dos Açores")), " "); got != "devolver a dos acores" {
+		t.Errorf("fromWords = %q", got)
+	}
+	for _, tc := range []struct{ lang, msg, not string }{
+		{"pt", "devolver a partir dos açores é pago?", "warranty"},
+		{"en", "do you do buy now pay later", "shipping-times"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id == tc.not {
+			t.Errorf("%q: answered from %s", tc.msg, id)
+		}
+	}
+	if id, _ := replySource(t, kb, "es", "vivo en Alemania, ¿cuánta garantía tengo?"); id != "warranty" {
+		t.Errorf("vivo en Alemania: %s, want warranty", id)
+	}
+	if guessLang(fold.Words("porque é que a minha encomenda está a demorar tanto"), "pt") != "pt" {
+		t.Error("a Portuguese question read as Spanish")
+	}
+}
+
+// TestNumberWordsAreLight: "dos semanas" is a time, not the "dos tiendas"
+// of the stores article.
+func TestNumberWordsAreLight(t *testing.T) {
+	kb, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, _ := replySource(t, kb, "es", "quiero devolver unos pantalones que compré hace dos semanas"); id == "store-hours" {
+		t.Error("dos semanas answered with the stores")
+	}
+	if !analyzers["pt"].stop["ha"] {
+		t.Error(`"há" is not a Portuguese stopword`)
+	}
+}
