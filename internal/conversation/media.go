@@ -148,7 +148,7 @@ func (w *mediaWorker) download(ctx context.Context, m *Media) error {
 	if me.Retry {
 		reason = fmt.Sprintf("%s (gave up after %d attempts)", me.Reason, m.Attempts)
 	}
-	w.stats.MediaFailed.Add(reason)
+	w.stats.MediaFailed.Add(me.Reason)
 	w.log.Warn("customer file not kept", "message_id", m.MessageID, "attempt", m.Attempts, "reason", reason, "error", me.Err)
 	return w.store.Update(ctx, func(tx Tx) error { return tx.FailMedia(m.MessageID, reason) })
 }

@@ -98,28 +98,6 @@ func (sc *scanner) push(f Finding) {
 	sc.out = append(sc.out, f)
 }
 
-// byte classes for the main loop
-const (
-	clOther uint8 = iota
-	clDigit
-	clLetter
-	clPlus
-	clParen
-)
-
-var class = func() (t [256]uint8) {
-	for c := '0'; c <= '9'; c++ {
-		t[c] = clDigit
-	}
-	for c := 'a'; c <= 'z'; c++ {
-		t[c] = clLetter
-		t[c-'a'+'A'] = clLetter
-	}
-	t['+'] = clPlus
-	t['('] = clParen
-	return t
-}()
-
 // trigger marks the bytes at which scan may have work: digits, '+' and
 // '(' before a number, and the '-' or ':' after a word ("X-1234567-L",
 // "fe80:"). Every other byte, letters included, is skipped, and the word
