@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"io"
@@ -159,7 +160,16 @@ func TestMediaOffByDefault(t *testing.T) {
 // files: the key that sealed them is destroyed at once and the scrubber
 // deletes the rows.
 func TestErasureTakesTheFiles(t *testing.T) {
-	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url, _ := b.New(t)
+			erasureTakesTheFiles(t, url)
+		})
+	}
+}
+
+func erasureTakesTheFiles(t *testing.T, url string) {
+	ta := startApp(t, appOpt{url: url, args: []string{"-download-media"}})
 	const who = "5511987650001"
 	ta.optIn(who)
 	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "document", Data: fileBytes("QZXV-DOC", 5000), MimeType: "application/pdf", Filename: "rg.pdf"}}); err != nil {
@@ -183,7 +193,11 @@ func TestErasureTakesTheFiles(t *testing.T) {
 	if !errors.Is(err, store.ErrErased) && !errors.Is(err, conversation.ErrNotFound) {
 		t.Errorf("MessageMedia after erasure = %v, want erased or gone", err)
 	}
-	raw, err := sqlOpenReadOnly(ta)
+	driver, dsn := "pgx", url
+	if strings.HasPrefix(url, "sqlite:") {
+		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?mode=ro"
+	}
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +215,16 @@ func TestErasureTakesTheFiles(t *testing.T) {
 // as an attachment; each viewing is audited. One who may not see the
 // conversation is refused (and that is audited too).
 func TestOperatorOpensCustomerFiles(t *testing.T) {
-	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url, _ := b.New(t)
+			operatorOpensCustomerFiles(t, url)
+		})
+	}
+}
+
+func operatorOpensCustomerFiles(t *testing.T, url string) {
+	ta := startApp(t, appOpt{url: url, args: []string{"-download-media"}})
 	const who = "14155550193"
 	ta.optIn(who)
 	photo := fileBytes("QZXV-OP-PHOTO", 3000)
