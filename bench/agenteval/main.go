@@ -96,8 +96,11 @@ func run(ctx context.Context, kb *knowledge.Agent, q question) outcome {
 		if err != nil {
 			panic(err)
 		}
-		if !r.Unsure && r.Confidence >= confidence && len(r.Sources) > 0 {
-			o.answered, o.article, o.text = true, r.Sources[0], r.Text
+		if !r.Unsure && r.Confidence >= confidence && (len(r.Sources) > 0 || r.Text != "") {
+			o.answered, o.text = true, r.Text
+			if len(r.Sources) > 0 {
+				o.article = r.Sources[0]
+			}
 		}
 	}
 	o.latency = time.Since(start)
