@@ -34,6 +34,35 @@ var lexiconSynonyms = [][]string{
 	{"holiday", "holidays", "bank holiday", "public holiday", "festivo", "festivos", "feriado", "feriados", "nochebuena", "nochevieja",
 		"christmas eve", "new year's eve", "véspera de natal", "consoada", "passagem de ano", "réveillon"},
 	{"christmas", "xmas", "navidad", "navidades", "natal"},
+	{"importe", "amount", "valor", "montante"},
+	{"cheap", "cheapest", "cheaper", "barato", "baratos", "más barato", "mais barato", "económico", "económica"},
+	// Accounts.
+	{"password", "contraseña", "clave", "palavra-passe", "senha", "passcode"},
+	{"forgot", "forget", "forgotten", "=can't remember", "=cannot remember", "=don't remember", "olvidado", "olvidé", "olvidar",
+		"=no me acuerdo", "=no recuerdo", "esqueci", "esqueceu", "esquecer", "=não me lembro"},
+	// Marketing messages.
+	{"marketing", "advertising", "adverts", "ads", "spam", "newsletter", "newsletters", "unsubscribe",
+		"publicidad", "comerciales", "publicitarios", "=dar de baja", "=darme de baja",
+		"publicidade", "publicitárias", "=cancelar a subscrição"},
+	// A parcel that does not move, one that arrives damaged.
+	{"moved", "move", "moving", "movement", "updated", "update", "moverse", "mueve", "movido", "movimiento", "actualizado", "actualiza",
+		"mexe", "mexer", "mexeu", "movimento", "atualizado", "atualiza", "parado"},
+	{"damaged", "crushed", "dented", "smashed", "dañado", "aplastado", "abollado", "danificado", "amassado", "esmagado"},
+	{"box", "packaging", "packing", "caja", "embalaje", "caixa", "embalagem"},
+	{"hole", "holes", "torn", "ripped", "tear", "agujero", "rasgado", "rasgada", "buraco", "furo", "rasgão"},
+	{"exchange", "swap", "swop"},
+	{"size chart", "size guide", "sizing chart", "size table", "tabla de tallas", "guía de tallas", "tabla de medidas",
+		"tabela de medidas", "tabela de tamanhos", "guia de tamanhos"},
+	{"swimwear", "swimsuit", "bikini", "bathing suit", "bañador", "bañadores", "biquini", "biquíni", "fato de banho", "fatos de banho"},
+	// Personal data.
+	{"copy", "export", "copia", "exportar", "cópia"},
+	// A person.
+	{"person", "someone", "somebody", "persona", "alguien", "pessoa", "alguém"},
+	// Islands a parcel goes to: their names are the archipelago's.
+	{"canary islands", "canaries", "canarias", "canárias", "tenerife", "lanzarote", "fuerteventura", "gran canaria", "la gomera", "el hierro"},
+	{"balearic islands", "balearics", "baleares", "mallorca", "majorca", "menorca", "minorca", "ibiza", "formentera"},
+	{"azores", "açores", "são miguel", "terceira", "faial", "pico"},
+	{"madeira", "funchal", "porto santo"},
 	// Customer service.
 	{"customer service", "customer support", "support", "helpdesk", "help desk", "atención al cliente", "servicio al cliente", "soporte",
 		"apoio ao cliente", "atendimento", "suporte"},
@@ -42,7 +71,8 @@ var lexiconSynonyms = [][]string{
 // lexiconNeutral are words that name no topic in any shop ("options",
 // "eve"). They are left out of a question like the shop's own neutral.txt
 // words, unless an article uses them.
-var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera`)
+var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera
+	app website web site aplicacion aplicacao pagina maximum max maximo minimum minimo`)
 
 // lexiconPlaces is a small gazetteer of where a parcel goes: continents,
 // countries and big cities, in English, Spanish and Portuguese. A place
@@ -158,7 +188,7 @@ func selfReply(lang, business string) string {
 // one, as a question about a duration is by one that states a period.
 var (
 	pricePhrases = phraseSet(`how much|cost|costs|price|prices|charge|charges|fee|fees|pricing|cheap|cheapest|expensive
-		cuanto cuesta|cuanto cuestan|cuanto vale|cuanto valen|cuanto es|cuanto sale|cuanto cobrais|cuanto cobran|precio|precios|coste|costes|costo|tarifa|tarifas|barato|caro
+		cuanto cuesta|cuanto cuestan|cuanto vale|cuanto valen|cuanto es|cuanto sale|cuanto cobrais|cuanto cobran|importe|precio|precios|coste|costes|costo|tarifa|tarifas|barato|caro
 		quanto custa|quanto custam|quanto e|quanto sao|quanto fica|quanto pago|preco|precos|custo|custos|valor|portes|frete|tarifa|barato|caro`)
 	priceText = regexp.MustCompile(`[€$£]\s?[0-9]|[0-9]\s?(€|\$|£|eur\b|euros?\b|usd\b)`)
 )
