@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 	"github.com/pquerna/otp/totp"
@@ -236,12 +237,27 @@ func TestBrowserInboxLive(t *testing.T) {
 	}
 	// A mark that a reload or navigation would wipe.
 	browsertest.Eval[bool](b, `window.stillThisPage = true`)
+	// The page listens to the server's events and no longer polls: an
+	// idle inbox fetches nothing (polling fetched every 2 s).
+	b.WaitFor("the live stream", `document.body.dataset.live === "events"`)
+	const rowFetches = `performance.getEntriesByType("resource").filter(e => e.name.includes("/conversations/rows")).length`
+	// The one fetch that catches up once the stream opened.
+	b.WaitFor("the catch-up fetch", rowFetches+` >= 1`)
+	time.Sleep(300 * time.Millisecond)
+	before := browsertest.Eval[int](b, rowFetches)
+	time.Sleep(2500 * time.Millisecond)
+	if after := browsertest.Eval[int](b, rowFetches); after != before {
+		t.Errorf("an idle inbox fetched its rows %d times in 2.5 s, want none (events, not polling)", after-before)
+	}
 
 	// The customer escalates on the simulator.
 	ta.optIn(who)
+	ta.settle()
+	said := time.Now()
 	ta.say(who, "quiero hablar con un agente")
+	b.WaitFor("the escalated conversation in the inbox", `document.querySelectorAll('#inbox-rows a[href^="/conversations/"]').length === 1 && document.querySelector("#inbox-rows td.state").dataset.state === "waiting_human"`)
+	t.Logf("the escalated conversation showed in the inbox %v after the customer's message was sent", time.Since(said))
 	ta.waitReplies(who, 3)
-	b.WaitFor("the escalated conversation in the inbox", `document.querySelectorAll('#inbox-rows a[href^="/conversations/"]').length === 1`)
 	if !browsertest.Eval[bool](b, `window.stillThisPage === true`) {
 		t.Error("the inbox reloaded to show the new conversation; want a live update")
 	}
@@ -319,6 +335,39 @@ func TestBrowserInboxLive(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`#verify-chain`)))
 	b.WaitFor("the verification result", `document.getElementById("verify-result").textContent.startsWith("The chain is intact")`)
 	browserDocShot(t, b, "console-audit")
+	b.CheckConsole()
+}
+
+// TestBrowserInboxWithoutEventSource: in a browser without EventSource the
+// inbox falls back to polling, and a new waiting conversation still shows
+// without a reload.
+func TestBrowserInboxWithoutEventSource(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const password = "correct horse battery staple"
+	if _, err := ta.app.console.Auth().BootstrapOwner(context.Background(),
+		auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, "owner", password); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t)
+	if _, err := chromedp.Call(b.Context(), page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: `delete window.EventSource`}); err != nil {
+		t.Fatal(err)
+	}
+	b.Do(chromedp.Navigate("http://" + ta.addr + "/conversations"))
+	b.WaitFor("the sign-in page", `location.pathname === "/login"`)
+	browserSignIn(b, "owner", password)
+	b.WaitFor("the two-step page", `location.pathname === "/login/mfa"`)
+	browserEnrol(t, b)
+	b.Do(chromedp.Click(chromedp.CSS(`a[href="/conversations"]`)))
+	b.WaitFor("the inbox, polling", `location.pathname === "/conversations" && window.EventSource === undefined && document.body.dataset.live === undefined && document.querySelector("#inbox-rows td")`)
+	browsertest.Eval[bool](b, `window.stillThisPage = true`)
+	const who = "34633444666"
+	ta.optIn(who)
+	ta.say(who, "quiero hablar con un agente")
+	b.WaitFor("the escalated conversation in the inbox", `document.querySelectorAll('#inbox-rows a[href^="/conversations/"]').length === 1`)
+	b.WaitFor("the badge to count it", `document.getElementById("waiting-badge").textContent === "1"`)
+	if !browsertest.Eval[bool](b, `window.stillThisPage === true`) {
+		t.Error("the inbox reloaded to show the new conversation; want a live update")
+	}
 	b.CheckConsole()
 }
 

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"database/sql"
+	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
@@ -107,6 +110,12 @@ func TestCustomerImageKeptSealed(t *testing.T) {
 		t.Errorf("the file over the limit was fetched (%d downloads, want %d)", n, downloads)
 	}
 	ta.settle()
+	metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead))
+	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("metrics lack %q", want)
+		}
+	}
 
 	_, path := ta.url, strings.TrimPrefix(ta.url, "sqlite:")
 	for _, f := range storetest.SQLiteFiles(path) {
@@ -151,7 +160,16 @@ func TestMediaOffByDefault(t *testing.T) {
 // files: the key that sealed them is destroyed at once and the scrubber
 // deletes the rows.
 func TestErasureTakesTheFiles(t *testing.T) {
-	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url, _ := b.New(t)
+			erasureTakesTheFiles(t, url)
+		})
+	}
+}
+
+func erasureTakesTheFiles(t *testing.T, url string) {
+	ta := startApp(t, appOpt{url: url, args: []string{"-download-media"}})
 	const who = "5511987650001"
 	ta.optIn(who)
 	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "document", Data: fileBytes("QZXV-DOC", 5000), MimeType: "application/pdf", Filename: "rg.pdf"}}); err != nil {
@@ -175,7 +193,11 @@ func TestErasureTakesTheFiles(t *testing.T) {
 	if !errors.Is(err, store.ErrErased) && !errors.Is(err, conversation.ErrNotFound) {
 		t.Errorf("MessageMedia after erasure = %v, want erased or gone", err)
 	}
-	raw, err := sqlOpenReadOnly(ta)
+	driver, dsn := "pgx", url
+	if strings.HasPrefix(url, "sqlite:") {
+		driver, dsn = "sqlite", "file:"+strings.TrimPrefix(url, "sqlite:")+"?mode=ro"
+	}
+	raw, err := sql.Open(driver, dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +215,16 @@ func TestErasureTakesTheFiles(t *testing.T) {
 // as an attachment; each viewing is audited. One who may not see the
 // conversation is refused (and that is audited too).
 func TestOperatorOpensCustomerFiles(t *testing.T) {
-	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	for _, b := range storetest.Backends(t) {
+		t.Run(b.Name, func(t *testing.T) {
+			url, _ := b.New(t)
+			operatorOpensCustomerFiles(t, url)
+		})
+	}
+}
+
+func operatorOpensCustomerFiles(t *testing.T, url string) {
+	ta := startApp(t, appOpt{url: url, args: []string{"-download-media"}})
 	const who = "14155550193"
 	ta.optIn(who)
 	photo := fileBytes("QZXV-OP-PHOTO", 3000)
@@ -313,4 +344,46 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestMyDataIncludesTheFiles: the customer's copy of their data (MY DATA)
+// holds the files they sent, byte for byte, listed in files.json.
+func TestMyDataIncludesTheFiles(t *testing.T) {
+	ta := startApp(t, appOpt{args: []string{"-download-media"}})
+	const who = "34655000778"
+	ta.optIn(who)
+	photo := fileBytes("QZXV-EXPORT", 2500)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "document", Data: photo, MimeType: "application/pdf", Filename: "../factura.PDF"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "document")
+	ta.mediaOf(msg.ID)
+	ta.settle()
+	n := len(ta.replies(who))
+	ta.say(who, "MIS DATOS")
+	_, link := ta.waitLink(who, n)
+	status, body := ta.follow(link)
+	if status != http.StatusOK {
+		t.Fatalf("download = %d, want 200", status)
+	}
+	zr, err := zip.NewReader(bytes.NewReader(body), int64(len(body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{}
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[f.Name], _ = io.ReadAll(rc)
+		rc.Close()
+	}
+	if got := files["files/"+msg.ID+".pdf"]; !bytes.Equal(got, photo) {
+		t.Errorf("files/%s.pdf = %d bytes, want the %d the customer sent (ZIP holds %d files)", msg.ID, len(got), len(photo), len(files))
+	}
+	var list []map[string]any
+	if err := json.Unmarshal(files["files.json"], &list); err != nil || len(list) != 1 || list[0]["filename"] != "../factura.PDF" || list[0]["path"] != "files/"+msg.ID+".pdf" {
+		t.Errorf("files.json = %s, %v; want the file with its name and path", files["files.json"], err)
+	}
 }

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/trement/trement/internal/agent/knowledge"
 	"github.com/trement/trement/internal/whatsapp"
 	"github.com/trement/trement/internal/whatsapp/sim"
 )
@@ -109,5 +112,33 @@ func TestOfflineAgentAcknowledgesTheAdProduct(t *testing.T) {
 	r := ta.waitReplies(who, n+1)[n]
 	if !strings.Contains(r.Text, "asking about “Andes Wool Hat”") || !strings.Contains(r.Text, "rather not guess") {
 		t.Errorf("answer = %q, want the ad acknowledged, then the unsure notice", r.Text)
+	}
+}
+
+// A business's own knowledge folder with an article about a product,
+// tagged with its retailer ids: the question about the product from its
+// catalog message is answered from it by the offline agent.
+func TestOfflineAgentAnswersAboutTheCatalogProduct(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, knowledge.Sample()); err != nil {
+		t.Fatal(err)
+	}
+	article := "---\nid: trail-runner\ntitle: Trail Runner 2\nlang: en\ntags: TR-2-BLUE, TR-2-RED\n---\n" +
+		"## Stock\nThe Trail Runner 2 is in stock in blue and red, sizes 38 to 46.\n\n## Care\nWash the uppers by hand with cold water.\n"
+	if err := os.WriteFile(filepath.Join(dir, "en", "trail-runner.md"), []byte(article), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ta := startApp(t, appOpt{args: []string{"-knowledge-dir", dir}})
+	const who = "447700900132"
+	ta.optIn(who)
+	n := len(ta.replies(who))
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, Message: &whatsapp.Message{Type: "text",
+		Text: &whatsapp.Text{Body: "is this available?"},
+		Context: &whatsapp.MessageContext{From: "15550001111", ID: "wamid.HBgLMTU1NTAwMDExMTEVAgARGBI2QkU1",
+			ReferredProduct: &whatsapp.ReferredProduct{CatalogID: "194837261", ProductRetailerID: "TR-2-BLUE"}}}}); err != nil {
+		t.Fatal(err)
+	}
+	if r := ta.waitReplies(who, n+1)[n]; !strings.Contains(r.Text, "in stock in blue and red") {
+		t.Errorf("answer = %q, want the product's stock from its article", r.Text)
 	}
 }

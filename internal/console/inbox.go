@@ -186,8 +186,9 @@ func (s *Server) pageConversations(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageInboxRows is the inbox's rows alone, fetched by the page's script
-// every few seconds: a new waiting conversation or customer message shows
-// without a reload. X-Waiting-Count feeds the badge.
+// when the live stream (pageEvents) says a conversation changed, or every
+// few seconds in a browser without it: a new waiting conversation or
+// customer message shows without a reload. X-Waiting-Count feeds the badge.
 func (s *Server) pageInboxRows(w http.ResponseWriter, r *http.Request) {
 	q, rows, waiting, err := s.inbox(r)
 	if err != nil {
@@ -375,7 +376,8 @@ func (s *Server) pageConversation(w http.ResponseWriter, r *http.Request) {
 }
 
 // pageThread is the conversation's messages alone, fetched by the page's
-// script every few seconds.
+// script when the live stream names the conversation (or every few
+// seconds without a stream).
 func (s *Server) pageThread(w http.ResponseWriter, r *http.Request) {
 	d, ok := s.pageLoad(w, r)
 	if !ok {

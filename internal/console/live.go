@@ -271,10 +271,6 @@ func (s *Server) pageEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.live.unsubscribe(sub)
 	rc := http.NewResponseController(w)
-	// The server's ReadTimeout would cancel the request's context (its
-	// background read fails) and end a stream that lives longer; the
-	// session check at each heartbeat bounds the stream instead.
-	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass events on as they come

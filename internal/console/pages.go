@@ -60,7 +60,7 @@ const pageTemplates = `
 <nav class="queues" aria-label="Queues">{{range .Queues}}<a href="/conversations?queue={{.Key}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}</a>{{end}}</nav>
 <p>Numbers and names are masked. This list updates by itself.</p>
 <table><caption class="sr-only">Conversations</caption><thead><tr><th scope="col">Customer</th><th scope="col">Name</th><th scope="col">State</th><th scope="col">Assigned to</th><th scope="col">Last customer message</th><th scope="col">Updated</th></tr></thead>
-<tbody id="inbox-rows" data-live="/conversations/rows?queue={{.Queue}}" data-interval="2000">{{template "rows" .}}</tbody></table>{{template "bottom"}}{{end}}
+<tbody id="inbox-rows" data-live="/conversations/rows?queue={{.Queue}}" data-events="/conversations/events" data-interval="2000">{{template "rows" .}}</tbody></table>{{template "bottom"}}{{end}}
 
 {{define "rows"}}{{range .Rows}}<tr data-key="{{.ID}}|{{.State}}|{{.LastInboundAt.Unix}}"><td><a href="/conversations/{{.ID}}">{{.Phone}}</a>{{if .Sensitive}} <span class="badge" title="Sensitive data">sensitive</span>{{end}}</td><td>{{.Name}}</td><td class="state" data-state="{{.State}}">{{.StateWord}}</td><td>{{if .AssignedTo}}{{.AssignedTo}}{{else}}Nobody{{end}}</td><td>{{template "time" .LastInboundAt}}</td><td>{{template "time" .UpdatedAt}}</td></tr>
 {{else}}<tr><td colspan="6">No conversations in this queue.</td></tr>{{end}}{{end}}
@@ -90,7 +90,7 @@ const pageTemplates = `
 <div class="actions"><button name="field" value="phone">Reveal the number</button><button name="field" value="profile_name">Reveal the name</button><button name="field" value="messages">Reveal the messages</button></div>
 <p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form></details>{{end}}
 <h2>Messages</h2>
-<ol class="thread" id="thread" data-live="/conversations/{{.Conv.ID}}/thread" data-interval="2000" aria-live="polite">{{template "thread" .}}</ol>
+<ol class="thread" id="thread" data-live="/conversations/{{.Conv.ID}}/thread" data-events="/conversations/events" data-conversation="{{.Conv.ID}}" data-interval="2000" aria-live="polite">{{template "thread" .}}</ol>
 {{if .CanReply}}{{if .Conv.WindowOpen}}
 <form data-api="/api/v1/conversations/{{.Conv.ID}}/reply" data-after="thread" data-done="Sent: it goes out through the outbox." class="reply">
 {{with .Canned}}<label>Canned reply <select data-fill="text"><option value="">Choose one to edit and send…</option>{{range .}}<option value="{{.Text}}">{{.Title}}</option>{{end}}</select></label>{{end}}

@@ -287,7 +287,7 @@ var (
 
 func init() {
 	var err error
-	if phrases, err = buildPhrases(lists); err != nil {
+	if phrases, err = buildPhrases(append(lists, humanGrammar()...)); err != nil {
 		panic(err)
 	}
 	politeSet, leadSet = map[string]bool{}, map[string]bool{}
@@ -373,4 +373,73 @@ func affixes(toks []string, leads bool) bool {
 		}
 	}
 	return ok[len(toks)]
+}
+
+// askForPerson is how each language asks for a person, as a small grammar:
+// a verb and its preposition, an optional article, an optional "real", and
+// a word for a person. humanGrammar expands it ("can I talk to a real
+// human", "quiero hablar con una persona de verdad", "quero falar com um ser
+// humano"), so the request is recognised however the words combine rather
+// than only in the combinations someone listed.
+var askForPerson = []struct {
+	lang              langSet
+	verbs, dets, adjs []string // adjs after the noun in es/pt, before it in en
+	nouns             []string
+	adjFirst          bool
+}{
+	{en, []string{"talk to", "talk with", "speak to", "speak with", "chat with", "chat to", "connect me to", "connect me with",
+		"transfer me to", "put me through to", "pass me to", "get me", "contact"},
+		[]string{"", "a", "an", "some", "your"}, []string{"", "real", "actual", "live", "human", "proper"},
+		[]string{"human", "person", "agent", "operator", "representative", "human being", "staff member", "employee",
+			"support agent", "customer service agent", "someone", "somebody", "people", "team member", "staff", "support team", "customer service", "team"}, true},
+	{es, []string{"hablar con", "conversar con", "chatear con", "comunicarme con", "contactar con", "contactar a",
+		"pásame con", "páseme con", "pasame con", "ponme con", "póngame con", "comuníqueme con"},
+		[]string{"", "una", "un", "algún", "alguna"}, []string{"", "real", "de verdad", "humano", "humana", "de carne y hueso"},
+		[]string{"persona", "humano", "agente", "asesor", "asesora", "operador", "operadora", "alguien", "ser humano",
+			"empleado", "empleada", "encargado", "encargada", "representante"}, false},
+	{pt, []string{"falar com", "conversar com", "ser atendido por", "ser atendida por", "me passa para", "me passe para",
+		"me transfere para", "me transfira para", "me coloca com", "contatar", "contactar"},
+		[]string{"", "um", "uma", "algum", "alguma"}, []string{"", "real", "de verdade", "humano", "humana", "de carne e osso"},
+		[]string{"pessoa", "humano", "atendente", "agente", "operador", "operadora", "alguém", "ser humano",
+			"funcionário", "funcionária", "representante", "gente"}, false},
+}
+
+// humanGrammar expands askForPerson into phrase lists. A person-word on
+// its own with an article and "real" ("a real human", "una persona de
+// verdad") is a request too; "someone"/"alguien" alone is not.
+func humanGrammar() []phraseList {
+	var out []phraseList
+	for _, g := range askForPerson {
+		seen := map[string]bool{}
+		var ps []string
+		add := func(p string) {
+			p = strings.Join(strings.Fields(p), " ")
+			if !seen[p] {
+				seen[p] = true
+				ps = append(ps, p)
+			}
+		}
+		for _, n := range g.nouns {
+			for _, d := range g.dets {
+				for _, a := range g.adjs {
+					if a != "" && strings.Contains(n, a) {
+						continue // "human human", "humano humano"
+					}
+					obj := d + " " + n + " " + a
+					if g.adjFirst {
+						obj = d + " " + a + " " + n
+					}
+					for _, v := range g.verbs {
+						add(v + " " + obj)
+					}
+					indefinite := n == "someone" || n == "somebody" || n == "people" || n == "alguien" || n == "alguém" || n == "gente"
+					if a != "" && !indefinite {
+						add(obj)
+					}
+				}
+			}
+		}
+		out = append(out, phraseList{kind: Human, lang: g.lang, phrases: ps})
+	}
+	return out
 }

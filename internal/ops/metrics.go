@@ -56,6 +56,11 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_meta_errors_total",
 		"Error codes Meta answered sends with or reported in errors webhooks, by code.",
 		[]string{"code"}, nil), counts: &stats.MetaErrors})
+	counter("media_stored_total", "Customers' files downloaded, checked and kept sealed (DOWNLOAD_MEDIA).", stats.MediaStored.Load)
+	counter("media_retries_total", "Customers' file downloads scheduled for retry after a transient failure.", stats.MediaRetries.Load)
+	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_media_failed_total",
+		"Customers' files not kept, by reason (too_large, mismatch, graph http <status> code <code>, transport…).",
+		[]string{"reason"}, nil), counts: &stats.MediaFailed})
 	counter("number_throttled_total", "Times a business number's send rate was halved after 130429 (it recovers on its own).", stats.Throttled.Load)
 	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "sending_paused", Help: "1 while sending is paused (token or number problem)."}, func() float64 {
 		if stats.Paused.Load() {

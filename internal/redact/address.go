@@ -461,10 +461,11 @@ func (sc *scanner) suffixAhead(i int) bool {
 			return false
 		}
 		p := i + 1
+		e := p
 		if c := s[p]; k > 0 && c >= utf8.RuneSelf {
 			return true
 		} else if k > 0 && isLetterByte(c) {
-			e := p + 1
+			e++
 			for e < len(s) && isLetterByte(s[e]) {
 				e++
 			}
@@ -475,8 +476,8 @@ func (sc *scanner) suffixAhead(i int) bool {
 				return true
 			}
 		}
-		e := p
-		for e < len(s) && s[e] != ' ' && s[e] != '\t' && s[e] != '\n' && s[e] != '\r' {
+		// the rest of the chunk (letters are not whitespace)
+		for e < len(s) && proseClass[s[e]]-pcSpace > pcBreak-pcSpace {
 			e++
 		}
 		i = e

@@ -221,7 +221,11 @@ func context(s string, start, end int) ctxClass {
 			// the filter can hash without folding it; most words stop here.
 			words++
 			if keywordSet.filter.hasLower(raw) {
-				c = keywordSet.m[string(normWord(raw, buf[:]))]
+				if hasUpperASCII(raw) {
+					c = keywordSet.m[string(normWord(raw, buf[:]))]
+				} else {
+					c = keywordSet.m[raw] // normWord would copy it as it is
+				}
 			}
 			if c == ctxNone && len(raw) == 8 && strings.EqualFold(raw, "security") && i >= 7 && normIs(s[:i], "social") {
 				c = ctxSSN
@@ -281,7 +285,11 @@ func context(s string, start, end int) ctxClass {
 		if raw := s[a:i]; len(raw) <= len(buf) && asciiLetters(raw) {
 			words++
 			if keywordSet.filter.hasLower(raw) {
-				c = keywordSet.m[string(normWord(raw, buf[:]))]
+				if hasUpperASCII(raw) {
+					c = keywordSet.m[string(normWord(raw, buf[:]))]
+				} else {
+					c = keywordSet.m[raw] // normWord would copy it as it is
+				}
 			}
 		} else {
 			w := normWord(raw, buf[:])
@@ -351,6 +359,17 @@ var alnum = func() (t [256]bool) {
 }()
 
 // asciiLetters reports whether w is all ASCII letters.
+// hasUpperASCII reports an ASCII upper-case letter in a word of ASCII
+// letters.
+func hasUpperASCII(w string) bool {
+	for i := 0; i < len(w); i++ {
+		if w[i] <= 'Z' {
+			return true
+		}
+	}
+	return false
+}
+
 func asciiLetters(w string) bool {
 	for i := 0; i < len(w); i++ {
 		if !isLetterByte(w[i]) {

@@ -34,11 +34,16 @@ var monthSet *wordSet[int]
 // monthAt reads a month name at s[i:] and returns its number and end.
 func monthAt(s string, i, hi int) (int, int) {
 	j := i
+	high := false
 	for j < hi && (isLetterByte(s[j]) || s[j] >= 0x80) && j-i < 14 {
+		high = high || s[j] >= 0x80
 		j++
 	}
 	if j == i || letterAt(s, j) {
 		return 0, 0
+	}
+	if !high && !monthSet.filter.hasLower(s[i:j]) {
+		return 0, 0 // what monthSet.get says of it folded, without folding it
 	}
 	var buf [16]byte
 	w := normWord(s[i:j], buf[:])

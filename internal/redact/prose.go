@@ -291,6 +291,13 @@ func (sc *scanner) tok(i int) token {
 	if i >= len(s) {
 		return token{a: i, b: i, kind: tkEnd}
 	}
+	return sc.tokAt(i, nl)
+}
+
+// tokAt is tok at i, which is not whitespace, before which a line break
+// came if nl.
+func (sc *scanner) tokAt(i int, nl bool) token {
+	s := sc.s
 	c := s[i]
 	t := token{a: i, nl: nl}
 	switch {
@@ -401,10 +408,11 @@ func (sc *scanner) prose(found []Finding) []Finding {
 		// After a line break (every message of a joined text starts
 		// there) the token path skips the whitespace just the same; it
 		// differs only where a first-pass finding starts, which it skips.
-		ok, nl := true, false
+		ok, nl, newline := true, false, false
 		cl := proseClass[s[j]]
 		if cl == pcBreak {
 			for j < len(s) && (s[j] == ' ' || s[j] == '\n' || s[j] == '\t' || s[j] == '\r') {
+				newline = newline || s[j] == '\n'
 				j++
 			}
 			if j >= len(s) {
@@ -492,10 +500,7 @@ func (sc *scanner) prose(found []Finding) []Finding {
 			}
 			continue
 		}
-		t := sc.tok(i)
-		if t.kind == tkEnd {
-			break
-		}
+		t := sc.tokAt(j, newline) // sc.tok(i): s[i:j] is whitespace
 		if e := sc.inFound(t.a); e > 0 {
 			i = e
 			prev = 0

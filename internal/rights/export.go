@@ -7,7 +7,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/trement/trement/internal/audit"
@@ -24,6 +27,8 @@ const pageSize = 1000
 // Summary counts what an export holds.
 type Summary struct {
 	Conversations, Messages, Consent, Requests, AuditEvents int
+	// Files counts the files (images, documents…) put in files/.
+	Files int
 }
 
 // chunkWriter seals the ZIP into the store chunk by chunk, each in a
@@ -225,6 +230,7 @@ func (x *exporter) write() (Summary, error) {
 		"profile: your number, language and region (and why that region)\n"+
 		"consent: every consent event about you (the evidence of what you accepted or refused)\n"+
 		"conversations, messages: your conversations and every message kept, yours and ours\n"+
+		"files: the files you sent (images, documents, audio, video, stickers), if they were kept; each is in the folder files/\n"+
 		"requests: your data-protection requests\n"+
 		"audit: the audit events about you; you appear there as the pseudonym %s, never by your number\n", ts(x.at), x.pseudonym)
 
@@ -308,6 +314,10 @@ func (x *exporter) write() (Summary, error) {
 		return sum, err
 	}
 
+	if sum.Files, err = x.files(); err != nil {
+		return sum, err
+	}
+
 	reqs, err := x.tx.Requests(Filter{ContactID: c.ID, Limit: 1000})
 	if err != nil {
 		return sum, err
@@ -349,6 +359,68 @@ func (x *exporter) write() (Summary, error) {
 			}
 		})
 	return sum, err
+}
+
+// files writes the list of the customer's files (files.json, files.csv)
+// and each kept file into files/, one at a time, and returns how many
+// files it put there.
+func (x *exporter) files() (int, error) {
+	list, err := x.tx.ContactMedia(x.c.ID)
+	if err != nil {
+		return 0, err
+	}
+	paths := make(map[string]string, len(list))
+	for _, m := range list {
+		if m.State == conversation.MediaStored {
+			paths[m.MessageID] = "files/" + m.MessageID + exportExt(m.Ref)
+		}
+	}
+	if _, err := x.part("files", []string{"message_id", "state", "mime_type", "size", "filename", "path", "not_kept_because"},
+		func(emit func(any, []string) error) error {
+			for _, m := range list {
+				v := map[string]any{"message_id": m.MessageID, "state": m.State, "mime_type": m.Ref.MimeType, "size": m.Size, "filename": m.Ref.Filename,
+					"path": paths[m.MessageID], "not_kept_because": m.LastError}
+				if err := emit(v, []string{m.MessageID, string(m.State), m.Ref.MimeType, strconv.FormatInt(m.Size, 10), m.Ref.Filename, paths[m.MessageID], m.LastError}); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, m := range list {
+		if paths[m.MessageID] == "" {
+			continue
+		}
+		full, err := x.tx.MessageMedia(m.MessageID, true)
+		if err != nil {
+			return n, err
+		}
+		w, err := x.zw.CreateHeader(&zip.FileHeader{Name: paths[m.MessageID], Method: zip.Store, Modified: m.UpdatedAt}) // media is compressed already
+		if err != nil {
+			return n, err
+		}
+		if _, err := w.Write(full.Data); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}
+
+// exportExt is the extension a file gets in the export: its own name's,
+// else one for its type (the name itself stays in files.json: it is the
+// customer's and may not be a safe path).
+func exportExt(ref conversation.MediaRef) string {
+	if ext := path.Ext(ref.Filename); len(ext) > 1 && len(ext) <= 6 && strings.Trim(ext[1:], "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == "" {
+		return strings.ToLower(ext)
+	}
+	mt, _, _ := mime.ParseMediaType(ref.MimeType)
+	if exts, _ := mime.ExtensionsByType(mt); len(exts) > 0 {
+		return exts[0]
+	}
+	return ""
 }
 
 func auditRow(e *audit.Event) map[string]any {

@@ -46,6 +46,10 @@ type Tx interface {
 	// ContactMessagesAfter returns up to limit of a contact's messages
 	// after the cursor (created_at, id), oldest first.
 	ContactMessagesAfter(contactID string, after MessageCursor, limit int) ([]*conversation.Message, error)
+	// ContactMedia returns a contact's files without their data, oldest
+	// first; MessageMedia one file, with its data when data is true.
+	ContactMedia(contactID string) ([]*conversation.Media, error)
+	MessageMedia(messageID string, data bool) (*conversation.Media, error)
 	// AuditAbout returns up to limit audit events after afterSeq whose
 	// actor is actorID or whose target is one of targets, in seq order.
 	AuditAbout(actorID string, targets []string, afterSeq int64, limit int) ([]*audit.Event, error)

@@ -182,6 +182,12 @@ func (t *Tx) MessageMedia(id string, data bool) (*conversation.Media, error) {
 	return m, nil
 }
 
+// ContactMedia returns a contact's files (without their data), oldest
+// first, for access and portability requests.
+func (t *Tx) ContactMedia(contactID string) ([]*conversation.Media, error) {
+	return t.scanMedia("SELECT "+mediaCols+" FROM message_media WHERE contact_id = ? ORDER BY created_at, message_id", contactID)
+}
+
 // ConversationMedia returns the files of a conversation's messages
 // (without their data), by message id.
 func (t *Tx) ConversationMedia(conversationID string) (map[string]*conversation.Media, error) {

@@ -160,6 +160,10 @@ func (db *DB) Scrubs() (ok, failed int64) { return db.scrub.runs.Load(), db.scru
 // replies wait at most that long behind an erasure.
 const eraseBatch = 1000
 
+// mediaEraseBatch is how many of a detached contact's files one
+// transaction deletes (each up to MEDIA_MAX_BYTES).
+const mediaEraseBatch = 16
+
 // deleteErased deletes the rows of every contact an erasure detached
 // (erased_at set), in batches, and the contact rows last; the cascade of
 // that last delete takes anything written for the contact meanwhile. The
@@ -180,6 +184,22 @@ func (db *DB) deleteErased(ctx context.Context) error {
 		return fmt.Errorf("store: delete erased contacts: %w", err)
 	}
 	for _, id := range ids {
+		// Files first, a few at a time: a thousand messages' cascade could
+		// otherwise be gigabytes in one transaction.
+		for done := false; !done; {
+			err := db.Update(ctx, func(t *Tx) error {
+				res, err := t.exec("DELETE FROM message_media WHERE message_id IN (SELECT message_id FROM message_media WHERE contact_id = ? LIMIT ?)", id, mediaEraseBatch)
+				if err != nil {
+					return err
+				}
+				n, _ := res.RowsAffected()
+				done = n < mediaEraseBatch
+				return nil
+			})
+			if err != nil {
+				return fmt.Errorf("store: delete erased contact %s files: %w", id, err)
+			}
+		}
 		for done := false; !done; {
 			err := db.Update(ctx, func(t *Tx) error {
 				res, err := t.exec("DELETE FROM messages WHERE id IN (SELECT id FROM messages WHERE contact_id = ? LIMIT ?)", id, eraseBatch)
@@ -278,7 +298,7 @@ func (db *DB) purgeInboxNaming(ctx context.Context, waIDs []string) error {
 // stale, and a purge DELETE planned on them was seen running for minutes.
 func (db *DB) compact(ctx context.Context) error {
 	if db.backend == Postgres {
-		_, err := db.w.ExecContext(ctx, "VACUUM (ANALYZE) data_keys, blocked_keys, contacts, conversations, messages, outbox, inbox, seen_events, dsar_exports, dsar_export_chunks")
+		_, err := db.w.ExecContext(ctx, "VACUUM (ANALYZE) data_keys, blocked_keys, contacts, conversations, messages, message_media, outbox, inbox, seen_events, dsar_exports, dsar_export_chunks")
 		if err != nil {
 			return fmt.Errorf("store: vacuum after erasure: %w", err)
 		}

@@ -131,8 +131,9 @@ func New(fsys fs.FS, opts Options) (*Agent, error) {
 		}
 		seen[key] = a.file
 	}
-	ix := newIndex(arts, append(syn, opts.Synonyms...), opts.K1, opts.B, opts.MaxChars)
+	ix := newIndex(arts, slices.Concat(syn, opts.Synonyms, lexiconSynonyms), opts.K1, opts.B, opts.MaxChars)
 	ix.addNeutral(neutral)
+	ix.addLexicon()
 	ag := &Agent{opts: opts, ix: ix, byLang: map[string][]int{}}
 	for i, d := range ix.docs {
 		key := d.art.id + "\x00" + d.art.lang
@@ -272,7 +273,8 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 	d := &ix.docs[doc]
 	var matched, unknown int
 	for _, t := range q {
-		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) {
+		merged := slices.ContainsFunc(t.alts, func(a alt) bool { return a.part })
+		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) && !merged {
 			continue
 		}
 		if len(t.alts) == 0 {
@@ -280,7 +282,8 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 			continue
 		}
 		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
-			matched++
+			// A phrase's words ("customer service") count as words.
+			matched += max(1, strings.Count(t.term, " ")+1)
 		}
 	}
 	return unknown > 0 && unknown >= matched
@@ -442,6 +445,10 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	if len(rest) == 0 && kind != talkNone && !req.Forwarded {
 		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
 		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
+	}
+	if selfQuestion(rest) {
+		log.DebugContext(ctx, "knowledge: about the assistant")
+		return agent.Reply{Text: selfReply(lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
 	}
 	m := a.best(rest, lang, "")
 	// "Is this available?" about the product or ad the customer came

@@ -42,12 +42,18 @@
   }
 
   // Live regions: an element with data-live is refreshed from that URL (an
-  // HTML fragment rendered by the server) every data-interval ms.
-  function poll(el) {
-    const every = parseInt(el.dataset.interval, 10) || 3000;
-    let busy = false;
+  // HTML fragment rendered by the server, through the same permission
+  // checks as the page). With data-events the page listens to the
+  // server's events there (Server-Sent Events: ids and queues, never
+  // content) and refreshes an element when an event concerns it: a
+  // conversation changed (any element), a message arrived (the inbox, or
+  // the thread of that conversation, data-conversation). Without
+  // EventSource, or when the stream is refused, it polls every
+  // data-interval ms instead.
+  function setup(el) {
+    let busy = false, again = false;
     async function tick() {
-      if (busy) return;
+      if (busy) { again = true; return; }
       busy = true;
       try {
         const r = await fetch(el.dataset.live, { credentials: "same-origin", headers: { Accept: "text/html" } });
@@ -64,15 +70,55 @@
           reapplyReveals(el);
         }
       } catch (e) {
-        // offline for a moment: try again on the next tick
+        // offline for a moment: try again on the next tick or event
       } finally {
         busy = false;
+        if (again) { again = false; tick(); }
       }
     }
     el.dataset.last = el.innerHTML;
     el.refresh = tick;
-    setInterval(tick, every);
-    tick();
+    // Events come in bursts (a message, its tick, the bot's answer): one
+    // fetch for a burst.
+    let pending = null;
+    el.soon = () => { if (!pending) pending = setTimeout(() => { pending = null; tick(); }, 150); };
+    const conv = el.dataset.conversation || "";
+    el.wants = (name, data) => name !== "message" || !conv || data.conversation === conv;
+    el.poll = () => {
+      if (el.polling) return;
+      el.polling = setInterval(tick, parseInt(el.dataset.interval, 10) || 3000);
+      tick();
+    };
+  }
+
+  function listen(url, els) {
+    const mode = (m) => { document.body.dataset.live = m; };
+    let es;
+    try { es = new EventSource(url); } catch (e) { mode("polling"); els.forEach((el) => el.poll()); return; }
+    let fallen = false;
+    const fallback = () => {
+      if (fallen) return;
+      fallen = true;
+      es.close();
+      mode("polling");
+      els.forEach((el) => el.poll());
+    };
+    // Opened, or opened again after a drop: catch up on what was missed.
+    es.addEventListener("open", () => { mode("events"); els.forEach((el) => el.soon()); });
+    ["conversation", "message"].forEach((name) => es.addEventListener(name, (ev) => {
+      let data = {};
+      try { data = JSON.parse(ev.data); } catch (e) { /* an event without data concerns everyone */ }
+      els.forEach((el) => { if (el.wants(name, data)) el.soon(); });
+    }));
+    es.addEventListener("reset", () => els.forEach((el) => el.soon()));
+    // The session ended: polling finds out and goes to the sign-in page.
+    es.addEventListener("end", fallback);
+    // A dropped stream is retried by the browser; a refused one (signed
+    // out, no permission, too many tabs) is closed for good.
+    es.addEventListener("error", () => { if (es.readyState === EventSource.CLOSED) fallback(); });
+    // A slow safety net: anything an event could not say shows within a
+    // minute.
+    setInterval(() => { if (!fallen) els.forEach((el) => el.soon()); }, 60000);
   }
 
   // Revealed fields, kept so that a live refresh does not mask them again.
@@ -205,5 +251,9 @@
 
   document.addEventListener("submit", submitAPI);
   localTimes(document);
-  document.querySelectorAll("[data-live]").forEach(poll);
+  const liveEls = [...document.querySelectorAll("[data-live]")];
+  liveEls.forEach(setup);
+  const events = liveEls.map((el) => el.dataset.events).find((u) => u);
+  if (events && window.EventSource) listen(events, liveEls);
+  else liveEls.forEach((el) => el.poll());
 })();
