@@ -323,7 +323,9 @@ func (ix *index) addSynonyms(group []string) {
 			}
 			for lj := range langs {
 				for j, o := range members[lj] {
-					if j != i || lj != li {
+					// Another language's reading of a phrase ("tarjeta de
+					// crédito" in English) is not a phrase of it.
+					if (j != i || lj != li) && (lj == li || len(o) == 1) {
 						add(o)
 					}
 				}
@@ -489,7 +491,7 @@ func topicTerms(out []qterm, stems []string) []qterm {
 	var parts []qterm
 	for _, st := range stems {
 		i := slices.IndexFunc(out, func(t qterm) bool { return t.term == st })
-		if i < 0 || out[i].weight < 1 || out[i].unit || len(out[i].alts) == 0 || out[i].alts[0].term != st {
+		if i < 0 || out[i].weight < 1 || out[i].unit || len(out[i].alts) == 0 {
 			return nil
 		}
 		parts = append(parts, out[i])
@@ -510,6 +512,9 @@ func (ix *index) finish(q qterm) qterm {
 	for _, f := range from {
 		for _, syn := range ix.synonyms[f.term] {
 			for _, s := range syn {
+				if stopword(s) {
+					continue // "de" of "tarjeta de crédito" read in English
+				}
 				if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
 					n := float64(len(syn))
 					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / n, f.cover * synonymCover / n, false})
@@ -530,6 +535,16 @@ func (ix *index) finish(q qterm) qterm {
 	}
 	q.idf *= q.weight
 	return q
+}
+
+// stopword reports whether a term is a stopword of some language.
+func stopword(t string) bool {
+	for _, an := range analyzers {
+		if an.stop[t] {
+			return true
+		}
+	}
+	return false
 }
 
 func hasAlt(alts []alt, t string) bool {

@@ -20,7 +20,7 @@ var lexiconSynonyms = [][]string{
 	// Payment brands and ways to pay.
 	{"amex", "american express"},
 	{"card", "tarjeta", "cartão", "visa", "mastercard", "maestro", "amex", "american express"},
-	{"instalments", "installments", "instalment", "installment", "monthly payments", "pay later", "financing", "finance",
+	{"instalments", "installments", "instalment", "installment", "monthly payments", "financing", "finance",
 		"cuotas", "cuota", "=a plazos", "=en plazos", "financiar", "financiación", "fraccionar", "aplazar",
 		"=em parcelas", "=parcelado", "financiamento"},
 	// What something costs.
@@ -29,10 +29,11 @@ var lexiconSynonyms = [][]string{
 		"custo", "custos", "preço", "preços", "quanto custa"},
 	// How long something stays valid.
 	{"expire", "expires", "expired", "expiry", "expiration", "validity", "valid", "caducidad", "caducar", "caduca", "caducan", "caducado",
-		"vencimiento", "vence", "vencen", "validez", "válido", "válida", "validade", "expira", "expiram", "expirar", "vencimento", "válido"},
+		"vencimiento", "vence", "vencen", "validez", "válido", "válida", "validade", "expira", "expiram", "expirar", "vencimento",
+		"expiry date", "expiration date", "fecha de caducidad", "fecha de vencimiento", "data de validade", "prazo de validade"},
 	// Holidays, for opening hours and delivery dates.
 	{"holiday", "holidays", "bank holiday", "public holiday", "festivo", "festivos", "feriado", "feriados", "nochebuena", "nochevieja",
-		"christmas eve", "new year's eve", "véspera de natal", "consoada", "passagem de ano", "réveillon"},
+		"christmas eve", "véspera de natal", "consoada", "passagem de ano", "réveillon"},
 	{"christmas", "xmas", "navidad", "navidades", "natal"},
 	{"importe", "amount", "valor", "montante"},
 	{"cheap", "cheapest", "cheaper", "barato", "baratos", "más barato", "mais barato", "económico", "económica"},
@@ -59,7 +60,7 @@ var lexiconSynonyms = [][]string{
 	// A person.
 	{"person", "someone", "somebody", "persona", "alguien", "pessoa", "alguém"},
 	// Islands a parcel goes to: their names are the archipelago's.
-	{"canary islands", "canaries", "canarias", "canárias", "tenerife", "lanzarote", "fuerteventura", "gran canaria", "la gomera", "el hierro"},
+	{"canary islands", "canaries", "canarias", "canárias", "tenerife", "lanzarote", "fuerteventura", "gran canaria"},
 	{"balearic islands", "balearics", "baleares", "mallorca", "majorca", "menorca", "minorca", "ibiza", "formentera"},
 	{"azores", "açores", "são miguel", "terceira", "faial", "pico"},
 	{"madeira", "funchal", "porto santo"},
@@ -181,6 +182,16 @@ func selfReply(lang, business string) string {
 		name = t[1]
 	}
 	return strings.Replace(t[0], "%s", name, 1)
+}
+
+// Whether something expires ("do gift cards expire?", "¿tienen fecha de
+// caducidad?", "qual a validade?") asks for a period, as "how long" does.
+var expiryWords = set(`expire expires expired expiry expiration validity caducidad caducar caduca caducan caducado caducada
+	vencimiento vence vencen validez validade expira expiram expirar vencimento vence vencem`)
+
+// asksExpiry reports whether folded words ask whether something expires.
+func asksExpiry(words []string) bool {
+	return slices.ContainsFunc(words, func(w string) bool { return expiryWords[w] })
 }
 
 // A question about a price ("how much is shipping?", "¿cuánto cuestan los
