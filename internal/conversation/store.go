@@ -100,6 +100,10 @@ type Tx interface {
 	// erased) are left out.
 	ConversationsAndContacts(ids []string) (map[string]*Conversation, map[string]*Contact, error)
 	MarkSeen(key string) (bool, error)
+	// MarkSeenAll marks several keys at once, as MarkSeen would one by
+	// one; each key's next MarkSeen in the transaction reports whether it
+	// was new.
+	MarkSeenAll(keys []string) error
 
 	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as
 	// pending download; ErrDuplicate if the message has one already.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trement/trement/internal/conversation"
@@ -438,6 +439,7 @@ func (t *Tx) SetMessageSent(id, wamid string) error {
 // setMessageSent is SetMessageSent for a message whose contact the caller
 // knows.
 func (t *Tx) setMessageSent(contactID, id, wamid string) error {
+	t.touched()
 	ci, err := t.cipherFor(contactID)
 	if err != nil {
 		return err
@@ -480,12 +482,72 @@ func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, tit
 // already seen (a duplicate delivery). Keys name WhatsApp message ids, so
 // only their blind index is stored.
 func (t *Tx) MarkSeen(key string) (bool, error) {
+	if first, ok := t.marked[key]; ok {
+		delete(t.marked, key) // asked again, the key is seen: the table says so
+		return first, nil
+	}
 	res, err := t.exec("INSERT INTO seen_events (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", t.db.seenKey(key), ms(t.Now))
 	if err != nil {
 		return false, fmt.Errorf("store: mark seen: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// MarkSeenAll marks keys seen in one statement per chunk, as MarkSeen
+// would one by one; the next MarkSeen of each key in this transaction
+// reports whether it was new, without a statement of its own. A batch of
+// webhooks marks all its messages and statuses at once.
+func (t *Tx) MarkSeenAll(keys []string) error {
+	byIndex := make(map[string]string, len(keys))
+	uniq := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if _, ok := t.marked[k]; ok || k == "" {
+			continue
+		}
+		ix := t.db.seenKey(k)
+		if _, ok := byIndex[ix]; ok {
+			continue
+		}
+		byIndex[ix] = k
+		uniq = append(uniq, ix)
+	}
+	if len(uniq) == 0 {
+		return nil
+	}
+	if t.marked == nil {
+		t.marked = make(map[string]bool, len(uniq))
+	}
+	for len(uniq) > 0 {
+		chunk := uniq[:min(len(uniq), inboxChunk)]
+		uniq = uniq[len(chunk):]
+		var q strings.Builder
+		q.WriteString("INSERT INTO seen_events (key, seen_at) VALUES ")
+		args := make([]any, 0, 2*len(chunk))
+		for i, ix := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, ix, ms(t.Now))
+		}
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING key")
+		rows, err := t.query(q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("store: mark seen: %w", err)
+		}
+		fresh, err := scanStrings(rows)
+		if err != nil {
+			return fmt.Errorf("store: mark seen: %w", err)
+		}
+		for _, ix := range chunk {
+			t.marked[byIndex[ix]] = false
+		}
+		for _, ix := range fresh {
+			t.marked[byIndex[ix]] = true
+		}
+	}
+	return nil
 }
 
 // seenKey is the blind index stored for a de-duplication key.

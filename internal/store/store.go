@@ -447,6 +447,9 @@ type Tx struct {
 	keyGen uint64
 	// touch: the transaction wrote a conversation or message (touched).
 	touch bool
+	// marked are de-duplication keys MarkSeenAll marked, each with whether
+	// it was new then, until MarkSeen asks for it (once).
+	marked map[string]bool
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
