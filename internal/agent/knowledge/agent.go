@@ -337,6 +337,26 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 			}
 		}
 	}
+	// An article that speaks to every topic word of the question beats one
+	// that leaves one out, if not far behind: "I cancelled, when is my
+	// money back?" is answered by the cancellations, which say when the
+	// refund of a cancelled order arrives, not by the refunds of returns,
+	// which never mention a cancellation.
+	if prefer == "" && !a.ix.complete(top.doc, q) {
+		for i, h := range hits[1:] {
+			if h.score < completeScore*top.score {
+				break
+			}
+			if cue.price && a.ix.docs[top.doc].price && !a.ix.docs[h.doc].price {
+				continue // the winner states the price asked for
+			}
+			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage >= top.coverage-coverageLead && a.ix.complete(h.doc, q) {
+				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
+				top = h
+				break
+			}
+		}
+	}
 	id := a.ix.docs[top.doc].art.id
 	second := 0.0
 	for _, h := range hits[1:] {
@@ -360,6 +380,40 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		words:      words,
 		cue:        cue,
 	}
+}
+
+// completeScore is how far behind the winner an article that speaks to
+// every topic word of the question may score and still win, covering
+// nearly as much of it (coverageLead).
+const completeScore = 0.5
+
+// fragmentCover is the most a single word of a synonym phrase covers.
+const fragmentCover = synonymCover / 2
+
+// complete reports whether doc matches every topic word of q found in
+// some article, one at least in its title, heading or tags.
+func (ix *index) complete(di int, q []qterm) bool {
+	d := &ix.docs[di]
+	n, meta := 0, false
+	for _, t := range q {
+		if t.weight < 1 || t.unit || len(t.alts) == 0 {
+			continue
+		}
+		n++
+		found := false
+		for _, a := range t.alts {
+			// A word of a synonym phrase ("cuánto" of "cuánto cuesta")
+			// does not say what the question word does.
+			if d.tf[a.term] > 0 && (a.cover > fragmentCover || a.part) {
+				found = true
+				meta = meta || d.meta[a.term]
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return n >= 2 && meta
 }
 
 // calibrate maps coverage (how much of the question the passage speaks to)

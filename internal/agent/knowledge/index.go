@@ -291,26 +291,52 @@ func (ix *index) joinPhrases(words []string) []string {
 // phrases of a group are one member, their term.
 func (ix *index) addSynonyms(group []string) {
 	pt := ix.phraseTerm(group)
-	for _, lang := range []string{"en", "es", "pt"} { // in order: an alternative's weight is its first group's
+	langs := []string{"en", "es", "pt"} // in order: an alternative's weight is its first group's
+	// members[l][i] is the analysis of group member i under language l
+	// (nil when it has no term); a member found in a question of one
+	// language reaches the others as an article of any language writes
+	// them: "buraco" in Portuguese reaches the English "hole".
+	members := make([][][]string, len(langs))
+	for li, lang := range langs {
 		an := analyzers[lang]
-		members := make([][]string, 0, len(group))
-		if pt != "" {
-			members = append(members, []string{pt})
-		}
 		for _, m := range group {
 			if _, ok := fixedPhrase(m); ok {
 				continue
 			}
-			if ts := an.analyze(m); len(ts) > 0 {
-				members = append(members, ts)
-			}
+			members[li] = append(members[li], an.analyze(m))
 		}
-		for i, m := range members {
+	}
+	for li := range langs {
+		for i, m := range members[li] {
+			if len(m) == 0 {
+				continue
+			}
 			key := strings.Join(m, " ")
 			ix.maxPhrase = max(ix.maxPhrase, len(m))
-			for j, o := range members {
-				if i != j && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
+			add := func(o []string) {
+				if len(o) > 0 && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
 					ix.synonyms[key] = append(ix.synonyms[key], o)
+				}
+			}
+			if pt != "" {
+				add([]string{pt})
+			}
+			for lj := range langs {
+				for j, o := range members[lj] {
+					// Another language's reading of a phrase ("tarjeta de
+					// crédito" in English) is not a phrase of it.
+					if (j != i || lj != li) && (lj == li || len(o) == 1) {
+						add(o)
+					}
+				}
+			}
+		}
+	}
+	if pt != "" {
+		for li := range langs {
+			for _, o := range members[li] {
+				if len(o) > 0 && !containsSeq(ix.synonyms[pt], o) {
+					ix.synonyms[pt] = append(ix.synonyms[pt], o)
 				}
 			}
 		}
@@ -465,7 +491,7 @@ func topicTerms(out []qterm, stems []string) []qterm {
 	var parts []qterm
 	for _, st := range stems {
 		i := slices.IndexFunc(out, func(t qterm) bool { return t.term == st })
-		if i < 0 || out[i].weight < 1 || out[i].unit || len(out[i].alts) == 0 || out[i].alts[0].term != st {
+		if i < 0 || out[i].weight < 1 || out[i].unit || len(out[i].alts) == 0 {
 			return nil
 		}
 		parts = append(parts, out[i])
@@ -486,6 +512,9 @@ func (ix *index) finish(q qterm) qterm {
 	for _, f := range from {
 		for _, syn := range ix.synonyms[f.term] {
 			for _, s := range syn {
+				if stopword(s) {
+					continue // "de" of "tarjeta de crédito" read in English
+				}
 				if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
 					n := float64(len(syn))
 					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / n, f.cover * synonymCover / n, false})
@@ -506,6 +535,16 @@ func (ix *index) finish(q qterm) qterm {
 	}
 	q.idf *= q.weight
 	return q
+}
+
+// stopword reports whether a term is a stopword of some language.
+func stopword(t string) bool {
+	for _, an := range analyzers {
+		if an.stop[t] {
+			return true
+		}
+	}
+	return false
 }
 
 func hasAlt(alts []alt, t string) bool {

@@ -20,7 +20,7 @@ var lexiconSynonyms = [][]string{
 	// Payment brands and ways to pay.
 	{"amex", "american express"},
 	{"card", "tarjeta", "cartão", "visa", "mastercard", "maestro", "amex", "american express"},
-	{"instalments", "installments", "instalment", "installment", "monthly payments", "pay later", "financing", "finance",
+	{"instalments", "installments", "instalment", "installment", "monthly payments", "financing", "finance",
 		"cuotas", "cuota", "=a plazos", "=en plazos", "financiar", "financiación", "fraccionar", "aplazar",
 		"=em parcelas", "=parcelado", "financiamento"},
 	// What something costs.
@@ -29,11 +29,41 @@ var lexiconSynonyms = [][]string{
 		"custo", "custos", "preço", "preços", "quanto custa"},
 	// How long something stays valid.
 	{"expire", "expires", "expired", "expiry", "expiration", "validity", "valid", "caducidad", "caducar", "caduca", "caducan", "caducado",
-		"vencimiento", "vence", "vencen", "validez", "válido", "válida", "validade", "expira", "expiram", "expirar", "vencimento", "válido"},
+		"vencimiento", "vence", "vencen", "validez", "válido", "válida", "validade", "expira", "expiram", "expirar", "vencimento",
+		"expiry date", "expiration date", "fecha de caducidad", "fecha de vencimiento", "data de validade", "prazo de validade"},
 	// Holidays, for opening hours and delivery dates.
 	{"holiday", "holidays", "bank holiday", "public holiday", "festivo", "festivos", "feriado", "feriados", "nochebuena", "nochevieja",
-		"christmas eve", "new year's eve", "véspera de natal", "consoada", "passagem de ano", "réveillon"},
+		"christmas eve", "véspera de natal", "consoada", "passagem de ano", "réveillon"},
 	{"christmas", "xmas", "navidad", "navidades", "natal"},
+	{"importe", "amount", "valor", "montante"},
+	{"cheap", "cheapest", "cheaper", "barato", "baratos", "más barato", "mais barato", "económico", "económica"},
+	// Accounts.
+	{"password", "contraseña", "clave", "palavra-passe", "senha", "passcode"},
+	{"forgot", "forget", "forgotten", "=can't remember", "=cannot remember", "=don't remember", "olvidado", "olvidé", "olvidar",
+		"=no me acuerdo", "=no recuerdo", "esqueci", "esqueceu", "esquecer", "=não me lembro"},
+	// Marketing messages.
+	{"marketing", "advertising", "adverts", "ads", "spam", "newsletter", "newsletters", "unsubscribe",
+		"publicidad", "comerciales", "publicitarios", "=dar de baja", "=darme de baja",
+		"publicidade", "publicitárias", "=cancelar a subscrição"},
+	// A parcel that does not move, one that arrives damaged.
+	{"moved", "move", "moving", "movement", "updated", "update", "moverse", "mueve", "movido", "movimiento", "actualizado", "actualiza",
+		"mexe", "mexer", "mexeu", "movimento", "atualizado", "atualiza", "parado"},
+	{"damaged", "crushed", "dented", "smashed", "dañado", "aplastado", "abollado", "danificado", "amassado", "esmagado"},
+	{"box", "packaging", "packing", "caja", "embalaje", "caixa", "embalagem"},
+	{"hole", "holes", "torn", "ripped", "tear", "agujero", "rasgado", "rasgada", "buraco", "furo", "rasgão"},
+	{"exchange", "swap", "swop"},
+	{"size chart", "size guide", "sizing chart", "size table", "tabla de tallas", "guía de tallas", "tabla de medidas",
+		"tabela de medidas", "tabela de tamanhos", "guia de tamanhos"},
+	{"swimwear", "swimsuit", "bikini", "bathing suit", "bañador", "bañadores", "biquini", "biquíni", "fato de banho", "fatos de banho"},
+	// Personal data.
+	{"copy", "export", "copia", "exportar", "cópia"},
+	// A person.
+	{"person", "someone", "somebody", "persona", "alguien", "pessoa", "alguém"},
+	// Islands a parcel goes to: their names are the archipelago's.
+	{"canary islands", "canaries", "canarias", "canárias", "tenerife", "lanzarote", "fuerteventura", "gran canaria"},
+	{"balearic islands", "balearics", "baleares", "mallorca", "majorca", "menorca", "minorca", "ibiza", "formentera"},
+	{"azores", "açores", "são miguel", "terceira", "faial", "pico"},
+	{"madeira", "funchal", "porto santo"},
 	// Customer service.
 	{"customer service", "customer support", "support", "helpdesk", "help desk", "atención al cliente", "servicio al cliente", "soporte",
 		"apoio ao cliente", "atendimento", "suporte"},
@@ -42,7 +72,8 @@ var lexiconSynonyms = [][]string{
 // lexiconNeutral are words that name no topic in any shop ("options",
 // "eve"). They are left out of a question like the shop's own neutral.txt
 // words, unless an article uses them.
-var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera`)
+var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera
+	app website web site aplicacion aplicacao pagina maximum max maximo minimum minimo`)
 
 // lexiconPlaces is a small gazetteer of where a parcel goes: continents,
 // countries and big cities, in English, Spanish and Portuguese. A place
@@ -153,12 +184,22 @@ func selfReply(lang, business string) string {
 	return strings.Replace(t[0], "%s", name, 1)
 }
 
+// Whether something expires ("do gift cards expire?", "¿tienen fecha de
+// caducidad?", "qual a validade?") asks for a period, as "how long" does.
+var expiryWords = set(`expire expires expired expiry expiration validity caducidad caducar caduca caducan caducado caducada
+	vencimiento vence vencen validez validade expira expiram expirar vencimento vence vencem`)
+
+// asksExpiry reports whether folded words ask whether something expires.
+func asksExpiry(words []string) bool {
+	return slices.ContainsFunc(words, func(w string) bool { return expiryWords[w] })
+}
+
 // A question about a price ("how much is shipping?", "¿cuánto cuestan los
 // portes?", "qual o valor do frete?") is answered by a passage that states
 // one, as a question about a duration is by one that states a period.
 var (
 	pricePhrases = phraseSet(`how much|cost|costs|price|prices|charge|charges|fee|fees|pricing|cheap|cheapest|expensive
-		cuanto cuesta|cuanto cuestan|cuanto vale|cuanto valen|cuanto es|cuanto sale|cuanto cobrais|cuanto cobran|precio|precios|coste|costes|costo|tarifa|tarifas|barato|caro
+		cuanto cuesta|cuanto cuestan|cuanto vale|cuanto valen|cuanto es|cuanto sale|cuanto cobrais|cuanto cobran|importe|precio|precios|coste|costes|costo|tarifa|tarifas|barato|caro
 		quanto custa|quanto custam|quanto e|quanto sao|quanto fica|quanto pago|preco|precos|custo|custos|valor|portes|frete|tarifa|barato|caro`)
 	priceText = regexp.MustCompile(`[€$£]\s?[0-9]|[0-9]\s?(€|\$|£|eur\b|euros?\b|usd\b)`)
 )

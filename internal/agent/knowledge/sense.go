@@ -106,7 +106,7 @@ var instalments = phraseSet(`a plazos|en plazos|pagar a plazo|a prazo|em prestac
 func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
-	c.duration = durationPhrases.in(words)
+	c.duration = durationPhrases.in(words) || asksExpiry(words)
 	c.price = !c.period() && asksPrice(words)
 	words = notTooLate(fromWords(words))
 	if !c.deadline {
