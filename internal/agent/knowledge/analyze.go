@@ -332,9 +332,9 @@ func (a *analyzer) word(w string) string {
 // question about a time to it. Words that do separate topics ("where",
 // "much") keep full weight.
 const (
-	lightEN = `how long take takes taking get time use using when last lasts`
-	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion`
-	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao`
+	lightEN = `how long take takes taking get time use using when last lasts receive received receives receiving got`
+	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion recibir recibi recibido recibida recibe reciben`
+	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao receber recebi recebido recebida recebe recebem`
 )
 
 func set(s string) map[string]bool {

@@ -27,6 +27,7 @@ import (
 type timeCue struct {
 	deadline bool // by when something must be done: a period is the answer
 	duration bool // how long something takes: a period is the answer too
+	price    bool // how much something costs: an amount is the answer
 }
 
 // period reports whether the question is answered by a stated period.
@@ -105,7 +106,8 @@ var instalments = phraseSet(`a plazos|en plazos|pagar a plazo|a prazo|em prestac
 func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
-	c.duration = durationPhrases.in(words)
+	c.duration = durationPhrases.in(words) || asksExpiry(words)
+	c.price = !c.period() && asksPrice(words)
 	words = notTooLate(fromWords(words))
 	if !c.deadline {
 		return words, c
