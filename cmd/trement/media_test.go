@@ -309,7 +309,8 @@ func operatorOpensCustomerFiles(t *testing.T, url string) {
 }
 
 // TestMediaRetriedWithoutBlockingOthers: a customer's file whose
-// download hangs holds up no one else's, and a file Meta fails to
+// download hangs holds up neither the webhook's answer nor anyone else's
+// file, and a file Meta fails to
 // describe once (a 500) is fetched again after a backoff and kept.
 func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	ta := startApp(t, appOpt{args: []string{"-download-media"}})
@@ -325,6 +326,8 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	}
 	stuckMsg := ta.mediaMessage(stuck, "image")
 	waitFor(t, "the hanging request", func() bool { return ta.sim.MediaRequests() == 1 })
+	// The webhook was answered long before: the download is not on its path.
+	waitFor(t, "every webhook acknowledged while the download hangs", func() bool { return allDelivered(ta.sim) })
 
 	if err := ta.sim.InjectMediaFault(sim.FaultServerError, 1); err != nil {
 		t.Fatal(err)
