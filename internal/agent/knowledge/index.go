@@ -429,7 +429,9 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		q := qterm{term: t, weight: 1}
 		// A number ("2", "30") tells little about the topic: "2 plus 2" is
 		// not a delivery time.
-		if an.light[w] || isDigit(w[0]) || periodNumbers[w] {
+		// So is a word for a price no article uses ("cheapest"): the
+		// question's price cue finds what it asks (see searchCue).
+		if an.light[w] || isDigit(w[0]) || periodNumbers[w] || priceWords[w] && ix.postings[t] == nil {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]
@@ -753,7 +755,9 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 			matched[d] += periodCover * (totalLight - lightMatched[d])
 		}
 		if cue.price && ix.docs[d].price {
-			s *= periodBoost
+			s *= priceBoost
+			// "How much", "the cheapest": the amount is the answer.
+			matched[d] += periodCover * (totalLight - lightMatched[d])
 		}
 		if totalIDF > 0 {
 			h.coverage = matched[d] / totalIDF

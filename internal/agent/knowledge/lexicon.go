@@ -204,6 +204,25 @@ var (
 	priceText = regexp.MustCompile(`[€$£]\s?[0-9]|[0-9]\s?(€|\$|£|eur\b|euros?\b|usd\b)`)
 )
 
+// priceWords are the single words of pricePhrases: one no article uses
+// ("cheapest") asks for a price, which the cue finds, rather than naming
+// an unknown topic.
+var priceWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range pricePhrases.seqs {
+		if len(s) == 1 {
+			m[s[0]] = true
+		}
+	}
+	return m
+}()
+
+// priceBoost multiplies the score of a passage stating an amount for a
+// question about a price: more than a period's (periodBoost), since a
+// price question often names nothing but what is paid for ("the
+// cheapest shipping?"), which the delivery times name too.
+const priceBoost = 1.4
+
 // asksPrice reports whether folded words ask for a price.
 func asksPrice(words []string) bool { return pricePhrases.in(words) }
 
