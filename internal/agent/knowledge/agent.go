@@ -350,6 +350,9 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 			if cue.price && a.ix.docs[top.doc].price && !a.ix.docs[h.doc].price {
 				continue // the winner states the price asked for
 			}
+			if cue.period() && a.ix.docs[h.doc].price && !a.ix.docs[top.doc].price {
+				continue // "how long" is not answered by a price list
+			}
 			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage >= top.coverage-coverageLead && a.ix.complete(h.doc, q) {
 				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
 				top = h
