@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -111,7 +113,8 @@ func TestCustomerImageKeptSealed(t *testing.T) {
 	}
 	ta.settle()
 	metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead))
-	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`} {
+	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`,
+		"trement_media_pending_files 0\n", "trement_media_oldest_pending_seconds 0\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
 		}
@@ -340,6 +343,9 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	if md.State != conversation.MediaStored || md.Attempts != 2 || !bytes.Equal(md.Data, photo) {
 		t.Errorf("the other customer's file = %s at attempt %d (%q); want stored at the second attempt", md.State, md.Attempts, md.LastError)
 	}
+	if metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead)); !strings.Contains(metrics, "trement_media_pending_files 1\n") {
+		t.Errorf("metrics do not count the hanging file as pending:\n%s", grepLines(metrics, "trement_media_"))
+	}
 	ta.db.View(context.Background(), func(tx *store.Tx) error {
 		m, err := tx.MessageMedia(stuckMsg.ID, false)
 		if err != nil || m.State != conversation.MediaPending || m.Attempts != 1 {
@@ -388,5 +394,57 @@ func TestMyDataIncludesTheFiles(t *testing.T) {
 	var list []map[string]any
 	if err := json.Unmarshal(files["files.json"], &list); err != nil || len(list) != 1 || list[0]["filename"] != "../factura.PDF" || list[0]["path"] != "files/"+msg.ID+".pdf" {
 		t.Errorf("files.json = %s, %v; want the file with its name and path", files["files.json"], err)
+	}
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// TestModelNeverGetsTheFile: with DOWNLOAD_MEDIA on and a language model
+// answering, the model is asked about the label and caption only: no
+// byte of the file, in clear or base64, and no media id or URL is in any
+// request it gets.
+func TestModelNeverGetsTheFile(t *testing.T) {
+	llm := &fakeLLM{answer: func(string) string { return "Sorry to hear that. A colleague will check the photo." }}
+	srv := httptest.NewServer(llm)
+	t.Cleanup(srv.Close)
+	ta := startApp(t, appOpt{args: []string{"-agent", "openai", "-openai-url", srv.URL + "/v1", "-openai-model", "test-model", "-openai-timeout", "5s", "-download-media"}})
+	const who = "14155550197"
+	ta.optIn(who)
+	n := len(ta.replies(who))
+	photo := fileBytes("QZXV-MODEL-PIXELS", 3000)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "image", Data: photo, MimeType: "image/jpeg", Caption: "the lid is cracked"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "image")
+	if md := ta.mediaOf(msg.ID); md.State != conversation.MediaStored {
+		t.Fatalf("file = %s, want stored", md.State)
+	}
+	ta.waitReplies(who, n+1)
+	ta.settle()
+	var ref conversation.MediaRef
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		m, err := tx.MessageMedia(msg.ID, false)
+		if err == nil {
+			ref = m.Ref
+		}
+		return err
+	})
+	sent := llm.all()
+	if !strings.Contains(sent, "[image] the lid is cracked") {
+		t.Errorf("the model was not asked about the label and caption:\n%s", sent)
+	}
+	for _, leak := range []string{"QZXV-MODEL-PIXELS", base64.StdEncoding.EncodeToString(photo[:300])[:40], ref.ID, "/media/", "image_url"} {
+		if leak != "" && strings.Contains(sent, leak) {
+			t.Errorf("a request to the model holds %q", leak)
+		}
 	}
 }
