@@ -111,7 +111,8 @@ func TestCustomerImageKeptSealed(t *testing.T) {
 	}
 	ta.settle()
 	metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead))
-	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`} {
+	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`,
+		"trement_media_pending_files 0\n", "trement_media_oldest_pending_seconds 0\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
 		}
@@ -340,6 +341,9 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	if md.State != conversation.MediaStored || md.Attempts != 2 || !bytes.Equal(md.Data, photo) {
 		t.Errorf("the other customer's file = %s at attempt %d (%q); want stored at the second attempt", md.State, md.Attempts, md.LastError)
 	}
+	if metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead)); !strings.Contains(metrics, "trement_media_pending_files 1\n") {
+		t.Errorf("metrics do not count the hanging file as pending:\n%s", grepLines(metrics, "trement_media_"))
+	}
 	ta.db.View(context.Background(), func(tx *store.Tx) error {
 		m, err := tx.MessageMedia(stuckMsg.ID, false)
 		if err != nil || m.State != conversation.MediaPending || m.Attempts != 1 {
@@ -389,4 +393,15 @@ func TestMyDataIncludesTheFiles(t *testing.T) {
 	if err := json.Unmarshal(files["files.json"], &list); err != nil || len(list) != 1 || list[0]["filename"] != "../factura.PDF" || list[0]["path"] != "files/"+msg.ID+".pdf" {
 		t.Errorf("files.json = %s, %v; want the file with its name and path", files["files.json"], err)
 	}
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

@@ -73,10 +73,12 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	bodies := make([]*Batch, len(items))
 	perrs := make([]error, len(items))
 	var keys []string
+	var msgs []Inbound
 	for i, it := range items {
 		bodies[i], perrs[i] = p.parse(it.Payload)
 		if perrs[i] == nil {
 			keys = bodies[i].seenKeys(keys)
+			msgs = append(msgs, bodies[i].Messages...)
 		}
 	}
 	var jobs []*agentJob
@@ -84,9 +86,15 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	err = p.store.Update(ctx, func(tx Tx) error {
 		jobs, done = jobs[:0], done[:0]
 		// One statement marks every message and status of the batch seen;
-		// each step then learns whether its event is new without one.
+		// each step then learns whether its event is new without one. Its
+		// senders' contacts and conversations are read at once too.
 		if err := tx.MarkSeenAll(keys); err != nil {
 			return err
+		}
+		if len(msgs) > 1 {
+			if err := tx.Preload(msgs); err != nil {
+				return err
+			}
 		}
 		for i, it := range items {
 			js, ok, err := p.apply(tx, it, bodies[i], perrs[i])

@@ -487,13 +487,13 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 }
 
 // topicTerms returns the query terms of a phrase's stems when every one is
-// a topic word found in some article (not a question word, a number or an
-// unknown word), else nil.
+// a topic word or a unit of time ("next day") found in some article (not a
+// question word or an unknown word), else nil.
 func topicTerms(out []qterm, stems []string) []qterm {
 	var parts []qterm
 	for _, st := range stems {
 		i := slices.IndexFunc(out, func(t qterm) bool { return t.term == st })
-		if i < 0 || out[i].weight < 1 || out[i].unit || len(out[i].alts) == 0 {
+		if i < 0 || out[i].weight < 1 && !out[i].unit || len(out[i].alts) == 0 {
 			return nil
 		}
 		parts = append(parts, out[i])

@@ -23,6 +23,12 @@ var lexiconSynonyms = [][]string{
 	{"instalments", "installments", "instalment", "installment", "monthly payments", "financing", "finance",
 		"cuotas", "cuota", "=a plazos", "=en plazos", "financiar", "financiación", "fraccionar", "aplazar",
 		"=em parcelas", "=parcelado", "financiamento"},
+	// Getting the money back, cancelling.
+	{"refund", "refunds", "money back", "reimbursement", "reembolso", "reembolsos", "dinero de vuelta", "estorno", "dinheiro de volta"},
+	{"cancel", "cancelled", "canceled", "cancellation", "cancelar", "cancelé", "canceló", "anular", "anulado", "anulé", "anulación",
+		"cancelei", "cancelou", "anulei", "anulou", "cancelamento", "anulação"},
+	// Delivery the next day.
+	{"next day", "next-day", "overnight", "express", "exprés", "urgente", "día siguiente", "expresso", "dia seguinte"},
 	// What something costs.
 	{"cost", "costs", "price", "prices", "fee", "fees", "rate", "rates", "charge", "how much",
 		"coste", "costes", "precio", "precios", "tarifa", "tarifas", "cuánto cuesta",
@@ -73,7 +79,8 @@ var lexiconSynonyms = [][]string{
 // "eve"). They are left out of a question like the shop's own neutral.txt
 // words, unless an article uses them.
 var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera
-	app website web site aplicacion aplicacao pagina maximum max maximo minimum minimo`)
+	app website web site aplicacion aplicacao pagina maximum max maximo minimum minimo
+	basket cart carrito cesta carrinho`)
 
 // lexiconPlaces is a small gazetteer of where a parcel goes: continents,
 // countries and big cities, in English, Spanish and Portuguese. A place
@@ -200,7 +207,9 @@ func asksExpiry(words []string) bool {
 var (
 	pricePhrases = phraseSet(`how much|cost|costs|price|prices|charge|charges|fee|fees|pricing|cheap|cheapest|expensive
 		cuanto cuesta|cuanto cuestan|cuanto vale|cuanto valen|cuanto es|cuanto sale|cuanto cobrais|cuanto cobran|importe|precio|precios|coste|costes|costo|tarifa|tarifas|barato|caro
-		quanto custa|quanto custam|quanto e|quanto sao|quanto fica|quanto pago|preco|precos|custo|custos|valor|portes|frete|tarifa|barato|caro`)
+		quanto custa|quanto custam|quanto e|quanto sao|quanto fica|quanto pago|preco|precos|custo|custos|valor|portes|frete|tarifa|barato|caro
+		do i pay|do i have to pay|is it free|is it paid|tengo que pagar|hay que pagar|se paga|es de pago|cuesta algo|cuesta dinero|tiene coste
+		tenho de pagar|tenho que pagar|e pago|e paga|e gratis|tem custo`)
 	priceText = regexp.MustCompile(`[€$£]\s?[0-9]|[0-9]\s?(€|\$|£|eur\b|euros?\b|usd\b)`)
 )
 

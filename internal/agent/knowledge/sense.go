@@ -39,7 +39,7 @@ var (
 	deadlinePhrases = phraseSet(`
 		until when|till when|by when|up to when|how long do i have|how long have i got|how long have i|how long i have
 		how much time do i have|how much time i have|how many days do i have|how many days i have|how long can i
-		deadline|deadlines|time limit|last day|latest date|cut off date|cutoff date
+		deadline|deadlines|time limit|last day|latest date|cut off date|cutoff date|return window|window
 		hasta cuando|para cuando|cuanto tiempo tengo|cuanto tiempo hay|cuantos dias tengo|cuantos dias hay
 		que plazo|plazo para|plazo de|plazo hay|plazo tengo|el plazo|fecha limite|ultimo dia|hasta que dia|hasta que fecha
 		ate quando|quanto tempo tenho|quanto tempo ha|quantos dias tenho|quantos dias ha|qual o prazo|qual e o prazo
@@ -54,7 +54,7 @@ var (
 	// deadlineWords are the words of a deadline phrase that would otherwise
 	// be searched as topics: "when" meets a heading that asks "when", and
 	// "plazo" a delivery article tagged with it.
-	deadlineWords = set(`when until till deadline deadlines limit last latest date cut off cutoff
+	deadlineWords = set(`when until till deadline deadlines limit last latest date cut off cutoff window
 		cuando plazo fecha limite ultimo
 		quando prazo data ultimo`)
 )
@@ -96,6 +96,23 @@ func (p phrases) marks(words []string) []bool {
 		}
 	}
 	return m
+}
+
+// Arithmetic ("12 times 12", "8 por 7", "6 vezes 7") names no topic,
+// whatever an article calls "Delivery times".
+var (
+	mathWords = set(`times plus minus divided multiplied x por mas menos dividido entre vezes mais multiplicado`)
+)
+
+// arithmetic reports whether folded words hold a number, an operator and
+// a number in a row.
+func arithmetic(words []string) bool {
+	for i := 0; i+2 < len(words); i++ {
+		if isDigit(words[i][0]) && mathWords[words[i+1]] && isDigit(words[i+2][0]) {
+			return true
+		}
+	}
+	return false
 }
 
 // "a plazos" and "em prestações" are instalments, not a deadline.
