@@ -32,19 +32,33 @@ type processor struct {
 	throttle func(phoneNumberID string) bool
 }
 
+// run drains the inbox until ctx ends. On a partitioned store every
+// replica processes (each batch locks the partitions it takes) and wakes
+// on the store's signals for bodies other replicas acknowledged; otherwise
+// only the lead does.
 func (p *processor) run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	partitioned := p.store.Partitioned()
+	var signals <-chan struct{}
+	if partitioned {
+		signals = p.store.InboxSignals(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.wake:
+		case <-signals:
 		case <-t.C:
 		}
-		lead, err := p.store.Lead(ctx)
-		if err != nil && ctx.Err() == nil {
-			p.log.Warn("cannot tell whether this replica leads inbox processing", "error", err)
+		lead := partitioned
+		if !partitioned {
+			var err error
+			lead, err = p.store.Lead(ctx)
+			if err != nil && ctx.Err() == nil {
+				p.log.Warn("cannot tell whether this replica leads inbox processing", "error", err)
+			}
 		}
 		for lead && ctx.Err() == nil {
 			n, err := p.once(ctx)
@@ -66,6 +80,9 @@ func (p *processor) run(ctx context.Context) {
 // effects commit first and the bodies are deleted after, so a crash in
 // between replays them, and de-duplication makes the replay a no-op.
 func (p *processor) once(ctx context.Context) (int, error) {
+	if p.store.Partitioned() {
+		return p.onceClaimed(ctx)
+	}
 	items, err := p.store.NextInbox(ctx, p.batch)
 	if err != nil || len(items) == 0 {
 		return 0, err
@@ -108,6 +125,75 @@ func (p *processor) once(ctx context.Context) (int, error) {
 				if err := p.store.DeleteInbox(ctx, it.ID); err != nil {
 					return 0, err
 				}
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		next := time.Now().Add(p.backoff(it.Attempts + 1))
+		p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
+		if rerr := p.store.RetryInbox(ctx, it.ID, next, err.Error()); rerr != nil {
+			return 0, rerr
+		}
+	}
+	return len(items), nil
+}
+
+// onceClaimed is once on a partitioned store: the batch is read, applied
+// and deleted in one transaction that holds its partitions' locks, so no
+// other replica touches those customers meanwhile and a body goes exactly
+// when its effects commit. If the batch fails, each body is retried alone
+// under its partition's lock (skipped if another replica holds it now).
+func (p *processor) onceClaimed(ctx context.Context) (int, error) {
+	var items []*InboxItem
+	var jobs []*agentJob
+	err := p.store.Update(ctx, func(tx Tx) error {
+		var err error
+		jobs = jobs[:0]
+		if items, err = tx.ClaimInbox(p.batch); err != nil || len(items) == 0 {
+			return err
+		}
+		done := make([]string, 0, len(items))
+		for _, it := range items {
+			js, ok, err := p.apply(tx, it)
+			if err != nil {
+				return err
+			}
+			jobs = append(jobs, js...)
+			if ok {
+				done = append(done, it.ID)
+			}
+		}
+		return tx.DeleteInbox(done...)
+	})
+	if err == nil {
+		if len(items) > 0 {
+			p.after(jobs)
+		}
+		return len(items), nil
+	}
+	if ctx.Err() != nil || len(items) == 0 {
+		return 0, err
+	}
+	p.log.Warn("inbox batch failed; retrying bodies one by one", "batch", len(items), "error", err)
+	for _, it := range items {
+		var js []*agentJob
+		var held bool
+		err := p.store.Update(ctx, func(tx Tx) error {
+			var err error
+			if held, err = tx.ClaimInboxItem(it.ID); err != nil || !held {
+				return err
+			}
+			var ok bool
+			if js, ok, err = p.apply(tx, it); err != nil || !ok {
+				return err
+			}
+			return tx.DeleteInbox(it.ID)
+		})
+		if err == nil {
+			if held {
+				p.after(js)
 			}
 			continue
 		}
