@@ -6,18 +6,22 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/browsertest"
+	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/whatsapp/sim"
 )
 
-// TestBrowserShowsCustomerFiles: in the console's conversation page the
-// owner sees the photo a customer sent, in place (loaded through the
+// TestBrowserShowsCustomerFiles: a customer attaches a photo on the
+// simulator's phone page; in the console's conversation page the owner
+// sees it in place (loaded through the
 // audited media route under the page's own CSP), and a download link for
 // their PDF; a file that was not kept says so.
 func TestBrowserShowsCustomerFiles(t *testing.T) {
@@ -37,8 +41,23 @@ func TestBrowserShowsCustomerFiles(t *testing.T) {
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
+	// The customer attaches the photo on the simulator's phone page.
+	photoPath := filepath.Join(t.TempDir(), "dent.png")
+	if err := os.WriteFile(photoPath, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	b := browsertest.New(t)
+	b.Do(chromedp.Navigate(ta.app.dev.url + "/sim/"))
+	b.WaitFor("the simulator's page", `document.getElementById("business").textContent !== ""`)
+	b.Do(chromedp.SendKeys(chromedp.ID("number"), "+"+who), chromedp.Click(chromedp.CSS(`#new-chat button[type="submit"]`)))
+	b.WaitFor("the chat to open", `!document.getElementById("file").disabled`)
+	b.Do(chromedp.SendKeys(chromedp.ID("text"), "the dent"), chromedp.SetUploadFiles(chromedp.ID("file"), []string{photoPath}))
+	if md := ta.mediaOf(ta.mediaMessage(who, "image").ID); md.State != conversation.MediaStored || !bytes.Equal(md.Data, buf.Bytes()) || md.Ref.MimeType != "image/png" {
+		t.Fatalf("the photo from the phone page = %s, %d bytes, %q; want it stored", md.State, len(md.Data), md.Ref.MimeType)
+	}
+	b.WaitFor("the photo's bubble on the phone", `[...document.querySelectorAll("#messages li.msg.in .body")].some(e => e.textContent.includes("the dent"))`)
+	b.Screenshot("sim-photo-sent")
 	for _, f := range []*sim.CustomerFile{
-		{Kind: "image", Data: buf.Bytes(), MimeType: "image/png", Caption: "the dent"},
 		{Kind: "document", Data: append([]byte("%PDF-1.4\n"), make([]byte, 500)...), MimeType: "application/pdf", Filename: "invoice.pdf"},
 		{Kind: "video", Data: make([]byte, 5000), MimeType: "video/mp4"},
 	} {
@@ -59,7 +78,6 @@ func TestBrowserShowsCustomerFiles(t *testing.T) {
 	if _, err := ta.app.console.Auth().BootstrapOwner(context.Background(), auth.RequestInfo{RequestID: "test", SourceIP: "127.0.0.1"}, "owner", password); err != nil {
 		t.Fatal(err)
 	}
-	b := browsertest.New(t)
 	b.Do(chromedp.Navigate("http://" + ta.addr + "/conversations/" + convID))
 	b.WaitFor("the sign-in page", `location.pathname === "/login"`)
 	browserSignIn(b, "owner", password)
@@ -67,6 +85,9 @@ func TestBrowserShowsCustomerFiles(t *testing.T) {
 	browserEnrol(t, b)
 	b.Do(chromedp.Navigate("http://" + ta.addr + "/conversations/" + convID))
 	b.WaitFor("the photo, loaded", `(() => { const i = document.querySelector("#thread li.in a.media img"); return i && i.complete && i.naturalWidth === 40 && i.naturalHeight === 30 })()`)
+	if got := browsertest.Eval[string](b, `document.querySelector("#thread li.in a.media").closest("li").querySelector(".body").textContent`); got != "[image] the dent" {
+		t.Errorf("the photo's message = %q, want its caption", got)
+	}
 	if got := browsertest.Eval[string](b, `document.querySelector("#thread li.in p.media a[download]").textContent`); got != "Download invoice.pdf (509 bytes)" {
 		t.Errorf("document link = %q, want the file name and size", got)
 	}

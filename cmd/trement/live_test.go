@@ -144,6 +144,19 @@ func TestLiveEventsFromTheWebhook(t *testing.T) {
 	if ev.data["conversation"] != conv || len(ev.data) != 2 {
 		t.Errorf("conversation event data = %v, want conversation %s and its queue", ev.data, conv)
 	}
+
+	// Shutting down ends the stream at once: Shutdown does not wait for
+	// it to go idle (it never would) until its 10 s timeout.
+	ta.waitReplies(who, 4)
+	ta.settle()
+	start := time.Now()
+	ta.stop()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown with a live stream open took %v", d)
+	}
+	for range evs {
+	}
+	t.Logf("shutdown with a live stream open took %v", time.Since(start))
 }
 
 // TestLiveEventsAcrossReplicas: two replicas on one PostgreSQL database;

@@ -111,7 +111,8 @@ func TestCustomerImageKeptSealed(t *testing.T) {
 	}
 	ta.settle()
 	metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead))
-	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`} {
+	for _, want := range []string{"trement_media_stored_total 1\n", `trement_media_failed_total{reason="mismatch"} 1`, `trement_media_failed_total{reason="too_large"} 1`,
+		"trement_media_pending_files 0\n", "trement_media_oldest_pending_seconds 0\n"} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %q", want)
 		}
@@ -309,7 +310,8 @@ func operatorOpensCustomerFiles(t *testing.T, url string) {
 }
 
 // TestMediaRetriedWithoutBlockingOthers: a customer's file whose
-// download hangs holds up no one else's, and a file Meta fails to
+// download hangs holds up neither the webhook's answer nor anyone else's
+// file, and a file Meta fails to
 // describe once (a 500) is fetched again after a backoff and kept.
 func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	ta := startApp(t, appOpt{args: []string{"-download-media"}})
@@ -325,6 +327,8 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	}
 	stuckMsg := ta.mediaMessage(stuck, "image")
 	waitFor(t, "the hanging request", func() bool { return ta.sim.MediaRequests() == 1 })
+	// The webhook was answered long before: the download is not on its path.
+	waitFor(t, "every webhook acknowledged while the download hangs", func() bool { return allDelivered(ta.sim) })
 
 	if err := ta.sim.InjectMediaFault(sim.FaultServerError, 1); err != nil {
 		t.Fatal(err)
@@ -336,6 +340,9 @@ func TestMediaRetriedWithoutBlockingOthers(t *testing.T) {
 	md := ta.mediaOf(ta.mediaMessage(other, "image").ID)
 	if md.State != conversation.MediaStored || md.Attempts != 2 || !bytes.Equal(md.Data, photo) {
 		t.Errorf("the other customer's file = %s at attempt %d (%q); want stored at the second attempt", md.State, md.Attempts, md.LastError)
+	}
+	if metrics := ta.metricsText(ta.ownerToken(auth.PermMetricsRead)); !strings.Contains(metrics, "trement_media_pending_files 1\n") {
+		t.Errorf("metrics do not count the hanging file as pending:\n%s", grepLines(metrics, "trement_media_"))
 	}
 	ta.db.View(context.Background(), func(tx *store.Tx) error {
 		m, err := tx.MessageMedia(stuckMsg.ID, false)
@@ -386,4 +393,15 @@ func TestMyDataIncludesTheFiles(t *testing.T) {
 	if err := json.Unmarshal(files["files.json"], &list); err != nil || len(list) != 1 || list[0]["filename"] != "../factura.PDF" || list[0]["path"] != "files/"+msg.ID+".pdf" {
 		t.Errorf("files.json = %s, %v; want the file with its name and path", files["files.json"], err)
 	}
+}
+
+// grepLines returns the lines of text that contain s.
+func grepLines(text, s string) string {
+	var out []string
+	for _, l := range strings.Split(text, "\n") {
+		if strings.Contains(l, s) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
 }

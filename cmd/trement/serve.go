@@ -178,6 +178,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 	a.metrics = ops.NewMetrics(a.svc.Stats)
 	a.metrics.RegisterRetention(a.purger.Stats, db.Scrubs, db.ErasedPending)
 	a.metrics.RegisterSQL(db.SQLCounts)
+	a.metrics.RegisterMedia(db.MediaBacklog) // 0 while DOWNLOAD_MEDIA is off: the alert's series exist everywhere
 	a.metrics.WatchRequests(a.requestCounts)
 	a.alerter = a.newAlerter()
 	a.handler, err = a.routes()

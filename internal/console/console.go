@@ -195,7 +195,8 @@ type Server struct {
 	trusted    []netip.Prefix
 	csrfKey    []byte
 	routes     []Route
-	pages      *template.Template
+	pages      *template.Template            // English
+	localized  map[string]*template.Template // by language (i18n.go)
 	cookie     string
 	handler    http.Handler
 	auditKey   []byte
@@ -268,9 +269,10 @@ func New(deps Deps) (*Server, error) {
 	if s.secure {
 		s.cookie = "__Host-trement_session"
 	}
-	if s.pages, err = parsePages(); err != nil {
+	if s.localized, err = parseLocalized(); err != nil {
 		return nil, err
 	}
+	s.pages = s.localized[langEN]
 	s.routes = append(s.ownRoutes(), deps.Extra...)
 	if err := CheckRoutes(s.routes); err != nil {
 		return nil, err

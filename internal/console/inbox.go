@@ -165,8 +165,10 @@ func (s *Server) pageError(w http.ResponseWriter, err error) {
 // basePage is a signed-in page with its navigation filled in.
 func (s *Server) basePage(r *http.Request, title string) page {
 	p := PrincipalFrom(r.Context())
+	lang := s.requestLanguage(r)
 	return page{Title: title, CSRF: s.csrfToken(sessionToken(r.Context())), Username: p.Username, Role: p.Role, Nav: true,
-		CanAudit: p.Can(auth.PermAuditRead), NavLinks: navFor(p, r.URL.Path)}
+		CanAudit: p.Can(auth.PermAuditRead), NavLinks: navFor(p, r.URL.Path),
+		Lang: lang, JSText: jsCatalog(lang), Languages: languageOptions(lang), Back: r.URL.RequestURI()}
 }
 
 func (s *Server) pageConversations(w http.ResponseWriter, r *http.Request) {
@@ -194,7 +196,7 @@ func (s *Server) pageInboxRows(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("X-Waiting-Count", strconv.Itoa(waiting))
-	s.render(w, http.StatusOK, "rows", page{Queue: q, Rows: rows})
+	s.render(w, http.StatusOK, "rows", page{Queue: q, Rows: rows, Lang: s.requestLanguage(r)})
 }
 
 // messageView is one message of the thread, ready to show.
@@ -384,7 +386,7 @@ func (s *Server) pageThread(w http.ResponseWriter, r *http.Request) {
 	if list, err := s.visibleConversations(r); err == nil {
 		w.Header().Set("X-Waiting-Count", strconv.Itoa(waitingCount(list)))
 	}
-	s.render(w, http.StatusOK, "thread", page{Messages: messageViews(d, s.operatorNames(r))})
+	s.render(w, http.StatusOK, "thread", page{Messages: messageViews(d, s.operatorNames(r)), Lang: s.requestLanguage(r)})
 }
 
 type operatorOption struct {

@@ -65,8 +65,9 @@ func (c LiveConfig) withDefaults() LiveConfig {
 	return c
 }
 
-// changeRetention is how long the change log keeps a row: far beyond any
-// reader's lag, short enough to stay small.
+// changeRetention is how long the change log keeps a row (at least; RunLive
+// prunes every 10 minutes): far beyond any reader's lag, short enough to
+// stay small.
 const changeRetention = time.Hour
 
 var (
@@ -187,6 +188,11 @@ func (s *Server) RunLive(ctx context.Context) {
 	prune := time.NewTicker(10 * time.Minute)
 	defer prune.Stop()
 	cur := &store.ChangeCursor{DB: s.db, Now: s.now}
+	type mark struct {
+		at  time.Time
+		seq int64
+	}
+	var marks []mark // the log's newest seq at each prune tick
 	read := func() {
 		ok, restart, at := s.live.listening()
 		if restart {
@@ -224,7 +230,19 @@ func (s *Server) RunLive(ctx context.Context) {
 		case <-poll.C:
 			read()
 		case <-prune.C:
-			if _, err := s.db.PruneChanges(ctx, s.now().Add(-changeRetention)); err != nil && ctx.Err() == nil {
+			// Prune up to the newest seq of an hour ago.
+			seq, err := s.db.LatestChange(ctx)
+			if err == nil {
+				marks = append(marks, mark{s.now(), seq})
+				cut := int64(-1)
+				for len(marks) > 0 && s.now().Sub(marks[0].at) >= changeRetention {
+					cut, marks = marks[0].seq, marks[1:]
+				}
+				if cut > 0 {
+					_, err = s.db.PruneChanges(ctx, cut)
+				}
+			}
+			if err != nil && ctx.Err() == nil {
 				s.log.Warn("live updates: prune the change log", "error", err)
 			}
 		}
@@ -271,10 +289,6 @@ func (s *Server) pageEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	defer s.live.unsubscribe(sub)
 	rc := http.NewResponseController(w)
-	// The server's ReadTimeout would cancel the request's context (its
-	// background read fails) and end a stream that lives longer; the
-	// session check at each heartbeat bounds the stream instead.
-	_ = rc.SetReadDeadline(time.Time{})
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
 	h.Set("X-Accel-Buffering", "no") // nginx: pass events on as they come

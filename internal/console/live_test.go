@@ -125,7 +125,11 @@ func newLiveEnv(t *testing.T, cfg console.LiveConfig, url ...string) *liveEnv {
 		o.url = url[0]
 	}
 	e := newEnv(t, o)
-	ts := httptest.NewServer(e.h)
+	ts := httptest.NewUnstartedServer(e.h)
+	// Short timeouts, as a production server has (trement serve: 30 s
+	// read, 60 s write): a stream outlives them.
+	ts.Config.ReadTimeout, ts.Config.WriteTimeout = 300*time.Millisecond, 300*time.Millisecond
+	ts.Start()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -317,19 +321,20 @@ func TestLiveHeartbeatAndEnd(t *testing.T) {
 	if s == nil {
 		t.Fatal("no stream")
 	}
+	// Beats for longer than the server's read and write timeouts.
 	pings := 0
-	timeout := time.After(2 * time.Second)
-	for pings < 2 {
+	timeout := time.After(3 * time.Second)
+	for pings < 16 {
 		select {
 		case ev, ok := <-s.events:
 			if !ok {
-				t.Fatal("stream ended before two heartbeats")
+				t.Fatalf("stream ended after %d heartbeats", pings)
 			}
 			if ev.Name == ":" && ev.Data["comment"] == "ping" {
 				pings++
 			}
 		case <-timeout:
-			t.Fatalf("%d heartbeats in 2 s at a 50 ms interval", pings)
+			t.Fatalf("%d heartbeats in 3 s at a 50 ms interval", pings)
 		}
 	}
 	// Signing out everywhere ends the stream.

@@ -15,10 +15,11 @@ const pageTemplates = `
 {{define "top"}}<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{{.Title}} · trement</title><link rel="stylesheet" href="/static/console.css"><link rel="icon" href="data:,">
-{{if .Nav}}<meta name="csrf-token" content="{{.CSRF}}"><script src="/static/console.js" defer></script>{{end}}</head>
+{{if .Nav}}<meta name="csrf-token" content="{{.CSRF}}">{{with .JSText}}<meta name="trement-i18n" content="{{.}}">{{end}}<script src="/static/console.js" defer></script>{{end}}</head>
 <body>{{if .Nav}}{{template "nav" .}}{{end}}<main><h1>{{.Title}}</h1>{{if .Error}}<p class="error" role="alert">{{.Error}}</p>{{end}}{{end}}
 {{define "nav"}}<header class="topnav"><nav aria-label="Console">{{range .NavLinks}} <a href="{{.Href}}"{{if .Current}} aria-current="page"{{end}}>{{.Label}}{{if eq .Href "/conversations"}} <span id="waiting-badge" class="badge{{if not $.Waiting}} zero{{end}}" title="Waiting for a human">{{$.Waiting}}</span><span class="sr-only"> waiting for a human</span>{{end}}</a>{{end}}</nav>
 <span class="who">Signed in as {{.Username}} ({{.Role}})</span>
+<form method="post" action="/account/language" class="language"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><input type="hidden" name="back" value="{{.Back}}"><label>Language <select name="language">{{range .Languages}}<option value="{{.Code}}" lang="{{.Code}}"{{if .Current}} selected{{end}}>{{.Name}}</option>{{end}}</select></label><button class="secondary">Change</button></form>
 <form method="post" action="/logout" class="logout"><input type="hidden" name="csrf_token" value="{{.CSRF}}"><button class="secondary">Sign out</button></form></header>
 <p id="live-status" class="sr-only" role="status" aria-live="polite"></p>{{end}}
 {{define "bottom"}}</main></body></html>{{end}}
@@ -121,7 +122,12 @@ const pageTemplates = `
 `
 
 func parsePages() (*template.Template, error) {
-	t, err := template.New("pages").Parse(pageTemplates)
+	return parsePagesWith(template.FuncMap{"tr": func(_ string, v any) any { return v }})
+}
+
+// parsePagesWith parses the pages with funcs (tr: see i18n.go).
+func parsePagesWith(funcs template.FuncMap) (*template.Template, error) {
+	t, err := template.New("pages").Funcs(funcs).Parse(pageTemplates)
 	if err != nil {
 		return nil, err
 	}
@@ -135,6 +141,11 @@ func parsePages() (*template.Template, error) {
 
 type page struct {
 	Title, Error, CSRF string
+	// Lang is the page's language (en, es, pt: see i18n.go); JSText the
+	// script's words in it, Languages the selector's choices and Back the
+	// page to return to after choosing.
+	Lang, JSText, Back string
+	Languages          []languageOption
 	Enrol              bool
 	QR                 template.URL
 	Secret             string
@@ -201,7 +212,7 @@ func navFor(p *auth.Principal, path string) []navLink {
 func (s *Server) render(w http.ResponseWriter, status int, name string, p page) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	if err := s.pages.ExecuteTemplate(w, name, p); err != nil {
+	if err := s.pagesFor(p.Lang).ExecuteTemplate(w, name, p); err != nil {
 		s.log.Error("render page", "page", name, "error", err)
 	}
 }
@@ -227,14 +238,14 @@ func (s *Server) pageLogin(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	s.render(w, http.StatusOK, "login", page{Title: "Sign in"})
+	s.render(w, http.StatusOK, "login", page{Title: "Sign in", Lang: browserLanguage(r)})
 }
 
 func (s *Server) pageLoginPost(w http.ResponseWriter, r *http.Request) {
 	res, err := s.auth.Login(r.Context(), RequestInfo(r.Context()), r.PostFormValue("username"), r.PostFormValue("password"))
 	if err != nil {
 		status, msg := errorStatus(err)
-		s.render(w, status, "login", page{Title: "Sign in", Error: msg})
+		s.render(w, status, "login", page{Title: "Sign in", Error: msg, Lang: browserLanguage(r)})
 		return
 	}
 	s.setSession(w, res.Token)
@@ -252,7 +263,7 @@ func (s *Server) pageMFA(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, http.StatusOK, "mfa", page{Title: "Two-step sign-in", CSRF: s.csrfToken(c.Value), Enrol: sess.State == auth.SessionEnrol})
+	s.render(w, http.StatusOK, "mfa", page{Title: "Two-step sign-in", CSRF: s.csrfToken(c.Value), Enrol: sess.State == auth.SessionEnrol, Lang: browserLanguage(r)})
 }
 
 // mfaFailed shows the failure, or sends the browser back to the password
@@ -261,14 +272,14 @@ func (s *Server) mfaFailed(w http.ResponseWriter, r *http.Request, err error, en
 	status, msg := errorStatus(err)
 	if errors.Is(err, auth.ErrLocked) || errors.Is(err, auth.ErrUnauthenticated) {
 		s.clearSession(w)
-		s.render(w, status, "login", page{Title: "Sign in", Error: msg})
+		s.render(w, status, "login", page{Title: "Sign in", Error: msg, Lang: browserLanguage(r)})
 		return
 	}
 	csrf := ""
 	if c, cerr := r.Cookie(s.cookie); cerr == nil {
 		csrf = s.csrfToken(c.Value)
 	}
-	s.render(w, status, "mfa", page{Title: "Two-step sign-in", Error: msg, CSRF: csrf, Enrol: enrol})
+	s.render(w, status, "mfa", page{Title: "Two-step sign-in", Error: msg, CSRF: csrf, Enrol: enrol, Lang: browserLanguage(r)})
 }
 
 func (s *Server) pageMFAPost(w http.ResponseWriter, r *http.Request) {
@@ -304,7 +315,7 @@ func (s *Server) pageEnrolStart(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The QR is a data: URL this server made (CSP allows data: images).
-	s.render(w, http.StatusOK, "enrol", page{Title: "Set up your authenticator", CSRF: s.csrfToken(tok), QR: template.URL(en.QRDataURL), Secret: en.Secret})
+	s.render(w, http.StatusOK, "enrol", page{Title: "Set up your authenticator", CSRF: s.csrfToken(tok), QR: template.URL(en.QRDataURL), Secret: en.Secret, Lang: browserLanguage(r)})
 }
 
 func (s *Server) pageEnrolPost(w http.ResponseWriter, r *http.Request) {
@@ -319,7 +330,7 @@ func (s *Server) pageEnrolPost(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.setSession(w, res.Token)
-	s.render(w, http.StatusOK, "recovery", page{Title: "Your recovery codes", Codes: res.RecoveryCodes})
+	s.render(w, http.StatusOK, "recovery", page{Title: "Your recovery codes", Codes: res.RecoveryCodes, Lang: browserLanguage(r)})
 }
 
 func (s *Server) pageLogout(w http.ResponseWriter, r *http.Request) {

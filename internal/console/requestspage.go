@@ -91,7 +91,7 @@ func (s *Server) pageRequests(w http.ResponseWriter, r *http.Request) {
 		pg.Requests = append(pg.Requests, row)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := s.pages.ExecuteTemplate(w, "requests", pg); err != nil {
+	if err := s.pagesFor(pg.Page.Lang).ExecuteTemplate(w, "requests", pg); err != nil {
 		s.log.Error("render page", "page", "requests", "error", err)
 	}
 }

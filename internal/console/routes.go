@@ -134,5 +134,7 @@ func (s *Server) ownRoutes() []Route {
 		{"POST", "/incidents", auth.PermIncidentsManage, AuthSession, h(s.pageCreateIncident)},
 		{"GET", "/incidents/{id}", auth.PermIncidentsManage, AuthSession, h(s.pageIncident)},
 		{"POST", "/logout", auth.PermSelf, AuthSession, h(s.pageLogout)},
+		// One's own console language (the header's selector).
+		{"POST", "/account/language", auth.PermSelf, AuthSession, h(s.pageLanguagePost)},
 	}
 }

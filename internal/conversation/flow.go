@@ -112,6 +112,24 @@ type agentJob struct {
 	trace   string // traceparent of the flow step that asked for the turn
 }
 
+// seenKey is the de-duplication key of an inbound message ("" if it
+// carries no id: Step drops it).
+func (m *Inbound) seenKey() string {
+	if m.WAMessageID == "" || m.From == "" {
+		return ""
+	}
+	return "m:" + m.WAMessageID
+}
+
+// seenKey is the de-duplication key of a status ("" if it is malformed:
+// Status drops it).
+func (s *StatusEvent) seenKey() string {
+	if s.WAMessageID == "" || s.Status.Rank() == 0 {
+		return ""
+	}
+	return "s:" + s.WAMessageID + ":" + string(s.Status)
+}
+
 // Step applies one inbound message. It returns an agent job when the agent
 // should answer, to be scheduled after the transaction commits.
 func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
@@ -119,7 +137,7 @@ func (f *Flow) Step(tx Tx, m Inbound) (*agentJob, error) {
 		f.stats.Malformed.Add(1)
 		return nil, nil
 	}
-	first, err := tx.MarkSeen("m:" + m.WAMessageID)
+	first, err := tx.MarkSeen(m.seenKey())
 	if err != nil {
 		return nil, err
 	}
@@ -447,8 +465,23 @@ func (f *Flow) botAnswers(conv *Conversation) bool {
 // decides who answers it: a person (on request or a sensitive topic), no
 // one yet (a person has it), or the agent, whose job it returns.
 func (s *step) converse(match intent.Match) (*agentJob, error) {
+	// Who answers is decided before the message is stored, so a message
+	// for the agent is stored agent_pending at once (one write, not two).
+	human := match.Kind == intent.Human && s.conv.State != StateHuman // an operator who has it reads it
+	cats := redact.Sensitive(s.m.Text)
+	flag := len(cats) > 0 && !s.conv.Sensitive
+	sensitiveHandOver := flag && s.f.cfg.EscalateSensitive && s.conv.State == StateBot
+	answers := s.f.botAnswers(s.conv) // flagging a topic sensitive does not change it
+	notHelpful := match.Kind == intent.NotHelpful
+	notHelpfulHandOver := notHelpful && s.conv.NotHelpful+1 >= 2 && s.conv.State == StateBot
+	unsupported := s.m.Type != "text" && s.m.Type != "interactive" && s.m.Type != "button" && strings.TrimSpace(s.m.Text) == "" || s.m.Type == "unsupported"
+	agent := !human && !sensitiveHandOver && answers && !notHelpfulHandOver && !unsupported
+	status := StatusReceived
+	if agent {
+		status = StatusAgentPending
+	}
 	in := &Message{ConversationID: s.conv.ID, ContactID: s.c.ID, Direction: In, WAMessageID: s.m.WAMessageID,
-		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: StatusReceived, WATimestamp: s.m.Timestamp, Truncated: s.m.Truncated,
+		Type: s.m.Type, Body: s.m.Text, Author: "customer", Status: status, WATimestamp: s.m.Timestamp, Truncated: s.m.Truncated,
 		ReplyTo: s.m.ReplyTo, Meta: s.m.Meta}
 	if err := s.tx.InsertMessage(in); err != nil {
 		if errors.Is(err, ErrDuplicate) {
@@ -468,37 +501,34 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 	}
 	// The typing indicator says a reply is coming: not while a person has
 	// the conversation and the assistant is silent.
-	human := match.Kind == intent.Human && s.conv.State != StateHuman // an operator who has it reads it
-	if err := s.markRead(s.f.botAnswers(s.conv) || human); err != nil {
+	if err := s.markRead(answers || human); err != nil {
 		return nil, err
 	}
 	if human {
 		return nil, s.escalate("customer_request")
 	}
-	if cats := redact.Sensitive(s.m.Text); len(cats) > 0 && !s.conv.Sensitive {
+	if flag {
 		s.conv.Sensitive = true
 		if err := s.audit("conversation.sensitive_flagged", "category="+string(cats[0])); err != nil {
 			return nil, err
 		}
-		if s.f.cfg.EscalateSensitive && s.conv.State == StateBot {
+		if sensitiveHandOver {
 			return nil, s.escalate("sensitive_topic")
 		}
 	}
-	if !s.f.botAnswers(s.conv) {
+	if !answers {
 		return nil, nil // a human has it: operators see the message
 	}
-	if match.Kind == intent.NotHelpful {
+	if notHelpful {
 		s.conv.NotHelpful++
-		if s.conv.NotHelpful >= 2 && s.conv.State == StateBot {
+		if notHelpfulHandOver {
 			return nil, s.escalate("not_helpful_twice")
 		}
 	}
-	if s.m.Type != "text" && s.m.Type != "interactive" && s.m.Type != "button" && strings.TrimSpace(s.m.Text) == "" || s.m.Type == "unsupported" {
+	if unsupported {
 		return nil, s.sayText(policy.UnsupportedMessage)
 	}
-	if err := s.tx.SetMessageStatus(in.ID, StatusAgentPending); err != nil {
-		return nil, err
-	}
+	// Here agent holds: the message was stored agent_pending.
 	history, err := s.tx.Messages(s.conv.ID, s.f.cfg.HistoryTurns+1)
 	if err != nil {
 		return nil, err
@@ -961,7 +991,7 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 		f.stats.Malformed.Add(1)
 		return nil
 	}
-	first, err := tx.MarkSeen("s:" + s.WAMessageID + ":" + string(s.Status))
+	first, err := tx.MarkSeen(s.seenKey())
 	if err != nil || !first {
 		if !first {
 			f.stats.Duplicates.Add(1)

@@ -139,10 +139,12 @@ func (w *mediaWorker) download(ctx context.Context, m *Media) error {
 	me := &MediaError{Retry: false, Reason: "error", Err: err}
 	errors.As(err, &me)
 	if me.Retry && m.Attempts < w.maxAttempts {
-		next := time.Now().Add(mediaBackoff(m.Attempts))
+		wait := mediaBackoff(m.Attempts)
 		w.stats.MediaRetries.Add(1)
-		w.log.Warn("customer file download failed; will retry", "message_id", m.MessageID, "attempt", m.Attempts, "reason", me.Reason, "error", me.Err)
-		return w.store.Update(ctx, func(tx Tx) error { return tx.RetryMedia(m.MessageID, next, me.Reason) })
+		w.log.Warn("customer file download failed; will retry", "message_id", m.MessageID, "attempt", m.Attempts, "retry_in", wait, "reason", me.Reason, "error", me.Err)
+		// The store's clock decides when a file is due: the next attempt
+		// is counted from it.
+		return w.store.Update(ctx, func(tx Tx) error { return tx.RetryMedia(m.MessageID, tx.Time().Add(wait), me.Reason) })
 	}
 	reason := me.Reason
 	if me.Retry {

@@ -87,12 +87,34 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
+	bodies := make([]*Batch, len(items))
+	perrs := make([]error, len(items))
+	var keys []string
+	var msgs []Inbound
+	for i, it := range items {
+		bodies[i], perrs[i] = p.parse(it.Payload)
+		if perrs[i] == nil {
+			keys = bodies[i].seenKeys(keys)
+			msgs = append(msgs, bodies[i].Messages...)
+		}
+	}
 	var jobs []*agentJob
 	var done []string
 	err = p.store.Update(ctx, func(tx Tx) error {
 		jobs, done = jobs[:0], done[:0]
-		for _, it := range items {
-			js, ok, err := p.apply(tx, it)
+		// One statement marks every message and status of the batch seen;
+		// each step then learns whether its event is new without one. Its
+		// senders' contacts and conversations are read at once too.
+		if err := tx.MarkSeenAll(keys); err != nil {
+			return err
+		}
+		if len(msgs) > 1 {
+			if err := tx.Preload(msgs); err != nil {
+				return err
+			}
+		}
+		for i, it := range items {
+			js, ok, err := p.apply(tx, it, bodies[i], perrs[i])
 			if err != nil {
 				return err
 			}
@@ -114,9 +136,10 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	for _, it := range items {
 		var js []*agentJob
 		var ok bool
+		b, perr := p.parse(it.Payload)
 		err := p.store.Update(ctx, func(tx Tx) error {
 			var err error
-			js, ok, err = p.apply(tx, it)
+			js, ok, err = p.apply(tx, it, b, perr)
 			return err
 		})
 		if err == nil {
@@ -216,9 +239,25 @@ func (p *processor) after(jobs []*agentJob) {
 	p.onSent()
 }
 
-// apply handles one inbox body inside tx. It reports whether the body is
-// done with (false: it was set aside as malformed).
-func (p *processor) apply(tx Tx, it *InboxItem) (jobs []*agentJob, ok bool, err error) {
+// seenKeys appends the de-duplication keys of b's messages and statuses.
+func (b *Batch) seenKeys(keys []string) []string {
+	for i := range b.Messages {
+		if k := b.Messages[i].seenKey(); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	for i := range b.Statuses {
+		if k := b.Statuses[i].seenKey(); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// apply handles one inbox body, parsed as b (or failing to parse with
+// perr), inside tx. It reports whether the body is done with (false: it was
+// set aside as malformed).
+func (p *processor) apply(tx Tx, it *InboxItem, b *Batch, perr error) (jobs []*agentJob, ok bool, err error) {
 	ctx, span := p.flow.tracing.tr.Start(p.flow.tracing.resume(tx.Context(), it.ID), "inbox.process",
 		trace.WithAttributes(attribute.Int("inbox.attempts", it.Attempts)))
 	defer func() {
@@ -227,8 +266,7 @@ func (p *processor) apply(tx Tx, it *InboxItem) (jobs []*agentJob, ok bool, err 
 		}
 		span.End()
 	}()
-	b, err := p.parse(it.Payload)
-	if errors.Is(err, ErrMalformed) {
+	if err = perr; errors.Is(err, ErrMalformed) {
 		// Signed by Meta but unreadable: keep it (sealed) aside for a human
 		// rather than retry forever; the retention purger removes it.
 		p.stats.Malformed.Add(1)

@@ -123,6 +123,15 @@ type Tx interface {
 	// erased) are left out.
 	ConversationsAndContacts(ids []string) (map[string]*Conversation, map[string]*Contact, error)
 	MarkSeen(key string) (bool, error)
+	// MarkSeenAll marks several keys at once, as MarkSeen would one by
+	// one; each key's next MarkSeen in the transaction reports whether it
+	// was new.
+	MarkSeenAll(keys []string) error
+	// Preload reads at once what the steps of a batch of inbound messages
+	// will look up one by one (their senders' contacts, open
+	// conversations and waiting reactions); the lookups then answer the
+	// same as without it.
+	Preload(msgs []Inbound) error
 
 	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as
 	// pending download; ErrDuplicate if the message has one already.

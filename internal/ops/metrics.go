@@ -85,6 +85,34 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 
 // RegisterRetention exports the retention purger's counters and the
 // scrubs that follow erasures (completed, failed).
+// RegisterMedia adds the backlog of customers' files to download
+// (DOWNLOAD_MEDIA): how many wait and how long the oldest has; a file
+// waits seconds, minutes while it is retried, so an hour means downloads
+// are stuck. A scrape that cannot count reports -1 for both.
+func (m *Metrics) RegisterMedia(backlog func(context.Context) (int, time.Duration, error)) {
+	read := func() (int, time.Duration, error) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		return backlog(ctx)
+	}
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "media_pending_files", Help: "Customers' files waiting to be downloaded (-1: cannot count)."},
+		func() float64 {
+			n, _, err := read()
+			if err != nil {
+				return -1
+			}
+			return float64(n)
+		}))
+	m.Registry.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "media_oldest_pending_seconds", Help: "How long the oldest customer file waiting to be downloaded has waited (0: none; -1: cannot tell)."},
+		func() float64 {
+			_, d, err := read()
+			if err != nil {
+				return -1
+			}
+			return d.Seconds()
+		}))
+}
+
 func (m *Metrics) RegisterRetention(st *retention.Stats, scrubs func() (ok, failed int64), pending func(context.Context) (int, error)) {
 	counter := func(name, help string, f func() int64) {
 		m.Registry.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "trement", Name: name, Help: help}, func() float64 { return float64(f()) }))

@@ -313,22 +313,21 @@ func (sc *scanner) word(i, hi int) int {
 			return e
 		}
 	}
-	up := sc.upper(s[i:j])
 	switch {
 	case n >= 4 && isLetterByte(s[i]) && isLetterByte(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]):
 		if e := sc.iban(i, hi); e > 0 {
 			return e
 		}
 	case n == 18:
-		if validCURP(up) {
+		if validCURP(sc.upper(s[i:j])) {
 			sc.emit(CURP, i, j)
 		}
 	case n == 12 || n == 13:
-		if validRFC(up) {
+		if validRFC(sc.upper(s[i:j])) {
 			sc.emit(RFC, i, j)
 		}
-	case n == 9 && (up[0] == 'X' || up[0] == 'Y' || up[0] == 'Z') && isUpper(up[8]):
-		if allDigits(up[1:8]) && nieLetter(up[0], up[1:8]) == up[8] {
+	case n == 9 && (s[i]&^0x20 == 'X' || s[i]&^0x20 == 'Y' || s[i]&^0x20 == 'Z'):
+		if up := sc.upper(s[i:j]); isUpper(up[8]) && allDigits(up[1:8]) && nieLetter(up[0], up[1:8]) == up[8] {
 			sc.emit(NIE, i, j)
 		}
 	}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -14,12 +15,14 @@ type Change struct {
 	Seq            int64
 	ConversationID string
 	Kind           string // "conversation" (state, assignment) or "message" (new message, tick, reaction)
-	State          string // the conversation's state after the change
-	AssignedTo     string // the conversation's operator after the change, "" if none
-	At             time.Time
+	// State and AssignedTo are the conversation's state and operator (""
+	// if none) after the change; for a message, as the reader found them.
+	State      string
+	AssignedTo string
+	At         time.Time
 }
 
-// Triggers on conversations and messages (migration 0230) append to
+// Triggers on conversations and messages (migrations 0230, 0231) append to
 // conversation_changes in the writing transaction, whichever replica or
 // code path wrote: the log is the database's, not this process's.
 
@@ -56,14 +59,68 @@ func (db *DB) Changes(ctx context.Context, after int64, limit int) ([]Change, er
 	return out, nil
 }
 
-// PruneChanges deletes changes written before before and returns how many.
-func (db *DB) PruneChanges(ctx context.Context, before time.Time) (int64, error) {
-	res, err := db.w.ExecContext(ctx, db.q("DELETE FROM conversation_changes WHERE at < ?"), ms(before))
+// PruneChanges deletes the changes up to seq and returns how many.
+// Readers prune by a seq they noted a while ago (an hour): no index on
+// time costs the write path.
+func (db *DB) PruneChanges(ctx context.Context, seq int64) (int64, error) {
+	res, err := db.w.ExecContext(ctx, db.q("DELETE FROM conversation_changes WHERE seq <= ?"), seq)
 	if err != nil {
 		return 0, fmt.Errorf("store: prune changes: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n, nil
+}
+
+// fillStates sets State and AssignedTo of message changes, which the log
+// does not hold (a lookup per written message would cost the write path):
+// the conversation's as it is now, in one query per 50 conversations. A
+// conversation that is gone (erased) leaves them empty.
+func (db *DB) fillStates(ctx context.Context, list []Change) error {
+	var ids []string
+	seen := map[string]bool{}
+	for _, c := range list {
+		if c.Kind == "message" && !seen[c.ConversationID] {
+			seen[c.ConversationID] = true
+			ids = append(ids, c.ConversationID)
+		}
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	const chunk = 50
+	q := db.q("SELECT id, state, assigned_to FROM conversations WHERE id IN (?" + strings.Repeat(", ?", chunk-1) + ")")
+	states := map[string][2]string{}
+	for len(ids) > 0 {
+		n := min(chunk, len(ids))
+		args := make([]any, chunk)
+		for i := range args {
+			args[i] = ids[min(i, n-1)] // pad with the last: one query text
+		}
+		ids = ids[n:]
+		rows, err := db.r.QueryContext(ctx, q, args...)
+		if err != nil {
+			return fmt.Errorf("store: change states: %w", err)
+		}
+		for rows.Next() {
+			var id, st, as string
+			if err := rows.Scan(&id, &st, &as); err != nil {
+				rows.Close()
+				return fmt.Errorf("store: change states: %w", err)
+			}
+			states[id] = [2]string{st, as}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("store: change states: %w", err)
+		}
+	}
+	for i := range list {
+		if list[i].Kind == "message" {
+			st := states[list[i].ConversationID]
+			list[i].State, list[i].AssignedTo = st[0], st[1]
+		}
+	}
+	return nil
 }
 
 // ChangeCursor follows the change log without missing a row or returning
@@ -124,11 +181,15 @@ func (c *ChangeCursor) Next(ctx context.Context) ([]Change, error) {
 	t := now()
 	out := list[:0]
 	for _, ch := range list {
-		if _, ok := c.seen[ch.Seq]; ok {
-			continue
+		if _, ok := c.seen[ch.Seq]; !ok {
+			out = append(out, ch)
 		}
+	}
+	if err := c.DB.fillStates(ctx, out); err != nil {
+		return nil, err // nothing marked seen: the next call reads them again
+	}
+	for _, ch := range out {
 		c.seen[ch.Seq] = t
-		out = append(out, ch)
 	}
 	// Move low over the seen run that follows it, and over a gap whose
 	// next seen seq has waited longer than settle.

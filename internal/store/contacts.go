@@ -77,6 +77,12 @@ func (t *Tx) scanContact(row interface{ Scan(...any) error }) (*conversation.Con
 // ContactByWaID finds a contact by WhatsApp id through its blind index.
 // ErrNotFound if there is none.
 func (t *Tx) ContactByWaID(waID string) (*conversation.Contact, error) {
+	if c, ok := t.preloadedContact(waID); ok {
+		if c == nil {
+			return nil, conversation.ErrNotFound
+		}
+		return c, nil
+	}
 	return t.scanContact(t.queryRow("SELECT "+contactCols+" FROM contacts WHERE wa_index = ?", t.db.WaIndex(waID)))
 }
 
@@ -106,9 +112,17 @@ func (t *Tx) CreateContact(c *conversation.Contact) error {
 	if c.ProfileName != "" {
 		name = ci.SealString(contactLoc(c.ID, "profile_name"), c.ProfileName)
 	}
-	res, err := t.exec("INSERT INTO contacts ("+contactCols+", wa_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wa_index) DO NOTHING",
-		c.ID, ci.SealString(contactLoc(c.ID, "wa_id"), c.WaID), name, c.Region, c.RegionReason, c.Language, string(c.ConsentState),
-		c.NoticeVersion, c.PendingAction, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, t.db.WaIndex(c.WaID))
+	if t.pre != nil {
+		delete(t.pre.contacts, c.WaID)
+	}
+	var res sql.Result
+	err = t.ownWrite(func() error {
+		var err error
+		res, err = t.exec("INSERT INTO contacts ("+contactCols+", wa_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (wa_index) DO NOTHING",
+			c.ID, ci.SealString(contactLoc(c.ID, "wa_id"), c.WaID), name, c.Region, c.RegionReason, c.Language, string(c.ConsentState),
+			c.NoticeVersion, c.PendingAction, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, t.db.WaIndex(c.WaID))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: create contact: %w", err)
 	}
@@ -130,10 +144,16 @@ func (t *Tx) UpdateContact(c *conversation.Contact) error {
 		name = ci.SealString(contactLoc(c.ID, "profile_name"), c.ProfileName)
 	}
 	c.UpdatedAt = t.Now
-	res, err := t.exec(`UPDATE contacts SET profile_name_enc = ?, region = ?, region_reason = ?, language = ?, consent_state = ?,
+	t.forgetContact(c.ID)
+	var res sql.Result
+	err = t.ownWrite(func() error {
+		var err error
+		res, err = t.exec(`UPDATE contacts SET profile_name_enc = ?, region = ?, region_reason = ?, language = ?, consent_state = ?,
 		notice_version = ?, pending_action = ?, last_inbound_at = ?, updated_at = ?, notice_sent_at = ?, unanswered = ? WHERE id = ?`,
-		name, c.Region, c.RegionReason, c.Language, string(c.ConsentState), c.NoticeVersion, c.PendingAction,
-		ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, c.ID)
+			name, c.Region, c.RegionReason, c.Language, string(c.ConsentState), c.NoticeVersion, c.PendingAction,
+			ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, c.ID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: update contact: %w", err)
 	}

@@ -83,6 +83,7 @@ func (t *Tx) ClaimAgentMessage(id string) (bool, error) {
 // ClaimAgentMessages is ClaimAgentMessage for several messages in one
 // statement per chunk; it returns the ids this transaction moved.
 func (t *Tx) ClaimAgentMessages(ids []string) (map[string]bool, error) {
+	t.touched()
 	won := make(map[string]bool, len(ids))
 	for len(ids) > 0 {
 		chunk := ids[:min(len(ids), inboxChunk)]

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -111,6 +112,24 @@ func (t *Tx) ClaimMedia(until time.Time, limit int) ([]*conversation.Media, erro
 		}
 	}
 	return out, nil
+}
+
+// MediaBacklog counts the files waiting to be downloaded (those of
+// erased and blocked customers aside: no one will fetch them) and how
+// long the oldest has waited, for the metrics.
+func (db *DB) MediaBacklog(ctx context.Context) (n int, oldest time.Duration, err error) {
+	var first int64
+	err = db.View(ctx, func(t *Tx) error {
+		return t.queryRow("SELECT COUNT(*), COALESCE(MIN(created_at), 0) FROM message_media WHERE state = 'pending' AND "+notErased("message_media.contact_id")+
+			fmt.Sprintf(notBlocked, "message_media.contact_id")).Scan(&n, &first)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("store: media backlog: %w", err)
+	}
+	if n > 0 {
+		oldest = max(db.now().Sub(fromMS(first)), 0)
+	}
+	return n, oldest, nil
 }
 
 // StoreMedia keeps the downloaded file of message id, sealed, with the

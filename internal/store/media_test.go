@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"bytes"
+	"context"
 	"database/sql"
 	"errors"
 	"strings"
@@ -40,6 +41,9 @@ func TestMessageMedia(t *testing.T) {
 			}
 			return nil
 		})
+		if n, _, err := db.MediaBacklog(context.Background()); n != 2 || err != nil {
+			t.Errorf("MediaBacklog = %d, %v; want 2 waiting", n, err)
+		}
 		var claimed []*conversation.Media
 		update(t, db, func(tx *store.Tx) error {
 			var err error
@@ -62,6 +66,9 @@ func TestMessageMedia(t *testing.T) {
 			}
 			return tx.FailMedia(ids[1], "mismatch")
 		})
+		if n, oldest, err := db.MediaBacklog(context.Background()); n != 0 || oldest != 0 || err != nil {
+			t.Errorf("MediaBacklog = %d, %v, %v; want none waiting", n, oldest, err)
+		}
 		view(t, db, func(tx *store.Tx) error {
 			m, err := tx.MessageMedia(ids[0], true)
 			if err != nil || m.State != conversation.MediaStored || !bytes.Equal(m.Data, photo) || m.Size != int64(len(photo)) || m.Ref.MimeType != "image/png" || m.Ref.Filename != "box.jpg" {

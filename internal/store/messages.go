@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/trement/trement/internal/conversation"
@@ -46,15 +47,25 @@ func (r *convRow) conv() *conversation.Conversation {
 // OpenConversation returns the contact's open conversation on a business
 // number, creating one if there is none.
 func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Conversation, error) {
-	c, err := scanConversation(t.queryRow("SELECT "+convCols+" FROM conversations WHERE contact_id = ? AND phone_number_id = ? AND closed_at = 0 ORDER BY created_at DESC LIMIT 1", contactID, phoneNumberID))
-	if !errors.Is(err, conversation.ErrNotFound) {
-		return c, err
+	c, found := t.preloadedConversation(contactID, phoneNumberID)
+	if found && c != nil {
+		return c, nil
+	}
+	if !found {
+		var err error
+		c, err = scanConversation(t.queryRow("SELECT "+convCols+" FROM conversations WHERE contact_id = ? AND phone_number_id = ? AND closed_at = 0 ORDER BY created_at DESC LIMIT 1", contactID, phoneNumberID))
+		if !errors.Is(err, conversation.ErrNotFound) {
+			return c, err
+		}
 	}
 	t.touched()
 	c = &conversation.Conversation{ID: NewID(), ContactID: contactID, PhoneNumberID: phoneNumberID, State: conversation.StateBot, CreatedAt: t.Now, UpdatedAt: t.Now}
-	_, err = t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-		c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
-		c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired)
+	err := t.ownWrite(func() error {
+		_, err := t.exec("INSERT INTO conversations ("+convCols+") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+			c.ID, c.ContactID, c.PhoneNumberID, string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.CreatedAt), ms(c.UpdatedAt), ms(c.ClosedAt),
+			c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store: create conversation: %w", err)
 	}
@@ -76,10 +87,18 @@ func (t *Tx) Conversation(id string) (*conversation.Conversation, error) {
 func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
 	t.touched()
 	c.UpdatedAt = t.Now
-	res, err := t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ?, "+
-		"language = ?, failures = ?, waiting_since = ?, wait_expired = ? WHERE id = ?",
-		string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt),
-		c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired, c.ID)
+	if t.pre != nil {
+		delete(t.pre.convs, convKey(c.ContactID, c.PhoneNumberID))
+	}
+	var res sql.Result
+	err := t.ownWrite(func() error {
+		var err error
+		res, err = t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ?, "+
+			"language = ?, failures = ?, waiting_since = ?, wait_expired = ? WHERE id = ?",
+			string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt),
+			c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired, c.ID)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: update conversation: %w", err)
 	}
@@ -208,6 +227,9 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 			return fmt.Errorf("store: insert message: %w", err)
 		}
 		meta = ci.Seal(metaLoc(m.ID), b)
+	}
+	if m.Type == conversation.TypeReaction && t.pre != nil {
+		delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
 	}
 	res, err := t.exec("INSERT INTO messages ("+msgInsertCols+", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
 		m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
@@ -356,6 +378,18 @@ func (t *Tx) SetReaction(contactID, wamid, emoji string) (string, error) {
 // wamid, oldest first by WhatsApp's time. One query per chunk of ids,
 // through a partial index that holds only such rows.
 func (t *Tx) PendingReactions(wamids ...string) (map[string][]*conversation.Message, error) {
+	if t.pre != nil && len(wamids) > 0 {
+		none := true
+		for _, w := range wamids {
+			if has, ok := t.pre.reactions[w]; !ok || has {
+				none = false
+				break
+			}
+		}
+		if none {
+			return map[string][]*conversation.Message{}, nil
+		}
+	}
 	byIndex := make(map[string]string, len(wamids))
 	for _, w := range wamids {
 		if w != "" {
@@ -438,6 +472,7 @@ func (t *Tx) SetMessageSent(id, wamid string) error {
 // setMessageSent is SetMessageSent for a message whose contact the caller
 // knows.
 func (t *Tx) setMessageSent(contactID, id, wamid string) error {
+	t.touched()
 	ci, err := t.cipherFor(contactID)
 	if err != nil {
 		return err
@@ -480,12 +515,72 @@ func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, tit
 // already seen (a duplicate delivery). Keys name WhatsApp message ids, so
 // only their blind index is stored.
 func (t *Tx) MarkSeen(key string) (bool, error) {
+	if first, ok := t.marked[key]; ok {
+		delete(t.marked, key) // asked again, the key is seen: the table says so
+		return first, nil
+	}
 	res, err := t.exec("INSERT INTO seen_events (key, seen_at) VALUES (?, ?) ON CONFLICT DO NOTHING", t.db.seenKey(key), ms(t.Now))
 	if err != nil {
 		return false, fmt.Errorf("store: mark seen: %w", err)
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// MarkSeenAll marks keys seen in one statement per chunk, as MarkSeen
+// would one by one; the next MarkSeen of each key in this transaction
+// reports whether it was new, without a statement of its own. A batch of
+// webhooks marks all its messages and statuses at once.
+func (t *Tx) MarkSeenAll(keys []string) error {
+	byIndex := make(map[string]string, len(keys))
+	uniq := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if _, ok := t.marked[k]; ok || k == "" {
+			continue
+		}
+		ix := t.db.seenKey(k)
+		if _, ok := byIndex[ix]; ok {
+			continue
+		}
+		byIndex[ix] = k
+		uniq = append(uniq, ix)
+	}
+	if len(uniq) == 0 {
+		return nil
+	}
+	if t.marked == nil {
+		t.marked = make(map[string]bool, len(uniq))
+	}
+	for len(uniq) > 0 {
+		chunk := uniq[:min(len(uniq), inboxChunk)]
+		uniq = uniq[len(chunk):]
+		var q strings.Builder
+		q.WriteString("INSERT INTO seen_events (key, seen_at) VALUES ")
+		args := make([]any, 0, 2*len(chunk))
+		for i, ix := range chunk {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?)")
+			args = append(args, ix, ms(t.Now))
+		}
+		q.WriteString(" ON CONFLICT DO NOTHING RETURNING key")
+		rows, err := t.query(q.String(), args...)
+		if err != nil {
+			return fmt.Errorf("store: mark seen: %w", err)
+		}
+		fresh, err := scanStrings(rows)
+		if err != nil {
+			return fmt.Errorf("store: mark seen: %w", err)
+		}
+		for _, ix := range chunk {
+			t.marked[byIndex[ix]] = false
+		}
+		for _, ix := range fresh {
+			t.marked[byIndex[ix]] = true
+		}
+	}
+	return nil
 }
 
 // seenKey is the blind index stored for a de-duplication key.

@@ -285,3 +285,30 @@ func TestAgentBatchClaimAndRead(t *testing.T) {
 		})
 	})
 }
+
+// MarkSeenAll answers each key's next MarkSeen as MarkSeen alone would:
+// new once, seen after (within the batch too), and already seen keys
+// stay seen.
+func TestMarkSeenAll(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		update(t, db, func(tx *store.Tx) error {
+			_, err := tx.MarkSeen("m:old")
+			return err
+		})
+		update(t, db, func(tx *store.Tx) error {
+			if err := tx.MarkSeenAll([]string{"m:old", "m:new", "m:new", "s:x:sent"}); err != nil {
+				return err
+			}
+			for _, c := range []struct {
+				key   string
+				first bool
+			}{{"m:old", false}, {"m:new", true}, {"m:new", false}, {"s:x:sent", true}, {"s:x:sent", false}, {"m:other", true}} {
+				if first, err := tx.MarkSeen(c.key); err != nil || first != c.first {
+					t.Errorf("MarkSeen(%s) = %v, %v; want %v", c.key, first, err, c.first)
+				}
+			}
+			return nil
+		})
+	})
+}

@@ -474,21 +474,80 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) (int, error) {
 	if err := t.promoteAll(contacts); err != nil {
 		return 0, err
 	}
+	var known []sentMessage
 	for _, d := range ds {
 		if d.MessageID == "" || d.WAMessageID == "" {
 			continue
 		}
-		var err error
 		if c, ok := owner[d.ID]; ok && !strings.HasPrefix(c, ErasedOwnerPrefix) {
-			err = t.setMessageSent(c, d.MessageID, d.WAMessageID)
-		} else {
-			err = t.SetMessageSent(d.MessageID, d.WAMessageID)
+			known = append(known, sentMessage{c, d.MessageID, d.WAMessageID})
+			continue
 		}
-		if err != nil && !errors.Is(err, conversation.ErrDuplicate) {
+		if err := t.SetMessageSent(d.MessageID, d.WAMessageID); err != nil && !errors.Is(err, conversation.ErrDuplicate) {
 			return 0, err
 		}
 	}
+	if err := t.setMessagesSent(known); err != nil {
+		return 0, err
+	}
 	return len(owner), nil
+}
+
+// sentMessage is a message Meta accepted, with its contact.
+type sentMessage struct{ contactID, id, wamid string }
+
+// setMessagesSent is setMessageSent for several messages, in one UPDATE
+// per chunk. If one WhatsApp id is already taken (ErrDuplicate, which
+// SetMessageSent's callers ignore), each message is written alone.
+func (t *Tx) setMessagesSent(sent []sentMessage) error {
+	if len(sent) == 0 {
+		return nil
+	}
+	t.touched()
+	if len(sent) == 1 {
+		if err := t.setMessageSent(sent[0].contactID, sent[0].id, sent[0].wamid); err != nil && !errors.Is(err, conversation.ErrDuplicate) {
+			return err
+		}
+		return nil
+	}
+	bytea := "?"
+	if t.db.backend == Postgres {
+		bytea = "CAST(? AS BYTEA)" // a CASE of bare parameters is text to PostgreSQL
+	}
+	for len(sent) > 0 {
+		chunk := sent[:min(len(sent), inboxChunk)]
+		sent = sent[len(chunk):]
+		var idx, enc strings.Builder
+		idxArgs := make([]any, 0, 2*len(chunk))
+		encArgs := make([]any, 0, 2*len(chunk))
+		ids := make([]any, 0, len(chunk))
+		for _, m := range chunk {
+			ci, err := t.cipherFor(m.contactID)
+			if err != nil {
+				return err
+			}
+			idx.WriteString(" WHEN ? THEN ?")
+			idxArgs = append(idxArgs, m.id, t.db.WamidIndex(m.wamid))
+			enc.WriteString(" WHEN ? THEN " + bytea)
+			encArgs = append(encArgs, m.id, ci.SealString(wamidLoc(m.id), m.wamid))
+			ids = append(ids, m.id)
+		}
+		args := append(append(append(idxArgs, encArgs...), ms(t.Now)), ids...)
+		_, err := t.exec("UPDATE messages SET wa_message_id = CASE id"+idx.String()+" END, wa_message_id_enc = CASE id"+enc.String()+" END, "+
+			"status = CASE WHEN status IN ('queued', '') THEN 'sent' ELSE status END, updated_at = ? WHERE id IN ("+placeholders(len(chunk))+")", args...)
+		if isUniqueViolation(err) {
+			for _, m := range chunk {
+				if err := t.setMessageSent(m.contactID, m.id, m.wamid); err != nil && !errors.Is(err, conversation.ErrDuplicate) {
+					return err
+				}
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("store: messages sent: %w", err)
+		}
+	}
+	return nil
 }
 
 // promoteAll is promote for several customers in one statement per chunk:

@@ -447,6 +447,11 @@ type Tx struct {
 	keyGen uint64
 	// touch: the transaction wrote a conversation or message (touched).
 	touch bool
+	// marked are de-duplication keys MarkSeenAll marked, each with whether
+	// it was new then, until MarkSeen asks for it (once).
+	marked map[string]bool
+	// pre is what Preload read for the batch being processed.
+	pre *preload
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -511,6 +516,7 @@ func (t *Tx) stmt(query string) *sql.Stmt {
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	q := t.db.q(query)
+	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
@@ -519,6 +525,7 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	q := t.db.q(query)
+	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryContext(t.ctx, args...)
 	}
@@ -527,6 +534,7 @@ func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	q := t.db.q(query)
+	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
 	}

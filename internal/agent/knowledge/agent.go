@@ -131,8 +131,9 @@ func New(fsys fs.FS, opts Options) (*Agent, error) {
 		}
 		seen[key] = a.file
 	}
-	ix := newIndex(arts, append(syn, opts.Synonyms...), opts.K1, opts.B, opts.MaxChars)
+	ix := newIndex(arts, slices.Concat(syn, opts.Synonyms, lexiconSynonyms), opts.K1, opts.B, opts.MaxChars)
 	ix.addNeutral(neutral)
+	ix.addLexicon()
 	ag := &Agent{opts: opts, ix: ix, byLang: map[string][]int{}}
 	for i, d := range ix.docs {
 		key := d.art.id + "\x00" + d.art.lang
@@ -272,7 +273,8 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 	d := &ix.docs[doc]
 	var matched, unknown int
 	for _, t := range q {
-		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) {
+		merged := slices.ContainsFunc(t.alts, func(a alt) bool { return a.part })
+		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) && !merged {
 			continue
 		}
 		if len(t.alts) == 0 {
@@ -280,7 +282,8 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 			continue
 		}
 		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
-			matched++
+			// A phrase's words ("customer service") count as words.
+			matched += max(1, strings.Count(t.term, " ")+1)
 		}
 	}
 	return unknown > 0 && unknown >= matched
@@ -334,6 +337,29 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 			}
 		}
 	}
+	// An article that speaks to every topic word of the question beats one
+	// that leaves one out, if not far behind: "I cancelled, when is my
+	// money back?" is answered by the cancellations, which say when the
+	// refund of a cancelled order arrives, not by the refunds of returns,
+	// which never mention a cancellation.
+	if prefer == "" && !a.ix.complete(top.doc, q) {
+		for i, h := range hits[1:] {
+			if h.score < completeScore*top.score {
+				break
+			}
+			if cue.price && a.ix.docs[top.doc].price && !a.ix.docs[h.doc].price {
+				continue // the winner states the price asked for
+			}
+			if cue.period() && a.ix.docs[h.doc].price && !a.ix.docs[top.doc].price {
+				continue // "how long" is not answered by a price list
+			}
+			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage >= top.coverage-coverageLead && a.ix.complete(h.doc, q) {
+				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
+				top = h
+				break
+			}
+		}
+	}
 	id := a.ix.docs[top.doc].art.id
 	second := 0.0
 	for _, h := range hits[1:] {
@@ -357,6 +383,40 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		words:      words,
 		cue:        cue,
 	}
+}
+
+// completeScore is how far behind the winner an article that speaks to
+// every topic word of the question may score and still win, covering
+// nearly as much of it (coverageLead).
+const completeScore = 0.5
+
+// fragmentCover is the most a single word of a synonym phrase covers.
+const fragmentCover = synonymCover / 2
+
+// complete reports whether doc matches every topic word of q found in
+// some article, one at least in its title, heading or tags.
+func (ix *index) complete(di int, q []qterm) bool {
+	d := &ix.docs[di]
+	n, meta := 0, false
+	for _, t := range q {
+		if t.weight < 1 || t.unit || len(t.alts) == 0 {
+			continue
+		}
+		n++
+		found := false
+		for _, a := range t.alts {
+			// A word of a synonym phrase ("cuánto" of "cuánto cuesta")
+			// does not say what the question word does.
+			if d.tf[a.term] > 0 && (a.cover > fragmentCover || a.part) {
+				found = true
+				meta = meta || d.meta[a.term]
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return n >= 2 && meta
 }
 
 // calibrate maps coverage (how much of the question the passage speaks to)
@@ -442,6 +502,10 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 	if len(rest) == 0 && kind != talkNone && !req.Forwarded {
 		log.DebugContext(ctx, "knowledge: small talk", slog.String("kind", kind.String()))
 		return agent.Reply{Text: smallTalkReply(kind, lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
+	}
+	if selfQuestion(rest) {
+		log.DebugContext(ctx, "knowledge: about the assistant")
+		return agent.Reply{Text: selfReply(lang, req.BusinessName), Confidence: 1, Provider: ProviderName}, nil
 	}
 	m := a.best(rest, lang, "")
 	// "Is this available?" about the product or ad the customer came

@@ -303,7 +303,7 @@ const (
 		msjs:mensajes hr:hora hrs:horas`
 	chatPT = `q:que vc:voce vcs:voces pq:porque porq:porque tb:tambem tbm:tambem pra:para pro:para ta:esta to:estou
 		qdo:quando qnd:quando qndo:quando td:tudo hj:hoje msg:mensagem msgs:mensagens obg:obrigado n:nao
-		nao:nao hr:hora hrs:horas`
+		nao:nao hr:hora hrs:horas cade:onde`
 )
 
 func pairs(s string) map[string]string {
@@ -332,9 +332,9 @@ func (a *analyzer) word(w string) string {
 // question about a time to it. Words that do separate topics ("where",
 // "much") keep full weight.
 const (
-	lightEN = `how long take takes taking get time use using when last lasts`
-	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion`
-	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao`
+	lightEN = `how long take takes taking get time use using when last lasts receive received receives receiving got put enter type insert`
+	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion recibir recibi recibido recibida recibe reciben poner pongo pones meter meto introducir introduzco`
+	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao receber recebi recebido recebida recebe recebem recebo recebes colocar coloco ponho meter meto introduzir introduzo inserir insiro`
 )
 
 func set(s string) map[string]bool {

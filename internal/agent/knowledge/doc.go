@@ -53,6 +53,15 @@
 // words and, like a duration ("how long"), prefers passages that state a
 // period; "número" beside a shoe or a shoe size is searched as a size.
 //
+// A built-in lexicon (lexicon.go) adds to every knowledge base what any
+// shop's customers say otherwise than its articles: synonym groups of
+// e-commerce vocabulary in the three languages ("amex", "cuotas",
+// "caducidad", "nochebuena"), linked across languages, and a gazetteer of
+// countries and cities, left out of a question that sends something there.
+// A question about a price prefers passages stating an amount, and one
+// about the assistant itself ("are you a bot?") is answered by it: an AI
+// assistant, and a person can take over.
+//
 // The article found, its passages are ranked again for the answer (see
 // passage.go): heading and text matches, numbers for a rule or time
 // question, a list for an options question, and two passages that match

@@ -62,6 +62,7 @@ type doc struct {
 	body    map[string]bool // terms of the passage's text
 	length  int
 	period  bool // the text states a period of time ("30 days")
+	price   bool // the text states an amount of money ("€4.95")
 }
 
 type posting struct {
@@ -87,6 +88,7 @@ type index struct {
 
 	meta        map[string]bool            // terms found in some title, heading or tags
 	neutral     map[string]bool            // folded words that say nothing about the article (neutral.txt)
+	places      map[string]bool            // folded place names no article uses (lexiconPlaces)
 	surface     map[string][]string        // indexed word (folded) → its stems
 	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
 	surfaceList []string                   // keys of surface, sorted
@@ -134,7 +136,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			heading := analyze(an, s.heading)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
-					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk)}
+					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
 						if meta {
@@ -289,26 +291,52 @@ func (ix *index) joinPhrases(words []string) []string {
 // phrases of a group are one member, their term.
 func (ix *index) addSynonyms(group []string) {
 	pt := ix.phraseTerm(group)
-	for _, lang := range []string{"en", "es", "pt"} { // in order: an alternative's weight is its first group's
+	langs := []string{"en", "es", "pt"} // in order: an alternative's weight is its first group's
+	// members[l][i] is the analysis of group member i under language l
+	// (nil when it has no term); a member found in a question of one
+	// language reaches the others as an article of any language writes
+	// them: "buraco" in Portuguese reaches the English "hole".
+	members := make([][][]string, len(langs))
+	for li, lang := range langs {
 		an := analyzers[lang]
-		members := make([][]string, 0, len(group))
-		if pt != "" {
-			members = append(members, []string{pt})
-		}
 		for _, m := range group {
 			if _, ok := fixedPhrase(m); ok {
 				continue
 			}
-			if ts := an.analyze(m); len(ts) > 0 {
-				members = append(members, ts)
-			}
+			members[li] = append(members[li], an.analyze(m))
 		}
-		for i, m := range members {
+	}
+	for li := range langs {
+		for i, m := range members[li] {
+			if len(m) == 0 {
+				continue
+			}
 			key := strings.Join(m, " ")
 			ix.maxPhrase = max(ix.maxPhrase, len(m))
-			for j, o := range members {
-				if i != j && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
+			add := func(o []string) {
+				if len(o) > 0 && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
 					ix.synonyms[key] = append(ix.synonyms[key], o)
+				}
+			}
+			if pt != "" {
+				add([]string{pt})
+			}
+			for lj := range langs {
+				for j, o := range members[lj] {
+					// Another language's reading of a phrase ("tarjeta de
+					// crédito" in English) is not a phrase of it.
+					if (j != i || lj != li) && (lj == li || len(o) == 1) {
+						add(o)
+					}
+				}
+			}
+		}
+	}
+	if pt != "" {
+		for li := range langs {
+			for _, o := range members[li] {
+				if len(o) > 0 && !containsSeq(ix.synonyms[pt], o) {
+					ix.synonyms[pt] = append(ix.synonyms[pt], o)
 				}
 			}
 		}
@@ -344,6 +372,7 @@ type alt struct {
 	term   string
 	weight float64 // in the score
 	cover  float64 // in coverage: how surely the term says what the query word does
+	part   bool    // one word of a phrase: the words found add up, in coverage
 }
 
 // expand maps folded query words to index terms under analyzer an: a word's
@@ -353,6 +382,9 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	var stems []string
 	seen := map[string]bool{}
 	var out []qterm
+	// A place beside a word for sending is where the parcel goes, not a
+	// topic.
+	ship := slices.ContainsFunc(words, func(w string) bool { return shipWords[w] })
 	for _, w := range ix.joinPhrases(ix.splitCompounds(an, words)) {
 		if isPhrase(w) {
 			if !seen[w] {
@@ -360,14 +392,14 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 				stems = append(stems, w)
 				q := qterm{term: w, weight: 1}
 				if _, ok := ix.postings[w]; ok {
-					q.alts = append(q.alts, alt{w, 1, 1})
+					q.alts = append(q.alts, alt{w, 1, 1, false})
 				}
 				out = append(out, ix.finish(q))
 			}
 			continue
 		}
 		w = an.word(w)
-		if an.stop[w] || ix.neutral[w] || (len(w) < 2 && !isDigit(w[0])) {
+		if an.stop[w] || ix.neutral[w] || ship && ix.places[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
 		t := an.stem(w)
@@ -397,41 +429,83 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		q := qterm{term: t, weight: 1}
 		// A number ("2", "30") tells little about the topic: "2 plus 2" is
 		// not a delivery time.
-		if an.light[w] || isDigit(w[0]) || periodNumbers[w] {
+		// So is a word for a price no article uses ("cheapest"): the
+		// question's price cue finds what it asks (see searchCue).
+		if an.light[w] || isDigit(w[0]) || periodNumbers[w] || priceWords[w] && ix.postings[t] == nil {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]
 		if _, ok := ix.postings[t]; ok {
-			q.alts = append(q.alts, alt{t, 1, 1})
+			q.alts = append(q.alts, alt{t, 1, 1, false})
 		} else {
 			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
-						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight})
+						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight, false})
 					}
 				}
 			}
 		}
 		out = append(out, ix.finish(q))
 	}
-	// Phrases of a synonym group become one more query term.
+	// Phrases of a synonym group become one more query term. A phrase of
+	// topic words ("money back") is one concept, not two words and a
+	// synonym: its words are searched as the phrase's alternatives and
+	// count once, so "I cancelled, when is my money back?" weighs the
+	// cancellation as much as the refund.
+	merged := map[string]bool{}
 	for n := 2; n <= ix.maxPhrase; n++ {
 		for i := 0; i+n <= len(stems); i++ {
 			key := strings.Join(stems[i:i+n], " ")
 			if _, ok := ix.synonyms[key]; ok && !seen[key] {
 				seen[key] = true
-				out = append(out, ix.finish(qterm{term: key, weight: 1}))
+				q := qterm{term: key, weight: 1}
+				// A word of the phrase no article has ("much" where the
+				// shop writes "rates") is not an unknown topic: the
+				// phrase says what it means.
+				for _, st := range stems[i : i+n] {
+					if j := slices.IndexFunc(out, func(t qterm) bool { return t.term == st }); j >= 0 && len(out[j].alts) == 0 {
+						merged[st] = true
+					}
+				}
+				for _, p := range topicTerms(out, stems[i:i+n]) {
+					merged[p.term] = true
+					for _, a := range p.alts {
+						if !hasAlt(q.alts, a.term) {
+							q.alts = append(q.alts, alt{a.term, a.weight / float64(n), a.cover / float64(n), true})
+						}
+					}
+				}
+				out = append(out, ix.finish(q))
 			}
 		}
 	}
+	if len(merged) > 0 {
+		out = slices.DeleteFunc(out, func(t qterm) bool { return merged[t.term] })
+	}
 	return out
+}
+
+// topicTerms returns the query terms of a phrase's stems when every one is
+// a topic word or a unit of time ("next day") found in some article (not a
+// question word or an unknown word), else nil.
+func topicTerms(out []qterm, stems []string) []qterm {
+	var parts []qterm
+	for _, st := range stems {
+		i := slices.IndexFunc(out, func(t qterm) bool { return t.term == st })
+		if i < 0 || out[i].weight < 1 && !out[i].unit || len(out[i].alts) == 0 {
+			return nil
+		}
+		parts = append(parts, out[i])
+	}
+	return parts
 }
 
 // finish adds q's synonyms to its alternatives and sets its coverage
 // weight. The words a typo was corrected to bring their synonyms too, at
 // the correction's weight: "arive" reaches "delivery" as "arrive" does.
 func (ix *index) finish(q qterm) qterm {
-	from := []alt{{q.term, 1, 1}}
+	from := []alt{{q.term, 1, 1, false}}
 	for _, a := range q.alts {
 		if a.weight < 1 {
 			from = append(from, a)
@@ -440,9 +514,12 @@ func (ix *index) finish(q qterm) qterm {
 	for _, f := range from {
 		for _, syn := range ix.synonyms[f.term] {
 			for _, s := range syn {
+				if stopword(s) {
+					continue // "de" of "tarjeta de crédito" read in English
+				}
 				if _, ok := ix.postings[s]; ok && !hasAlt(q.alts, s) {
 					n := float64(len(syn))
-					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / n, f.cover * synonymCover / n})
+					q.alts = append(q.alts, alt{s, f.weight * synonymWeight / n, f.cover * synonymCover / n, false})
 				}
 			}
 		}
@@ -460,6 +537,16 @@ func (ix *index) finish(q qterm) qterm {
 	}
 	q.idf *= q.weight
 	return q
+}
+
+// stopword reports whether a term is a stopword of some language.
+func stopword(t string) bool {
+	for _, an := range analyzers {
+		if an.stop[t] {
+			return true
+		}
+	}
+	return false
 }
 
 func hasAlt(alts []alt, t string) bool {
@@ -612,7 +699,8 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		if t.weight < 1 {
 			totalLight += t.idf
 		}
-		best := map[int]float64{} // doc → best alt weight, for coverage
+		best := map[int]float64{}  // doc → best alt weight, for coverage
+		parts := map[int]float64{} // doc → the phrase's words found, for coverage
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
 			for _, p := range ix.postings[a.term] {
@@ -640,8 +728,15 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 					// only mentions it.
 					c *= bodyWeight
 				}
+				if a.part {
+					parts[p.doc] += c
+					continue
+				}
 				best[p.doc] = math.Max(best[p.doc], c)
 			}
+		}
+		for d, c := range parts {
+			best[d] = math.Max(best[d], c)
 		}
 		for d, w := range best {
 			matched[d] += w * t.idf
@@ -657,6 +752,11 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 			s *= periodBoost
 			// "How long does it take", "how long do I have": the period
 			// is the answer to "how long".
+			matched[d] += periodCover * (totalLight - lightMatched[d])
+		}
+		if cue.price && ix.docs[d].price {
+			s *= priceBoost
+			// "How much", "the cheapest": the amount is the answer.
 			matched[d] += periodCover * (totalLight - lightMatched[d])
 		}
 		if totalIDF > 0 {

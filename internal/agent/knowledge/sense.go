@@ -27,6 +27,7 @@ import (
 type timeCue struct {
 	deadline bool // by when something must be done: a period is the answer
 	duration bool // how long something takes: a period is the answer too
+	price    bool // how much something costs: an amount is the answer
 }
 
 // period reports whether the question is answered by a stated period.
@@ -38,7 +39,7 @@ var (
 	deadlinePhrases = phraseSet(`
 		until when|till when|by when|up to when|how long do i have|how long have i got|how long have i|how long i have
 		how much time do i have|how much time i have|how many days do i have|how many days i have|how long can i
-		deadline|deadlines|time limit|last day|latest date|cut off date|cutoff date
+		deadline|deadlines|time limit|last day|latest date|cut off date|cutoff date|return window|window
 		hasta cuando|para cuando|cuanto tiempo tengo|cuanto tiempo hay|cuantos dias tengo|cuantos dias hay
 		que plazo|plazo para|plazo de|plazo hay|plazo tengo|el plazo|fecha limite|ultimo dia|hasta que dia|hasta que fecha
 		ate quando|quanto tempo tenho|quanto tempo ha|quantos dias tenho|quantos dias ha|qual o prazo|qual e o prazo
@@ -53,7 +54,7 @@ var (
 	// deadlineWords are the words of a deadline phrase that would otherwise
 	// be searched as topics: "when" meets a heading that asks "when", and
 	// "plazo" a delivery article tagged with it.
-	deadlineWords = set(`when until till deadline deadlines limit last latest date cut off cutoff
+	deadlineWords = set(`when until till deadline deadlines limit last latest date cut off cutoff window
 		cuando plazo fecha limite ultimo
 		quando prazo data ultimo`)
 )
@@ -105,7 +106,8 @@ var instalments = phraseSet(`a plazos|en plazos|pagar a plazo|a prazo|em prestac
 func readTime(words []string) ([]string, timeCue) {
 	var c timeCue
 	c.deadline = deadlinePhrases.in(words) && !instalments.in(words)
-	c.duration = durationPhrases.in(words)
+	c.duration = durationPhrases.in(words) || asksExpiry(words)
+	c.price = !c.period() && asksPrice(words)
 	words = notTooLate(fromWords(words))
 	if !c.deadline {
 		return words, c

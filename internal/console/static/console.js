@@ -5,13 +5,23 @@
 (function () {
   const csrf = () => (document.querySelector('meta[name="csrf-token"]') || {}).content || "";
 
+  // Words: the page passes their translations (Spanish, Portuguese) in a
+  // meta tag; tr("The request failed (%s)", 500) fills each %s in order.
+  let words = {};
+  try { words = JSON.parse((document.querySelector('meta[name="trement-i18n"]') || {}).content || "{}"); } catch (e) { words = {}; }
+  function tr(s, ...args) {
+    let i = 0;
+    return (words[s] || s).replace(/%s/g, () => String(args[i++]));
+  }
+  const lang = document.documentElement.lang || undefined;
+
   // Times: the server writes UTC in <time datetime>; show the operator's
   // own time zone.
   function localTimes(root) {
     root.querySelectorAll("time[datetime]").forEach((t) => {
       const d = new Date(t.getAttribute("datetime"));
       if (!isNaN(d)) {
-        t.textContent = d.toLocaleString([], { dateStyle: "short", timeStyle: "short" });
+        t.textContent = d.toLocaleString(lang, { dateStyle: "short", timeStyle: "short" });
         t.title = d.toString();
       }
     });
@@ -28,7 +38,7 @@
     badge.classList.toggle("zero", n === 0);
     document.title = (n > 0 ? "(" + n + ") " : "") + baseTitle;
     const live = document.getElementById("live-status");
-    if (live && n > before) live.textContent = n + " conversation(s) waiting for a human";
+    if (live && n > before) live.textContent = tr("%s conversation(s) waiting for a human", n);
   }
 
   // Live regions: an element with data-live is refreshed from that URL (an
@@ -185,7 +195,7 @@
       });
       const data = await r.json().catch(() => ({}));
       if (!r.ok) {
-        if (out) out.textContent = data.error || ("The request failed (" + r.status + ")");
+        if (out) out.textContent = data.error || tr("The request failed (%s)", r.status);
         return;
       }
       const after = form.dataset.after;
@@ -201,7 +211,7 @@
         const t = document.querySelector("[data-live]");
         if (t && t.refresh) t.refresh();
         const done = form.querySelector(".form-done");
-        if (done) done.textContent = form.dataset.done || "Done.";
+        if (done) done.textContent = form.dataset.done || tr("Done.");
       }
       if (after === "reveal") {
         if (field === "phone") revealed.phone = data.phone;
@@ -212,10 +222,10 @@
         }
         reapplyReveals(document);
         const done = form.querySelector(".form-done");
-        if (done) done.textContent = "Revealed; the reveal and its reason are in the audit log.";
+        if (done) done.textContent = tr("Revealed; the reveal and its reason are in the audit log.");
       }
     } catch (e) {
-      if (out) out.textContent = "The server could not be reached; try again.";
+      if (out) out.textContent = tr("The server could not be reached; try again.");
     } finally {
       form.querySelectorAll("button").forEach((b) => { b.disabled = !!b.dataset.disabled; });
     }
@@ -227,15 +237,15 @@
     const b = ev.target.closest("button[data-verify]");
     if (!b) return;
     const out = document.getElementById("verify-result");
-    out.textContent = "Verifying…";
+    out.textContent = tr("Verifying…");
     try {
       const r = await fetch(b.dataset.verify, { credentials: "same-origin", headers: { Accept: "application/json" } });
       const d = await r.json();
-      if (!r.ok) out.textContent = d.error || ("Verification failed (" + r.status + ")");
-      else if (d.intact) out.textContent = "The chain is intact: " + d.events + " events, " + d.checkpoints + " checkpoints.";
-      else out.textContent = "The chain is BROKEN at event " + d.break.seq + ": " + d.break.reason;
+      if (!r.ok) out.textContent = d.error || tr("Verification failed (%s)", r.status);
+      else if (d.intact) out.textContent = tr("The chain is intact: %s events, %s checkpoints.", d.events, d.checkpoints);
+      else out.textContent = tr("The chain is BROKEN at event %s: %s", d.break.seq, d.break.reason);
     } catch (e) {
-      out.textContent = "The server could not be reached; try again.";
+      out.textContent = tr("The server could not be reached; try again.");
     }
   });
 

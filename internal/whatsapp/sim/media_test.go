@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"testing"
@@ -76,5 +77,37 @@ func TestCustomerFileDownloads(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusUnauthorized {
 		t.Errorf("GET the file without the token = %d, want 401", resp.StatusCode)
+	}
+}
+
+// TestUISendsAFile: the phone page's attach button posts the file as
+// base64 JSON; it arrives as a media message whose file the Graph API
+// serves.
+func TestUISendsAFile(t *testing.T) {
+	f := start(t, Config{}, nil, true)
+	doc := bytes.Repeat([]byte("%PDF-1.4 page "), 20000) // 280 KB: past the other posts' 64 KiB
+	body, _ := json.Marshal(map[string]any{"from": "+34600111333", "file": map[string]any{"kind": "document", "data": doc, "mime_type": "application/pdf", "filename": "order.pdf", "caption": "my invoice"}})
+	resp, err := http.Post(f.srv.URL+"/sim/api/send", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("POST /sim/api/send with a file = %d, want 200", resp.StatusCode)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(f.stub.events().Messages) == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	msgs := f.stub.events().Messages
+	if len(msgs) != 1 || msgs[0].Message.Document == nil || msgs[0].Message.Document.Filename != "order.pdf" || msgs[0].Message.Document.Caption != "my invoice" {
+		t.Fatalf("delivered %+v, want the document", msgs)
+	}
+	if _, data, err := f.client.DownloadMedia(context.Background(), msgs[0].Message.Document.ID, msgs[0].Message.Document.SHA256, 1<<20); err != nil || !bytes.Equal(data, doc) {
+		t.Errorf("DownloadMedia = %d bytes, %v; want the document", len(data), err)
+	}
+	th, _ := f.sim.Thread("34600111333")
+	if len(th.Messages) != 1 || th.Messages[0].Text != "[document: order.pdf] my invoice" {
+		t.Errorf("thread = %+v, want the document's summary", th.Messages)
 	}
 }

@@ -24,11 +24,11 @@ func (s *Simulator) routeUI(mux *http.ServeMux) {
 	mux.Handle("GET /{$}", http.RedirectHandler("/sim/", http.StatusFound))
 	mux.HandleFunc("GET /favicon.ico", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	mux.Handle("GET /sim/api/threads", uiHeaders(http.HandlerFunc(s.apiThreads)))
-	mux.Handle("POST /sim/api/send", uiHeaders(jsonOnly(http.HandlerFunc(s.apiSend))))
+	mux.Handle("POST /sim/api/send", uiHeaders(jsonOnly(sendMaxBytes, http.HandlerFunc(s.apiSend))))
 	mux.Handle("GET /sim/api/events", uiHeaders(http.HandlerFunc(s.apiEvents)))
 	mux.Handle("GET /sim/api/sent", uiHeaders(http.HandlerFunc(s.apiSent)))
 	mux.Handle("GET /sim/api/faults", uiHeaders(http.HandlerFunc(s.apiFaults)))
-	mux.Handle("POST /sim/api/faults", uiHeaders(jsonOnly(http.HandlerFunc(s.apiInjectFault))))
+	mux.Handle("POST /sim/api/faults", uiHeaders(jsonOnly(64<<10, http.HandlerFunc(s.apiInjectFault))))
 	mux.Handle("DELETE /sim/api/faults", uiHeaders(http.HandlerFunc(s.apiClearFaults)))
 }
 
@@ -65,17 +65,21 @@ func uiHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// sendMaxBytes bounds a customer's message posted by the page: a file of
+// 16 MiB as base64 in JSON. Other posts are small.
+const sendMaxBytes = 22 << 20
+
 // jsonOnly refuses bodies that are not application/json. A cross-site form
 // cannot send that content type without a CORS preflight, which is never
 // answered, so other sites cannot drive the simulator.
-func jsonOnly(next http.Handler) http.Handler {
+func jsonOnly(limit int64, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 		if err != nil || mt != "application/json" {
 			writeJSON(w, http.StatusUnsupportedMediaType, apiError{Error: "content type must be application/json"})
 			return
 		}
-		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }
@@ -103,7 +107,7 @@ func (s *Simulator) apiThreads(w http.ResponseWriter, _ *http.Request) {
 func (s *Simulator) apiSend(w http.ResponseWriter, r *http.Request) {
 	var msg CustomerMessage
 	if err := json.NewDecoder(r.Body).Decode(&msg); err != nil {
-		writeJSON(w, http.StatusBadRequest, apiError{Error: "body must be JSON: {from, name, text | button_reply | list_reply, context}"})
+		writeJSON(w, http.StatusBadRequest, apiError{Error: "body must be JSON: {from, name, text | button_reply | list_reply | file, context}"})
 		return
 	}
 	id, err := s.SendFromCustomer(msg)

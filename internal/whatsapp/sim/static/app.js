@@ -71,6 +71,7 @@
     const on = !!state.current;
     $("text").disabled = !on;
     $("send").disabled = !on;
+    $("file").disabled = !on;
     if (!on) { $("chat-title").textContent = "No chat open"; box.replaceChildren(); return; }
     $("chat-title").textContent = state.current.name + " · +" + state.current.wa_id;
     const typingUntil = t && t.typing_until ? Date.parse(t.typing_until) : 0;
@@ -216,6 +217,22 @@
       if (!text.trim()) return;
       $("text").value = "";
       send({ text: text });
+    });
+    $("file").addEventListener("change", (e) => {
+      const f = e.target.files[0];
+      e.target.value = "";
+      if (!f) return;
+      if (f.size > 16 * 1024 * 1024) { showError("Files up to 16 MiB."); return; }
+      const type = f.type || "application/octet-stream";
+      const kind = type.startsWith("image/") ? "image" : type.startsWith("video/") ? "video" : type.startsWith("audio/") ? "audio" : "document";
+      const reader = new FileReader();
+      reader.addEventListener("load", () => {
+        const data = String(reader.result).split(",")[1] || "";
+        const caption = $("text").value;
+        $("text").value = "";
+        send({ file: { kind: kind, data: data, mime_type: type, caption: kind === "audio" ? "" : caption, filename: kind === "document" ? f.name : "" } });
+      });
+      reader.readAsDataURL(f);
     });
     $("fault-form").addEventListener("submit", async (e) => {
       e.preventDefault();
