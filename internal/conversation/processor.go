@@ -87,43 +87,13 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
-	bodies := make([]*Batch, len(items))
-	perrs := make([]error, len(items))
-	var keys []string
-	var msgs []Inbound
-	for i, it := range items {
-		bodies[i], perrs[i] = p.parse(it.Payload)
-		if perrs[i] == nil {
-			keys = bodies[i].seenKeys(keys)
-			msgs = append(msgs, bodies[i].Messages...)
-		}
-	}
+	pb := p.parseAll(items)
 	var jobs []*agentJob
 	var done []string
 	err = p.store.Update(ctx, func(tx Tx) error {
-		jobs, done = jobs[:0], done[:0]
-		// One statement marks every message and status of the batch seen;
-		// each step then learns whether its event is new without one. Its
-		// senders' contacts and conversations are read at once too.
-		if err := tx.MarkSeenAll(keys); err != nil {
-			return err
-		}
-		if len(msgs) > 1 {
-			if err := tx.Preload(msgs); err != nil {
-				return err
-			}
-		}
-		for i, it := range items {
-			js, ok, err := p.apply(tx, it, bodies[i], perrs[i])
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, js...)
-			if ok {
-				done = append(done, it.ID)
-			}
-		}
-		return nil
+		var err error
+		jobs, done, err = p.applyAll(tx, items, pb)
+		return err
 	})
 	if err == nil {
 		p.after(jobs)
@@ -163,6 +133,54 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	return len(items), nil
 }
 
+// parsed is a batch of inbox bodies parsed before its transaction.
+type parsed struct {
+	bodies []*Batch
+	errs   []error
+	keys   []string  // every message's and status's de-duplication key
+	msgs   []Inbound // every message, for Preload
+}
+
+func (p *processor) parseAll(items []*InboxItem) *parsed {
+	pb := &parsed{bodies: make([]*Batch, len(items)), errs: make([]error, len(items))}
+	for i, it := range items {
+		pb.bodies[i], pb.errs[i] = p.parse(it.Payload)
+		if pb.errs[i] == nil {
+			pb.keys = pb.bodies[i].seenKeys(pb.keys)
+			pb.msgs = append(pb.msgs, pb.bodies[i].Messages...)
+		}
+	}
+	return pb
+}
+
+// applyAll applies a parsed batch in tx and returns the agent turns it
+// asks for and the bodies done with.
+func (p *processor) applyAll(tx Tx, items []*InboxItem, pb *parsed) (jobs []*agentJob, done []string, err error) {
+	// One statement marks every message and status of the batch seen;
+	// each step then learns whether its event is new without one. Its
+	// senders' contacts and conversations are read at once too.
+	if err := tx.MarkSeenAll(pb.keys); err != nil {
+		return nil, nil, err
+	}
+	if len(pb.msgs) > 1 {
+		if err := tx.Preload(pb.msgs); err != nil {
+			return nil, nil, err
+		}
+	}
+	done = make([]string, 0, len(items))
+	for i, it := range items {
+		js, ok, err := p.apply(tx, it, pb.bodies[i], pb.errs[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		jobs = append(jobs, js...)
+		if ok {
+			done = append(done, it.ID)
+		}
+	}
+	return jobs, done, nil
+}
+
 // onceClaimed is once on a partitioned store: the batch is read, applied
 // and deleted in one transaction that holds its partitions' locks, so no
 // other replica touches those customers meanwhile and a body goes exactly
@@ -177,16 +195,9 @@ func (p *processor) onceClaimed(ctx context.Context) (int, error) {
 		if items, err = tx.ClaimInbox(p.batch); err != nil || len(items) == 0 {
 			return err
 		}
-		done := make([]string, 0, len(items))
-		for _, it := range items {
-			js, ok, err := p.apply(tx, it)
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, js...)
-			if ok {
-				done = append(done, it.ID)
-			}
+		var done []string
+		if jobs, done, err = p.applyAll(tx, items, p.parseAll(items)); err != nil {
+			return err
 		}
 		return tx.DeleteInbox(done...)
 	})
@@ -208,11 +219,11 @@ func (p *processor) onceClaimed(ctx context.Context) (int, error) {
 			if held, err = tx.ClaimInboxItem(it.ID); err != nil || !held {
 				return err
 			}
-			var ok bool
-			if js, ok, err = p.apply(tx, it); err != nil || !ok {
+			var done []string
+			if js, done, err = p.applyAll(tx, []*InboxItem{it}, p.parseAll([]*InboxItem{it})); err != nil {
 				return err
 			}
-			return tx.DeleteInbox(it.ID)
+			return tx.DeleteInbox(done...)
 		})
 		if err == nil {
 			if held {
