@@ -170,6 +170,30 @@ var normByte = func() (t [256]byte) {
 // that accented words and emoji come out whole.
 func isWordByte(c byte) bool { return wordByte[c] }
 
+// ctxByte classes the bytes of context words, so that one pass over a
+// word tells whether it is all ASCII letters and has an upper-case one:
+// 0 for a byte that is no word byte, else cbWord, with cbUpper for 'A' to
+// 'Z' and cbOther for a dot, an apostrophe or a non-ASCII byte.
+var ctxByte = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= 'a' && c <= 'z':
+			t[c] = cbWord
+		case c >= 'A' && c <= 'Z':
+			t[c] = cbWord | cbUpper
+		case wordByte[c]:
+			t[c] = cbWord | cbOther
+		}
+	}
+	return t
+}()
+
+const (
+	cbWord uint8 = 1 << iota
+	cbUpper
+	cbOther
+)
+
 var wordByte = func() (t [256]bool) {
 	for c := range t {
 		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '.' || c == '\''
@@ -208,7 +232,9 @@ func context(s string, start, end int) ctxClass {
 			i--
 		}
 		b := i
-		for i > lo && isWordByte(s[i-1]) {
+		var kinds uint8 // ctxByte's bits of the word's bytes
+		for i > lo && ctxByte[s[i-1]] != 0 {
+			kinds |= ctxByte[s[i-1]]
 			i--
 		}
 		if b == i {
@@ -216,12 +242,12 @@ func context(s string, start, end int) ctxClass {
 		}
 		var w []byte
 		var c ctxClass
-		if raw := s[i:b]; pending < 0 && len(raw) <= len(buf) && asciiLetters(raw) {
+		if raw := s[i:b]; pending < 0 && len(raw) <= len(buf) && kinds&cbOther == 0 {
 			// A word of ASCII letters folds to itself lower-cased, which
 			// the filter can hash without folding it; most words stop here.
 			words++
 			if keywordSet.filter.hasLower(raw) {
-				if hasUpperASCII(raw) {
+				if kinds&cbUpper != 0 {
 					c = keywordSet.m[string(normWord(raw, buf[:]))]
 				} else {
 					c = keywordSet.m[raw] // normWord would copy it as it is
@@ -271,7 +297,9 @@ func context(s string, start, end int) ctxClass {
 			i++
 		}
 		a := i
-		for i < hi && isWordByte(s[i]) {
+		var kinds uint8
+		for i < hi && ctxByte[s[i]] != 0 {
+			kinds |= ctxByte[s[i]]
 			i++
 		}
 		if a == i {
@@ -282,10 +310,10 @@ func context(s string, start, end int) ctxClass {
 			break
 		}
 		var c ctxClass
-		if raw := s[a:i]; len(raw) <= len(buf) && asciiLetters(raw) {
+		if raw := s[a:i]; len(raw) <= len(buf) && kinds&cbOther == 0 {
 			words++
 			if keywordSet.filter.hasLower(raw) {
-				if hasUpperASCII(raw) {
+				if kinds&cbUpper != 0 {
 					c = keywordSet.m[string(normWord(raw, buf[:]))]
 				} else {
 					c = keywordSet.m[raw] // normWord would copy it as it is
@@ -357,24 +385,3 @@ var alnum = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// asciiLetters reports whether w is all ASCII letters.
-// hasUpperASCII reports an ASCII upper-case letter in a word of ASCII
-// letters.
-func hasUpperASCII(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
-}
-
-func asciiLetters(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if !isLetterByte(w[i]) {
-			return false
-		}
-	}
-	return true
-}
