@@ -90,6 +90,48 @@ func init() {
 	)
 	add(ctxNumber, "number", "numero", "nro", "num", "n\u00ba", "n\u00b0", "nr", "numer", "nummer")
 	keywordSet = newWordSet(keywords)
+	if 2*len(keywords) > len(keywordTable) {
+		panic("redact: keywordTable too small")
+	}
+	for w, c := range keywords {
+		i := int(wordHash(w)) & (len(keywordTable) - 1)
+		for keywordTable[i].w != "" {
+			i = (i + 1) & (len(keywordTable) - 1)
+		}
+		keywordTable[i].w, keywordTable[i].c = w, c
+	}
+}
+
+// keywordTable is keywords in an open-addressed table indexed by
+// wordHash, for the words of ASCII letters that context reads: a word costs
+// its hash and mostly one probe, not a filter test and a map look-up.
+var keywordTable [1024]struct {
+	w string
+	c ctxClass
+}
+
+// keywordASCII is keywords[w folded] for a word of ASCII letters.
+func keywordASCII(raw string) ctxClass {
+	for i := int(wordHash(raw)) & (len(keywordTable) - 1); ; i = (i + 1) & (len(keywordTable) - 1) {
+		e := &keywordTable[i]
+		if e.w == "" {
+			return ctxNone
+		}
+		if len(e.w) == len(raw) && eqLower(e.w, raw) {
+			return e.c
+		}
+	}
+}
+
+// eqLower reports whether the folded word kw is the word of ASCII
+// letters raw lower-cased.
+func eqLower(kw, raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		if kw[i] != raw[i]|0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // keywordSet is keywords behind a filter: context reads up to twelve words
@@ -171,16 +213,14 @@ var normByte = func() (t [256]byte) {
 func isWordByte(c byte) bool { return wordByte[c] }
 
 // ctxByte classes the bytes of context words, so that one pass over a
-// word tells whether it is all ASCII letters and has an upper-case one:
-// 0 for a byte that is no word byte, else cbWord, with cbUpper for 'A' to
-// 'Z' and cbOther for a dot, an apostrophe or a non-ASCII byte.
+// word tells whether it is all ASCII letters: 0 for a byte that is no word
+// byte, else cbWord, with cbOther for a dot, an apostrophe or a non-ASCII
+// byte.
 var ctxByte = func() (t [256]uint8) {
 	for c := range t {
 		switch {
-		case c >= 'a' && c <= 'z':
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
 			t[c] = cbWord
-		case c >= 'A' && c <= 'Z':
-			t[c] = cbWord | cbUpper
 		case wordByte[c]:
 			t[c] = cbWord | cbOther
 		}
@@ -190,7 +230,6 @@ var ctxByte = func() (t [256]uint8) {
 
 const (
 	cbWord uint8 = 1 << iota
-	cbUpper
 	cbOther
 )
 
@@ -246,13 +285,7 @@ func context(s string, start, end int) ctxClass {
 			// A word of ASCII letters folds to itself lower-cased, which
 			// the filter can hash without folding it; most words stop here.
 			words++
-			if keywordSet.filter.hasLower(raw) {
-				if kinds&cbUpper != 0 {
-					c = keywordSet.m[string(normWord(raw, buf[:]))]
-				} else {
-					c = keywordSet.m[raw] // normWord would copy it as it is
-				}
-			}
+			c = keywordASCII(raw)
 			if c == ctxNone && len(raw) == 8 && strings.EqualFold(raw, "security") && i >= 7 && normIs(s[:i], "social") {
 				c = ctxSSN
 			}
@@ -312,13 +345,7 @@ func context(s string, start, end int) ctxClass {
 		var c ctxClass
 		if raw := s[a:i]; len(raw) <= len(buf) && kinds&cbOther == 0 {
 			words++
-			if keywordSet.filter.hasLower(raw) {
-				if kinds&cbUpper != 0 {
-					c = keywordSet.m[string(normWord(raw, buf[:]))]
-				} else {
-					c = keywordSet.m[raw] // normWord would copy it as it is
-				}
-			}
+			c = keywordASCII(raw)
 		} else {
 			w := normWord(raw, buf[:])
 			if len(w) == 0 {
