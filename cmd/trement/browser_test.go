@@ -362,8 +362,11 @@ func TestBrowserInboxWithoutEventSource(t *testing.T) {
 	browsertest.Eval[bool](b, `window.stillThisPage = true`)
 	const who = "34633444666"
 	ta.optIn(who)
+	ta.settle()
+	said := time.Now()
 	ta.say(who, "quiero hablar con un agente")
-	b.WaitFor("the escalated conversation in the inbox", `document.querySelectorAll('#inbox-rows a[href^="/conversations/"]').length === 1`)
+	b.WaitFor("the escalated conversation in the inbox", `document.querySelectorAll('#inbox-rows a[href^="/conversations/"]').length === 1 && document.querySelector("#inbox-rows td.state").dataset.state === "waiting_human"`)
+	t.Logf("polling: the escalated conversation showed in the inbox %v after the customer's message was sent", time.Since(said))
 	b.WaitFor("the badge to count it", `document.getElementById("waiting-badge").textContent === "1"`)
 	if !browsertest.Eval[bool](b, `window.stillThisPage === true`) {
 		t.Error("the inbox reloaded to show the new conversation; want a live update")

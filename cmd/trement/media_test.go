@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"testing"
@@ -404,4 +406,45 @@ func grepLines(text, s string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// TestModelNeverGetsTheFile: with DOWNLOAD_MEDIA on and a language model
+// answering, the model is asked about the label and caption only: no
+// byte of the file, in clear or base64, and no media id or URL is in any
+// request it gets.
+func TestModelNeverGetsTheFile(t *testing.T) {
+	llm := &fakeLLM{answer: func(string) string { return "Sorry to hear that. A colleague will check the photo." }}
+	srv := httptest.NewServer(llm)
+	t.Cleanup(srv.Close)
+	ta := startApp(t, appOpt{args: []string{"-agent", "openai", "-openai-url", srv.URL + "/v1", "-openai-model", "test-model", "-openai-timeout", "5s", "-download-media"}})
+	const who = "14155550197"
+	ta.optIn(who)
+	n := len(ta.replies(who))
+	photo := fileBytes("QZXV-MODEL-PIXELS", 3000)
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "image", Data: photo, MimeType: "image/jpeg", Caption: "the lid is cracked"}}); err != nil {
+		t.Fatal(err)
+	}
+	msg := ta.mediaMessage(who, "image")
+	if md := ta.mediaOf(msg.ID); md.State != conversation.MediaStored {
+		t.Fatalf("file = %s, want stored", md.State)
+	}
+	ta.waitReplies(who, n+1)
+	ta.settle()
+	var ref conversation.MediaRef
+	ta.db.View(context.Background(), func(tx *store.Tx) error {
+		m, err := tx.MessageMedia(msg.ID, false)
+		if err == nil {
+			ref = m.Ref
+		}
+		return err
+	})
+	sent := llm.all()
+	if !strings.Contains(sent, "[image] the lid is cracked") {
+		t.Errorf("the model was not asked about the label and caption:\n%s", sent)
+	}
+	for _, leak := range []string{"QZXV-MODEL-PIXELS", base64.StdEncoding.EncodeToString(photo[:300])[:40], ref.ID, "/media/", "image_url"} {
+		if leak != "" && strings.Contains(sent, leak) {
+			t.Errorf("a request to the model holds %q", leak)
+		}
+	}
 }

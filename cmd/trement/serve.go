@@ -167,7 +167,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		// item's replica died, and the item goes to reconciliation.
 		Lease:  2*cfg.GraphTimeout + 10*time.Second,
 		Worker: host + "/" + fmt.Sprint(os.Getpid())},
-		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse,
+		conversation.Deps{Store: store.Conversations(db), Policy: pol, Agent: provider, Filter: guard, Parse: channel.Parse, InboxKey: whatsapp.CustomerKey,
 			Sender: sender, Logger: log, Rights: a.rights, Tracer: a.tracer, Media: media, MediaTimeout: mediaTimeout})
 	if err != nil {
 		return nil, err

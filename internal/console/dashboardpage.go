@@ -52,52 +52,56 @@ func (s *Server) pageDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	pg := s.basePage(r, "Dashboard")
-	pg.Data = newDashboardView(d)
+	pg.Data = newDashboardView(d, pg.Lang)
 	s.render(w, http.StatusOK, "dashboard", pg)
 }
 
-func newDashboardView(d *store.Dashboard) dashboardView {
+// newDashboardView is the dashboard in lang (its charts are drawn here,
+// so their words are translated here).
+func newDashboardView(d *store.Dashboard, lang string) dashboardView {
+	T := func(s string) string { return translate(lang, s) }
+	F := func(format string, a ...any) string { return fmt.Sprintf(translateFormat(lang, format), a...) }
 	labels := make([]string, d.Days)
 	for i := range labels {
-		labels[i] = d.Since.AddDate(0, 0, i).Format("Jan 2")
+		labels[i] = dayWords(lang, d.Since.AddDate(0, 0, i), false)
 	}
 	last := d.Since.AddDate(0, 0, d.Days-1)
-	v := dashboardView{Days: d.Days, From: d.Since.Format("2 January 2006"), To: last.Format("2 January 2006"),
+	v := dashboardView{Days: d.Days, From: dayWords(lang, d.Since, true), To: dayWords(lang, last, true),
 		Inbound: sum(d.Inbound), Bot: sum(d.Bot), Operator: sum(d.Operator),
 		Escalations: sum(d.Escalations), Answered: len(d.FirstReplies),
 		OnTime: d.OnTime, Late: d.Late, Overdue: d.Overdue}
 
-	v.Messages = barChart{ID: "chart-messages", Title: "Messages a day", Axis: "Day", Labels: labels, LabelEvery: 7,
-		Desc:   fmt.Sprintf("Over %d days: from customers %d, answered by the bot %d, by operators %d.", d.Days, v.Inbound, v.Bot, v.Operator),
-		Empty:  "No messages in these days.",
-		Series: []chartSeries{{"From customers", "s0", d.Inbound}, {"Answered by the bot", "s1", d.Bot}, {"Answered by operators", "s2", d.Operator}}}
+	v.Messages = barChart{ID: "chart-messages", Title: T("Messages a day"), Axis: T("Day"), Labels: labels, LabelEvery: 7,
+		Desc:   F("Over %d days: from customers %d, answered by the bot %d, by operators %d.", d.Days, v.Inbound, v.Bot, v.Operator),
+		Empty:  T("No messages in these days."),
+		Series: []chartSeries{{T("From customers"), "s0", d.Inbound}, {T("Answered by the bot"), "s1", d.Bot}, {T("Answered by operators"), "s2", d.Operator}}}
 
 	// Opt-in rate: of the answers to the consent question, the share that
 	// accepted. Opt-out rate: of the customers who consented at some point
 	// in the period (those consenting now and those who withdrew), the
 	// share who withdrew.
 	in, declined, out := sum(d.OptIns), sum(d.Declines), sum(d.OptOuts)
-	v.OptInRate = rate(in, in+declined, "answers to the consent question")
-	v.OptOutRate = rate(out, d.Consenting+out, "customers who had consented")
-	v.Consent = barChart{ID: "chart-consent", Title: "Consent decisions a day", Axis: "Day", Labels: labels, LabelEvery: 7,
-		Desc:   fmt.Sprintf("Over %d days: opt-ins %d, declines %d, opt-outs %d.", d.Days, in, declined, out),
-		Empty:  "No consent decisions in these days.",
-		Series: []chartSeries{{"Opt-ins", "s0", d.OptIns}, {"Declines", "s2", d.Declines}, {"Opt-outs", "s3", d.OptOuts}}}
+	v.OptInRate = rate(F, in, in+declined, T("answers to the consent question"))
+	v.OptOutRate = rate(F, out, d.Consenting+out, T("customers who had consented"))
+	v.Consent = barChart{ID: "chart-consent", Title: T("Consent decisions a day"), Axis: T("Day"), Labels: labels, LabelEvery: 7,
+		Desc:   F("Over %d days: opt-ins %d, declines %d, opt-outs %d.", d.Days, in, declined, out),
+		Empty:  T("No consent decisions in these days."),
+		Series: []chartSeries{{T("Opt-ins"), "s0", d.OptIns}, {T("Declines"), "s2", d.Declines}, {T("Opt-outs"), "s3", d.OptOuts}}}
 
-	v.Median = "none answered yet"
+	v.Median = T("none answered yet")
 	if m, ok := d.MedianFirstReply(); ok {
 		v.Median = waitWords(m)
 	}
-	v.Escalated = barChart{ID: "chart-escalations", Title: "Escalations a day", Axis: "Day", Labels: labels, LabelEvery: 7,
-		Desc:   fmt.Sprintf("Over %d days: escalations %d, answered by a person %d, median first reply %s.", d.Days, v.Escalations, v.Answered, v.Median),
-		Empty:  "No escalations in these days.",
-		Series: []chartSeries{{"Escalations", "s1", d.Escalations}}}
+	v.Escalated = barChart{ID: "chart-escalations", Title: T("Escalations a day"), Axis: T("Day"), Labels: labels, LabelEvery: 7,
+		Desc:   F("Over %d days: escalations %d, answered by a person %d, median first reply %s.", d.Days, v.Escalations, v.Answered, v.Median),
+		Empty:  T("No escalations in these days."),
+		Series: []chartSeries{{T("Escalations"), "s1", d.Escalations}}}
 
-	v.Requests = barChart{ID: "chart-requests", Title: "Data-subject requests", Axis: "Requests", Labels: []string{"Last " + fmt.Sprint(d.Days) + " days"},
-		Desc:  fmt.Sprintf("Answered on time %d, answered late %d, open past their due date %d.", d.OnTime, d.Late, d.Overdue),
-		Empty: "No requests answered in these days, and none overdue.",
-		Series: []chartSeries{{"Answered on time", "s0", []int{d.OnTime}}, {"Answered late", "s3", []int{d.Late}},
-			{"Open past due", "s2", []int{d.Overdue}}}}
+	v.Requests = barChart{ID: "chart-requests", Title: T("Data-subject requests"), Axis: T("Requests"), Labels: []string{F("Last %d days", d.Days)},
+		Desc:  F("Answered on time %d, answered late %d, open past their due date %d.", d.OnTime, d.Late, d.Overdue),
+		Empty: T("No requests answered in these days, and none overdue."),
+		Series: []chartSeries{{T("Answered on time"), "s0", []int{d.OnTime}}, {T("Answered late"), "s3", []int{d.Late}},
+			{T("Open past due"), "s2", []int{d.Overdue}}}}
 	return v
 }
 
@@ -110,11 +114,11 @@ func sum(xs []int) int {
 }
 
 // rate is n of total as a whole percentage, with what total counts.
-func rate(n, total int, of string) string {
+func rate(F func(string, ...any) string, n, total int, of string) string {
 	if total == 0 {
-		return "no " + of + " yet"
+		return F("no %s yet", of)
 	}
-	return fmt.Sprintf("%.0f%% (%d of %d %s)", 100*float64(n)/float64(total), n, total, of)
+	return F("%.0f%% (%d of %d %s)", 100*float64(n)/float64(total), n, total, of)
 }
 
 // waitWords says a wait in seconds, minutes or hours and minutes.

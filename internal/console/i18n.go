@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"encoding/json"
+	"fmt"
 	"html/template"
 	"net/http"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"text/template/parse"
+	"time"
 	"unicode"
 
 	"github.com/trement/trement/internal/audit"
@@ -91,20 +93,88 @@ func translate(lang, s string) string {
 	if t, ok := catalog[key]; ok {
 		return strings.Replace(s, key, t.in(lang), 1)
 	}
-	for _, p := range catalogPatterns {
-		if len(key) > len(p.prefix)+len(p.suffix) && strings.HasPrefix(key, p.prefix) && strings.HasSuffix(key, p.suffix) {
-			arg := key[len(p.prefix) : len(key)-len(p.suffix)]
-			// The argument may be words too ("Expires in 30 days").
-			return strings.Replace(s, key, strings.Replace(p.t.in(lang), "%s", translate(lang, arg), 1), 1)
-		}
+	if t, ok := matchPattern(lang, "", key); ok {
+		return strings.Replace(s, key, t, 1)
 	}
-	// "Read metrics (metrics:read)": the words, then a code as it is.
+	// "Read metrics (metrics:read)", "10 business days (+5 business
+	// days)": the words, and what the brackets hold if it is words too.
 	if i := strings.LastIndex(key, " ("); i > 0 && strings.HasSuffix(key, ")") {
-		if t, ok := catalog[key[:i]]; ok {
-			return strings.Replace(s, key, t.in(lang)+key[i:], 1)
+		head, inner := key[:i], key[i+2:len(key)-1]
+		plus := strings.HasPrefix(inner, "+")
+		th, ti := translate(lang, head), translate(lang, strings.TrimPrefix(inner, "+"))
+		if th != head {
+			if plus {
+				ti = "+" + ti
+			}
+			return strings.Replace(s, key, th+" ("+ti+")", 1)
 		}
 	}
 	return s
+}
+
+// translateField is a field's value in lang: the entries keyed by the
+// field first ("State|Open", "Status|%s left"), then, unless the field
+// holds names or codes (namesFields), the catalog's words.
+func translateField(lang, field, v string) string {
+	if t, ok := catalog[field+"|"+v]; ok && t.in(lang) != "" {
+		return t.in(lang)
+	}
+	if t, ok := matchPattern(lang, field+"|", v); ok {
+		return t
+	}
+	if namesFields[field] {
+		return v
+	}
+	return translate(lang, v)
+}
+
+// matchPattern fills the first pattern under prefix ("" for the
+// unkeyed ones) that key matches.
+func matchPattern(lang, prefix, key string) (string, bool) {
+	for _, p := range catalogPatterns {
+		pre, ok := strings.CutPrefix(p.prefix, prefix)
+		if !ok || (prefix == "" && strings.Contains(p.prefix, "|")) {
+			continue
+		}
+		if len(key) > len(pre)+len(p.suffix) && strings.HasPrefix(key, pre) && strings.HasSuffix(key, p.suffix) {
+			arg := key[len(pre) : len(key)-len(p.suffix)]
+			// The argument may be words too ("Expires in 30 days").
+			return strings.Replace(p.t.in(lang), "%s", translate(lang, arg), 1), true
+		}
+	}
+	return "", false
+}
+
+// translateFormat is a fmt format in lang (exact entries only: "Over
+// %d days: …"); its verbs stay in the order of the English.
+func translateFormat(lang, format string) string {
+	if t, ok := catalog[format]; ok && t.in(lang) != "" {
+		return t.in(lang)
+	}
+	return format
+}
+
+// monthNames are the months in Spanish and Portuguese (English uses Go's).
+var monthNames = map[string][12]string{
+	langES: {"enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre"},
+	langPT: {"janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto", "setembro", "outubro", "novembro", "dezembro"},
+}
+
+// dayWords is a date in lang: "2 January 2006" (long) or "Jan 2"; "2 de
+// enero de 2006" or "2 ene".
+func dayWords(lang string, t time.Time, long bool) string {
+	names, ok := monthNames[lang]
+	switch {
+	case !ok && long:
+		return t.Format("2 January 2006")
+	case !ok:
+		return t.Format("Jan 2")
+	}
+	m := names[t.Month()-1]
+	if long {
+		return fmt.Sprintf("%d de %s de %d", t.Day(), m, t.Year())
+	}
+	return fmt.Sprintf("%d %s", t.Day(), string([]rune(m)[:3]))
 }
 
 // translation is an English string in Spanish and Portuguese (Brazil).
@@ -151,11 +221,15 @@ var goSideFields = map[string]bool{
 	"Region": true, "Consent": true, "Language": true,
 	// Names of people, translated only by a field-keyed entry
 	// ("AssignedTo|(removed operator)"), never as words.
-	"AssignedTo": true,
+	"AssignedTo": true, "State": true, "To": true, "Blocked": true, "Scope": true, "Status": true,
+	"RegionWord": true, "Deadline": true, "Hint": true,
 }
 
-// namesFields print names: only their field-keyed catalog entries apply.
-var namesFields = map[string]bool{"AssignedTo": true}
+// namesFields print names or codes: only their field-keyed catalog
+// entries apply ("State|Open": an incident's state; a conversation's state
+// is a code in data-state and must stay one, as a message's status is a
+// class).
+var namesFields = map[string]bool{"AssignedTo": true, "State": true, "Status": true}
 
 // parseLocalized parses the pages once per language and localizes the
 // copies; English is the templates as written.
@@ -168,13 +242,7 @@ func parseLocalized() (map[string]*template.Template, error) {
 			if !rv.IsValid() || rv.Kind() != reflect.String {
 				return v
 			}
-			if t, ok := catalog[field+"|"+rv.String()]; ok && t.in(lang) != "" {
-				return t.in(lang)
-			}
-			if namesFields[field] {
-				return v
-			}
-			return translate(lang, rv.String())
+			return translateField(lang, field, rv.String())
 		}})
 		if err != nil {
 			return nil, err

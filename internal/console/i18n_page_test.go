@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/trement/trement/internal/audit"
 	"github.com/trement/trement/internal/auth"
@@ -24,7 +25,10 @@ func untranslated(body, lang string, allow map[string]bool) []string {
 	src := console.I18nSources(lang)
 	var bad []string
 	for _, run := range console.TextRuns(body) {
-		if allow[run] {
+		// A run over several lines is a document (a breach notice's
+		// draft, in the words its region's template gives), not the
+		// console's own words.
+		if allow[run] || strings.Contains(run, "\n") {
 			continue
 		}
 		if _, ok := src[run]; ok {
@@ -47,10 +51,17 @@ func TestPagesInEachLanguage(t *testing.T) {
 	for _, lang := range []string{"es", "pt"} {
 		t.Run(lang, func(t *testing.T) {
 			e := newEnv(t, envOpts{settings: testSettings(t)})
-			e.customers("ES", "BR")
+			contact, _ := e.customers("ES", "BR")
 			owner := e.ownerOp()
 			e.convs.setAssignee(owner.ID)
 			c := e.signIn(owner)
+			now := e.clock.Now()
+			r := c.do("POST", "/api/v1/incidents", map[string]any{"title": "Laptop stolen", "what": "an operator's laptop was stolen",
+				"data": []string{"message content"}, "scope": map[string]any{"all": true}, "discovered_at": now.Add(-time.Hour)})
+			if r.Code != http.StatusCreated {
+				t.Fatalf("create an incident = %d %s", r.Code, r.Body)
+			}
+			incident := r.json()["id"].(string)
 			c.get("/conversations")
 			if r := chooseLanguage(t, c, lang, "/conversations?queue=all"); r.Code != http.StatusSeeOther || r.Header().Get("Location") != "/conversations?queue=all" {
 				t.Fatalf("POST /account/language = %d → %q, want 303 back to the page", r.Code, r.Header().Get("Location"))
@@ -62,7 +73,8 @@ func TestPagesInEachLanguage(t *testing.T) {
 			// The selector names each language in its own words.
 			allow := map[string]bool{"owner": true, owner.Username: true, "English": true}
 			for _, path := range []string{"/conversations", "/conversations?queue=all", "/conversations/c1", "/conversations/rows?queue=all",
-				"/conversations/c1/thread", "/requests", "/operators", "/settings", "/audit", "/tokens", "/customers", "/incidents"} {
+				"/conversations/c1/thread", "/requests", "/operators", "/settings", "/audit", "/tokens", "/customers", "/customers/" + contact,
+				"/incidents", "/incidents/" + incident, "/dashboard"} {
 				body := c.get(path)
 				if !strings.Contains(path, "/rows") && !strings.Contains(path, "/thread") && !strings.Contains(body, `<html lang="`+lang+`">`) {
 					t.Errorf("GET %s: no <html lang=%q>", path, lang)

@@ -63,9 +63,25 @@ func TestI18nCatalogWellFormed(t *testing.T) {
 					t.Errorf("%q → %q holds %s", k, v, bad)
 				}
 			}
-			if strings.Count(v, "%s") != strings.Count(k, "%s") {
-				t.Errorf("%q → %q: placeholders differ", k, v)
+			for _, verb := range []string{"%s", "%d", "%%"} {
+				if strings.Count(v, verb) != strings.Count(k, verb) {
+					t.Errorf("%q → %q: %s placeholders differ", k, v, verb)
+				}
 			}
+		}
+	}
+}
+
+// TestI18nPatterns: a pattern (a key with %s and no other verb) has one
+// placeholder; more could never match.
+func TestI18nPatterns(t *testing.T) {
+	js := map[string]bool{}
+	for _, k := range jsStrings {
+		js[k] = true // the script fills these itself, every %s in turn
+	}
+	for k := range catalog {
+		if !js[k] && !strings.Contains(k, "%d") && !strings.Contains(k, "%%") && strings.Count(k, "%s") > 1 {
+			t.Errorf("%q: a pattern takes one %%s", k)
 		}
 	}
 }
@@ -88,6 +104,8 @@ func TestTranslate(t *testing.T) {
 		{langES, "Expires in 30 days", "Caduca en 30 días"}, // the longest pattern wins; its argument is translated too
 		{langES, "something a customer wrote", "something a customer wrote"},
 		{langEN, "Inbox", "Inbox"},
+		{langPT, "10 business days (+5 business days)", "10 dias úteis (+5 dias úteis)"},
+		{langES, "Read metrics (metrics:read)", "Leer métricas (metrics:read)"},
 	} {
 		if got := translate(c.lang, c.in); got != c.want {
 			t.Errorf("translate(%s, %q) = %q, want %q", c.lang, c.in, got, c.want)

@@ -171,6 +171,24 @@ func (h *liveHub) publish(changes []store.Change) {
 	}
 }
 
+// coalesce keeps the last change of each conversation and kind: a burst
+// (a batch of messages, a message and its ticks) is one event, and the
+// page fetches once.
+func coalesce(list []store.Change) []store.Change {
+	type key struct{ id, kind string }
+	last := make(map[key]int, len(list))
+	for i, c := range list {
+		last[key{c.ConversationID, c.Kind}] = i
+	}
+	out := make([]store.Change, 0, len(last))
+	for i, c := range list {
+		if last[key{c.ConversationID, c.Kind}] == i {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
 // end stops every stream and refuses new ones.
 func (h *liveHub) end() { h.once.Do(func() { close(h.ended) }) }
 
@@ -210,7 +228,7 @@ func (s *Server) RunLive(ctx context.Context) {
 				return
 			}
 			if len(list) > 0 {
-				s.live.publish(list)
+				s.live.publish(coalesce(list))
 			}
 			if len(list) < 2000 {
 				return
@@ -288,6 +306,21 @@ func (s *Server) pageEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer s.live.unsubscribe(sub)
+	// named are the conversations this operator may have on screen: the
+	// ones they could see when the stream opened, and those it told of
+	// since. A change that takes one out of their sight (another took it)
+	// is still told, so the page drops it.
+	named := map[string]bool{}
+	if !p.Can(auth.PermConversationsReadAll) {
+		list, err := s.visibleConversations(r)
+		if err != nil {
+			s.pageError(w, err)
+			return
+		}
+		for _, c := range list {
+			named[c.ID] = true
+		}
+	}
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream; charset=utf-8")
@@ -306,7 +339,6 @@ func (s *Server) pageEvents(w http.ResponseWriter, r *http.Request) {
 	if !send("retry: 3000\n: trement live updates\n\n") {
 		return
 	}
-	named := map[string]bool{} // conversations this stream has told of
 	beat := time.NewTicker(s.live.cfg.Heartbeat)
 	defer beat.Stop()
 	tok := sessionToken(ctx)

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
@@ -257,6 +258,22 @@ func TestLiveEvents(t *testing.T) {
 			t.Errorf("agent heard of a conversation assigned to another: %+v", ev)
 		}
 	}
+
+	// A conversation already waiting when an agent's page opened: when
+	// another agent takes it, the first is told, so their inbox drops it.
+	waiting := e.customer("34688888888")
+	e.change(waiting.ID, func(c *conversation.Conversation) { c.State = conversation.StateWaitingHuman })
+	e.convs.ListFn = func(ctx context.Context, f console.ConversationFilter) ([]console.ConversationSummary, error) {
+		return []console.ConversationSummary{{ID: waiting.ID, State: "waiting_human"}}, nil
+	}
+	late, _ := openStream(t, e.url, e.signIn(e.operator(auth.RoleAgent)))
+	if late == nil {
+		t.Fatal("no stream")
+	}
+	e.change(waiting.ID, func(c *conversation.Conversation) { c.State, c.AssignedTo = conversation.StateHuman, other.ID })
+	if ev, ok := late.next(time.Second); !ok || ev.Data["conversation"] != waiting.ID || ev.Data["queue"] != "all" {
+		t.Errorf("event for a conversation the agent saw waiting, taken by another = %+v, %v", ev, ok)
+	}
 }
 
 // TestLiveStreamRefusals: without a session the stream redirects to sign
@@ -409,4 +426,70 @@ func TestLiveEventsFromAnotherReplica(t *testing.T) {
 		t.Fatalf("event after another replica's write = %+v, %v, want conversation %s", ev, ok, conv.ID)
 	}
 	t.Logf("another replica's conversation reached the stream after %v (poll 200 ms)", time.Since(start))
+}
+
+// TestLiveBurstLosesNothingSilently: a burst (300 messages in one
+// transaction) reaches the stream as one event per conversation, and
+// more changes than a stream's mailbox holds (300 conversations in one
+// transaction) either whole or with a reset, which makes the page fetch
+// everything.
+func TestLiveBurstLosesNothingSilently(t *testing.T) {
+	e := newLiveEnv(t, console.LiveConfig{})
+	s, _ := openStream(t, e.url, e.signIn(e.operator(auth.RoleSupervisor)))
+	if s == nil {
+		t.Fatal("no stream")
+	}
+	conv := e.customer("34612345678")
+	if ev, ok := s.next(time.Second); !ok || ev.Name != "conversation" {
+		t.Fatalf("first event = %+v, %v", ev, ok)
+	}
+	const burst = 300
+	err := e.db.Update(context.Background(), func(tx *store.Tx) error {
+		for i := range burst {
+			if err := tx.InsertMessage(&conversation.Message{ConversationID: conv.ID, ContactID: conv.ContactID, Direction: conversation.In,
+				Type: "text", Body: fmt.Sprint("m", i), Author: "customer", Status: conversation.StatusReceived}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func() (map[string]int, bool) {
+		n, reset := map[string]int{}, false
+		for {
+			ev, ok := s.next(500 * time.Millisecond)
+			if !ok {
+				return n, reset
+			}
+			if ev.Name == "reset" {
+				reset = true
+			}
+			n[ev.Name+" "+ev.Data["conversation"]]++
+		}
+	}
+	if n, _ := count(); len(n) != 1 || n["message "+conv.ID] != 1 {
+		t.Errorf("events after %d messages in one conversation = %v, want one message event", burst, n)
+	}
+	err = e.db.Update(context.Background(), func(tx *store.Tx) error {
+		for i := range burst {
+			c := &conversation.Contact{WaID: fmt.Sprint(34600000000 + i), Region: "ES", RegionReason: "+34", Language: "es"}
+			if err := tx.CreateContact(c); err != nil {
+				return err
+			}
+			if _, err := tx.OpenConversation(c.ID, "106540352242922"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, reset := count()
+	t.Logf("%d new conversations in one transaction: %d events, reset %v", burst, len(n), reset)
+	if len(n) < burst && !reset {
+		t.Errorf("%d of %d conversation events and no reset: changes were lost silently", len(n), burst)
+	}
 }

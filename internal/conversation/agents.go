@@ -8,7 +8,9 @@ import (
 	"go.opentelemetry.io/otel/trace"
 	"hash/fnv"
 	"log/slog"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/trement/trement/internal/agent"
 	"github.com/trement/trement/internal/audit"
@@ -71,6 +73,61 @@ type agents struct {
 	queues   []chan *agentJob
 	results  chan *agentResult
 	onSent   func()
+
+	// ordered is set when several replicas process the inbox (a
+	// partitioned store): two messages of one conversation may then be
+	// answered on different replicas, so a turn waits (deferred, then
+	// computed again) while an older message of its conversation still
+	// waits for the agent, and sweep picks up turns a dead replica left.
+	ordered  bool
+	deferred []*agentJob // commit's goroutine only, in the order they came
+}
+
+// turnWait bounds how long a turn waits for an older message of its
+// conversation to be answered first: past it, the older one is given up
+// on (its replica died, or its turn keeps failing; sweep retries it).
+const turnWait = time.Minute
+
+// sweepEvery is how often a replica looks for turns left waiting longer
+// than sweepAfter (by a replica that died mid-turn) and takes them on;
+// claiming at commit makes one of two replicas that both took a turn win.
+const (
+	sweepEvery = 15 * time.Second
+	sweepAfter = 30 * time.Second
+)
+
+// sweep re-submits agent turns waiting longer than sweepAfter, until ctx
+// ends.
+func (a *agents) sweep(ctx context.Context) {
+	t := time.NewTicker(sweepEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		var msgs []*Message
+		err := a.store.View(ctx, func(tx Tx) error {
+			var err error
+			msgs, err = tx.PendingAgentMessagesBefore(time.Now().Add(-sweepAfter), 1000)
+			return err
+		})
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("cannot look for agent turns left waiting", "error", err)
+			}
+			continue
+		}
+		if len(msgs) > 0 {
+			a.log.Info("taking on agent turns left waiting", "count", len(msgs))
+			jobs := make([]*agentJob, 0, len(msgs))
+			for _, m := range msgs {
+				jobs = append(jobs, &agentJob{ConversationID: m.ConversationID, MessageID: m.ID})
+			}
+			a.submit(jobs)
+		}
+	}
 }
 
 func (a *agents) submit(jobs []*agentJob) {
@@ -311,8 +368,21 @@ func (a *agents) commit(ctx context.Context) {
 				}
 			}
 		}
+		a.resubmitDeferred()
 		a.onSent()
 	}
+}
+
+// resubmitDeferred computes deferred turns again a little later, when the
+// older message they waited for has had time to be answered.
+func (a *agents) resubmitDeferred() {
+	if len(a.deferred) == 0 {
+		return
+	}
+	jobs := a.deferred
+	a.deferred = nil
+	a.log.Debug("agent turns wait for an older message of their conversation", "count", len(jobs))
+	time.AfterFunc(200*time.Millisecond, func() { a.submit(jobs) })
 }
 
 // applyAll commits a batch of turns in tx, in order. Claiming the messages
@@ -324,6 +394,25 @@ func (a *agents) applyAll(tx Tx, batch []*agentResult) error {
 	ids := make([]string, len(batch))
 	for i, r := range batch {
 		ids[i] = r.msgID
+	}
+	if a.ordered {
+		behind, err := tx.AgentTurnsBehind(ids, tx.Time().Add(-turnWait))
+		if err != nil {
+			return err
+		}
+		if len(behind) > 0 {
+			kept := ids[:0]
+			for _, r := range batch {
+				if behind[r.msgID] {
+					if !slices.ContainsFunc(a.deferred, func(j *agentJob) bool { return j.MessageID == r.msgID }) {
+						a.deferred = append(a.deferred, &agentJob{ConversationID: r.convID, MessageID: r.msgID})
+					}
+					continue
+				}
+				kept = append(kept, r.msgID)
+			}
+			ids = kept
+		}
 	}
 	won, err := tx.ClaimAgentMessages(ids)
 	if err != nil {

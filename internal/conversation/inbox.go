@@ -83,6 +83,7 @@ type Inbox struct {
 	reqs     chan *acceptReq
 	wake     func()
 	maxBatch int
+	key      func(payload []byte) string // nil: no partition key
 	tracing  *tracing
 }
 
@@ -150,6 +151,9 @@ func (in *Inbox) commit(ctx context.Context, batch []*acceptReq) {
 	items := make([]*InboxItem, len(batch))
 	for i, r := range batch {
 		items[i] = &InboxItem{Payload: r.payload, ReceivedAt: r.at}
+		if in.key != nil {
+			items[i].Customer = in.key(r.payload)
+		}
 	}
 	err := in.store.AppendInbox(ctx, items...)
 	if err != nil {

@@ -32,19 +32,33 @@ type processor struct {
 	throttle func(phoneNumberID string) bool
 }
 
+// run drains the inbox until ctx ends. On a partitioned store every
+// replica processes (each batch locks the partitions it takes) and wakes
+// on the store's signals for bodies other replicas acknowledged; otherwise
+// only the lead does.
 func (p *processor) run(ctx context.Context) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	partitioned := p.store.Partitioned()
+	var signals <-chan struct{}
+	if partitioned {
+		signals = p.store.InboxSignals(ctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-p.wake:
+		case <-signals:
 		case <-t.C:
 		}
-		lead, err := p.store.Lead(ctx)
-		if err != nil && ctx.Err() == nil {
-			p.log.Warn("cannot tell whether this replica leads inbox processing", "error", err)
+		lead := partitioned
+		if !partitioned {
+			var err error
+			lead, err = p.store.Lead(ctx)
+			if err != nil && ctx.Err() == nil {
+				p.log.Warn("cannot tell whether this replica leads inbox processing", "error", err)
+			}
 		}
 		for lead && ctx.Err() == nil {
 			n, err := p.once(ctx)
@@ -66,47 +80,20 @@ func (p *processor) run(ctx context.Context) {
 // effects commit first and the bodies are deleted after, so a crash in
 // between replays them, and de-duplication makes the replay a no-op.
 func (p *processor) once(ctx context.Context) (int, error) {
+	if p.store.Partitioned() {
+		return p.onceClaimed(ctx)
+	}
 	items, err := p.store.NextInbox(ctx, p.batch)
 	if err != nil || len(items) == 0 {
 		return 0, err
 	}
-	bodies := make([]*Batch, len(items))
-	perrs := make([]error, len(items))
-	var keys []string
-	var msgs []Inbound
-	for i, it := range items {
-		bodies[i], perrs[i] = p.parse(it.Payload)
-		if perrs[i] == nil {
-			keys = bodies[i].seenKeys(keys)
-			msgs = append(msgs, bodies[i].Messages...)
-		}
-	}
+	pb := p.parseAll(items)
 	var jobs []*agentJob
 	var done []string
 	err = p.store.Update(ctx, func(tx Tx) error {
-		jobs, done = jobs[:0], done[:0]
-		// One statement marks every message and status of the batch seen;
-		// each step then learns whether its event is new without one. Its
-		// senders' contacts and conversations are read at once too.
-		if err := tx.MarkSeenAll(keys); err != nil {
-			return err
-		}
-		if len(msgs) > 1 {
-			if err := tx.Preload(msgs); err != nil {
-				return err
-			}
-		}
-		for i, it := range items {
-			js, ok, err := p.apply(tx, it, bodies[i], perrs[i])
-			if err != nil {
-				return err
-			}
-			jobs = append(jobs, js...)
-			if ok {
-				done = append(done, it.ID)
-			}
-		}
-		return nil
+		var err error
+		jobs, done, err = p.applyAll(tx, items, pb)
+		return err
 	})
 	if err == nil {
 		p.after(jobs)
@@ -131,6 +118,116 @@ func (p *processor) once(ctx context.Context) (int, error) {
 				if err := p.store.DeleteInbox(ctx, it.ID); err != nil {
 					return 0, err
 				}
+			}
+			continue
+		}
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
+		next := time.Now().Add(p.backoff(it.Attempts + 1))
+		p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
+		if rerr := p.store.RetryInbox(ctx, it.ID, next, err.Error()); rerr != nil {
+			return 0, rerr
+		}
+	}
+	return len(items), nil
+}
+
+// parsed is a batch of inbox bodies parsed before its transaction.
+type parsed struct {
+	bodies []*Batch
+	errs   []error
+	keys   []string  // every message's and status's de-duplication key
+	msgs   []Inbound // every message, for Preload
+}
+
+func (p *processor) parseAll(items []*InboxItem) *parsed {
+	pb := &parsed{bodies: make([]*Batch, len(items)), errs: make([]error, len(items))}
+	for i, it := range items {
+		pb.bodies[i], pb.errs[i] = p.parse(it.Payload)
+		if pb.errs[i] == nil {
+			pb.keys = pb.bodies[i].seenKeys(pb.keys)
+			pb.msgs = append(pb.msgs, pb.bodies[i].Messages...)
+		}
+	}
+	return pb
+}
+
+// applyAll applies a parsed batch in tx and returns the agent turns it
+// asks for and the bodies done with.
+func (p *processor) applyAll(tx Tx, items []*InboxItem, pb *parsed) (jobs []*agentJob, done []string, err error) {
+	// One statement marks every message and status of the batch seen;
+	// each step then learns whether its event is new without one. Its
+	// senders' contacts and conversations are read at once too.
+	if err := tx.MarkSeenAll(pb.keys); err != nil {
+		return nil, nil, err
+	}
+	if len(pb.msgs) > 1 {
+		if err := tx.Preload(pb.msgs); err != nil {
+			return nil, nil, err
+		}
+	}
+	done = make([]string, 0, len(items))
+	for i, it := range items {
+		js, ok, err := p.apply(tx, it, pb.bodies[i], pb.errs[i])
+		if err != nil {
+			return nil, nil, err
+		}
+		jobs = append(jobs, js...)
+		if ok {
+			done = append(done, it.ID)
+		}
+	}
+	return jobs, done, nil
+}
+
+// onceClaimed is once on a partitioned store: the batch is read, applied
+// and deleted in one transaction that holds its partitions' locks, so no
+// other replica touches those customers meanwhile and a body goes exactly
+// when its effects commit. If the batch fails, each body is retried alone
+// under its partition's lock (skipped if another replica holds it now).
+func (p *processor) onceClaimed(ctx context.Context) (int, error) {
+	var items []*InboxItem
+	var jobs []*agentJob
+	err := p.store.Update(ctx, func(tx Tx) error {
+		var err error
+		jobs = jobs[:0]
+		if items, err = tx.ClaimInbox(p.batch); err != nil || len(items) == 0 {
+			return err
+		}
+		var done []string
+		if jobs, done, err = p.applyAll(tx, items, p.parseAll(items)); err != nil {
+			return err
+		}
+		return tx.DeleteInbox(done...)
+	})
+	if err == nil {
+		if len(items) > 0 {
+			p.after(jobs)
+		}
+		return len(items), nil
+	}
+	if ctx.Err() != nil || len(items) == 0 {
+		return 0, err
+	}
+	p.log.Warn("inbox batch failed; retrying bodies one by one", "batch", len(items), "error", err)
+	for _, it := range items {
+		var js []*agentJob
+		var held bool
+		err := p.store.Update(ctx, func(tx Tx) error {
+			var err error
+			if held, err = tx.ClaimInboxItem(it.ID); err != nil || !held {
+				return err
+			}
+			var done []string
+			if js, done, err = p.applyAll(tx, []*InboxItem{it}, p.parseAll([]*InboxItem{it})); err != nil {
+				return err
+			}
+			return tx.DeleteInbox(done...)
+		})
+		if err == nil {
+			if held {
+				p.after(js)
 			}
 			continue
 		}

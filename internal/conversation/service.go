@@ -23,8 +23,11 @@ type Deps struct {
 	Agent  agent.Provider
 	Filter AnswerFilter
 	Parse  Parser
-	Sender Sender
-	Logger *slog.Logger
+	// InboxKey reads the number of the customer a webhook body is about
+	// ("" for none), to pick its inbox partition; nil: every body in one.
+	InboxKey func(payload []byte) string
+	Sender   Sender
+	Logger   *slog.Logger
 	// Rights handles data-subject requests; nil keeps the bare record of
 	// the request the flow made before it existed.
 	Rights Rights
@@ -103,7 +106,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	s.Flow = &Flow{cfg: cfg, policy: d.Policy, store: d.Store, log: d.Logger, stats: s.Stats, held: newHeldQuestions(), rights: d.Rights, tracing: newTracing(d.Tracer)}
 	s.out = &outbox{store: d.Store, sender: d.Sender, cfg: ocfg, log: d.Logger, stats: s.Stats, wake: make(chan struct{}, 1),
 		flow: s.Flow, rate: newLimiter(ocfg.Rate), pair: newPairGate(ocfg.PairInterval, ocfg.PairBurst)}
-	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox,
+	s.agents = &agents{store: d.Store, flow: s.Flow, provider: d.Agent, filter: d.Filter, log: d.Logger, stats: s.Stats, onSent: s.wakeOutbox, ordered: d.Store.Partitioned(),
 		results: make(chan *agentResult, 1024)}
 	for range 4 {
 		s.agents.queues = append(s.agents.queues, make(chan *agentJob, 1024))
@@ -115,6 +118,7 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 			timeout: d.MediaTimeout, idle: time.Second, parallel: 4, maxAttempts: 8}
 	}
 	s.Inbox = newInbox(d.Store, d.Logger, s.Stats, s.wakeProcessor)
+	s.Inbox.key = d.InboxKey
 	s.Inbox.tracing = s.Flow.tracing
 	return s, nil
 }
@@ -172,6 +176,9 @@ func (s *Service) Run(ctx context.Context) error {
 		start(func() { s.agents.run(ctx, q) })
 	}
 	start(func() { s.agents.commit(ctx) })
+	if s.agents.ordered {
+		start(func() { s.agents.sweep(ctx) })
+	}
 	start(func() { s.out.run(ctx) })
 	if s.media != nil {
 		start(func() { s.media.run(ctx) })

@@ -34,6 +34,13 @@ type Store interface {
 	NextInbox(ctx context.Context, limit int) ([]*InboxItem, error)
 	DeleteInbox(ctx context.Context, ids ...string) error
 	RetryInbox(ctx context.Context, id string, next time.Time, reason string) error
+
+	// Partitioned reports whether every replica processes the inbox, by
+	// partitions each batch transaction locks (Tx.ClaimInbox), instead of
+	// one lead reading it with NextInbox. InboxSignals then wakes this
+	// replica for bodies others acknowledged (nil: nothing to listen to).
+	Partitioned() bool
+	InboxSignals(ctx context.Context) <-chan struct{}
 }
 
 // Tx is one transaction. Methods return ErrNotFound or ErrDuplicate as
@@ -41,6 +48,15 @@ type Store interface {
 type Tx interface {
 	Time() time.Time
 	Context() context.Context
+
+	// ClaimInbox locks, for this transaction, inbox partitions no other
+	// transaction holds and returns up to limit of their due bodies;
+	// ClaimInboxItem locks one body's partition and reports whether it is
+	// still there; DeleteInbox deletes processed bodies in the transaction.
+	// Partitioned stores only.
+	ClaimInbox(limit int) ([]*InboxItem, error)
+	ClaimInboxItem(id string) (bool, error)
+	DeleteInbox(ids ...string) error
 
 	ContactByWaID(waID string) (*Contact, error)
 	Contact(id string) (*Contact, error)
@@ -91,6 +107,13 @@ type Tx interface {
 	// DeleteMessage removes a message row; ErrNotFound if there is none.
 	DeleteMessage(id string) error
 	PendingAgentMessages(limit int) ([]*Message, error)
+	// PendingAgentMessagesBefore is PendingAgentMessages of messages
+	// received before t.
+	PendingAgentMessagesBefore(t time.Time, limit int) ([]*Message, error)
+	// AgentTurnsBehind returns which of ids (messages waiting for the
+	// agent) have an older message of their conversation, received since
+	// since and not among ids, still waiting for it.
+	AgentTurnsBehind(ids []string, since time.Time) (map[string]bool, error)
 	ClaimAgentMessage(id string) (bool, error)
 	// ClaimAgentMessages is ClaimAgentMessage for several messages at
 	// once; it returns the ids this transaction claimed.

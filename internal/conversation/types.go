@@ -233,6 +233,11 @@ type InboxItem struct {
 	ReceivedAt time.Time
 	Payload    []byte // sealed at rest
 	Attempts   int
+	// Customer is the number of the customer the body is about (its first
+	// message's sender or status's recipient; "" for none), read when the
+	// webhook is acknowledged. It is not stored: it picks the body's inbox
+	// partition (see store.Partitioned).
+	Customer string
 }
 
 // OutboxState is where an outbox item is in delivery.

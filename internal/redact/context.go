@@ -90,6 +90,48 @@ func init() {
 	)
 	add(ctxNumber, "number", "numero", "nro", "num", "n\u00ba", "n\u00b0", "nr", "numer", "nummer")
 	keywordSet = newWordSet(keywords)
+	if 2*len(keywords) > len(keywordTable) {
+		panic("redact: keywordTable too small")
+	}
+	for w, c := range keywords {
+		i := int(wordHash(w)) & (len(keywordTable) - 1)
+		for keywordTable[i].w != "" {
+			i = (i + 1) & (len(keywordTable) - 1)
+		}
+		keywordTable[i].w, keywordTable[i].c = w, c
+	}
+}
+
+// keywordTable is keywords in an open-addressed table indexed by
+// wordHash, for the words of ASCII letters that context reads: a word costs
+// its hash and mostly one probe, not a filter test and a map look-up.
+var keywordTable [1024]struct {
+	w string
+	c ctxClass
+}
+
+// keywordASCII is keywords[w folded] for a word of ASCII letters.
+func keywordASCII(raw string) ctxClass {
+	for i := int(wordHash(raw)) & (len(keywordTable) - 1); ; i = (i + 1) & (len(keywordTable) - 1) {
+		e := &keywordTable[i]
+		if e.w == "" {
+			return ctxNone
+		}
+		if len(e.w) == len(raw) && eqLower(e.w, raw) {
+			return e.c
+		}
+	}
+}
+
+// eqLower reports whether the folded word kw is the word of ASCII
+// letters raw lower-cased.
+func eqLower(kw, raw string) bool {
+	for i := 0; i < len(raw); i++ {
+		if kw[i] != raw[i]|0x20 {
+			return false
+		}
+	}
+	return true
 }
 
 // keywordSet is keywords behind a filter: context reads up to twelve words
@@ -170,6 +212,27 @@ var normByte = func() (t [256]byte) {
 // that accented words and emoji come out whole.
 func isWordByte(c byte) bool { return wordByte[c] }
 
+// ctxByte classes the bytes of context words, so that one pass over a
+// word tells whether it is all ASCII letters: 0 for a byte that is no word
+// byte, else cbWord, with cbOther for a dot, an apostrophe or a non-ASCII
+// byte.
+var ctxByte = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+			t[c] = cbWord
+		case wordByte[c]:
+			t[c] = cbWord | cbOther
+		}
+	}
+	return t
+}()
+
+const (
+	cbWord uint8 = 1 << iota
+	cbOther
+)
+
 var wordByte = func() (t [256]bool) {
 	for c := range t {
 		t[c] = c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80 || c == '.' || c == '\''
@@ -208,7 +271,9 @@ func context(s string, start, end int) ctxClass {
 			i--
 		}
 		b := i
-		for i > lo && isWordByte(s[i-1]) {
+		var kinds uint8 // ctxByte's bits of the word's bytes
+		for i > lo && ctxByte[s[i-1]] != 0 {
+			kinds |= ctxByte[s[i-1]]
 			i--
 		}
 		if b == i {
@@ -216,17 +281,11 @@ func context(s string, start, end int) ctxClass {
 		}
 		var w []byte
 		var c ctxClass
-		if raw := s[i:b]; pending < 0 && len(raw) <= len(buf) && asciiLetters(raw) {
+		if raw := s[i:b]; pending < 0 && len(raw) <= len(buf) && kinds&cbOther == 0 {
 			// A word of ASCII letters folds to itself lower-cased, which
 			// the filter can hash without folding it; most words stop here.
 			words++
-			if keywordSet.filter.hasLower(raw) {
-				if hasUpperASCII(raw) {
-					c = keywordSet.m[string(normWord(raw, buf[:]))]
-				} else {
-					c = keywordSet.m[raw] // normWord would copy it as it is
-				}
-			}
+			c = keywordASCII(raw)
 			if c == ctxNone && len(raw) == 8 && strings.EqualFold(raw, "security") && i >= 7 && normIs(s[:i], "social") {
 				c = ctxSSN
 			}
@@ -271,7 +330,9 @@ func context(s string, start, end int) ctxClass {
 			i++
 		}
 		a := i
-		for i < hi && isWordByte(s[i]) {
+		var kinds uint8
+		for i < hi && ctxByte[s[i]] != 0 {
+			kinds |= ctxByte[s[i]]
 			i++
 		}
 		if a == i {
@@ -282,15 +343,9 @@ func context(s string, start, end int) ctxClass {
 			break
 		}
 		var c ctxClass
-		if raw := s[a:i]; len(raw) <= len(buf) && asciiLetters(raw) {
+		if raw := s[a:i]; len(raw) <= len(buf) && kinds&cbOther == 0 {
 			words++
-			if keywordSet.filter.hasLower(raw) {
-				if hasUpperASCII(raw) {
-					c = keywordSet.m[string(normWord(raw, buf[:]))]
-				} else {
-					c = keywordSet.m[raw] // normWord would copy it as it is
-				}
-			}
+			c = keywordASCII(raw)
 		} else {
 			w := normWord(raw, buf[:])
 			if len(w) == 0 {
@@ -357,24 +412,3 @@ var alnum = func() (t [256]bool) {
 	}
 	return t
 }()
-
-// asciiLetters reports whether w is all ASCII letters.
-// hasUpperASCII reports an ASCII upper-case letter in a word of ASCII
-// letters.
-func hasUpperASCII(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if w[i] <= 'Z' {
-			return true
-		}
-	}
-	return false
-}
-
-func asciiLetters(w string) bool {
-	for i := 0; i < len(w); i++ {
-		if !isLetterByte(w[i]) {
-			return false
-		}
-	}
-	return true
-}

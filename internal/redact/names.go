@@ -83,7 +83,11 @@ func init() {
 // cueAt looks up the phrase ending with the word w, given the words before
 // it (prev, most recent first), longest first.
 func (sc *scanner) cueAt(w []byte, prev [3]string) cue {
-	for n := 3; n >= 0; n-- {
+	top := 3
+	if prev[0] != "" && !cueTailBytes(prev[0], w) {
+		top = 0 // every phrase of two words or more ends with two of cueTails
+	}
+	for n := top; n >= 0; n-- {
 		b := sc.pbuf[:0]
 		ok := true
 		for k := n - 1; k >= 0; k-- {
@@ -106,6 +110,19 @@ func (sc *scanner) cueAt(w []byte, prev [3]string) cue {
 		}
 	}
 	return cue{}
+}
+
+// cueTailBytes is cueTail for a folded word.
+func cueTailBytes(p string, w []byte) bool {
+	var b [48]byte
+	if len(p)+1+len(w) > len(b) {
+		return true
+	}
+	n := copy(b[:], p)
+	b[n] = ' '
+	n++
+	n += copy(b[n:], w)
+	return cueTails.has(b[:n])
 }
 
 // atWord handles a word token: a cue, a street word, or the first word of

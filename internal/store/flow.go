@@ -29,6 +29,10 @@ func (s convStore) View(ctx context.Context, fn func(conversation.Tx) error) err
 	return s.db.View(ctx, func(t *Tx) error { return fn(t) })
 }
 
+func (s convStore) Partitioned() bool { return s.db.Partitioned() }
+
+func (s convStore) InboxSignals(ctx context.Context) <-chan struct{} { return s.db.InboxSignals(ctx) }
+
 func (s convStore) AppendInbox(ctx context.Context, items ...*conversation.InboxItem) error {
 	return s.db.AppendInbox(ctx, items...)
 }
@@ -167,6 +171,48 @@ func prefixCols(prefix, cols string) string {
 func (t *Tx) PendingAgentMessages(limit int) ([]*conversation.Message, error) {
 	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE status = ? AND "+notErased("messages.contact_id")+" ORDER BY created_at, id LIMIT ?",
 		string(conversation.StatusAgentPending), limit)
+}
+
+// PendingAgentMessagesBefore is PendingAgentMessages of messages received
+// before t0.
+func (t *Tx) PendingAgentMessagesBefore(t0 time.Time, limit int) ([]*conversation.Message, error) {
+	return t.scanMessages("SELECT "+msgCols+" FROM messages WHERE status = ? AND created_at < ? AND "+notErased("messages.contact_id")+" ORDER BY created_at, id LIMIT ?",
+		string(conversation.StatusAgentPending), ms(t0), limit)
+}
+
+// AgentTurnsBehind returns which of ids have an older inbound message of
+// their conversation, received since since and not among ids, still
+// waiting for the agent (read through messages_conversation_order).
+// Messages stored in one transaction share their time and are not ordered
+// here: one replica processed them, and its agent queue keeps their order.
+func (t *Tx) AgentTurnsBehind(ids []string, since time.Time) (map[string]bool, error) {
+	out := map[string]bool{}
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), inboxChunk)]
+		ids = ids[len(chunk):]
+		args := make([]any, 0, 2*len(chunk)+2)
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		args = append(args, string(conversation.StatusAgentPending), ms(since))
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		rows, err := t.query(`SELECT m.id FROM messages m WHERE m.id IN (`+placeholders(len(chunk))+`) AND EXISTS (
+			SELECT 1 FROM messages o WHERE o.conversation_id = m.conversation_id AND o.status = ? AND o.created_at >= ?
+			AND o.created_at < m.created_at AND o.id NOT IN (`+placeholders(len(chunk))+`))`, args...)
+		if err != nil {
+			return nil, fmt.Errorf("store: agent turns behind: %w", err)
+		}
+		got, err := scanStrings(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: agent turns behind: %w", err)
+		}
+		for _, id := range got {
+			out[id] = true
+		}
+	}
+	return out, nil
 }
 
 // OpenRequest records a data-subject request.

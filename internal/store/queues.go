@@ -46,8 +46,13 @@ func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem)
 			chunk := items[:min(len(items), inboxChunk)]
 			items = items[len(chunk):]
 			var q strings.Builder
-			q.WriteString("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES ")
-			args := make([]any, 0, 3*len(chunk))
+			pg := db.backend == Postgres
+			if pg {
+				q.WriteString("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at, part) VALUES ")
+			} else {
+				q.WriteString("INSERT INTO inbox (id, received_at, payload_enc, next_attempt_at) VALUES ")
+			}
+			args := make([]any, 0, 4*len(chunk))
 			for i, it := range chunk {
 				if it.ID == "" {
 					it.ID = NewID()
@@ -58,11 +63,22 @@ func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem)
 				if i > 0 {
 					q.WriteString(", ")
 				}
-				q.WriteString("(?, ?, ?, 0)")
 				args = append(args, it.ID, ms(it.ReceivedAt), db.inboxSeal.Seal(inboxLoc(it.ID), it.Payload))
+				if pg {
+					q.WriteString("(?, ?, ?, 0, ?)")
+					args = append(args, db.inboxPart(it.Customer))
+				} else {
+					q.WriteString("(?, ?, ?, 0)")
+				}
 			}
 			if _, err := tx.ExecContext(ctx, db.q(q.String()), args...); err != nil {
 				return fmt.Errorf("store: append inbox: %w", err)
+			}
+		}
+		if db.backend == Postgres {
+			// Delivered at commit to every replica's listener.
+			if _, err := tx.ExecContext(ctx, "SELECT pg_notify($1, '')", db.notifyChannel()); err != nil {
+				return fmt.Errorf("store: append inbox: notify: %w", err)
 			}
 		}
 		return nil

@@ -181,6 +181,9 @@ func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
 // context) and ranks the passages for it, preferring lang. It returns the
 // words searched and the question's time cue too.
 func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, timeCue) {
+	if arithmetic(words) {
+		return nil, nil, words, timeCue{}
+	}
 	qlang := guessLang(words, lang)
 	words, cue := readTime(readPayOnDelivery(readSize(words, qlang), qlang))
 	q := a.ix.expand(analyzers[qlang], words)
@@ -342,6 +345,7 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	// money back?" is answered by the cancellations, which say when the
 	// refund of a cancelled order arrives, not by the refunds of returns,
 	// which never mention a cancellation.
+	doubt := false // two articles answer different halves of the question
 	if prefer == "" && !a.ix.complete(top.doc, q) {
 		for i, h := range hits[1:] {
 			if h.score < completeScore*top.score {
@@ -356,6 +360,7 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 			if a.ix.docs[h.doc].art.id != a.ix.docs[top.doc].art.id && h.coverage >= top.coverage-coverageLead && a.ix.complete(h.doc, q) {
 				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
 				top = h
+				doubt = true
 				break
 			}
 		}
@@ -374,6 +379,11 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		conf /= 2
 	}
 	if a.ix.mostlyUnknown(top.doc, q) {
+		conf *= unknownFactor
+	}
+	// The article that speaks to every word, behind in score, is the
+	// better guess, not a sure answer.
+	if doubt {
 		conf *= unknownFactor
 	}
 	return match{

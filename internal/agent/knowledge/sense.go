@@ -98,6 +98,23 @@ func (p phrases) marks(words []string) []bool {
 	return m
 }
 
+// Arithmetic ("12 times 12", "8 por 7", "6 vezes 7") names no topic,
+// whatever an article calls "Delivery times".
+var (
+	mathWords = set(`times plus minus divided multiplied x por mas menos dividido entre vezes mais multiplicado`)
+)
+
+// arithmetic reports whether folded words hold a number, an operator and
+// a number in a row.
+func arithmetic(words []string) bool {
+	for i := 0; i+2 < len(words); i++ {
+		if isDigit(words[i][0]) && mathWords[words[i+1]] && isDigit(words[i+2][0]) {
+			return true
+		}
+	}
+	return false
+}
+
 // "a plazos" and "em prestações" are instalments, not a deadline.
 var instalments = phraseSet(`a plazos|en plazos|pagar a plazo|a prazo|em prestacoes`)
 

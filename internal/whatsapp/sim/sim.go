@@ -6,7 +6,9 @@
 //   - a fake Graph API: POST /{version}/{phone-number-id}/messages with
 //     bearer auth, validating bodies as Meta does and answering with Meta's
 //     success or error JSON, with faults (rate limits, 5xx, closed window,
-//     bad token, hangs) injectable at runtime;
+//     bad token, hangs) injectable at runtime; and the media endpoint
+//     (GET /{version}/{media-id}, then the file at the URL it names) for
+//     the files customers send ([CustomerMessage.File], [Simulator.AddMedia]);
 //   - a webhook deliverer: inbound customer messages and the status updates
 //     of every accepted send (sent, delivered, read) are wrapped in Meta's
 //     envelope, escaped like Meta's bodies, signed with X-Hub-Signature-256,
