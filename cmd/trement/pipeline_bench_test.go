@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -35,10 +36,11 @@ func webhookBody(seq int64, from, text string) []byte {
 // SQLite: inbox commit, consent-gated flow, built-in agent, outbox, send
 // (to a Graph API that answers at once). One op is one question answered.
 func BenchmarkPipeline(b *testing.B) {
-	stmts, txs := runPipeline(b, b.N, b.ResetTimer)
+	stmts, txs, cpu := runPipeline(b, b.N, b.ResetTimer)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "answers/s")
 	b.ReportMetric(stmts, "sql/answer")
 	b.ReportMetric(txs, "tx/answer")
+	b.ReportMetric(cpu, "cpu-ms/answer")
 }
 
 // TestPipelineSQLPerAnswer keeps the SQL cost of an answered message from
@@ -52,7 +54,7 @@ func TestPipelineSQLPerAnswer(t *testing.T) {
 		t.Skip("runs the whole pipeline")
 	}
 	const bound = 9.0
-	stmts, txs := runPipeline(t, 1000, func() {})
+	stmts, txs, _ := runPipeline(t, 1000, func() {})
 	t.Logf("%.2f SQL statements, %.2f transactions per answered message", stmts, txs)
 	if stmts > bound {
 		t.Fatalf("%.2f SQL statements per answered message, bound %.1f", stmts, bound)
@@ -63,8 +65,10 @@ func TestPipelineSQLPerAnswer(t *testing.T) {
 }
 
 // runPipeline answers n questions from 200 opted-in customers and returns
-// the SQL statements and transactions per answered message.
-func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer float64) {
+// the SQL statements and transactions per answered message, and the CPU
+// (user + system, of the whole process: trement with SQLite in it, and the
+// few goroutines posting the questions) per answered message in ms.
+func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer, cpuMS float64) {
 	dbURL, _ := storetest.NewSQLite(b)
 	cfg, _, err := config.Load([]string{"-dev", "-database-url", dbURL, "-data-dir", b.TempDir(), "-send-rate", "1000", "-pair-interval", "0s", "-mark-read=false"},
 		func(k string) string {
@@ -117,6 +121,7 @@ func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer float
 	waitSent(2 * customers)
 	base := snd.n.Load()
 	stmts0, txs0 := db.SQLCounts()
+	cpu0 := processCPU()
 	resetTimer()
 	sem := make(chan struct{}, 64)
 	for i := range n {
@@ -128,5 +133,15 @@ func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer float
 	}
 	waitSent(base + int64(n))
 	stmts, txs := db.SQLCounts()
-	return float64(stmts-stmts0) / float64(n), float64(txs-txs0) / float64(n)
+	cpu := processCPU() - cpu0
+	return float64(stmts-stmts0) / float64(n), float64(txs-txs0) / float64(n), float64(cpu) / float64(time.Millisecond) / float64(n)
+}
+
+// processCPU is the CPU time the process has used (user + system).
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

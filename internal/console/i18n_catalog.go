@@ -547,4 +547,11 @@ var catalog = map[string]translation{
 	"Optional: leave empty for up to now.":                {"Opcional: déjalo vacío para llegar hasta ahora.", "Opcional: deixe vazio para ir até agora."},
 	"Optional; it goes into the notices.":                 {"Opcional; se incluye en los avisos.", "Opcional; entra nos avisos."},
 	"Measures taken or proposed":                          {"Medidas tomadas o propuestas", "Medidas tomadas ou propostas"},
+	"refused: this number has not opted in to messages of this purpose (or opted out since)": {"rechazado: este número no aceptó mensajes con esta finalidad (o se dio de baja después)", "recusado: este número não aceitou mensagens com esta finalidade (ou se descadastrou depois)"},
+	"an owner already exists":                      {"ya existe un propietario", "já existe um proprietário"},
+	"refusing to remove the last owner":            {"no se puede quitar al último propietario", "não é possível remover o último proprietário"},
+	"the audit log refused the event":              {"el registro de auditoría rechazó el evento", "o registro de auditoria recusou o evento"},
+	"too many failed sign-ins: try again after %s": {"demasiados intentos fallidos de inicio de sesión: vuelve a intentarlo después de las %s", "tentativas de login malsucedidas demais: tente novamente depois das %s"},
+	"this download link is not valid: it may have expired or been used already; write MY DATA to get a new one": {"este enlace de descarga no es válido: puede haber caducado o haberse usado ya; escribe MIS DATOS para recibir uno nuevo", "este link de download não é válido: pode ter expirado ou já ter sido usado; escreva MEUS DADOS para receber um novo"},
+	"too many download attempts: wait a minute and try again":                                                   {"demasiados intentos de descarga: espera un minuto y vuelve a intentarlo", "tentativas de download demais: espere um minuto e tente novamente"},
 }

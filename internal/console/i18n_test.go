@@ -151,3 +151,16 @@ func TestI18nScriptWords(t *testing.T) {
 		t.Errorf("found %d tr(…) calls in console.js; the script's words are not passed through tr", n)
 	}
 }
+
+// TestI18nErrorWords: the refusals the console shows (on the sign-in
+// pages, and the API's in the pages' forms) are translated.
+func TestI18nErrorWords(t *testing.T) {
+	for _, k := range errorKinds {
+		if k.msg == "" {
+			continue
+		}
+		if _, ok := catalog[k.msg]; !ok {
+			t.Errorf("error message %q has no es/pt translation in the catalog", k.msg)
+		}
+	}
+}
