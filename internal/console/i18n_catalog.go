@@ -554,4 +554,7 @@ var catalog = map[string]translation{
 	"too many failed sign-ins: try again after %s": {"demasiados intentos fallidos de inicio de sesión: vuelve a intentarlo después de las %s", "tentativas de login malsucedidas demais: tente novamente depois das %s"},
 	"this download link is not valid: it may have expired or been used already; write MY DATA to get a new one": {"este enlace de descarga no es válido: puede haber caducado o haberse usado ya; escribe MIS DATOS para recibir uno nuevo", "este link de download não é válido: pode ter expirado ou já ter sido usado; escreva MEUS DADOS para receber um novo"},
 	"too many download attempts: wait a minute and try again":                                                   {"demasiados intentos de descarga: espera un minuto y vuelve a intentarlo", "tentativas de download demais: espere um minuto e tente novamente"},
+	"only an owner may manage owners and admins":                                                                {"solo un propietario puede gestionar propietarios y administradores", "só um proprietário pode gerenciar proprietários e administradores"},
+	"not allowed on your own account; ask another operator":                                                     {"no está permitido en tu propia cuenta; pídeselo a otro operador", "não é permitido na sua própria conta; peça a outro operador"},
+	"needs %s": {"necesita %s", "precisa de %s"},
 }

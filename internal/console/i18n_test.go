@@ -104,6 +104,7 @@ func TestTranslate(t *testing.T) {
 		{langES, "Expires in 30 days", "Caduca en 30 días"}, // the longest pattern wins; its argument is translated too
 		{langES, "something a customer wrote", "something a customer wrote"},
 		{langEN, "Inbox", "Inbox"},
+		{langES, "Not for your role: only an owner may manage owners and admins.", "No es para tu rol: solo un propietario puede gestionar propietarios y administradores."},
 		{langPT, "10 business days (+5 business days)", "10 dias úteis (+5 dias úteis)"},
 		{langES, "Read metrics (metrics:read)", "Leer métricas (metrics:read)"},
 	} {
