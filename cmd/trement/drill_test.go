@@ -7,6 +7,8 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -47,11 +49,19 @@ func TestCrashDrill(t *testing.T) {
 	}
 	t.Run("sqlite", func(t *testing.T) {
 		u, _ := storetest.NewSQLite(t)
-		runDrill(t, bin, u)
+		runDrill(t, bin, u, 1)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		u, _ := storetest.NewPostgres(t)
-		runDrill(t, bin, u)
+		runDrill(t, bin, u, 1)
+	})
+	// Two replicas share the database and the webhooks (a round-robin
+	// proxy, as a load balancer would; a replica that is down answers 502
+	// and Meta retries, reaching the other): the kills alternate between
+	// them, so each one's partitions and claims are left to the other.
+	t.Run("postgres-2-replicas", func(t *testing.T) {
+		u, _ := storetest.NewPostgres(t)
+		runDrill(t, bin, u, 2)
 	})
 }
 
@@ -118,15 +128,35 @@ func (d *drillServer) stop() {
 	}
 }
 
-func runDrill(t *testing.T, bin, dbURL string) {
+func freeDrillAddr(t *testing.T) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
+	defer ln.Close()
+	return ln.Addr().String()
+}
 
-	s := sim.New(sim.Config{WebhookURL: "http://" + addr + "/webhook", AppSecret: drillSecret, Token: drillToken, PhoneNumberID: drillPhone,
+func runDrill(t *testing.T, bin, dbURL string, replicas int) {
+	addrs := make([]string, replicas)
+	for i := range addrs {
+		addrs[i] = freeDrillAddr(t)
+	}
+	webhook := "http://" + addrs[0] + "/webhook"
+	if replicas > 1 {
+		var next atomic.Int64
+		proxies := make([]*httputil.ReverseProxy, replicas)
+		for i, a := range addrs {
+			proxies[i] = httputil.NewSingleHostReverseProxy(&url.URL{Scheme: "http", Host: a})
+		}
+		lb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			proxies[int(next.Add(1))%replicas].ServeHTTP(w, r)
+		}))
+		defer lb.Close()
+		webhook = lb.URL + "/webhook"
+	}
+
+	s := sim.New(sim.Config{WebhookURL: webhook, AppSecret: drillSecret, Token: drillToken, PhoneNumberID: drillPhone,
 		StatusDelay: 20 * time.Millisecond, RetryBase: 50 * time.Millisecond, RetryMax: 500 * time.Millisecond, MaxAttempts: 100000,
 		HangTimeout: 3 * time.Second, Workers: 8}, nil)
 	graph := httptest.NewServer(s.Handler())
@@ -135,15 +165,29 @@ func runDrill(t *testing.T, bin, dbURL string) {
 	defer cancel()
 	go s.Run(ctx)
 
-	dataDir := t.TempDir()
-	os.Chmod(dataDir, 0o700) // serve refuses a data folder others can read
-	d := &drillServer{t: t, bin: bin, addr: addr, logs: &syncBuffer{}, env: append(os.Environ(),
-		"TREMENT_DATABASE_URL="+dbURL, "TREMENT_DATA_DIR="+dataDir, "TREMENT_MASTER_KEY="+vault.GenerateKey(),
-		"TREMENT_LISTEN="+addr, "TREMENT_APP_SECRET="+drillSecret, "TREMENT_ACCESS_TOKEN="+drillToken, "TREMENT_VERIFY_TOKEN=v",
-		"TREMENT_GRAPH_URL="+graph.URL, "TREMENT_SEND_RATE=1000", "TREMENT_PAIR_INTERVAL=0s", "TREMENT_GRAPH_TIMEOUT=1s",
-		"TREMENT_RECONCILE_AFTER=4s", "TREMENT_BUSINESS_HOURS=", "TREMENT_LOG_LEVEL=warn")}
-	d.start()
-	defer d.stop()
+	key := vault.GenerateKey()
+	servers := make([]*drillServer, replicas)
+	for i, addr := range addrs {
+		dataDir := t.TempDir()
+		os.Chmod(dataDir, 0o700) // serve refuses a data folder others can read
+		servers[i] = &drillServer{t: t, bin: bin, addr: addr, logs: &syncBuffer{}, env: append(os.Environ(),
+			"TREMENT_DATABASE_URL="+dbURL, "TREMENT_DATA_DIR="+dataDir, "TREMENT_MASTER_KEY="+key,
+			"TREMENT_LISTEN="+addr, "TREMENT_APP_SECRET="+drillSecret, "TREMENT_ACCESS_TOKEN="+drillToken, "TREMENT_VERIFY_TOKEN=v",
+			"TREMENT_GRAPH_URL="+graph.URL, "TREMENT_SEND_RATE=1000", "TREMENT_PAIR_INTERVAL=0s", "TREMENT_GRAPH_TIMEOUT=1s",
+			"TREMENT_RECONCILE_AFTER=4s", "TREMENT_BUSINESS_HOURS=", "TREMENT_LOG_LEVEL=warn")}
+		servers[i].start()
+		defer servers[i].stop()
+	}
+	// The kills alternate between the replicas (all on the one there is).
+	kills := 0
+	victim := func() *drillServer { kills++; return servers[(kills-1)%replicas] }
+	logs := func() string {
+		var b strings.Builder
+		for i, sv := range servers {
+			fmt.Fprintf(&b, "--- replica %d\n%s\n", i, tail(sv.logs.String(), 3000/replicas))
+		}
+		return b.String()
+	}
 
 	const customers = 24
 	who := func(i int) string { return fmt.Sprintf("3462%07d", i) }
@@ -214,18 +258,21 @@ func runDrill(t *testing.T, bin, dbURL string) {
 	}()
 	step := func(d time.Duration) { time.Sleep(d) }
 	step(1500 * time.Millisecond)
+	d := victim()
 	d.kill9() // 1: under plain load
 	d.start()
 	step(time.Second)
 	s.InjectFault(sim.FaultRateLimit, 40)
 	s.InjectFault(sim.FaultServerError, 20)
 	step(300 * time.Millisecond)
+	d = victim()
 	d.kill9() // 2: while sends are failing and being retried
 	d.start()
 	step(time.Second)
 	s.SetLatency(150 * time.Millisecond) // replies in flight when the kill lands
 	s.InjectFault(sim.FaultHang, 3)
 	step(700 * time.Millisecond)
+	d = victim()
 	d.kill9() // 3: with requests in flight and hung
 	d.start()
 	s.SetLatency(0)
@@ -246,8 +293,8 @@ func runDrill(t *testing.T, bin, dbURL string) {
 	recovered := time.Since(restarted)
 	if len(lagging) > 0 {
 		t.Logf("database state:\n%s", drillDump(t, dbURL))
-		os.WriteFile(filepath.Join(os.TempDir(), "trement-drill.log"), []byte(d.logs.String()), 0o600)
-		t.Errorf("after three kill -9s, %d customers are missing replies (stalled or lost):\n%s\nserver log:\n%s", len(lagging), strings.Join(lagging, "\n"), tail(d.logs.String(), 3000))
+		os.WriteFile(filepath.Join(os.TempDir(), "trement-drill.log"), []byte(logs()), 0o600)
+		t.Errorf("after three kill -9s, %d customers are missing replies (stalled or lost):\n%s\nserver logs:\n%s", len(lagging), strings.Join(lagging, "\n"), logs())
 	}
 	undelivered := 0
 	for _, dl := range s.Deliveries() {
@@ -267,8 +314,8 @@ func runDrill(t *testing.T, bin, dbURL string) {
 	if stored != sent.Load() {
 		t.Errorf("stored %d inbound messages, sent %d questions (lost or duplicated)", stored, sent.Load())
 	}
-	t.Logf("%s: %d questions from %d customers, 3 kill -9s, faults (40× 130429, 20× 500, 3 hung); every reply in %s after the last restart; 0 duplicates",
-		map[bool]string{true: "PostgreSQL", false: "SQLite"}[strings.HasPrefix(dbURL, "postgres")], sent.Load(), customers, recovered.Round(10*time.Millisecond))
+	t.Logf("%s, %d replica(s): %d questions from %d customers, 3 kill -9s, faults (40× 130429, 20× 500, 3 hung); every reply in %s after the last restart; 0 duplicates",
+		map[bool]string{true: "PostgreSQL", false: "SQLite"}[strings.HasPrefix(dbURL, "postgres")], replicas, sent.Load(), customers, recovered.Round(10*time.Millisecond))
 }
 
 // openDrillDB opens the drill's database directly (SQLite read-only), to
