@@ -73,8 +73,13 @@ func main() {
 		skipBare    = flag.Bool("skip-bare", false, "do not measure the bare server")
 		drain       = flag.Duration("drain", 60*time.Second, "how long to wait for replies after the load")
 		steadyOnly  = flag.Bool("steady-only", false, "run only the steady phase, reporting the backlog and CPU each second")
+		replicas    = flag.Int("replicas", 1, "trement processes sharing -db (PostgreSQL), webhooks spread round-robin over them")
 	)
 	flag.Parse()
+	if *replicas < 1 || (*replicas > 1 && !strings.HasPrefix(*dbURL, "postgres")) {
+		log.Fatal("-replicas above 1 needs a PostgreSQL -db")
+	}
+	nReplicas = *replicas
 	if *serveBare != "" {
 		runBare(*serveBare)
 		return
@@ -91,6 +96,9 @@ func main() {
 	res := measureTrement(*dbURL, *duration, *concurrency, *rate, *customers, *drain)
 	report(bare, res, *duration, *concurrency, *rate, *customers)
 }
+
+// nReplicas is how many trement processes share the database (-replicas).
+var nReplicas = 1
 
 // runBare is the peer baseline: verify the HMAC of the raw body, answer 200.
 func runBare(addr string) {
@@ -179,16 +187,17 @@ func waitUp(url, method string) {
 
 // gen builds and posts signed webhooks, one text message each.
 type gen struct {
-	url       string
+	urls      []string // round-robin over the replicas
+	rr        atomic.Int64
 	client    *http.Client
 	seq       atomic.Int64
 	acked     atomic.Int64 // webhooks answered 200, in every phase
 	customers int
 }
 
-func newGen(url string, customers int) *gen {
+func newGen(url string, customers int, more ...string) *gen {
 	tr := &http.Transport{MaxIdleConns: 1024, MaxIdleConnsPerHost: 1024, IdleConnTimeout: time.Minute}
-	return &gen{url: url, client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, customers: customers}
+	return &gen{urls: append([]string{url}, more...), client: &http.Client{Transport: tr, Timeout: 30 * time.Second}, customers: customers}
 }
 
 func waID(i int) string { return fmt.Sprintf("3461%07d", i) }
@@ -206,7 +215,8 @@ func text(s string) string { return `"type":"text","text":{"body":"` + s + `"}` 
 func (g *gen) post(b []byte) (time.Duration, bool) {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(b)
-	req, _ := http.NewRequest("POST", g.url, bytes.NewReader(b))
+	url := g.urls[int(g.rr.Add(1))%len(g.urls)]
+	req, _ := http.NewRequest("POST", url, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Hub-Signature-256", "sha256="+hex.EncodeToString(m.Sum(nil)))
 	t := time.Now()
@@ -299,7 +309,8 @@ func (g *gen) steady(name string, d time.Duration, rate int) phase {
 // server is a running trement with its fake Graph API, its customers
 // opted in.
 type server struct {
-	cmd       *exec.Cmd
+	cmd       *exec.Cmd   // the first replica
+	cmds      []*exec.Cmd // every replica
 	graph     *sim.Simulator
 	graphPort int
 	gen       *gen
@@ -329,31 +340,40 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 	gsrv := &http.Server{Handler: graph.Handler()}
 	go gsrv.Serve(gl)
 
-	addr := freeAddr()
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(dir, "trement.db")
 	}
-	cmd := exec.Command(bin, "serve")
-	cmd.Env = append(os.Environ(),
-		"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+dir, "TREMENT_DATABASE_URL="+dbURL,
-		"TREMENT_MASTER_KEY=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=",
-		"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
-		"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",
-		"TREMENT_MARK_READ=false", "TREMENT_PAIR_INTERVAL=0s")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Start(); err != nil {
-		log.Fatal(err)
+	var cmds []*exec.Cmd
+	var urls []string
+	for i := range nReplicas {
+		addr := freeAddr()
+		cmd := exec.Command(bin, "serve")
+		cmd.Env = append(os.Environ(),
+			"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+filepath.Join(dir, strconv.Itoa(i)), "TREMENT_DATABASE_URL="+dbURL,
+			"TREMENT_MASTER_KEY=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=",
+			"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
+			"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",
+			"TREMENT_MARK_READ=false", "TREMENT_PAIR_INTERVAL=0s")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		if err := cmd.Start(); err != nil {
+			log.Fatal(err)
+		}
+		cmds = append(cmds, cmd)
+		waitUp("http://"+addr+"/healthz", "GET")
+		urls = append(urls, "http://"+addr+"/webhook")
 	}
+	cmd := cmds[0]
 	stop := func() {
-		cmd.Process.Signal(os.Interrupt)
-		cmd.Wait()
+		for _, c := range cmds {
+			c.Process.Signal(os.Interrupt)
+			c.Wait()
+		}
 		gsrv.Close()
 		graph.Close()
 		os.RemoveAll(dir)
 	}
-	waitUp("http://"+addr+"/healthz", "GET")
 
-	g := newGen("http://"+addr+"/webhook", customers)
+	g := newGen(urls[0], customers, urls[1:]...)
 	// Consent first: each customer says hello, then taps Accept.
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 32)
@@ -380,7 +400,7 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 	wg.Wait()
 	base := waitSends(graph, int64(2*customers), drain)
 	log.Printf("consent done for %d customers (%d notices sent)", customers, base)
-	return &server{cmd: cmd, graph: graph, graphPort: gl.Addr().(*net.TCPAddr).Port, gen: g, dbURL: dbURL, sent: base, stop: stop}
+	return &server{cmd: cmd, cmds: cmds, graph: graph, graphPort: gl.Addr().(*net.TCPAddr).Port, gen: g, dbURL: dbURL, sent: base, stop: stop}
 }
 
 func measureTrement(dbURL string, d time.Duration, conc, rate, customers int, drain time.Duration) result {
@@ -451,7 +471,7 @@ func lost(dbURL string, acked int64) int64 {
 }
 
 func report(bare phase, r result, d time.Duration, conc, rate, customers int) {
-	fmt.Printf("\n## Webhook load (%s, %d customers, %s per phase, %d connections, %d CPUs)\n\n", r.backend, customers, d, conc, runtimeCPUs())
+	fmt.Printf("\n## Webhook load (%s, %d replica(s), %d customers, %s per phase, %d connections, %d CPUs)\n\n", r.backend, nReplicas, customers, d, conc, runtimeCPUs())
 	fmt.Println("| Run | Acked/s | Failed | p50 ack | p99 ack |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, p := range []phase{bare, r.max, r.steady} {

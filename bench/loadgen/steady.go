@@ -62,12 +62,20 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	srv := startTrement(dbURL, customers, drain)
 	defer srv.stop()
 	pid := srv.cmd.Process.Pid
+	// CPU is summed over every replica.
+	cpuAll := func() time.Duration {
+		var t time.Duration
+		for _, c := range srv.cmds {
+			t += cpuTime(c.Process.Pid)
+		}
+		return t
+	}
 	g := srv.gen
 	ackBase, sentBase := g.acked.Load(), srv.sent
-	cpuBase := cpuTime(pid)
+	cpuBase := cpuAll()
 	start := time.Now()
 
-	fmt.Printf("\n## Steady load (%s, %d customers, %d webhooks/s for %s, %d CPUs)\n\n", backendOf(srv.dbURL), customers, rate, d, runtimeCPUs())
+	fmt.Printf("\n## Steady load (%s, %d replica(s), %d customers, %d webhooks/s for %s, %d CPUs)\n\n", backendOf(srv.dbURL), len(srv.cmds), customers, rate, d, runtimeCPUs())
 	fmt.Println("| s | acked | replied | backlog | trement CPU | Graph sockets in TIME_WAIT |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|")
 	done := make(chan phase)
@@ -81,7 +89,7 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 		case p = <-done:
 		case <-tick.C:
 			acked, replied := g.acked.Load()-ackBase, int64(len(srv.graph.Sent()))-sentBase
-			cpu, tw := cpuTime(pid), timeWait(srv.graphPort)
+			cpu, tw := cpuAll(), timeWait(srv.graphPort)
 			peakTW = max(peakTW, tw)
 			fmt.Printf("| %d | %d | %d | %d | %.0f %% | %d |\n", sec, acked, replied, acked-replied, 100*(cpu-lastCPU).Seconds(), tw)
 			lastCPU = cpu
@@ -92,7 +100,7 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	// Every acknowledged question gets one reply (an answer or a notice).
 	got := waitSends(srv.graph, sentBase+p.acked, drain) - sentBase
 	elapsed := time.Since(start)
-	cpu := cpuTime(pid) - cpuBase
+	cpu := cpuAll() - cpuBase
 	peakTW = max(peakTW, timeWait(srv.graphPort))
 
 	fmt.Printf("\nAcknowledged %d (%d failed), p50 ack %s, p99 ack %s\n", p.acked, p.failed, round(p.pct(0.50)), round(p.pct(0.99)))
@@ -104,7 +112,7 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 			cpu.Seconds(), elapsed.Seconds(), cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/1000/float64(got))
 	}
 	fmt.Printf("Peak Graph API sockets in TIME_WAIT: %d\n", peakTW)
-	fmt.Printf("trement peak RSS: %.1f MiB\n", float64(proc.PeakRSSKB(pid))/1024)
+	fmt.Printf("trement peak RSS (first replica): %.1f MiB\n", float64(proc.PeakRSSKB(pid))/1024)
 	if la, err := os.ReadFile("/proc/loadavg"); err == nil {
 		fmt.Printf("Load average at the end (1, 5, 15 min): %s\n", strings.Join(strings.Fields(string(la))[:3], " "))
 	}

@@ -70,12 +70,29 @@ func TestBrowserConsoleInSpanish(t *testing.T) {
 	ta.optIn("34622333888")
 	ta.say("34622333888", "quiero hablar con un agente")
 	b.WaitFor("the second conversation, live", `document.querySelectorAll("#inbox-rows td.state").length === 2`)
+	b.WaitFor("the live region to announce it in Spanish", `document.getElementById("live-status").textContent === "2 conversación(es) esperando a una persona"`)
 	if states := browsertest.Eval[[]string](b, `[...document.querySelectorAll("#inbox-rows td.state")].map(td => td.textContent)`); !slices.Equal(states, []string{"Esperando a una persona", "Esperando a una persona"}) {
 		t.Errorf("states after the live update = %q, want Spanish", states)
 	}
 	if body := browsertest.Eval[string](b, `document.body.innerText`); strings.Contains(body, "Waiting for a human") || strings.Contains(body, "Signed in as") {
 		t.Errorf("the Spanish inbox still shows English:\n%s", body)
 	}
+
+	// The script's words: a reply sent from the conversation page says so
+	// in Spanish (the form's data-done, translated in the template).
+	b.Do(chromedp.Click(chromedp.CSS(`#inbox-rows a[href^="/conversations/"]`)))
+	b.WaitFor("the conversation", `location.pathname.startsWith("/conversations/") && document.querySelector("form.take button")`)
+	b.Do(chromedp.Click(chromedp.CSS(`form.take button`)))
+	b.WaitFor("the reply box", `document.querySelector("form.reply textarea")`)
+	b.Do(
+		chromedp.SendKeys(chromedp.CSS(`form.reply textarea`), "Hola, le ayudo yo."),
+		chromedp.Click(chromedp.CSS(`form.reply button`)),
+	)
+	b.WaitFor("the reply's confirmation", `document.querySelector("form.reply .form-done").textContent !== ""`)
+	if got := b.Text("form.reply .form-done"); got != "Enviado: sale por la bandeja de salida." {
+		t.Errorf("after sending, the page says %q, want it in Spanish", got)
+	}
+	b.CheckAccessibility("console-conversation-es")
 
 	// Signed out and in again: still Spanish, from the operator's record.
 	b.Do(chromedp.Click(chromedp.CSS(`form.logout button`)))

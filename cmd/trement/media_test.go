@@ -448,3 +448,33 @@ func TestModelNeverGetsTheFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFileWithoutWordsIsAskedForWords: a photo or voice note with no
+// caption is not a question about "[image]" for the agent (which would
+// answer that it is not sure): the customer is asked, in their language,
+// to write what they need; a photo with a caption still reaches the agent.
+func TestFileWithoutWordsIsAskedForWords(t *testing.T) {
+	ta := startApp(t, appOpt{})
+	const who = "34612000193" // Spanish
+	ta.optIn(who)
+	n := len(ta.replies(who))
+	for i, f := range []*sim.CustomerFile{
+		{Kind: "image", Data: fileBytes("x", 1000), MimeType: "image/jpeg"},
+		{Kind: "audio", Data: fileBytes("y", 1000), MimeType: "audio/ogg"},
+	} {
+		if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: f}); err != nil {
+			t.Fatal(err)
+		}
+		r := ta.waitReplies(who, n+i+1)
+		if got := r[n+i].Text; !strings.Contains(got, "solo puedo leer mensajes de texto") {
+			t.Errorf("reply to a %s without words = %q, want to be asked to write it", f.Kind, got)
+		}
+	}
+	if _, err := ta.sim.SendFromCustomer(sim.CustomerMessage{From: who, File: &sim.CustomerFile{Kind: "image", Data: fileBytes("z", 1000), MimeType: "image/jpeg", Caption: "¿cuánto tarda el envío?"}}); err != nil {
+		t.Fatal(err)
+	}
+	r := ta.waitReplies(who, n+3)
+	if got := r[n+2].Text; !strings.Contains(strings.ToLower(got), "envío") {
+		t.Errorf("reply to a photo asking about shipping = %q, want the shipping answer", got)
+	}
+}

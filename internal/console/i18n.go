@@ -565,6 +565,12 @@ func jsCatalog(lang string) string {
 			m[k] = t.in(lang)
 		}
 	}
+	// The API's common refusals, which the script shows as they come.
+	for _, k := range errorKinds {
+		if t, ok := catalog[k.msg]; ok && k.msg != "" {
+			m[k.msg] = t.in(lang)
+		}
+	}
 	b, _ := json.Marshal(m)
 	return string(b)
 }

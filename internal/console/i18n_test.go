@@ -104,6 +104,7 @@ func TestTranslate(t *testing.T) {
 		{langES, "Expires in 30 days", "Caduca en 30 días"}, // the longest pattern wins; its argument is translated too
 		{langES, "something a customer wrote", "something a customer wrote"},
 		{langEN, "Inbox", "Inbox"},
+		{langES, "Not for your role: only an owner may manage owners and admins.", "No es para tu rol: solo un propietario puede gestionar propietarios y administradores."},
 		{langPT, "10 business days (+5 business days)", "10 dias úteis (+5 dias úteis)"},
 		{langES, "Read metrics (metrics:read)", "Leer métricas (metrics:read)"},
 	} {
@@ -149,5 +150,18 @@ func TestI18nScriptWords(t *testing.T) {
 	}
 	if n < 8 {
 		t.Errorf("found %d tr(…) calls in console.js; the script's words are not passed through tr", n)
+	}
+}
+
+// TestI18nErrorWords: the refusals the console shows (on the sign-in
+// pages, and the API's in the pages' forms) are translated.
+func TestI18nErrorWords(t *testing.T) {
+	for _, k := range errorKinds {
+		if k.msg == "" {
+			continue
+		}
+		if _, ok := catalog[k.msg]; !ok {
+			t.Errorf("error message %q has no es/pt translation in the catalog", k.msg)
+		}
 	}
 }

@@ -357,7 +357,9 @@ func (s *Server) pageConversation(w http.ResponseWriter, r *http.Request) {
 	pg.CanTake = p.Can(auth.PermConversationsReply) && !v.Mine && c.State != "closed"
 	pg.CanReveal = p.Can(auth.PermPIIReveal)
 	pg.Canned = s.canned
-	pg.Categories = revealCategories
+	for _, cat := range revealCategories {
+		pg.Categories = append(pg.Categories, choice{Value: cat, Word: word(revealCategoryWords, cat)})
+	}
 	if p.Can(auth.PermConversationsAssign) {
 		_ = s.db.View(r.Context(), func(tx *store.Tx) error {
 			ops, err := tx.Operators()

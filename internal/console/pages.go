@@ -85,7 +85,7 @@ const pageTemplates = `
 {{if .CanReveal}}<details><summary>Reveal personal data</summary>
 <form data-api="/api/v1/conversations/{{.Conv.ID}}/reveal" data-after="reveal" class="reveal">
 <p>Each reveal is written to the audit log with your reason.</p>
-<label>Why <select name="category" required>{{range .Categories}}<option value="{{.}}">{{.}}</option>{{end}}</select></label>
+<label>Why <select name="category" required>{{range .Categories}}<option value="{{.Value}}">{{.Word}}</option>{{end}}</select></label>
 <label>Reason, in your words <input name="reason" minlength="10" maxlength="500" required></label>
 <div class="actions"><button name="field" value="phone">Reveal the number</button><button name="field" value="profile_name">Reveal the name</button><button name="field" value="messages">Reveal the messages</button></div>
 <p class="error form-error" role="alert"></p><p class="form-done" role="status"></p></form></details>{{end}}
@@ -160,7 +160,7 @@ type page struct {
 	Conv               *convView
 	Messages           []messageView
 	Operators          []operatorOption
-	Categories         []string
+	Categories         []choice // the reveal's categories, in words
 	CanReply, CanTake  bool
 	CanReveal          bool
 	CanAudit           bool

@@ -474,7 +474,7 @@ func (s *step) converse(match intent.Match) (*agentJob, error) {
 	answers := s.f.botAnswers(s.conv) // flagging a topic sensitive does not change it
 	notHelpful := match.Kind == intent.NotHelpful
 	notHelpfulHandOver := notHelpful && s.conv.NotHelpful+1 >= 2 && s.conv.State == StateBot
-	unsupported := s.m.Type != "text" && s.m.Type != "interactive" && s.m.Type != "button" && strings.TrimSpace(s.m.Text) == "" || s.m.Type == "unsupported"
+	unsupported := s.m.Type != "text" && s.m.Type != "interactive" && s.m.Type != "button" && wordless(s.m.Text) || s.m.Type == "unsupported"
 	agent := !human && !sensitiveHandOver && answers && !notHelpfulHandOver && !unsupported
 	status := StatusReceived
 	if agent {
@@ -1038,4 +1038,14 @@ func (f *Flow) Status(tx Tx, s StatusEvent) error {
 		}
 	}
 	return nil
+}
+
+// wordless reports whether a message's text says nothing the agent could
+// answer: empty, or only the bracketed label a file without a caption is
+// summarised as ("[image]", "[voice message]", "[document: scan.pdf]").
+// Such a message is asked to be put in words, not sent to the agent as a
+// question about "[image]".
+func wordless(text string) bool {
+	t := strings.TrimSpace(text)
+	return t == "" || strings.HasPrefix(t, "[") && strings.HasSuffix(t, "]") && !strings.Contains(t[1:len(t)-1], "[")
 }

@@ -36,14 +36,15 @@ type processor struct {
 // replica processes (each batch locks the partitions it takes) and wakes
 // on the store's signals for bodies other replicas acknowledged; otherwise
 // only the lead does.
-func (p *processor) run(ctx context.Context) {
+//
+// signals (nil on SQLite) is shared by the workers of a replica: several
+// run at once on a partitioned store (each batch transaction holds its own
+// partitions), and one that found work wakes a sibling, so they spread
+// over the partitions with work while one alone waits when there is none.
+func (p *processor) run(ctx context.Context, signals <-chan struct{}) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	partitioned := p.store.Partitioned()
-	var signals <-chan struct{}
-	if partitioned {
-		signals = p.store.InboxSignals(ctx)
-	}
 	for {
 		select {
 		case <-ctx.Done():
@@ -71,8 +72,19 @@ func (p *processor) run(ctx context.Context) {
 			if n == 0 {
 				break
 			}
+			if partitioned {
+				p.nudge()
+			}
 		}
 		t.Reset(p.idle)
+	}
+}
+
+// nudge wakes one idle worker, if any.
+func (p *processor) nudge() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
 	}
 }
 

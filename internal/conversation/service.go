@@ -123,6 +123,10 @@ func New(cfg Config, ocfg OutboxConfig, d Deps) (*Service, error) {
 	return s, nil
 }
 
+// processWorkers is how many inbox workers a replica runs on a
+// partitioned store (PostgreSQL); SQLite has one writer, so one worker.
+const processWorkers = 4
+
 func inboxBackoff(attempt int) time.Duration {
 	return min(time.Duration(1<<min(attempt, 10))*time.Second, 10*time.Minute)
 }
@@ -171,7 +175,16 @@ func (s *Service) Run(ctx context.Context) error {
 		go func() { defer wg.Done(); f() }()
 	}
 	start(func() { s.Inbox.run(ctx) })
-	start(func() { s.proc.run(ctx) })
+	if s.store.Partitioned() {
+		// Every replica processes, with several workers each: the
+		// partitions they lock keep each customer's messages in order.
+		signals := s.store.InboxSignals(ctx)
+		for range processWorkers {
+			start(func() { s.proc.run(ctx, signals) })
+		}
+	} else {
+		start(func() { s.proc.run(ctx, nil) })
+	}
 	for _, q := range s.agents.queues {
 		start(func() { s.agents.run(ctx, q) })
 	}

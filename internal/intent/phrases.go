@@ -388,17 +388,21 @@ var askForPerson = []struct {
 	adjFirst          bool
 }{
 	{en, []string{"talk to", "talk with", "speak to", "speak with", "chat with", "chat to", "connect me to", "connect me with",
-		"transfer me to", "put me through to", "pass me to", "get me", "contact"},
+		"transfer me to", "put me through to", "pass me to", "get me", "contact", "reach", "get hold of", "get in touch with",
+		"how do i reach", "how can i reach", "how do i contact", "how can i contact", "how do i talk to", "how can i talk to",
+		"how do i speak to", "how can i speak to", "how do i get hold of", "how can i get hold of", "how do i get to"},
 		[]string{"", "a", "an", "some", "your"}, []string{"", "real", "actual", "live", "human", "proper"},
 		[]string{"human", "person", "agent", "operator", "representative", "human being", "staff member", "employee",
 			"support agent", "customer service agent", "someone", "somebody", "people", "team member", "staff", "support team", "customer service", "team"}, true},
 	{es, []string{"hablar con", "conversar con", "chatear con", "comunicarme con", "contactar con", "contactar a",
-		"pásame con", "páseme con", "pasame con", "ponme con", "póngame con", "comuníqueme con"},
+		"pásame con", "páseme con", "pasame con", "ponme con", "póngame con", "comuníqueme con",
+		"cómo hablo con", "cómo puedo hablar con", "cómo contacto con", "cómo contacto a", "cómo me comunico con"},
 		[]string{"", "una", "un", "algún", "alguna"}, []string{"", "real", "de verdad", "humano", "humana", "de carne y hueso"},
 		[]string{"persona", "humano", "agente", "asesor", "asesora", "operador", "operadora", "alguien", "ser humano",
 			"empleado", "empleada", "encargado", "encargada", "representante"}, false},
 	{pt, []string{"falar com", "conversar com", "ser atendido por", "ser atendida por", "me passa para", "me passe para",
-		"me transfere para", "me transfira para", "me coloca com", "contatar", "contactar"},
+		"me transfere para", "me transfira para", "me coloca com", "contatar", "contactar",
+		"como falo com", "como posso falar com", "como eu falo com", "como entro em contato com"},
 		[]string{"", "um", "uma", "algum", "alguma"}, []string{"", "real", "de verdade", "humano", "humana", "de carne e osso"},
 		[]string{"pessoa", "humano", "atendente", "agente", "operador", "operadora", "alguém", "ser humano",
 			"funcionário", "funcionária", "representante", "gente"}, false},
@@ -414,7 +418,8 @@ func humanGrammar() []phraseList {
 		var ps []string
 		add := func(p string) {
 			p = strings.Join(strings.Fields(p), " ")
-			if !seen[p] {
+			// The longest combinations would exceed what a command may be.
+			if !seen[p] && len(strings.Fields(normalize(p))) <= MaxWords {
 				seen[p] = true
 				ps = append(ps, p)
 			}

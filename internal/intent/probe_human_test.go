@@ -24,6 +24,7 @@ func TestPersonAskedAnyWay(t *testing.T) {
 		"necesito comunicarme con alguien", "una persona real por favor",
 		"quero falar com um ser humano", "posso falar com uma pessoa de verdade?", "gostaria de ser atendido por um atendente",
 		"me passa para alguém por favor", "um humano de verdade",
+		"how do i reach a human", "How can I get hold of a real person?", "¿Cómo hablo con una persona?", "como falo com um atendente?",
 	} {
 		if k := Parse(s).Kind; k != Human {
 			t.Errorf("Parse(%q) = %v, want Human", s, k)
@@ -33,6 +34,7 @@ func TestPersonAskedAnyWay(t *testing.T) {
 		"can a human assemble this table alone?", "is this bike good for a real person of 1.90 m",
 		"someone", "alguien", "quiero hablar de mi pedido", "do people return this often",
 		"how many people work there", "la persona que me atendió fue muy amable",
+		"how do i reach the store", "how can i contact you about my order",
 	} {
 		if k := Parse(s).Kind; k == Human {
 			t.Errorf("Parse(%q) = Human, want not a request for a person", s)

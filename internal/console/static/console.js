@@ -195,7 +195,7 @@
       });
       const data = await r.json().catch(() => ({}));
       if (!r.ok) {
-        if (out) out.textContent = data.error || tr("The request failed (%s)", r.status);
+        if (out) out.textContent = data.error ? tr(data.error) : tr("The request failed (%s)", r.status);
         return;
       }
       const after = form.dataset.after;
@@ -241,7 +241,7 @@
     try {
       const r = await fetch(b.dataset.verify, { credentials: "same-origin", headers: { Accept: "application/json" } });
       const d = await r.json();
-      if (!r.ok) out.textContent = d.error || tr("Verification failed (%s)", r.status);
+      if (!r.ok) out.textContent = d.error ? tr(d.error) : tr("Verification failed (%s)", r.status);
       else if (d.intact) out.textContent = tr("The chain is intact: %s events, %s checkpoints.", d.events, d.checkpoints);
       else out.textContent = tr("The chain is BROKEN at event %s: %s", d.break.seq, d.break.reason);
     } catch (e) {
