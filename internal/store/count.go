@@ -38,7 +38,7 @@ func openCounted(driverName, dsn string, c *sqlCounts) (*sql.DB, error) {
 			return nil, err
 		}
 	}
-	return sql.OpenDB(countingConnector{inner: inner, c: c}), nil
+	return sql.OpenDB(countingConnector{inner: inner, c: c, keep: driverName == "sqlite"}), nil
 }
 
 type dsnConnector struct {
@@ -52,6 +52,9 @@ func (d dsnConnector) Driver() driver.Driver                        { return d.d
 type countingConnector struct {
 	inner driver.Connector
 	c     *sqlCounts
+	// keep keeps each connection's prepared statements for its life
+	// (SQLite; pgx caches its own).
+	keep bool
 }
 
 func (cc countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -59,7 +62,11 @@ func (cc countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingConn{Conn: conn, c: cc.c}, nil
+	cn := &countingConn{Conn: conn, c: cc.c}
+	if cc.keep {
+		cn.kept = map[string]*keptStmt{}
+	}
+	return cn, nil
 }
 
 func (cc countingConnector) Driver() driver.Driver { return cc.inner.Driver() }
@@ -69,6 +76,67 @@ func (cc countingConnector) Driver() driver.Driver { return cc.inner.Driver() }
 type countingConn struct {
 	driver.Conn
 	c *sqlCounts
+	// kept are the statements prepared on this connection, by query, for
+	// its life: SQLite parses each query once per connection instead of
+	// once per run. nil: none are kept.
+	kept map[string]*keptStmt
+}
+
+// Bounds of a connection's kept statements: the store's queries, and the
+// multi-row forms of its batched ones up to their chunk sizes, fit.
+const (
+	keptMax      = 1024
+	keptMaxQuery = 16 << 10
+)
+
+// keptStmt is a statement kept prepared on its connection. database/sql
+// uses a connection from one goroutine at a time; busy says its rows are
+// open, and a second run meanwhile prepares a statement of its own.
+type keptStmt struct {
+	ds    driver.Stmt
+	query string
+	busy  atomic.Bool // rows may be closed from database/sql's context watcher
+}
+
+// Close closes the connection's kept statements, then the connection.
+func (cn *countingConn) Close() error {
+	for q, k := range cn.kept {
+		k.ds.Close()
+		delete(cn.kept, q)
+	}
+	return cn.Conn.Close()
+}
+
+// keptFor returns the kept statement for query, preparing and keeping it
+// on first use; nil (and no error) if statements are not kept, query is
+// too long, the connection keeps enough already, or it is busy.
+func (cn *countingConn) keptFor(ctx context.Context, query string) (*keptStmt, error) {
+	if cn.kept == nil || len(query) > keptMaxQuery {
+		return nil, nil
+	}
+	if k, ok := cn.kept[query]; ok {
+		if k.busy.Load() {
+			return nil, nil
+		}
+		return k, nil
+	}
+	if len(cn.kept) >= keptMax {
+		return nil, nil
+	}
+	ds, err := cn.prepareRaw(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	k := &keptStmt{ds: ds, query: query}
+	cn.kept[query] = k
+	return k, nil
+}
+
+func (cn *countingConn) prepareRaw(ctx context.Context, query string) (driver.Stmt, error) {
+	if p, ok := cn.Conn.(driver.ConnPrepareContext); ok {
+		return p.PrepareContext(ctx, query)
+	}
+	return cn.Conn.Prepare(query)
 }
 
 func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
@@ -84,13 +152,14 @@ func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 }
 
 func (cn *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
-	var st driver.Stmt
-	var err error
-	if p, ok := cn.Conn.(driver.ConnPrepareContext); ok {
-		st, err = p.PrepareContext(ctx, query)
-	} else {
-		st, err = cn.Conn.Prepare(query)
+	k, err := cn.keptFor(ctx, query)
+	if err != nil {
+		return nil, err
 	}
+	if k != nil {
+		return &countingStmt{Stmt: k.ds, c: cn.c, kept: k, cn: cn}, nil
+	}
+	st, err := cn.prepareRaw(ctx, query)
 	if err != nil {
 		return nil, err
 	}
@@ -102,6 +171,11 @@ func (cn *countingConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (cn *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if k, err := cn.keptFor(ctx, query); err != nil {
+		return nil, err
+	} else if k != nil {
+		return (&countingStmt{Stmt: k.ds, c: cn.c, kept: k, cn: cn}).ExecContext(ctx, args)
+	}
 	e, ok := cn.Conn.(driver.ExecerContext)
 	if !ok {
 		return nil, driver.ErrSkip // database/sql prepares it instead, and counts it there
@@ -114,6 +188,11 @@ func (cn *countingConn) ExecContext(ctx context.Context, query string, args []dr
 }
 
 func (cn *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if k, err := cn.keptFor(ctx, query); err != nil {
+		return nil, err
+	} else if k != nil {
+		return (&countingStmt{Stmt: k.ds, c: cn.c, kept: k, cn: cn}).QueryContext(ctx, args)
+	}
 	q, ok := cn.Conn.(driver.QueryerContext)
 	if !ok {
 		return nil, driver.ErrSkip
@@ -155,10 +234,40 @@ func (cn *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 
 type countingStmt struct {
 	driver.Stmt
-	c *sqlCounts
+	c    *sqlCounts
+	kept *keptStmt     // the connection keeps the statement: Close leaves it open
+	cn   *countingConn // the connection, with kept
+}
+
+// busyCopy is, when the kept statement's rows are still open, a statement
+// of its own for this run (SQLite runs a statement handle once at a time),
+// which done closes; nil otherwise.
+func (s *countingStmt) busyCopy(ctx context.Context) (*countingStmt, error) {
+	if s.kept == nil || !s.kept.busy.Load() {
+		return nil, nil
+	}
+	ds, err := s.cn.prepareRaw(ctx, s.kept.query)
+	if err != nil {
+		return nil, err
+	}
+	return &countingStmt{Stmt: ds, c: s.c}, nil
+}
+
+// Close closes the statement unless its connection keeps it.
+func (s *countingStmt) Close() error {
+	if s.kept != nil {
+		return nil
+	}
+	return s.Stmt.Close()
 }
 
 func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue) (driver.Result, error) {
+	if cp, err := s.busyCopy(ctx); err != nil {
+		return nil, err
+	} else if cp != nil {
+		defer cp.Stmt.Close()
+		return cp.ExecContext(ctx, args)
+	}
 	s.c.statements.Add(1)
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
@@ -172,7 +281,29 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 }
 
 func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
+	if cp, err := s.busyCopy(ctx); err != nil {
+		return nil, err
+	} else if cp != nil {
+		rows, err := cp.QueryContext(ctx, args)
+		if err != nil {
+			cp.Stmt.Close()
+			return nil, err
+		}
+		return &closingRows{Rows: rows, st: cp.Stmt}, nil
+	}
 	s.c.statements.Add(1)
+	if s.kept != nil {
+		rows, err := s.query(ctx, args)
+		if err != nil {
+			return nil, err
+		}
+		s.kept.busy.Store(true)
+		return &keptRows{Rows: rows, k: s.kept}, nil
+	}
+	return s.query(ctx, args)
+}
+
+func (s *countingStmt) query(ctx context.Context, args []driver.NamedValue) (driver.Rows, error) {
 	if q, ok := s.Stmt.(driver.StmtQueryContext); ok {
 		return q.QueryContext(ctx, args)
 	}
@@ -182,6 +313,32 @@ func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValu
 	}
 	//lint:ignore SA1019 the fallback database/sql itself uses for such drivers
 	return s.Stmt.Query(vals)
+}
+
+// keptRows frees its kept statement for the next run when closed.
+type keptRows struct {
+	driver.Rows
+	k *keptStmt
+}
+
+func (r *keptRows) Close() error {
+	err := r.Rows.Close()
+	r.k.busy.Store(false)
+	return err
+}
+
+// closingRows closes their own statement when closed.
+type closingRows struct {
+	driver.Rows
+	st driver.Stmt
+}
+
+func (r *closingRows) Close() error {
+	err := r.Rows.Close()
+	if cerr := r.st.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 func (s *countingStmt) CheckNamedValue(nv *driver.NamedValue) error {
