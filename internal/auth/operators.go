@@ -331,6 +331,27 @@ func (s *Service) ResetPassword(ctx context.Context, r RequestInfo, p *Principal
 	})
 }
 
+// ResetPasswordGenerated is ResetPassword with a password trement makes
+// (as for a new account), returned once for the resetting operator to hand
+// over: they never have to invent one, and trement keeps no copy.
+func (s *Service) ResetPasswordGenerated(ctx context.Context, r RequestInfo, p *Principal, id string) (*Operator, string, error) {
+	if id == p.OperatorID {
+		return nil, "", fmt.Errorf("%w: change your own password from your account, not by a reset", ErrForbidden)
+	}
+	op, err := s.Operator(ctx, p, id)
+	if err != nil {
+		return nil, "", fmt.Errorf("auth: reset password: %w", err)
+	}
+	pw, err := GeneratePassword(op.Username)
+	if err != nil {
+		return nil, "", err
+	}
+	if op, err = s.ResetPassword(ctx, r, p, id, pw); err != nil {
+		return nil, "", err
+	}
+	return op, pw, nil
+}
+
 // ResetMFA clears an operator's TOTP secret and recovery codes, ends their
 // sessions and revokes their API tokens: they enrol again at next sign-in.
 // Like ResetPassword, it needs roles:manage on an account that may reveal

@@ -335,6 +335,21 @@ func (s *Server) apiResetMFA(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toOperatorJSON(op))
 }
 
+// apiResetPassword gives another operator a new password trement makes,
+// in the answer only (initial_password), for the caller to hand over; the
+// account's sessions end and its API tokens are revoked.
+func (s *Server) apiResetPassword(w http.ResponseWriter, r *http.Request) {
+	op, pw, err := s.auth.ResetPasswordGenerated(r.Context(), RequestInfo(r.Context()), PrincipalFrom(r.Context()), r.PathValue("id"))
+	if err != nil {
+		s.apiError(w, r, err)
+		return
+	}
+	out := toOperatorJSON(op)
+	out.InitialPassword = pw
+	w.Header().Set("Cache-Control", "no-store")
+	writeJSON(w, http.StatusOK, out)
+}
+
 // apiEndSessions signs another operator out of every browser (their API
 // tokens are revoked separately); one's own sessions end through
 // /api/v1/logout-everywhere.

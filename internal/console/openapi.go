@@ -71,6 +71,7 @@ var apiDocs = map[string]apiDoc{
 	"PATCH /api/v1/operators/{id}":                  {Summary: "Disable or enable an operator, or set a new password (audited).", Body: typ[apiUpdateOperatorBody](), Response: typ[operatorJSON]()},
 	"DELETE /api/v1/operators/{id}":                 {Summary: "Delete an operator (never the last owner)."},
 	"POST /api/v1/operators/{id}/reset-mfa":         {Summary: "Reset an operator's TOTP: they enrol again at their next sign-in.", Response: typ[operatorJSON]()},
+	"POST /api/v1/operators/{id}/reset-password":    {Summary: "Give another operator a new password the server makes, answered once as initial_password; their sessions end and their API tokens are revoked.", Response: typ[operatorJSON]()},
 	"POST /api/v1/operators/{id}/logout-everywhere": {Summary: "End every session of another operator (their API tokens stay: revoke them); one's own end at /api/v1/logout-everywhere."},
 	"PUT /api/v1/operators/{id}/role":               {Summary: "Change an operator's role, within what the caller's role may grant.", Body: typ[apiSetRoleBody](), Response: typ[operatorJSON]()},
 	"GET /api/v1/tokens":                            {Summary: "The caller's API tokens (never the token itself)."},

@@ -38,6 +38,9 @@ const operatorsTemplate = `{{define "operators"}}{{template "top" .}}{{with .Dat
 <form data-api="/api/v1/operators/{{.ID}}" data-method="DELETE" data-after="reload" data-confirm="Delete {{.Username}} for good? Their API tokens and recovery codes go; the audit log keeps what they did." class="delete"><button class="secondary">Delete</button><p class="error form-error" role="alert"></p></form>
 {{else}}<form data-api="/api/v1/operators/{{.ID}}" data-method="PATCH" data-after="reload" data-confirm="Deactivate {{.Username}}? Their sessions end and their API tokens stop working." class="deactivate"><input type="hidden" name="disabled" value="true" data-type="bool"><button class="secondary">Deactivate</button><p class="error form-error" role="alert"></p></form>
 <form data-api="/api/v1/operators/{{.ID}}/logout-everywhere" data-after="reload" data-confirm="Sign {{.Username}} out of every browser?" class="end-sessions"><button class="secondary">Log out everywhere</button><p class="error form-error" role="alert"></p></form>{{end}}{{end}}
+{{if .CanResetPassword}}<form data-api="/api/v1/operators/{{.ID}}/reset-password" data-after="secret" data-confirm="Give {{.Username}} a new password? Their sessions end and their API tokens are revoked; you hand the new password over." class="reset-password"><button class="secondary">Reset the password</button><p class="error form-error" role="alert"></p>
+<div class="form-secret" role="status" tabindex="-1" hidden><p><strong>Shown only now.</strong> Give this password to the operator in person or by another channel; trement keeps no copy.</p>
+<dl class="facts"><dt>Username</dt><dd><code data-secret="username"></code></dd><dt>New password</dt><dd><code data-secret="initial_password"></code></dd></dl></div></form>{{end}}
 {{if .CanResetMFA}}<form data-api="/api/v1/operators/{{.ID}}/reset-mfa" data-after="reload" data-confirm="Reset the authenticator of {{.Username}}? Their sessions end, their API tokens are revoked, and they set up a new authenticator at next sign-in." class="reset-mfa"><button class="secondary">Reset MFA</button><p class="error form-error" role="alert"></p></form>{{end}}
 {{if .Why}}<p class="why">{{.Why}}</p>{{end}}</div></td></tr>
 {{else}}<tr><td colspan="6">No operators.</td></tr>{{end}}</tbody></table>{{end}}{{template "bottom"}}{{end}}`
@@ -80,8 +83,9 @@ type operatorRow struct {
 	// role cannot be changed here (no roles:manage, or oneself).
 	Roles []roleChoice
 	// CanManage: deactivate, reactivate, delete, log out everywhere;
-	// CanResetMFA: reset the authenticator (hands over the sign-in).
-	CanManage, CanResetMFA bool
+	// CanResetMFA: reset the authenticator (hands over the sign-in);
+	// CanResetPassword: give them a new password trement makes.
+	CanManage, CanResetMFA, CanResetPassword bool
 	// Why nothing can be done to this operator, when that is so.
 	Why string
 }
@@ -109,6 +113,7 @@ func (s *Server) pageOperators(w http.ResponseWriter, r *http.Request) {
 		why := auth.ManageRefusal(p, o, false)
 		row.CanManage = why == ""
 		row.CanResetMFA = o.MFAEnrolled && auth.ManageRefusal(p, o, true) == ""
+		row.CanResetPassword = !row.Self && !o.Disabled && auth.ManageRefusal(p, o, true) == ""
 		if row.CanManage && p.Can(auth.PermRolesManage) {
 			row.Roles = roleChoices(grantable, o.Role)
 		}

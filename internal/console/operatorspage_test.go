@@ -345,3 +345,59 @@ func TestTokensPage(t *testing.T) {
 		t.Errorf("GET /tokens as agent = %d, want 403", r.Code)
 	}
 }
+
+// TestResetAnotherOperatorsPassword: the owner resets an agent's password
+// from the agent's row: the answer carries a new password once (the
+// policy accepts it, trement keeps no copy, the page never shows it
+// again); the old password stops working, the new one signs in, the
+// agent's session ends, and the reset is audited without the password.
+// Nobody resets their own password this way, and an admin may not reset
+// an owner's.
+func TestResetAnotherOperatorsPassword(t *testing.T) {
+	e := newEnv(t, envOpts{})
+	agent, admin := e.operator(auth.RoleAgent), e.operator(auth.RoleAdmin)
+	o := e.signIn(e.ownerOp())
+	ag := e.signIn(agent)
+
+	body := o.get("/operators")
+	if _, ok := formsOf(row(t, body, "data-operator", e.owner.OperatorID))["reset-password"]; ok {
+		t.Errorf("the owner's own row offers a password reset")
+	}
+	reset, ok := formsOf(row(t, body, "data-operator", agent.ID))["reset-password"]
+	if !ok {
+		t.Fatalf("the agent's row offers no password reset")
+	}
+	r := o.send(reset, map[string]any{})
+	if r.Code != http.StatusOK {
+		t.Fatalf("reset through the page = %d %s", r.Code, r.Body)
+	}
+	if cc := r.Header().Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("the answer carrying the password has Cache-Control %q, want no-store", cc)
+	}
+	pw, _ := r.json()["initial_password"].(string)
+	if auth.CheckPassword(pw, agent.Username) != nil {
+		t.Fatalf("reset answered %v, want a new password the policy accepts", r.json())
+	}
+	if ev := e.lastEvent(); ev.Action != audit.ActionPasswordChange || ev.ActorID != e.owner.OperatorID || ev.Target != "operator:"+agent.ID || strings.Contains(ev.Reason, pw) {
+		t.Errorf("reset audited as %+v", ev)
+	}
+	if r := ag.do("GET", "/conversations", nil); r.Code != http.StatusSeeOther {
+		t.Errorf("the agent's session after the reset: GET /conversations = %d, want a redirect to sign in", r.Code)
+	}
+	if r := e.client().do("POST", "/api/v1/login", map[string]string{"username": agent.Username, "password": password}); r.Code == http.StatusOK {
+		t.Errorf("the old password still signs in after the reset")
+	}
+	if r := e.client().do("POST", "/api/v1/login", map[string]string{"username": agent.Username, "password": pw}); r.Code != http.StatusOK {
+		t.Errorf("sign-in with the new password = %d %s", r.Code, r.Body)
+	}
+	if strings.Contains(o.get("/operators"), pw) {
+		t.Errorf("the new password is shown again on reload")
+	}
+	if r := o.do("POST", "/api/v1/operators/"+e.owner.OperatorID+"/reset-password", map[string]any{}); r.Code != http.StatusForbidden {
+		t.Errorf("resetting one's own password by the reset route = %d, want 403", r.Code)
+	}
+	ad := e.signIn(admin)
+	if r := ad.do("POST", "/api/v1/operators/"+e.owner.OperatorID+"/reset-password", map[string]any{}); r.Code != http.StatusForbidden {
+		t.Errorf("an admin resetting the owner's password = %d, want 403", r.Code)
+	}
+}

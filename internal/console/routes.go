@@ -51,6 +51,7 @@ func (s *Server) ownRoutes() []Route {
 		{"PATCH", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSession, h(s.apiUpdateOperator)},
 		{"DELETE", "/api/v1/operators/{id}", auth.PermOperatorsManage, AuthSession, h(s.apiDeleteOperator)},
 		{"POST", "/api/v1/operators/{id}/reset-mfa", auth.PermOperatorsManage, AuthSession, h(s.apiResetMFA)},
+		{"POST", "/api/v1/operators/{id}/reset-password", auth.PermOperatorsManage, AuthSession, h(s.apiResetPassword)},
 		{"PUT", "/api/v1/operators/{id}/role", auth.PermRolesManage, AuthSession, h(s.apiSetRole)},
 		{"POST", "/api/v1/operators/{id}/logout-everywhere", auth.PermOperatorsManage, AuthSession, h(s.apiEndSessions)},
 
