@@ -557,4 +557,10 @@ var catalog = map[string]translation{
 	"only an owner may manage owners and admins":                                                                {"solo un propietario puede gestionar propietarios y administradores", "só um proprietário pode gerenciar proprietários e administradores"},
 	"not allowed on your own account; ask another operator":                                                     {"no está permitido en tu propia cuenta; pídeselo a otro operador", "não é permitido na sua própria conta; peça a outro operador"},
 	"needs %s": {"necesita %s", "precisa de %s"},
+	// Resetting another operator's password
+	"Give": {"¿Generar una contraseña nueva para", "Gerar uma senha nova para"},
+	"a new password? Their sessions end and their API tokens are revoked; you hand the new password over.": {"? Sus sesiones terminan y sus tokens de API se revocan; tú le entregas la contraseña nueva.", "? As sessões terminam e os tokens de API são revogados; você entrega a senha nova."},
+	"Give this password to the operator in person or by another channel; trement keeps no copy.":           {"Entrega esta contraseña al operador en persona o por otro canal; trement no guarda ninguna copia.", "Entregue esta senha ao operador pessoalmente ou por outro canal; o trement não guarda cópia."},
+	"New password":       {"Contraseña nueva", "Senha nova"},
+	"Reset the password": {"Restablecer la contraseña", "Redefinir a senha"},
 }
