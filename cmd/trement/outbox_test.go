@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/trement/trement/internal/auth"
 	"github.com/trement/trement/internal/channel"
 	"github.com/trement/trement/internal/conversation"
 	"github.com/trement/trement/internal/store"
@@ -337,6 +338,21 @@ func TestSpamRateLimitPausesOnlyThatNumber(t *testing.T) {
 	if fromSecond() != 1 {
 		t.Fatalf("the customer of the second number got %d answers from it while the first was paused, want 1", fromSecond())
 	}
+	// The metrics say which number is paused and what each one sent.
+	first := ta.sim.Sent()[0].PhoneNumberID
+	tok := ta.ownerToken(auth.PermMetricsRead)
+	m := ta.metricsText(tok)
+	for _, want := range []string{
+		fmt.Sprintf(`trement_number_paused{phone_number_id=%q} 1`, first),
+		fmt.Sprintf(`trement_number_sent_total{phone_number_id=%q} 1`, second),
+	} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(m, fmt.Sprintf(`trement_number_paused{phone_number_id=%q}`, second)) || strings.Contains(m, `trement_meta_errors_total{code="harmful`) {
+		t.Errorf("metrics report the second number paused, or block reasons as Meta error codes")
+	}
 	ta.say(a, "and to Portugal?")
 	time.Sleep(300 * time.Millisecond)
 	if got := len(ta.replies(a)); got != 2 {
@@ -348,5 +364,41 @@ func TestSpamRateLimitPausesOnlyThatNumber(t *testing.T) {
 	ta.waitReplies(a, 4)
 	if d := ta.sim.DuplicateCount(); d != 0 {
 		t.Errorf("%d messages were sent twice", d)
+	}
+	if m := ta.metricsText(tok); strings.Contains(m, "trement_number_paused{") {
+		t.Errorf("a number is still reported paused after resuming")
+	}
+}
+
+// TestClosedWindowUsesTheNumbersOwnTemplate: a business number listed in
+// NUMBER_TEMPLATES (a number of another WhatsApp Business Account, whose
+// templates are its own) gets its own template after 131047, with its
+// language and body variables, not TEMPLATE_NAME.
+func TestClosedWindowUsesTheNumbersOwnTemplate(t *testing.T) {
+	const number = "106540352242922" // the simulator's business number
+	own := `{"` + number + `":{"name":"seguimiento_tienda","language":"es","body":["Tienda Aurora"]}}`
+	ta := startApp(t, appOpt{args: []string{"-template-name", "support_followup", "-template-language", "en_US", "-number-templates", own, "-mark-read=false"}})
+	const who = "14155550143"
+	ta.optIn(who)
+	ta.settle()
+	ta.sim.InjectFault(sim.FaultWindowClosed, 1)
+	ta.say(who, "how long does shipping take?")
+	r := ta.waitReplies(who, 3)
+	if r[2].Type != "template" {
+		t.Fatalf("after 131047 the customer got a %q message, want the template", r[2].Type)
+	}
+	var body string
+	for _, m := range ta.sim.Sent() {
+		if m.To == who && m.Type == "template" {
+			body = string(m.Body)
+		}
+	}
+	for _, want := range []string{`"name":"seguimiento_tienda"`, `"code":"es"`, `Tienda Aurora`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the template sent = %s, want it to hold %s", body, want)
+		}
+	}
+	if strings.Contains(body, "support_followup") {
+		t.Errorf("the default template was sent instead of the number's own: %s", body)
 	}
 }

@@ -158,7 +158,7 @@ func build(ctx context.Context, cfg *config.Config, db *store.DB, log *slog.Logg
 		BusinessName: cfg.BusinessName, Purpose: cfg.Purpose, Purposes: map[string]string{"en": cfg.Purpose, "es": cfg.PurposeES, "pt": cfg.PurposePT}, PrivacyURL: cfg.PrivacyURL, DPOContact: cfg.DPOContact,
 		NoticeVersion: cfg.NoticeVersion, NoticeMaterial: cfg.NoticeMaterial, KeepProfileName: cfg.KeepProfileName,
 		EscalateSensitive: cfg.EscalateSensitive, Confidence: cfg.AgentConfidence, Instructions: cfg.Instructions,
-		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, TemplateBody: cfg.TemplateBodyParams(), MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
+		TemplateName: cfg.TemplateName, TemplateLanguage: cfg.TemplateLanguage, TemplateBody: cfg.TemplateBodyParams(), NumberTemplates: numberTemplates(cfg), MarkRead: cfg.MarkRead, NoticeResend: cfg.NoticeResend,
 		Topics: topics, Hours: hours, HumanWait: cfg.HumanWait, AnswerWhileWaiting: cfg.AnswerWhileWaiting,
 		Redactor: newRedactor(cfg), DownloadMedia: cfg.DownloadMedia, MediaMaxBytes: cfg.MediaMaxBytes,
 	}, conversation.OutboxConfig{Workers: cfg.SendWorkers, Rate: cfg.SendRate, PairInterval: cfg.PairInterval, PairBurst: cfg.PairBurst, ReconcileAfter: cfg.ReconcileAfter,
@@ -412,4 +412,17 @@ func (a *app) housekeeping(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// numberTemplates is NUMBER_TEMPLATES for the flow (checked by Load).
+func numberTemplates(cfg *config.Config) map[string]conversation.NumberTemplate {
+	m, _ := cfg.NumberTemplateMap()
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]conversation.NumberTemplate, len(m))
+	for id, t := range m {
+		out[id] = conversation.NumberTemplate{Name: t.Name, Language: t.Language, Body: t.Body}
+	}
+	return out
 }

@@ -10,6 +10,7 @@ package config
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -70,6 +71,7 @@ type Config struct {
 	WebhookMaxBytes   int64
 	WebhookMemory     int64
 	TemplateName      string
+	NumberTemplates   string
 	MarkRead          bool
 	TemplateLanguage  string
 	TemplateBody      string
@@ -219,6 +221,7 @@ func settings(c *Config) []setting {
 		{"TEMPLATE_LANGUAGE", "en_US", "Language code of TEMPLATE_NAME.", false, &c.TemplateLanguage},
 		{"TEMPLATE_VARIABLES", "0", "Number of body variables ({{1}}, {{2}}, ...) TEMPLATE_NAME was approved with; start-up fails unless TEMPLATE_BODY fills exactly that many.", false, &c.TemplateVariables},
 		{"CANNED_REPLIES", "", "Canned replies operators can pick in a conversation's reply box, as title=text entries separated by | (e.g. Greeting=Hi, this is the support team. How can I help?|Closing=Is there anything else I can do for you?); the operator can edit the text before sending.", false, &c.CannedReplies},
+		{"NUMBER_TEMPLATES", "", "JSON: a business number's own template for a closed 24-hour window, by phone_number_id, for numbers of another WhatsApp Business Account (templates belong to the account), e.g. {\"106540352242922\":{\"name\":\"reabrir\",\"language\":\"es\",\"body\":[\"Tienda Aurora\"]}}. Numbers not listed use TEMPLATE_NAME.", false, &c.NumberTemplates},
 		{"TEMPLATE_BODY", "", "Values of TEMPLATE_NAME's body variables in order, separated by |, sent as text parameters of the body component (e.g. Tienda Aurora|https://aurora.example/help). Empty: a template without variables.", false, &c.TemplateBody},
 		{"GRAPH_TIMEOUT", "15s", "Timeout of one Graph API request; after a timeout the send is reconciled, not blindly repeated.", false, &c.GraphTimeout},
 		{"RECONCILE_AFTER", "10m", "How long a send whose answer was lost (timeout, crash) waits for a status webhook naming it before it is sent again.", false, &c.ReconcileAfter},
@@ -473,6 +476,9 @@ func (c *Config) Validate() error {
 	}
 	if err := c.checkTemplateBody(); err != nil {
 		bad("TEMPLATE_BODY", "%v", err)
+	}
+	if _, err := c.NumberTemplateMap(); err != nil {
+		bad("NUMBER_TEMPLATES", "%v", err)
 	}
 	if _, err := c.CannedReplyList(); err != nil {
 		bad("CANNED_REPLIES", "%v", err)
@@ -777,6 +783,40 @@ func (c *Config) TemplateBodyParams() []string {
 	return strings.Split(c.TemplateBody, "|")
 }
 
+// NumberTemplate is one business number's template (NUMBER_TEMPLATES).
+type NumberTemplate struct {
+	Name     string   `json:"name"`
+	Language string   `json:"language"`
+	Body     []string `json:"body"`
+}
+
+// NumberTemplateMap parses NUMBER_TEMPLATES (nil when empty): keys are
+// phone_number_ids (digits), every template has a name and a language,
+// and its body variables are what Meta accepts in parameters.
+func (c *Config) NumberTemplateMap() (map[string]NumberTemplate, error) {
+	if strings.TrimSpace(c.NumberTemplates) == "" {
+		return nil, nil
+	}
+	var m map[string]NumberTemplate
+	dec := json.NewDecoder(strings.NewReader(c.NumberTemplates))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&m); err != nil {
+		return nil, fmt.Errorf("not a JSON object of phone_number_id → {name, language, body}: %v", err)
+	}
+	for id, t := range m {
+		if id == "" || strings.Trim(id, "0123456789") != "" {
+			return nil, fmt.Errorf("%q is not a phone_number_id (digits)", id)
+		}
+		if strings.TrimSpace(t.Name) == "" || strings.TrimSpace(t.Language) == "" {
+			return nil, fmt.Errorf("the template of %s needs a name and a language", id)
+		}
+		if err := checkParams(t.Body); err != nil {
+			return nil, fmt.Errorf("the template of %s: %v", id, err)
+		}
+	}
+	return m, nil
+}
+
 // checkTemplateBody holds TEMPLATE_BODY to what Meta accepts for body text
 // parameters: exactly TEMPLATE_VARIABLES of them, none empty, no newline or
 // tab, no more than four spaces in a row (Meta refuses the send with 132000
@@ -792,6 +832,11 @@ func (c *Config) checkTemplateBody() error {
 	if len(params) > 0 && c.TemplateName == "" {
 		return fmt.Errorf("set without TEMPLATE_NAME")
 	}
+	return checkParams(params)
+}
+
+// checkParams holds template body variables to what Meta accepts.
+func checkParams(params []string) error {
 	for i, p := range params {
 		switch {
 		case strings.TrimSpace(p) == "":

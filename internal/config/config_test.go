@@ -174,3 +174,25 @@ func TestCannedReplies(t *testing.T) {
 		t.Errorf("Load with a bad CANNED_REPLIES = %v", err)
 	}
 }
+
+func TestNumberTemplates(t *testing.T) {
+	for _, bad := range []string{
+		`[1]`,
+		`{"abc":{"name":"x","language":"es"}}`,
+		`{"1065":{"name":"","language":"es"}}`,
+		`{"1065":{"name":"x","language":"es","body":["a\nb"]}}`,
+		`{"1065":{"name":"x","language":"es","colour":"red"}}`,
+	} {
+		if _, _, err := Load([]string{"-number-templates", bad}, func(string) string { return "" }); err == nil || !strings.Contains(err.Error(), "NUMBER_TEMPLATES") {
+			t.Errorf("NUMBER_TEMPLATES=%s: Load = %v, want an error naming the setting", bad, err)
+		}
+	}
+	c, _, err := Load([]string{"-number-templates", `{"1065":{"name":"seguimiento","language":"es","body":["Tienda"]}}`}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := c.NumberTemplateMap()
+	if got := m["1065"]; got.Name != "seguimiento" || got.Language != "es" || len(got.Body) != 1 {
+		t.Errorf("NumberTemplateMap = %+v", m)
+	}
+}

@@ -14,11 +14,38 @@ const (
 	SignalTemplateQuality = "template_quality"
 )
 
-// usesTemplate reports whether template ("name/language") is the one the
-// flow falls back to outside the 24-hour window.
+// usesTemplate reports whether template ("name/language") is one the
+// flow falls back to outside the 24-hour window (the default or a
+// number's own).
 func (f *Flow) usesTemplate(template string) bool {
 	name, _, _ := strings.Cut(template, "/")
-	return f.cfg.TemplateName != "" && name == f.cfg.TemplateName
+	if name == "" {
+		return false
+	}
+	if name == f.cfg.TemplateName {
+		return true
+	}
+	for _, t := range f.cfg.NumberTemplates {
+		if t.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// windowTemplate is the template sent instead of free-form text to a
+// customer whose 24-hour window closed, on business number
+// phoneNumberID: the number's own (Config.NumberTemplates: numbers of
+// another WhatsApp Business Account have templates of their own) or the
+// default; nil when neither is configured.
+func (f *Flow) windowTemplate(phoneNumberID string) *Template {
+	if t, ok := f.cfg.NumberTemplates[phoneNumberID]; ok && t.Name != "" {
+		return &Template{Name: t.Name, Language: t.Language, Body: t.Body}
+	}
+	if f.cfg.TemplateName == "" {
+		return nil
+	}
+	return &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage, Body: f.cfg.TemplateBody}
 }
 
 // account records a report about the business's number, account or
@@ -54,6 +81,7 @@ func (p *processor) account(tx Tx, a AccountSignal, numbers map[string]string) e
 	// sends from slows down.
 	if a.Slow && p.throttle != nil && p.throttle(numbers[a.Number]) {
 		p.stats.Throttled.Add(1)
+		p.stats.ThrottledByNumber.Add(numbers[a.Number])
 		reason += "; sending slowed down"
 	}
 	log := p.log.Info

@@ -32,9 +32,13 @@ type Config struct {
 	HistoryTurns      int
 	TemplateName      string // sent instead of free-form text outside the 24-hour window
 	TemplateLanguage  string
-	TemplateBody      []string      // TemplateName's body variables, in order
-	MarkRead          bool          // mark inbound messages read once stored
-	NoticeResend      time.Duration // while consent is pending, the notice is sent again only this long after the last (0: 24h)
+	TemplateBody      []string // TemplateName's body variables, in order
+	// NumberTemplates overrides the template per business number
+	// (phone_number_id): a number of another WhatsApp Business Account has
+	// templates of its own.
+	NumberTemplates map[string]NumberTemplate
+	MarkRead        bool          // mark inbound messages read once stored
+	NoticeResend    time.Duration // while consent is pending, the notice is sent again only this long after the last (0: 24h)
 
 	// Topics say, per language, what the assistant can help with; an
 	// unsure answer names them ("shipping, returns and payments").
@@ -92,6 +96,13 @@ type Flow struct {
 	held    *heldQuestions
 	rights  Rights
 	tracing *tracing
+}
+
+// NumberTemplate is one business number's template for a closed window.
+type NumberTemplate struct {
+	Name     string   `json:"name"`
+	Language string   `json:"language"`
+	Body     []string `json:"body,omitempty"` // body variables, in order
 }
 
 // agentJob asks the agent to answer one stored inbound message. Jobs made
@@ -940,8 +951,10 @@ func (f *Flow) enqueue(tx Tx, c *Contact, conv *Conversation, out Outbound, auth
 // enqueueMessage is enqueue that also returns the message kept in the
 // conversation (nil when keep is false).
 func (f *Flow) enqueueMessage(tx Tx, c *Contact, conv *Conversation, out Outbound, author string, keep bool) (*Message, error) {
-	if out.Template == nil && out.Read == "" && f.cfg.TemplateName != "" && !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour {
-		out = Outbound{To: out.To, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage, Body: f.cfg.TemplateBody}}
+	if out.Template == nil && out.Read == "" && !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour {
+		if tpl := f.windowTemplate(conv.PhoneNumberID); tpl != nil {
+			out = Outbound{To: out.To, Template: tpl}
+		}
 	}
 	// A text past WhatsApp's limit would be refused by Meta: an agent's
 	// long answer is cut (operators' replies are refused before this).

@@ -40,6 +40,13 @@ type Stats struct {
 	MetaErrors Reasons
 	// Throttled counts 130429 slow-downs of a business number.
 	Throttled atomic.Int64
+	// By business number (phone_number_id; "" for every number at once):
+	// messages Meta accepted, sends given up, slow-downs, and the numbers
+	// paused now (PausedNumbers, set when a pause starts or ends).
+	SentByNumber      Reasons
+	FailedByNumber    Reasons
+	ThrottledByNumber Reasons
+	PausedNumbers     atomic.Pointer[[]string]
 	// MediaStored counts customers' files downloaded and sealed,
 	// MediaRetries downloads to try again, MediaFailed files not kept,
 	// by reason.

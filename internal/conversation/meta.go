@@ -23,9 +23,6 @@ const (
 // customer instead (kept as a message operators see), once per closed
 // window. It returns what happened, for the failed item's reason.
 func (f *Flow) windowFallback(tx Tx, contactID, conversationID string) (string, error) {
-	if f.cfg.TemplateName == "" {
-		return "131047: outside the 24-hour window and no template configured", nil
-	}
 	c, err := tx.Contact(contactID)
 	if errors.Is(err, ErrNotFound) {
 		return "131047: outside the 24-hour window; the customer is gone", nil
@@ -37,6 +34,10 @@ func (f *Flow) windowFallback(tx Tx, contactID, conversationID string) (string, 
 	if err != nil {
 		return "", err
 	}
+	tpl := f.windowTemplate(conv.PhoneNumberID)
+	if tpl == nil {
+		return "131047: outside the 24-hour window and no template configured", nil
+	}
 	// Several replies failing for the same closed window get one
 	// template, not one each.
 	first, err := tx.MarkSeen("tpl:" + c.ID + ":" + strconv.FormatInt(c.LastInboundAt.UnixMilli(), 10))
@@ -44,13 +45,13 @@ func (f *Flow) windowFallback(tx Tx, contactID, conversationID string) (string, 
 		return "", err
 	}
 	if !first {
-		return "131047: outside the 24-hour window; template " + f.cfg.TemplateName + " already queued", nil
+		return "131047: outside the 24-hour window; template " + tpl.Name + " already queued", nil
 	}
-	out := Outbound{To: c.WaID, Template: &Template{Name: f.cfg.TemplateName, Language: f.cfg.TemplateLanguage, Body: f.cfg.TemplateBody}}
+	out := Outbound{To: c.WaID, Template: tpl}
 	if err := f.enqueue(tx, c, conv, out, "system", true); err != nil {
 		return "", err
 	}
-	return "131047: outside the 24-hour window; template " + f.cfg.TemplateName + " queued instead", nil
+	return "131047: outside the 24-hour window; template " + tpl.Name + " queued instead", nil
 }
 
 // failedStatus reacts to a failed status webhook for message m, which just

@@ -38,7 +38,7 @@ func (s *Service) OperatorReply(ctx context.Context, convID, operatorID, text st
 		if conv.AssignedTo != "" && conv.AssignedTo != operatorID {
 			return fmt.Errorf("%w: the conversation is assigned to another operator", ErrConflict)
 		}
-		if !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour && s.Flow.cfg.TemplateName == "" {
+		if !c.LastInboundAt.IsZero() && tx.Time().Sub(c.LastInboundAt) > 24*time.Hour && s.Flow.windowTemplate(conv.PhoneNumberID) == nil {
 			return fmt.Errorf("%w: the 24-hour window is closed and no template is configured", ErrConflict)
 		}
 		if conv.State != StateHuman {

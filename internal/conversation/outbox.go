@@ -86,6 +86,16 @@ func (p *pauses) pause(number string) bool {
 	return !was && !p.all
 }
 
+// publishPaused puts the numbers paused now in Stats.PausedNumbers (""
+// for every number), for the per-number metric.
+func (o *outbox) publishPaused() {
+	all, numbers := o.paused.state()
+	if all {
+		numbers = []string{""}
+	}
+	o.stats.PausedNumbers.Store(&numbers)
+}
+
 // state reports whether everything is paused, and else the paused numbers.
 func (p *pauses) state() (all bool, numbers []string) {
 	p.mu.Lock()
@@ -287,10 +297,12 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 			err = o.store.Update(ctx, func(tx Tx) error {
 				d = settleCounts{}
 				var delivered []Delivery
+				var numbers []string
 				for _, r := range batch {
 					if !r.lost && r.defer_ == 0 && r.err == nil {
 						// Accepted by Meta: recorded for the whole batch at once.
 						delivered = append(delivered, Delivery{ID: r.it.ID, MessageID: r.it.MessageID, WAMessageID: r.wamid})
+						numbers = append(numbers, r.it.PhoneNumberID)
 						continue
 					}
 					if err := o.settle(tx, r, &d); err != nil {
@@ -303,6 +315,7 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 						return err
 					}
 					d.sent += int64(n)
+					d.sentBy = numbers
 					// A customer may have reacted to one before this
 					// transaction committed: one look for the batch.
 					wamids := make([]string, 0, len(delivered))
@@ -322,6 +335,12 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 			if err == nil {
 				o.stats.Sent.Add(d.sent)
 				o.stats.SendFailed.Add(d.failed)
+				for _, n := range d.sentBy {
+					o.stats.SentByNumber.Add(n)
+				}
+				for _, n := range d.failedBy {
+					o.stats.FailedByNumber.Add(n)
+				}
 				o.stats.SendRetries.Add(d.retries)
 				o.stats.SendUnknown.Add(d.unknown)
 				break
@@ -388,6 +407,7 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 		}
 		if se.Code == CodeThroughput && o.rate.throttle(it.PhoneNumberID) {
 			o.stats.Throttled.Add(1)
+			o.stats.ThrottledByNumber.Add(it.PhoneNumberID)
 		}
 	}
 	if err != nil {
@@ -397,7 +417,10 @@ func (o *outbox) send(ctx context.Context, it *OutboxItem, starts chan<- startRe
 }
 
 // settleCounts are the counters a settled batch moves.
-type settleCounts struct{ sent, failed, retries, unknown int64 }
+type settleCounts struct {
+	sent, failed, retries, unknown int64
+	sentBy, failedBy               []string // the business number of each
+}
 
 // transient reports whether err is a deadlock or serialization failure
 // (PostgreSQL SQLSTATE 40P01, 40001): the transaction may simply be run
@@ -434,6 +457,7 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 	}
 	fail := func(reason string) error {
 		d.failed++
+		d.failedBy = append(d.failedBy, it.PhoneNumberID)
 		o.log.Warn("message not delivered", "outbox_id", it.ID, "code", se.Code, "reason", reason)
 		if err := tx.OutboxSetState(it.ID, OutboxFailed, reason); err != nil {
 			return err
@@ -465,12 +489,14 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 	case SendAuthFailed:
 		o.stats.Paused.Store(true)
 		if o.paused.pause("") {
+			o.publishPaused()
 			o.log.Error("ALERT: sending paused on every number; Meta refused the access token. Fix it, then resume sending.", "code", se.Code, "title", se.Title)
 		}
 		return tx.OutboxSetState(it.ID, OutboxPaused, se.Error())
 	case SendPauseNumber:
 		o.stats.Paused.Store(true)
 		if o.paused.pause(it.PhoneNumberID) {
+			o.publishPaused()
 			o.log.Error("ALERT: sending paused on one business number; Meta restricted it (spam rate limit). The other numbers keep sending. Check its quality, then resume sending.",
 				"phone_number_id", it.PhoneNumberID, "code", se.Code, "title", se.Title)
 		}

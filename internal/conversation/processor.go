@@ -335,6 +335,7 @@ func (p *processor) apply(tx Tx, it *InboxItem, b *Batch, perr error) (jobs []*a
 		p.stats.MetaErrors.Add(strconv.Itoa(e.Code))
 		if e.Code == CodeThroughput && p.throttle != nil && p.throttle(e.PhoneNumberID) {
 			p.stats.Throttled.Add(1)
+			p.stats.ThrottledByNumber.Add(e.PhoneNumberID)
 		}
 	}
 	return jobs, true, nil

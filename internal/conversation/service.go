@@ -231,6 +231,7 @@ func (s *Service) ResumeSending(ctx context.Context) error {
 	})
 	if err == nil {
 		s.out.paused.clear()
+		s.out.publishPaused()
 		s.Stats.Paused.Store(false)
 		s.wakeOutbox()
 	}

@@ -52,7 +52,7 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	counter("reconciled_total", "Sends confirmed by a status webhook after their answer was lost.", stats.Reconciled.Load)
 	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_agent_blocked_reasons_total",
 		"Agent answers not sent as written, by reason (harmful:*, pii_not_from_customer, ungrounded, moderation:*, moderation_unavailable…); an answer with two reasons counts under both.",
-		[]string{"reason"}, nil), counts: &stats.AgentBlockedBy})
+		[]string{"reason"}, nil), counts: &stats.AgentBlockedBy, zero: blockReasons})
 	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_meta_errors_total",
 		"Error codes Meta answered sends with or reported in errors webhooks, by code.",
 		[]string{"code"}, nil), counts: &stats.MetaErrors})
@@ -60,8 +60,19 @@ func NewMetrics(stats *conversation.Stats) *Metrics {
 	counter("media_retries_total", "Customers' file downloads scheduled for retry after a transient failure.", stats.MediaRetries.Load)
 	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_media_failed_total",
 		"Customers' files not kept, by reason (too_large, mismatch, graph http <status> code <code>, transport…).",
-		[]string{"reason"}, nil), counts: &stats.MediaFailed})
+		[]string{"reason"}, nil), counts: &stats.MediaFailed, zero: []string{"too_large", "mismatch"}})
 	counter("number_throttled_total", "Times a business number's send rate was halved after 130429 (it recovers on its own).", stats.Throttled.Load)
+	// Per business number (phone_number_id, the Graph API's id of the
+	// business's own number, never a customer's; "" when every number was
+	// concerned at once).
+	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_number_sent_total",
+		"Messages the Graph API accepted, by business number.", []string{"phone_number_id"}, nil), counts: &stats.SentByNumber})
+	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_number_send_failed_total",
+		"Sends given up, by business number.", []string{"phone_number_id"}, nil), counts: &stats.FailedByNumber})
+	r.MustRegister(reasonCounter{desc: prometheus.NewDesc("trement_number_rate_cuts_total",
+		"Slow-downs of a business number's send rate (130429, a quality drop), by number.", []string{"phone_number_id"}, nil), counts: &stats.ThrottledByNumber})
+	r.MustRegister(pausedNumbers{desc: prometheus.NewDesc("trement_number_paused",
+		"1 for each business number whose sending is paused now (\"\" when every number is).", []string{"phone_number_id"}, nil), stats: stats})
 	r.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Namespace: "trement", Name: "sending_paused", Help: "1 while sending is paused (token or number problem)."}, func() float64 {
 		if stats.Paused.Load() {
 			return 1
@@ -157,6 +168,7 @@ func (m *Metrics) RegisterSQL(counts func() (statements, transactions int64)) {
 type reasonCounter struct {
 	desc   *prometheus.Desc
 	counts *conversation.Reasons
+	zero   []string // labels reported at 0 before their first count
 }
 
 func (c reasonCounter) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
@@ -168,13 +180,29 @@ var blockReasons = []string{"harmful:self_harm", "harmful:hate", "harmful:sexual
 
 func (c reasonCounter) Collect(ch chan<- prometheus.Metric) {
 	counts := c.counts.Snapshot()
-	for _, r := range blockReasons {
+	for _, r := range c.zero {
 		if _, ok := counts[r]; !ok {
 			ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, 0, r)
 		}
 	}
 	for reason, n := range counts {
 		ch <- prometheus.MustNewConstMetric(c.desc, prometheus.CounterValue, float64(n), reason)
+	}
+}
+
+// pausedNumbers reports the business numbers paused now.
+type pausedNumbers struct {
+	desc  *prometheus.Desc
+	stats *conversation.Stats
+}
+
+func (p pausedNumbers) Describe(ch chan<- *prometheus.Desc) { ch <- p.desc }
+
+func (p pausedNumbers) Collect(ch chan<- prometheus.Metric) {
+	if ns := p.stats.PausedNumbers.Load(); ns != nil {
+		for _, n := range *ns {
+			ch <- prometheus.MustNewConstMetric(p.desc, prometheus.GaugeValue, 1, n)
+		}
 	}
 }
 
