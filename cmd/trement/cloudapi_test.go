@@ -307,6 +307,38 @@ func TestBusinessInitiatedMessagesNeedTheOptIn(t *testing.T) {
 	if !strings.Contains(string(last.Body), `"name":"order_update"`) || !strings.Contains(string(last.Body), `"text":"A-1029"`) {
 		t.Errorf("template on the wire = %s", last.Body)
 	}
+	// Named body variables and button variables, as Meta's components.
+	named := `{"to":"+34600111222","purpose":"utility","template":"pedido_enviado","language":"es",` +
+		`"named":{"order_id":"A-1029","day":"martes"},"buttons":[{"index":0,"type":"url","value":"A-1029"},{"index":1,"type":"quick_reply","value":"TRACK-A-1029"}]}`
+	if code := ta.api("POST", "/api/v1/messages", tok, named, nil); code != 202 {
+		t.Fatalf("named send = %d, want 202", code)
+	}
+	ta.settle()
+	for _, m := range ta.sim.Sent() {
+		if m.To == who && m.Type == "template" {
+			last = m
+		}
+	}
+	for _, want := range []string{`"parameter_name":"day","text":"martes"`, `"parameter_name":"order_id","text":"A-1029"`,
+		`{"type":"button","sub_type":"url","index":"0","parameters":[{"type":"text","text":"A-1029"}]}`,
+		`{"type":"button","sub_type":"quick_reply","index":"1","parameters":[{"type":"payload","payload":"TRACK-A-1029"}]}`} {
+		if !strings.Contains(string(last.Body), want) {
+			t.Errorf("named template on the wire = %s, want it to hold %s", last.Body, want)
+		}
+	}
+	for name, bad := range map[string]string{
+		"both kinds":     `"body":["x"],"named":{"a":"y"}`,
+		"bad name":       `"named":{"Order ID":"y"}`,
+		"button type":    `"buttons":[{"index":0,"type":"call","value":"x"}]`,
+		"button twice":   `"buttons":[{"index":0,"type":"url","value":"x"},{"index":0,"type":"url","value":"y"}]`,
+		"empty payload":  `"buttons":[{"index":0,"type":"quick_reply","value":""}]`,
+		"button newline": `"buttons":[{"index":0,"type":"url","value":"a\nb"}]`,
+	} {
+		body := `{"to":"+34600111222","purpose":"utility","template":"pedido_enviado","language":"es",` + bad + `}`
+		if code := ta.api("POST", "/api/v1/messages", tok, body, nil); code != 400 {
+			t.Errorf("%s: send = %d, want 400", name, code)
+		}
+	}
 
 	for _, to := range []string{who, "34600999888"} {
 		if code, _ := send(to, "marketing"); code != 409 {

@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/trement/trement/internal/conversation"
@@ -158,15 +160,7 @@ func (s Sender) Send(ctx context.Context, phoneNumberID string, out conversation
 	msg := whatsapp.OutboundMessage{To: out.To, ReplyTo: out.ReplyTo, BizOpaqueCallbackData: callbackID}
 	switch {
 	case out.Template != nil:
-		tc := &whatsapp.TemplateContent{Name: out.Template.Name, Language: out.Template.Language}
-		if len(out.Template.Body) > 0 {
-			body := whatsapp.TemplateComponent{Type: "body"}
-			for _, v := range out.Template.Body {
-				body.Parameters = append(body.Parameters, whatsapp.TemplateParameter{Type: "text", Text: v})
-			}
-			tc.Components = []whatsapp.TemplateComponent{body}
-		}
-		msg.Template = tc
+		msg.Template = templateContent(out.Template)
 	case len(out.Buttons) > 0:
 		bc := &whatsapp.ButtonsContent{Body: out.Text}
 		for _, b := range out.Buttons {
@@ -222,4 +216,36 @@ func action(a whatsapp.Action) conversation.SendAction {
 		return conversation.SendWindowClosed
 	}
 	return conversation.SendPermanent
+}
+
+// templateContent is a template with its variables as Meta's components
+// (spec §4.1): positional or named body parameters, then one component per
+// button with a variable (url: text, quick_reply: payload).
+func templateContent(t *conversation.Template) *whatsapp.TemplateContent {
+	tc := &whatsapp.TemplateContent{Name: t.Name, Language: t.Language}
+	body := whatsapp.TemplateComponent{Type: "body"}
+	for _, v := range t.Body {
+		body.Parameters = append(body.Parameters, whatsapp.TemplateParameter{Type: "text", Text: v})
+	}
+	names := make([]string, 0, len(t.Named))
+	for n := range t.Named {
+		names = append(names, n)
+	}
+	sort.Strings(names) // the same request every time (an idempotent payload)
+	for _, n := range names {
+		body.Parameters = append(body.Parameters, whatsapp.TemplateParameter{Type: "text", ParameterName: n, Text: t.Named[n]})
+	}
+	if len(body.Parameters) > 0 {
+		tc.Components = append(tc.Components, body)
+	}
+	for _, b := range t.Buttons {
+		c := whatsapp.TemplateComponent{Type: "button", SubType: b.Type, Index: strconv.Itoa(b.Index)}
+		if b.Type == "quick_reply" {
+			c.Parameters = []whatsapp.TemplateParameter{{Type: "payload", Payload: b.Value}}
+		} else {
+			c.Parameters = []whatsapp.TemplateParameter{{Type: "text", Text: b.Value}}
+		}
+		tc.Components = append(tc.Components, c)
+	}
+	return tc
 }

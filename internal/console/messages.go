@@ -41,7 +41,14 @@ type sendMessageBody struct {
 	Purpose  string   `json:"purpose"`  // "utility" or "marketing"
 	Template string   `json:"template"` // the approved template's name
 	Language string   `json:"language"` // its language code, e.g. "es" or "en_US"
-	Body     []string `json:"body,omitempty"`
+	Body     []string `json:"body,omitempty"` // positional body variables {{1}}, {{2}}…
+	// Named fills a template approved with named variables
+	// ({"order_id": "A-1029"}); a template has one kind or the other.
+	Named map[string]string `json:"named,omitempty"`
+	// Buttons fill the template's button variables: {"index": 0, "type":
+	// "url", "value": "A-1029"} completes a URL button, type
+	// "quick_reply" sets the payload a tap sends back.
+	Buttons []conversation.TemplateButton `json:"buttons,omitempty"`
 }
 
 // sendMessageJSON is the answer: the message as kept in the conversation.
@@ -62,7 +69,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	}
 	ev := s.event(r.Context(), actionMessageSend, "", body.Purpose+" template "+body.Template+"/"+body.Language)
 	m, err := s.messages.SendBusinessTemplate(r.Context(), conversation.BusinessMessage{To: body.To, Purpose: body.Purpose,
-		Template: conversation.Template{Name: body.Template, Language: body.Language, Body: body.Body}}, ev)
+		Template: conversation.Template{Name: body.Template, Language: body.Language, Body: body.Body, Named: body.Named, Buttons: body.Buttons}}, ev)
 	if err != nil {
 		s.auditRefusal(r, err, ev)
 		s.apiError(w, r, err)

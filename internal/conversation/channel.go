@@ -134,6 +134,21 @@ type Template struct {
 	// Body fills the template's body variables {{1}}, {{2}}, ... in order
 	// (text parameters of the body component, spec §4.1).
 	Body []string `json:"body,omitempty"`
+	// Named fills a template approved with named variables ({{order_id}}):
+	// parameter name → text. A template has one kind or the other.
+	Named map[string]string `json:"named,omitempty"`
+	// Buttons fill the variables of the template's buttons: a URL
+	// button's suffix, a quick reply's payload.
+	Buttons []TemplateButton `json:"buttons,omitempty"`
+}
+
+// TemplateButton fills one button of a template: Index is the button's
+// position (0-based), Type "url" (Value completes its URL) or
+// "quick_reply" (Value is the payload Meta sends back when tapped).
+type TemplateButton struct {
+	Index int    `json:"index"`
+	Type  string `json:"type"`
+	Value string `json:"value"`
 }
 
 // Outbound is what an outbox item asks the channel to do: send a text

@@ -89,6 +89,50 @@ func (m BusinessMessage) check() error {
 			return fmt.Errorf("%w: each body parameter holds 1 to 1024 characters", ErrInvalid)
 		}
 	}
+	return m.Template.checkVariables()
+}
+
+// checkVariables holds named and button variables to what Meta accepts:
+// named parameters (lowercase letters, digits, underscores) or positional
+// ones, not both; at most 10 buttons, each once, url or quick_reply, with
+// a value (a URL suffix of up to 2,000 characters, a payload of up to 128).
+func (t Template) checkVariables() error {
+	if len(t.Named) > 0 && len(t.Body) > 0 {
+		return fmt.Errorf("%w: a template has positional (body) or named parameters, not both", ErrInvalid)
+	}
+	if len(t.Named) > 20 {
+		return fmt.Errorf("%w: at most 20 named parameters", ErrInvalid)
+	}
+	for n, v := range t.Named {
+		if !templateName(n, 60) {
+			return fmt.Errorf("%w: the named parameter %q is not a parameter name (lowercase letters, digits, underscores)", ErrInvalid, n)
+		}
+		if strings.TrimSpace(v) == "" || len([]rune(v)) > 1024 {
+			return fmt.Errorf("%w: the named parameter %s holds 1 to 1024 characters", ErrInvalid, n)
+		}
+	}
+	if len(t.Buttons) > 10 {
+		return fmt.Errorf("%w: at most 10 buttons", ErrInvalid)
+	}
+	seen := map[int]bool{}
+	for _, b := range t.Buttons {
+		limit := 0
+		switch b.Type {
+		case "url":
+			limit = 2000
+		case "quick_reply":
+			limit = 128
+		default:
+			return fmt.Errorf("%w: a button's type is url or quick_reply, not %q", ErrInvalid, b.Type)
+		}
+		if b.Index < 0 || b.Index > 9 || seen[b.Index] {
+			return fmt.Errorf("%w: button indexes are 0 to 9, each once", ErrInvalid)
+		}
+		seen[b.Index] = true
+		if strings.TrimSpace(b.Value) == "" || len([]rune(b.Value)) > limit || strings.ContainsAny(b.Value, "\n\t") {
+			return fmt.Errorf("%w: the %s button %d needs a value of 1 to %d characters on one line", ErrInvalid, b.Type, b.Index, limit)
+		}
+	}
 	return nil
 }
 
