@@ -37,10 +37,10 @@ func (s *Server) withMessages(f http.HandlerFunc) http.Handler {
 
 // sendMessageBody is the JSON body of POST /api/v1/messages.
 type sendMessageBody struct {
-	To       string   `json:"to"`       // the customer's number, e.g. "+34600123456"
-	Purpose  string   `json:"purpose"`  // "utility" or "marketing"
-	Template string   `json:"template"` // the approved template's name
-	Language string   `json:"language"` // its language code, e.g. "es" or "en_US"
+	To       string   `json:"to"`             // the customer's number, e.g. "+34600123456"
+	Purpose  string   `json:"purpose"`        // "utility" or "marketing"
+	Template string   `json:"template"`       // the approved template's name
+	Language string   `json:"language"`       // its language code, e.g. "es" or "en_US"
 	Body     []string `json:"body,omitempty"` // positional body variables {{1}}, {{2}}…
 	// Named fills a template approved with named variables
 	// ({"order_id": "A-1029"}); a template has one kind or the other.
