@@ -68,6 +68,21 @@ func (c *Client) Media(ctx context.Context, mediaID string) (*MediaInfo, error) 
 	return &info, nil
 }
 
+// metaMediaDomains are the domains Meta serves media from (the URL in a
+// media id's metadata is on lookaside.fbsbx.com); a download URL must be
+// on one of them, or on the Graph API's own host.
+var metaMediaDomains = []string{"fbsbx.com", "fbcdn.net", "facebook.com", "whatsapp.net"}
+
+func metaMediaHost(host string) bool {
+	host = strings.ToLower(strings.TrimSuffix(host, "."))
+	for _, d := range metaMediaDomains {
+		if host == d || strings.HasSuffix(host, "."+d) {
+			return true
+		}
+	}
+	return false
+}
+
 // DownloadMedia reads mediaID's metadata, then the file from its URL,
 // and checks what arrived against the metadata: no more than max bytes
 // (refused from file_size before anything is fetched), exactly file_size
@@ -75,8 +90,9 @@ func (c *Client) Media(ctx context.Context, mediaID string) (*MediaInfo, error) 
 // webhook carried, which must match too. It returns the metadata and the
 // bytes.
 //
-// The URL must be https, or on the same host as the Graph API base URL
-// (the simulator): the bearer token goes with it.
+// The URL must be https on one of Meta's media domains, or on the same
+// host as the Graph API base URL (the simulator): the bearer token goes
+// with it.
 //
 // Errors: ErrMediaTooLarge and ErrMediaMismatch (Classify: Permanent),
 // and those of Media.
@@ -89,8 +105,14 @@ func (c *Client) DownloadMedia(ctx context.Context, mediaID, want string, max in
 		return info, nil, fmt.Errorf("whatsapp: download media: %w: %d bytes, at most %d", ErrMediaTooLarge, info.FileSize, max)
 	}
 	u, err := url.Parse(info.URL)
-	if err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == c.base.Scheme && u.Host == c.base.Host)) {
+	sameHost := err == nil && u.Scheme == c.base.Scheme && u.Host == c.base.Host
+	if err != nil || u.Host == "" || (u.Scheme != "https" && !sameHost) {
 		return info, nil, fmt.Errorf("whatsapp: download media: %w: the url is not https", ErrInvalidMessage)
+	}
+	if !sameHost && !metaMediaHost(u.Hostname()) {
+		// The bearer token goes with the request: never to a host that
+		// is not Meta's, whatever the metadata says.
+		return info, nil, fmt.Errorf("whatsapp: download media: %w: the url's host is not Meta's (%s)", ErrInvalidMessage, strings.Join(metaMediaDomains, ", "))
 	}
 	data, err := c.get(ctx, "download media", u.String(), max+1)
 	if err != nil {
