@@ -1,10 +1,12 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -233,30 +235,18 @@ func (t *Tx) ClaimOutbox(worker string, lease time.Duration, limit int, skipNumb
 			args = append(args, n)
 		}
 	}
-	rows, err := t.query("SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"+skip+" ORDER BY seq LIMIT ?"+lock, append(args, limit)...)
+	// One statement: the oldest due items are chosen, claimed and read
+	// back at once (RETURNING gives no order: sorted by seq after).
+	args = append([]any{worker, ms(t.Now.Add(lease)), ms(t.Now)}, append(args, limit)...)
+	items, err := t.outboxItems("UPDATE outbox SET state = 'claimed', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ? "+
+		"WHERE id IN (SELECT id FROM outbox WHERE state = 'pending' AND next_attempt_at <= ?"+skip+" ORDER BY seq LIMIT ?"+lock+") RETURNING "+outboxCols, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: claim outbox: %w", err)
 	}
-	ids, err := scanStrings(rows)
-	if err != nil || len(ids) == 0 {
-		return nil, err
-	}
-	args = []any{worker, ms(t.Now.Add(lease)), ms(t.Now)}
-	for _, id := range ids {
-		args = append(args, id)
-	}
-	in := strings.Repeat("?, ", len(ids)-1) + "?"
-	if _, err := t.exec("UPDATE outbox SET state = 'claimed', locked_by = ?, locked_until = ?, attempts = attempts + 1, updated_at = ? WHERE id IN ("+in+")", args...); err != nil {
-		return nil, fmt.Errorf("store: claim outbox: %w", err)
-	}
-	return t.outboxItems("SELECT "+outboxCols+" FROM outbox WHERE id IN ("+in+") ORDER BY seq", args[3:]...)
+	slices.SortFunc(items, func(a, b *conversation.OutboxItem) int { return cmp.Compare(a.Seq, b.Seq) })
+	return items, nil
 }
 
-// StartOutbox moves the items of ids that worker still holds claimed to
-// sending, with a lease of lease, and returns the ids it moved: a request
-// may be made for those only, and only after this commits. An id missing
-// from the result was released or taken over meanwhile and must not be
-// sent.
 func (t *Tx) StartOutbox(worker string, lease time.Duration, ids []string) ([]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
