@@ -133,13 +133,8 @@ func (p *processor) once(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-		next := time.Now().Add(p.backoff(it.Attempts + 1))
-		p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
-		if rerr := p.store.RetryInbox(ctx, it.ID, next, err.Error()); rerr != nil {
-			return 0, rerr
+		if err := p.retryLater(ctx, it, err); err != nil {
+			return 0, err
 		}
 	}
 	return len(items), nil
@@ -243,16 +238,22 @@ func (p *processor) onceClaimed(ctx context.Context) (int, error) {
 			}
 			continue
 		}
-		if ctx.Err() != nil {
-			return 0, ctx.Err()
-		}
-		next := time.Now().Add(p.backoff(it.Attempts + 1))
-		p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
-		if rerr := p.store.RetryInbox(ctx, it.ID, next, err.Error()); rerr != nil {
-			return 0, rerr
+		if err := p.retryLater(ctx, it, err); err != nil {
+			return 0, err
 		}
 	}
 	return len(items), nil
+}
+
+// retryLater records that body it failed with err and when to try it
+// again (backoff by attempt); ctx's error if processing is stopping.
+func (p *processor) retryLater(ctx context.Context, it *InboxItem, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	next := time.Now().Add(p.backoff(it.Attempts + 1))
+	p.log.Error("inbox body failed; will retry", "inbox_id", it.ID, "attempt", it.Attempts+1, "error", err)
+	return p.store.RetryInbox(ctx, it.ID, next, err.Error())
 }
 
 func (p *processor) after(jobs []*agentJob) {

@@ -143,28 +143,11 @@ func (t *Tx) lockPartition(p int) (bool, error) {
 }
 
 func (t *Tx) partitionItems(p int, now int64, limit, maxBytes int) ([]*conversation.InboxItem, int, error) {
-	rows, err := t.query("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE part = ? AND next_attempt_at <= ? ORDER BY seq LIMIT ?", p, now, limit)
+	rows, err := t.query("SELECT "+inboxCols+" FROM inbox WHERE part = ? AND next_attempt_at <= ? ORDER BY seq LIMIT ?", p, now, limit)
 	if err != nil {
 		return nil, 0, fmt.Errorf("store: claim inbox: %w", err)
 	}
-	defer rows.Close()
-	var out []*conversation.InboxItem
-	total := 0
-	for total < maxBytes && rows.Next() {
-		var it conversation.InboxItem
-		var recv int64
-		var enc []byte
-		if err := rows.Scan(&it.Seq, &it.ID, &recv, &enc, &it.Attempts); err != nil {
-			return nil, 0, err
-		}
-		total += len(enc)
-		it.ReceivedAt = fromMS(recv)
-		if it.Payload, err = t.db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
-			return nil, 0, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)
-		}
-		out = append(out, &it)
-	}
-	return out, total, rows.Err()
+	return t.db.scanInbox(rows, maxBytes)
 }
 
 // DeleteInbox removes processed bodies in this transaction (PostgreSQL,

@@ -101,28 +101,38 @@ const inboxBatchBytes = 8 << 20
 // NextInbox returns up to limit inbox items due now, oldest first, fewer
 // once they hold inboxBatchBytes.
 func (db *DB) NextInbox(ctx context.Context, limit int) ([]*conversation.InboxItem, error) {
-	rows, err := db.inR.QueryContext(ctx, db.q("SELECT seq, id, received_at, payload_enc, attempts FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?"), ms(db.now()), limit)
+	rows, err := db.inR.QueryContext(ctx, db.q("SELECT "+inboxCols+" FROM inbox WHERE next_attempt_at <= ? ORDER BY seq LIMIT ?"), ms(db.now()), limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: next inbox: %w", err)
 	}
+	out, _, err := db.scanInbox(rows, inboxBatchBytes)
+	return out, err
+}
+
+const inboxCols = "seq, id, received_at, payload_enc, attempts"
+
+// scanInbox reads inbox rows (inboxCols), opening their bodies, until
+// they hold maxBytes sealed bytes; it returns them and those bytes.
+func (db *DB) scanInbox(rows *sql.Rows, maxBytes int) ([]*conversation.InboxItem, int, error) {
 	defer rows.Close()
 	var out []*conversation.InboxItem
 	total := 0
-	for total < inboxBatchBytes && rows.Next() {
+	for total < maxBytes && rows.Next() {
 		var it conversation.InboxItem
 		var recv int64
 		var enc []byte
 		if err := rows.Scan(&it.Seq, &it.ID, &recv, &enc, &it.Attempts); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		total += len(enc)
 		it.ReceivedAt = fromMS(recv)
+		var err error
 		if it.Payload, err = db.inboxSeal.Open(inboxLoc(it.ID), enc); err != nil {
-			return nil, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)
+			return nil, 0, fmt.Errorf("store: open inbox item %s: %w", it.ID, err)
 		}
 		out = append(out, &it)
 	}
-	return out, rows.Err()
+	return out, total, rows.Err()
 }
 
 // DeleteInbox removes processed inbox items.
