@@ -20,8 +20,10 @@ type Store interface {
 	WaIndex(waID string) []byte
 	Pseudonym(waID string) string
 
-	// Lead reports whether this replica processes the inbox (one does at
-	// a time, so each customer's messages are handled in order).
+	// Lead reports whether this replica is the one that runs the sweeps a
+	// deployment runs once, and, on a store that is not Partitioned,
+	// processes the inbox (one at a time, so each customer's messages are
+	// handled in order).
 	Lead(ctx context.Context) (bool, error)
 	// Enlist marks a sender run alive until release (or its process
 	// dies), so other replicas hand its claims to others only once it is
@@ -157,9 +159,9 @@ type Tx interface {
 	OutboxSent(id, wamid string) (bool, error)
 	// OutboxDelivered is OutboxSent for each of ds, then SetMessageSent
 	// for those that name a message (an ErrDuplicate there is ignored),
-	// in a few statements for the whole batch; it returns how many items
-	// it removed.
-	OutboxDelivered(ds []Delivery) (int, error)
+	// in a few statements for the whole batch; it returns those of ds it
+	// removed (an item settled meanwhile is left out).
+	OutboxDelivered(ds []Delivery) ([]Delivery, error)
 	OutboxRetry(id string, next time.Time, reason string) error
 	OutboxDefer(id string, next time.Time) error
 	OutboxSetState(id string, s OutboxState, reason string) error

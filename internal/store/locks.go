@@ -12,12 +12,15 @@ import (
 const (
 	lockMigrations = 7364321001 // transaction lock: one replica migrates at a time
 	lockAudit      = 7364321002 // transaction lock: appends extend one audit chain
-	lockLead       = 7364321003 // session lock: the replica that processes the inbox
+	lockLead       = 7364321003 // session lock: the lead replica (once-per-deployment sweeps)
+	// transaction locks: inbox partition p is lockPartitionBase + p
+	// (inboxPartitions of them), held by the batch processing it.
+	lockPartitionBase = 7364322000
 )
 
 // Advisory locks are per database, not per schema: two deployments (or two
 // test runs) in different schemas of one database would share the inbox
-// lead and serialise each other's audit appends. Each key is therefore
+// partitions and serialise each other's audit appends. Each key is therefore
 // mixed with the schema trement works in, read once at start-up.
 func (db *DB) loadLockSpace(ctx context.Context) error {
 	var schema string

@@ -35,10 +35,6 @@ import (
 // for work another replica acknowledged, polling only as a fallback.
 const inboxPartitions = 64
 
-// lockPartitionBase is the first partition's transaction lock key (see
-// locks.go); partition p uses lockPartitionBase + p.
-const lockPartitionBase = 7364322000
-
 // Partitioned reports whether inbox processing is partitioned across
 // replicas (PostgreSQL); on SQLite one process drains the inbox file.
 func (db *DB) Partitioned() bool { return db.backend == Postgres }

@@ -209,13 +209,13 @@ func (db *DB) Close() error {
 	return err
 }
 
-// Lead reports whether this process leads inbox processing. Several
-// replicas may share a PostgreSQL database: all of them acknowledge
-// webhooks and send replies, but one at a time processes the inbox, so
-// each customer's messages are handled in order. The lead is a session
-// advisory lock on a connection kept for it; if that connection dies the
-// lock is released and another replica takes over. On SQLite there is one
-// process, always the lead.
+// Lead reports whether this process is the lead replica: the one that
+// runs the sweeps a deployment must run once (telling waiting customers
+// no one took them, the rights worker). Inbox processing is no longer the
+// lead's alone on PostgreSQL: every replica processes its partitions (see
+// partitions.go). The lead is a session advisory lock on a connection kept
+// for it; if that connection dies the lock is released and another
+// replica takes over. On SQLite there is one process, always the lead.
 func (db *DB) Lead(ctx context.Context) (bool, error) {
 	if db.backend != Postgres {
 		return true, nil
