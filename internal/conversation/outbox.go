@@ -297,12 +297,10 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 			err = o.store.Update(ctx, func(tx Tx) error {
 				d = settleCounts{}
 				var delivered []Delivery
-				var numbers []string
 				for _, r := range batch {
 					if !r.lost && r.defer_ == 0 && r.err == nil {
 						// Accepted by Meta: recorded for the whole batch at once.
-						delivered = append(delivered, Delivery{ID: r.it.ID, MessageID: r.it.MessageID, WAMessageID: r.wamid})
-						numbers = append(numbers, r.it.PhoneNumberID)
+						delivered = append(delivered, Delivery{ID: r.it.ID, MessageID: r.it.MessageID, WAMessageID: r.wamid, PhoneNumberID: r.it.PhoneNumberID})
 						continue
 					}
 					if err := o.settle(tx, r, &d); err != nil {
@@ -310,12 +308,11 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 					}
 				}
 				if len(delivered) > 0 {
-					n, err := tx.OutboxDelivered(delivered)
+					removed, err := tx.OutboxDelivered(delivered)
 					if err != nil {
 						return err
 					}
-					d.sent += int64(n)
-					d.sentBy = numbers
+					d.delivered(removed)
 					// A customer may have reacted to one before this
 					// transaction committed: one look for the batch.
 					wamids := make([]string, 0, len(delivered))
@@ -422,6 +419,14 @@ type settleCounts struct {
 	sentBy, failedBy               []string // the business number of each
 }
 
+// delivered counts the items Meta accepted that the store removed.
+func (d *settleCounts) delivered(removed []Delivery) {
+	d.sent += int64(len(removed))
+	for _, r := range removed {
+		d.sentBy = append(d.sentBy, r.PhoneNumberID)
+	}
+}
+
 // transient reports whether err is a deadlock or serialization failure
 // (PostgreSQL SQLSTATE 40P01, 40001): the transaction may simply be run
 // again.
@@ -439,11 +444,11 @@ func (o *outbox) settle(tx Tx, r sendResult, d *settleCounts) error {
 		return tx.OutboxDefer(it.ID, tx.Time().Add(r.defer_))
 	}
 	if r.err == nil {
-		n, err := tx.OutboxDelivered([]Delivery{{ID: it.ID, MessageID: it.MessageID, WAMessageID: r.wamid}})
-		d.sent += int64(n)
+		removed, err := tx.OutboxDelivered([]Delivery{{ID: it.ID, MessageID: it.MessageID, WAMessageID: r.wamid, PhoneNumberID: it.PhoneNumberID}})
 		if err != nil {
 			return err
 		}
+		d.delivered(removed)
 		// The customer may have reacted before this transaction
 		// committed.
 		return linkReactions(tx, r.wamid)

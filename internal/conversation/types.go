@@ -283,4 +283,7 @@ type Delivery struct {
 	ID          string // the outbox item
 	MessageID   string // the outbound message it delivered, if any
 	WAMessageID string // the id Meta gave it
+	// PhoneNumberID is the business number it went from (for the
+	// per-number counts).
+	PhoneNumberID string
 }

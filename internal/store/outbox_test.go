@@ -203,16 +203,16 @@ func TestOutboxDeliveredSettlesABatch(t *testing.T) {
 			if err != nil || len(claimed) != 2 {
 				t.Fatalf("claimed %d, %v; want a's first and b's", len(claimed), err)
 			}
-			n, err := tx.OutboxDelivered([]conversation.Delivery{
+			removed, err := tx.OutboxDelivered([]conversation.Delivery{
 				{ID: items[0].ID, MessageID: msgs[0].ID, WAMessageID: "wamid.D0"},
 				{ID: items[2].ID, MessageID: msgs[2].ID, WAMessageID: "wamid.D2"},
 				{ID: items[1].ID, MessageID: msgs[1].ID, WAMessageID: "wamid.D1"}, // still queued: not removed
 			})
-			if err != nil || n != 2 {
-				t.Fatalf("OutboxDelivered = %d, %v; want 2", n, err)
+			if err != nil || len(removed) != 2 {
+				t.Fatalf("OutboxDelivered = %d, %v; want 2", len(removed), err)
 			}
-			if n, err := tx.OutboxDelivered([]conversation.Delivery{{ID: items[0].ID}}); err != nil || n != 0 {
-				t.Errorf("OutboxDelivered again = %d, %v; want 0", n, err)
+			if removed, err := tx.OutboxDelivered([]conversation.Delivery{{ID: items[0].ID}}); err != nil || len(removed) != 0 {
+				t.Errorf("OutboxDelivered again = %d, %v; want 0", len(removed), err)
 			}
 			for i, w := range []string{"wamid.D0", "wamid.D2"} {
 				m, err := tx.OutboundMessage(w)

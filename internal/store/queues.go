@@ -432,7 +432,7 @@ func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 // promotes the next message of each of their customers, and each message
 // gets its WhatsApp id (sealed under the contact's key, which the deleted
 // row names). It returns how many items it removed.
-func (t *Tx) OutboxDelivered(ds []conversation.Delivery) (int, error) {
+func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Delivery, error) {
 	owner := make(map[string]string, len(ds)) // item id -> contact id, for the items removed
 	for rest := ds; len(rest) > 0; {
 		chunk := rest[:min(len(rest), inboxChunk)]
@@ -443,19 +443,19 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) (int, error) {
 		}
 		rows, err := t.query("DELETE FROM outbox WHERE id IN ("+placeholders(len(chunk))+") AND state IN ('claimed', 'sending', 'unknown') RETURNING id, contact_id", args...)
 		if err != nil {
-			return 0, fmt.Errorf("store: outbox delivered: %w", err)
+			return nil, fmt.Errorf("store: outbox delivered: %w", err)
 		}
 		for rows.Next() {
 			var id, contactID string
 			if err := rows.Scan(&id, &contactID); err != nil {
 				rows.Close()
-				return 0, err
+				return nil, err
 			}
 			owner[id] = contactID
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return 0, fmt.Errorf("store: outbox delivered: %w", err)
+			return nil, fmt.Errorf("store: outbox delivered: %w", err)
 		}
 	}
 	contacts := make([]string, 0, len(owner))
@@ -467,12 +467,12 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) (int, error) {
 		}
 		seen[c] = true
 		if err := t.dropOneShot(c); err != nil {
-			return 0, err
+			return nil, err
 		}
 		contacts = append(contacts, c)
 	}
 	if err := t.promoteAll(contacts); err != nil {
-		return 0, err
+		return nil, err
 	}
 	var known []sentMessage
 	for _, d := range ds {
@@ -484,13 +484,19 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) (int, error) {
 			continue
 		}
 		if err := t.SetMessageSent(d.MessageID, d.WAMessageID); err != nil && !errors.Is(err, conversation.ErrDuplicate) {
-			return 0, err
+			return nil, err
 		}
 	}
 	if err := t.setMessagesSent(known); err != nil {
-		return 0, err
+		return nil, err
 	}
-	return len(owner), nil
+	removed := make([]conversation.Delivery, 0, len(owner))
+	for _, d := range ds {
+		if _, ok := owner[d.ID]; ok {
+			removed = append(removed, d)
+		}
+	}
+	return removed, nil
 }
 
 // sentMessage is a message Meta accepted, with its contact.
