@@ -448,7 +448,7 @@ func TestErasurePendingMetric(t *testing.T) {
 	const other = "5511912345678"
 	ta.optIn(other)
 	ta.settle()
-	raw, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(ta.url, "sqlite:"))
+	raw, err := sql.Open("sqlite", "file:"+strings.TrimPrefix(ta.url, "sqlite:")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
