@@ -83,7 +83,9 @@ func TestBrowserConsoleInSpanish(t *testing.T) {
 	b.Do(chromedp.Click(chromedp.CSS(`#inbox-rows a[href^="/conversations/"]`)))
 	b.WaitFor("the conversation", `location.pathname.startsWith("/conversations/") && document.querySelector("form.take button")`)
 	b.Do(chromedp.Click(chromedp.CSS(`form.take button`)))
-	b.WaitFor("the reply box", `document.querySelector("form.reply textarea")`)
+	// Taking reloads the page: wait for the reloaded one (no take form)
+	// before typing, or the reply goes from the page being replaced.
+	b.WaitFor("the page after taking", `!document.querySelector("form.take") && document.querySelector("form.reply textarea")`)
 	b.Do(
 		chromedp.SendKeys(chromedp.CSS(`form.reply textarea`), "Hola, le ayudo yo."),
 		chromedp.Click(chromedp.CSS(`form.reply button`)),
