@@ -77,6 +77,7 @@ func main() {
 		numbers     = flag.Int("numbers", 1, "business numbers (phone_number_ids) the customers are spread over; TREMENT_SEND_RATE caps each at 1,000/s")
 		cpuProfile  = flag.String("cpuprofile", "", "write trement's CPU profile here (TREMENT_CPU_PROFILE; replica i>0 gets .i appended), from start-up to shutdown")
 		bin         = flag.String("bin", "", "trement binary to run (empty: go build ./cmd/trement), e.g. to compare two builds")
+		pgwire      = flag.Bool("pgwire", false, "PostgreSQL: count trement's statements and round trips through a proxy (adds a hop to every round trip)")
 	)
 	flag.Parse()
 	if *replicas < 1 || (*replicas > 1 && !strings.HasPrefix(*dbURL, "postgres")) {
@@ -88,6 +89,12 @@ func main() {
 	}
 	phones = phoneIDs(*numbers)
 	cpuProfilePath, trementBin = *cpuProfile, *bin
+	if *pgwire {
+		if !strings.HasPrefix(*dbURL, "postgres") {
+			log.Fatal("-pgwire needs a PostgreSQL -db")
+		}
+		wire, wireURL = startWireCounter(*dbURL)
+	}
 	if *serveBare != "" {
 		runBare(*serveBare)
 		return
@@ -123,6 +130,12 @@ func phoneIDs(n int) []string {
 	}
 	return ids
 }
+// wire counts trement's PostgreSQL statements (-pgwire); trement reaches
+// the database through it at wireURL.
+var (
+	wire    *wireCounter
+	wireURL string
+)
 
 // runBare is the peer baseline: verify the HMAC of the raw body, answer 200.
 func runBare(addr string) {
@@ -372,13 +385,17 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(dir, "trement.db")
 	}
+	trementURL := dbURL
+	if wire != nil {
+		trementURL = wireURL
+	}
 	var cmds []*exec.Cmd
 	var urls []string
 	for i := range nReplicas {
 		addr := freeAddr()
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = append(os.Environ(),
-			"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+filepath.Join(dir, strconv.Itoa(i)), "TREMENT_DATABASE_URL="+dbURL,
+			"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+filepath.Join(dir, strconv.Itoa(i)), "TREMENT_DATABASE_URL="+trementURL,
 			"TREMENT_MASTER_KEY=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=",
 			"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
 			"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",

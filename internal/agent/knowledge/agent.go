@@ -185,7 +185,7 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 		return nil, nil, words, timeCue{}
 	}
 	qlang := guessLang(words, lang)
-	words, cue := readTime(readPayOnDelivery(readSize(words, qlang), qlang))
+	words, cue := readTime(readGetBack(readPayOnDelivery(readSize(words, qlang), qlang)))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
@@ -535,13 +535,24 @@ func (a *Agent) Reply(ctx context.Context, req agent.Request) (agent.Reply, erro
 			}
 		}
 	}
+	// Two questions in one message read together may answer neither
+	// surely ("¿puedo pagar con paypal? ¿y cuánto tiempo tengo para
+	// devolver?"); each read alone may.
+	var ms []match
+	if !about && (!m.ok || m.confidence < a.opts.MinConfidence) {
+		if ms = a.each(req.Message, req.BusinessName, lang, ""); len(ms) > 0 {
+			m = ms[0]
+		}
+	} else if !about {
+		ms = a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id)
+	}
 	if !m.ok || m.confidence < a.opts.MinConfidence {
 		log.DebugContext(ctx, "knowledge: unsure", slog.Float64("confidence", m.confidence))
 		return agent.Reply{Confidence: m.confidence, Unsure: true, Provider: ProviderName, Acknowledge: acknowledge(req, lang)}, nil
 	}
 	// Several questions in one message ("how long does it take and how
 	// much does it cost?") get one answer each, from different articles.
-	if ms := a.each(req.Message, req.BusinessName, lang, a.ix.docs[m.doc].art.id); !about && len(ms) > 1 {
+	if len(ms) > 1 {
 		var parts, ids []string
 		conf := 1.0
 		for _, sm := range ms {

@@ -87,22 +87,28 @@ type index struct {
 	phrases  map[string]string
 	maxFixed int
 
-	meta        map[string]bool            // terms found in some title, heading or tags
-	neutral     map[string]bool            // folded words that say nothing about the article (neutral.txt)
-	places      map[string]bool            // folded place names no article uses (lexiconPlaces)
-	surface     map[string][]string        // indexed word (folded) → its stems
-	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
-	surfaceList []string                   // keys of surface, sorted
-	compounds   map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
+	meta         map[string]bool            // terms found in some title, heading or tags
+	neutral      map[string]bool            // folded words that say nothing about the article (neutral.txt)
+	neutralStems map[string]map[string]bool // language → the stems of neutral words
+	places       map[string]bool            // folded place names no article uses (lexiconPlaces)
+	surface      map[string][]string        // indexed word (folded) → its stems
+	surfaceLang  map[string]map[string]bool // indexed word → the languages of the articles using it
+	surfaceList  []string                   // keys of surface, sorted
+	compounds    map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
+	// names are the folded words an article writes capitalised within a
+	// sentence ("Calle de la Aurora", "Rua das Flores", "Black Friday"):
+	// a name is indexed as it is written, not stemmed, so that no
+	// inflected word meets it ("call" is not "Calle").
+	names map[string]bool
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
 	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, compounds: map[string][2]string{}, meta: map[string]bool{},
-		phrases: map[string]string{}}
+		phrases: map[string]string{}, names: map[string]bool{}}
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
-	analyze := func(an *analyzer, text string) []string {
+	analyze := func(an *analyzer, text string, names map[string]bool) []string {
 		folded := fold.Words(text)
 		for i := 0; i+1 < len(folded); i++ {
 			if j := folded[i] + folded[i+1]; len(j) >= 5 && !an.stop[folded[i]] && !an.stop[folded[i+1]] {
@@ -111,11 +117,23 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		}
 		words := ix.joinPhrases(folded)
 		terms := an.terms(words)
+		if len(names) > 0 {
+			terms = terms[:0]
+			for _, w := range words {
+				if t := ix.nameTerm(an, w, names); t != "" {
+					terms = append(terms, t)
+				}
+			}
+		}
 		for _, w := range words {
 			if an.stop[w] || len(w) < 2 || isPhrase(w) {
 				continue
 			}
-			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
+			st := an.stem(w)
+			if names[w] {
+				st = w
+			}
+			if !slices.Contains(ix.surface[w], st) {
 				ix.surface[w] = append(ix.surface[w], st)
 			}
 			if ix.surfaceLang[w] == nil {
@@ -128,13 +146,13 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 	for ai := range arts {
 		a := &arts[ai]
 		an := analyzers[a.lang]
-		title := analyze(an, a.title)
+		title := analyze(an, a.title, nil)
 		var tags []string
 		for _, t := range a.tags {
-			tags = append(tags, analyze(an, t)...)
+			tags = append(tags, analyze(an, t, nil)...)
 		}
 		for si, s := range a.sections {
-			heading := analyze(an, s.heading)
+			heading := analyze(an, s.heading, nil)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, wa: whatsApp(chunk), heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
 					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
@@ -153,7 +171,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				}
 				add(heading, headingWeight, true)
 				add(tags, tagWeight, true)
-				body := analyze(an, chunk)
+				body := analyze(an, chunk, ix.addNames(chunk))
 				add(body, 1, false)
 				for _, t := range heading {
 					d.head[t] = true
@@ -201,11 +219,30 @@ func (ix *index) addNeutral(words []string) {
 	if ix.neutral == nil {
 		ix.neutral = map[string]bool{}
 	}
+	if ix.neutralStems == nil {
+		ix.neutralStems = map[string]map[string]bool{}
+	}
 	for _, w := range words {
 		for _, f := range fold.Words(w) {
 			ix.neutral[f] = true
+			for lang, an := range analyzers {
+				if ix.neutralStems[lang] == nil {
+					ix.neutralStems[lang] = map[string]bool{}
+				}
+				ix.neutralStems[lang][an.stem(f)] = true
+			}
 		}
 	}
+}
+
+// isNeutral reports whether folded word w, read by an, is a neutral word
+// or another form of one ("camisolas" of "camisola") that no article has.
+func (ix *index) isNeutral(an *analyzer, w string) bool {
+	if ix.neutral[w] {
+		return true
+	}
+	st := an.stem(w)
+	return ix.neutralStems[an.lang][st] && ix.postings[st] == nil
 }
 
 // phraseMark starts the term of a fixed phrase; no folded word holds it.
@@ -304,7 +341,7 @@ func (ix *index) addSynonyms(group []string) {
 			if _, ok := fixedPhrase(m); ok {
 				continue
 			}
-			members[li] = append(members[li], an.analyze(m))
+			members[li] = append(members[li], ix.memberTerms(an, m))
 		}
 	}
 	for li := range langs {
@@ -400,7 +437,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		w = an.word(w)
-		if an.stop[w] || ix.neutral[w] || ship && ix.places[w] || (len(w) < 2 && !isDigit(w[0])) {
+		if an.stop[w] || ix.isNeutral(an, w) || ship && ix.places[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
 		t := an.stem(w)
@@ -422,6 +459,10 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 				}
 			}
 		}
+		names := ix.nameAlts(w)
+		if _, ok := ix.postings[t]; !ok && len(names) > 0 {
+			t = names[0] // "Azores", "Calle": a name, as written
+		}
 		stems = append(stems, t)
 		if seen[t] {
 			continue
@@ -436,9 +477,14 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]
+		for _, n := range names {
+			if n != t {
+				q.alts = append(q.alts, alt{n, 1, 1, false})
+			}
+		}
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1, false})
-		} else {
+		} else if len(names) == 0 {
 			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {

@@ -70,6 +70,22 @@ var lexiconSynonyms = [][]string{
 	{"balearic islands", "balearics", "baleares", "mallorca", "majorca", "menorca", "minorca", "ibiza", "formentera"},
 	{"azores", "açores", "são miguel", "terceira", "faial", "pico"},
 	{"madeira", "funchal", "porto santo"},
+	// Reaching the shop by phone.
+	{"phone", "telephone", "call", "calling", "ring", "phone number", "teléfono", "llamar", "llamo", "llamaros", "llamada",
+		"telefonear", "telefone", "telemóvel", "ligar", "ligo", "telefonar", "chamada"},
+	// Mending what broke.
+	{"repair", "repaired", "fix", "fixed", "mend", "reparar", "reparación", "arreglar", "arreglo", "arreglan",
+		"reparação", "consertar", "conserto", "arranjar"},
+	// Changing what was ordered.
+	{"change", "modify", "edit", "alter", "amend", "cambiar", "modificar", "editar", "alterar", "mudar", "trocar"},
+	// A parcel that is held up somewhere.
+	{"stuck", "held up", "not moving", "has not moved", "atascado", "atascada", "retenido", "retenida", "parado", "parada",
+		"preso", "presa", "retida", "encalhado", "encalhada"},
+	// Later than expected.
+	{"late", "delay", "delayed", "taking ages", "taking forever", "slow", "retraso", "retrasado", "retrasada", "tarde", "lento",
+		"atraso", "atrasado", "atrasada", "demorado", "demorada"},
+	// Worn or used goods.
+	{"worn", "wore", "unused", "used once", "usado", "usada", "=sin usar", "usei", "=por usar"},
 	// Customer service.
 	{"customer service", "customer support", "support", "helpdesk", "help desk", "atención al cliente", "servicio al cliente", "soporte",
 		"apoio ao cliente", "atendimento", "suporte"},

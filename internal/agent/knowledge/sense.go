@@ -330,3 +330,24 @@ func fromWords(words []string) []string {
 	}
 	return words
 }
+
+// Getting something back ("do I get the delivery cost back?", "when do I
+// get my money back", "will I get it back?") is a refund, whatever is got
+// back; "back" alone is also sending a parcel back (a return).
+var getWords = set(`get gets got getting receive receives received`)
+
+func readGetBack(words []string) []string {
+	for k, w := range words {
+		if w != "back" {
+			continue
+		}
+		for j := max(0, k-4); j < k; j++ {
+			if getWords[words[j]] {
+				out := slices.Clone(words)
+				out[k] = "refund"
+				return out
+			}
+		}
+	}
+	return words
+}
