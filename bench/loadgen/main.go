@@ -130,6 +130,7 @@ func phoneIDs(n int) []string {
 	}
 	return ids
 }
+
 // wire counts trement's PostgreSQL statements (-pgwire); trement reaches
 // the database through it at wireURL.
 var (
