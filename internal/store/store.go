@@ -329,7 +329,7 @@ func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err 
 	// secure_delete zeroes deleted cells and freed pages, so a deleted row
 	// (an erased customer's wrapped data key) leaves no bytes in the file
 	// once the WAL is checkpointed; see scrub.go.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)"
 	// The writer's page cache is 32 MiB rather than SQLite's 2 MiB: a
 	// purge or a scrub deletes rows spread over six b-trees, and a cache
 	// that holds their interior pages saves a read for most of them.
