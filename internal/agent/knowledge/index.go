@@ -626,6 +626,9 @@ func (ix *index) closest(w string) []string {
 		d := osa(w, v, best)
 		switch {
 		case d > maxD:
+		case d == 2 && abs(len(v)-len(w)) == 2:
+			// Two letters left out are another word, not a typo:
+			// "presidente" is not "presente".
 		case d < best:
 			best, out = d, append(out[:0], v)
 		case d == best && len(out) < 3:
