@@ -243,13 +243,19 @@ const unknownFactor = 0.65
 // titleShare is the share of q's topic weight found in doc's article title.
 func (ix *index) titleShare(doc int, q []qterm) float64 {
 	d := &ix.docs[doc]
+	return topicShare(q, func(a alt) bool { return d.title[a.term] })
+}
+
+// topicShare is the share of q's topic weight (IDF) whose terms have an
+// alternative in.
+func topicShare(q []qterm, in func(alt) bool) float64 {
 	var got, total float64
 	for _, t := range q {
 		if t.weight < 1 {
 			continue
 		}
 		total += t.idf
-		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.title[a.term] }) {
+		if slices.ContainsFunc(t.alts, in) {
 			got += t.idf
 		}
 	}
@@ -281,23 +287,11 @@ func (ix *index) othersOwn(words []string, q []qterm, lang string) bool {
 	return false
 }
 
-// headShare is the share of q's topic weight found in doc's heading.
+// headShare is the share of q's topic weight found, as written (no
+// synonym, no typo), in doc's heading.
 func (ix *index) headShare(doc int, q []qterm) float64 {
 	d := &ix.docs[doc]
-	var got, total float64
-	for _, t := range q {
-		if t.weight < 1 {
-			continue
-		}
-		total += t.idf
-		if slices.ContainsFunc(t.alts, func(a alt) bool { return a.weight == 1 && d.head[a.term] }) {
-			got += t.idf
-		}
-	}
-	if total == 0 {
-		return 0
-	}
-	return got / total
+	return topicShare(q, func(a alt) bool { return a.weight == 1 && d.head[a.term] })
 }
 
 // headLead is how much more of the question a heading must say to win

@@ -87,6 +87,12 @@ var lexiconSynonyms = [][]string{
 		"atraso", "atrasado", "atrasada", "demorado", "demorada"},
 	// Worn or used goods.
 	{"worn", "wore", "unused", "used once", "usado", "usada", "=sin usar", "usei", "=por usar"},
+	// A part that came away.
+	{"came off", "come off", "coming off", "fell off", "came away", "came loose", "detached", "despegado", "despegada", "despegó",
+		"despegar", "se despegó", "se soltó", "descolou", "descolar", "descolado", "descolada", "soltou-se", "caiu"},
+	// Where a parcel goes.
+	{"address", "flat number", "house number", "street", "postcode", "post code", "dirección", "domicilio", "código postal",
+		"número de piso", "morada", "endereço", "número da porta", "código-postal"},
 	// A present for someone.
 	{"gift", "present", "birthday", "bday", "regalo", "regalar", "cumpleaños", "cumple", "presente", "prenda", "oferta", "aniversário", "prenda de anos"},
 	// Customer service.
