@@ -367,8 +367,13 @@ func (ix *index) addSynonyms(group []string) {
 			}
 			key := strings.Join(m, " ")
 			ix.maxPhrase = max(ix.maxPhrase, len(m))
+			if _, ok := ix.synonyms[key]; !ok {
+				ix.synonyms[key] = nil // a phrase of the group is read as one, whatever it reaches
+			}
 			add := func(o []string) {
-				if len(o) > 0 && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
+				// An alternative no article has reaches nothing (see
+				// finish): most of the built-in lexicon, in any one shop.
+				if len(o) > 0 && ix.anyIndexed(o) && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
 					ix.synonyms[key] = append(ix.synonyms[key], o)
 				}
 			}
@@ -389,7 +394,7 @@ func (ix *index) addSynonyms(group []string) {
 	if pt != "" {
 		for li := range langs {
 			for _, o := range members[li] {
-				if len(o) > 0 && !containsSeq(ix.synonyms[pt], o) {
+				if len(o) > 0 && ix.anyIndexed(o) && !containsSeq(ix.synonyms[pt], o) {
 					ix.synonyms[pt] = append(ix.synonyms[pt], o)
 				}
 			}
@@ -404,6 +409,11 @@ func containsSeq(list [][]string, s []string) bool {
 		}
 	}
 	return false
+}
+
+// anyIndexed reports whether some term of terms is in an article.
+func (ix *index) anyIndexed(terms []string) bool {
+	return slices.ContainsFunc(terms, func(t string) bool { return ix.postings[t] != nil })
 }
 
 // idf is the BM25 inverse document frequency, never negative.

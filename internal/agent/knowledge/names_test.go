@@ -133,3 +133,29 @@ func shop(t *testing.T, files map[string]string) *Agent {
 	}
 	return a
 }
+
+// Readings of the sample shop's questions that each guard one rule.
+func TestSampleReadings(t *testing.T) {
+	a, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, msg, want string }{
+		// Another business's hours are not the shop's.
+		{"en", "what are ikea's opening hours on sunday", "unsure"},
+		// Two letters left out are another word: no "presente" (gift card).
+		{"pt", "quem e o presidente do brasil", "unsure"},
+		// "Have I got to send it back" is a return; "get it back" a refund.
+		{"en", "how many days have i got to send stuff back?", "returns"},
+		{"en", "do i get the delivery cost back when i return everything", "refunds"},
+		// The heading that asks what was asked ("¿Me devolvéis los gastos
+		// de envío?"), not the customs passage that says "envío".
+		{"es", "me devolveis tb lo q pague de envio?", "refunds"},
+		// Two questions, each answered alone when the whole is unsure.
+		{"es", "¿puedo pagar con paypal? ¿y cuánto tiempo tengo para devolver?", "payment-methods"},
+	} {
+		if got, _ := replySource(t, a, c.lang, c.msg); got != c.want {
+			t.Errorf("%q: %s, want %s", c.msg, got, c.want)
+		}
+	}
+}
