@@ -151,6 +151,12 @@ func TestSampleReadings(t *testing.T) {
 		// The heading that asks what was asked ("¿Me devolvéis los gastos
 		// de envío?"), not the customs passage that says "envío".
 		{"es", "me devolveis tb lo q pague de envio?", "refunds"},
+		// The article whose title says it ("Tracking your order") is
+		// surer than those that only use the word in their text.
+		{"en", "I never got any tracking info for my order", "order-tracking"},
+		// But an FAQ's title is its question: "Vendem cartões-presente?"
+		// does not answer whether phones are sold.
+		{"pt", "vendem telemóveis?", "unsure"},
 		// Two questions, each answered alone when the whole is unsure.
 		{"es", "¿puedo pagar con paypal? ¿y cuánto tiempo tengo para devolver?", "payment-methods"},
 	} {
