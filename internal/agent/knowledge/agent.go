@@ -314,9 +314,12 @@ const (
 // sell cars?" the gift cards through "sell". An answer must explain more of
 // what was asked than it leaves out. A synonym phrase ("how much") is not
 // a word of its own here: its words are counted already.
-func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
+//
+// nothing reports that only price words matched.
+func (ix *index) mostlyUnknown(doc int, q []qterm) (mostly, nothing bool) {
 	d := &ix.docs[doc]
 	var matched, unknown int
+	price := false
 	for _, t := range q {
 		merged := slices.ContainsFunc(t.alts, func(a alt) bool { return a.part })
 		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) && !merged {
@@ -326,12 +329,18 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 			unknown++
 			continue
 		}
+		if priceTerms[t.term] {
+			// "How much does an iphone cost?": the price words say what
+			// kind of question it is, the unknown word what it is about.
+			price = true
+			continue
+		}
 		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
 			// A phrase's words ("customer service") count as words.
 			matched += max(1, strings.Count(t.term, " ")+1)
 		}
 	}
-	return unknown > 0 && unknown >= matched
+	return unknown > 0 && unknown >= matched, unknown > 0 && matched == 0 && price
 }
 
 // best ranks the passages for words and calibrates a confidence from the
@@ -433,8 +442,13 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	if a.ix.tagOnly(top.doc, q) {
 		conf /= 2
 	}
-	if a.ix.mostlyUnknown(top.doc, q) {
+	if unknown, nothing := a.ix.mostlyUnknown(top.doc, q); unknown {
 		conf *= unknownFactor
+		if nothing {
+			// Only the kind of question is known ("how much does an
+			// iphone cost?"): what it asks about is not in the articles.
+			conf *= unknownFactor
+		}
 	}
 	if a.ix.othersOwn(words, q, lang) {
 		conf /= 2
