@@ -267,21 +267,30 @@ func topicShare(q []qterm, in func(alt) bool) float64 {
 
 // othersOwn reports whether the question asks about what someone else
 // owns: an English possessive of a word found in no article ("what are
-// ikea's opening hours?", "my neighbour's parcel") is another business
-// or person, whose hours or parcel the shop's articles do not answer.
+// ikea's opening hours?", "my neighbour's parcel", "the opening hours of
+// the post office") is another business or person, whose hours or parcel
+// the shop's articles do not answer.
 func (ix *index) othersOwn(words []string, q []qterm, lang string) bool {
 	an := analyzers[guessLang(words, lang)]
 	if an.lang != "en" {
 		return false
 	}
-	for i := 0; i+1 < len(words); i++ {
-		w := words[i]
-		if words[i+1] != "s" || an.stop[w] || len(w) < 2 {
-			continue
-		}
+	unknown := func(w string) bool {
 		st := an.stem(w)
-		if slices.ContainsFunc(q, func(t qterm) bool { return t.term == st && len(t.alts) == 0 }) {
+		return !an.stop[w] && len(w) >= 2 && slices.ContainsFunc(q, func(t qterm) bool { return t.term == st && len(t.alts) == 0 })
+	}
+	for i := 0; i+1 < len(words); i++ {
+		switch {
+		case words[i+1] == "s" && unknown(words[i]): // "ikea's"
 			return true
+		case words[i] == "of": // "the opening hours of the post office"
+			j := i + 1
+			if j+1 < len(words) && (words[j] == "the" || words[j] == "a" || words[j] == "an") {
+				j++
+			}
+			if unknown(words[j]) {
+				return true
+			}
 		}
 	}
 	return false
