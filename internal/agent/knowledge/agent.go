@@ -185,7 +185,7 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 		return nil, nil, words, timeCue{}
 	}
 	qlang := guessLang(words, lang)
-	words, cue := readTime(readGetBack(readPayOnDelivery(readSize(words, qlang), qlang)))
+	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(words, qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
