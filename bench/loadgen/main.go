@@ -74,12 +74,19 @@ func main() {
 		drain       = flag.Duration("drain", 60*time.Second, "how long to wait for replies after the load")
 		steadyOnly  = flag.Bool("steady-only", false, "run only the steady phase, reporting the backlog and CPU each second")
 		replicas    = flag.Int("replicas", 1, "trement processes sharing -db (PostgreSQL), webhooks spread round-robin over them")
+		pgwire      = flag.Bool("pgwire", false, "PostgreSQL: count trement's statements and round trips through a proxy (adds a hop to every round trip)")
 	)
 	flag.Parse()
 	if *replicas < 1 || (*replicas > 1 && !strings.HasPrefix(*dbURL, "postgres")) {
 		log.Fatal("-replicas above 1 needs a PostgreSQL -db")
 	}
 	nReplicas = *replicas
+	if *pgwire {
+		if !strings.HasPrefix(*dbURL, "postgres") {
+			log.Fatal("-pgwire needs a PostgreSQL -db")
+		}
+		wire, wireURL = startWireCounter(*dbURL)
+	}
 	if *serveBare != "" {
 		runBare(*serveBare)
 		return
@@ -99,6 +106,13 @@ func main() {
 
 // nReplicas is how many trement processes share the database (-replicas).
 var nReplicas = 1
+
+// wire counts trement's PostgreSQL statements (-pgwire); trement reaches
+// the database through it at wireURL.
+var (
+	wire    *wireCounter
+	wireURL string
+)
 
 // runBare is the peer baseline: verify the HMAC of the raw body, answer 200.
 func runBare(addr string) {
@@ -343,13 +357,17 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 	if dbURL == "" {
 		dbURL = "sqlite:" + filepath.Join(dir, "trement.db")
 	}
+	trementURL := dbURL
+	if wire != nil {
+		trementURL = wireURL
+	}
 	var cmds []*exec.Cmd
 	var urls []string
 	for i := range nReplicas {
 		addr := freeAddr()
 		cmd := exec.Command(bin, "serve")
 		cmd.Env = append(os.Environ(),
-			"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+filepath.Join(dir, strconv.Itoa(i)), "TREMENT_DATABASE_URL="+dbURL,
+			"TREMENT_LISTEN="+addr, "TREMENT_DATA_DIR="+filepath.Join(dir, strconv.Itoa(i)), "TREMENT_DATABASE_URL="+trementURL,
 			"TREMENT_MASTER_KEY=q6urq6urq6urq6urq6urq6urq6urq6urq6urq6urq6s=",
 			"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
 			"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",

@@ -72,6 +72,14 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	}
 	g := srv.gen
 	ackBase, sentBase := g.acked.Load(), srv.sent
+	var pg *pgCPU
+	if strings.HasPrefix(srv.dbURL, "postgres") {
+		pg = newPGCPU(srv.dbURL)
+	}
+	var wireBase wireSnapshot
+	if wire != nil {
+		wireBase = wire.snapshot()
+	}
 	cpuBase := cpuAll()
 	start := time.Now()
 
@@ -90,6 +98,9 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 		case <-tick.C:
 			acked, replied := g.acked.Load()-ackBase, int64(len(srv.graph.Sent()))-sentBase
 			cpu, tw := cpuAll(), timeWait(srv.graphPort)
+			if pg != nil {
+				pg.sample(false)
+			}
 			peakTW = max(peakTW, tw)
 			fmt.Printf("| %d | %d | %d | %d | %.0f %% | %d |\n", sec, acked, replied, acked-replied, 100*(cpu-lastCPU).Seconds(), tw)
 			lastCPU = cpu
@@ -101,6 +112,10 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	got := waitSends(srv.graph, sentBase+p.acked, drain) - sentBase
 	elapsed := time.Since(start)
 	cpu := cpuAll() - cpuBase
+	var pgOurs, pgOthers time.Duration
+	if pg != nil {
+		pgOurs, pgOthers = pg.used()
+	}
 	peakTW = max(peakTW, timeWait(srv.graphPort))
 
 	fmt.Printf("\nAcknowledged %d (%d failed), p50 ack %s, p99 ack %s\n", p.acked, p.failed, round(p.pct(0.50)), round(p.pct(0.99)))
@@ -110,6 +125,14 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	if got > 0 {
 		fmt.Printf("trement CPU: %.2fs over %.1fs (%.2f cores), **%.3f ms per answered message**\n",
 			cpu.Seconds(), elapsed.Seconds(), cpu.Seconds()/elapsed.Seconds(), float64(cpu.Microseconds())/1000/float64(got))
+	}
+	if pg != nil && got > 0 {
+		perMsg := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(got) }
+		fmt.Printf("PostgreSQL CPU: trement's backends %.2fs (%.2f cores), **%.3f ms per answered message**; the server's other processes (background, other databases) %.2fs, %.3f ms per answer\n",
+			pgOurs.Seconds(), pgOurs.Seconds()/elapsed.Seconds(), perMsg(pgOurs), pgOthers.Seconds(), perMsg(pgOthers))
+	}
+	if wire != nil && got > 0 {
+		wire.report(wireBase, got, 20)
 	}
 	fmt.Printf("Peak Graph API sockets in TIME_WAIT: %d\n", peakTW)
 	fmt.Printf("trement peak RSS (first replica): %.1f MiB\n", float64(proc.PeakRSSKB(pid))/1024)

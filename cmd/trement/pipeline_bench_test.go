@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"regexp"
+	"sort"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -152,6 +156,10 @@ func runPipelineWith(b testing.TB, n int, resetTimer func(), setup func(*store.D
 	stmts0, txs0 := db.SQLCounts()
 	relaxed0, writes0 := db.RelaxedCommits()
 	cpu0 := processCPU()
+	var byQuery func() map[string]int64
+	if os.Getenv("TREMENT_SQL_BREAKDOWN") != "" {
+		byQuery = db.CountByQuery()
+	}
 	resetTimer()
 	sem := make(chan struct{}, 64)
 	for i := range n {
@@ -164,6 +172,9 @@ func runPipelineWith(b testing.TB, n int, resetTimer func(), setup func(*store.D
 	waitSent(base + int64(n))
 	stmts, txs := db.SQLCounts()
 	cpu := processCPU() - cpu0
+	if byQuery != nil {
+		printBreakdown(b, byQuery(), n)
+	}
 	relaxed, writes := db.RelaxedCommits()
 	per := func(v int64) float64 { return float64(v) / float64(n) }
 	return pipelineCosts{stmts: per(stmts - stmts0), txs: per(txs - txs0), cpuMS: float64(cpu) / float64(time.Millisecond) / float64(n),
@@ -230,4 +241,52 @@ func TestSendsWaitForDurableStart(t *testing.T) {
 	if len(started) < 300 || relaxed == 0 {
 		t.Errorf("%d durable starts, %d relaxed commits: the pipeline did not run as measured", len(started), relaxed)
 	}
+}
+
+var (
+	sqlSpace = regexp.MustCompile(`\s+`)
+	sqlList  = regexp.MustCompile(`\?(\s*,\s*\?)+`)
+	sqlRows  = regexp.MustCompile(`\([^()]*\)(\s*,\s*\([^()]*\))+`)
+	sqlTuple = regexp.MustCompile(`\([^()]*\)`)
+	sqlCase  = regexp.MustCompile(`(WHEN \? THEN \? )+`)
+)
+
+// foldRows writes a list of identical row tuples, "(?…), (?…)", as one.
+func foldRows(list string) string {
+	tuples := sqlTuple.FindAllString(list, -1)
+	for _, t := range tuples[1:] {
+		if t != tuples[0] {
+			return list
+		}
+	}
+	return tuples[0] + "…"
+}
+
+// printBreakdown logs, with TREMENT_SQL_BREAKDOWN set, the statements run
+// per answered message by query text (multi-row and IN lists folded: the
+// batched forms of one query count as one line), most frequent first.
+func printBreakdown(t testing.TB, counts map[string]int64, answers int) {
+	folded := map[string]int64{}
+	for q, n := range counts {
+		q = sqlSpace.ReplaceAllString(strings.TrimSpace(q), " ")
+		q = sqlRows.ReplaceAllStringFunc(sqlList.ReplaceAllString(q, "?…"), foldRows)
+		q = sqlCase.ReplaceAllString(q, "WHEN ? THEN ? … ")
+		folded[q] += n
+	}
+	qs := make([]string, 0, len(folded))
+	for q := range folded {
+		qs = append(qs, q)
+	}
+	sort.Slice(qs, func(i, j int) bool { return folded[qs[i]] > folded[qs[j]] })
+	var sb strings.Builder
+	var total int64
+	for _, q := range qs {
+		n := folded[q]
+		total += n
+		if r := []rune(q); len(r) > 200 {
+			q = string(r[:80]) + " … " + string(r[len(r)-110:])
+		}
+		fmt.Fprintf(&sb, "| %.3f | %d | `%s` |\n", float64(n)/float64(answers), n, q)
+	}
+	t.Logf("statements per answered message by query (%d answers, %.2f in all):\n| per answer | count | query |\n|---:|---:|---|\n%s", answers, float64(total)/float64(answers), sb.String())
 }

@@ -2,6 +2,7 @@ package intent
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -287,9 +288,10 @@ var (
 
 func init() {
 	var err error
-	if phrases, err = buildPhrases(append(lists, humanGrammar()...)); err != nil {
+	if phrases, err = buildPhrases(lists); err != nil {
 		panic(err)
 	}
+	personRules = compilePersonRules()
 	politeSet, leadSet = map[string]bool{}, map[string]bool{}
 	for _, p := range politeness {
 		k := normalize(p)
@@ -341,6 +343,11 @@ func match(toks []string) (entry, bool) {
 	for size := len(toks); size > 0; size-- {
 		for i := 0; i+size <= len(toks); i++ {
 			e, ok := phrases[strings.Join(toks[i:i+size], " ")]
+			// A request for a person is read by its grammar rather than
+			// listed in every combination of its words.
+			if langs := personRequest(toks[i : i+size]); langs != 0 && (!ok || e.kind == Human) {
+				e.kind, e.langs, ok = Human, e.langs|langs, true
+			}
 			if !ok {
 				continue
 			}
@@ -377,7 +384,7 @@ func affixes(toks []string, leads bool) bool {
 
 // askForPerson is how each language asks for a person, as a small grammar:
 // a verb and its preposition, an optional article, an optional "real", and
-// a word for a person. humanGrammar expands it ("can I talk to a real
+// a word for a person. personRequest reads it ("can I talk to a real
 // human", "quiero hablar con una persona de verdad", "quero falar com um ser
 // humano"), so the request is recognised however the words combine rather
 // than only in the combinations someone listed.
@@ -408,43 +415,123 @@ var askForPerson = []struct {
 			"funcionário", "funcionária", "representante", "gente"}, false},
 }
 
-// humanGrammar expands askForPerson into phrase lists. A person-word on
-// its own with an article and "real" ("a real human", "una persona de
-// verdad") is a request too; "someone"/"alguien" alone is not.
-func humanGrammar() []phraseList {
-	var out []phraseList
+// personRule is one language's askForPerson, normalised once at init:
+// verbs as token slices, the rest by their normalised text (a phrase may
+// be several words: "ser humano", "de verdad").
+type personRule struct {
+	lang     langSet
+	verbs    [][]string
+	dets     []string // "" included: the article is optional
+	adjs     []string // "" included
+	nouns    map[string]string
+	adjFirst bool
+	// clash holds "noun|adj" pairs that are one word twice ("human
+	// human", "ser humano humano"), which are not read.
+	clash map[string]bool
+	final map[string]bool // the last word of every noun and adjective
+}
+
+var personRules []personRule
+
+// indefinite person-words are a request only after a verb: "someone"
+// alone is not "I want someone".
+var indefinite = map[string]bool{"someone": true, "somebody": true, "people": true, "alguien": true, "alguém": true, "gente": true}
+
+func compilePersonRules() []personRule {
+	var out []personRule
 	for _, g := range askForPerson {
-		seen := map[string]bool{}
-		var ps []string
-		add := func(p string) {
-			p = strings.Join(strings.Fields(p), " ")
-			// The longest combinations would exceed what a command may be.
-			if !seen[p] && len(strings.Fields(normalize(p))) <= MaxWords {
-				seen[p] = true
-				ps = append(ps, p)
+		r := personRule{lang: g.lang, adjFirst: g.adjFirst, nouns: map[string]string{}, clash: map[string]bool{}, final: map[string]bool{}}
+		for _, v := range g.verbs {
+			r.verbs = append(r.verbs, strings.Fields(normalize(v)))
+		}
+		for _, d := range g.dets {
+			r.dets = append(r.dets, normalize(d))
+		}
+		for _, a := range g.adjs {
+			na := normalize(a)
+			r.adjs = append(r.adjs, na)
+			if f := strings.Fields(na); len(f) > 0 {
+				r.final[f[len(f)-1]] = true
 			}
 		}
 		for _, n := range g.nouns {
-			for _, d := range g.dets {
-				for _, a := range g.adjs {
-					if a != "" && strings.Contains(n, a) {
-						continue // "human human", "humano humano"
-					}
-					obj := d + " " + n + " " + a
-					if g.adjFirst {
-						obj = d + " " + a + " " + n
-					}
-					for _, v := range g.verbs {
-						add(v + " " + obj)
-					}
-					indefinite := n == "someone" || n == "somebody" || n == "people" || n == "alguien" || n == "alguém" || n == "gente"
-					if a != "" && !indefinite {
-						add(obj)
-					}
+			nn := normalize(n)
+			r.nouns[nn] = n
+			f := strings.Fields(nn)
+			r.final[f[len(f)-1]] = true
+			for _, a := range g.adjs {
+				if a != "" && strings.Contains(n, a) {
+					r.clash[nn+"|"+normalize(a)] = true
 				}
 			}
 		}
-		out = append(out, phraseList{kind: Human, lang: g.lang, phrases: ps})
+		out = append(out, r)
 	}
 	return out
+}
+
+// personRequest returns the languages whose grammar reads the whole of
+// win as a request for a person (0 for none).
+func personRequest(win []string) langSet {
+	var out langSet
+	for i := range personRules {
+		if personRules[i].reads(win) {
+			out |= personRules[i].lang
+		}
+	}
+	return out
+}
+
+// reads reports whether win is [verb] [article] object, the object being
+// [adjective] noun (English) or noun [adjective] (Spanish, Portuguese);
+// without a verb, only an object with an adjective and a definite
+// person-word ("a real human", "una persona de verdad").
+func (r *personRule) reads(win []string) bool {
+	if len(win) == 0 || !r.final[win[len(win)-1]] {
+		return false
+	}
+	if r.object(strings.Join(win, " "), false) {
+		return true
+	}
+	for _, v := range r.verbs {
+		if len(v) < len(win) && slices.Equal(win[:len(v)], v) && r.object(strings.Join(win[len(v):], " "), true) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *personRule) object(obj string, verb bool) bool {
+	for _, d := range r.dets {
+		rest, ok := cutWords(obj, d, true)
+		if !ok {
+			continue
+		}
+		for _, a := range r.adjs {
+			noun, ok := cutWords(rest, a, r.adjFirst)
+			if !ok {
+				continue
+			}
+			raw, isNoun := r.nouns[noun]
+			if !isNoun || r.clash[noun+"|"+a] || (!verb && (a == "" || indefinite[raw])) {
+				continue
+			}
+			return true
+		}
+	}
+	return false
+}
+
+// cutWords removes the words w from the start (or the end) of s; an empty
+// w cuts nothing.
+func cutWords(s, w string, start bool) (string, bool) {
+	if w == "" {
+		return s, true
+	}
+	if start {
+		rest, ok := strings.CutPrefix(s, w+" ")
+		return rest, ok
+	}
+	rest, ok := strings.CutSuffix(s, " "+w)
+	return rest, ok
 }

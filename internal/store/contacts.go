@@ -145,21 +145,11 @@ func (t *Tx) UpdateContact(c *conversation.Contact) error {
 	}
 	c.UpdatedAt = t.Now
 	t.forgetContact(c.ID)
-	var res sql.Result
-	err = t.ownWrite(func() error {
-		var err error
-		res, err = t.exec(`UPDATE contacts SET profile_name_enc = ?, region = ?, region_reason = ?, language = ?, consent_state = ?,
-		notice_version = ?, pending_action = ?, last_inbound_at = ?, updated_at = ?, notice_sent_at = ?, unanswered = ? WHERE id = ?`,
-			name, c.Region, c.RegionReason, c.Language, string(c.ConsentState), c.NoticeVersion, c.PendingAction,
-			ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, c.ID)
+	if err := t.updateRow(contactUpdate, func(p *pendingRows) *rowSet { return &p.contacts }, []any{name, c.Region, c.RegionReason, c.Language,
+		string(c.ConsentState), c.NoticeVersion, c.PendingAction, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.NoticeSentAt), c.Unanswered, c.ID}); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: update contact: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return conversation.ErrNotFound
-	}
+	t.preloadWritten(c)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 )
 
@@ -18,6 +19,38 @@ type sqlCounts struct {
 	// writes are the write transactions committed (Update, the inbox's),
 	// relaxed those of them that did not wait for the disk (durability.go).
 	writes, relaxed atomic.Int64
+	// byQuery, when set (CountByQuery), also counts each statement under
+	// its query text: a breakdown for benchmarks and tests, off otherwise.
+	byQuery atomic.Pointer[queryCounts]
+}
+
+type queryCounts struct {
+	mu sync.Mutex
+	n  map[string]int64
+}
+
+// statement counts one statement run with query's text.
+func (c *sqlCounts) statement(query string) {
+	c.statements.Add(1)
+	if q := c.byQuery.Load(); q != nil {
+		q.mu.Lock()
+		q.n[query]++
+		q.mu.Unlock()
+	}
+}
+
+// CountByQuery starts counting every statement under its query text as
+// well (a breakdown for benchmarks: it takes a lock per statement) and
+// returns a function that stops it and returns the counts since the call.
+func (db *DB) CountByQuery() (stop func() map[string]int64) {
+	q := &queryCounts{n: map[string]int64{}}
+	db.counts.byQuery.Store(q)
+	return func() map[string]int64 {
+		db.counts.byQuery.CompareAndSwap(q, nil)
+		q.mu.Lock()
+		defer q.mu.Unlock()
+		return q.n
+	}
 }
 
 // SQLCounts returns how many statements and transactions the store has run
@@ -193,7 +226,7 @@ func (cn *countingConn) PrepareContext(ctx context.Context, query string) (drive
 	if err != nil {
 		return nil, err
 	}
-	return &countingStmt{Stmt: st, c: cn.c}, nil
+	return &countingStmt{Stmt: st, c: cn.c, sql: query}, nil
 }
 
 func (cn *countingConn) Prepare(query string) (driver.Stmt, error) {
@@ -215,7 +248,7 @@ func (cn *countingConn) ExecContext(ctx context.Context, query string, args []dr
 	}
 	res, err := e.ExecContext(ctx, query, args)
 	if !errors.Is(err, driver.ErrSkip) {
-		cn.c.statements.Add(1)
+		cn.c.statement(query)
 	}
 	return res, err
 }
@@ -235,7 +268,7 @@ func (cn *countingConn) QueryContext(ctx context.Context, query string, args []d
 	}
 	rows, err := q.QueryContext(ctx, query, args)
 	if !errors.Is(err, driver.ErrSkip) {
-		cn.c.statements.Add(1)
+		cn.c.statement(query)
 	}
 	return rows, err
 }
@@ -271,6 +304,7 @@ func (cn *countingConn) CheckNamedValue(nv *driver.NamedValue) error {
 type countingStmt struct {
 	driver.Stmt
 	c    *sqlCounts
+	sql  string        // the query, when kept is nil
 	kept *keptStmt     // the connection keeps the statement: Close leaves it open
 	cn   *countingConn // the connection, with kept
 }
@@ -286,7 +320,14 @@ func (s *countingStmt) busyCopy(ctx context.Context) (*countingStmt, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &countingStmt{Stmt: ds, c: s.c}, nil
+	return &countingStmt{Stmt: ds, c: s.c, sql: s.kept.query}, nil
+}
+
+func (s *countingStmt) text() string {
+	if s.kept != nil {
+		return s.kept.query
+	}
+	return s.sql
 }
 
 // Close closes the statement unless its connection keeps it.
@@ -304,7 +345,7 @@ func (s *countingStmt) ExecContext(ctx context.Context, args []driver.NamedValue
 		defer cp.Stmt.Close()
 		return cp.ExecContext(ctx, args)
 	}
-	s.c.statements.Add(1)
+	s.c.statement(s.text())
 	if e, ok := s.Stmt.(driver.StmtExecContext); ok {
 		return e.ExecContext(ctx, args)
 	}
@@ -327,7 +368,7 @@ func (s *countingStmt) QueryContext(ctx context.Context, args []driver.NamedValu
 		}
 		return &closingRows{Rows: rows, st: cp.Stmt}, nil
 	}
-	s.c.statements.Add(1)
+	s.c.statement(s.text())
 	if s.kept != nil {
 		rows, err := s.query(ctx, args)
 		if err != nil {

@@ -142,7 +142,7 @@ func (cn *countingConn) rawExec(ctx context.Context, query string) error {
 	if !ok {
 		return fmt.Errorf("store: %T cannot execute %q", cn.Conn, query)
 	}
-	cn.c.statements.Add(1)
+	cn.c.statement(query)
 	_, err := e.ExecContext(ctx, query, nil)
 	return err
 }

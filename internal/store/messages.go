@@ -47,6 +47,14 @@ func (r *convRow) conv() *conversation.Conversation {
 // OpenConversation returns the contact's open conversation on a business
 // number, creating one if there is none.
 func (t *Tx) OpenConversation(contactID, phoneNumberID string) (*conversation.Conversation, error) {
+	c, err := t.openConversation(contactID, phoneNumberID)
+	if err == nil {
+		t.openedConversation(c)
+	}
+	return c, err
+}
+
+func (t *Tx) openConversation(contactID, phoneNumberID string) (*conversation.Conversation, error) {
 	c, found := t.preloadedConversation(contactID, phoneNumberID)
 	if found && c != nil {
 		return c, nil
@@ -90,21 +98,11 @@ func (t *Tx) UpdateConversation(c *conversation.Conversation) error {
 	if t.pre != nil {
 		delete(t.pre.convs, convKey(c.ContactID, c.PhoneNumberID))
 	}
-	var res sql.Result
-	err := t.ownWrite(func() error {
-		var err error
-		res, err = t.exec("UPDATE conversations SET state = ?, assigned_to = ?, sensitive = ?, not_helpful = ?, last_inbound_at = ?, updated_at = ?, closed_at = ?, "+
-			"language = ?, failures = ?, waiting_since = ?, wait_expired = ? WHERE id = ?",
-			string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful, ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt),
-			c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired, c.ID)
+	if err := t.updateRow(convUpdate, func(p *pendingRows) *rowSet { return &p.convs }, []any{string(c.State), c.AssignedTo, c.Sensitive, c.NotHelpful,
+		ms(c.LastInboundAt), ms(c.UpdatedAt), ms(c.ClosedAt), c.Language, c.Failures, ms(c.WaitingSince), c.WaitExpired, c.ID}); err != nil {
 		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: update conversation: %w", err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return conversation.ErrNotFound
-	}
+	t.preloadWrittenConversation(c)
 	return nil
 }
 

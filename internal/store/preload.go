@@ -22,6 +22,9 @@ type preload struct {
 	// own is set while the store writes a row whose entry it drops
 	// itself (UpdateContact, UpdateConversation, CreateContact).
 	own bool
+	// opened is, by convKey, the id of the conversation OpenConversation
+	// last returned (see preloadWrittenConversation).
+	opened map[string]string
 }
 
 func convKey(contactID, phoneNumberID string) string { return contactID + "\x00" + phoneNumberID }
@@ -30,12 +33,14 @@ func convKey(contactID, phoneNumberID string) string { return contactID + "\x00"
 // messages will ask for: the contacts of their senders, those contacts'
 // open conversations on the numbers written to, and whether reactions wait
 // for the messages' ids. The next ContactByWaID and OpenConversation of
-// each answer from what was read, once; PendingReactions answers "none"
-// without a statement for ids that had none and got none since. A write
-// to contacts or conversations other than the flow's own updates drops
-// the rest.
+// each answer from what was read, once (on SQLite, a row the flow then
+// updates is served again as written: see preloadWritten); PendingReactions
+// answers "none" without a statement for ids that had none and got none
+// since. A write to contacts or conversations other than the flow's own
+// updates drops the rest.
 func (t *Tx) Preload(msgs []conversation.Inbound) error {
-	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{}}
+	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{},
+		opened: map[string]string{}}
 	var waIDs, wamids []string
 	byIndex := map[string]string{}
 	for i := range msgs {
@@ -198,6 +203,7 @@ func (t *Tx) wrote(q string) {
 	}
 	if strings.Contains(q, "conversations") {
 		clear(p.convs)
+		clear(p.opened)
 	}
 }
 
@@ -219,5 +225,42 @@ func (t *Tx) forgetContact(id string) {
 	if w, ok := t.pre.byID[id]; ok {
 		delete(t.pre.contacts, w)
 		delete(t.pre.byID, id)
+	}
+}
+
+// preloadWritten serves contact c as UpdateContact just wrote it to the
+// next ContactByWaID of its number, instead of a read of the row. Only
+// where updates are deferred (SQLite's one writer): nothing but this
+// transaction can change the row before it reads it again, and a write of
+// its own to contacts other than the flow's updates drops the preload.
+func (t *Tx) preloadWritten(c *conversation.Contact) {
+	if t.pre == nil || !t.defers() || c.WaID == "" {
+		return
+	}
+	cp := *c
+	t.pre.contacts[c.WaID] = &cp
+	t.pre.byID[c.ID] = c.WaID
+}
+
+// preloadWrittenConversation is preloadWritten for the conversation
+// UpdateConversation just wrote, if it is still open and is the one
+// OpenConversation last returned for its contact and number (the newest
+// open one): the next OpenConversation of theirs gets it as written.
+func (t *Tx) preloadWrittenConversation(c *conversation.Conversation) {
+	if t.pre == nil || !t.defers() || !c.ClosedAt.IsZero() {
+		return
+	}
+	k := convKey(c.ContactID, c.PhoneNumberID)
+	if t.pre.opened[k] != c.ID {
+		return
+	}
+	cp := *c
+	t.pre.convs[k] = &cp
+}
+
+// openedConversation records that OpenConversation returned c.
+func (t *Tx) openedConversation(c *conversation.Conversation) {
+	if t.pre != nil && c != nil {
+		t.pre.opened[convKey(c.ContactID, c.PhoneNumberID)] = c.ID
 	}
 }

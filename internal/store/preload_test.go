@@ -9,8 +9,9 @@ import (
 )
 
 // What Preload read answers each lookup as the database would: once, and
-// never after this transaction changed the row (its own update, another
-// writer's, a new contact, a closed conversation, a new reaction).
+// never after this transaction changed the row (another writer's change, a
+// new contact, a closed conversation, a new reaction) unless it is the
+// flow's own update, which reads back as written.
 func TestPreloadAnswersAsTheDatabase(t *testing.T) {
 	eachBackend(t, func(t *testing.T, url, _ string) {
 		db := open(t, url, newKey(t))

@@ -465,6 +465,10 @@ type Tx struct {
 	// promise: the transaction erases (destroys a data key); it is made
 	// durable before Update returns even if it began relaxed.
 	promise bool
+	// write: a read-write transaction (Update); pending are its contact
+	// and conversation updates not written yet (SQLite; see pendingRows).
+	write   bool
+	pending *pendingRows
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -486,8 +490,12 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen}
+	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen, write: pool == db.w}
 	if err := fn(t); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := t.flush(); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -542,6 +550,9 @@ func (t *Tx) stmt(query string) *sql.Stmt {
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	q := t.db.q(query)
+	if err := t.flushFor(q); err != nil {
+		return nil, err
+	}
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.ExecContext(t.ctx, args...)
@@ -551,6 +562,9 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	q := t.db.q(query)
+	if err := t.flushFor(q); err != nil {
+		return nil, err
+	}
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryContext(t.ctx, args...)
@@ -560,6 +574,7 @@ func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	q := t.db.q(query)
+	t.flushFor(q) // a failure sticks: the transaction cannot commit
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryRowContext(t.ctx, args...)

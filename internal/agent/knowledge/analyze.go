@@ -257,6 +257,13 @@ func (a *analyzer) lighter(w string) []string {
 		out = append(out, b)
 		if a.lang == "es" {
 			out = append(out, undiphthong(b))
+			// The spelling of a preterite's first person: "pagué",
+			// "apliqué", "empecé" are "pagar", "aplicar", "empezar".
+			for _, sp := range []suffixRule{{"gue", "g"}, {"que", "c"}, {"ce", "z"}} {
+				if c, ok := strings.CutSuffix(w, sp.suffix); ok && len(c) >= minStem-1 {
+					out = append(out, c+sp.repl)
+				}
+			}
 		}
 		// The e → i of a stressed stem ("sigo", "pido", "mido" for
 		// "seguir", "pedir", "medir"), with the spelling of g before e.
@@ -407,7 +414,8 @@ weren hasn haven hadn couldn wouldn shouldn won mustn needn
 not no yes ok okay one thing something anything hi hello hey thanks thank make made
 give say said because
 many few more most other others another such only own same again once ever every each both either
-neither already yet really actually maybe perhaps even though although lot lots bit little quite rather`
+neither already yet really actually maybe perhaps even though although lot lots bit little quite rather
+everything everyone everybody like`
 
 const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
 el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
@@ -421,7 +429,8 @@ hacen da dar porque tanto tanta tal podeis podemos podria podrias podrian teneis
 hice hizo hicimos hicisteis hicieron
 dije dijo dijimos dijisteis dijeron dicho digo dices dice decis dicen ido iba iban va vas van voy vamos
 vino vine vinieron viene vienen estaba estabas estaban estuve estuvo habia hubo habeis
-mucho mucha muchos muchas poco poca pocos pocas cada ambos aun todavia quizas quiza ademas bastante demasiado`
+mucho mucha muchos muchas poco poca pocos pocas cada ambos aun todavia quizas quiza ademas bastante demasiado
+hecho hecha hechos hechas varios varias`
 
 const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
 sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas
@@ -434,4 +443,5 @@ fazem fez diga dizer dar
 disse disseram dito digo diz dizem vai vou vao vamos ia iam foi fui foram veio vieram vem vim vir
 estava estavam esteve estive tinha tinham havia houve
 muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado
-porque tanto tanta tantos tantas ha`
+porque tanto tanta tantos tantas ha
+feito feita feitos feitas varios varias`

@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/trement/trement/internal/agent/internal/fold"
@@ -86,22 +87,32 @@ type index struct {
 	phrases  map[string]string
 	maxFixed int
 
-	meta        map[string]bool            // terms found in some title, heading or tags
-	neutral     map[string]bool            // folded words that say nothing about the article (neutral.txt)
-	places      map[string]bool            // folded place names no article uses (lexiconPlaces)
-	surface     map[string][]string        // indexed word (folded) → its stems
-	surfaceLang map[string]map[string]bool // indexed word → the languages of the articles using it
-	surfaceList []string                   // keys of surface, sorted
-	compounds   map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
+	meta         map[string]bool            // terms found in some title, heading or tags
+	neutral      map[string]bool            // folded words that say nothing about the article (neutral.txt)
+	neutralStems map[string]map[string]bool // language → the stems of neutral words
+	places       map[string]bool            // folded place names no article uses (lexiconPlaces)
+	surface      map[string][]string        // indexed word (folded) → its stems
+	surfaceLang  map[string]map[string]bool // indexed word → the languages of the articles using it
+	surfaceList  []string                   // keys of surface, sorted
+	compounds    map[string][2]string       // two adjacent words of an article written as one ("mbway") → the two
+	// names are the folded words an article writes capitalised within a
+	// sentence ("Calle de la Aurora", "Rua das Flores", "Black Friday"):
+	// a name is indexed as it is written, not stemmed, so that no
+	// inflected word meets it ("call" is not "Calle").
+	names map[string]bool
+	// group is each passage's section (article id and section index, the
+	// same in every language); groups lists the passages of each.
+	group  []int
+	groups [][]int
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
 	ix := &index{k1: k1, b: b, postings: map[string][]posting{}, synonyms: map[string][][]string{}, surface: map[string][]string{}, surfaceLang: map[string]map[string]bool{}, compounds: map[string][2]string{}, meta: map[string]bool{},
-		phrases: map[string]string{}}
+		phrases: map[string]string{}, names: map[string]bool{}}
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
-	analyze := func(an *analyzer, text string) []string {
+	analyze := func(an *analyzer, text string, names map[string]bool) []string {
 		folded := fold.Words(text)
 		for i := 0; i+1 < len(folded); i++ {
 			if j := folded[i] + folded[i+1]; len(j) >= 5 && !an.stop[folded[i]] && !an.stop[folded[i+1]] {
@@ -110,11 +121,23 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		}
 		words := ix.joinPhrases(folded)
 		terms := an.terms(words)
+		if len(names) > 0 {
+			terms = terms[:0]
+			for _, w := range words {
+				if t := ix.nameTerm(an, w, names); t != "" {
+					terms = append(terms, t)
+				}
+			}
+		}
 		for _, w := range words {
 			if an.stop[w] || len(w) < 2 || isPhrase(w) {
 				continue
 			}
-			if st := an.stem(w); !slices.Contains(ix.surface[w], st) {
+			st := an.stem(w)
+			if names[w] {
+				st = w
+			}
+			if !slices.Contains(ix.surface[w], st) {
 				ix.surface[w] = append(ix.surface[w], st)
 			}
 			if ix.surfaceLang[w] == nil {
@@ -127,13 +150,13 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 	for ai := range arts {
 		a := &arts[ai]
 		an := analyzers[a.lang]
-		title := analyze(an, a.title)
+		title := analyze(an, a.title, nil)
 		var tags []string
 		for _, t := range a.tags {
-			tags = append(tags, analyze(an, t)...)
+			tags = append(tags, analyze(an, t, nil)...)
 		}
 		for si, s := range a.sections {
-			heading := analyze(an, s.heading)
+			heading := analyze(an, s.heading, nil)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
 					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
@@ -152,7 +175,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				}
 				add(heading, headingWeight, true)
 				add(tags, tagWeight, true)
-				body := analyze(an, chunk)
+				body := analyze(an, chunk, ix.addNames(chunk))
 				add(body, 1, false)
 				for _, t := range heading {
 					d.head[t] = true
@@ -166,6 +189,18 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				ix.docs = append(ix.docs, d)
 			}
 		}
+	}
+	gid := map[string]int{}
+	for _, d := range ix.docs {
+		key := d.art.id + "\x00" + strconv.Itoa(d.sec)
+		g, ok := gid[key]
+		if !ok {
+			g = len(ix.groups)
+			gid[key] = g
+			ix.groups = append(ix.groups, nil)
+		}
+		ix.group = append(ix.group, g)
+		ix.groups[g] = append(ix.groups[g], len(ix.group)-1)
 	}
 	total := 0
 	for i, d := range ix.docs {
@@ -200,11 +235,30 @@ func (ix *index) addNeutral(words []string) {
 	if ix.neutral == nil {
 		ix.neutral = map[string]bool{}
 	}
+	if ix.neutralStems == nil {
+		ix.neutralStems = map[string]map[string]bool{}
+	}
 	for _, w := range words {
 		for _, f := range fold.Words(w) {
 			ix.neutral[f] = true
+			for lang, an := range analyzers {
+				if ix.neutralStems[lang] == nil {
+					ix.neutralStems[lang] = map[string]bool{}
+				}
+				ix.neutralStems[lang][an.stem(f)] = true
+			}
 		}
 	}
+}
+
+// isNeutral reports whether folded word w, read by an, is a neutral word
+// or another form of one ("camisolas" of "camisola") that no article has.
+func (ix *index) isNeutral(an *analyzer, w string) bool {
+	if ix.neutral[w] {
+		return true
+	}
+	st := an.stem(w)
+	return ix.neutralStems[an.lang][st] && ix.postings[st] == nil
 }
 
 // phraseMark starts the term of a fixed phrase; no folded word holds it.
@@ -303,7 +357,7 @@ func (ix *index) addSynonyms(group []string) {
 			if _, ok := fixedPhrase(m); ok {
 				continue
 			}
-			members[li] = append(members[li], an.analyze(m))
+			members[li] = append(members[li], ix.memberTerms(an, m))
 		}
 	}
 	for li := range langs {
@@ -313,8 +367,13 @@ func (ix *index) addSynonyms(group []string) {
 			}
 			key := strings.Join(m, " ")
 			ix.maxPhrase = max(ix.maxPhrase, len(m))
+			if _, ok := ix.synonyms[key]; !ok {
+				ix.synonyms[key] = nil // a phrase of the group is read as one, whatever it reaches
+			}
 			add := func(o []string) {
-				if len(o) > 0 && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
+				// An alternative no article has reaches nothing (see
+				// finish): most of the built-in lexicon, in any one shop.
+				if len(o) > 0 && ix.anyIndexed(o) && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
 					ix.synonyms[key] = append(ix.synonyms[key], o)
 				}
 			}
@@ -335,7 +394,7 @@ func (ix *index) addSynonyms(group []string) {
 	if pt != "" {
 		for li := range langs {
 			for _, o := range members[li] {
-				if len(o) > 0 && !containsSeq(ix.synonyms[pt], o) {
+				if len(o) > 0 && ix.anyIndexed(o) && !containsSeq(ix.synonyms[pt], o) {
 					ix.synonyms[pt] = append(ix.synonyms[pt], o)
 				}
 			}
@@ -350,6 +409,11 @@ func containsSeq(list [][]string, s []string) bool {
 		}
 	}
 	return false
+}
+
+// anyIndexed reports whether some term of terms is in an article.
+func (ix *index) anyIndexed(terms []string) bool {
+	return slices.ContainsFunc(terms, func(t string) bool { return ix.postings[t] != nil })
 }
 
 // idf is the BM25 inverse document frequency, never negative.
@@ -385,7 +449,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	// A place beside a word for sending is where the parcel goes, not a
 	// topic.
 	ship := slices.ContainsFunc(words, func(w string) bool { return shipWords[w] })
-	for _, w := range ix.joinPhrases(ix.splitCompounds(an, words)) {
+	for _, w := range ix.joinPhrases(ix.splitCompounds(an, ix.phraseTypos(words))) {
 		if isPhrase(w) {
 			if !seen[w] {
 				seen[w] = true
@@ -399,7 +463,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		w = an.word(w)
-		if an.stop[w] || ix.neutral[w] || ship && ix.places[w] || (len(w) < 2 && !isDigit(w[0])) {
+		if an.stop[w] || ix.isNeutral(an, w) || ship && ix.places[w] || (len(w) < 2 && !isDigit(w[0])) {
 			continue
 		}
 		t := an.stem(w)
@@ -421,6 +485,10 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 				}
 			}
 		}
+		names := ix.nameAlts(w)
+		if _, ok := ix.postings[t]; !ok && len(names) > 0 {
+			t = names[0] // "Azores", "Calle": a name, as written
+		}
 		stems = append(stems, t)
 		if seen[t] {
 			continue
@@ -435,10 +503,19 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]
+		for _, n := range names {
+			if n != t {
+				q.alts = append(q.alts, alt{n, 1, 1, false})
+			}
+		}
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1, false})
-		} else {
-			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
+		} else if len(names) == 0 {
+			near := ix.closest(w)
+			if len(near) == 0 {
+				near = ix.compoundsOf(w)
+			}
+			for _, c := range ix.sameLang(near, an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
 						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight, false})
@@ -580,9 +657,56 @@ func (ix *index) closest(w string) []string {
 		d := osa(w, v, best)
 		switch {
 		case d > maxD:
+		case d == 2 && abs(len(v)-len(w)) == 2:
+			// Two letters left out are another word, not a typo:
+			// "presidente" is not "presente".
 		case d < best:
 			best, out = d, append(out[:0], v)
 		case d == best && len(out) < 3:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// phraseTypos corrects a word one edit away from a fixed phrase written
+// as one word ("contrareembolso" for "contrarreembolso"): the phrase's
+// term is what it means, and its letters meet no other indexed word.
+func (ix *index) phraseTypos(words []string) []string {
+	var out []string
+	for i, w := range words {
+		if len(w) < 8 || ix.surface[w] != nil || ix.phrases[w] != "" {
+			continue
+		}
+		for k := range ix.phrases {
+			if !strings.Contains(k, " ") && abs(len(k)-len(w)) <= 1 && osa(w, k, 2) <= 1 {
+				if out == nil {
+					out = slices.Clone(words)
+				}
+				out[i] = k
+				break
+			}
+		}
+	}
+	if out == nil {
+		return words
+	}
+	return out
+}
+
+// compoundsOf returns the indexed words that are w and another indexed
+// word written as one: "knit" is the first half of "knitwear" ("wear"),
+// "swim" of "swimwear". At most three, and only for w of four letters
+// or more.
+func (ix *index) compoundsOf(w string) []string {
+	if len(w) < 4 || isDigit(w[0]) {
+		return nil
+	}
+	var out []string
+	i, _ := slices.BinarySearch(ix.surfaceList, w)
+	for ; i < len(ix.surfaceList) && strings.HasPrefix(ix.surfaceList[i], w) && len(out) < 3; i++ {
+		v := ix.surfaceList[i]
+		if rest := v[len(w):]; len(rest) >= 3 && ix.surface[rest] != nil {
 			out = append(out, v)
 		}
 	}
@@ -701,6 +825,7 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		}
 		best := map[int]float64{}  // doc → best alt weight, for coverage
 		parts := map[int]float64{} // doc → the phrase's words found, for coverage
+		termScore := map[int]float64{}
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
 			for _, p := range ix.postings[a.term] {
@@ -711,7 +836,7 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 				}
 				tf := float64(p.tf)
 				norm := ix.k1 * (1 - ix.b + ix.b*float64(d.length)/ix.avgLen)
-				scores[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
+				termScore[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
 				c := a.cover
 				if d.art.lang != qlang {
 					c *= crossLangWeight
@@ -737,6 +862,10 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		}
 		for d, c := range parts {
 			best[d] = math.Max(best[d], c)
+		}
+		ix.pool(best, termScore)
+		for d, s := range termScore {
+			scores[d] += s
 		}
 		for d, w := range best {
 			matched[d] += w * t.idf
@@ -770,6 +899,36 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 	}
 	sortHits(hits)
 	return hits
+}
+
+// pool gives each passage what its translations say of one query term:
+// the same section of the same article in the other languages, where the
+// writer may have chosen other words ("came off" in English, "descolou"
+// in Portuguese, nothing in Spanish). A translation's match counts as it
+// does for the translation, discounted already when it is in another
+// language than the question; best (coverage) and score are per doc.
+func (ix *index) pool(best, score map[int]float64) {
+	if len(best) == 0 {
+		return
+	}
+	groups := map[int]bool{}
+	for d := range best {
+		groups[ix.group[d]] = true
+	}
+	for g := range groups {
+		var bc, bs float64
+		for _, d := range ix.groups[g] {
+			bc, bs = max(bc, best[d]), max(bs, score[d])
+		}
+		for _, d := range ix.groups[g] {
+			if best[d] < bc {
+				best[d] = bc
+			}
+			if score[d] < bs {
+				score[d] = bs
+			}
+		}
+	}
 }
 
 // sortHits sorts hits best first.

@@ -3,6 +3,8 @@ package knowledge
 import (
 	"slices"
 	"strings"
+
+	"github.com/trement/trement/internal/agent/internal/fold"
 )
 
 // Retrieval picks the article; the answer is the passage of that article
@@ -43,6 +45,43 @@ var (
 	optionCues = set(`accept accepted aceptan aceptais aceptas acepta aceitam aceita aceitas which cuales cual
 		quais qual methods method metodos metodo formas forma options opciones opcoes with con com by`)
 )
+
+// A heading that states a problem ("My tracking number does not work",
+// "El paquete figura como entregado pero no lo tengo") answers a customer
+// who has that problem, not one who asks how a thing is done ("how can I
+// track my package?"): it is chosen only for a question that states one
+// too, in a negation ("I never got", "no encuentro", "não chegou").
+// A question asking why ("why is it late?", "¿por qué tarda?", "porque é
+// que está a demorar?") prefers the passage whose heading asks why, and
+// one asking when does not get it ("quando chega a encomenda?").
+var (
+	negationWords = set(`not no never nothing nobody none don doesn didn isn aren wasn weren hasn haven hadn t cant cannot wont
+		nunca nada ni ningun ninguno ninguna nadie tampoco
+		nao nem nenhum nenhuma ninguem`)
+	whyWords = set(`why porque porq xq pq`)
+	// askWhen are the words asking when, which a period answers, not a
+	// reason (words are folded: no accents).
+	askWhen = set(`when wen cuando quando qdo qnd qndo cdo`)
+)
+
+const (
+	problemPenalty = 0.3  // share taken from a problem heading for a question stating none
+	whyBonus       = 0.25 // share added to a "why" heading for a "why" question
+)
+
+// asks reports whether the folded words hold a word of set, or, for the
+// Spanish and Portuguese "por qué"/"por que", the two words in a row.
+func asks(words []string, set map[string]bool) bool {
+	for i, w := range words {
+		if set[w] {
+			return true
+		}
+		if i+1 < len(words) && w == "por" && words[i+1] == "que" && set["porque"] {
+			return true
+		}
+	}
+	return false
+}
 
 // cues reports whether the folded question words ask about a rule (or a
 // time) and about options.
@@ -118,8 +157,21 @@ func (a *Agent) passages(id, lang string, q []qterm, words []string, cue timeCue
 	// "until when can I return it?", but only the conditions say 21 days.
 	scores := make(map[int]float64, len(docs))
 	pmax := -1.0 // the best score of a passage stating a period that the question reaches
+	negative, why, when := asks(words, negationWords), asks(words, whyWords), asks(words, askWhen)
 	for _, i := range docs {
 		share, bonus := a.ix.passageShare(i, q, rule && !cue.period(), options, cue.period())
+		head := fold.Words(a.ix.docs[i].heading)
+		if !negative && asks(head, negationWords) {
+			bonus -= problemPenalty
+		}
+		switch whyHead := asks(head, whyWords); {
+		case why && whyHead:
+			bonus += whyBonus
+		case when && !negative && whyHead:
+			// "Why is my order late?" answers a complaint, not "when
+			// do you send orders?".
+			bonus -= problemPenalty
+		}
 		scores[i] = share + bonus
 		if cue.period() && a.ix.docs[i].period && share > 0 {
 			pmax = max(pmax, scores[i])
