@@ -243,13 +243,19 @@ const unknownFactor = 0.65
 // titleShare is the share of q's topic weight found in doc's article title.
 func (ix *index) titleShare(doc int, q []qterm) float64 {
 	d := &ix.docs[doc]
+	return topicShare(q, func(a alt) bool { return d.title[a.term] })
+}
+
+// topicShare is the share of q's topic weight (IDF) whose terms have an
+// alternative in.
+func topicShare(q []qterm, in func(alt) bool) float64 {
 	var got, total float64
 	for _, t := range q {
 		if t.weight < 1 {
 			continue
 		}
 		total += t.idf
-		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.title[a.term] }) {
+		if slices.ContainsFunc(t.alts, in) {
 			got += t.idf
 		}
 	}
@@ -258,6 +264,42 @@ func (ix *index) titleShare(doc int, q []qterm) float64 {
 	}
 	return got / total
 }
+
+// othersOwn reports whether the question asks about what someone else
+// owns: an English possessive of a word found in no article ("what are
+// ikea's opening hours?", "my neighbour's parcel") is another business
+// or person, whose hours or parcel the shop's articles do not answer.
+func (ix *index) othersOwn(words []string, q []qterm, lang string) bool {
+	an := analyzers[guessLang(words, lang)]
+	if an.lang != "en" {
+		return false
+	}
+	for i := 0; i+1 < len(words); i++ {
+		w := words[i]
+		if words[i+1] != "s" || an.stop[w] || len(w) < 2 {
+			continue
+		}
+		st := an.stem(w)
+		if slices.ContainsFunc(q, func(t qterm) bool { return t.term == st && len(t.alts) == 0 }) {
+			return true
+		}
+	}
+	return false
+}
+
+// headShare is the share of q's topic weight found, as written (no
+// synonym, no typo), in doc's heading.
+func (ix *index) headShare(doc int, q []qterm) float64 {
+	d := &ix.docs[doc]
+	return topicShare(q, func(a alt) bool { return a.weight == 1 && d.head[a.term] })
+}
+
+// headLead is how much more of the question a heading must say to win
+// among passages that score alike.
+const (
+	headLead  = 0.25
+	headScore = 0.8 // and may score this far behind
+)
 
 // Two articles whose best passages score within closeScore of each other
 // are ranked by coverage when one covers coverageLead more of the question.
@@ -321,19 +363,25 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	// only the costs say "charge" too.
 	if prefer == "" {
 		for i, h := range hits[1:] {
-			if h.score < closeScore*top.score {
+			if h.score < headScore*top.score {
 				break
 			}
 			if a.ix.docs[h.doc].art.id == a.ix.docs[top.doc].art.id {
 				continue
 			}
+			close := h.score >= closeScore*top.score
 			// Covering alike, the article whose title says what was
 			// asked answers it: "¿cuánto tiempo tengo para devolver?"
 			// meets the returns ("Devoluciones") and the refunds, whose
 			// tags say "devolvéis", alike.
-			more := h.coverage > top.coverage+coverageLead
-			titled := h.coverage >= top.coverage-coverageLead && a.ix.titleShare(h.doc, q) > a.ix.titleShare(top.doc, q)
-			if more || titled {
+			more := close && h.coverage > top.coverage+coverageLead
+			titled := close && h.coverage >= top.coverage-coverageLead && a.ix.titleShare(h.doc, q) > a.ix.titleShare(top.doc, q)
+			// The passage whose own heading asks what was asked: "¿me
+			// devolvéis lo que pagué de envío?" is the refunds' "¿Me
+			// devolvéis los gastos de envío?", not the customs' "¿Tendré
+			// que pagar aduanas?" that says "envío" in its text.
+			headed := h.coverage >= top.coverage-coverageLead && a.ix.headShare(h.doc, q) > a.ix.headShare(top.doc, q)+headLead
+			if more || titled || headed {
 				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
 				top = h
 				break
@@ -380,6 +428,9 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	}
 	if a.ix.mostlyUnknown(top.doc, q) {
 		conf *= unknownFactor
+	}
+	if a.ix.othersOwn(words, q, lang) {
+		conf /= 2
 	}
 	// The article that speaks to every word, behind in score, is the
 	// better guess, not a sure answer.

@@ -257,6 +257,13 @@ func (a *analyzer) lighter(w string) []string {
 		out = append(out, b)
 		if a.lang == "es" {
 			out = append(out, undiphthong(b))
+			// The spelling of a preterite's first person: "pagué",
+			// "apliqué", "empecé" are "pagar", "aplicar", "empezar".
+			for _, sp := range []suffixRule{{"gue", "g"}, {"que", "c"}, {"ce", "z"}} {
+				if c, ok := strings.CutSuffix(w, sp.suffix); ok && len(c) >= minStem-1 {
+					out = append(out, c+sp.repl)
+				}
+			}
 		}
 		// The e → i of a stressed stem ("sigo", "pido", "mido" for
 		// "seguir", "pedir", "medir"), with the spelling of g before e.

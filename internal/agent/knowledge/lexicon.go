@@ -22,7 +22,8 @@ var lexiconSynonyms = [][]string{
 	{"card", "tarjeta", "cartão", "visa", "mastercard", "maestro", "amex", "american express"},
 	{"instalments", "installments", "instalment", "installment", "monthly payments", "financing", "finance",
 		"cuotas", "cuota", "=a plazos", "=en plazos", "financiar", "financiación", "fraccionar", "aplazar",
-		"=em parcelas", "=parcelado", "financiamento"},
+		"=em parcelas", "=parcelado", "financiamento", "=split the payment", "=spread the cost", "=pay monthly", "=pay in months",
+		"=pagar en meses", "=dividir el pago", "=pagar em meses", "=dividir o pagamento"},
 	// Getting the money back, cancelling.
 	{"refund", "refunds", "money back", "reimbursement", "reembolso", "reembolsos", "dinero de vuelta", "estorno", "dinheiro de volta"},
 	{"cancel", "cancelled", "canceled", "cancellation", "cancelar", "cancelé", "canceló", "anular", "anulado", "anulé", "anulación",
@@ -86,6 +87,14 @@ var lexiconSynonyms = [][]string{
 		"atraso", "atrasado", "atrasada", "demorado", "demorada"},
 	// Worn or used goods.
 	{"worn", "wore", "unused", "used once", "usado", "usada", "=sin usar", "usei", "=por usar"},
+	// A part that came away.
+	{"came off", "come off", "coming off", "fell off", "came away", "came loose", "detached", "despegado", "despegada", "despegó",
+		"despegar", "se despegó", "se soltó", "descolou", "descolar", "descolado", "descolada", "soltou-se", "caiu"},
+	// Where a parcel goes.
+	{"address", "flat number", "house number", "street", "postcode", "post code", "dirección", "domicilio", "código postal",
+		"número de piso", "morada", "endereço", "número da porta", "código-postal"},
+	// A present for someone.
+	{"gift", "present", "birthday", "bday", "regalo", "regalar", "cumpleaños", "cumple", "presente", "prenda", "oferta", "aniversário", "prenda de anos"},
 	// Customer service.
 	{"customer service", "customer support", "support", "helpdesk", "help desk", "atención al cliente", "servicio al cliente", "soporte",
 		"apoio ao cliente", "atendimento", "suporte"},
@@ -96,7 +105,7 @@ var lexiconSynonyms = [][]string{
 // words, unless an article uses them.
 var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera
 	app website web site aplicacion aplicacao pagina maximum max maximo minimum minimo
-	basket cart carrito cesta carrinho`)
+	basket cart carrito cesta carrinho branch branches outlet sucursal sucursales filial filiais`)
 
 // lexiconPlaces is a small gazetteer of where a parcel goes: continents,
 // countries and big cities, in English, Spanish and Portuguese. A place

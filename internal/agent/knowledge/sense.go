@@ -334,7 +334,12 @@ func fromWords(words []string) []string {
 // Getting something back ("do I get the delivery cost back?", "when do I
 // get my money back", "will I get it back?") is a refund, whatever is got
 // back; "back" alone is also sending a parcel back (a return).
-var getWords = set(`get gets got getting receive receives received`)
+// "Have I got to send it back?" is a return: a verb of sending, or "have
+// got" (must), between the two leaves them alone.
+var (
+	getWords  = set(`get gets got getting receive receives received`)
+	sendWords = set(`send sent sending post posted mail ship shipped bring take return returned give`)
+)
 
 func readGetBack(words []string) []string {
 	for k, w := range words {
@@ -342,7 +347,8 @@ func readGetBack(words []string) []string {
 			continue
 		}
 		for j := max(0, k-4); j < k; j++ {
-			if getWords[words[j]] {
+			if getWords[words[j]] && !(j > 0 && words[j] == "got" && slices.Contains([]string{"have", "ve", "has"}, words[j-1])) &&
+				!slices.ContainsFunc(words[j+1:k], func(w string) bool { return sendWords[w] }) {
 				out := slices.Clone(words)
 				out[k] = "refund"
 				return out
