@@ -175,7 +175,7 @@ func (p *processor) applyAll(tx Tx, items []*InboxItem, pb *parsed) (jobs []*age
 		return nil, nil, err
 	}
 	if len(pb.msgs) > 1 {
-		if err := tx.Preload(pb.msgs); err != nil {
+		if err := tx.Preload(pb.msgs, p.flow.cfg.HistoryTurns+1); err != nil {
 			return nil, nil, err
 		}
 	}

@@ -418,6 +418,13 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	for _, h := range hits[1:] {
 		if a.ix.docs[h.doc].art.id != id {
 			second = h.score
+			// An article whose title says what was asked is surer than
+			// one whose headings or tags only use the word: "quiero
+			// devolver unos pantalones" is "Devoluciones", though the
+			// refunds' "¿Me devolvéis los gastos de envío?" scores alike.
+			if !a.ix.docs[top.doc].art.faq && a.ix.titleShare(top.doc, q) > a.ix.titleShare(h.doc, q) {
+				second *= titleMargin
+			}
 			break
 		}
 	}
@@ -445,6 +452,12 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		cue:        cue,
 	}
 }
+
+// titleMargin discounts the runner-up article, for the confidence, when
+// the winner's title holds more of the question (an FAQ's title is its
+// question, with its verbs: "Do you sell gift cards?" is not a topic
+// "sell").
+const titleMargin = 0.75
 
 // completeScore is how far behind the winner an article that speaks to
 // every topic word of the question may score and still win, covering

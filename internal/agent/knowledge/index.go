@@ -863,7 +863,7 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		for d, c := range parts {
 			best[d] = math.Max(best[d], c)
 		}
-		ix.pool(best, termScore)
+		ix.pool(best, termScore, qlang)
 		for d, s := range termScore {
 			scores[d] += s
 		}
@@ -907,7 +907,9 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 // in Portuguese, nothing in Spanish). A translation's match counts as it
 // does for the translation, discounted already when it is in another
 // language than the question; best (coverage) and score are per doc.
-func (ix *index) pool(best, score map[int]float64) {
+// Only the passages in the question's language are credited: a
+// translation in a third language does not say the word either.
+func (ix *index) pool(best, score map[int]float64, qlang string) {
 	if len(best) == 0 {
 		return
 	}
@@ -921,6 +923,9 @@ func (ix *index) pool(best, score map[int]float64) {
 			bc, bs = max(bc, best[d]), max(bs, score[d])
 		}
 		for _, d := range ix.groups[g] {
+			if ix.docs[d].art.lang != qlang {
+				continue
+			}
 			if best[d] < bc {
 				best[d] = bc
 			}

@@ -87,6 +87,8 @@ var lexiconSynonyms = [][]string{
 		"atraso", "atrasado", "atrasada", "demorado", "demorada"},
 	// Worn or used goods.
 	{"worn", "wore", "unused", "used once", "usado", "usada", "=sin usar", "usei", "=por usar"},
+	// A parcel getting to the customer.
+	{"arrive", "arrives", "arrival", "reach", "reaches", "come", "comes", "get here", "get there"},
 	// A part that came away.
 	{"came off", "come off", "coming off", "fell off", "came away", "came loose", "detached", "despegado", "despegada", "despegó",
 		"despegar", "se despegó", "se soltó", "descolou", "descolar", "descolado", "descolada", "soltou-se", "caiu"},
@@ -140,7 +142,7 @@ var lexiconPlaces = strings.Fields(`
 // shipWords say that something is sent somewhere: a place beside one is a
 // destination.
 var shipWords = set(`ship ships shipping shipped shipment deliver delivers delivery delivered deliveries send sent sending
-	arrive arrives arrival arriving reach reaches take takes parcel package postage post courier dispatch
+	arrive arrives arrival arriving reach reaches take takes parcel package postage post courier dispatch come comes get
 	envio envios enviar envian enviais envias envia enviamos enviais mandar mandais mandan entrega entregas entregar entregan entregais
 	llegar llega llegue llegan llegara tarda tardan tardais paquete portes
 	enviam entregam chegar chega chegue chegam chegara demora demoram encomenda pacote frete`)

@@ -151,11 +151,37 @@ func TestSampleReadings(t *testing.T) {
 		// The heading that asks what was asked ("¿Me devolvéis los gastos
 		// de envío?"), not the customs passage that says "envío".
 		{"es", "me devolveis tb lo q pague de envio?", "refunds"},
+		// The article whose title says it ("Tracking your order") is
+		// surer than those that only use the word in their text.
+		{"en", "I never got any tracking info for my order", "order-tracking"},
+		// But an FAQ's title is its question: "Vendem cartões-presente?"
+		// does not answer whether phones are sold.
+		{"pt", "vendem telemóveis?", "unsure"},
+		// Reaching a place is a delivery; a day the customer ordered on
+		// is not the stores' opening days.
+		{"en", "how long for a parcel to reach belgium", "shipping-times"},
+		{"en", "ordered on monday, when should it get to lisbon?", "unsure"},
 		// Two questions, each answered alone when the whole is unsure.
 		{"es", "¿puedo pagar con paypal? ¿y cuánto tiempo tengo para devolver?", "payment-methods"},
 	} {
 		if got, _ := replySource(t, a, c.lang, c.msg); got != c.want {
 			t.Errorf("%q: %s, want %s", c.msg, got, c.want)
+		}
+	}
+}
+
+// A question about a day or opening gets the passage with times of day.
+func TestOpeningGetsTimes(t *testing.T) {
+	a, err := New(Sample(), Options{MinConfidence: 0.35})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ lang, msg, want string }{
+		{"pt", "a loja do porto está aberta ao domingo?", "encerrada"},
+		{"en", "are you open on sundays", "11:00"},
+	} {
+		if _, text := replySource(t, a, c.lang, c.msg); !strings.Contains(text, c.want) {
+			t.Errorf("%q: %q, want the passage with %q", c.msg, text, c.want)
 		}
 	}
 }

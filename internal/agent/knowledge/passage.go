@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -62,6 +63,19 @@ var (
 	// askWhen are the words asking when, which a period answers, not a
 	// reason (words are folded: no accents).
 	askWhen = set(`when wen cuando quando qdo qnd qndo cdo`)
+)
+
+// A question about opening or a day of the week ("are you open on
+// Sunday?", "¿a qué hora abrís?", "a loja está aberta ao domingo?") is
+// answered by a passage stating times of day (10:00).
+var (
+	clockWords = set(`open opens opening close closes closing closed hours
+		monday tuesday wednesday thursday friday saturday sunday sundays weekend
+		abierto abierta abre abren abris cierra cierran cerrado cerrada horario horarios
+		lunes martes miercoles jueves viernes sabado domingo domingos
+		aberto aberta abre abrem fecha fecham fechado fechada encerrado encerrada horario horarios
+		segunda terca quarta quinta sexta`)
+	clockTime = regexp.MustCompile(`\b[0-2]?[0-9]:[0-5][0-9]\b`)
 )
 
 const (
@@ -158,11 +172,15 @@ func (a *Agent) passages(id, lang string, q []qterm, words []string, cue timeCue
 	scores := make(map[int]float64, len(docs))
 	pmax := -1.0 // the best score of a passage stating a period that the question reaches
 	negative, why, when := asks(words, negationWords), asks(words, whyWords), asks(words, askWhen)
+	clock := asks(words, clockWords)
 	for _, i := range docs {
 		share, bonus := a.ix.passageShare(i, q, rule && !cue.period(), options, cue.period())
 		head := fold.Words(a.ix.docs[i].heading)
 		if !negative && asks(head, negationWords) {
 			bonus -= problemPenalty
+		}
+		if clock && clockTime.MatchString(a.ix.docs[i].chunk) {
+			bonus += numbersBonus
 		}
 		switch whyHead := asks(head, whyWords); {
 		case why && whyHead:
