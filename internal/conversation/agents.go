@@ -344,10 +344,16 @@ type agentResult struct {
 // to a person: one unsure answer only says what the assistant can do.
 const maxFailures = 3
 
-// commit writes computed turns in batches: one durable commit covers many
+// commit writes computed turns in batches: one commit covers many
 // answers. Each turn re-checks the conversation, since a human may have
 // taken it or the customer opted out while the provider was thinking.
+//
+// The commits are Replayable: an answer lost to a power cut was never
+// sent (its send waits for a durable start, which would have made this
+// commit durable too), and its message, agent_pending again, is answered
+// again at the next start (recover).
 func (a *agents) commit(ctx context.Context) {
+	ctx = Replayable(ctx)
 	for {
 		var first *agentResult
 		select {

@@ -228,9 +228,12 @@ func (o *outbox) start(it *OutboxItem, starts chan<- startReq) bool {
 	return <-r.ok
 }
 
+// The claim is Replayable: no request is made for a claimed item before
+// its start commits durably (which makes the claim durable too), and a
+// claim lost to a power cut only puts its items back in line.
 func (o *outbox) claim(ctx context.Context, n int) ([]*OutboxItem, error) {
 	var items []*OutboxItem
-	err := o.store.Update(ctx, func(tx Tx) error {
+	err := o.store.Update(Replayable(ctx), func(tx Tx) error {
 		var err error
 		_, skip := o.paused.state()
 		items, err = tx.ClaimOutbox(o.cfg.Worker, o.claimLease(), n, skip...)
@@ -290,11 +293,22 @@ func (o *outbox) bookLoop(ctx context.Context, starts <-chan startReq, results <
 		// replica's settle) can deadlock with a batch on PostgreSQL; the
 		// database aborts one side, which is retried. Counters move only
 		// once the batch commits, so they stay exact.
+		// A round that starts items waits for the disk: their requests
+		// leave once it commits, and its wait makes every commit before it
+		// durable too (the answers they carry, the claims). A round that
+		// only settles results is Replayable: a settle lost to a power cut
+		// leaves its items in sending, as a crash between the request and
+		// the settle does, and maintenance reconciles them by Meta's status
+		// webhooks (never resending what Meta accepted).
+		rctx := ctx
+		if len(ids) == 0 {
+			rctx = Replayable(ctx)
+		}
 		var ok []string
 		var err error
 		for attempt := range 4 {
 			var d settleCounts
-			err = o.store.Update(ctx, func(tx Tx) error {
+			err = o.store.Update(rctx, func(tx Tx) error {
 				d = settleCounts{}
 				var delivered []Delivery
 				for _, r := range batch {

@@ -229,21 +229,33 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 	if m.Type == conversation.TypeReaction && t.pre != nil {
 		delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
 	}
-	res, err := t.exec("INSERT INTO messages ("+msgInsertCols+", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
-		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
-		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, meta,
-		nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo)))
+	var res sql.Result
+	err = t.ownWrite(func() error {
+		var err error
+		res, err = t.exec("INSERT INTO messages ("+msgInsertCols+", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+			m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
+			ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
+			ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, meta,
+			nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo)))
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: insert message: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return conversation.ErrDuplicate
 	}
+	t.preloadInserted(m)
 	return nil
 }
 
 func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, error) {
+	return t.scanMessagesWith(nil, query, args...)
+}
+
+// scanMessagesWith is scanMessages of a query with one more column, a
+// nullable text appended to *extra for each row, if extra is not nil.
+func (t *Tx) scanMessagesWith(extra *[]string, query string, args ...any) ([]*conversation.Message, error) {
 	rows, err := t.query(query, args...)
 	if err != nil {
 		return nil, err
@@ -256,11 +268,18 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		var e sealed
 		var dir, status string
 		var wts, created, updated int64
-		var replyTo sql.NullString
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &e.wamid, &m.Type, &e.body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated,
-			&e.meta, &e.reaction, &replyTo); err != nil {
+		var replyTo, more sql.NullString
+		dest := []any{&m.ID, &m.ConversationID, &m.ContactID, &dir, &e.wamid, &m.Type, &e.body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated,
+			&e.meta, &e.reaction, &replyTo}
+		if extra != nil {
+			dest = append(dest, &more)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if extra != nil {
+			*extra = append(*extra, more.String)
 		}
 		m.Direction, m.Status = conversation.Direction(dir), conversation.Status(status)
 		m.WATimestamp, m.CreatedAt, m.UpdatedAt = fromMS(wts), fromMS(created), fromMS(updated)
@@ -304,6 +323,9 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 
 // Messages returns the last limit messages of a conversation, oldest first.
 func (t *Tx) Messages(conversationID string, limit int) ([]*conversation.Message, error) {
+	if list, ok := t.preloadedMessages(conversationID, limit); ok {
+		return list, nil
+	}
 	list, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", conversationID, limit)
 	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
 		list[i], list[j] = list[j], list[i]
@@ -505,7 +527,13 @@ func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, tit
 	if c == conversation.StatusFailed || status.Rank() <= c.Rank() {
 		return false, nil
 	}
-	_, err := t.exec("UPDATE messages SET status = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", string(status), code, title, ms(t.Now), id)
+	err := t.ownWrite(func() error {
+		_, err := t.exec("UPDATE messages SET status = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", string(status), code, title, ms(t.Now), id)
+		return err
+	})
+	if err == nil {
+		t.preloadStatus(id, status, code, title)
+	}
 	return err == nil, err
 }
 
