@@ -31,6 +31,12 @@ type preload struct {
 	// transaction inserted in them since (see preloadedMessages).
 	history   map[string][]*histEntry
 	histLimit int
+	// replying counts the history entries that reply to a message by its
+	// WhatsApp id (replyIdx set), as an upper bound (histories dropped
+	// since are not subtracted): with none, a new message cannot be one
+	// they reply to, and preloadInserted skips looking through every
+	// history of the batch for them.
+	replying int
 }
 
 // histEntry is a preloaded message, with the blind index of the message
@@ -319,6 +325,9 @@ func (t *Tx) preloadHistory(p *preload) error {
 		}
 		for i, m := range list {
 			p.history[m.ConversationID] = append(p.history[m.ConversationID], &histEntry{m: *m, replyIdx: replyIdx[i]})
+			if replyIdx[i] != "" {
+				p.replying++
+			}
 		}
 	}
 	return nil
@@ -369,11 +378,11 @@ func (t *Tx) preloadInserted(m *conversation.Message) {
 			return
 		}
 	}
-	if m.WAMessageID != "" {
+	if m.WAMessageID != "" && t.pre.replying > 0 {
 		idx := t.db.WamidIndex(m.WAMessageID)
 		for _, hs := range t.pre.history {
 			for _, o := range hs {
-				if o.m.ContactID == m.ContactID && o.replyIdx == idx {
+				if o.replyIdx == idx && o.m.ContactID == m.ContactID {
 					o.m.ReplyToID = m.ID
 				}
 			}
@@ -385,6 +394,9 @@ func (t *Tx) preloadInserted(m *conversation.Message) {
 		i--
 	}
 	t.pre.history[m.ConversationID] = slices.Insert(h, i, e)
+	if e.replyIdx != "" {
+		t.pre.replying++
+	}
 }
 
 // preloadStatus records a status ApplyStatus wrote to message id in the
