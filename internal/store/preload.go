@@ -37,6 +37,9 @@ type preload struct {
 	// they reply to, and preloadInserted skips looking through every
 	// history of the batch for them.
 	replying int
+	// entries are the history entries by message id, for statuses (an
+	// entry of a history dropped since may stay: it is served no more).
+	entries map[string]*histEntry
 }
 
 // histEntry is a preloaded message, with the blind index of the message
@@ -63,7 +66,7 @@ func convKey(contactID, phoneNumberID string) string { return contactID + "\x00"
 // for up to that many, then answers from them and from what the
 // transaction inserted in it since, as the database would.
 func (t *Tx) Preload(msgs []conversation.Inbound, history int) error {
-	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{},
+	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{}, entries: map[string]*histEntry{},
 		opened: map[string]string{}, history: map[string][]*histEntry{}, histLimit: history}
 	var waIDs, wamids []string
 	byIndex := map[string]string{}
@@ -324,7 +327,9 @@ func (t *Tx) preloadHistory(p *preload) error {
 			p.history[id.(string)] = []*histEntry{}
 		}
 		for i, m := range list {
-			p.history[m.ConversationID] = append(p.history[m.ConversationID], &histEntry{m: *m, replyIdx: replyIdx[i]})
+			e := &histEntry{m: *m, replyIdx: replyIdx[i]}
+			p.history[m.ConversationID] = append(p.history[m.ConversationID], e)
+			p.entries[m.ID] = e
 			if replyIdx[i] != "" {
 				p.replying++
 			}
@@ -394,6 +399,7 @@ func (t *Tx) preloadInserted(m *conversation.Message) {
 		i--
 	}
 	t.pre.history[m.ConversationID] = slices.Insert(h, i, e)
+	t.pre.entries[m.ID] = e
 	if e.replyIdx != "" {
 		t.pre.replying++
 	}
@@ -405,11 +411,8 @@ func (t *Tx) preloadStatus(id string, status conversation.Status, code int, titl
 	if t.pre == nil {
 		return
 	}
-	for _, h := range t.pre.history {
-		for _, e := range h {
-			if e.m.ID == id {
-				e.m.Status, e.m.ErrorCode, e.m.ErrorTitle, e.m.UpdatedAt = status, code, title, t.Now
-			}
-		}
+	// By id: each status of a batch looked through every history of it.
+	if e := t.pre.entries[id]; e != nil {
+		e.m.Status, e.m.ErrorCode, e.m.ErrorTitle, e.m.UpdatedAt = status, code, title, t.Now
 	}
 }
