@@ -226,8 +226,13 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 		}
 		meta = ci.Seal(metaLoc(m.ID), b)
 	}
-	if m.Type == conversation.TypeReaction && t.pre != nil {
-		delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
+	if m.Type == conversation.TypeReaction {
+		if t.pre != nil {
+			delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
+		}
+		if m.ReplyTo != "" {
+			t.db.reactions.add(t.db.WamidIndex(m.ReplyTo))
+		}
 	}
 	var res sql.Result
 	err = t.ownWrite(func() error {
@@ -419,6 +424,10 @@ func (t *Tx) PendingReactions(wamids ...string) (map[string][]*conversation.Mess
 	idx := make([]string, 0, len(byIndex))
 	for i := range byIndex {
 		idx = append(idx, i)
+	}
+	idx, err := t.mayWait(idx)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]*conversation.Message{}
 	for rest := idx; len(rest) > 0; {
