@@ -206,7 +206,8 @@ func nullString(s string) any {
 // is already stored.
 func (t *Tx) InsertMessage(m *conversation.Message) error {
 	t.touched()
-	if m.ID == "" {
+	fresh := m.ID == ""
+	if fresh {
 		m.ID = NewID()
 	}
 	m.CreatedAt, m.UpdatedAt = t.Now, t.Now
@@ -229,11 +230,23 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 	if m.Type == conversation.TypeReaction && t.pre != nil {
 		delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
 	}
-	res, err := t.exec("INSERT INTO messages ("+msgInsertCols+", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-		m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
+	const insert = "INSERT INTO messages (" + msgInsertCols + ", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+	args := []any{m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
 		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
 		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, meta,
-		nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo)))
+		nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo))}
+	if fresh && m.WAMessageID == "" {
+		// Nothing can be its duplicate (a new id, no WhatsApp id): the
+		// write may go with the next statement (pipeline.go); a conflict
+		// after all fails the transaction.
+		return t.execLater(func(n int64) error {
+			if n == 0 {
+				return fmt.Errorf("store: insert message %s: %w", m.ID, conversation.ErrDuplicate)
+			}
+			return nil
+		}, insert, args...)
+	}
+	res, err := t.exec(insert, args...)
 	if err != nil {
 		return fmt.Errorf("store: insert message: %w", err)
 	}
@@ -244,14 +257,10 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 }
 
 func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
 	var out []*conversation.Message
 	type sealed struct{ body, wamid, meta, reaction []byte }
 	var enc []sealed
-	for rows.Next() {
+	err := t.eachRow(func(rows rowScanner) error {
 		var m conversation.Message
 		var e sealed
 		var dir, status string
@@ -259,17 +268,16 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		var replyTo sql.NullString
 		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &e.wamid, &m.Type, &e.body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated,
 			&e.meta, &e.reaction, &replyTo); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		m.Direction, m.Status = conversation.Direction(dir), conversation.Status(status)
 		m.WATimestamp, m.CreatedAt, m.UpdatedAt = fromMS(wts), fromMS(created), fromMS(updated)
 		m.ReplyToID = replyTo.String
 		out = append(out, &m)
 		enc = append(enc, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, query, args...)
+	if err != nil {
 		return nil, err
 	}
 	// Open after the rows are closed: fetching a data key is a query of its
