@@ -8,7 +8,7 @@ import (
 // TestEvaluationFloors keeps the measured figures from sliding back: floors
 // a little under what BENCHMARKS.md reports, not the goals (see there).
 func TestEvaluationFloors(t *testing.T) {
-	outs, err := evaluate("tune", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13")
+	outs, err := evaluate("tune", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13", "test14")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -37,16 +37,17 @@ func TestEvaluationFloors(t *testing.T) {
 	}
 	// test4's two wrong answers (a deadline, a shoe "número") were fixed
 	// by the cues of sense.go (see BENCHMARKS.md §5a): none in the older
-	// splits, none in test6–test12 since the lexicon. test13's 1 (measured
-	// unseen before and after the last change, then left as it is) is what
-	// is left: no more.
+	// splits, none in test6–test12 since the lexicon; test13's one ("can i
+	// call you?" got the stores: the street name "Calle") and test14's four
+	// since names are not stemmed and the rules of BENCHMARKS.md §5a's
+	// fourth round. None anywhere now.
 	if n := by["old"].wrong; n > 0 {
 		t.Errorf("%d wrong confident answers in the older splits, want none, as measured", n)
 	}
 	for split, floor := range map[string]struct {
 		fact  float64
 		wrong int
-	}{"test6": {0.95, 0}, "test7": {0.9, 0}, "test8": {0.78, 0}, "test9": {0.8, 0}, "test10": {0.8, 0}, "test11": {0.85, 0}, "test12": {0.75, 0}, "test13": {0.9, 1}} {
+	}{"test6": {0.95, 0}, "test7": {0.9, 0}, "test8": {0.78, 0}, "test9": {0.8, 0}, "test10": {0.8, 0}, "test11": {0.85, 0}, "test12": {0.8, 0}, "test13": {0.95, 0}, "test14": {0.88, 0}} {
 		s := by[split]
 		if float64(s.fact) < floor.fact*float64(s.topic) {
 			t.Errorf("key fact on the %s split %d/%d, want ≥ %.0f %%", split, s.fact, s.topic, 100*floor.fact)

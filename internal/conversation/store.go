@@ -131,9 +131,10 @@ type Tx interface {
 	MarkSeenAll(keys []string) error
 	// Preload reads at once what the steps of a batch of inbound messages
 	// will look up one by one (their senders' contacts, open
-	// conversations and waiting reactions); the lookups then answer the
-	// same as without it.
-	Preload(msgs []Inbound) error
+	// conversations and waiting reactions, and with history > 0 the newest
+	// history messages of those conversations); the lookups then answer
+	// the same as without it.
+	Preload(msgs []Inbound, history int) error
 
 	// QueueMedia records a customer's file (MessageID, ContactID, Ref) as
 	// pending download; ErrDuplicate if the message has one already.

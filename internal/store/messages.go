@@ -239,24 +239,42 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 		// Nothing can be its duplicate (a new id, no WhatsApp id): the
 		// write may go with the next statement (pipeline.go); a conflict
 		// after all fails the transaction.
-		return t.execLater(func(n int64) error {
-			if n == 0 {
-				return fmt.Errorf("store: insert message %s: %w", m.ID, conversation.ErrDuplicate)
-			}
-			return nil
-		}, insert, args...)
+		if err := t.ownWrite(func() error {
+			return t.execLater(func(n int64) error {
+				if n == 0 {
+					return fmt.Errorf("store: insert message %s: %w", m.ID, conversation.ErrDuplicate)
+				}
+				return nil
+			}, insert, args...)
+		}); err != nil {
+			return err
+		}
+		t.preloadInserted(m)
+		return nil
 	}
-	res, err := t.exec(insert, args...)
+	var res sql.Result
+	err = t.ownWrite(func() error {
+		var err error
+		res, err = t.exec(insert, args...)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("store: insert message: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n == 0 {
 		return conversation.ErrDuplicate
 	}
+	t.preloadInserted(m)
 	return nil
 }
 
 func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, error) {
+	return t.scanMessagesWith(nil, query, args...)
+}
+
+// scanMessagesWith is scanMessages of a query with one more column, a
+// nullable text appended to *extra for each row, if extra is not nil.
+func (t *Tx) scanMessagesWith(extra *[]string, query string, args ...any) ([]*conversation.Message, error) {
 	var out []*conversation.Message
 	type sealed struct{ body, wamid, meta, reaction []byte }
 	var enc []sealed
@@ -265,10 +283,17 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 		var e sealed
 		var dir, status string
 		var wts, created, updated int64
-		var replyTo sql.NullString
-		if err := rows.Scan(&m.ID, &m.ConversationID, &m.ContactID, &dir, &e.wamid, &m.Type, &e.body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated,
-			&e.meta, &e.reaction, &replyTo); err != nil {
+		var replyTo, more sql.NullString
+		dest := []any{&m.ID, &m.ConversationID, &m.ContactID, &dir, &e.wamid, &m.Type, &e.body, &m.Author, &status, &m.ErrorCode, &m.ErrorTitle, &wts, &created, &updated, &m.Truncated,
+			&e.meta, &e.reaction, &replyTo}
+		if extra != nil {
+			dest = append(dest, &more)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return err
+		}
+		if extra != nil {
+			*extra = append(*extra, more.String)
 		}
 		m.Direction, m.Status = conversation.Direction(dir), conversation.Status(status)
 		m.WATimestamp, m.CreatedAt, m.UpdatedAt = fromMS(wts), fromMS(created), fromMS(updated)
@@ -312,6 +337,9 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 
 // Messages returns the last limit messages of a conversation, oldest first.
 func (t *Tx) Messages(conversationID string, limit int) ([]*conversation.Message, error) {
+	if list, ok := t.preloadedMessages(conversationID, limit); ok {
+		return list, nil
+	}
 	list, err := t.scanMessages("SELECT "+msgCols+" FROM messages WHERE conversation_id = ? ORDER BY created_at DESC, id DESC LIMIT ?", conversationID, limit)
 	for i, j := 0, len(list)-1; i < j; i, j = i+1, j-1 {
 		list[i], list[j] = list[j], list[i]
@@ -513,7 +541,13 @@ func (t *Tx) ApplyStatus(wamid string, status conversation.Status, code int, tit
 	if c == conversation.StatusFailed || status.Rank() <= c.Rank() {
 		return false, nil
 	}
-	_, err := t.exec("UPDATE messages SET status = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", string(status), code, title, ms(t.Now), id)
+	err := t.ownWrite(func() error {
+		_, err := t.exec("UPDATE messages SET status = ?, error_code = ?, error_title = ?, updated_at = ? WHERE id = ?", string(status), code, title, ms(t.Now), id)
+		return err
+	})
+	if err == nil {
+		t.preloadStatus(id, status, code, title)
+	}
 	return err == nil, err
 }
 

@@ -25,7 +25,7 @@ func TestUpdatesReadBackAsWritten(t *testing.T) {
 		}
 		var before, after int64
 		update(t, db, func(tx *store.Tx) error {
-			if err := tx.Preload(msgs); err != nil {
+			if err := tx.Preload(msgs, 0); err != nil {
 				return err
 			}
 			before, _ = db.SQLCounts()

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/trement/trement/internal/conversation"
@@ -25,6 +26,18 @@ type preload struct {
 	// opened is, by convKey, the id of the conversation OpenConversation
 	// last returned (see preloadWrittenConversation).
 	opened map[string]string
+	// history is, by conversation id, the newest histLimit messages of the
+	// open conversations preloaded, oldest first, with the messages this
+	// transaction inserted in them since (see preloadedMessages).
+	history   map[string][]*histEntry
+	histLimit int
+}
+
+// histEntry is a preloaded message, with the blind index of the message
+// it replies to (which reads back as ReplyToID, found by its id).
+type histEntry struct {
+	m        conversation.Message
+	replyIdx string
 }
 
 func convKey(contactID, phoneNumberID string) string { return contactID + "\x00" + phoneNumberID }
@@ -38,9 +51,14 @@ func convKey(contactID, phoneNumberID string) string { return contactID + "\x00"
 // answers "none" without a statement for ids that had none and got none
 // since. A write to contacts or conversations other than the flow's own
 // updates drops the rest.
-func (t *Tx) Preload(msgs []conversation.Inbound) error {
+//
+// With history > 0, the newest history messages of each of those open
+// conversations are read too, in one statement: Messages of one of them,
+// for up to that many, then answers from them and from what the
+// transaction inserted in it since, as the database would.
+func (t *Tx) Preload(msgs []conversation.Inbound, history int) error {
 	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{},
-		opened: map[string]string{}}
+		opened: map[string]string{}, history: map[string][]*histEntry{}, histLimit: history}
 	var waIDs, wamids []string
 	byIndex := map[string]string{}
 	for i := range msgs {
@@ -137,6 +155,11 @@ func (t *Tx) Preload(msgs []conversation.Inbound) error {
 			}
 		}
 	}
+	if history > 0 {
+		if err := t.preloadHistory(p); err != nil {
+			return err
+		}
+	}
 	if len(wamids) > 0 {
 		pending, err := t.PendingReactions(wamids...)
 		if err != nil {
@@ -189,9 +212,10 @@ func (t *Tx) preloadedConversation(contactID, phoneNumberID string) (conv *conve
 }
 
 // wrote drops what the preload can no longer vouch for after statement q.
-// Reads and writes to other tables keep it; a write to contacts or
-// conversations drops that table's entries, unless the store marked the
-// write as its own (it then dropped the entry concerned).
+// Reads and writes to other tables keep it; a write to contacts,
+// conversations or messages drops that table's entries, unless the store
+// marked the write as its own (it then dropped or updated the entry
+// concerned).
 func (t *Tx) wrote(q string) {
 	p := t.pre
 	if p == nil || p.own || strings.HasPrefix(q, "SELECT") {
@@ -204,6 +228,11 @@ func (t *Tx) wrote(q string) {
 	if strings.Contains(q, "conversations") {
 		clear(p.convs)
 		clear(p.opened)
+	}
+	// An erasure destroys the key the history's messages were sealed under:
+	// read again, they would not open.
+	if strings.Contains(q, "messages") || strings.Contains(q, "contacts") || strings.Contains(q, "data_keys") {
+		clear(p.history)
 	}
 }
 
@@ -270,5 +299,113 @@ func (t *Tx) preloadWrittenConversation(c *conversation.Conversation) {
 func (t *Tx) openedConversation(c *conversation.Conversation) {
 	if t.pre != nil && c != nil {
 		t.pre.opened[convKey(c.ContactID, c.PhoneNumberID)] = c.ID
+	}
+}
+
+// preloadHistory reads the newest p.histLimit messages of every open
+// conversation p holds, in one statement per chunk of conversations.
+func (t *Tx) preloadHistory(p *preload) error {
+	var ids []any
+	for _, cv := range p.convs {
+		// Only a consented customer's messages go to the agent.
+		if cv != nil && p.contacts[p.byID[cv.ContactID]] != nil && p.contacts[p.byID[cv.ContactID]].ConsentState == conversation.ConsentGranted {
+			ids = append(ids, cv.ID)
+		}
+	}
+	for rest := ids; len(rest) > 0; {
+		chunk := rest[:min(len(rest), inboxChunk)]
+		rest = rest[len(chunk):]
+		var replyIdx []string
+		list, err := t.scanMessagesWith(&replyIdx, "SELECT "+msgCols+", reply_to_wamid FROM messages WHERE id IN (SELECT id FROM (SELECT id, "+
+			"ROW_NUMBER() OVER (PARTITION BY conversation_id ORDER BY created_at DESC, id DESC) AS n FROM messages WHERE conversation_id IN ("+
+			placeholders(len(chunk))+")) AS r WHERE n <= ?) ORDER BY conversation_id, created_at, id", append(chunk, p.histLimit)...)
+		if err != nil {
+			return fmt.Errorf("store: preload history: %w", err)
+		}
+		for _, id := range chunk {
+			p.history[id.(string)] = []*histEntry{}
+		}
+		for i, m := range list {
+			p.history[m.ConversationID] = append(p.history[m.ConversationID], &histEntry{m: *m, replyIdx: replyIdx[i]})
+		}
+	}
+	return nil
+}
+
+// preloadedMessages serves Messages(conversationID, limit) from the
+// preload: ok false if it has no answer.
+func (t *Tx) preloadedMessages(conversationID string, limit int) ([]*conversation.Message, bool) {
+	if t.pre == nil || limit > t.pre.histLimit {
+		return nil, false
+	}
+	h, ok := t.pre.history[conversationID]
+	if !ok {
+		return nil, false
+	}
+	h = h[max(0, len(h)-limit):]
+	out := make([]*conversation.Message, len(h))
+	for i, e := range h {
+		m := e.m
+		out[i] = &m
+	}
+	return out, true
+}
+
+// preloadInserted adds m, which InsertMessage just stored, to its
+// conversation's preloaded history as a read would return it: the message
+// it replies to found by id among the history (or the history dropped, to
+// be read), and the messages of its contact that reply to it now naming it.
+func (t *Tx) preloadInserted(m *conversation.Message) {
+	if t.pre == nil {
+		return
+	}
+	h, ok := t.pre.history[m.ConversationID]
+	if !ok {
+		return
+	}
+	e := &histEntry{m: *m, replyIdx: t.db.WamidIndex(m.ReplyTo)}
+	e.m.ReplyTo, e.m.Reaction = "", ""
+	if e.replyIdx != "" {
+		found := false
+		for _, o := range h {
+			if o.m.ContactID == m.ContactID && o.m.WAMessageID != "" && t.db.WamidIndex(o.m.WAMessageID) == e.replyIdx {
+				e.m.ReplyToID, found = o.m.ID, true
+			}
+		}
+		if !found {
+			delete(t.pre.history, m.ConversationID) // it may reply to an older message
+			return
+		}
+	}
+	if m.WAMessageID != "" {
+		idx := t.db.WamidIndex(m.WAMessageID)
+		for _, hs := range t.pre.history {
+			for _, o := range hs {
+				if o.m.ContactID == m.ContactID && o.replyIdx == idx {
+					o.m.ReplyToID = m.ID
+				}
+			}
+		}
+	}
+	// In the order the database reads them: created_at, then id.
+	i := len(h)
+	for i > 0 && (h[i-1].m.CreatedAt.After(e.m.CreatedAt) || h[i-1].m.CreatedAt.Equal(e.m.CreatedAt) && h[i-1].m.ID > e.m.ID) {
+		i--
+	}
+	t.pre.history[m.ConversationID] = slices.Insert(h, i, e)
+}
+
+// preloadStatus records a status ApplyStatus wrote to message id in the
+// preloaded history that holds it.
+func (t *Tx) preloadStatus(id string, status conversation.Status, code int, title string) {
+	if t.pre == nil {
+		return
+	}
+	for _, h := range t.pre.history {
+		for _, e := range h {
+			if e.m.ID == id {
+				e.m.Status, e.m.ErrorCode, e.m.ErrorTitle, e.m.UpdatedAt = status, code, title, t.Now
+			}
+		}
 	}
 }

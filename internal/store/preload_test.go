@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"reflect"
 	"testing"
 
 	"github.com/trement/trement/internal/conversation"
@@ -24,7 +25,7 @@ func TestPreloadAnswersAsTheDatabase(t *testing.T) {
 			{From: fresh, PhoneNumberID: convA.PhoneNumberID, WAMessageID: "wamid.P3"},
 		}
 		update(t, db, func(tx *store.Tx) error {
-			if err := tx.Preload(msgs); err != nil {
+			if err := tx.Preload(msgs, 0); err != nil {
 				return err
 			}
 			s0, _ := db.SQLCounts()
@@ -84,7 +85,7 @@ func TestPreloadAnswersAsTheDatabase(t *testing.T) {
 		// A closed conversation is not handed out; another writer's
 		// change to contacts drops what was preloaded.
 		update(t, db, func(tx *store.Tx) error {
-			if err := tx.Preload(msgs); err != nil {
+			if err := tx.Preload(msgs, 0); err != nil {
 				return err
 			}
 			cv, err := tx.Conversation(convA.ID)
@@ -104,6 +105,94 @@ func TestPreloadAnswersAsTheDatabase(t *testing.T) {
 			}
 			if _, err := tx.ContactByWaID(b.WaID); !errors.Is(err, conversation.ErrNotFound) {
 				t.Errorf("ContactByWaID(b) after erasing b = %v, want ErrNotFound", err)
+			}
+			return nil
+		})
+	})
+}
+
+// The history Preload read for a consented customer's open conversation
+// answers Messages without a statement and as the database would, after
+// the transaction inserted messages in it (one replying to an earlier
+// message), applied a status to one, and not after another write to
+// messages.
+func TestPreloadedHistoryAnswersAsTheDatabase(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		db := open(t, url, newKey(t))
+		a, conv := seed(t, db, "34611000041", "", "pregunta", 5)
+		var sent *conversation.Message
+		update(t, db, func(tx *store.Tx) error {
+			c, err := tx.Contact(a.ID)
+			if err != nil {
+				return err
+			}
+			c.ConsentState = conversation.ConsentGranted
+			if err := tx.UpdateContact(c); err != nil {
+				return err
+			}
+			sent = &conversation.Message{ConversationID: conv.ID, ContactID: a.ID, Direction: conversation.Out, Type: "text", Body: "respuesta",
+				Author: "bot", Status: conversation.StatusQueued}
+			if err := tx.InsertMessage(sent); err != nil {
+				return err
+			}
+			return tx.SetMessageSent(sent.ID, "wamid.OUT1")
+		})
+		const limit = 4
+		msgs := []conversation.Inbound{{From: a.WaID, PhoneNumberID: conv.PhoneNumberID, WAMessageID: "wamid.H1"}, {From: "34611000049", PhoneNumberID: conv.PhoneNumberID, WAMessageID: "wamid.H2"}}
+		same := func(tx *store.Tx, when string) {
+			t.Helper()
+			s0, _ := db.SQLCounts()
+			got, err := tx.Messages(conv.ID, limit)
+			if err != nil {
+				t.Fatalf("%s: Messages: %v", when, err)
+			}
+			if s1, _ := db.SQLCounts(); s1 != s0 {
+				t.Errorf("%s: the preloaded Messages ran %d statements, want 0", when, s1-s0)
+			}
+			all, err := tx.Messages(conv.ID, limit+1) // more than preloaded: read
+			if err != nil {
+				t.Fatalf("%s: Messages: %v", when, err)
+			}
+			want := all[max(0, len(all)-limit):]
+			if !reflect.DeepEqual(got, want) {
+				for i := range max(len(got), len(want)) {
+					if i >= len(got) || i >= len(want) || !reflect.DeepEqual(got[i], want[i]) {
+						t.Errorf("%s: preloaded message %d differs from the database's", when, i)
+						if i < len(got) {
+							t.Logf("preloaded: %+v", *got[i])
+						}
+						if i < len(want) {
+							t.Logf("read:      %+v", *want[i])
+						}
+					}
+				}
+			}
+		}
+		update(t, db, func(tx *store.Tx) error {
+			if err := tx.Preload(msgs, limit); err != nil {
+				return err
+			}
+			same(tx, "as preloaded")
+			in := &conversation.Message{ConversationID: conv.ID, ContactID: a.ID, Direction: conversation.In, WAMessageID: "wamid.H1", Type: "text",
+				Body: "¿y esto?", Author: "customer", Status: conversation.StatusReceived, ReplyTo: "wamid.OUT1"}
+			if err := tx.InsertMessage(in); err != nil {
+				return err
+			}
+			same(tx, "after inserting a reply to the answer")
+			if _, err := tx.ApplyStatus("wamid.OUT1", conversation.StatusRead, 0, ""); err != nil {
+				return err
+			}
+			same(tx, "after a status")
+			// Any other write to messages: read from the database again.
+			if err := tx.DeleteMessage(in.ID); err != nil {
+				return err
+			}
+			s0, _ := db.SQLCounts()
+			if _, err := tx.Messages(conv.ID, limit); err != nil {
+				return err
+			}
+			if s1, _ := db.SQLCounts(); s1 == s0 {
+				t.Error("Messages after a message was deleted ran no statement: the preloaded history was served")
 			}
 			return nil
 		})

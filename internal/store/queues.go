@@ -24,7 +24,8 @@ func inboxLoc(id string) vault.Loc { return vault.Loc{Table: "inbox", Column: "p
 // WhatsApp id makes the replay a no-op.
 
 func (db *DB) inboxTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.inW.BeginTx(ctx, nil)
+	bctx, relaxed := db.relaxing(ctx, db.inW, nil)
+	tx, err := db.inW.BeginTx(bctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: inbox begin: %w", err)
 	}
@@ -35,15 +36,17 @@ func (db *DB) inboxTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: inbox commit: %w", err)
 	}
+	db.committed(relaxed)
 	return nil
 }
 
 // AppendInbox stores webhook bodies, sealed under the inbox key, in one
-// durable commit: callers batch many bodies so one fsync acknowledges all.
-// The rows go in with one multi-row INSERT per inboxChunk bodies.
+// durable commit (whatever ctx says: it acknowledges them to Meta):
+// callers batch many bodies so one fsync acknowledges all. The rows go in
+// with one multi-row INSERT per inboxChunk bodies.
 func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem) error {
 	now := db.now().UTC()
-	return db.inboxTx(ctx, func(tx *sql.Tx) error {
+	return db.inboxTx(conversation.Durable(ctx), func(tx *sql.Tx) error {
 		for len(items) > 0 {
 			chunk := items[:min(len(items), inboxChunk)]
 			items = items[len(chunk):]
@@ -270,7 +273,11 @@ func (t *Tx) StartOutbox(worker string, lease time.Duration, ids []string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("store: start outbox: %w", err)
 	}
-	return scanStrings(rows)
+	started, err := scanStrings(rows)
+	if t.db.commitHook != nil {
+		t.started = append(t.started, started...)
+	}
+	return started, err
 }
 
 // ReleaseClaims puts back to pending, due at once, the items claimed but

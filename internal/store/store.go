@@ -14,7 +14,8 @@
 // The SQL is written once with ? placeholders; the dialect rebinds it for
 // PostgreSQL. Migrations are per backend (DDL types differ) and embedded.
 // SQLite runs in WAL mode with synchronous=FULL, so a committed transaction
-// survives a power cut, through one writer connection and a pool of readers.
+// survives a power cut, through one writer connection and a pool of readers;
+// transactions the message path can replay commit relaxed (durability.go).
 package store
 
 import (
@@ -108,6 +109,10 @@ type DB struct {
 	counts sqlCounts
 
 	changed changeSignal // wakes WatchChanges after a conversation or message was written
+
+	commitHook func(CommitInfo) // OnCommit's, for tests
+	syncMu     sync.Mutex       // one Sync at a time
+	synced     int64            // relaxed commits counted at the last Sync
 }
 
 // migrationAuditGuards is the migration that gave the audit head a MAC
@@ -321,7 +326,9 @@ func (db *DB) connect(o Options) error {
 // openSQLite opens one SQLite file as a single writer connection and a
 // pool of readers. One writer: SQLite serialises writes anyway; one
 // connection makes the queue ours (no SQLITE_BUSY storms) and lets us
-// batch commits. WAL with synchronous=FULL makes each commit durable.
+// batch commits. WAL with synchronous=FULL makes each commit durable; a
+// relaxed transaction switches the writer to NORMAL for itself only
+// (durability.go).
 func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err error) {
 	if err := privateFiles(path); err != nil {
 		return nil, nil, err
@@ -329,7 +336,7 @@ func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err 
 	// secure_delete zeroes deleted cells and freed pages, so a deleted row
 	// (an erased customer's wrapped data key) leaves no bytes in the file
 	// once the WAL is checkpointed; see scrub.go.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)"
 	// The writer's page cache is 32 MiB rather than SQLite's 2 MiB: a
 	// purge or a scrub deletes rows spread over six b-trees, and a cache
 	// that holds their interior pages saves a read for most of them.
@@ -452,6 +459,12 @@ type Tx struct {
 	marked map[string]bool
 	// pre is what Preload read for the batch being processed.
 	pre *preload
+	// started are the outbox items StartOutbox moved to sending, kept
+	// only for OnCommit's hook.
+	started []string
+	// promise: the transaction erases (destroys a data key); it is made
+	// durable before Update returns even if it began relaxed.
+	promise bool
 	// write: a read-write transaction (Update); pending are its contact
 	// and conversation updates not written yet (SQLite; see pendingRows).
 	write   bool
@@ -463,7 +476,8 @@ type Tx struct {
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
-// nil. On SQLite it takes the single writer; the commit is durable.
+// nil. On SQLite it takes the single writer. The commit is durable, unless
+// ctx is marked conversation.Replayable (see durability.go).
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.w, nil, fn)
 }
@@ -475,6 +489,7 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
 	gen := db.keys.generation() // before the snapshot: see keyCache
+	bctx, relaxed := db.relaxing(ctx, pool, opts)
 	var conn *sql.Conn
 	var tx *sql.Tx
 	var err error
@@ -484,9 +499,9 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 			return fmt.Errorf("store: begin: %w", err)
 		}
 		defer conn.Close()
-		tx, err = conn.BeginTx(ctx, nil)
+		tx, err = conn.BeginTx(bctx, nil)
 	} else {
-		tx, err = pool.BeginTx(ctx, opts)
+		tx, err = pool.BeginTx(bctx, opts)
 	}
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -509,6 +524,17 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if pool == db.w && (opts == nil || !opts.ReadOnly) {
+		db.committed(relaxed)
+		if db.commitHook != nil {
+			db.commitHook(CommitInfo{Relaxed: relaxed, Started: t.started})
+		}
+		if relaxed && t.promise {
+			if err := db.Sync(ctx); err != nil {
+				return fmt.Errorf("store: committed, but not made durable: %w", err)
+			}
+		}
 	}
 	for _, f := range t.after {
 		f()

@@ -185,7 +185,7 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 		return nil, nil, words, timeCue{}
 	}
 	qlang := guessLang(words, lang)
-	words, cue := readTime(readGetBack(readPayOnDelivery(readSize(words, qlang), qlang)))
+	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(words, qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
@@ -243,13 +243,19 @@ const unknownFactor = 0.65
 // titleShare is the share of q's topic weight found in doc's article title.
 func (ix *index) titleShare(doc int, q []qterm) float64 {
 	d := &ix.docs[doc]
+	return topicShare(q, func(a alt) bool { return d.title[a.term] })
+}
+
+// topicShare is the share of q's topic weight (IDF) whose terms have an
+// alternative in.
+func topicShare(q []qterm, in func(alt) bool) float64 {
 	var got, total float64
 	for _, t := range q {
 		if t.weight < 1 {
 			continue
 		}
 		total += t.idf
-		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.title[a.term] }) {
+		if slices.ContainsFunc(t.alts, in) {
 			got += t.idf
 		}
 	}
@@ -258,6 +264,51 @@ func (ix *index) titleShare(doc int, q []qterm) float64 {
 	}
 	return got / total
 }
+
+// othersOwn reports whether the question asks about what someone else
+// owns: an English possessive of a word found in no article ("what are
+// ikea's opening hours?", "my neighbour's parcel", "the opening hours of
+// the post office") is another business or person, whose hours or parcel
+// the shop's articles do not answer.
+func (ix *index) othersOwn(words []string, q []qterm, lang string) bool {
+	an := analyzers[guessLang(words, lang)]
+	if an.lang != "en" {
+		return false
+	}
+	unknown := func(w string) bool {
+		st := an.stem(w)
+		return !an.stop[w] && len(w) >= 2 && slices.ContainsFunc(q, func(t qterm) bool { return t.term == st && len(t.alts) == 0 })
+	}
+	for i := 0; i+1 < len(words); i++ {
+		switch {
+		case words[i+1] == "s" && unknown(words[i]): // "ikea's"
+			return true
+		case words[i] == "of": // "the opening hours of the post office"
+			j := i + 1
+			if j+1 < len(words) && (words[j] == "the" || words[j] == "a" || words[j] == "an") {
+				j++
+			}
+			if unknown(words[j]) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// headShare is the share of q's topic weight found, as written (no
+// synonym, no typo), in doc's heading.
+func (ix *index) headShare(doc int, q []qterm) float64 {
+	d := &ix.docs[doc]
+	return topicShare(q, func(a alt) bool { return a.weight == 1 && d.head[a.term] })
+}
+
+// headLead is how much more of the question a heading must say to win
+// among passages that score alike.
+const (
+	headLead  = 0.25
+	headScore = 0.8 // and may score this far behind
+)
 
 // Two articles whose best passages score within closeScore of each other
 // are ranked by coverage when one covers coverageLead more of the question.
@@ -272,9 +323,12 @@ const (
 // sell cars?" the gift cards through "sell". An answer must explain more of
 // what was asked than it leaves out. A synonym phrase ("how much") is not
 // a word of its own here: its words are counted already.
-func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
+//
+// nothing reports that only price words matched.
+func (ix *index) mostlyUnknown(doc int, q []qterm) (mostly, nothing bool) {
 	d := &ix.docs[doc]
 	var matched, unknown int
+	price := false
 	for _, t := range q {
 		merged := slices.ContainsFunc(t.alts, func(a alt) bool { return a.part })
 		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) && !merged {
@@ -284,12 +338,18 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 			unknown++
 			continue
 		}
+		if priceTerms[t.term] {
+			// "How much does an iphone cost?": the price words say what
+			// kind of question it is, the unknown word what it is about.
+			price = true
+			continue
+		}
 		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
 			// A phrase's words ("customer service") count as words.
 			matched += max(1, strings.Count(t.term, " ")+1)
 		}
 	}
-	return unknown > 0 && unknown >= matched
+	return unknown > 0 && unknown >= matched, unknown > 0 && matched == 0 && price
 }
 
 // best ranks the passages for words and calibrates a confidence from the
@@ -321,19 +381,25 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	// only the costs say "charge" too.
 	if prefer == "" {
 		for i, h := range hits[1:] {
-			if h.score < closeScore*top.score {
+			if h.score < headScore*top.score {
 				break
 			}
 			if a.ix.docs[h.doc].art.id == a.ix.docs[top.doc].art.id {
 				continue
 			}
+			close := h.score >= closeScore*top.score
 			// Covering alike, the article whose title says what was
 			// asked answers it: "¿cuánto tiempo tengo para devolver?"
 			// meets the returns ("Devoluciones") and the refunds, whose
 			// tags say "devolvéis", alike.
-			more := h.coverage > top.coverage+coverageLead
-			titled := h.coverage >= top.coverage-coverageLead && a.ix.titleShare(h.doc, q) > a.ix.titleShare(top.doc, q)
-			if more || titled {
+			more := close && h.coverage > top.coverage+coverageLead
+			titled := close && h.coverage >= top.coverage-coverageLead && a.ix.titleShare(h.doc, q) > a.ix.titleShare(top.doc, q)
+			// The passage whose own heading asks what was asked: "¿me
+			// devolvéis lo que pagué de envío?" is the refunds' "¿Me
+			// devolvéis los gastos de envío?", not the customs' "¿Tendré
+			// que pagar aduanas?" that says "envío" in its text.
+			headed := h.coverage >= top.coverage-coverageLead && a.ix.headShare(h.doc, q) > a.ix.headShare(top.doc, q)+headLead
+			if more || titled || headed {
 				hits = append([]hit{h}, slices.Delete(slices.Clone(hits), i+1, i+2)...)
 				top = h
 				break
@@ -370,6 +436,13 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	for _, h := range hits[1:] {
 		if a.ix.docs[h.doc].art.id != id {
 			second = h.score
+			// An article whose title says what was asked is surer than
+			// one whose headings or tags only use the word: "quiero
+			// devolver unos pantalones" is "Devoluciones", though the
+			// refunds' "¿Me devolvéis los gastos de envío?" scores alike.
+			if !a.ix.docs[top.doc].art.faq && a.ix.titleShare(top.doc, q) > a.ix.titleShare(h.doc, q) {
+				second *= titleMargin
+			}
 			break
 		}
 	}
@@ -378,8 +451,16 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	if a.ix.tagOnly(top.doc, q) {
 		conf /= 2
 	}
-	if a.ix.mostlyUnknown(top.doc, q) {
+	if unknown, nothing := a.ix.mostlyUnknown(top.doc, q); unknown {
 		conf *= unknownFactor
+		if nothing {
+			// Only the kind of question is known ("how much does an
+			// iphone cost?"): what it asks about is not in the articles.
+			conf *= unknownFactor
+		}
+	}
+	if a.ix.othersOwn(words, q, lang) {
+		conf /= 2
 	}
 	// The article that speaks to every word, behind in score, is the
 	// better guess, not a sure answer.
@@ -394,6 +475,12 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 		cue:        cue,
 	}
 }
+
+// titleMargin discounts the runner-up article, for the confidence, when
+// the winner's title holds more of the question (an FAQ's title is its
+// question, with its verbs: "Do you sell gift cards?" is not a topic
+// "sell").
+const titleMargin = 0.75
 
 // completeScore is how far behind the winner an article that speaks to
 // every topic word of the question may score and still win, covering

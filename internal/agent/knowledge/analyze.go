@@ -257,6 +257,13 @@ func (a *analyzer) lighter(w string) []string {
 		out = append(out, b)
 		if a.lang == "es" {
 			out = append(out, undiphthong(b))
+			// The spelling of a preterite's first person: "pagué",
+			// "apliqué", "empecé" are "pagar", "aplicar", "empezar".
+			for _, sp := range []suffixRule{{"gue", "g"}, {"que", "c"}, {"ce", "z"}} {
+				if c, ok := strings.CutSuffix(w, sp.suffix); ok && len(c) >= minStem-1 {
+					out = append(out, c+sp.repl)
+				}
+			}
 		}
 		// The e → i of a stressed stem ("sigo", "pido", "mido" for
 		// "seguir", "pedir", "medir"), with the spelling of g before e.
@@ -332,9 +339,12 @@ func (a *analyzer) word(w string) string {
 // question about a time to it. Words that do separate topics ("where",
 // "much") keep full weight.
 const (
-	lightEN = `how long take takes taking get time use using when last lasts receive received receives receiving got put enter type insert`
-	lightES = `cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion recibir recibi recibido recibida recibe reciben poner pongo pones meter meto introducir introduzco`
-	lightPT = `quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao receber recebi recebido recebida recebe recebem recebo recebes colocar coloco ponho meter meto introduzir introduzo inserir insiro`
+	lightEN = `how long length duration take takes taking get time use using when last lasts receive received receives receiving got put enter type insert
+		monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays sunday sundays weekend`
+	lightES = `lunes martes miercoles jueves viernes sabado sabados domingo domingos
+		cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion recibir recibi recibido recibida recibe reciben poner pongo pones meter meto introducir introduzco`
+	lightPT = `segunda terca quarta quinta sexta sabado sabados domingo domingos
+		quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao receber recebi recebido recebida recebe recebem recebo recebes colocar coloco ponho meter meto introduzir introduzo inserir insiro`
 )
 
 func set(s string) map[string]bool {

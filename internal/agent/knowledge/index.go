@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/trement/trement/internal/agent/internal/fold"
@@ -54,6 +55,7 @@ type doc struct {
 	art     *article
 	sec     int // index into art.sections
 	chunk   string
+	wa      string // chunk in WhatsApp's formatting (whatsApp), rendered once
 	heading string
 	tf      map[string]int
 	meta    map[string]bool // terms of the title, heading and tags
@@ -99,6 +101,10 @@ type index struct {
 	// a name is indexed as it is written, not stemmed, so that no
 	// inflected word meets it ("call" is not "Calle").
 	names map[string]bool
+	// group is each passage's section (article id and section index, the
+	// same in every language); groups lists the passages of each.
+	group  []int
+	groups [][]int
 }
 
 func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int) *index {
@@ -153,7 +159,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		for si, s := range a.sections {
 			heading := analyze(an, s.heading, nil)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
-				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
+				d := doc{art: a, sec: si, chunk: chunk, wa: whatsApp(chunk), heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
 					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
@@ -184,6 +190,18 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				ix.docs = append(ix.docs, d)
 			}
 		}
+	}
+	gid := map[string]int{}
+	for _, d := range ix.docs {
+		key := d.art.id + "\x00" + strconv.Itoa(d.sec)
+		g, ok := gid[key]
+		if !ok {
+			g = len(ix.groups)
+			gid[key] = g
+			ix.groups = append(ix.groups, nil)
+		}
+		ix.group = append(ix.group, g)
+		ix.groups[g] = append(ix.groups[g], len(ix.group)-1)
 	}
 	total := 0
 	for i, d := range ix.docs {
@@ -350,8 +368,13 @@ func (ix *index) addSynonyms(group []string) {
 			}
 			key := strings.Join(m, " ")
 			ix.maxPhrase = max(ix.maxPhrase, len(m))
+			if _, ok := ix.synonyms[key]; !ok {
+				ix.synonyms[key] = nil // a phrase of the group is read as one, whatever it reaches
+			}
 			add := func(o []string) {
-				if len(o) > 0 && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
+				// An alternative no article has reaches nothing (see
+				// finish): most of the built-in lexicon, in any one shop.
+				if len(o) > 0 && ix.anyIndexed(o) && !slices.Equal(o, m) && !containsSeq(ix.synonyms[key], o) {
 					ix.synonyms[key] = append(ix.synonyms[key], o)
 				}
 			}
@@ -372,7 +395,7 @@ func (ix *index) addSynonyms(group []string) {
 	if pt != "" {
 		for li := range langs {
 			for _, o := range members[li] {
-				if len(o) > 0 && !containsSeq(ix.synonyms[pt], o) {
+				if len(o) > 0 && ix.anyIndexed(o) && !containsSeq(ix.synonyms[pt], o) {
 					ix.synonyms[pt] = append(ix.synonyms[pt], o)
 				}
 			}
@@ -387,6 +410,11 @@ func containsSeq(list [][]string, s []string) bool {
 		}
 	}
 	return false
+}
+
+// anyIndexed reports whether some term of terms is in an article.
+func (ix *index) anyIndexed(terms []string) bool {
+	return slices.ContainsFunc(terms, func(t string) bool { return ix.postings[t] != nil })
 }
 
 // idf is the BM25 inverse document frequency, never negative.
@@ -422,7 +450,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 	// A place beside a word for sending is where the parcel goes, not a
 	// topic.
 	ship := slices.ContainsFunc(words, func(w string) bool { return shipWords[w] })
-	for _, w := range ix.joinPhrases(ix.splitCompounds(an, words)) {
+	for _, w := range ix.joinPhrases(ix.splitCompounds(an, ix.phraseTypos(words))) {
 		if isPhrase(w) {
 			if !seen[w] {
 				seen[w] = true
@@ -484,7 +512,11 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		if _, ok := ix.postings[t]; ok {
 			q.alts = append(q.alts, alt{t, 1, 1, false})
 		} else if len(names) == 0 {
-			for _, c := range ix.sameLang(ix.closest(w), an.lang) {
+			near := ix.closest(w)
+			if len(near) == 0 {
+				near = ix.compoundsOf(w)
+			}
+			for _, c := range ix.sameLang(near, an.lang) {
 				for _, st := range ix.surface[c] {
 					if !hasAlt(q.alts, st) {
 						q.alts = append(q.alts, alt{st, fuzzyWeight, fuzzyWeight, false})
@@ -626,9 +658,56 @@ func (ix *index) closest(w string) []string {
 		d := osa(w, v, best)
 		switch {
 		case d > maxD:
+		case d == 2 && abs(len(v)-len(w)) == 2:
+			// Two letters left out are another word, not a typo:
+			// "presidente" is not "presente".
 		case d < best:
 			best, out = d, append(out[:0], v)
 		case d == best && len(out) < 3:
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// phraseTypos corrects a word one edit away from a fixed phrase written
+// as one word ("contrareembolso" for "contrarreembolso"): the phrase's
+// term is what it means, and its letters meet no other indexed word.
+func (ix *index) phraseTypos(words []string) []string {
+	var out []string
+	for i, w := range words {
+		if len(w) < 8 || ix.surface[w] != nil || ix.phrases[w] != "" {
+			continue
+		}
+		for k := range ix.phrases {
+			if !strings.Contains(k, " ") && abs(len(k)-len(w)) <= 1 && osa(w, k, 2) <= 1 {
+				if out == nil {
+					out = slices.Clone(words)
+				}
+				out[i] = k
+				break
+			}
+		}
+	}
+	if out == nil {
+		return words
+	}
+	return out
+}
+
+// compoundsOf returns the indexed words that are w and another indexed
+// word written as one: "knit" is the first half of "knitwear" ("wear"),
+// "swim" of "swimwear". At most three, and only for w of four letters
+// or more.
+func (ix *index) compoundsOf(w string) []string {
+	if len(w) < 4 || isDigit(w[0]) {
+		return nil
+	}
+	var out []string
+	i, _ := slices.BinarySearch(ix.surfaceList, w)
+	for ; i < len(ix.surfaceList) && strings.HasPrefix(ix.surfaceList[i], w) && len(out) < 3; i++ {
+		v := ix.surfaceList[i]
+		if rest := v[len(w):]; len(rest) >= 3 && ix.surface[rest] != nil {
 			out = append(out, v)
 		}
 	}
@@ -747,6 +826,7 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		}
 		best := map[int]float64{}  // doc → best alt weight, for coverage
 		parts := map[int]float64{} // doc → the phrase's words found, for coverage
+		termScore := map[int]float64{}
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
 			for _, p := range ix.postings[a.term] {
@@ -757,7 +837,7 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 				}
 				tf := float64(p.tf)
 				norm := ix.k1 * (1 - ix.b + ix.b*float64(d.length)/ix.avgLen)
-				scores[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
+				termScore[p.doc] += w * idf * tf * (ix.k1 + 1) / (tf + norm)
 				c := a.cover
 				if d.art.lang != qlang {
 					c *= crossLangWeight
@@ -783,6 +863,10 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		}
 		for d, c := range parts {
 			best[d] = math.Max(best[d], c)
+		}
+		ix.pool(best, termScore, qlang)
+		for d, s := range termScore {
+			scores[d] += s
 		}
 		for d, w := range best {
 			matched[d] += w * t.idf
@@ -816,6 +900,41 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 	}
 	sortHits(hits)
 	return hits
+}
+
+// pool gives each passage what its translations say of one query term:
+// the same section of the same article in the other languages, where the
+// writer may have chosen other words ("came off" in English, "descolou"
+// in Portuguese, nothing in Spanish). A translation's match counts as it
+// does for the translation, discounted already when it is in another
+// language than the question; best (coverage) and score are per doc.
+// Only the passages in the question's language are credited: a
+// translation in a third language does not say the word either.
+func (ix *index) pool(best, score map[int]float64, qlang string) {
+	if len(best) == 0 {
+		return
+	}
+	groups := map[int]bool{}
+	for d := range best {
+		groups[ix.group[d]] = true
+	}
+	for g := range groups {
+		var bc, bs float64
+		for _, d := range ix.groups[g] {
+			bc, bs = max(bc, best[d]), max(bs, score[d])
+		}
+		for _, d := range ix.groups[g] {
+			if ix.docs[d].art.lang != qlang {
+				continue
+			}
+			if best[d] < bc {
+				best[d] = bc
+			}
+			if score[d] < bs {
+				score[d] = bs
+			}
+		}
+	}
 }
 
 // sortHits sorts hits best first.

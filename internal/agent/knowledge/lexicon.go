@@ -22,7 +22,8 @@ var lexiconSynonyms = [][]string{
 	{"card", "tarjeta", "cartão", "visa", "mastercard", "maestro", "amex", "american express"},
 	{"instalments", "installments", "instalment", "installment", "monthly payments", "financing", "finance",
 		"cuotas", "cuota", "=a plazos", "=en plazos", "financiar", "financiación", "fraccionar", "aplazar",
-		"=em parcelas", "=parcelado", "financiamento"},
+		"=em parcelas", "=parcelado", "financiamento", "=split the payment", "=spread the cost", "=pay monthly", "=pay in months",
+		"=pagar en meses", "=dividir el pago", "=pagar em meses", "=dividir o pagamento"},
 	// Getting the money back, cancelling.
 	{"refund", "refunds", "money back", "reimbursement", "reembolso", "reembolsos", "dinero de vuelta", "estorno", "dinheiro de volta"},
 	{"cancel", "cancelled", "canceled", "cancellation", "cancelar", "cancelé", "canceló", "anular", "anulado", "anulé", "anulación",
@@ -33,6 +34,8 @@ var lexiconSynonyms = [][]string{
 	{"cost", "costs", "price", "prices", "fee", "fees", "rate", "rates", "charge", "how much",
 		"coste", "costes", "precio", "precios", "tarifa", "tarifas", "cuánto cuesta",
 		"custo", "custos", "preço", "preços", "quanto custa"},
+	// What sending a parcel costs.
+	{"postage", "shipping"},
 	// How long something stays valid.
 	{"expire", "expires", "expired", "expiry", "expiration", "validity", "valid", "caducidad", "caducar", "caduca", "caducan", "caducado",
 		"vencimiento", "vence", "vencen", "validez", "válido", "válida", "validade", "expira", "expiram", "expirar", "vencimento",
@@ -86,6 +89,16 @@ var lexiconSynonyms = [][]string{
 		"atraso", "atrasado", "atrasada", "demorado", "demorada"},
 	// Worn or used goods.
 	{"worn", "wore", "unused", "used once", "usado", "usada", "=sin usar", "usei", "=por usar"},
+	// A parcel getting to the customer.
+	{"arrive", "arrives", "arrival", "reach", "reaches", "come", "comes", "get here", "get there"},
+	// A part that came away.
+	{"came off", "come off", "coming off", "fell off", "came away", "came loose", "detached", "despegado", "despegada", "despegó",
+		"despegar", "se despegó", "se soltó", "descolou", "descolar", "descolado", "descolada", "soltou-se", "caiu"},
+	// Where a parcel goes.
+	{"address", "flat number", "house number", "street", "postcode", "post code", "dirección", "domicilio", "código postal",
+		"número de piso", "morada", "endereço", "número da porta", "código-postal"},
+	// A present for someone.
+	{"gift", "present", "birthday", "bday", "regalo", "regalar", "cumpleaños", "cumple", "presente", "prenda", "oferta", "aniversário", "prenda de anos"},
 	// Customer service.
 	{"customer service", "customer support", "support", "helpdesk", "help desk", "atención al cliente", "servicio al cliente", "soporte",
 		"apoio ao cliente", "atendimento", "suporte"},
@@ -96,7 +109,7 @@ var lexiconSynonyms = [][]string{
 // words, unless an article uses them.
 var lexiconNeutral = strings.Fields(`option options way ways choice choices opcion opciones opcao opcoes eve vispera vespera
 	app website web site aplicacion aplicacao pagina maximum max maximo minimum minimo
-	basket cart carrito cesta carrinho`)
+	basket cart carrito cesta carrinho branch branches outlet sucursal sucursales filial filiais`)
 
 // lexiconPlaces is a small gazetteer of where a parcel goes: continents,
 // countries and big cities, in English, Spanish and Portuguese. A place
@@ -131,7 +144,7 @@ var lexiconPlaces = strings.Fields(`
 // shipWords say that something is sent somewhere: a place beside one is a
 // destination.
 var shipWords = set(`ship ships shipping shipped shipment deliver delivers delivery delivered deliveries send sent sending
-	arrive arrives arrival arriving reach reaches take takes parcel package postage post courier dispatch
+	arrive arrives arrival arriving reach reaches take takes parcel package postage post courier dispatch come comes get
 	envio envios enviar envian enviais envias envia enviamos enviais mandar mandais mandan entrega entregas entregar entregan entregais
 	llegar llega llegue llegan llegara tarda tardan tardais paquete portes
 	enviam entregam chegar chega chegue chegam chegara demora demoram encomenda pacote frete`)
@@ -237,6 +250,28 @@ var priceWords = func() map[string]bool {
 	for _, s := range pricePhrases.seqs {
 		if len(s) == 1 {
 			m[s[0]] = true
+		}
+	}
+	return m
+}()
+
+// priceTerms are the query terms of pricePhrases' price words in every
+// language: the stems of its single words ("cost", "fee") and of its
+// question-word phrases ("how much", "cuánto cuesta"), and those phrases
+// as the query analysis joins them.
+var priceTerms = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range pricePhrases.seqs {
+		if len(s) > 2 || len(s) == 2 && !analyzers["en"].light[s[0]] && !analyzers["es"].light[s[0]] && !analyzers["pt"].light[s[0]] {
+			continue // "do i pay", "tengo que pagar": a verb, not a price word
+		}
+		for _, an := range analyzers {
+			if ts := an.terms(s); len(ts) > 0 {
+				m[strings.Join(ts, " ")] = true
+				for _, t := range ts {
+					m[t] = true
+				}
+			}
 		}
 	}
 	return m

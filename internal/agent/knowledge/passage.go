@@ -1,6 +1,7 @@
 package knowledge
 
 import (
+	"regexp"
 	"slices"
 	"strings"
 
@@ -52,12 +53,29 @@ var (
 // track my package?"): it is chosen only for a question that states one
 // too, in a negation ("I never got", "no encuentro", "não chegou").
 // A question asking why ("why is it late?", "¿por qué tarda?", "porque é
-// que está a demorar?") prefers the passage whose heading asks why.
+// que está a demorar?") prefers the passage whose heading asks why, and
+// one asking when does not get it ("quando chega a encomenda?").
 var (
 	negationWords = set(`not no never nothing nobody none don doesn didn isn aren wasn weren hasn haven hadn t cant cannot wont
 		nunca nada ni ningun ninguno ninguna nadie tampoco
 		nao nem nenhum nenhuma ninguem`)
 	whyWords = set(`why porque porq xq pq`)
+	// askWhen are the words asking when, which a period answers, not a
+	// reason (words are folded: no accents).
+	askWhen = set(`when wen cuando quando qdo qnd qndo cdo`)
+)
+
+// A question about opening or a day of the week ("are you open on
+// Sunday?", "¿a qué hora abrís?", "a loja está aberta ao domingo?") is
+// answered by a passage stating times of day (10:00).
+var (
+	clockWords = set(`open opens opening close closes closing closed hours
+		monday tuesday wednesday thursday friday saturday sunday sundays weekend
+		abierto abierta abre abren abris cierra cierran cerrado cerrada horario horarios
+		lunes martes miercoles jueves viernes sabado domingo domingos
+		aberto aberta abre abrem fecha fecham fechado fechada encerrado encerrada horario horarios
+		segunda terca quarta quinta sexta`)
+	clockTime = regexp.MustCompile(`\b[0-2]?[0-9]:[0-5][0-9]\b`)
 )
 
 const (
@@ -153,15 +171,24 @@ func (a *Agent) passages(id, lang string, q []qterm, words []string, cue timeCue
 	// "until when can I return it?", but only the conditions say 21 days.
 	scores := make(map[int]float64, len(docs))
 	pmax := -1.0 // the best score of a passage stating a period that the question reaches
-	negative, why := asks(words, negationWords), asks(words, whyWords)
+	negative, why, when := asks(words, negationWords), asks(words, whyWords), asks(words, askWhen)
+	clock := asks(words, clockWords)
 	for _, i := range docs {
 		share, bonus := a.ix.passageShare(i, q, rule && !cue.period(), options, cue.period())
 		head := fold.Words(a.ix.docs[i].heading)
 		if !negative && asks(head, negationWords) {
 			bonus -= problemPenalty
 		}
-		if why && asks(head, whyWords) {
+		if clock && clockTime.MatchString(a.ix.docs[i].chunk) {
+			bonus += numbersBonus
+		}
+		switch whyHead := asks(head, whyWords); {
+		case why && whyHead:
 			bonus += whyBonus
+		case when && !negative && whyHead:
+			// "Why is my order late?" answers a complaint, not "when
+			// do you send orders?".
+			bonus -= problemPenalty
 		}
 		scores[i] = share + bonus
 		if cue.period() && a.ix.docs[i].period && share > 0 {

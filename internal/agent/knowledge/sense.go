@@ -50,7 +50,8 @@ var (
 		cuanto tiempo|cuanto tarda|cuanto tardan|cuanto tardais|cuanto se tarda|cuantos dias|cuantas horas|cuantas semanas
 		cuanto dura|cuanto duran|cuanto tiempo dura
 		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas
-		quanto dura|quanto duram|quanto tempo dura`)
+		quanto dura|quanto duram|quanto tempo dura
+		length|duration|duracion|duracao`)
 	// deadlineWords are the words of a deadline phrase that would otherwise
 	// be searched as topics: "when" meets a heading that asks "when", and
 	// "plazo" a delivery article tagged with it.
@@ -334,7 +335,12 @@ func fromWords(words []string) []string {
 // Getting something back ("do I get the delivery cost back?", "when do I
 // get my money back", "will I get it back?") is a refund, whatever is got
 // back; "back" alone is also sending a parcel back (a return).
-var getWords = set(`get gets got getting receive receives received`)
+// "Have I got to send it back?" is a return: a verb of sending, or "have
+// got" (must), between the two leaves them alone.
+var (
+	getWords  = set(`get gets got getting receive receives received`)
+	sendWords = set(`send sent sending post posted mail ship shipped bring take return returned give`)
+)
 
 func readGetBack(words []string) []string {
 	for k, w := range words {
@@ -342,12 +348,32 @@ func readGetBack(words []string) []string {
 			continue
 		}
 		for j := max(0, k-4); j < k; j++ {
-			if getWords[words[j]] {
+			if getWords[words[j]] && !(j > 0 && words[j] == "got" && slices.Contains([]string{"have", "ve", "has"}, words[j-1])) &&
+				!slices.ContainsFunc(words[j+1:k], func(w string) bool { return sendWords[w] }) {
 				out := slices.Clone(words)
 				out[k] = "refund"
 				return out
 			}
 		}
+	}
+	return words
+}
+
+// The customer saying who they are ("for customers in France", "soy
+// cliente", "para clientes de Italia") asks nothing about customers: the
+// word is left out, unless it is part of "customer service", "atención al
+// cliente" or "apoio ao cliente".
+var (
+	askerWords   = set(`customer customers client clients cliente clientes`)
+	serviceWords = set(`service services support care servicio servicios atencion soporte apoio atendimento servico al ao`)
+)
+
+func readAsker(words []string) []string {
+	for i, w := range words {
+		if !askerWords[w] || i+1 < len(words) && serviceWords[words[i+1]] || i > 0 && serviceWords[words[i-1]] {
+			continue
+		}
+		return readAsker(append(slices.Clone(words[:i]), words[i+1:]...))
 	}
 	return words
 }
