@@ -18,14 +18,22 @@ import (
 
 	"github.com/trement/trement/internal/config"
 	"github.com/trement/trement/internal/conversation"
+	"github.com/trement/trement/internal/store"
 	"github.com/trement/trement/internal/store/storetest"
 	"github.com/trement/trement/internal/vault"
 )
 
-// nopSender plays a Graph API that answers at once.
-type nopSender struct{ n atomic.Int64 }
+// nopSender plays a Graph API that answers at once; onSend, if set, sees
+// each message's outbox id as its request is made.
+type nopSender struct {
+	n      atomic.Int64
+	onSend func(outboxID string)
+}
 
 func (s *nopSender) Send(ctx context.Context, phone string, out conversation.Outbound, cb string) (string, error) {
+	if s.onSend != nil {
+		s.onSend(cb)
+	}
 	return "wamid.NOP" + strconv.FormatInt(s.n.Add(1), 10), nil
 }
 func (s *nopSender) MarkRead(ctx context.Context, phone, wamid string, typing bool) error { return nil }
@@ -40,11 +48,12 @@ func webhookBody(seq int64, from, text string) []byte {
 // SQLite: inbox commit, consent-gated flow, built-in agent, outbox, send
 // (to a Graph API that answers at once). One op is one question answered.
 func BenchmarkPipeline(b *testing.B) {
-	stmts, txs, cpu := runPipeline(b, b.N, b.ResetTimer)
+	c := runPipelineWith(b, b.N, b.ResetTimer, nil)
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "answers/s")
-	b.ReportMetric(stmts, "sql/answer")
-	b.ReportMetric(txs, "tx/answer")
-	b.ReportMetric(cpu, "cpu-ms/answer")
+	b.ReportMetric(c.stmts, "sql/answer")
+	b.ReportMetric(c.txs, "tx/answer")
+	b.ReportMetric(c.durable, "durable-commits/answer")
+	b.ReportMetric(c.cpuMS, "cpu-ms/answer")
 }
 
 // TestPipelineSQLPerAnswer keeps the SQL cost of an answered message from
@@ -79,6 +88,18 @@ func TestPipelineSQLPerAnswer(t *testing.T) {
 // (user + system, of the whole process: trement with SQLite in it, and the
 // few goroutines posting the questions) per answered message in ms.
 func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer, cpuMS float64) {
+	c := runPipelineWith(b, n, resetTimer, nil)
+	return c.stmts, c.txs, c.cpuMS
+}
+
+// pipelineCosts are runPipeline's figures per answered message, and the
+// write transactions that committed durably (waiting for the disk: on
+// SQLite an fsync each, if they wrote anything).
+type pipelineCosts struct{ stmts, txs, cpuMS, durable float64 }
+
+// runPipelineWith is runPipeline with setup, if not nil, called with the
+// store and the sender before anything runs.
+func runPipelineWith(b testing.TB, n int, resetTimer func(), setup func(*store.DB, *nopSender)) pipelineCosts {
 	dbURL, _ := storetest.NewSQLite(b)
 	cfg, _, err := config.Load([]string{"-dev", "-database-url", dbURL, "-data-dir", b.TempDir(), "-send-rate", "1000", "-pair-interval", "0s", "-mark-read=false"},
 		func(k string) string {
@@ -100,6 +121,9 @@ func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer, cpuM
 	}
 	defer db.Close()
 	snd := &nopSender{}
+	if setup != nil {
+		setup(db, snd)
+	}
 	a, err := build(ctx, cfg, db, log, func(conversation.Sender) conversation.Sender { return snd })
 	if err != nil {
 		b.Fatal(err)
@@ -131,6 +155,7 @@ func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer, cpuM
 	waitSent(2 * customers)
 	base := snd.n.Load()
 	stmts0, txs0 := db.SQLCounts()
+	relaxed0, writes0 := db.RelaxedCommits()
 	cpu0 := processCPU()
 	var byQuery func() map[string]int64
 	if os.Getenv("TREMENT_SQL_BREAKDOWN") != "" {
@@ -155,7 +180,10 @@ func runPipeline(b testing.TB, n int, resetTimer func()) (stmtsPer, txsPer, cpuM
 	if byQuery != nil {
 		printBreakdown(b, byQuery(), n)
 	}
-	return float64(stmts-stmts0) / float64(n), float64(txs-txs0) / float64(n), float64(cpu) / float64(time.Millisecond) / float64(n)
+	relaxed, writes := db.RelaxedCommits()
+	per := func(v int64) float64 { return float64(v) / float64(n) }
+	return pipelineCosts{stmts: per(stmts - stmts0), txs: per(txs - txs0), cpuMS: float64(cpu) / float64(time.Millisecond) / float64(n),
+		durable: per((writes - writes0) - (relaxed - relaxed0))}
 }
 
 // processCPU is the CPU time the process has used (user + system).
@@ -165,6 +193,59 @@ func processCPU() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestSendsWaitForDurableStart holds the pipeline to the rule that lets
+// most of its commits skip the disk (conversation.Replayable): no request
+// leaves for an outbox item before a transaction that moved it to sending
+// committed durably. That commit's wait makes every commit before it in
+// the same database durable (SQLite's WAL, PostgreSQL's WAL), the one that
+// created the item among them, so nothing Meta receives can be taken back
+// by a power cut. The test fails if a send starts from a relaxed commit,
+// or without a start at all; it also checks that the relaxed commits it
+// relies on for the savings do happen.
+func TestSendsWaitForDurableStart(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the whole pipeline")
+	}
+	var mu sync.Mutex
+	started := map[string]bool{} // outbox id -> moved to sending by a durable commit
+	var early []string
+	var relaxed, durable, relaxedStarts int
+	runPipelineWith(t, 300, func() {}, func(db *store.DB, snd *nopSender) {
+		db.OnCommit(func(c store.CommitInfo) {
+			mu.Lock()
+			defer mu.Unlock()
+			if c.Relaxed {
+				relaxed++
+				relaxedStarts += len(c.Started)
+				return
+			}
+			durable++
+			for _, id := range c.Started {
+				started[id] = true
+			}
+		})
+		snd.onSend = func(id string) {
+			mu.Lock()
+			defer mu.Unlock()
+			if !started[id] {
+				early = append(early, id)
+			}
+		}
+	})
+	mu.Lock()
+	defer mu.Unlock()
+	t.Logf("%d sends started durably; %d write transactions of the main database relaxed, %d durable", len(started), relaxed, durable)
+	if len(early) > 0 {
+		t.Errorf("%d requests left before a durable commit moved their item to sending (first %s)", len(early), early[0])
+	}
+	if relaxedStarts > 0 {
+		t.Errorf("%d items were moved to sending by relaxed commits", relaxedStarts)
+	}
+	if len(started) < 300 || relaxed == 0 {
+		t.Errorf("%d durable starts, %d relaxed commits: the pipeline did not run as measured", len(started), relaxed)
+	}
 }
 
 var (

@@ -109,7 +109,12 @@ func (p *processor) once(ctx context.Context) (int, error) {
 	})
 	if err == nil {
 		p.after(jobs)
-		return len(items), p.store.DeleteInbox(ctx, done...)
+		// The effects committed durably (these bodies are the inbox's,
+		// which on SQLite is another database file: the deletion must not
+		// reach the disk before the effects do). The deletion itself is
+		// Replayable: a body whose deletion a power cut takes back is
+		// processed again, and de-duplication makes that a no-op.
+		return len(items), p.store.DeleteInbox(Replayable(ctx), done...)
 	}
 	if ctx.Err() != nil {
 		return 0, ctx.Err()
@@ -127,7 +132,7 @@ func (p *processor) once(ctx context.Context) (int, error) {
 		if err == nil {
 			p.after(js)
 			if ok {
-				if err := p.store.DeleteInbox(ctx, it.ID); err != nil {
+				if err := p.store.DeleteInbox(Replayable(ctx), it.ID); err != nil {
 					return 0, err
 				}
 			}
@@ -193,7 +198,14 @@ func (p *processor) applyAll(tx Tx, items []*InboxItem, pb *parsed) (jobs []*age
 // other replica touches those customers meanwhile and a body goes exactly
 // when its effects commit. If the batch fails, each body is retried alone
 // under its partition's lock (skipped if another replica holds it now).
+//
+// The transactions are Replayable: the bodies they delete are in the same
+// database, so a power cut that takes a batch's effects back takes its
+// deletion back too, and the batch is processed again; no reply it queued
+// was sent meanwhile (a send waits for a durable start, whose wait would
+// have made the batch durable).
 func (p *processor) onceClaimed(ctx context.Context) (int, error) {
+	ctx = Replayable(ctx)
 	var items []*InboxItem
 	var jobs []*agentJob
 	err := p.store.Update(ctx, func(tx Tx) error {

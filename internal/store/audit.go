@@ -116,8 +116,14 @@ func (db *DB) AuditCheckpoint(ctx context.Context) (c audit.Checkpoint, ok bool,
 
 // AuditSnapshot runs fn over one consistent, read-only view of the log
 // (REPEATABLE READ on PostgreSQL; a read transaction on SQLite, which WAL
-// keeps at one snapshot).
+// keeps at one snapshot). What it shows is durable: the events of relaxed
+// commits are made so first (Sync), since a head read here may be anchored
+// outside the database, and a head a power cut then took back would read as
+// events removed.
 func (db *DB) AuditSnapshot(ctx context.Context, fn func(audit.Reader) error) error {
+	if err := db.Sync(ctx); err != nil {
+		return err
+	}
 	var opts *sql.TxOptions
 	if db.backend == Postgres {
 		opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}

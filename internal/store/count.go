@@ -16,6 +16,9 @@ import (
 // the trement_sql_* metrics and the statements-per-message benchmarks.
 type sqlCounts struct {
 	statements, transactions atomic.Int64
+	// writes are the write transactions committed (Update, the inbox's),
+	// relaxed those of them that did not wait for the disk (durability.go).
+	writes, relaxed atomic.Int64
 	// byQuery, when set (CountByQuery), also counts each statement under
 	// its query text: a breakdown for benchmarks and tests, off otherwise.
 	byQuery atomic.Pointer[queryCounts]
@@ -71,7 +74,7 @@ func openCounted(driverName, dsn string, c *sqlCounts) (*sql.DB, error) {
 			return nil, err
 		}
 	}
-	return sql.OpenDB(countingConnector{inner: inner, c: c, keep: driverName == "sqlite"}), nil
+	return sql.OpenDB(countingConnector{inner: inner, c: c, keep: driverName == "sqlite", sqlite: driverName == "sqlite"}), nil
 }
 
 type dsnConnector struct {
@@ -88,6 +91,9 @@ type countingConnector struct {
 	// keep keeps each connection's prepared statements for its life
 	// (SQLite; pgx caches its own).
 	keep bool
+	// sqlite: the connections are SQLite's (durability.go switches their
+	// synchronous setting); else PostgreSQL's.
+	sqlite bool
 }
 
 func (cc countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
@@ -95,7 +101,7 @@ func (cc countingConnector) Connect(ctx context.Context) (driver.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	cn := &countingConn{Conn: conn, c: cc.c}
+	cn := &countingConn{Conn: conn, c: cc.c, sqlite: cc.sqlite}
 	if cc.keep {
 		cn.kept = map[string]*keptStmt{}
 	}
@@ -113,6 +119,10 @@ type countingConn struct {
 	// its life: SQLite parses each query once per connection instead of
 	// once per run. nil: none are kept.
 	kept map[string]*keptStmt
+	// sqlite: a SQLite connection; relaxed: its synchronous setting is
+	// NORMAL now (it opens at FULL); inTx: a transaction is open on it.
+	// See durability.go.
+	sqlite, relaxed, inTx bool
 }
 
 // Bounds of a connection's kept statements: the store's queries, and the
@@ -174,17 +184,37 @@ func (cn *countingConn) prepareRaw(ctx context.Context, query string) (driver.St
 
 func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (driver.Tx, error) {
 	cn.c.transactions.Add(1)
+	relax, _ := ctx.Value(relaxKey{}).(bool)
+	if err := cn.syncMode(ctx, relax); err != nil {
+		return nil, err
+	}
+	var tx driver.Tx
+	var err error
 	if b, ok := cn.Conn.(driver.ConnBeginTx); ok {
-		return b.BeginTx(ctx, opts)
-	}
-	if opts.ReadOnly || opts.Isolation != 0 {
+		tx, err = b.BeginTx(ctx, opts)
+	} else if opts.ReadOnly || opts.Isolation != 0 {
 		return nil, errors.New("store: driver cannot begin a read-only or isolated transaction")
+	} else {
+		//lint:ignore SA1019 the fallback database/sql itself uses for such drivers
+		tx, err = cn.Conn.Begin()
 	}
-	//lint:ignore SA1019 the fallback database/sql itself uses for such drivers
-	return cn.Conn.Begin()
+	if err != nil {
+		return nil, err
+	}
+	if relax && !cn.sqlite {
+		if err := cn.rawExec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+			tx.Rollback()
+			return nil, err
+		}
+	}
+	cn.inTx = true
+	return countingTx{Tx: tx, cn: cn}, nil
 }
 
 func (cn *countingConn) PrepareContext(ctx context.Context, query string) (driver.Stmt, error) {
+	if err := cn.outsideTx(ctx); err != nil {
+		return nil, err
+	}
 	k, err := cn.keptFor(ctx, query)
 	if err != nil {
 		return nil, err
@@ -204,6 +234,9 @@ func (cn *countingConn) Prepare(query string) (driver.Stmt, error) {
 }
 
 func (cn *countingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if err := cn.outsideTx(ctx); err != nil {
+		return nil, err
+	}
 	if k, err := cn.keptFor(ctx, query); err != nil {
 		return nil, err
 	} else if k != nil {
@@ -221,6 +254,9 @@ func (cn *countingConn) ExecContext(ctx context.Context, query string, args []dr
 }
 
 func (cn *countingConn) QueryContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Rows, error) {
+	if err := cn.outsideTx(ctx); err != nil {
+		return nil, err
+	}
 	if k, err := cn.keptFor(ctx, query); err != nil {
 		return nil, err
 	} else if k != nil {

@@ -319,6 +319,7 @@ const journalOffsetKey = "erasure_journal_offset"
 // commits, and records the new end in the transaction. If the commit then
 // fails, the next Open erases the contact anyway: the customer asked.
 func (t *Tx) journalErasure(ts *Tombstone) error {
+	t.promise = true // an erasure is durable once done (durability.go)
 	j := t.db.journal
 	if j == nil {
 		return nil

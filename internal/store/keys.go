@@ -216,6 +216,7 @@ func (t *Tx) destroyKey(owner string) error {
 	if _, err := t.exec("DELETE FROM data_keys WHERE owner_id = ?", owner); err != nil {
 		return fmt.Errorf("store: destroy data key: %w", err)
 	}
+	t.promise = true // an erasure is durable once done (durability.go)
 	t.db.keys.drop(owner)
 	t.afterCommit(func() { t.db.keys.drop(owner) })
 	return nil

@@ -24,7 +24,8 @@ func inboxLoc(id string) vault.Loc { return vault.Loc{Table: "inbox", Column: "p
 // WhatsApp id makes the replay a no-op.
 
 func (db *DB) inboxTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
-	tx, err := db.inW.BeginTx(ctx, nil)
+	bctx, relaxed := db.relaxing(ctx, db.inW, nil)
+	tx, err := db.inW.BeginTx(bctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: inbox begin: %w", err)
 	}
@@ -35,15 +36,17 @@ func (db *DB) inboxTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: inbox commit: %w", err)
 	}
+	db.committed(relaxed)
 	return nil
 }
 
 // AppendInbox stores webhook bodies, sealed under the inbox key, in one
-// durable commit: callers batch many bodies so one fsync acknowledges all.
-// The rows go in with one multi-row INSERT per inboxChunk bodies.
+// durable commit (whatever ctx says: it acknowledges them to Meta):
+// callers batch many bodies so one fsync acknowledges all. The rows go in
+// with one multi-row INSERT per inboxChunk bodies.
 func (db *DB) AppendInbox(ctx context.Context, items ...*conversation.InboxItem) error {
 	now := db.now().UTC()
-	return db.inboxTx(ctx, func(tx *sql.Tx) error {
+	return db.inboxTx(conversation.Durable(ctx), func(tx *sql.Tx) error {
 		for len(items) > 0 {
 			chunk := items[:min(len(items), inboxChunk)]
 			items = items[len(chunk):]
@@ -214,8 +217,8 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	}
 	args = append(args, ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
 	var got string
-	err = t.queryRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args...).Scan(&got)
+	err = t.scanRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args, &got)
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
@@ -270,7 +273,11 @@ func (t *Tx) StartOutbox(worker string, lease time.Duration, ids []string) ([]st
 	if err != nil {
 		return nil, fmt.Errorf("store: start outbox: %w", err)
 	}
-	return scanStrings(rows)
+	started, err := scanStrings(rows)
+	if t.db.commitHook != nil {
+		t.started = append(t.started, started...)
+	}
+	return started, err
 }
 
 // ReleaseClaims puts back to pending, due at once, the items claimed but

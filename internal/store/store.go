@@ -14,7 +14,8 @@
 // The SQL is written once with ? placeholders; the dialect rebinds it for
 // PostgreSQL. Migrations are per backend (DDL types differ) and embedded.
 // SQLite runs in WAL mode with synchronous=FULL, so a committed transaction
-// survives a power cut, through one writer connection and a pool of readers.
+// survives a power cut, through one writer connection and a pool of readers;
+// transactions the message path can replay commit relaxed (durability.go).
 package store
 
 import (
@@ -110,6 +111,10 @@ type DB struct {
 	reactions waitingReactions // SQLite: the ids reaction rows wait for
 
 	changed changeSignal // wakes WatchChanges after a conversation or message was written
+
+	commitHook func(CommitInfo) // OnCommit's, for tests
+	syncMu     sync.Mutex       // one Sync at a time
+	synced     int64            // relaxed commits counted at the last Sync
 }
 
 // migrationAuditGuards is the migration that gave the audit head a MAC
@@ -323,7 +328,9 @@ func (db *DB) connect(o Options) error {
 // openSQLite opens one SQLite file as a single writer connection and a
 // pool of readers. One writer: SQLite serialises writes anyway; one
 // connection makes the queue ours (no SQLITE_BUSY storms) and lets us
-// batch commits. WAL with synchronous=FULL makes each commit durable.
+// batch commits. WAL with synchronous=FULL makes each commit durable; a
+// relaxed transaction switches the writer to NORMAL for itself only
+// (durability.go).
 func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err error) {
 	if err := privateFiles(path); err != nil {
 		return nil, nil, err
@@ -331,7 +338,7 @@ func openSQLite(path string, readers int, counts *sqlCounts) (w, r *sql.DB, err 
 	// secure_delete zeroes deleted cells and freed pages, so a deleted row
 	// (an erased customer's wrapped data key) leaves no bytes in the file
 	// once the WAL is checkpointed; see scrub.go.
-	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)"
+	common := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=secure_delete(1)&_pragma=temp_store(MEMORY)"
 	// The writer's page cache is 32 MiB rather than SQLite's 2 MiB: a
 	// purge or a scrub deletes rows spread over six b-trees, and a cache
 	// that holds their interior pages saves a read for most of them.
@@ -454,14 +461,25 @@ type Tx struct {
 	marked map[string]bool
 	// pre is what Preload read for the batch being processed.
 	pre *preload
+	// started are the outbox items StartOutbox moved to sending, kept
+	// only for OnCommit's hook.
+	started []string
+	// promise: the transaction erases (destroys a data key); it is made
+	// durable before Update returns even if it began relaxed.
+	promise bool
 	// write: a read-write transaction (Update); pending are its contact
 	// and conversation updates not written yet (SQLite; see pendingRows).
 	write   bool
 	pending *pendingRows
+	// conn is the connection of a PostgreSQL write transaction and pipe
+	// its queued writes (pipeline.go); both nil otherwise.
+	conn *sql.Conn
+	pipe *pipelined
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
-// nil. On SQLite it takes the single writer; the commit is durable.
+// nil. On SQLite it takes the single writer. The commit is durable, unless
+// ctx is marked conversation.Replayable (see durability.go).
 func (db *DB) Update(ctx context.Context, fn func(*Tx) error) error {
 	return db.run(ctx, db.w, nil, fn)
 }
@@ -473,11 +491,27 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
 	gen := db.keys.generation() // before the snapshot: see keyCache
-	tx, err := pool.BeginTx(ctx, opts)
+	bctx, relaxed := db.relaxing(ctx, pool, opts)
+	var conn *sql.Conn
+	var tx *sql.Tx
+	var err error
+	if db.backend == Postgres && opts == nil {
+		// A write transaction pipelines writes on its connection.
+		if conn, err = pool.Conn(ctx); err != nil {
+			return fmt.Errorf("store: begin: %w", err)
+		}
+		defer conn.Close()
+		tx, err = conn.BeginTx(bctx, nil)
+	} else {
+		tx, err = pool.BeginTx(bctx, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen, write: pool == db.w}
+	if conn != nil {
+		t.conn, t.pipe = conn, &pipelined{}
+	}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
@@ -486,8 +520,23 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 		tx.Rollback()
 		return err
 	}
+	if err := t.flushPipeline(); err != nil {
+		tx.Rollback()
+		return err
+	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
+	}
+	if pool == db.w && (opts == nil || !opts.ReadOnly) {
+		db.committed(relaxed)
+		if db.commitHook != nil {
+			db.commitHook(CommitInfo{Relaxed: relaxed, Started: t.started})
+		}
+		if relaxed && t.promise {
+			if err := db.Sync(ctx); err != nil {
+				return fmt.Errorf("store: committed, but not made durable: %w", err)
+			}
+		}
 	}
 	for _, f := range t.after {
 		f()
@@ -501,7 +550,14 @@ func (t *Tx) afterCommit(f func()) { t.after = append(t.after, f) }
 // stmt returns the statement prepared for query in this transaction, or
 // nil to run it unprepared. A query is prepared on its second use: most
 // transactions run each query once, and preparing those only adds work.
+// Never on PostgreSQL: pgx keeps each connection's statements prepared
+// for the connection's life already, and one prepared on a transaction
+// would be parsed again by every transaction and deallocated at its end
+// (two more round trips).
 func (t *Tx) stmt(query string) *sql.Stmt {
+	if t.db.backend == Postgres {
+		return nil
+	}
 	if st, ok := t.stmts[query]; ok {
 		if st != nil {
 			return st
@@ -530,6 +586,9 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, err
 	}
 	t.wrote(q)
+	if res, ok, err := t.execPipelined(q, args); ok {
+		return res, err
+	}
 	if st := t.stmt(q); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
@@ -541,6 +600,9 @@ func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if err := t.flushFor(q); err != nil {
 		return nil, err
 	}
+	if err := t.flushPipeline(); err != nil {
+		return nil, err
+	}
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryContext(t.ctx, args...)
@@ -550,7 +612,10 @@ func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	q := t.db.q(query)
-	t.flushFor(q) // a failure sticks: the transaction cannot commit
+	// A failure sticks: the transaction cannot commit, whatever the row
+	// reads (PostgreSQL's error once a statement failed).
+	t.flushFor(q)
+	t.flushPipeline()
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryRowContext(t.ctx, args...)

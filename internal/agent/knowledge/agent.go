@@ -185,7 +185,7 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 		return nil, nil, words, timeCue{}
 	}
 	qlang := guessLang(words, lang)
-	words, cue := readTime(readGetBack(readPayOnDelivery(readSize(words, qlang), qlang)))
+	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(words, qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
@@ -267,21 +267,30 @@ func topicShare(q []qterm, in func(alt) bool) float64 {
 
 // othersOwn reports whether the question asks about what someone else
 // owns: an English possessive of a word found in no article ("what are
-// ikea's opening hours?", "my neighbour's parcel") is another business
-// or person, whose hours or parcel the shop's articles do not answer.
+// ikea's opening hours?", "my neighbour's parcel", "the opening hours of
+// the post office") is another business or person, whose hours or parcel
+// the shop's articles do not answer.
 func (ix *index) othersOwn(words []string, q []qterm, lang string) bool {
 	an := analyzers[guessLang(words, lang)]
 	if an.lang != "en" {
 		return false
 	}
-	for i := 0; i+1 < len(words); i++ {
-		w := words[i]
-		if words[i+1] != "s" || an.stop[w] || len(w) < 2 {
-			continue
-		}
+	unknown := func(w string) bool {
 		st := an.stem(w)
-		if slices.ContainsFunc(q, func(t qterm) bool { return t.term == st && len(t.alts) == 0 }) {
+		return !an.stop[w] && len(w) >= 2 && slices.ContainsFunc(q, func(t qterm) bool { return t.term == st && len(t.alts) == 0 })
+	}
+	for i := 0; i+1 < len(words); i++ {
+		switch {
+		case words[i+1] == "s" && unknown(words[i]): // "ikea's"
 			return true
+		case words[i] == "of": // "the opening hours of the post office"
+			j := i + 1
+			if j+1 < len(words) && (words[j] == "the" || words[j] == "a" || words[j] == "an") {
+				j++
+			}
+			if unknown(words[j]) {
+				return true
+			}
 		}
 	}
 	return false
@@ -314,9 +323,12 @@ const (
 // sell cars?" the gift cards through "sell". An answer must explain more of
 // what was asked than it leaves out. A synonym phrase ("how much") is not
 // a word of its own here: its words are counted already.
-func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
+//
+// nothing reports that only price words matched.
+func (ix *index) mostlyUnknown(doc int, q []qterm) (mostly, nothing bool) {
 	d := &ix.docs[doc]
 	var matched, unknown int
+	price := false
 	for _, t := range q {
 		merged := slices.ContainsFunc(t.alts, func(a alt) bool { return a.part })
 		if t.weight < 1 || strings.Contains(t.term, " ") && !isPhrase(t.term) && !merged {
@@ -326,12 +338,18 @@ func (ix *index) mostlyUnknown(doc int, q []qterm) bool {
 			unknown++
 			continue
 		}
+		if priceTerms[t.term] {
+			// "How much does an iphone cost?": the price words say what
+			// kind of question it is, the unknown word what it is about.
+			price = true
+			continue
+		}
 		if slices.ContainsFunc(t.alts, func(a alt) bool { return d.tf[a.term] > 0 }) {
 			// A phrase's words ("customer service") count as words.
 			matched += max(1, strings.Count(t.term, " ")+1)
 		}
 	}
-	return unknown > 0 && unknown >= matched
+	return unknown > 0 && unknown >= matched, unknown > 0 && matched == 0 && price
 }
 
 // best ranks the passages for words and calibrates a confidence from the
@@ -433,8 +451,13 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	if a.ix.tagOnly(top.doc, q) {
 		conf /= 2
 	}
-	if a.ix.mostlyUnknown(top.doc, q) {
+	if unknown, nothing := a.ix.mostlyUnknown(top.doc, q); unknown {
 		conf *= unknownFactor
+		if nothing {
+			// Only the kind of question is known ("how much does an
+			// iphone cost?"): what it asks about is not in the articles.
+			conf *= unknownFactor
+		}
 	}
 	if a.ix.othersOwn(words, q, lang) {
 		conf /= 2

@@ -339,7 +339,7 @@ func (a *analyzer) word(w string) string {
 // question about a time to it. Words that do separate topics ("where",
 // "much") keep full weight.
 const (
-	lightEN = `how long take takes taking get time use using when last lasts receive received receives receiving got put enter type insert
+	lightEN = `how long length duration take takes taking get time use using when last lasts receive received receives receiving got put enter type insert
 		monday mondays tuesday tuesdays wednesday wednesdays thursday thursdays friday fridays saturday saturdays sunday sundays weekend`
 	lightES = `lunes martes miercoles jueves viernes sabado sabados domingo domingos
 		cuanto cuanta cuantos cuantas tiempo usar uso utilizar cuando dura duran durar duracion recibir recibi recibido recibida recibe reciben poner pongo pones meter meto introducir introduzco`

@@ -34,6 +34,8 @@ var lexiconSynonyms = [][]string{
 	{"cost", "costs", "price", "prices", "fee", "fees", "rate", "rates", "charge", "how much",
 		"coste", "costes", "precio", "precios", "tarifa", "tarifas", "cuánto cuesta",
 		"custo", "custos", "preço", "preços", "quanto custa"},
+	// What sending a parcel costs.
+	{"postage", "shipping"},
 	// How long something stays valid.
 	{"expire", "expires", "expired", "expiry", "expiration", "validity", "valid", "caducidad", "caducar", "caduca", "caducan", "caducado",
 		"vencimiento", "vence", "vencen", "validez", "válido", "válida", "validade", "expira", "expiram", "expirar", "vencimento",
@@ -248,6 +250,28 @@ var priceWords = func() map[string]bool {
 	for _, s := range pricePhrases.seqs {
 		if len(s) == 1 {
 			m[s[0]] = true
+		}
+	}
+	return m
+}()
+
+// priceTerms are the query terms of pricePhrases' price words in every
+// language: the stems of its single words ("cost", "fee") and of its
+// question-word phrases ("how much", "cuánto cuesta"), and those phrases
+// as the query analysis joins them.
+var priceTerms = func() map[string]bool {
+	m := map[string]bool{}
+	for _, s := range pricePhrases.seqs {
+		if len(s) > 2 || len(s) == 2 && !analyzers["en"].light[s[0]] && !analyzers["es"].light[s[0]] && !analyzers["pt"].light[s[0]] {
+			continue // "do i pay", "tengo que pagar": a verb, not a price word
+		}
+		for _, an := range analyzers {
+			if ts := an.terms(s); len(ts) > 0 {
+				m[strings.Join(ts, " ")] = true
+				for _, t := range ts {
+					m[t] = true
+				}
+			}
 		}
 	}
 	return m

@@ -161,6 +161,11 @@ func TestSampleReadings(t *testing.T) {
 		// is not the stores' opening days.
 		{"en", "how long for a parcel to reach belgium", "shipping-times"},
 		{"en", "ordered on monday, when should it get to lisbon?", "unsure"},
+		// The customer saying who they are asks nothing about customers;
+		// "customer service" is still a topic. A length is a duration.
+		{"en", "whats the guarantee for customers in france", "warranty"},
+		{"en", "warranty length for customers in germany", "warranty"},
+		{"en", "how do i contact customer service", "contact-human"},
 		// Two questions, each answered alone when the whole is unsure.
 		{"es", "¿puedo pagar con paypal? ¿y cuánto tiempo tengo para devolver?", "payment-methods"},
 	} {

@@ -195,7 +195,7 @@ func TestMostlyUnknown(t *testing.T) {
 	}
 	for _, tt := range tests {
 		q := ix.expand(analyzers["en"], fold.Words(tt.msg))
-		if got := ix.mostlyUnknown(0, q); got != tt.want {
+		if got, _ := ix.mostlyUnknown(0, q); got != tt.want {
 			t.Errorf("mostlyUnknown(%q) = %v, want %v", tt.msg, got, tt.want)
 		}
 	}

@@ -50,7 +50,8 @@ var (
 		cuanto tiempo|cuanto tarda|cuanto tardan|cuanto tardais|cuanto se tarda|cuantos dias|cuantas horas|cuantas semanas
 		cuanto dura|cuanto duran|cuanto tiempo dura
 		quanto tempo|quanto demora|quanto demoram|quanto leva|quantos dias|quantas horas|quantas semanas
-		quanto dura|quanto duram|quanto tempo dura`)
+		quanto dura|quanto duram|quanto tempo dura
+		length|duration|duracion|duracao`)
 	// deadlineWords are the words of a deadline phrase that would otherwise
 	// be searched as topics: "when" meets a heading that asks "when", and
 	// "plazo" a delivery article tagged with it.
@@ -354,6 +355,25 @@ func readGetBack(words []string) []string {
 				return out
 			}
 		}
+	}
+	return words
+}
+
+// The customer saying who they are ("for customers in France", "soy
+// cliente", "para clientes de Italia") asks nothing about customers: the
+// word is left out, unless it is part of "customer service", "atención al
+// cliente" or "apoio ao cliente".
+var (
+	askerWords   = set(`customer customers client clients cliente clientes`)
+	serviceWords = set(`service services support care servicio servicios atencion soporte apoio atendimento servico al ao`)
+)
+
+func readAsker(words []string) []string {
+	for i, w := range words {
+		if !askerWords[w] || i+1 < len(words) && serviceWords[words[i+1]] || i > 0 && serviceWords[words[i-1]] {
+			continue
+		}
+		return readAsker(append(slices.Clone(words[:i]), words[i+1:]...))
 	}
 	return words
 }
