@@ -74,6 +74,9 @@ func main() {
 		drain       = flag.Duration("drain", 60*time.Second, "how long to wait for replies after the load")
 		steadyOnly  = flag.Bool("steady-only", false, "run only the steady phase, reporting the backlog and CPU each second")
 		replicas    = flag.Int("replicas", 1, "trement processes sharing -db (PostgreSQL), webhooks spread round-robin over them")
+		numbers     = flag.Int("numbers", 1, "business numbers (phone_number_ids) the customers are spread over; TREMENT_SEND_RATE caps each at 1,000/s")
+		cpuProfile  = flag.String("cpuprofile", "", "write trement's CPU profile here (TREMENT_CPU_PROFILE; replica i>0 gets .i appended), from start-up to shutdown")
+		bin         = flag.String("bin", "", "trement binary to run (empty: go build ./cmd/trement), e.g. to compare two builds")
 		pgwire      = flag.Bool("pgwire", false, "PostgreSQL: count trement's statements and round trips through a proxy (adds a hop to every round trip)")
 	)
 	flag.Parse()
@@ -81,6 +84,11 @@ func main() {
 		log.Fatal("-replicas above 1 needs a PostgreSQL -db")
 	}
 	nReplicas = *replicas
+	if *numbers < 1 {
+		log.Fatal("-numbers must be at least 1")
+	}
+	phones = phoneIDs(*numbers)
+	cpuProfilePath, trementBin = *cpuProfile, *bin
 	if *pgwire {
 		if !strings.HasPrefix(*dbURL, "postgres") {
 			log.Fatal("-pgwire needs a PostgreSQL -db")
@@ -106,6 +114,22 @@ func main() {
 
 // nReplicas is how many trement processes share the database (-replicas).
 var nReplicas = 1
+
+// phones are the business numbers (-numbers); customer i writes to
+// phones[i%len(phones)], always the same one.
+var phones = []string{phone}
+
+// cpuProfilePath is -cpuprofile, trementBin is -bin.
+var cpuProfilePath, trementBin string
+
+// phoneIDs returns n phone_number_ids, the first the simulator's default.
+func phoneIDs(n int) []string {
+	ids := []string{phone}
+	for i := 1; i < n; i++ {
+		ids = append(ids, strconv.Itoa(106540352242922+i))
+	}
+	return ids
+}
 
 // wire counts trement's PostgreSQL statements (-pgwire); trement reaches
 // the database through it at wireURL.
@@ -216,11 +240,13 @@ func newGen(url string, customers int, more ...string) *gen {
 
 func waID(i int) string { return fmt.Sprintf("3461%07d", i) }
 
-func (g *gen) body(from, msg string) []byte {
+// body is one signed-to-be webhook from customer i to their business number.
+func (g *gen) body(i int, msg string) []byte {
+	from, number := waID(i), phones[i%len(phones)]
 	n := g.seq.Add(1)
 	ts := strconv.FormatInt(time.Now().Unix(), 10)
 	return []byte(`{"object":"whatsapp_business_account","entry":[{"id":"102290129340398","changes":[{"field":"messages","value":{"messaging_product":"whatsapp",` +
-		`"metadata":{"display_phone_number":"15550783881","phone_number_id":"` + phone + `"},"contacts":[{"profile":{"name":"Load Test"},"wa_id":"` + from + `"}],` +
+		`"metadata":{"display_phone_number":"15550783881","phone_number_id":"` + number + `"},"contacts":[{"profile":{"name":"Load Test"},"wa_id":"` + from + `"}],` +
 		`"messages":[{"from":"` + from + `","id":"wamid.LOAD` + strconv.FormatInt(n, 10) + `","timestamp":"` + ts + `",` + msg + `}]}}]}]}`)
 }
 
@@ -251,7 +277,7 @@ var questions = []string{"how long does shipping take?", "¿cuánto tarda el env
 
 func (g *gen) next() []byte {
 	n := int(g.seq.Load())
-	return g.body(waID(n%g.customers), text(questions[n%len(questions)]))
+	return g.body(n%g.customers, text(questions[n%len(questions)]))
 }
 
 func (g *gen) max(name string, d time.Duration, conc int) phase {
@@ -340,13 +366,16 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bin := filepath.Join(dir, "trement")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/trement")
-	build.Stderr = os.Stderr
-	if err := build.Run(); err != nil {
-		log.Fatalf("build trement (run from the repository root): %v", err)
+	bin := trementBin
+	if bin == "" {
+		bin = filepath.Join(dir, "trement")
+		build := exec.Command("go", "build", "-o", bin, "./cmd/trement")
+		build.Stderr = os.Stderr
+		if err := build.Run(); err != nil {
+			log.Fatalf("build trement (run from the repository root): %v", err)
+		}
 	}
-	graph := sim.New(sim.Config{Token: token, PhoneNumberID: phone, NoStatuses: true}, nil)
+	graph := sim.New(sim.Config{Token: token, PhoneNumberID: phone, MoreNumbers: phones[1:], NoStatuses: true}, nil)
 	gl, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		log.Fatal(err)
@@ -372,6 +401,13 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 			"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
 			"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",
 			"TREMENT_MARK_READ=false", "TREMENT_PAIR_INTERVAL=0s")
+		if cpuProfilePath != "" {
+			path := cpuProfilePath
+			if i > 0 {
+				path += "." + strconv.Itoa(i)
+			}
+			cmd.Env = append(cmd.Env, "TREMENT_CPU_PROFILE="+path)
+		}
 		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 		if err := cmd.Start(); err != nil {
 			log.Fatal(err)
@@ -401,7 +437,7 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			g.post(g.body(waID(i), text("hello")))
+			g.post(g.body(i, text("hello")))
 		}()
 	}
 	wg.Wait()
@@ -412,7 +448,7 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			g.post(g.body(waID(i), `"type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"consent:accept","title":"Accept"}}`))
+			g.post(g.body(i, `"type":"interactive","interactive":{"type":"button_reply","button_reply":{"id":"consent:accept","title":"Accept"}}`))
 		}()
 	}
 	wg.Wait()
@@ -489,7 +525,7 @@ func lost(dbURL string, acked int64) int64 {
 }
 
 func report(bare phase, r result, d time.Duration, conc, rate, customers int) {
-	fmt.Printf("\n## Webhook load (%s, %d replica(s), %d customers, %s per phase, %d connections, %d CPUs)\n\n", r.backend, nReplicas, customers, d, conc, runtimeCPUs())
+	fmt.Printf("\n## Webhook load (%s, %d replica(s), %d business number(s), %d customers, %s per phase, %d connections, %d CPUs)\n\n", r.backend, nReplicas, len(phones), customers, d, conc, runtimeCPUs())
 	fmt.Println("| Run | Acked/s | Failed | p50 ack | p99 ack |")
 	fmt.Println("|---|---:|---:|---:|---:|")
 	for _, p := range []phase{bare, r.max, r.steady} {

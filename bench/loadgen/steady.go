@@ -83,7 +83,7 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	cpuBase := cpuAll()
 	start := time.Now()
 
-	fmt.Printf("\n## Steady load (%s, %d replica(s), %d customers, %d webhooks/s for %s, %d CPUs)\n\n", backendOf(srv.dbURL), len(srv.cmds), customers, rate, d, runtimeCPUs())
+	fmt.Printf("\n## Steady load (%s, %d replica(s), %d business number(s), %d customers, %d webhooks/s for %s, %d CPUs)\n\n", backendOf(srv.dbURL), len(srv.cmds), len(phones), customers, rate, d, runtimeCPUs())
 	fmt.Println("| s | acked | replied | backlog | trement CPU | Graph sockets in TIME_WAIT |")
 	fmt.Println("|---:|---:|---:|---:|---:|---:|")
 	done := make(chan phase)

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"runtime/debug"
+	"runtime/pprof"
 	"sync"
 	"time"
 
@@ -44,6 +45,13 @@ func cmdServe(ctx context.Context, env *Env, args []string) error {
 	log := newLogger(cfg, env.Stderr)
 	if cfg.MemoryLimit > 0 {
 		debug.SetMemoryLimit(cfg.MemoryLimit)
+	}
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			return err
+		}
+		defer stop()
 	}
 	if !cfg.Dev {
 		if err := cfg.RequireChannel(); err != nil {
@@ -425,4 +433,21 @@ func numberTemplates(cfg *config.Config) map[string]conversation.NumberTemplate 
 		out[id] = conversation.NumberTemplate{Name: t.Name, Language: t.Language, Body: t.Body}
 	}
 	return out
+}
+
+// startCPUProfile writes a CPU profile to path (TREMENT_CPU_PROFILE) until
+// the returned function is called, at shutdown.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("TREMENT_CPU_PROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("TREMENT_CPU_PROFILE: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -116,6 +116,9 @@ type Config struct {
 
 	// Tracing
 	OTLPEndpoint string
+	// CPUProfile is a file serve writes a Go CPU profile to, from start-up
+	// to shutdown (no network endpoint: every route is authenticated).
+	CPUProfile string
 
 	// Alerts
 	AlertWebhookURL    string
@@ -255,6 +258,7 @@ func settings(c *Config) []setting {
 		{"HANDLING_POLICY_URL", "", "The business's data-handling policy every operator must read and acknowledge.", false, &c.HandlingPolicyURL},
 		{"HANDLING_POLICY_VERSION", "", "Version of HANDLING_POLICY_URL; operators acknowledge again when it changes.", false, &c.HandlingPolicyVersion},
 		{"OTLP_ENDPOINT", "", "OpenTelemetry collector (OTLP over HTTP, e.g. http://127.0.0.1:4318) to export traces to: webhook → inbox → flow → agent → send as one trace, with no personal data in spans. Empty: no tracing.", false, &c.OTLPEndpoint},
+		{"CPU_PROFILE", "", "File `serve` writes a Go CPU profile (pprof) to, from start-up until it shuts down; for `go tool pprof`, e.g. from `go run ./bench/loadgen -cpuprofile`. Empty: none. There is no profiling endpoint.", false, &c.CPUProfile},
 		{"ALERT_WEBHOOK_URL", "", "Anomaly alerts are POSTed here as JSON, signed with X-Trement-Signature-256 (HMAC-SHA256 with ALERT_WEBHOOK_SECRET).", false, &c.AlertWebhookURL},
 		{"ALERT_WEBHOOK_SECRET", "", "Secret that signs alert webhooks. Secret: never logged.", true, &c.AlertWebhookSecret},
 		{"ALERT_SMTP_ADDR", "", "SMTP server (host:port) that mails alerts to ALERT_EMAIL_TO.", false, &c.AlertSMTPAddr},

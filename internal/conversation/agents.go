@@ -235,16 +235,24 @@ func (a *agents) turn(ctx context.Context, j *agentJob, conv *Conversation, c *C
 		if h.Type == TypeNote || h.Type == TypeReaction {
 			continue // for operators only; a reaction is not a turn
 		}
-		turns = append(turns, agent.Turn{Role: role, Text: mapping.RedactMore(h.Body), Forwarded: h.Direction == In && h.Meta != nil && h.Meta.Forwarded})
+		// One detection pass per text: the customer's values come from the
+		// same findings as the redaction.
+		var text string
 		if h.Direction == In {
-			customerValues = append(customerValues, values(d, h.Body)...)
+			var vals []string
+			text, vals = mapping.RedactValues(h.Body)
+			customerValues = append(customerValues, vals...)
+		} else {
+			text = mapping.RedactMore(h.Body)
 		}
+		turns = append(turns, agent.Turn{Role: role, Text: text, Forwarded: h.Direction == In && h.Meta != nil && h.Meta.Forwarded})
 		sources = append(sources, h.Body)
 	}
-	customerValues = append(customerValues, values(d, msg.Body)...)
+	message, vals := mapping.RedactValues(msg.Body)
+	customerValues = append(customerValues, vals...)
 	sources = append(sources, msg.Body)
 	req := agent.Request{ConversationID: conv.ID, Language: j.lang, BusinessName: a.flow.cfg.BusinessName,
-		Instructions: a.flow.cfg.Instructions, History: turns, Message: mapping.RedactMore(msg.Body)}
+		Instructions: a.flow.cfg.Instructions, History: turns, Message: message}
 	sources = withOrigin(&req, mapping, msg, history, sources)
 	if j.quoted != "" {
 		// "What about this one?" replying to an earlier answer means
@@ -561,13 +569,4 @@ func unsureText(ack, notice string) string {
 		return notice
 	}
 	return ack + "\n\n" + notice
-}
-
-func values(d *redact.Detector, text string) []string {
-	fs := d.Detect(text)
-	out := make([]string, len(fs))
-	for i, f := range fs {
-		out[i] = f.Text
-	}
-	return out
 }

@@ -703,6 +703,13 @@ func newPairGate(interval time.Duration, burst int) *buckets {
 
 // reserve takes a token for key, or says how long until one is free.
 func (l *buckets) reserve(key string) time.Duration {
+	return l.takeToken(key, false)
+}
+
+// takeToken refills key's bucket and takes a token if one is there. With
+// debt it takes one regardless, leaving the bucket below zero, and says how
+// long until that token is earned: the caller owns it after that wait.
+func (l *buckets) takeToken(key string, debt bool) time.Duration {
 	if l.rate <= 0 {
 		return 0
 	}
@@ -728,20 +735,30 @@ func (l *buckets) reserve(key string) time.Duration {
 		bk.tokens--
 		return 0
 	}
-	return time.Duration((1 - bk.tokens) / rate * float64(time.Second))
+	wait := time.Duration((1 - bk.tokens) / rate * float64(time.Second))
+	if debt {
+		bk.tokens--
+	}
+	return wait
 }
 
-// wait blocks until key has a token or ctx ends.
+// wait blocks until key has a token or ctx ends. The token is taken up
+// front (the bucket goes into debt) and the caller sleeps once until it is
+// earned: waiters queue in the order they came instead of all waking at
+// each token and all but one sleeping again (with 250 senders on one
+// number, that was 250 timers per token). A wait that ends with ctx gives
+// its token back.
 func (l *buckets) wait(ctx context.Context, key string) error {
-	for {
-		d := l.reserve(key)
-		if d == 0 {
-			return nil
+	d := l.takeToken(key, true)
+	if err := sleep(ctx, d); err != nil {
+		l.mu.Lock()
+		if bk := l.b[key]; bk != nil {
+			bk.tokens = min(l.burst, bk.tokens+1)
 		}
-		if err := sleep(ctx, d); err != nil {
-			return err
-		}
+		l.mu.Unlock()
+		return err
 	}
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) error {

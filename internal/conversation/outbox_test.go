@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 )
@@ -45,6 +46,40 @@ func TestLimiterKeepsTheRate(t *testing.T) {
 	slow.wait(context.Background(), "n")
 	if err := slow.wait(ctx, "n"); err == nil {
 		t.Error("wait on a cancelled context returned nil")
+	}
+}
+
+// TestLimiterQueuesConcurrentWaiters: many senders waiting on one number
+// each sleep once until their own token (the bucket goes into debt), so
+// together they still keep the rate, and a cancelled wait returns its
+// token.
+func TestLimiterQueuesConcurrentWaiters(t *testing.T) {
+	l := newLimiter(1000) // burst 100
+	start := time.Now()
+	var wg sync.WaitGroup
+	for range 300 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := l.wait(context.Background(), "n1"); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	// 300 tokens at 1000/s with a burst of 100 need at least 200 ms.
+	if el := time.Since(start); el < 190*time.Millisecond {
+		t.Errorf("300 concurrent sends at 1000/s took %v, want at least ~200ms", el)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Millisecond)
+	defer cancel()
+	slow := newLimiter(0.001)
+	slow.wait(context.Background(), "n")
+	if err := slow.wait(ctx, "n"); err == nil {
+		t.Fatal("wait past its context's deadline returned nil")
+	}
+	if tok := slow.b["n"].tokens; tok < -0.01 {
+		t.Errorf("after a cancelled wait the bucket holds %.3f tokens, want its debt given back (about 0)", tok)
 	}
 }
 

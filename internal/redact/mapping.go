@@ -53,11 +53,31 @@ func Redact(text string) (string, *Mapping) {
 // text back unchanged. Literal placeholders in a later text that match one
 // handed out for an earlier text are restored like the rest.
 func (m *Mapping) RedactMore(text string) string {
+	return m.redact(text, m.detect(text))
+}
+
+// RedactValues is RedactMore that also returns the original values it
+// replaced, in order (what Detect's findings hold as Text), from the one
+// detection pass.
+func (m *Mapping) RedactValues(text string) (string, []string) {
+	fs := m.detect(text)
+	vals := make([]string, len(fs))
+	for i, f := range fs {
+		vals[i] = f.Text
+	}
+	return m.redact(text, fs), vals
+}
+
+func (m *Mapping) detect(text string) []Finding {
 	d := m.d
 	if d == nil {
 		d = defaultDetector
 	}
-	fs := d.Detect(text)
+	return d.Detect(text)
+}
+
+// redact replaces the findings fs of text with their placeholders.
+func (m *Mapping) redact(text string, fs []Finding) string {
 	if len(fs) == 0 {
 		return text
 	}

@@ -107,3 +107,26 @@ func TestPlaceholderEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestRedactValuesIsRedactMoreAndDetect: one pass gives what RedactMore
+// and Detect give separately, numbering included.
+func TestRedactValuesIsRedactMoreAndDetect(t *testing.T) {
+	texts := []string{
+		"write to ana@example.com or call +34 612 345 678",
+		"no personal data here",
+		"again ana@example.com, and my DNI is 12345678Z",
+	}
+	_, two := Redact("")
+	_, one := Redact("")
+	for _, text := range texts {
+		wantText := two.RedactMore(text)
+		var want []string
+		for _, f := range Detect(text) {
+			want = append(want, f.Text)
+		}
+		got, vals := one.RedactValues(text)
+		if got != wantText || !slices.Equal(vals, want) && len(vals)+len(want) > 0 {
+			t.Errorf("RedactValues(%q) = %q, %q; want %q, %q", text, got, vals, wantText, want)
+		}
+	}
+}

@@ -35,6 +35,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"unsafe"
 )
 
 // KeySize is the size in bytes of every key in this package (AES-256).
@@ -226,14 +228,28 @@ func (c *Cipher) Owner() string { return c.owner }
 // Loc names where a field lives, so its ciphertext only opens there.
 type Loc struct{ Table, Column, Row string }
 
-func (c *Cipher) aad(l Loc) []byte {
-	aad := make([]byte, 0, 24+len(l.Table)+len(l.Column)+len(l.Row)+len(c.owner))
-	aad = append(aad, "trement/field/v1|"...)
+// aadBufs recycles the additional-data buffers of Seal and Open: one per
+// sealed or opened field is the vault's commonest allocation on the
+// message path.
+var aadBufs = sync.Pool{New: func() any { b := make([]byte, 0, 128); return &b }}
+
+// aad returns the additional data binding a field to l and to the key's
+// owner, in a pooled buffer; give it back with putAAD once the AEAD call
+// returned.
+func (c *Cipher) aad(l Loc) *[]byte {
+	p := aadBufs.Get().(*[]byte)
+	aad := append((*p)[:0], "trement/field/v1|"...)
 	for _, s := range [...]string{l.Table, l.Column, l.Row, c.owner} {
 		aad = binary.BigEndian.AppendUint16(aad, uint16(len(s)))
 		aad = append(aad, s...)
 	}
-	return aad
+	*p = aad
+	return p
+}
+
+func putAAD(p *[]byte) {
+	*p = (*p)[:0]
+	aadBufs.Put(p)
 }
 
 // Seal encrypts plaintext for the field at l. A nil plaintext seals to nil, so
@@ -245,7 +261,10 @@ func (c *Cipher) Seal(l Loc, plaintext []byte) []byte {
 	out := make([]byte, 1, 1+nonceSize+len(plaintext)+tagSize)
 	out[0] = fieldFormat
 	out = appendNonce(out)
-	return c.aead.Seal(out, out[1:1+nonceSize], plaintext, c.aad(l))
+	aad := c.aad(l)
+	out = c.aead.Seal(out, out[1:1+nonceSize], plaintext, *aad)
+	putAAD(aad)
+	return out
 }
 
 // SealString is Seal for strings.
@@ -259,7 +278,9 @@ func (c *Cipher) Open(l Loc, ciphertext []byte) ([]byte, error) {
 	if len(ciphertext) < 1+nonceSize+tagSize || ciphertext[0] != fieldFormat {
 		return nil, ErrFormat
 	}
-	pt, err := c.aead.Open(nil, ciphertext[1:1+nonceSize], ciphertext[1+nonceSize:], c.aad(l))
+	aad := c.aad(l)
+	pt, err := c.aead.Open(nil, ciphertext[1:1+nonceSize], ciphertext[1+nonceSize:], *aad)
+	putAAD(aad)
 	if err != nil {
 		return nil, ErrDecrypt
 	}
@@ -272,7 +293,12 @@ func (c *Cipher) Open(l Loc, ciphertext []byte) ([]byte, error) {
 // OpenString is Open for strings.
 func (c *Cipher) OpenString(l Loc, ciphertext []byte) (string, error) {
 	b, err := c.Open(l, ciphertext)
-	return string(b), err
+	if len(b) == 0 {
+		return "", err
+	}
+	// b is Open's own fresh plaintext, referenced nowhere else: the string
+	// takes it over instead of copying it.
+	return unsafe.String(&b[0], len(b)), err
 }
 
 // Derive expands a root secret into a purpose-bound subkey (HKDF-SHA256), so

@@ -43,7 +43,7 @@ func whatsApp(md string) string {
 func (a *Agent) format(docs []int) string {
 	var parts []string
 	for _, i := range docs {
-		parts = append(parts, whatsApp(a.ix.docs[i].chunk))
+		parts = append(parts, a.ix.docs[i].wa)
 	}
 	body := strings.Join(parts, "\n\n")
 	if d := a.ix.docs[docs[0]]; !d.art.faq {

@@ -55,6 +55,7 @@ type doc struct {
 	art     *article
 	sec     int // index into art.sections
 	chunk   string
+	wa      string // chunk in WhatsApp's formatting (whatsApp), rendered once
 	heading string
 	tf      map[string]int
 	meta    map[string]bool // terms of the title, heading and tags
@@ -159,7 +160,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		for si, s := range a.sections {
 			heading := analyze(an, s.heading, nil)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
-				d := doc{art: a, sec: si, chunk: chunk, heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
+				d := doc{art: a, sec: si, chunk: chunk, wa: whatsApp(chunk), heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
 					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
