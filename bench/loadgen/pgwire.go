@@ -234,8 +234,8 @@ func (w *wireCounter) report(base wireSnapshot, answers int64, top int) {
 			break
 		}
 		q := strings.Join(strings.Fields(r.q), " ")
-		if len(q) > 110 {
-			q = q[:110] + "…"
+		if len(q) > 130 {
+			q = q[:60] + " … " + q[len(q)-60:] // the verb and table, and the WHERE
 		}
 		fmt.Printf("| %.3f | `%s` |\n", per(r.n), strings.ReplaceAll(q, "|", "\\|"))
 	}

@@ -62,8 +62,7 @@ func (s convStore) Pseudonym(waID string) string { return s.db.Pseudonym(waID) }
 // (for inbound messages moving through the agent).
 func (t *Tx) SetMessageStatus(id string, s conversation.Status) error {
 	t.touched()
-	_, err := t.exec("UPDATE messages SET status = ?, updated_at = ? WHERE id = ?", string(s), ms(t.Now), id)
-	return err
+	return t.execLater(nil, "UPDATE messages SET status = ?, updated_at = ? WHERE id = ?", string(s), ms(t.Now), id)
 }
 
 // ClaimAgentMessage moves an inbound message from agent_pending to

@@ -206,7 +206,8 @@ func nullString(s string) any {
 // is already stored.
 func (t *Tx) InsertMessage(m *conversation.Message) error {
 	t.touched()
-	if m.ID == "" {
+	fresh := m.ID == ""
+	if fresh {
 		m.ID = NewID()
 	}
 	m.CreatedAt, m.UpdatedAt = t.Now, t.Now
@@ -226,17 +227,40 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 		}
 		meta = ci.Seal(metaLoc(m.ID), b)
 	}
-	if m.Type == conversation.TypeReaction && t.pre != nil {
-		delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
+	if m.Type == conversation.TypeReaction {
+		if t.pre != nil {
+			delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
+		}
+		if m.ReplyTo != "" {
+			t.db.reactions.add(t.db.WamidIndex(m.ReplyTo))
+		}
+	}
+	const insert = "INSERT INTO messages (" + msgInsertCols + ", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+	args := []any{m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
+		ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
+		ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, meta,
+		nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo))}
+	if fresh && m.WAMessageID == "" {
+		// Nothing can be its duplicate (a new id, no WhatsApp id): the
+		// write may go with the next statement (pipeline.go); a conflict
+		// after all fails the transaction.
+		if err := t.ownWrite(func() error {
+			return t.execLater(func(n int64) error {
+				if n == 0 {
+					return fmt.Errorf("store: insert message %s: %w", m.ID, conversation.ErrDuplicate)
+				}
+				return nil
+			}, insert, args...)
+		}); err != nil {
+			return err
+		}
+		t.preloadInserted(m)
+		return nil
 	}
 	var res sql.Result
 	err = t.ownWrite(func() error {
 		var err error
-		res, err = t.exec("INSERT INTO messages ("+msgInsertCols+", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-			m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
-			ci.SealString(msgLoc(m.ID), m.Body), m.Author, string(m.Status), m.ErrorCode, m.ErrorTitle,
-			ms(m.WATimestamp), ms(m.CreatedAt), ms(m.UpdatedAt), m.Truncated, meta,
-			nullString(t.db.WamidIndex(m.WAMessageID)), nullString(t.db.WamidIndex(m.ReplyTo)))
+		res, err = t.exec(insert, args...)
 		return err
 	})
 	if err != nil {
@@ -256,14 +280,10 @@ func (t *Tx) scanMessages(query string, args ...any) ([]*conversation.Message, e
 // scanMessagesWith is scanMessages of a query with one more column, a
 // nullable text appended to *extra for each row, if extra is not nil.
 func (t *Tx) scanMessagesWith(extra *[]string, query string, args ...any) ([]*conversation.Message, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, err
-	}
 	var out []*conversation.Message
 	type sealed struct{ body, wamid, meta, reaction []byte }
 	var enc []sealed
-	for rows.Next() {
+	err := t.eachRow(func(rows rowScanner) error {
 		var m conversation.Message
 		var e sealed
 		var dir, status string
@@ -275,8 +295,7 @@ func (t *Tx) scanMessagesWith(extra *[]string, query string, args ...any) ([]*co
 			dest = append(dest, &more)
 		}
 		if err := rows.Scan(dest...); err != nil {
-			rows.Close()
-			return nil, err
+			return err
 		}
 		if extra != nil {
 			*extra = append(*extra, more.String)
@@ -286,9 +305,9 @@ func (t *Tx) scanMessagesWith(extra *[]string, query string, args ...any) ([]*co
 		m.ReplyToID = replyTo.String
 		out = append(out, &m)
 		enc = append(enc, e)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}, query, args...)
+	if err != nil {
 		return nil, err
 	}
 	// Open after the rows are closed: fetching a data key is a query of its
@@ -419,6 +438,10 @@ func (t *Tx) PendingReactions(wamids ...string) (map[string][]*conversation.Mess
 	idx := make([]string, 0, len(byIndex))
 	for i := range byIndex {
 		idx = append(idx, i)
+	}
+	idx, err := t.mayWait(idx)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]*conversation.Message{}
 	for rest := idx; len(rest) > 0; {

@@ -1,7 +1,7 @@
 package store
 
 import (
-	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -161,17 +161,19 @@ func (t *Tx) updateRow(u rowUpdate, set func(*pendingRows) *rowSet, args []any) 
 		set(t.pending).put(args[len(args)-1].(string), args)
 		return nil
 	}
-	var res sql.Result
+	// PostgreSQL pipelines the update (pipeline.go): it goes with the
+	// next statement, and a row that is gone fails the transaction.
+	what := strings.TrimSuffix(u.table, "s")
 	err := t.ownWrite(func() error {
-		var err error
-		res, err = t.exec(u.one(), args...)
-		return err
+		return t.execLater(func(n int64) error {
+			if n == 0 {
+				return fmt.Errorf("store: update %s: %w", what, conversation.ErrNotFound)
+			}
+			return nil
+		}, u.one(), args...)
 	})
-	if err != nil {
-		return fmt.Errorf("store: update %s: %w", strings.TrimSuffix(u.table, "s"), err)
+	if err != nil && !errors.Is(err, conversation.ErrNotFound) {
+		return fmt.Errorf("store: update %s: %w", what, err)
 	}
-	if n, _ := res.RowsAffected(); n == 0 {
-		return conversation.ErrNotFound
-	}
-	return nil
+	return err
 }

@@ -266,13 +266,21 @@ func (t *Tx) forgetContact(id string) {
 	}
 }
 
+// servesWritten reports whether the preload may serve a row as this
+// transaction's update wrote it: on SQLite's one writer, which runs one
+// transaction at a time; on PostgreSQL because the update locks the row
+// until this transaction ends (a pipelined update runs before the
+// transaction's next statement, or the transaction fails), so no other
+// transaction changes it meanwhile.
+func (t *Tx) servesWritten() bool { return t.defers() || t.pipe != nil }
+
 // preloadWritten serves contact c as UpdateContact just wrote it to the
 // next ContactByWaID of its number, instead of a read of the row. Only
-// where updates are deferred (SQLite's one writer): nothing but this
-// transaction can change the row before it reads it again, and a write of
-// its own to contacts other than the flow's updates drops the preload.
+// where nothing but this transaction can change the row before it reads it
+// again (servesWritten), and a write of its own to contacts other than the
+// flow's updates drops the preload.
 func (t *Tx) preloadWritten(c *conversation.Contact) {
-	if t.pre == nil || !t.defers() || c.WaID == "" {
+	if t.pre == nil || !t.servesWritten() || c.WaID == "" {
 		return
 	}
 	cp := *c
@@ -285,7 +293,7 @@ func (t *Tx) preloadWritten(c *conversation.Contact) {
 // OpenConversation last returned for its contact and number (the newest
 // open one): the next OpenConversation of theirs gets it as written.
 func (t *Tx) preloadWrittenConversation(c *conversation.Conversation) {
-	if t.pre == nil || !t.defers() || !c.ClosedAt.IsZero() {
+	if t.pre == nil || !t.servesWritten() || !c.ClosedAt.IsZero() {
 		return
 	}
 	k := convKey(c.ContactID, c.PhoneNumberID)

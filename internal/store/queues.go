@@ -217,8 +217,8 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	}
 	args = append(args, ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
 	var got string
-	err = t.queryRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args...).Scan(&got)
+	err = t.scanRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args, &got)
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}

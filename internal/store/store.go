@@ -108,6 +108,8 @@ type DB struct {
 
 	counts sqlCounts
 
+	reactions waitingReactions // SQLite: the ids reaction rows wait for
+
 	changed changeSignal // wakes WatchChanges after a conversation or message was written
 
 	commitHook func(CommitInfo) // OnCommit's, for tests
@@ -469,6 +471,10 @@ type Tx struct {
 	// and conversation updates not written yet (SQLite; see pendingRows).
 	write   bool
 	pending *pendingRows
+	// conn is the connection of a PostgreSQL write transaction and pipe
+	// its queued writes (pipeline.go); both nil otherwise.
+	conn *sql.Conn
+	pipe *pipelined
 }
 
 // Update runs fn in a read-write transaction and commits it if fn returns
@@ -486,16 +492,35 @@ func (db *DB) View(ctx context.Context, fn func(*Tx) error) error {
 func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(*Tx) error) error {
 	gen := db.keys.generation() // before the snapshot: see keyCache
 	bctx, relaxed := db.relaxing(ctx, pool, opts)
-	tx, err := pool.BeginTx(bctx, opts)
+	var conn *sql.Conn
+	var tx *sql.Tx
+	var err error
+	if db.backend == Postgres && opts == nil {
+		// A write transaction pipelines writes on its connection.
+		if conn, err = pool.Conn(ctx); err != nil {
+			return fmt.Errorf("store: begin: %w", err)
+		}
+		defer conn.Close()
+		tx, err = conn.BeginTx(bctx, nil)
+	} else {
+		tx, err = pool.BeginTx(bctx, opts)
+	}
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
 	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen, write: pool == db.w}
+	if conn != nil {
+		t.conn, t.pipe = conn, &pipelined{}
+	}
 	if err := fn(t); err != nil {
 		tx.Rollback()
 		return err
 	}
 	if err := t.flush(); err != nil {
+		tx.Rollback()
+		return err
+	}
+	if err := t.flushPipeline(); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -525,7 +550,14 @@ func (t *Tx) afterCommit(f func()) { t.after = append(t.after, f) }
 // stmt returns the statement prepared for query in this transaction, or
 // nil to run it unprepared. A query is prepared on its second use: most
 // transactions run each query once, and preparing those only adds work.
+// Never on PostgreSQL: pgx keeps each connection's statements prepared
+// for the connection's life already, and one prepared on a transaction
+// would be parsed again by every transaction and deallocated at its end
+// (two more round trips).
 func (t *Tx) stmt(query string) *sql.Stmt {
+	if t.db.backend == Postgres {
+		return nil
+	}
 	if st, ok := t.stmts[query]; ok {
 		if st != nil {
 			return st
@@ -554,6 +586,9 @@ func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 		return nil, err
 	}
 	t.wrote(q)
+	if res, ok, err := t.execPipelined(q, args); ok {
+		return res, err
+	}
 	if st := t.stmt(q); st != nil {
 		return st.ExecContext(t.ctx, args...)
 	}
@@ -565,6 +600,9 @@ func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if err := t.flushFor(q); err != nil {
 		return nil, err
 	}
+	if err := t.flushPipeline(); err != nil {
+		return nil, err
+	}
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryContext(t.ctx, args...)
@@ -574,7 +612,10 @@ func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
 	q := t.db.q(query)
-	t.flushFor(q) // a failure sticks: the transaction cannot commit
+	// A failure sticks: the transaction cannot commit, whatever the row
+	// reads (PostgreSQL's error once a statement failed).
+	t.flushFor(q)
+	t.flushPipeline()
 	t.wrote(q)
 	if st := t.stmt(q); st != nil {
 		return st.QueryRowContext(t.ctx, args...)
