@@ -108,6 +108,8 @@ type DB struct {
 
 	counts sqlCounts
 
+	reactions waitingReactions // SQLite: the ids reaction rows wait for
+
 	changed changeSignal // wakes WatchChanges after a conversation or message was written
 
 	commitHook func(CommitInfo) // OnCommit's, for tests
