@@ -202,7 +202,7 @@ func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 		return nil, err
 	}
 	if relax && !cn.sqlite {
-		if err := cn.rawExec(ctx, "SET LOCAL synchronous_commit TO OFF"); err != nil {
+		if err := cn.rawExec(ctx, relaxPostgres); err != nil {
 			tx.Rollback()
 			return nil, err
 		}

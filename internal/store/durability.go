@@ -43,6 +43,10 @@ import (
 // writer pool, so reads and other pools never switch modes.
 type relaxKey struct{}
 
+// relaxPostgres makes a PostgreSQL transaction commit without waiting for
+// its WAL flush.
+const relaxPostgres = "SET LOCAL synchronous_commit TO OFF"
+
 // relaxing returns the context to begin a write transaction on pool with,
 // and whether it commits relaxed: only transactions of a writer pool whose
 // ctx conversation.Replayable marks do.
