@@ -58,20 +58,20 @@ func BenchmarkPipeline(b *testing.B) {
 
 // TestPipelineSQLPerAnswer keeps the SQL cost of an answered message from
 // growing: the counting driver's figure over 1,000 answered questions must
-// stay under the bound (measured 20.7-22.8 before issue 15's work; after
-// the batched inbox, seen marks, preloaded contacts and conversations,
-// claims and settles, about 7 on a loaded machine and 9-12 on a quiet
-// one; the goal is 6). The figure is amortised over batches, and how many
-// questions share a batch depends on how fast the posting goroutines run
-// against the processor, so a quiet machine (small batches) costs more
-// statements per answer than a busy one: the bound leaves room for that
-// and still catches a return to per-message statements. Lower it whenever
-// the path gets cheaper.
+// stay under the bound, the issue's goal of 6 (measured 20.7-22.8 before
+// issue 15's work, 7-12 after the batched inbox, seen marks, preload,
+// claims and settles, and 3.3-3.7 since a transaction writes each contact
+// and conversation once at its end and the preload reads the agent's
+// history). The figure is amortised over batches, and how many questions
+// share a batch depends on how fast the posting goroutines run against
+// the processor: with one poster at a time (TREMENT_PIPELINE_POSTERS=1,
+// the smallest batches, as on an idle machine) it was 4.8-5.0, still
+// under the bound. Lower it whenever the path gets cheaper.
 func TestPipelineSQLPerAnswer(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole pipeline")
 	}
-	const bound = 14.0
+	const bound = 6.0
 	stmts, txs, _ := runPipeline(t, 1000, func() {})
 	t.Logf("%.2f SQL statements, %.2f transactions per answered message", stmts, txs)
 	if stmts > bound {
@@ -82,7 +82,8 @@ func TestPipelineSQLPerAnswer(t *testing.T) {
 	}
 }
 
-// runPipeline answers n questions from 200 opted-in customers and returns
+// runPipeline answers n questions from 200 opted-in customers, posted by
+// 64 goroutines at a time (TREMENT_PIPELINE_POSTERS: another number), and returns
 // the SQL statements and transactions per answered message, and the CPU
 // (user + system, of the whole process: trement with SQLite in it, and the
 // few goroutines posting the questions) per answered message in ms.
@@ -161,7 +162,11 @@ func runPipelineWith(b testing.TB, n int, resetTimer func(), setup func(*store.D
 		byQuery = db.CountByQuery()
 	}
 	resetTimer()
-	sem := make(chan struct{}, 64)
+	posters := 64
+	if v, err := strconv.Atoi(os.Getenv("TREMENT_PIPELINE_POSTERS")); err == nil && v > 0 {
+		posters = v
+	}
+	sem := make(chan struct{}, posters)
 	for i := range n {
 		sem <- struct{}{}
 		go func() {

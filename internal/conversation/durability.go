@@ -37,7 +37,8 @@ type replayableKey struct{}
 // (Store.Update, Store.DeleteInbox) may commit without waiting for the
 // disk: durable against a crash of the process, and against a power cut
 // once any later commit that waits (on SQLite, of the same database file)
-// is. Mark only a transaction whose loss to a power cut leaves a state the
+// is. The store decides whether it does (SQLite's does; PostgreSQL's
+// commits stay synchronous). Mark only a transaction whose loss to a power cut leaves a state the
 // message path recovers from (see above) and whose effects reach no one
 // outside before such a later commit.
 func Replayable(ctx context.Context) context.Context {

@@ -201,12 +201,6 @@ func (cn *countingConn) BeginTx(ctx context.Context, opts driver.TxOptions) (dri
 	if err != nil {
 		return nil, err
 	}
-	if relax && !cn.sqlite {
-		if err := cn.rawExec(ctx, relaxPostgres); err != nil {
-			tx.Rollback()
-			return nil, err
-		}
-	}
 	cn.inTx = true
 	return countingTx{Tx: tx, cn: cn}, nil
 }

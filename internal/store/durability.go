@@ -10,12 +10,11 @@ import (
 )
 
 // Durability: every write transaction commits durably (SQLite's WAL is
-// fsynced, PostgreSQL's commit waits for its WAL flush) unless it was begun
-// with a context conversation.Replayable marks, in which case it commits
-// without waiting for the disk (SQLite synchronous=NORMAL, PostgreSQL
-// synchronous_commit=off). Such a commit is as durable as any against a
-// crash of the process; against a power cut it is durable once a later
-// durable commit is:
+// fsynced, PostgreSQL's commit waits for its WAL flush) unless, on SQLite,
+// it was begun with a context conversation.Replayable marks, in which case
+// it commits without waiting for the disk (synchronous=NORMAL). Such a
+// commit is as durable as any against a crash of the process; against a
+// power cut it is durable once a later durable commit is:
 //
 //   - SQLite (WAL mode): the WAL is appended to in commit order, its frames
 //     carry a checksum chained from the one before, and recovery keeps the
@@ -24,10 +23,13 @@ import (
 //     WAL file, every frame before its own with it. The file matters: the
 //     inbox is a database file of its own, and an fsync of one file says
 //     nothing of the other.
-//   - PostgreSQL: a synchronous commit waits for the WAL to be flushed up
-//     to its own commit record, which follows the record of every
-//     transaction that had committed when it did; asynchronous commits are
-//     also flushed by the WAL writer within 3 × wal_writer_delay.
+//   - PostgreSQL would allow the same (SET LOCAL synchronous_commit = off:
+//     a synchronous commit waits for the WAL flush up to its own commit
+//     record, which follows that of every transaction committed before
+//     it), but there the flush is the server's work, not trement's, and
+//     the SET costs a round trip per transaction: measured on this
+//     machine it saved no trement CPU per answered message (BENCHMARKS,
+//     "Durable where it must be"), so PostgreSQL commits stay synchronous.
 //
 // synchronous is a setting of the SQLite connection that cannot change
 // inside a transaction. The one writer connection of each file rests at
@@ -35,7 +37,6 @@ import (
 // the next durable transaction, or any statement run outside a
 // transaction, sets FULL again first. Back-to-back relaxed transactions
 // set nothing, so the switch costs a PRAGMA per change of mode, not per
-// transaction. On PostgreSQL the setting is SET LOCAL: it ends with the
 // transaction.
 
 // relaxKey marks the context a write transaction is begun with when it may
@@ -43,15 +44,11 @@ import (
 // writer pool, so reads and other pools never switch modes.
 type relaxKey struct{}
 
-// relaxPostgres makes a PostgreSQL transaction commit without waiting for
-// its WAL flush.
-const relaxPostgres = "SET LOCAL synchronous_commit TO OFF"
-
 // relaxing returns the context to begin a write transaction on pool with,
-// and whether it commits relaxed: only transactions of a writer pool whose
-// ctx conversation.Replayable marks do.
+// and whether it commits relaxed: only transactions of a SQLite writer
+// pool whose ctx conversation.Replayable marks do.
 func (db *DB) relaxing(ctx context.Context, pool *sql.DB, opts *sql.TxOptions) (context.Context, bool) {
-	if (pool != db.w && pool != db.inW) || (opts != nil && opts.ReadOnly) || !conversation.IsReplayable(ctx) {
+	if db.backend != SQLite || (pool != db.w && pool != db.inW) || (opts != nil && opts.ReadOnly) || !conversation.IsReplayable(ctx) {
 		return ctx, false
 	}
 	return context.WithValue(ctx, relaxKey{}, true), true

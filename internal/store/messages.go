@@ -227,8 +227,13 @@ func (t *Tx) InsertMessage(m *conversation.Message) error {
 		}
 		meta = ci.Seal(metaLoc(m.ID), b)
 	}
-	if m.Type == conversation.TypeReaction && t.pre != nil {
-		delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
+	if m.Type == conversation.TypeReaction {
+		if t.pre != nil {
+			delete(t.pre.reactions, m.ReplyTo) // a reaction now waits for it
+		}
+		if m.ReplyTo != "" {
+			t.db.reactions.add(t.db.WamidIndex(m.ReplyTo))
+		}
 	}
 	const insert = "INSERT INTO messages (" + msgInsertCols + ", wa_message_id, reply_to_wamid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
 	args := []any{m.ID, m.ConversationID, m.ContactID, string(m.Direction), wamidEnc, m.Type,
@@ -433,6 +438,10 @@ func (t *Tx) PendingReactions(wamids ...string) (map[string][]*conversation.Mess
 	idx := make([]string, 0, len(byIndex))
 	for i := range byIndex {
 		idx = append(idx, i)
+	}
+	idx, err := t.mayWait(idx)
+	if err != nil {
+		return nil, err
 	}
 	out := map[string][]*conversation.Message{}
 	for rest := idx; len(rest) > 0; {

@@ -114,3 +114,46 @@ func TestUpdatesReadBackAsWritten(t *testing.T) {
 		})
 	})
 }
+
+// PendingReactions finds every reaction kept before its message, in this
+// process or an earlier one; on SQLite, once it has read which ids
+// reactions wait for, an id none waits for costs no statement.
+func TestPendingReactionsAskOnlyAboutAwaitedIDs(t *testing.T) {
+	eachBackend(t, func(t *testing.T, url, _ string) {
+		k := newKey(t)
+		db := open(t, url, k)
+		a, conv := seed(t, db, "34611000051", "", "x", 0)
+		react := func(db *store.DB, wamid, to string) {
+			update(t, db, func(tx *store.Tx) error {
+				return tx.InsertMessage(&conversation.Message{ConversationID: conv.ID, ContactID: a.ID, Direction: conversation.In, WAMessageID: wamid,
+					Type: conversation.TypeReaction, Body: "👍", Author: "customer", Status: conversation.StatusReceived, ReplyTo: to})
+			})
+		}
+		react(db, "wamid.RA", "wamid.OLD")
+		db.Close()
+		db = open(t, url, k)
+		find := func(db *store.DB, wamid string) (found int, statements int64) {
+			view(t, db, func(tx *store.Tx) error {
+				s0, _ := db.SQLCounts()
+				got, err := tx.PendingReactions(wamid)
+				if err != nil {
+					return err
+				}
+				s1, _ := db.SQLCounts()
+				found, statements = len(got[wamid]), s1-s0
+				return nil
+			})
+			return found, statements
+		}
+		if n, _ := find(db, "wamid.OLD"); n != 1 {
+			t.Errorf("after a restart, the reaction kept for wamid.OLD: found %d, want 1", n)
+		}
+		if n, s := find(db, "wamid.NONE"); n != 0 || (db.Backend() == store.SQLite && s != 0) {
+			t.Errorf("an id no reaction waits for: found %d with %d statements, want 0 (and no statement on SQLite)", n, s)
+		}
+		react(db, "wamid.RB", "wamid.NEW")
+		if n, _ := find(db, "wamid.NEW"); n != 1 {
+			t.Errorf("a reaction kept in this process for wamid.NEW: found %d, want 1", n)
+		}
+	})
+}

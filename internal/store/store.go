@@ -108,6 +108,8 @@ type DB struct {
 
 	counts sqlCounts
 
+	reactions waitingReactions // SQLite: the ids reaction rows wait for
+
 	changed changeSignal // wakes WatchChanges after a conversation or message was written
 
 	commitHook func(CommitInfo) // OnCommit's, for tests
@@ -499,10 +501,7 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 			return fmt.Errorf("store: begin: %w", err)
 		}
 		defer conn.Close()
-		// Begun without the relaxed mark: the driver would set the mode
-		// in a round trip of its own; the pipeline sends it with the
-		// transaction's first statement instead (below).
-		tx, err = conn.BeginTx(ctx, nil)
+		tx, err = conn.BeginTx(bctx, nil)
 	} else {
 		tx, err = pool.BeginTx(bctx, opts)
 	}
@@ -512,9 +511,6 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen, write: pool == db.w}
 	if conn != nil {
 		t.conn, t.pipe = conn, &pipelined{}
-		if relaxed {
-			t.pipe.queue = append(t.pipe.queue, laterExec{query: relaxPostgres})
-		}
 	}
 	if err := fn(t); err != nil {
 		tx.Rollback()

@@ -100,7 +100,8 @@ type index struct {
 	// sentence ("Calle de la Aurora", "Rua das Flores", "Black Friday"):
 	// a name is indexed as it is written, not stemmed, so that no
 	// inflected word meets it ("call" is not "Calle").
-	names map[string]bool
+	names     map[string]bool
+	nameForms map[string][]string // a spelling → the names it reaches (see indexNames)
 	// group is each passage's section (article id and section index, the
 	// same in every language); groups lists the passages of each.
 	group  []int
@@ -220,6 +221,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		ix.surfaceList = append(ix.surfaceList, w)
 	}
 	sort.Strings(ix.surfaceList)
+	ix.indexNames()
 	for _, g := range synGroups {
 		ix.addSynonyms(g)
 	}
@@ -819,14 +821,18 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 	matched := map[int]float64{}
 	lightMatched := map[int]float64{}
 	var totalIDF, totalLight float64
+	best := map[int]float64{}      // doc → best alt weight, for coverage
+	parts := map[int]float64{}     // doc → the phrase's words found, for coverage
+	termScore := map[int]float64{} // doc → the term's score
+	pooled := make([]bool, len(ix.groups))
 	for _, t := range q {
 		totalIDF += t.idf
 		if t.weight < 1 {
 			totalLight += t.idf
 		}
-		best := map[int]float64{}  // doc → best alt weight, for coverage
-		parts := map[int]float64{} // doc → the phrase's words found, for coverage
-		termScore := map[int]float64{}
+		clear(best)
+		clear(parts)
+		clear(termScore)
 		for _, a := range t.alts {
 			idf := ix.idf(a.term)
 			for _, p := range ix.postings[a.term] {
@@ -864,7 +870,7 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 		for d, c := range parts {
 			best[d] = math.Max(best[d], c)
 		}
-		ix.pool(best, termScore, qlang)
+		ix.pool(best, termScore, qlang, pooled)
 		for d, s := range termScore {
 			scores[d] += s
 		}
@@ -910,15 +916,18 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 // language than the question; best (coverage) and score are per doc.
 // Only the passages in the question's language are credited: a
 // translation in a third language does not say the word either.
-func (ix *index) pool(best, score map[int]float64, qlang string) {
-	if len(best) == 0 {
-		return
-	}
-	groups := map[int]bool{}
+//
+// seen is scratch space, one flag per group, left all false.
+func (ix *index) pool(best, score map[int]float64, qlang string, seen []bool) {
+	var groups []int
 	for d := range best {
-		groups[ix.group[d]] = true
+		if g := ix.group[d]; !seen[g] {
+			seen[g] = true
+			groups = append(groups, g)
+		}
 	}
-	for g := range groups {
+	for _, g := range groups {
+		seen[g] = false
 		var bc, bs float64
 		for _, d := range ix.groups[g] {
 			bc, bs = max(bc, best[d]), max(bs, score[d])

@@ -25,7 +25,11 @@ var lexiconSynonyms = [][]string{
 		"=em parcelas", "=parcelado", "financiamento", "=split the payment", "=spread the cost", "=pay monthly", "=pay in months",
 		"=pagar en meses", "=dividir el pago", "=pagar em meses", "=dividir o pagamento"},
 	// Getting the money back, cancelling.
-	{"refund", "refunds", "money back", "reimbursement", "reembolso", "reembolsos", "dinero de vuelta", "estorno", "dinheiro de volta"},
+	{"refund", "refunds", "money back", "reimbursement", "reembolso", "reembolsos", "dinero de vuelta", "estorno", "dinheiro de volta",
+		// Giving the money back is a refund, not a return: its "devolver"
+		// is not the customer's "quiero devolver unos pantalones".
+		"=devolución del dinero", "=devolver el dinero", "=devolvéis el dinero", "=devuelven el dinero", "=devolvemos el dinero",
+		"=devolução do dinheiro", "=devolver o dinheiro", "=devolvem o dinheiro", "=devolvemos o dinheiro"},
 	{"cancel", "cancelled", "canceled", "cancellation", "cancelar", "cancelé", "canceló", "anular", "anulado", "anulé", "anulación",
 		"cancelei", "cancelou", "anulei", "anulou", "cancelamento", "anulação"},
 	// Delivery the next day.

@@ -97,16 +97,34 @@ func (ix *index) nameTerm(an *analyzer, w string, names map[string]bool) string 
 }
 
 // nameAlts are the names a folded query word reaches by its spelling: the
-// word itself, or its singular ("islands" is the plural of the name
-// "Island" too).
-func (ix *index) nameAlts(w string) []string {
-	var out []string
-	for _, c := range []string{w, strings.TrimSuffix(w, "s"), strings.TrimSuffix(w, "es"), w + "s", w + "es"} {
-		if c != "" && ix.names[c] && ix.postings[c] != nil && !slices.Contains(out, c) {
-			out = append(out, c)
+// word itself, or its singular or plural ("islands" is the plural of the
+// name "Island" too). See indexNames.
+func (ix *index) nameAlts(w string) []string { return ix.nameForms[w] }
+
+// indexNames records, once the postings are built, the spellings that
+// reach each indexed name: the name, its plural and its singular.
+func (ix *index) indexNames() {
+	ix.nameForms = map[string][]string{}
+	for n := range ix.names {
+		if ix.postings[n] == nil {
+			continue // a stopword
+		}
+		forms := []string{n, n + "s", n + "es"}
+		if b, ok := strings.CutSuffix(n, "es"); ok {
+			forms = append(forms, b)
+		}
+		if b, ok := strings.CutSuffix(n, "s"); ok {
+			forms = append(forms, b)
+		}
+		for _, f := range forms {
+			if f != "" && !slices.Contains(ix.nameForms[f], n) {
+				ix.nameForms[f] = append(ix.nameForms[f], n)
+			}
 		}
 	}
-	return out
+	for _, l := range ix.nameForms {
+		slices.Sort(l) // deterministic
+	}
 }
 
 // memberTerms analyses a synonym group member as index terms: a word's
