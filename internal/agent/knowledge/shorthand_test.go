@@ -53,3 +53,36 @@ func TestShorthandQuestions(t *testing.T) {
 		}
 	}
 }
+
+// TestClosingPhoneAndMistakes: the lexicon's closing time, paying with a
+// phone and a customer's mistake, in words no article uses ("shut",
+// "wallet", "móvil", "enganei"), written for this test, and the same words
+// about another business still unanswered.
+func TestClosingPhoneAndMistakes(t *testing.T) {
+	a := sampleAgent(t)
+	for _, c := range []struct{ lang, msg, want string }{
+		{"en", "what time do you close in madrid", "store-hours"},
+		{"es", "¿cuándo cierra la tienda de oporto?", "store-hours"},
+		{"en", "do you take google wallet", "payment-methods"},
+		{"es", "¿puedo pagar con el móvil?", "payment-methods"},
+		{"pt", "posso pagar com o telemóvel?", "payment-methods"},
+		{"en", "i made a mistake in my address", "order-changes"},
+		{"es", "me equivoqué al poner la dirección", "order-changes"},
+		{"pt", "enganei-me no endereço de entrega", "order-changes"},
+		{"en", "what time does the pharmacy shut", ""},
+		{"es", "¿a qué hora cierra el banco?", ""},
+		{"pt", "enganei-me no caminho para casa", ""},
+	} {
+		r, err := a.Reply(context.Background(), agent.Request{Language: c.lang, Message: c.msg})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ""
+		if !r.Unsure && r.Confidence >= 0.35 && len(r.Sources) > 0 {
+			got = r.Sources[0]
+		}
+		if got != c.want {
+			t.Errorf("%q: answered from %q (confidence %.2f), want %q", c.msg, got, r.Confidence, c.want)
+		}
+	}
+}
