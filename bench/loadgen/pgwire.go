@@ -253,6 +253,7 @@ type pgCPU struct {
 	// first and last CPU seen of each process, and whether it served name
 	first, last map[int]time.Duration
 	ours        map[int]bool
+	walStart    string // pg_current_wal_lsn() at the base sample
 }
 
 func newPGCPU(dbURL string) *pgCPU {
@@ -270,6 +271,7 @@ func newPGCPU(dbURL string) *pgCPU {
 		db.Close()
 		return nil
 	}
+	p.db.QueryRow("SELECT pg_current_wal_lsn()::text").Scan(&p.walStart)
 	return p
 }
 
@@ -308,6 +310,16 @@ func (p *pgCPU) sample(base bool) bool {
 		p.ours[pid] = p.ours[pid] || ours
 	}
 	return seen && rows.Err() == nil
+}
+
+// walBytes is the WAL the server wrote since the base sample, for every
+// database on it (-1 if unknown).
+func (p *pgCPU) walBytes() int64 {
+	var n int64 = -1
+	if p.walStart != "" {
+		p.db.QueryRow("SELECT (pg_current_wal_lsn() - $1::pg_lsn)::bigint", p.walStart).Scan(&n)
+	}
+	return n
 }
 
 // used returns the CPU used since the base sample by trement's backends and

@@ -113,8 +113,10 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 	elapsed := time.Since(start)
 	cpu := cpuAll() - cpuBase
 	var pgOurs, pgOthers time.Duration
+	var wal int64
 	if pg != nil {
 		pgOurs, pgOthers = pg.used()
+		wal = pg.walBytes()
 	}
 	peakTW = max(peakTW, timeWait(srv.graphPort))
 
@@ -130,6 +132,9 @@ func runSteady(dbURL string, d time.Duration, rate, customers int, drain time.Du
 		perMsg := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 / float64(got) }
 		fmt.Printf("PostgreSQL CPU: trement's backends %.2fs (%.2f cores), **%.3f ms per answered message**; the server's other processes (background, other databases) %.2fs, %.3f ms per answer\n",
 			pgOurs.Seconds(), pgOurs.Seconds()/elapsed.Seconds(), perMsg(pgOurs), pgOthers.Seconds(), perMsg(pgOthers))
+		if wal >= 0 {
+			fmt.Printf("PostgreSQL WAL written (the whole server, other databases included): %.1f MiB, %.2f KiB per answered message\n", float64(wal)/(1<<20), float64(wal)/1024/float64(got))
+		}
 	}
 	if wire != nil && got > 0 {
 		wire.report(wireBase, got, 20)

@@ -31,6 +31,15 @@ type preload struct {
 	// transaction inserted in them since (see preloadedMessages).
 	history   map[string][]*histEntry
 	histLimit int
+	// replying counts the history entries that reply to a message by its
+	// WhatsApp id (replyIdx set), as an upper bound (histories dropped
+	// since are not subtracted): with none, a new message cannot be one
+	// they reply to, and preloadInserted skips looking through every
+	// history of the batch for them.
+	replying int
+	// entries are the history entries by message id, for statuses (an
+	// entry of a history dropped since may stay: it is served no more).
+	entries map[string]*histEntry
 }
 
 // histEntry is a preloaded message, with the blind index of the message
@@ -57,7 +66,7 @@ func convKey(contactID, phoneNumberID string) string { return contactID + "\x00"
 // for up to that many, then answers from them and from what the
 // transaction inserted in it since, as the database would.
 func (t *Tx) Preload(msgs []conversation.Inbound, history int) error {
-	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{},
+	p := &preload{contacts: map[string]*conversation.Contact{}, byID: map[string]string{}, convs: map[string]*conversation.Conversation{}, reactions: map[string]bool{}, entries: map[string]*histEntry{},
 		opened: map[string]string{}, history: map[string][]*histEntry{}, histLimit: history}
 	var waIDs, wamids []string
 	byIndex := map[string]string{}
@@ -326,7 +335,12 @@ func (t *Tx) preloadHistory(p *preload) error {
 			p.history[id.(string)] = []*histEntry{}
 		}
 		for i, m := range list {
-			p.history[m.ConversationID] = append(p.history[m.ConversationID], &histEntry{m: *m, replyIdx: replyIdx[i]})
+			e := &histEntry{m: *m, replyIdx: replyIdx[i]}
+			p.history[m.ConversationID] = append(p.history[m.ConversationID], e)
+			p.entries[m.ID] = e
+			if replyIdx[i] != "" {
+				p.replying++
+			}
 		}
 	}
 	return nil
@@ -377,11 +391,11 @@ func (t *Tx) preloadInserted(m *conversation.Message) {
 			return
 		}
 	}
-	if m.WAMessageID != "" {
+	if m.WAMessageID != "" && t.pre.replying > 0 {
 		idx := t.db.WamidIndex(m.WAMessageID)
 		for _, hs := range t.pre.history {
 			for _, o := range hs {
-				if o.m.ContactID == m.ContactID && o.replyIdx == idx {
+				if o.replyIdx == idx && o.m.ContactID == m.ContactID {
 					o.m.ReplyToID = m.ID
 				}
 			}
@@ -393,6 +407,10 @@ func (t *Tx) preloadInserted(m *conversation.Message) {
 		i--
 	}
 	t.pre.history[m.ConversationID] = slices.Insert(h, i, e)
+	t.pre.entries[m.ID] = e
+	if e.replyIdx != "" {
+		t.pre.replying++
+	}
 }
 
 // preloadStatus records a status ApplyStatus wrote to message id in the
@@ -401,11 +419,8 @@ func (t *Tx) preloadStatus(id string, status conversation.Status, code int, titl
 	if t.pre == nil {
 		return
 	}
-	for _, h := range t.pre.history {
-		for _, e := range h {
-			if e.m.ID == id {
-				e.m.Status, e.m.ErrorCode, e.m.ErrorTitle, e.m.UpdatedAt = status, code, title, t.Now
-			}
-		}
+	// By id: each status of a batch looked through every history of it.
+	if e := t.pre.entries[id]; e != nil {
+		e.m.Status, e.m.ErrorCode, e.m.ErrorTitle, e.m.UpdatedAt = status, code, title, t.Now
 	}
 }

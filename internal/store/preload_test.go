@@ -135,7 +135,13 @@ func TestPreloadedHistoryAnswersAsTheDatabase(t *testing.T) {
 			if err := tx.InsertMessage(sent); err != nil {
 				return err
 			}
-			return tx.SetMessageSent(sent.ID, "wamid.OUT1")
+			if err := tx.SetMessageSent(sent.ID, "wamid.OUT1"); err != nil {
+				return err
+			}
+			// A reply stored before the message it replies to: the
+			// preload links them once that one is inserted.
+			return tx.InsertMessage(&conversation.Message{ConversationID: conv.ID, ContactID: a.ID, Direction: conversation.In, WAMessageID: "wamid.EARLY",
+				Type: "text", Body: "¿y lo otro?", Author: "customer", Status: conversation.StatusReceived, ReplyTo: "wamid.LATE"})
 		})
 		const limit = 4
 		msgs := []conversation.Inbound{{From: a.WaID, PhoneNumberID: conv.PhoneNumberID, WAMessageID: "wamid.H1"}, {From: "34611000049", PhoneNumberID: conv.PhoneNumberID, WAMessageID: "wamid.H2"}}
@@ -173,6 +179,12 @@ func TestPreloadedHistoryAnswersAsTheDatabase(t *testing.T) {
 				return err
 			}
 			same(tx, "as preloaded")
+			late := &conversation.Message{ConversationID: conv.ID, ContactID: a.ID, Direction: conversation.In, WAMessageID: "wamid.LATE", Type: "text",
+				Body: "lo otro", Author: "customer", Status: conversation.StatusReceived}
+			if err := tx.InsertMessage(late); err != nil {
+				return err
+			}
+			same(tx, "after inserting the message a stored reply names")
 			in := &conversation.Message{ConversationID: conv.ID, ContactID: a.ID, Direction: conversation.In, WAMessageID: "wamid.H1", Type: "text",
 				Body: "¿y esto?", Author: "customer", Status: conversation.StatusReceived, ReplyTo: "wamid.OUT1"}
 			if err := tx.InsertMessage(in); err != nil {

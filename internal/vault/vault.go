@@ -34,6 +34,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strings"
 	"sync"
 	"unsafe"
@@ -313,18 +314,38 @@ func Derive(root []byte, purpose string) []byte {
 
 // Indexer computes blind indexes: keyed HMACs that let the database find a
 // row by an exact value (a phone number) without holding the value.
-type Indexer struct{ key []byte }
+type Indexer struct {
+	key []byte
+	// macs recycles keyed HMAC states (each a few hundred bytes: the
+	// padded key and two SHA-256 states), with a buffer for the input: an
+	// index is computed for every message id and number the message path
+	// looks up.
+	macs sync.Pool
+}
+
+type indexMAC struct {
+	h   hash.Hash
+	buf []byte
+}
 
 // NewIndexer returns an indexer keyed with key (derive it with Derive).
-func NewIndexer(key []byte) *Indexer { return &Indexer{key: append([]byte(nil), key...)} }
+func NewIndexer(key []byte) *Indexer {
+	x := &Indexer{key: append([]byte(nil), key...)}
+	x.macs.New = func() any { return &indexMAC{h: hmac.New(sha256.New, x.key)} }
+	return x
+}
 
 // Index returns the blind index of value within a domain such as "wa_id".
 func (x *Indexer) Index(domain, value string) []byte {
-	m := hmac.New(sha256.New, x.key)
-	m.Write([]byte(domain))
-	m.Write([]byte{0})
-	m.Write([]byte(value))
-	return m.Sum(nil)
+	m := x.macs.Get().(*indexMAC)
+	m.h.Reset()
+	m.buf = append(append(append(m.buf[:0], domain...), 0), value...)
+	m.h.Write(m.buf)
+	sum := m.h.Sum(make([]byte, 0, sha256.Size))
+	if cap(m.buf) <= 1024 {
+		x.macs.Put(m) // a huge value's buffer is not kept
+	}
+	return sum
 }
 
 // Pseudonym is Index as short text, for audit events and logs that must link

@@ -245,18 +245,22 @@ func (c *Client) post(ctx context.Context, op, phoneNumberID, msgType string, bo
 	if err != nil {
 		return fmt.Errorf("whatsapp: %s: read answer: %w: %w", op, errTransport, err)
 	}
-	attrs := []any{
-		slog.String("op", op), slog.String("phone_number_id", phoneNumberID), slog.String("type", msgType),
-		slog.Int("http_status", resp.StatusCode), slog.Duration("elapsed", time.Since(start)),
+	attrs := func() []any {
+		return []any{
+			slog.String("op", op), slog.String("phone_number_id", phoneNumberID), slog.String("type", msgType),
+			slog.Int("http_status", resp.StatusCode), slog.Duration("elapsed", time.Since(start)),
+		}
 	}
 	if resp.StatusCode != http.StatusOK {
 		ae := parseAPIError(resp.StatusCode, raw)
-		attrs = append(attrs, slog.Int("code", ae.Code), slog.String("fbtrace_id", ae.FBTraceID),
-			slog.String("action", Classify(ae).String()))
-		c.log.Warn("whatsapp: graph request refused", attrs...)
+		c.log.Warn("whatsapp: graph request refused", append(attrs(), slog.Int("code", ae.Code), slog.String("fbtrace_id", ae.FBTraceID),
+			slog.String("action", Classify(ae).String()))...)
 		return fmt.Errorf("whatsapp: %s: %w", op, ae)
 	}
-	c.log.Debug("whatsapp: graph request ok", attrs...)
+	if c.log.Enabled(ctx, slog.LevelDebug) {
+		// Built only when kept: every send passes here.
+		c.log.Debug("whatsapp: graph request ok", attrs()...)
+	}
 	if err := json.Unmarshal(raw, out); err != nil {
 		return fmt.Errorf("whatsapp: %s: decode answer: %w", op, err)
 	}

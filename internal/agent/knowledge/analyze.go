@@ -70,7 +70,8 @@ func stemEN(w string) string {
 	}
 	before := w
 	w = stripFirst(w, []suffixRule{
-		{"ational", "ate"}, {"ation", ""}, {"ition", ""}, {"tion", "t"},
+		{"ational", "ate"}, {"ation", ""}, {"ition", ""}, {"tion", "t"}, {"ability", ""}, {"ibility", ""}, {"able", ""}, {"ible", ""},
+		{"ness", ""}, {"ful", ""},
 		{"ments", ""}, {"ment", ""}, {"ingly", ""}, {"edly", ""}, {"ly", ""},
 		{"ing", ""}, {"ed", ""},
 	})
@@ -96,7 +97,7 @@ var (
 	}
 	esDeriv = []suffixRule{
 		{"amente", ""}, {"mente", ""}, {"aciones", ""}, {"acion", ""}, {"icion", ""}, {"olucion", "olv"}, {"ucion", "u"}, {"cion", ""}, {"sion", ""},
-		{"imiento", ""}, {"amiento", ""},
+		{"imiento", ""}, {"amiento", ""}, {"able", ""}, {"ible", ""}, {"abl", ""}, {"ibl", ""},
 	}
 	// esConj are conjugated endings that end in -s and would otherwise be
 	// taken for a plural: "enviamos", "guardáis", "hicisteis". They are
@@ -127,7 +128,7 @@ var (
 	}
 	ptDeriv = []suffixRule{
 		{"amente", ""}, {"mente", ""}, {"acao", ""}, {"icao", ""}, {"olucao", "olv"}, {"ucao", "u"}, {"cao", ""}, {"sao", ""},
-		{"imento", ""}, {"amento", ""},
+		{"imento", ""}, {"amento", ""}, {"avel", ""}, {"ivel", ""},
 	}
 	// ptConj: as esConj. Portuguese "-ais" and "-eis" are left to the
 	// plural ("materiais", "papéis"): the vós forms are rarely written.

@@ -190,3 +190,16 @@ func TestOpeningGetsTimes(t *testing.T) {
 		}
 	}
 }
+
+// Derived adjectives meet their verb: "refundable" is a refund,
+// "returnable" a return, "reembolsable" and "reembolsável" a reembolso.
+func TestDerivedAdjectives(t *testing.T) {
+	for _, c := range []struct {
+		lang, word, want string
+	}{{"en", "refundable", "refund"}, {"en", "returnable", "return"}, {"en", "washable", "wash"},
+		{"es", "reembolsable", "reembols"}, {"es", "reembolsables", "reembols"}, {"pt", "reembolsavel", "reembols"}, {"pt", "reembolsaveis", "reembols"}, {"en", "table", "tabl"}} {
+		if got := analyzers[c.lang].stem(c.word); got != c.want {
+			t.Errorf("%s stem(%q) = %q, want %q", c.lang, c.word, got, c.want)
+		}
+	}
+}
