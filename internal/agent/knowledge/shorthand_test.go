@@ -1,12 +1,9 @@
 package knowledge
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
-
-	"github.com/trement/trement/internal/agent"
 )
 
 // TestSpell: chat spellings are read as their words before anything else
@@ -44,11 +41,7 @@ func TestShorthandQuestions(t *testing.T) {
 		{"en", "wht r ur store hours on sat", "store-hours"},
 		{"en", "whats ur phone nr", "contact-human"},
 	} {
-		r, err := a.Reply(context.Background(), agent.Request{Language: c.lang, Message: c.msg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if r.Unsure || len(r.Sources) == 0 || r.Sources[0] != c.want {
+		if r := reply(t, a, c.lang, c.msg); r.Unsure || len(r.Sources) == 0 || r.Sources[0] != c.want {
 			t.Errorf("%q: unsure=%v sources=%v, want %s", c.msg, r.Unsure, r.Sources, c.want)
 		}
 	}
@@ -73,11 +66,7 @@ func TestClosingPhoneAndMistakes(t *testing.T) {
 		{"es", "¿a qué hora cierra el banco?", ""},
 		{"pt", "enganei-me no caminho para casa", ""},
 	} {
-		r, err := a.Reply(context.Background(), agent.Request{Language: c.lang, Message: c.msg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		got := ""
+		r, got := reply(t, a, c.lang, c.msg), ""
 		if !r.Unsure && r.Confidence >= 0.35 && len(r.Sources) > 0 {
 			got = r.Sources[0]
 		}
