@@ -75,3 +75,23 @@ func TestClosingPhoneAndMistakes(t *testing.T) {
 		}
 	}
 }
+
+// TestCashWhenItComes: cash on the parcel's arrival is cash on delivery
+// once, not cash twice (the second found the gift cards' "cash").
+func TestCashWhenItComes(t *testing.T) {
+	for _, c := range []struct{ lang, in, want string }{
+		{"en", "cash when it arrives", "cash on delivery"},
+		{"en", "can i pay when it arrives", "can i pay cash on delivery"},
+		{"pt", "pagamento quando chegar", "pagamento pagamento na entrega"},
+	} {
+		if got := strings.Join(readPayOnDelivery(strings.Fields(c.in), c.lang), " "); got != c.want {
+			t.Errorf("readPayOnDelivery(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	a := sampleAgent(t)
+	for _, msg := range []string{"cash when it arrives?", "can i do cash once it is delivered"} {
+		if r := reply(t, a, "en", msg); r.Unsure || len(r.Sources) == 0 || r.Sources[0] != "payment-methods" {
+			t.Errorf("%q: unsure=%v sources=%v, want payment-methods", msg, r.Unsure, r.Sources)
+		}
+	}
+}
