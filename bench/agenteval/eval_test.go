@@ -3,6 +3,8 @@ package main
 import (
 	"io"
 	"testing"
+
+	"github.com/trement/trement/internal/intent"
 )
 
 // TestEvaluationFloors keeps the measured figures from sliding back: floors
@@ -54,6 +56,17 @@ func TestEvaluationFloors(t *testing.T) {
 		}
 		if s.wrong > floor.wrong {
 			t.Errorf("%d wrong confident answers in %s, want at most the %d measured", s.wrong, split, floor.wrong)
+		}
+	}
+	// Every request for a person is handed over, and no other message is
+	// read as one (the fifth round's grammar, BENCHMARKS.md §5a).
+	for _, o := range outs {
+		human := o.q.articles[0] == "human"
+		if human && !o.handoff {
+			t.Errorf("%s: %q is a request for a person, not handed over", o.q.split, o.q.text)
+		}
+		if !human && intent.Parse(o.q.text).Kind == intent.Human {
+			t.Errorf("%s: %q read as a request for a person", o.q.split, o.q.text)
 		}
 	}
 	langs := map[string]int{}
