@@ -441,6 +441,9 @@ func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 // row names). It returns how many items it removed.
 func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Delivery, error) {
 	owner := make(map[string]string, len(ds)) // item id -> contact id, for the items removed
+	// Whose line has an item queued behind (read as the items go: the
+	// DELETE removes none of those): only their lines can move.
+	behind := map[string]bool{}
 	for rest := ds; len(rest) > 0; {
 		chunk := rest[:min(len(rest), inboxChunk)]
 		rest = rest[len(chunk):]
@@ -448,17 +451,22 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Deliver
 		for i, d := range chunk {
 			args[i] = d.ID
 		}
-		rows, err := t.query("DELETE FROM outbox WHERE id IN ("+placeholders(len(chunk))+") AND state IN ('claimed', 'sending', 'unknown') RETURNING id, contact_id", args...)
+		rows, err := t.query("DELETE FROM outbox WHERE id IN ("+placeholders(len(chunk))+") AND state IN ('claimed', 'sending', 'unknown') RETURNING id, contact_id, "+
+			"EXISTS (SELECT 1 FROM outbox q WHERE q.contact_id = outbox.contact_id AND q.state = 'queued')", args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: outbox delivered: %w", err)
 		}
 		for rows.Next() {
 			var id, contactID string
-			if err := rows.Scan(&id, &contactID); err != nil {
+			var queued bool
+			if err := rows.Scan(&id, &contactID, &queued); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			owner[id] = contactID
+			if queued {
+				behind[contactID] = true
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -476,7 +484,9 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Deliver
 		if err := t.dropOneShot(c); err != nil {
 			return nil, err
 		}
-		contacts = append(contacts, c)
+		if behind[c] {
+			contacts = append(contacts, c)
+		}
 	}
 	if err := t.promoteAll(contacts); err != nil {
 		return nil, err
