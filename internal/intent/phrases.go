@@ -470,10 +470,10 @@ type personRule struct {
 	// clash holds "noun|adj" pairs that are one word twice ("human
 	// human", "ser humano humano"), which are not read.
 	clash   map[string]bool
-	final   map[string]bool // the last word of every noun, adjective and after-phrase
+	final   map[string]bool        // the last word of every noun, adjective and after-phrase
 	after   [3]map[string][]string // normalised, by last word; "" is always tried too
-	modals  []string        // normalised, "" included when listed
-	actions []string        // normalised
+	modals  []string               // normalised, "" included when listed
+	actions []string               // normalised
 }
 
 // existential verbs ("is there", "hay", "tem") ask whether a person is
