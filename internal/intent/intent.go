@@ -27,7 +27,11 @@
 //     that also mean something else in a shop ("cancel", "cancelar", "para",
 //     "basta", "chega", "quit", "salir"): "quiero cancelar" is about an
 //     order, not about messages.
-//   - Messages longer than MaxWords words are never commands.
+//   - Messages longer than MaxWords words are never commands, with one
+//     exception: a request for a person may stand beside a complaint
+//     about the assistant, in clauses of their own ("can someone from
+//     your team look at this, the bot isnt helping"), up to twice
+//     MaxWords.
 //
 // Anything else — a sentence that merely contains a command word, a
 // question such as "help me choose a size" or "ok but what about
@@ -122,14 +126,64 @@ func Parse(text string) Match {
 	if len(toks) == 0 {
 		return Match{}
 	}
-	if len(toks) > MaxWords {
+	if len(toks) > 2*MaxWords {
 		return Match{Language: guessLanguage(text, toks, allLangs)}
 	}
-	e, ok := match(toks)
+	e, ok := entry{}, false
+	if len(toks) <= MaxWords {
+		e, ok = match(toks)
+	}
+	if !ok {
+		e, ok = personInClauses(text)
+	}
 	if !ok {
 		return Match{Language: guessLanguage(text, toks, allLangs)}
 	}
 	return Match{Kind: e.kind, Language: guessLanguage(text, toks, e.langs)}
+}
+
+// personInClauses reads a message of several clauses, split at its
+// punctuation, as a request for a person when one clause is one and every
+// other is one too, a complaint about the assistant (NotHelpful: "the bot
+// isn't helping") or politeness: "can someone from your team look at
+// this, the bot isnt helping". Only a request for a person is read this
+// way: the other commands keep the one-phrase rule.
+func personInClauses(text string) (entry, bool) {
+	clauses := strings.FieldsFunc(text, func(r rune) bool { return strings.ContainsRune(",.;:!?¿¡\n", r) })
+	if len(clauses) < 2 {
+		return entry{}, false
+	}
+	var person entry
+	found := false
+	for _, c := range clauses {
+		toks := tokens(c)
+		if len(toks) == 0 || affixes(toks, false) {
+			continue
+		}
+		if len(toks) > MaxWords {
+			return entry{}, false
+		}
+		e, ok := match(toks)
+		switch {
+		case ok && e.kind == Human:
+			person.kind, person.langs, found = Human, person.langs|e.langs, true
+		case ok && e.kind == NotHelpful:
+		case contrast[strings.Join(toks, " ")]:
+		default:
+			return entry{}, false
+		}
+	}
+	return person, found
+}
+
+// contrast is a clause that only says the customer wants no machine.
+var contrast = map[string]bool{}
+
+func init() {
+	for _, c := range []string{"not a bot", "not a machine", "not a robot", "no bots", "no bot", "no una máquina", "no un bot", "no un robot",
+		"no una maquina", "não um robô", "não uma máquina", "não um bot", "e não um robô"} {
+		contrast[normalize(c)] = true
+	}
 }
 
 // ParseConsentAnswer reads a reply to the consent prompt, including the

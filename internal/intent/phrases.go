@@ -241,17 +241,24 @@ var lists = []phraseList{
 		"not useful", "useless", "that doesn't help", "this doesn't help",
 		"that didn't answer my question", "you didn't answer my question",
 		"wrong answer", "that's wrong",
+		"the bot isn't helping", "the bot is not helping", "the bot doesn't help", "the bot is useless", "this bot is useless",
+		"you're not helping", "you are not helping", "you aren't helping", "this isn't helping", "this is not helping",
+		"you're useless", "you don't understand", "you don't understand me", "the bot doesn't understand",
 	}},
 	{NotHelpful, es, true, []string{
 		"no me sirvió", "no me ayudó", "no sirve", "no me sirve", "eso no ayuda",
 		"eso no me ayuda", "no me ayudaste", "no ayuda", "no es útil", "no fue útil",
 		"no sirvió", "no me sirvió de nada", "no respondiste mi pregunta",
 		"respuesta incorrecta", "eso está mal",
+		"no me sirves", "no me estás ayudando", "no me estas ayudando", "no me entiendes", "no me entiende",
+		"el bot no me ayuda", "el bot no sirve", "esto no me ayuda", "no me ayudas", "no entiendes",
 	}},
 	{NotHelpful, pt, true, []string{
 		"não ajudou", "não me ajudou", "isso não ajudou", "não ajuda", "não serviu",
 		"não resolveu", "não foi útil", "isso não me ajudou",
 		"não respondeu minha pergunta", "resposta errada", "tá errado", "está errado",
+		"não está a ajudar", "não estás a ajudar", "não está ajudando", "não me está a ajudar", "não me entendes",
+		"não me entende", "o bot não ajuda", "o bot não me ajuda", "isto não ajuda", "você não está ajudando",
 	}},
 }
 
@@ -276,6 +283,8 @@ var leadIns = []string{
 	"quero", "eu quero", "quero que", "gostaria de", "eu gostaria de", "queria",
 	"eu queria", "preciso", "eu preciso", "desejo", "posso", "poderia", "pode",
 	"podem", "você pode", "vc pode", "tem como",
+	"I prefer", "I prefer to", "I'd prefer", "I'd prefer to", "I would prefer", "I would prefer to", "I'd rather", "I would rather",
+	"prefiero", "preferiría", "prefiro", "preferia", "eu prefiro",
 }
 
 // Tables built at init from the lists above, all keys normalised.
@@ -393,26 +402,59 @@ var askForPerson = []struct {
 	verbs, dets, adjs []string // adjs after the noun in es/pt, before it in en
 	nouns             []string
 	adjFirst          bool
+	// after is what may follow the person-word, in this order: who they
+	// are ("from your team", "da loja"), what they are for ("i could chat
+	// with", "con quien hablar"), and an emphasis or a contrast ("mesmo",
+	// "not a bot"). Each is optional; the lists are built by personAfter.
+	after [3][]string
+	// subject: the person-word as the subject of a request for help, with
+	// its modal before and its action after ("can someone from your team
+	// look at this", "could a real person help me").
+	modals, actions []string
 }{
 	{en, []string{"talk to", "talk with", "speak to", "speak with", "chat with", "chat to", "connect me to", "connect me with",
 		"transfer me to", "put me through to", "pass me to", "get me", "contact", "reach", "get hold of", "get in touch with",
 		"how do i reach", "how can i reach", "how do i contact", "how can i contact", "how do i talk to", "how can i talk to",
-		"how do i speak to", "how can i speak to", "how do i get hold of", "how can i get hold of", "how do i get to"},
+		"how do i speak to", "how can i speak to", "how do i get hold of", "how can i get hold of", "how do i get to",
+		"is there", "is there any", "are there any", "do you have", "have you got"},
 		[]string{"", "a", "an", "some", "your"}, []string{"", "real", "actual", "live", "human", "proper"},
 		[]string{"human", "person", "agent", "operator", "representative", "human being", "staff member", "employee",
-			"support agent", "customer service agent", "someone", "somebody", "people", "team member", "staff", "support team", "customer service", "team"}, true},
+			"support agent", "customer service agent", "someone", "somebody", "people", "team member", "staff", "support team", "customer service", "team"}, true,
+		[3][]string{
+			personGroups([]string{"from", "on", "at", "in"}, []string{"your", "the"},
+				[]string{"team", "store", "shop", "company", "staff", "support", "support team", "customer service", "customer support", "customer care"}),
+			{"i can talk to", "i could talk to", "i can chat with", "i could chat with", "i can speak to", "i could speak to",
+				"i can speak with", "i could speak with", "to talk to", "to speak to", "to speak with", "to chat with", "available", "there"},
+			{"not a bot", "not a machine", "not a robot", "not the bot", "not an ai", "instead", "really", "please"}},
+		[]string{"", "can", "could", "will", "would", "may", "can i get", "could i get", "i need", "i want", "i would like", "id like", "please can", "please could"},
+		[]string{"help me", "help", "look at this", "look into this", "have a look", "take a look", "look at my case", "check this",
+			"check my case", "take over", "contact me", "call me", "get back to me", "answer me", "help me with this", "sort this out"}},
 	{es, []string{"hablar con", "conversar con", "chatear con", "comunicarme con", "contactar con", "contactar a",
 		"pásame con", "páseme con", "pasame con", "ponme con", "póngame con", "comuníqueme con",
-		"cómo hablo con", "cómo puedo hablar con", "cómo contacto con", "cómo contacto a", "cómo me comunico con"},
+		"cómo hablo con", "cómo puedo hablar con", "cómo contacto con", "cómo contacto a", "cómo me comunico con",
+		"que me atienda", "que me atiendan", "ser atendido por", "ser atendida por", "hay", "tenéis", "tienen"},
 		[]string{"", "una", "un", "algún", "alguna"}, []string{"", "real", "de verdad", "humano", "humana", "de carne y hueso"},
 		[]string{"persona", "humano", "agente", "asesor", "asesora", "operador", "operadora", "alguien", "ser humano",
-			"empleado", "empleada", "encargado", "encargada", "representante"}, false},
+			"empleado", "empleada", "encargado", "encargada", "representante"}, false,
+		[3][]string{
+			personGroups([]string{"de", "del", "de la", "de su", "de tu", "de vuestra", "de vuestro"}, nil,
+				[]string{"equipo", "tienda", "empresa", "atención al cliente", "soporte", "personal", "servicio al cliente"}),
+			{"con quien hablar", "con quien pueda hablar", "con quién hablar", "disponible"},
+			{"no una máquina", "no un bot", "no un robot", "no una ia", "no el bot", "mejor", "de verdad", "por favor"}},
+		nil, nil},
 	{pt, []string{"falar com", "conversar com", "ser atendido por", "ser atendida por", "me passa para", "me passe para",
 		"me transfere para", "me transfira para", "me coloca com", "contatar", "contactar",
-		"como falo com", "como posso falar com", "como eu falo com", "como entro em contato com"},
+		"como falo com", "como posso falar com", "como eu falo com", "como entro em contato com",
+		"que me atenda", "que me atendam", "há", "tem", "existe"},
 		[]string{"", "um", "uma", "algum", "alguma"}, []string{"", "real", "de verdade", "humano", "humana", "de carne e osso"},
 		[]string{"pessoa", "humano", "atendente", "agente", "operador", "operadora", "alguém", "ser humano",
-			"funcionário", "funcionária", "representante", "gente"}, false},
+			"funcionário", "funcionária", "representante", "gente"}, false,
+		[3][]string{
+			personGroups([]string{"da", "do", "de", "da vossa", "do vosso", "da sua", "do seu"}, nil,
+				[]string{"loja", "equipa", "equipe", "empresa", "atendimento", "apoio ao cliente", "suporte", "atendimento ao cliente"}),
+			{"com quem falar", "com quem possa falar", "disponível"},
+			{"mesmo", "não uma máquina", "não um robô", "não um bot", "e não um robô", "e não uma máquina", "não o bot", "de verdade", "por favor"}},
+		nil, nil},
 }
 
 // personRule is one language's askForPerson, normalised once at init:
@@ -427,8 +469,32 @@ type personRule struct {
 	adjFirst bool
 	// clash holds "noun|adj" pairs that are one word twice ("human
 	// human", "ser humano humano"), which are not read.
-	clash map[string]bool
-	final map[string]bool // the last word of every noun and adjective
+	clash   map[string]bool
+	final   map[string]bool        // the last word of every noun, adjective and after-phrase
+	after   [3]map[string][]string // normalised, by last word; "" is always tried too
+	modals  []string               // normalised, "" included when listed
+	actions []string               // normalised
+}
+
+// existential verbs ("is there", "hay", "tem") ask whether a person is
+// there, not for one, unless the person is qualified: "is there a real
+// human", "is there someone i could chat with", but not "is there staff".
+var existential = map[string]bool{"is there": true, "is there any": true, "are there any": true, "do you have": true,
+	"have you got": true, "hay": true, "teneis": true, "tienen": true, "ha": true, "tem": true, "existe": true}
+
+// personGroups is every "from the team", "de la tienda", "da loja": a
+// preposition, an optional determiner, and a group of the business's people.
+func personGroups(preps, dets, groups []string) []string {
+	var out []string
+	for _, p := range preps {
+		for _, g := range groups {
+			out = append(out, p+" "+g)
+			for _, d := range dets {
+				out = append(out, p+" "+d+" "+g)
+			}
+		}
+	}
+	return out
 }
 
 var personRules []personRule
@@ -441,6 +507,25 @@ func compilePersonRules() []personRule {
 	var out []personRule
 	for _, g := range askForPerson {
 		r := personRule{lang: g.lang, adjFirst: g.adjFirst, nouns: map[string]string{}, clash: map[string]bool{}, final: map[string]bool{}}
+		for i, l := range g.after {
+			r.after[i] = map[string][]string{}
+			for _, a := range l {
+				na := normalize(a)
+				f := strings.Fields(na)
+				last := f[len(f)-1]
+				r.after[i][last] = append(r.after[i][last], na)
+				r.final[last] = true
+			}
+		}
+		for _, m := range g.modals {
+			r.modals = append(r.modals, normalize(m))
+		}
+		for _, a := range g.actions {
+			na := normalize(a)
+			r.actions = append(r.actions, na)
+			f := strings.Fields(na)
+			r.final[f[len(f)-1]] = true
+		}
 		for _, v := range g.verbs {
 			r.verbs = append(r.verbs, strings.Fields(normalize(v)))
 		}
@@ -483,25 +568,70 @@ func personRequest(win []string) langSet {
 }
 
 // reads reports whether win is [verb] [article] object, the object being
-// [adjective] noun (English) or noun [adjective] (Spanish, Portuguese);
-// without a verb, only an object with an adjective and a definite
-// person-word ("a real human", "una persona de verdad").
+// [adjective] noun (English) or noun [adjective] (Spanish, Portuguese),
+// optionally followed by who the person is, what they are for and an
+// emphasis (personRule.after); or, in English, [modal] object action
+// ("can someone from your team look at this"). Without a verb, only an
+// object with an adjective and a definite person-word ("a real human",
+// "una persona de verdad").
 func (r *personRule) reads(win []string) bool {
 	if len(win) == 0 || !r.final[win[len(win)-1]] {
 		return false
 	}
-	if r.object(strings.Join(win, " "), false) {
+	s := strings.Join(win, " ")
+	if r.object(s, false, false) {
 		return true
 	}
 	for _, v := range r.verbs {
-		if len(v) < len(win) && slices.Equal(win[:len(v)], v) && r.object(strings.Join(win[len(v):], " "), true) {
+		if len(v) < len(win) && slices.Equal(win[:len(v)], v) && r.object(strings.Join(win[len(v):], " "), true, existential[strings.Join(v, " ")]) {
 			return true
+		}
+	}
+	for _, a := range r.actions {
+		subj, ok := cutWords(s, a, false)
+		if !ok {
+			continue
+		}
+		for _, m := range r.modals {
+			if obj, ok := cutWords(subj, m, true); ok && r.object(obj, true, false) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-func (r *personRule) object(obj string, verb bool) bool {
+// object reads [article] [adjective] noun [after...]; verb says a verb
+// came before it, exists that the verb only asks whether one is there, so
+// the person must be qualified by an adjective or what they are for.
+func (r *personRule) object(obj string, verb, exists bool) bool {
+	// Cut from the end, the last first; each may be absent.
+	for _, o1 := range r.cuts(2, obj) {
+		for _, o2 := range r.cuts(1, o1) {
+			for _, core := range r.cuts(0, o2) {
+				if core != "" && r.core(core, verb, exists && o2 == o1) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// cuts returns s, and s without each of after[i]'s phrases it ends with.
+func (r *personRule) cuts(i int, s string) []string {
+	out := []string{s}
+	last := s[strings.LastIndexByte(s, ' ')+1:]
+	for _, p := range r.after[i][last] {
+		if rest, ok := cutWords(s, p, false); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
+}
+
+// core reads [article] [adjective] noun.
+func (r *personRule) core(obj string, verb, needAdj bool) bool {
 	for _, d := range r.dets {
 		rest, ok := cutWords(obj, d, true)
 		if !ok {
@@ -513,7 +643,7 @@ func (r *personRule) object(obj string, verb bool) bool {
 				continue
 			}
 			raw, isNoun := r.nouns[noun]
-			if !isNoun || r.clash[noun+"|"+a] || (!verb && (a == "" || indefinite[raw])) {
+			if !isNoun || r.clash[noun+"|"+a] || (!verb && (a == "" || indefinite[raw])) || (needAdj && a == "") {
 				continue
 			}
 			return true

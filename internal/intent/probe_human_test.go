@@ -41,3 +41,54 @@ func TestPersonAskedAnyWay(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonAskedIndirectly: a person asked for by who they are ("someone
+// from your team", "alguém da loja"), whether one is there ("is there an
+// actual human i could chat with"), as the subject of a request for help
+// ("can someone look at this"), with a preference or a contrast ("prefiero
+// que me atienda alguien de verdad, no una máquina"), or beside a complaint
+// about the assistant in another clause. None of these sentences is in the
+// evaluation set; they are the patterns, written for this test.
+func TestPersonAskedIndirectly(t *testing.T) {
+	for _, s := range []string{
+		"could someone from the store help me", "i want to talk to someone from customer service",
+		"can a person from your team check this please", "can someone from the shop contact me",
+		"are there any real people i can talk to", "is there someone i could speak with?",
+		"is there a human available", "do you have a real person i could talk to",
+		"i'd rather speak to a human, not a bot", "can a real person take over?",
+		"you're not helping. can i talk to a person?", "this isn't helping, could someone help me",
+		"quiero hablar con alguien de la tienda", "¿hay alguna persona real con quien hablar?",
+		"preferiría hablar con un humano, no un bot", "no me sirves, pásame con alguien del equipo",
+		"que me atienda alguien del personal por favor", "¿hay un humano disponible?",
+		"prefiro falar com uma pessoa de verdade", "posso falar com alguém do atendimento?",
+		"há alguma pessoa real com quem falar?", "não estás a ajudar. quero falar com um humano",
+		"queria falar com alguém da equipa mesmo", "quero que me atenda uma pessoa, não um robô",
+	} {
+		if k := Parse(s).Kind; k != Human {
+			t.Errorf("Parse(%q) = %v, want Human", s, k)
+		}
+	}
+	for _, s := range []string{
+		"is there staff at the store", "is there a store in porto", "do you have people in madrid",
+		"is there someone who can sign for my parcel", "can someone from your team deliver on sunday",
+		"hay alguien en la tienda el domingo", "tem loja em lisboa?", "há alguém na loja ao sábado?",
+		"can someone else pick up my order", "the bot isnt helping, where is my order?",
+		"i spoke to someone from your team yesterday", "falei com alguém da loja ontem",
+		"no me sirve la talla, ¿puedo cambiarla?", "can i return it, not a bot question",
+		"stop the delivery, the bot isnt helping",
+	} {
+		if k := Parse(s).Kind; k == Human {
+			t.Errorf("Parse(%q) = Human, want not a request for a person", s)
+		}
+	}
+}
+
+// TestComplaintsAboutTheAssistant: saying the assistant is not helping is
+// NotHelpful in the three languages.
+func TestComplaintsAboutTheAssistant(t *testing.T) {
+	for _, s := range []string{"the bot isnt helping", "you're not helping!", "no me sirves", "no me estás ayudando", "não está a ajudar", "o bot não me ajuda"} {
+		if k := Parse(s).Kind; k != NotHelpful {
+			t.Errorf("Parse(%q) = %v, want NotHelpful", s, k)
+		}
+	}
+}

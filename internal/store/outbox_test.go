@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -226,6 +227,28 @@ func TestOutboxDeliveredSettlesABatch(t *testing.T) {
 			next, err := tx.ClaimOutbox("w1", time.Minute, 10)
 			if err != nil || len(next) != 1 || next[0].ID != items[1].ID {
 				t.Errorf("ClaimOutbox after the batch = %d items, %v; want a's second only", len(next), err)
+			}
+			return nil
+		})
+		// A line with nothing queued behind its item has nothing to move:
+		// settling b's next answer runs no promotion.
+		update(t, db, func(tx *store.Tx) error {
+			it := &conversation.OutboxItem{ContactID: b.ID, ConversationID: convB.ID, PhoneNumberID: "1", Kind: "message", Payload: []byte(`{}`)}
+			if err := tx.Enqueue(it); err != nil {
+				return err
+			}
+			claimed, err := tx.ClaimOutbox("w1", time.Minute, 10)
+			if err != nil || len(claimed) != 1 || claimed[0].ID != it.ID {
+				t.Fatalf("claimed %d, %v; want b's new item", len(claimed), err)
+			}
+			stop := db.CountByQuery()
+			if removed, err := tx.OutboxDelivered([]conversation.Delivery{{ID: it.ID}}); err != nil || len(removed) != 1 {
+				t.Fatalf("OutboxDelivered = %d, %v; want 1", len(removed), err)
+			}
+			for q := range stop() {
+				if strings.Contains(q, "SET state = 'pending'") {
+					t.Errorf("settling an item with nothing queued behind it ran %q", q)
+				}
 			}
 			return nil
 		})

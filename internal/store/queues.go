@@ -188,7 +188,9 @@ func outboxLoc(id string) vault.Loc { return vault.Loc{Table: "outbox", Column: 
 const outboxCols = "seq, id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, attempts, next_attempt_at, wa_message_id, last_error, created_at, updated_at"
 
 // Enqueue adds an item to the outbox, sealing its payload under the
-// contact's key (so erasure shreds unsent replies too).
+// contact's key (so erasure shreds unsent replies too). it.State is the
+// state it was stored in (pending, or queued behind another) once the
+// transaction's next statement has run: PostgreSQL pipelines the insert.
 func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	if it.ID == "" {
 		it.ID = NewID()
@@ -216,13 +218,15 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 		args = append(args, it.ContactID)
 	}
 	args = append(args, ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
+	// it.State is set once the insert has run: on PostgreSQL it goes
+	// with the transaction's next statement (pipeline.go).
 	var got string
-	err = t.scanRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
+	err = t.scanLater(func() { it.State = conversation.OutboxState(got) },
+		`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args, &got)
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
-	it.State = conversation.OutboxState(got)
 	return nil
 }
 
@@ -441,6 +445,9 @@ func (t *Tx) OutboxSent(id, wamid string) (bool, error) {
 // row names). It returns how many items it removed.
 func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Delivery, error) {
 	owner := make(map[string]string, len(ds)) // item id -> contact id, for the items removed
+	// Whose line has an item queued behind (read as the items go: the
+	// DELETE removes none of those): only their lines can move.
+	behind := map[string]bool{}
 	for rest := ds; len(rest) > 0; {
 		chunk := rest[:min(len(rest), inboxChunk)]
 		rest = rest[len(chunk):]
@@ -448,17 +455,22 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Deliver
 		for i, d := range chunk {
 			args[i] = d.ID
 		}
-		rows, err := t.query("DELETE FROM outbox WHERE id IN ("+placeholders(len(chunk))+") AND state IN ('claimed', 'sending', 'unknown') RETURNING id, contact_id", args...)
+		rows, err := t.query("DELETE FROM outbox WHERE id IN ("+placeholders(len(chunk))+") AND state IN ('claimed', 'sending', 'unknown') RETURNING id, contact_id, "+
+			"EXISTS (SELECT 1 FROM outbox q WHERE q.contact_id = outbox.contact_id AND q.state = 'queued')", args...)
 		if err != nil {
 			return nil, fmt.Errorf("store: outbox delivered: %w", err)
 		}
 		for rows.Next() {
 			var id, contactID string
-			if err := rows.Scan(&id, &contactID); err != nil {
+			var queued bool
+			if err := rows.Scan(&id, &contactID, &queued); err != nil {
 				rows.Close()
 				return nil, err
 			}
 			owner[id] = contactID
+			if queued {
+				behind[contactID] = true
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -476,7 +488,9 @@ func (t *Tx) OutboxDelivered(ds []conversation.Delivery) ([]conversation.Deliver
 		if err := t.dropOneShot(c); err != nil {
 			return nil, err
 		}
-		contacts = append(contacts, c)
+		if behind[c] {
+			contacts = append(contacts, c)
+		}
 	}
 	if err := t.promoteAll(contacts); err != nil {
 		return nil, err

@@ -508,6 +508,10 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
+	// A panic in fn ends the transaction on its way out: SQLite's one
+	// writer is held until then, and conn.Close above waits for it. After
+	// Commit or Rollback this does nothing.
+	defer tx.Rollback()
 	t := &Tx{db: db, tx: tx, ctx: ctx, Now: db.now().UTC().Truncate(time.Millisecond), keyGen: gen, write: pool == db.w}
 	if conn != nil {
 		t.conn, t.pipe = conn, &pipelined{}

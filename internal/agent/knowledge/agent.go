@@ -185,6 +185,7 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 		return nil, nil, words, timeCue{}
 	}
 	qlang := guessLang(words, lang)
+	words = analyzers[qlang].spell(words)
 	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(words, qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2

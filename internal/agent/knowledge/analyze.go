@@ -305,13 +305,29 @@ const (
 	chatEN = `wheres:where whens:when hows:how whats:what wats:what wat:what wen:when whn:when wher:where
 		doesnt:doesn dont:don didnt:didn isnt:isn arent:aren wasnt:wasn werent:wasn hasnt:has havent:have hadnt:had
 		cant:can couldnt:could wont:will wouldnt:would shouldnt:should ive:have youre:you thats:that theres:there
-		ur:your ure:you bc:because cuz:because coz:because tmrw:tomorrow tmr:tomorrow msg:message msgs:messages`
+		ur:your ure:you bc:because cuz:because coz:because tmrw:tomorrow tmr:tomorrow msg:message msgs:messages
+		u:you r:are ya:you yr:your y:why wht:what hw:how abt:about bout:about thru:through tho:though b4:before
+		pls:please plz:please pl:please thx:thanks tnx:thanks info:information pic:picture pics:pictures
+		pkg:package addr:address acct:account acc:account pwd:password pw:password nr:number num:number
+		wanna:want gonna:going gotta:have hv:have hav:have shd:should cld:could wud:would wd:would
+		ppl:people sth:something smth:something smthg:something bday:birthday 2day:today 2morrow:tomorrow
+		tmrrw:tomorrow wk:week wknd:weekend thnx:thanks dunno:know`
 	chatES = `q:que k:que xq:porque pq:porque porq:porque xk:porque tb:tambien tmb:tambien tbn:tambien d:de
 		x:por xa:para pa:para toy:estoy sta:esta cdo:cuando qndo:cuando dnd:donde xfa:favor xfavor:favor msj:mensaje
-		msjs:mensajes hr:hora hrs:horas`
+		msjs:mensajes hr:hora hrs:horas
+		ke:que xk:porque cto:cuanto cta:cuanta ctos:cuantos ctas:cuantas cnd:cuando kndo:cuando dnde:donde
+		tmbn:tambien tambn:tambien xo:pero pf:por_favor porfa:por_favor porfis:por_favor xfis:por_favor
+		dsp:despues dps:despues nd:nada bn:bien mñn:manana mnn:manana kiero:quiero kieres:quieres aki:aqui
+		info:informacion grax:gracias finde:fin_de_semana fds:fin_de_semana tlf:telefono tfno:telefono
+		num:numero nro:numero ola:hola`
 	chatPT = `q:que vc:voce vcs:voces pq:porque porq:porque tb:tambem tbm:tambem pra:para pro:para ta:esta to:estou
 		qdo:quando qnd:quando qndo:quando td:tudo hj:hoje msg:mensagem msgs:mensagens obg:obrigado n:nao
-		nao:nao hr:hora hrs:horas cade:onde`
+		nao:nao hr:hora hrs:horas cade:onde
+		qto:quanto qnto:quanto qt:quanto qnt:quanto qtos:quantos qts:quantos qtas:quantas
+		p:para mt:muito mto:muito mta:muita mtos:muitos msm:mesmo dps:depois qq:qualquer qqr:qualquer
+		oq:o_que vdd:verdade blz:beleza obgd:obrigado obgda:obrigada agr:agora tou:estou kd:onde
+		cmg:comigo pfv:por_favor pf:por_favor sff:se_faz_favor info:informacao tlm:telemovel tlf:telefone
+		fds:fim_de_semana nr:numero num:numero`
 )
 
 func pairs(s string) map[string]string {
@@ -324,9 +340,35 @@ func pairs(s string) map[string]string {
 	return m
 }
 
+// spell reads the chat spellings of a question as the words they stand
+// for, before anything else reads it: phrases ("qto custa" is "quanto
+// custa"), the question's cues and its terms. A spelling may stand for
+// several words ("fds": "fim de semana"). It returns words itself when no
+// word is a chat spelling.
+func (a *analyzer) spell(words []string) []string {
+	var out []string
+	for i, w := range words {
+		v, ok := a.chat[w]
+		if !ok || v == w {
+			if out != nil {
+				out = append(out, w)
+			}
+			continue
+		}
+		if out == nil {
+			out = append(make([]string, 0, len(words)+2), words[:i]...)
+		}
+		out = append(out, strings.Split(v, "_")...)
+	}
+	if out == nil {
+		return words
+	}
+	return out
+}
+
 // word reads a chat spelling as the word it stands for.
 func (a *analyzer) word(w string) string {
-	if v, ok := a.chat[w]; ok {
+	if v, ok := a.chat[w]; ok && !strings.Contains(v, "_") {
 		return v
 	}
 	return w

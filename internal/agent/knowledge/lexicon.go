@@ -103,6 +103,16 @@ var lexiconSynonyms = [][]string{
 		"número de piso", "morada", "endereço", "número da porta", "código-postal"},
 	// A present for someone.
 	{"gift", "present", "birthday", "bday", "regalo", "regalar", "cumpleaños", "cumple", "presente", "prenda", "oferta", "aniversário", "prenda de anos"},
+	// Opening hours: when a place shuts (not Portuguese "fecha", the
+	// Spanish for a date).
+	{"close", "closes", "closing", "closed", "shut", "shuts", "shutting", "cierra", "cierran", "cerráis", "cerrar", "cerrado", "cerrada"},
+	// Paying with a phone.
+	{"apple pay", "google pay", "samsung pay", "apple wallet", "google wallet", "wallet", "mobile payment", "contactless",
+		"=pay with my phone", "=pay by phone", "=pay with the phone", "=pagar con el móvil", "=pagar con el celular", "=pagar con mi móvil",
+		"=pagar com o telemóvel", "=pagar com o celular", "=pagar pelo telemóvel", "=pagar pelo celular"},
+	// A mistake the customer made.
+	{"wrong", "mistake", "typo", "incorrect", "=made a mistake", "equivocada", "equivocado", "equivoqué", "equivocarme", "error", "errónea",
+		"errada", "errado", "enganei", "engano", "errei", "enganado", "enganada"},
 	// Customer service.
 	{"customer service", "customer support", "support", "helpdesk", "help desk", "atención al cliente", "servicio al cliente", "soporte",
 		"apoio ao cliente", "atendimento", "suporte"},

@@ -266,6 +266,8 @@ var contextWords = set(`buy buys buying bought purchase purchased purchases purc
 // shop's synonyms may hold as a fixed phrase ("=contra reembolso").
 var (
 	payWords = set(`pay paying cash pagar pago pagas paga pagais pagamos pagando pagamento`)
+	// payMeans are the payWords that name what is paid with.
+	payMeans = set(`cash`)
 	// whenWords join the payment to the delivery.
 	whenWords = set(`when once on upon at cuando al en quando ao na no em`)
 	// comeWords are the parcel's arrival.
@@ -292,7 +294,17 @@ func readPayOnDelivery(words []string, lang string) []string {
 			}
 			for k := j + 1; k < len(words) && k <= j+3; k++ {
 				if comeWords[words[k]] {
-					out := append(slices.Clone(words[:j]), name...)
+					// "cash when it comes": the name starts with the
+					// means of payment, which it replaces; left twice,
+					// the second "cash" finds whatever else says cash
+					// (a gift card "cannot be exchanged for cash"). A
+					// verb or noun of paying ("pago", "pagamento") stays:
+					// it is the question's payment.
+					from := j
+					if w == name[0] && payMeans[w] {
+						from = i
+					}
+					out := append(slices.Clone(words[:from]), name...)
 					return append(out, words[k+1:]...)
 				}
 			}
