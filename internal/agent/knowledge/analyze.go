@@ -308,18 +308,18 @@ const (
 		ur:your ure:you bc:because cuz:because coz:because tmrw:tomorrow tmr:tomorrow msg:message msgs:messages
 		u:you r:are ya:you yr:your y:why wht:what hw:how abt:about bout:about thru:through tho:though b4:before
 		pls:please plz:please pl:please thx:thanks tnx:thanks info:information pic:picture pics:pictures
-		pkg:package addr:address acct:account acc:account pwd:password pw:password nr:number num:number
+		pkg:package addr:address acct:account acc:account pwd:password pw:password nr:number
 		wanna:want gonna:going gotta:have hv:have hav:have shd:should cld:could wud:would wd:would
 		ppl:people sth:something smth:something smthg:something bday:birthday 2day:today 2morrow:tomorrow
 		tmrrw:tomorrow wk:week wknd:weekend thnx:thanks dunno:know`
 	chatES = `q:que k:que xq:porque pq:porque porq:porque xk:porque tb:tambien tmb:tambien tbn:tambien d:de
 		x:por xa:para pa:para toy:estoy sta:esta cdo:cuando qndo:cuando dnd:donde xfa:favor xfavor:favor msj:mensaje
 		msjs:mensajes hr:hora hrs:horas
-		ke:que xk:porque cto:cuanto cta:cuanta ctos:cuantos ctas:cuantas cnd:cuando kndo:cuando dnde:donde
+		ke:que xk:porque cto:cuanto cnd:cuando kndo:cuando dnde:donde
 		tmbn:tambien tambn:tambien xo:pero pf:por_favor porfa:por_favor porfis:por_favor xfis:por_favor
 		dsp:despues dps:despues nd:nada bn:bien mñn:manana mnn:manana kiero:quiero kieres:quieres aki:aqui
 		info:informacion grax:gracias finde:fin_de_semana fds:fin_de_semana tlf:telefono tfno:telefono
-		num:numero nro:numero ola:hola`
+		num:numero nro:numero`
 	chatPT = `q:que vc:voce vcs:voces pq:porque porq:porque tb:tambem tbm:tambem pra:para pro:para ta:esta to:estou
 		qdo:quando qnd:quando qndo:quando td:tudo hj:hoje msg:mensagem msgs:mensagens obg:obrigado n:nao
 		nao:nao hr:hora hrs:horas cade:onde
@@ -327,7 +327,7 @@ const (
 		p:para mt:muito mto:muito mta:muita mtos:muitos msm:mesmo dps:depois qq:qualquer qqr:qualquer
 		oq:o_que vdd:verdade blz:beleza obgd:obrigado obgda:obrigada agr:agora tou:estou kd:onde
 		cmg:comigo pfv:por_favor pf:por_favor sff:se_faz_favor info:informacao tlm:telemovel tlf:telefone
-		fds:fim_de_semana nr:numero num:numero`
+		fds:fim_de_semana nr:numero`
 )
 
 func pairs(s string) map[string]string {
@@ -339,6 +339,10 @@ func pairs(s string) map[string]string {
 	}
 	return m
 }
+
+// A chat spelling must not be a word of its language: articles are read
+// through the table too, and the Portuguese "num" (em + um) or the Spanish
+// "cta" (cuenta) would vanish from the index.
 
 // spell reads the chat spellings of a question as the words they stand
 // for, before anything else reads it: phrases ("qto custa" is "quanto

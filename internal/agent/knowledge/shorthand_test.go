@@ -1,9 +1,12 @@
 package knowledge
 
 import (
+	"io/fs"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/trement/trement/internal/agent/internal/fold"
 )
 
 // TestSpell: chat spellings are read as their words before anything else
@@ -93,5 +96,35 @@ func TestCashWhenItComes(t *testing.T) {
 		if r := reply(t, a, "en", msg); r.Unsure || len(r.Sources) == 0 || r.Sources[0] != "payment-methods" {
 			t.Errorf("%q: unsure=%v sources=%v, want payment-methods", msg, r.Unsure, r.Sources)
 		}
+	}
+}
+
+// TestChatSpellingsAreNotWords: articles are read through the chat table
+// too, so a spelling that is a word of its language in the sample articles
+// ("num", em + um) would take that word out of the index.
+func TestChatSpellingsAreNotWords(t *testing.T) {
+	fsys := Sample()
+	err := fs.WalkDir(fsys, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		lang, _, ok := strings.Cut(path, "/")
+		an := analyzers[lang]
+		if !ok || an == nil {
+			return nil
+		}
+		b, err := fs.ReadFile(fsys, path)
+		if err != nil {
+			return err
+		}
+		for _, w := range fold.Words(string(b)) {
+			if v, ok := an.chat[w]; ok && v != w && len(w) > 1 { // a letter is no term anyway
+				t.Errorf("%s: %q is a chat spelling of %q in %s", path, w, v, lang)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
