@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -36,6 +37,8 @@ type laterExec struct {
 	query string
 	args  []any
 	check func(rowsAffected int64) error // nil: nothing
+	// row, if not nil, reads the write's one returned row instead.
+	row func(rowScanner) error
 }
 
 // pipelined is a write transaction's queue (PostgreSQL).
@@ -62,6 +65,36 @@ func (t *Tx) execLater(check func(rowsAffected int64) error, query string, args 
 	q := t.db.q(query)
 	t.wrote(q)
 	t.pipe.queue = append(t.pipe.queue, laterExec{query: q, args: args, check: check})
+	if len(t.pipe.queue) >= pipelineMax {
+		return t.sendPipeline("", nil, nil)
+	}
+	return nil
+}
+
+// scanLater is scanRow(query, args, dest...) for a write returning one
+// row that nobody reads before the transaction's next statement: queued on
+// PostgreSQL, where dest is filled and then done runs when it has run (a
+// missing row fails the transaction); at once on SQLite.
+func (t *Tx) scanLater(done func(), query string, args []any, dest ...any) error {
+	if t.pipe == nil {
+		if err := t.scanRow(query, args, dest...); err != nil {
+			return err
+		}
+		done()
+		return nil
+	}
+	if t.pipe.err != nil {
+		return t.pipe.err
+	}
+	q := t.db.q(query)
+	t.wrote(q)
+	t.pipe.queue = append(t.pipe.queue, laterExec{query: q, args: args, row: func(r rowScanner) error {
+		if err := r.Scan(dest...); err != nil {
+			return err
+		}
+		done()
+		return nil
+	}})
 	if len(t.pipe.queue) >= pipelineMax {
 		return t.sendPipeline("", nil, nil)
 	}
@@ -195,9 +228,15 @@ func (t *Tx) sendPipeline(last string, lastArgs []any, read func(pgx.BatchResult
 		br := c.SendBatch(t.ctx, b)
 		var first error
 		for _, e := range queue {
-			ct, err := br.Exec()
-			if err == nil && e.check != nil {
-				err = e.check(ct.RowsAffected())
+			var err error
+			if e.row != nil {
+				err = readOne(br, e.row)
+			} else {
+				var ct pgconn.CommandTag
+				ct, err = br.Exec()
+				if err == nil && e.check != nil {
+					err = e.check(ct.RowsAffected())
+				}
 			}
 			if err != nil && first == nil {
 				first = err
@@ -212,4 +251,25 @@ func (t *Tx) sendPipeline(last string, lastArgs []any, read func(pgx.BatchResult
 		t.pipe.err = err
 	}
 	return err
+}
+
+// readOne hands the one row of the batch's next result to f: sql.ErrNoRows
+// if there is none.
+func readOne(br pgx.BatchResults, f func(rowScanner) error) error {
+	rows, err := br.Query()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := f(rows); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
 }

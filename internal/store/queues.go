@@ -188,7 +188,9 @@ func outboxLoc(id string) vault.Loc { return vault.Loc{Table: "outbox", Column: 
 const outboxCols = "seq, id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, attempts, next_attempt_at, wa_message_id, last_error, created_at, updated_at"
 
 // Enqueue adds an item to the outbox, sealing its payload under the
-// contact's key (so erasure shreds unsent replies too).
+// contact's key (so erasure shreds unsent replies too). it.State is the
+// state it was stored in (pending, or queued behind another) once the
+// transaction's next statement has run: PostgreSQL pipelines the insert.
 func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 	if it.ID == "" {
 		it.ID = NewID()
@@ -216,13 +218,15 @@ func (t *Tx) Enqueue(it *conversation.OutboxItem) error {
 		args = append(args, it.ContactID)
 	}
 	args = append(args, ms(it.NextAttemptAt), ms(it.CreatedAt), ms(it.UpdatedAt))
+	// it.State is set once the insert has run: on PostgreSQL it goes
+	// with the transaction's next statement (pipeline.go).
 	var got string
-	err = t.scanRow(`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
+	err = t.scanLater(func() { it.State = conversation.OutboxState(got) },
+		`INSERT INTO outbox (id, message_id, conversation_id, contact_id, phone_number_id, kind, payload_enc, state, next_attempt_at, created_at, updated_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, `+state+`, ?, ?, ?) RETURNING state`, args, &got)
 	if err != nil {
 		return fmt.Errorf("store: enqueue: %w", err)
 	}
-	it.State = conversation.OutboxState(got)
 	return nil
 }
 
