@@ -77,6 +77,7 @@ func main() {
 		numbers     = flag.Int("numbers", 1, "business numbers (phone_number_ids) the customers are spread over; TREMENT_SEND_RATE caps each at 1,000/s")
 		cpuProfile  = flag.String("cpuprofile", "", "write trement's CPU profile here (TREMENT_CPU_PROFILE; replica i>0 gets .i appended), from start-up to shutdown")
 		bin         = flag.String("bin", "", "trement binary to run (empty: go build ./cmd/trement), e.g. to compare two builds")
+		trementEnv  = flag.String("env", "", "extra environment for trement only, space-separated KEY=VALUE (e.g. \"GOGC=200 GOMAXPROCS=4\"), to compare runtime settings")
 		pgwire      = flag.Bool("pgwire", false, "PostgreSQL: count trement's statements and round trips through a proxy (adds a hop to every round trip)")
 	)
 	flag.Parse()
@@ -88,7 +89,7 @@ func main() {
 		log.Fatal("-numbers must be at least 1")
 	}
 	phones = phoneIDs(*numbers)
-	cpuProfilePath, trementBin = *cpuProfile, *bin
+	cpuProfilePath, trementBin, extraEnv = *cpuProfile, *bin, strings.Fields(*trementEnv)
 	if *pgwire {
 		if !strings.HasPrefix(*dbURL, "postgres") {
 			log.Fatal("-pgwire needs a PostgreSQL -db")
@@ -121,6 +122,10 @@ var phones = []string{phone}
 
 // cpuProfilePath is -cpuprofile, trementBin is -bin.
 var cpuProfilePath, trementBin string
+
+// extraEnv is -env: added to each trement's environment, not to the load
+// generator's or the bare server's.
+var extraEnv []string
 
 // phoneIDs returns n phone_number_ids, the first the simulator's default.
 func phoneIDs(n int) []string {
@@ -401,6 +406,7 @@ func startTrement(dbURL string, customers int, drain time.Duration) *server {
 			"TREMENT_APP_SECRET="+secret, "TREMENT_VERIFY_TOKEN=v", "TREMENT_ACCESS_TOKEN="+token,
 			"TREMENT_GRAPH_URL=http://"+gl.Addr().String(), "TREMENT_SEND_RATE=1000", "TREMENT_LOG_LEVEL=error",
 			"TREMENT_MARK_READ=false", "TREMENT_PAIR_INTERVAL=0s")
+		cmd.Env = append(cmd.Env, extraEnv...)
 		if cpuProfilePath != "" {
 			path := cpuProfilePath
 			if i > 0 {

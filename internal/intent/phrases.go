@@ -470,10 +470,10 @@ type personRule struct {
 	// clash holds "noun|adj" pairs that are one word twice ("human
 	// human", "ser humano humano"), which are not read.
 	clash   map[string]bool
-	final   map[string]bool // the last word of every noun, adjective and after-phrase
-	after   [3][]string     // normalised, "" included
-	modals  []string        // normalised, "" included when listed
-	actions []string        // normalised
+	final   map[string]bool        // the last word of every noun, adjective and after-phrase
+	after   [3]map[string][]string // normalised, by last word; "" is always tried too
+	modals  []string               // normalised, "" included when listed
+	actions []string               // normalised
 }
 
 // existential verbs ("is there", "hay", "tem") ask whether a person is
@@ -508,12 +508,13 @@ func compilePersonRules() []personRule {
 	for _, g := range askForPerson {
 		r := personRule{lang: g.lang, adjFirst: g.adjFirst, nouns: map[string]string{}, clash: map[string]bool{}, final: map[string]bool{}}
 		for i, l := range g.after {
-			r.after[i] = append(r.after[i], "")
+			r.after[i] = map[string][]string{}
 			for _, a := range l {
 				na := normalize(a)
-				r.after[i] = append(r.after[i], na)
 				f := strings.Fields(na)
-				r.final[f[len(f)-1]] = true
+				last := f[len(f)-1]
+				r.after[i][last] = append(r.after[i][last], na)
+				r.final[last] = true
 			}
 		}
 		for _, m := range g.modals {
@@ -604,25 +605,29 @@ func (r *personRule) reads(win []string) bool {
 // came before it, exists that the verb only asks whether one is there, so
 // the person must be qualified by an adjective or what they are for.
 func (r *personRule) object(obj string, verb, exists bool) bool {
-	for _, emph := range r.after[2] { // cut from the end: the last first
-		o1, ok := cutWords(obj, emph, false)
-		if !ok {
-			continue
-		}
-		for _, what := range r.after[1] {
-			o2, ok := cutWords(o1, what, false)
-			if !ok {
-				continue
-			}
-			for _, who := range r.after[0] {
-				core, ok := cutWords(o2, who, false)
-				if ok && core != "" && r.core(core, verb, exists && what == "") {
+	// Cut from the end, the last first; each may be absent.
+	for _, o1 := range r.cuts(2, obj) {
+		for _, o2 := range r.cuts(1, o1) {
+			for _, core := range r.cuts(0, o2) {
+				if core != "" && r.core(core, verb, exists && o2 == o1) {
 					return true
 				}
 			}
 		}
 	}
 	return false
+}
+
+// cuts returns s, and s without each of after[i]'s phrases it ends with.
+func (r *personRule) cuts(i int, s string) []string {
+	out := []string{s}
+	last := s[strings.LastIndexByte(s, ' ')+1:]
+	for _, p := range r.after[i][last] {
+		if rest, ok := cutWords(s, p, false); ok {
+			out = append(out, rest)
+		}
+	}
+	return out
 }
 
 // core reads [article] [adjective] noun.
