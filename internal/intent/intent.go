@@ -176,12 +176,14 @@ func personInClauses(text string) (entry, bool) {
 	return person, found
 }
 
-// contrast is a clause that only says the customer wants no machine.
+// contrast is a clause that only says the customer wants no machine, or
+// that it is urgent.
 var contrast = map[string]bool{}
 
 func init() {
 	for _, c := range []string{"not a bot", "not a machine", "not a robot", "no bots", "no bot", "no una máquina", "no un bot", "no un robot",
-		"no una maquina", "não um robô", "não uma máquina", "não um bot", "e não um robô"} {
+		"no una maquina", "não um robô", "não uma máquina", "não um bot", "e não um robô",
+		"it's urgent", "this is urgent", "urgent", "asap", "es urgente", "urgente", "é urgente"} {
 		contrast[normalize(c)] = true
 	}
 }

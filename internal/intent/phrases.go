@@ -284,7 +284,7 @@ var leadIns = []string{
 	"eu queria", "preciso", "eu preciso", "desejo", "posso", "poderia", "pode",
 	"podem", "você pode", "vc pode", "tem como",
 	"I prefer", "I prefer to", "I'd prefer", "I'd prefer to", "I would prefer", "I would prefer to", "I'd rather", "I would rather",
-	"prefiero", "preferiría", "prefiro", "preferia", "eu prefiro",
+	"prefiero", "preferiría", "prefiro", "preferia", "eu prefiro", "necessito",
 }
 
 // Tables built at init from the lists above, all keys normalised.
@@ -416,44 +416,49 @@ var askForPerson = []struct {
 		"transfer me to", "put me through to", "pass me to", "get me", "contact", "reach", "get hold of", "get in touch with",
 		"how do i reach", "how can i reach", "how do i contact", "how can i contact", "how do i talk to", "how can i talk to",
 		"how do i speak to", "how can i speak to", "how do i get hold of", "how can i get hold of", "how do i get to",
-		"is there", "is there any", "are there any", "do you have", "have you got"},
-		[]string{"", "a", "an", "some", "your"}, []string{"", "real", "actual", "live", "human", "proper"},
+		"is there", "is there any", "are there any", "do you have", "have you got", "is", "put me in touch with", "get",
+		"i need to get hold of"},
+		[]string{"", "a", "an", "some", "your", "the", "one of your", "one of the"}, []string{"", "real", "actual", "live", "human", "proper"},
 		[]string{"human", "person", "agent", "operator", "representative", "human being", "staff member", "employee",
-			"support agent", "customer service agent", "someone", "somebody", "people", "team member", "staff", "support team", "customer service", "team"}, true,
+			"support agent", "customer service agent", "someone", "somebody", "people", "team member", "staff", "support team", "customer service", "team",
+			"humans", "agents", "persons", "manager", "supervisor", "staff members", "employees"}, true,
 		[3][]string{
 			personGroups([]string{"from", "on", "at", "in"}, []string{"your", "the"},
 				[]string{"team", "store", "shop", "company", "staff", "support", "support team", "customer service", "customer support", "customer care"}),
 			{"i can talk to", "i could talk to", "i can chat with", "i could chat with", "i can speak to", "i could speak to",
-				"i can speak with", "i could speak with", "to talk to", "to speak to", "to speak with", "to chat with", "available", "there"},
-			{"not a bot", "not a machine", "not a robot", "not the bot", "not an ai", "instead", "really", "please"}},
+				"i can speak with", "i could speak with", "to talk to", "to speak to", "to speak with", "to chat with", "available", "there", "here",
+				"who can help me", "who can help", "that can help me", "who could help me"},
+			{"not a bot", "not a machine", "not a robot", "not the bot", "not an ai", "instead", "really", "please", "real",
+				"asap", "now", "right now", "urgently"}},
 		[]string{"", "can", "could", "will", "would", "may", "can i get", "could i get", "i need", "i want", "i would like", "id like", "please can", "please could"},
 		[]string{"help me", "help", "look at this", "look into this", "have a look", "take a look", "look at my case", "check this",
-			"check my case", "take over", "contact me", "call me", "get back to me", "answer me", "help me with this", "sort this out"}},
+			"check my case", "take over", "contact me", "call me", "call me back", "get back to me", "answer me", "help me with this", "sort this out"}},
 	{es, []string{"hablar con", "conversar con", "chatear con", "comunicarme con", "contactar con", "contactar a",
 		"pásame con", "páseme con", "pasame con", "ponme con", "póngame con", "comuníqueme con",
 		"cómo hablo con", "cómo puedo hablar con", "cómo contacto con", "cómo contacto a", "cómo me comunico con",
-		"que me atienda", "que me atiendan", "ser atendido por", "ser atendida por", "hay", "tenéis", "tienen"},
-		[]string{"", "una", "un", "algún", "alguna"}, []string{"", "real", "de verdad", "humano", "humana", "de carne y hueso"},
+		"que me atienda", "que me atiendan", "ser atendido por", "ser atendida por", "hay", "tenéis", "tienen",
+		"pasar con", "pasarme con", "me pasas con", "me pasa con", "me pasan con", "ponerme con", "ponerme en contacto con"},
+		[]string{"", "una", "un", "algún", "alguna", "el", "la", "uno de", "alguno de"}, []string{"", "real", "de verdad", "humano", "humana", "de carne y hueso"},
 		[]string{"persona", "humano", "agente", "asesor", "asesora", "operador", "operadora", "alguien", "ser humano",
-			"empleado", "empleada", "encargado", "encargada", "representante"}, false,
+			"empleado", "empleada", "encargado", "encargada", "representante", "gerente", "responsable", "supervisor", "personas", "humanos"}, false,
 		[3][]string{
 			personGroups([]string{"de", "del", "de la", "de su", "de tu", "de vuestra", "de vuestro"}, nil,
 				[]string{"equipo", "tienda", "empresa", "atención al cliente", "soporte", "personal", "servicio al cliente"}),
-			{"con quien hablar", "con quien pueda hablar", "con quién hablar", "disponible"},
-			{"no una máquina", "no un bot", "no un robot", "no una ia", "no el bot", "mejor", "de verdad", "por favor"}},
+			{"con quien hablar", "con quien pueda hablar", "con quién hablar", "disponible", "ahí", "que me ayude", "que me pueda ayudar"},
+			{"no una máquina", "no un bot", "no un robot", "no una ia", "no el bot", "mejor", "de verdad", "por favor", "ya", "ahora", "urgente"}},
 		nil, nil},
 	{pt, []string{"falar com", "conversar com", "ser atendido por", "ser atendida por", "me passa para", "me passe para",
 		"me transfere para", "me transfira para", "me coloca com", "contatar", "contactar",
 		"como falo com", "como posso falar com", "como eu falo com", "como entro em contato com",
-		"que me atenda", "que me atendam", "há", "tem", "existe"},
-		[]string{"", "um", "uma", "algum", "alguma"}, []string{"", "real", "de verdade", "humano", "humana", "de carne e osso"},
+		"que me atenda", "que me atendam", "há", "tem", "existe", "me passa pra", "me passe pra", "passar para", "passar-me para", "de falar com"},
+		[]string{"", "um", "uma", "algum", "alguma", "o", "a", "um dos", "uma das"}, []string{"", "real", "de verdade", "humano", "humana", "de carne e osso"},
 		[]string{"pessoa", "humano", "atendente", "agente", "operador", "operadora", "alguém", "ser humano",
-			"funcionário", "funcionária", "representante", "gente"}, false,
+			"funcionário", "funcionária", "representante", "gente", "gerente", "responsável", "supervisor", "pessoas", "humanos"}, false,
 		[3][]string{
 			personGroups([]string{"da", "do", "de", "da vossa", "do vosso", "da sua", "do seu"}, nil,
 				[]string{"loja", "equipa", "equipe", "empresa", "atendimento", "apoio ao cliente", "suporte", "atendimento ao cliente"}),
-			{"com quem falar", "com quem possa falar", "disponível"},
-			{"mesmo", "não uma máquina", "não um robô", "não um bot", "e não um robô", "e não uma máquina", "não o bot", "de verdade", "por favor"}},
+			{"com quem falar", "com quem possa falar", "disponível", "aí", "que me ajude", "que me possa ajudar"},
+			{"mesmo", "não uma máquina", "não um robô", "não um bot", "e não um robô", "e não uma máquina", "não o bot", "de verdade", "por favor", "já", "agora", "urgente"}},
 		nil, nil},
 }
 
@@ -607,9 +612,11 @@ func (r *personRule) reads(win []string) bool {
 func (r *personRule) object(obj string, verb, exists bool) bool {
 	// Cut from the end, the last first; each may be absent.
 	for _, o1 := range r.cuts(2, obj) {
+		// "a human, not a robot" asks for one without a verb.
+		asks := verb || o1 != obj && contrast[obj[len(o1)+1:]]
 		for _, o2 := range r.cuts(1, o1) {
 			for _, core := range r.cuts(0, o2) {
-				if core != "" && r.core(core, verb, exists && o2 == o1) {
+				if core != "" && r.core(core, asks, exists && o2 == o1) {
 					return true
 				}
 			}

@@ -63,6 +63,11 @@ func TestPersonAskedIndirectly(t *testing.T) {
 		"prefiro falar com uma pessoa de verdade", "posso falar com alguém do atendimento?",
 		"há alguma pessoa real com quem falar?", "não estás a ajudar. quero falar com um humano",
 		"queria falar com alguém da equipa mesmo", "quero que me atenda uma pessoa, não um robô",
+		"talk to someone real", "i need to speak with somebody asap", "can i get a real person please", "is a human available?",
+		"i want a human not a robot", "can i speak to the manager", "put me in touch with a person", "can someone call me back",
+		"could i talk to one of your staff", "necesito hablar con alguien, es urgente", "quiero hablar con el encargado",
+		"¿me pueden pasar con alguien de atención al cliente?", "¿hay alguien ahí?", "quero falar com o gerente",
+		"preciso de falar com uma pessoa, é urgente", "me passa pra um atendente",
 	} {
 		if k := Parse(s).Kind; k != Human {
 			t.Errorf("Parse(%q) = %v, want Human", s, k)
@@ -76,6 +81,9 @@ func TestPersonAskedIndirectly(t *testing.T) {
 		"i spoke to someone from your team yesterday", "falei com alguém da loja ontem",
 		"no me sirve la talla, ¿puedo cambiarla?", "can i return it, not a bot question",
 		"stop the delivery, the bot isnt helping",
+		"is the manager in today", "can i get a refund", "is the store open", "get me my order", "quiero hablar con el banco",
+		"hay alguna tienda en madrid", "tem alguma loja no porto", "the person at the store was rude",
+		"can i speak to the store about my order", "preciso de ajuda", "it's urgent, where is my parcel?",
 	} {
 		if k := Parse(s).Kind; k == Human {
 			t.Errorf("Parse(%q) = Human, want not a request for a person", s)
