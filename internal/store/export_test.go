@@ -54,3 +54,6 @@ func syncSetting(db *DB, queryRow func(string, ...any) *sql.Row) (string, error)
 	err := queryRow(q).Scan(&s)
 	return s, err
 }
+
+// KeyCached reports whether db's key cache holds owner's data key.
+func KeyCached(db *DB, owner string) bool { return db.keys.get(owner) != nil }

@@ -531,19 +531,22 @@ func (db *DB) run(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fun
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", err)
 	}
-	if pool == db.w && (opts == nil || !opts.ReadOnly) {
+	write := pool == db.w && (opts == nil || !opts.ReadOnly)
+	if write {
 		db.committed(relaxed)
 		if db.commitHook != nil {
 			db.commitHook(CommitInfo{Relaxed: relaxed, Started: t.started})
 		}
-		if relaxed && t.promise {
-			if err := db.Sync(ctx); err != nil {
-				return fmt.Errorf("store: committed, but not made durable: %w", err)
-			}
-		}
 	}
+	// The transaction has committed, whatever the Sync below says: what
+	// follows a commit (an erasure's second key drop, its scrub) happens.
 	for _, f := range t.after {
 		f()
+	}
+	if write && relaxed && t.promise {
+		if err := db.Sync(ctx); err != nil {
+			return fmt.Errorf("store: committed, but not made durable: %w", err)
+		}
 	}
 	return nil
 }
