@@ -186,6 +186,26 @@ func init() {
 		"it's urgent", "this is urgent", "urgent", "asap", "es urgente", "urgente", "é urgente"} {
 		contrast[normalize(c)] = true
 	}
+	// Not wanting a machine, in so many words: "não quero falar com um
+	// robô", "no quiero hablar con un bot", "I don't want to talk to a bot".
+	machines := map[langSet][]string{
+		en: {"a bot", "a robot", "a machine", "the bot", "an ai", "a chatbot", "bots", "robots"},
+		es: {"un bot", "un robot", "una máquina", "el bot", "una ia", "un chatbot", "bots", "robots", "máquinas"},
+		pt: {"um bot", "um robô", "uma máquina", "o bot", "o robô", "uma ia", "um chatbot", "bots", "robôs", "máquinas"},
+	}
+	refusals := map[langSet][]string{
+		en: {"i don't want to talk to", "i dont want to talk to", "i don't want to speak to", "i dont want to speak to",
+			"i don't want to chat with", "i dont want to chat with", "i'm not talking to", "im not talking to", "no more talking to", "enough of"},
+		es: {"no quiero hablar con", "no quiero chatear con", "no quiero conversar con", "no quiero que me atienda", "no quiero"},
+		pt: {"não quero falar com", "não quero conversar com", "não quero ser atendido por", "não quero ser atendida por", "não quero"},
+	}
+	for l, ms := range machines {
+		for _, r := range refusals[l] {
+			for _, m := range ms {
+				contrast[normalize(r+" "+m)] = true
+			}
+		}
+	}
 }
 
 // ParseConsentAnswer reads a reply to the consent prompt, including the

@@ -424,7 +424,8 @@ var askForPerson = []struct {
 			"humans", "agents", "persons", "manager", "supervisor", "staff members", "employees"}, true,
 		[3][]string{
 			personGroups([]string{"from", "on", "at", "in"}, []string{"your", "the"},
-				[]string{"team", "store", "shop", "company", "staff", "support", "support team", "customer service", "customer support", "customer care"}),
+				[]string{"team", "store", "shop", "company", "staff", "support", "support team", "customer service", "customer support", "customer care"},
+				"there", "here"),
 			{"i can talk to", "i could talk to", "i can chat with", "i could chat with", "i can speak to", "i could speak to",
 				"i can speak with", "i could speak with", "to talk to", "to speak to", "to speak with", "to chat with", "available", "there", "here",
 				"who can help me", "who can help", "that can help me", "who could help me"},
@@ -443,8 +444,10 @@ var askForPerson = []struct {
 			"empleado", "empleada", "encargado", "encargada", "representante", "gerente", "responsable", "supervisor", "personas", "humanos"}, false,
 		[3][]string{
 			personGroups([]string{"de", "del", "de la", "de su", "de tu", "de vuestra", "de vuestro"}, nil,
-				[]string{"equipo", "tienda", "empresa", "atención al cliente", "soporte", "personal", "servicio al cliente"}),
-			{"con quien hablar", "con quien pueda hablar", "con quién hablar", "disponible", "ahí", "que me ayude", "que me pueda ayudar"},
+				[]string{"equipo", "tienda", "empresa", "atención al cliente", "soporte", "personal", "servicio al cliente"},
+				"ahí", "aquí", "por ahí"),
+			{"con quien hablar", "con quien pueda hablar", "con quién hablar", "disponible", "ahí", "que me ayude", "que me pueda ayudar",
+				"que me atienda", "que me pueda atender", "que me puede atender"},
 			{"no una máquina", "no un bot", "no un robot", "no una ia", "no el bot", "mejor", "de verdad", "por favor", "ya", "ahora", "urgente"}},
 		nil, nil},
 	{pt, []string{"falar com", "conversar com", "ser atendido por", "ser atendida por", "me passa para", "me passe para",
@@ -456,8 +459,10 @@ var askForPerson = []struct {
 			"funcionário", "funcionária", "representante", "gente", "gerente", "responsável", "supervisor", "pessoas", "humanos"}, false,
 		[3][]string{
 			personGroups([]string{"da", "do", "de", "da vossa", "do vosso", "da sua", "do seu"}, nil,
-				[]string{"loja", "equipa", "equipe", "empresa", "atendimento", "apoio ao cliente", "suporte", "atendimento ao cliente"}),
-			{"com quem falar", "com quem possa falar", "disponível", "aí", "que me ajude", "que me possa ajudar"},
+				[]string{"loja", "equipa", "equipe", "empresa", "atendimento", "apoio ao cliente", "suporte", "atendimento ao cliente"},
+				"aí", "aqui", "por aí"),
+			{"com quem falar", "com quem possa falar", "disponível", "aí", "que me ajude", "que me possa ajudar",
+				"que me atenda", "que me possa atender", "que me pode atender", "que me pudesse atender"},
 			{"mesmo", "não uma máquina", "não um robô", "não um bot", "e não um robô", "e não uma máquina", "não o bot", "de verdade", "por favor", "já", "agora", "urgente"}},
 		nil, nil},
 }
@@ -489,8 +494,8 @@ var existential = map[string]bool{"is there": true, "is there any": true, "are t
 
 // personGroups is every "from the team", "de la tienda", "da loja": a
 // preposition, an optional determiner, and a group of the business's people.
-func personGroups(preps, dets, groups []string) []string {
-	var out []string
+func personGroups(preps, dets, groups []string, places ...string) []string {
+	out := slices.Clone(places)
 	for _, p := range preps {
 		for _, g := range groups {
 			out = append(out, p+" "+g)

@@ -100,3 +100,30 @@ func TestComplaintsAboutTheAssistant(t *testing.T) {
 		}
 	}
 }
+
+// TestPersonBesidesNoMachine: a request for a person "there" or one who
+// "can attend to me", beside a clause that refuses a machine in so many
+// words, is handed over; the refusal alone, or beside a question, is not.
+func TestPersonBesidesNoMachine(t *testing.T) {
+	for _, msg := range []string{
+		"há alguém aqui que me possa ajudar? não quero falar com um bot",
+		"hay alguien ahí que me pueda atender? no quiero hablar con una máquina",
+		"is there someone there who can help me? i don't want to talk to a bot",
+		"quero falar com uma pessoa, não quero falar com robôs",
+		"¿hay alguien ahí? no quiero un robot",
+	} {
+		if k := Parse(msg).Kind; k != Human {
+			t.Errorf("%q: %v, want human", msg, k)
+		}
+	}
+	for _, msg := range []string{
+		"não quero falar com um robô",
+		"no quiero hablar con un bot, ¿cuánto tarda el envío?",
+		"what time is it there?",
+		"tem alguma loja aí no porto?",
+	} {
+		if k := Parse(msg).Kind; k == Human {
+			t.Errorf("%q: read as a request for a person", msg)
+		}
+	}
+}

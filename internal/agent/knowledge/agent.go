@@ -181,12 +181,12 @@ func (a *Agent) searchTerms(words []string, lang string) ([]hit, []qterm) {
 // context) and ranks the passages for it, preferring lang. It returns the
 // words searched and the question's time cue too.
 func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, timeCue) {
-	if arithmetic(words) {
+	if arithmetic(words) || asksWeather(words) {
 		return nil, nil, words, timeCue{}
 	}
 	qlang := guessLang(words, lang)
 	words = analyzers[qlang].spell(words)
-	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(words, qlang), qlang))))
+	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(readOptOut(words, qlang), qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.

@@ -389,3 +389,56 @@ func readAsker(words []string) []string {
 	}
 	return words
 }
+
+// The weather ("what's the weather like tomorrow?", "¿qué tiempo va a
+// hacer mañana?", "que tempo vai fazer amanhã?", "will it rain?", "¿va a
+// llover?", "vai chover?") is no shop's topic: "tiempo" and "tempo" are
+// also time, and would meet a delivery time or the contact hours. Only
+// phrases that are the weather are read ("hace tiempo" alone is "a while
+// ago", "quanto tempo faz" how long ago).
+var weatherPhrases = phraseSet(`
+	the weather|weather like|weather forecast|weather today|weather tomorrow|weather in|weather be|the forecast
+	going to rain|gonna rain|will it rain|is it raining|going to snow|will it snow|is it sunny|how hot is it|how cold is it
+	que tiempo hace|que tiempo va a hacer|que tiempo hara|tiempo va a hacer|va a hacer buen tiempo|va a hacer mal tiempo
+	hace buen tiempo|hace mal tiempo|hara buen tiempo|hara mal tiempo|el tiempo manana|el tiempo hoy|prevision del tiempo
+	va a llover|llovera|esta lloviendo|va a nevar|nevara|hace calor|hace frio|va a hacer calor|va a hacer frio
+	que tempo faz|que tempo vai fazer|que tempo vai estar|que tempo fara|tempo vai fazer|vai fazer bom tempo|vai fazer mau tempo
+	faz bom tempo|faz mau tempo|o tempo amanha|o tempo hoje|previsao do tempo|previsao meteorologica
+	vai chover|chovera|esta a chover|esta chovendo|vai nevar|faz calor|faz frio|vai fazer calor|vai fazer frio`)
+
+// asksWeather reports whether folded words ask about the weather.
+func asksWeather(words []string) bool { return weatherPhrases.in(words) }
+
+// Not wanting the shop's promotional messages any more ("I don't want any
+// more offers", "stop sending me promotions", "no quiero recibir más
+// publicidad", "não quero receber mais mensagens de promoções") is a
+// withdrawal of marketing consent, whatever the message's other words:
+// they name the promotions, which a discount-code article also does. The
+// question is read as the language's words of that withdrawal, which find
+// the privacy article's opt-out instruction (STOP, BAJA, PARAR). Not
+// wanting to receive a parcel ("I don't want to receive the parcel at
+// home") names no message: it is left alone.
+var (
+	refusePhrases = phraseSet(`
+		dont want|do not want|don t want|no longer want|stop sending|stop sending me|stop emailing|stop messaging|no more|unsubscribe|opt out
+		no quiero|no deseo|ya no quiero|dejad de enviarme|dejen de enviarme|deja de enviarme|dejad de mandarme|dejen de mandarme|no me envieis|no me envien|no me mandeis|no me manden|darme de baja|dar de baja
+		nao quero|ja nao quero|nao desejo|parem de me enviar|parem de me mandar|pare de me enviar|pare de me mandar|nao me enviem|nao me mandem|descadastrar|cancelar a subscricao`)
+	promoWords = set(`message messages promotion promotions promo promos offer offers ad ads advert adverts advertising marketing newsletter newsletters spam deals
+		mensaje mensajes promocion promociones oferta ofertas publicidad anuncios marketing boletin newsletter spam
+		mensagem mensagens promocao promocoes oferta ofertas publicidade anuncios marketing boletim newsletter spam`)
+	withdrawal = map[string][]string{
+		"en": {"withdraw", "consent", "marketing", "messages"},
+		"es": {"retirar", "consentimiento", "mensajes", "comerciales"},
+		"pt": {"retirar", "consentimento", "mensagens", "marketing"},
+	}
+)
+
+// readOptOut rewrites a refusal of promotional messages as lang's words
+// for withdrawing marketing consent.
+func readOptOut(words []string, lang string) []string {
+	name := withdrawal[lang]
+	if name == nil || !refusePhrases.in(words) || !slices.ContainsFunc(words, func(w string) bool { return promoWords[w] }) {
+		return words
+	}
+	return slices.Clone(name)
+}

@@ -343,3 +343,60 @@ func TestNumberWordsAreLight(t *testing.T) {
 		t.Error(`"há" is not a Portuguese stopword`)
 	}
 }
+
+// TestWeatherIsNoTopic: the weather is off-topic in every language,
+// though "tiempo" and "tempo" are also time; time itself still is read.
+func TestWeatherIsNoTopic(t *testing.T) {
+	kb := sampleAgent(t)
+	for _, tc := range []struct{ lang, msg string }{
+		{"en", "what's the weather like in lisbon tomorrow?"},
+		{"en", "is it going to rain this weekend"},
+		{"es", "¿qué tiempo hace hoy en sevilla?"},
+		{"es", "oye, ¿va a llover el sábado?"},
+		{"es", "mañana va a hacer buen tiempo?"},
+		{"pt", "que tempo vai fazer no porto amanhã?"},
+		{"pt", "vai chover em lisboa hoje?"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id != "unsure" {
+			t.Errorf("%q: answered from %s, want unsure", tc.msg, id)
+		}
+	}
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"es", "¿cuánto tiempo tarda el envío a Portugal?", "shipping-times"},
+		{"pt", "quanto tempo demora a entrega para Espanha?", "shipping-times"},
+		{"es", "¿cuánto tiempo tengo para devolver un artículo?", "returns"},
+		{"pt", "quanto tempo tenho para devolver uma encomenda?", "returns"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id != tc.want {
+			t.Errorf("%q: %s, want %s", tc.msg, id, tc.want)
+		}
+	}
+}
+
+// TestRefusingPromotionsFindsTheOptOut: a refusal of promotional messages
+// gets the privacy article's opt-out word, not the discount codes; not
+// wanting to receive a parcel is no opt-out.
+func TestRefusingPromotionsFindsTheOptOut(t *testing.T) {
+	kb := sampleAgent(t)
+	for _, tc := range []struct{ lang, msg, word string }{
+		{"en", "I don't want any more of your offers", "STOP"},
+		{"en", "please stop sending me promotions", "STOP"},
+		{"es", "ya no quiero recibir vuestra publicidad", "BAJA"},
+		{"es", "no quiero más ofertas por whatsapp", "BAJA"},
+		{"pt", "não quero mais publicidade vossa", "PARAR"},
+		{"pt", "parem de me enviar ofertas", "PARAR"},
+	} {
+		id, text := replySource(t, kb, tc.lang, tc.msg)
+		if id != "privacy" || !strings.Contains(text, tc.word) {
+			t.Errorf("%q: answered from %s (%q), want privacy with %s", tc.msg, id, text, tc.word)
+		}
+	}
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"en", "I don't want to receive the parcel at home, can I pick it up?", "privacy"},
+		{"es", "no quiero pagar el envío, ¿hay algún código de descuento?", "privacy"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id == tc.want {
+			t.Errorf("%q: read as an opt-out (%s)", tc.msg, id)
+		}
+	}
+}
