@@ -62,9 +62,13 @@ type doc struct {
 	head    map[string]bool // terms of the section heading
 	title   map[string]bool // terms of the article title
 	body    map[string]bool // terms of the passage's text
-	length  int
-	period  bool // the text states a period of time ("30 days")
-	price   bool // the text states an amount of money ("€4.95")
+	// bound holds the terms that the passage uses only inside a compound
+	// some article's tags name ("tarjeta" only in "tarjetas regalo",
+	// "card" only in "gift card"), each with the compounds' other words.
+	bound  map[string][]string
+	length int
+	period bool // the text states a period of time ("30 days")
+	price  bool // the text states an amount of money ("€4.95")
 }
 
 type posting struct {
@@ -149,13 +153,66 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 		}
 		return terms
 	}
+	// An article's compounds are the pairs of adjacent terms of its tags
+	// of several words that its title says too: the compound is what the
+	// article is about ("Gift cards", "¿Vendéis tarjetas regalo?"). Only a
+	// compound whose head (the last word in English, the first in Spanish
+	// and Portuguese) is alone another article's tag counts: "tarjeta"
+	// alone is the payment methods' card, so a "tarjeta" without "regalo"
+	// is not the gift card's.
+	single := map[string]map[string]string{} // lang → one-word tag → article
+	for ai := range arts {
+		a := &arts[ai]
+		an := analyzers[a.lang]
+		if single[a.lang] == nil {
+			single[a.lang] = map[string]string{}
+		}
+		for _, t := range a.tags {
+			if ts := an.terms(fold.Words(t)); len(ts) == 1 {
+				single[a.lang][ts[0]] = a.id
+			}
+		}
+	}
+	pairs := make([]map[[2]string]bool, len(arts))
+	for ai := range arts {
+		a := &arts[ai]
+		an := analyzers[a.lang]
+		title := an.terms(fold.Words(a.title))
+		for _, t := range a.tags {
+			ts := an.terms(fold.Words(t))
+			for i := 0; i+1 < len(ts); i++ {
+				k := [2]string{ts[i], ts[i+1]}
+				if isPhrase(k[0]) || isPhrase(k[1]) || k[0] == k[1] {
+					continue
+				}
+				head, mod := k[0], k[1]
+				if a.lang == "en" {
+					head, mod = k[1], k[0]
+				}
+				if other, ok := single[a.lang][head]; !ok || other == a.id {
+					continue
+				}
+				for j := 0; j+1 < len(title); j++ {
+					if title[j] == k[0] && title[j+1] == k[1] {
+						if pairs[ai] == nil {
+							pairs[ai] = map[[2]string]bool{}
+						}
+						pairs[ai][[2]string{head, mod}] = true
+					}
+				}
+			}
+		}
+	}
 	for ai := range arts {
 		a := &arts[ai]
 		an := analyzers[a.lang]
 		title := analyze(an, a.title, nil)
 		var tags []string
+		var tagRuns [][]string
 		for _, t := range a.tags {
-			tags = append(tags, analyze(an, t, nil)...)
+			ts := analyze(an, t, nil)
+			tags = append(tags, ts...)
+			tagRuns = append(tagRuns, ts)
 		}
 		for si, s := range a.sections {
 			heading := analyze(an, s.heading, nil)
@@ -188,6 +245,7 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 				for _, t := range body {
 					d.body[t] = true
 				}
+				d.bound = boundTerms(pairs[ai], slices.Concat([][]string{title, heading, body}, tagRuns))
 				ix.docs = append(ix.docs, d)
 			}
 		}
@@ -816,6 +874,12 @@ func (ix *index) search(q []qterm, qlang, lang string, langBoost float64) []hit 
 // by a period ("how long does a refund take?"), a passage that states one
 // answers its question words ("how long", "cuánto tiempo") wherever they
 // are written, and is preferred (periodBoost).
+// boundWeight is what a passage's term counts for, in score and
+// coverage, when the passage uses it only inside a compound whose other
+// word the question does not say: the customer's "tarjeta" (the card they
+// paid with) is not the shop's "tarjetas regalo".
+const boundWeight = 0.3
+
 func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue timeCue) []hit {
 	scores := map[int]float64{}
 	matched := map[int]float64{}
@@ -825,6 +889,16 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 	parts := map[int]float64{}     // doc → the phrase's words found, for coverage
 	termScore := map[int]float64{} // doc → the term's score
 	pooled := make([]bool, len(ix.groups))
+	// asked holds every term the question may mean, for the compounds: a
+	// passage's bound term counts fully only beside one of its partners.
+	asked := map[string]bool{}
+	for _, t := range q {
+		for _, a := range t.alts {
+			for _, w := range strings.Fields(a.term) {
+				asked[w] = true
+			}
+		}
+	}
 	for _, t := range q {
 		totalIDF += t.idf
 		if t.weight < 1 {
@@ -840,6 +914,10 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 				w := a.weight * t.weight
 				if d.art.lang != qlang {
 					w *= crossLangWeight
+				}
+				headOnly := d.bound[a.term] != nil && !slices.ContainsFunc(d.bound[a.term], func(m string) bool { return asked[m] })
+				if headOnly {
+					w *= boundWeight
 				}
 				tf := float64(p.tf)
 				norm := ix.k1 * (1 - ix.b + ix.b*float64(d.length)/ix.avgLen)
@@ -859,6 +937,9 @@ func (ix *index) searchCue(q []qterm, qlang, lang string, langBoost float64, cue
 					// Another passage names it in a heading: this one
 					// only mentions it.
 					c *= bodyWeight
+				}
+				if headOnly {
+					c *= boundWeight
 				}
 				if a.part {
 					parts[p.doc] += c
@@ -987,4 +1068,42 @@ func splitChunks(body string, max int) []string {
 // as [EMAIL_1]: they carry no meaning for retrieval.
 func queryWords(msg string) []string {
 	return fold.Words(placeholder.ReplaceAllString(msg, " "))
+}
+
+// boundTerms returns the terms of runs (a passage's title, heading, text
+// and tags, as term sequences) found only beside a word they are the head
+// of in pairs (head, modifier), each with those words: "tarjet" is bound
+// to "regal" in a passage that only speaks of "tarjetas regalo".
+func boundTerms(pairs map[[2]string]bool, runs [][]string) map[string][]string {
+	free := map[string]bool{}
+	partners := map[string][]string{}
+	for _, run := range runs {
+		for i, t := range run {
+			var with []string
+			if i > 0 && pairs[[2]string{t, run[i-1]}] {
+				with = append(with, run[i-1])
+			}
+			if i+1 < len(run) && pairs[[2]string{t, run[i+1]}] {
+				with = append(with, run[i+1])
+			}
+			if len(with) == 0 {
+				free[t] = true
+				continue
+			}
+			for _, w := range with {
+				if !slices.Contains(partners[t], w) {
+					partners[t] = append(partners[t], w)
+				}
+			}
+		}
+	}
+	for t := range partners {
+		if free[t] {
+			delete(partners, t)
+		}
+	}
+	if len(partners) == 0 {
+		return nil
+	}
+	return partners
 }

@@ -400,3 +400,38 @@ func TestRefusingPromotionsFindsTheOptOut(t *testing.T) {
 		}
 	}
 }
+
+// TestCompoundHeadAloneIsNotTheCompound: "card" alone is the payment
+// methods' card, not the gift cards; the compound still finds its article.
+func TestCompoundHeadAloneIsNotTheCompound(t *testing.T) {
+	kb := sampleAgent(t)
+	for _, tc := range []struct{ lang, msg string }{
+		{"en", "my card got charged twice, which card do you refund to?"},
+		{"es", "¿me devolvéis el importe a la misma tarjeta?"},
+		{"pt", "o dinheiro volta para o meu cartão?"},
+		{"es", "me han cobrado en la tarjeta y no sé por qué"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id == "faq-gift-cards" {
+			t.Errorf("%q: answered from the gift cards", tc.msg)
+		}
+	}
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"en", "can i buy a gift card for my mum?", "faq-gift-cards"},
+		{"es", "¿tenéis tarjetas regalo de 50 euros?", "faq-gift-cards"},
+		{"pt", "vendem cartões-presente?", "faq-gift-cards"},
+		{"es", "¿aceptáis tarjeta de crédito?", "payment-methods"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id != tc.want {
+			t.Errorf("%q: %s, want %s", tc.msg, id, tc.want)
+		}
+	}
+	pairs := map[[2]string]bool{{"card", "gift"}: true}
+	got := boundTerms(pairs, [][]string{{"buy", "gift", "card"}, {"card", "last"}})
+	if got != nil {
+		t.Errorf("card also alone: bound %v, want none", got)
+	}
+	got = boundTerms(pairs, [][]string{{"buy", "gift", "card"}, {"gift", "card", "last"}})
+	if len(got) != 1 || !slices.Equal(got["card"], []string{"gift"}) {
+		t.Errorf("card only in gift card: bound %v, want card → gift", got)
+	}
+}
