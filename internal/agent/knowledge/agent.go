@@ -186,7 +186,7 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 	}
 	qlang := guessLang(words, lang)
 	words = analyzers[qlang].spell(words)
-	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(readOptOut(words, qlang), qlang), qlang))))
+	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(readMoneyBack(readOptOut(words, qlang), qlang), qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.

@@ -442,3 +442,34 @@ func readOptOut(words []string, lang string) []string {
 	}
 	return slices.Clone(name)
 }
+
+// Money or a cost given back ("¿los gastos de envío se devuelven?", "os
+// portes são devolvidos?", "el dinero me lo devolvéis a la tarjeta?") is
+// a refund, whatever verb says it: "devolver" is also sending an item
+// back (a return), but money is not sent back by the customer. Only the
+// verb's forms of the shop giving back are read ("devolvéis", "são
+// devolvidos"), not the customer's "devuelvo" or the noun "devolución".
+var (
+	moneyWords = set(`money cost costs shipping postage fee fees refund
+		dinero importe coste costes gastos portes envio pago
+		dinheiro valor custo custos portes envio frete pagamento`)
+	givenBackWords = set(`devuelto devuelta devueltos devueltas devolveis devuelven devuelve devolvereis devolveran devolvera
+		devolvido devolvida devolvidos devolvidas devolvem devolve devolverao devolvera`)
+	refundWord = map[string]string{"en": "refund", "es": "reembolso", "pt": "reembolso"}
+)
+
+// readMoneyBack rewrites the shop's giving back of money or a cost as
+// lang's word for a refund.
+func readMoneyBack(words []string, lang string) []string {
+	word := refundWord[lang]
+	if word == "" || !slices.ContainsFunc(words, func(w string) bool { return moneyWords[w] }) {
+		return words
+	}
+	i := slices.IndexFunc(words, func(w string) bool { return givenBackWords[w] })
+	if i < 0 {
+		return words
+	}
+	out := slices.Clone(words)
+	out[i] = word
+	return out
+}

@@ -435,3 +435,26 @@ func TestCompoundHeadAloneIsNotTheCompound(t *testing.T) {
 		t.Errorf("card only in gift card: bound %v, want card → gift", got)
 	}
 }
+
+// TestMoneyGivenBackIsARefund: the shop giving back money or a cost is a
+// refund; the customer sending an item back is still a return.
+func TestMoneyGivenBackIsARefund(t *testing.T) {
+	kb := sampleAgent(t)
+	for _, tc := range []struct{ lang, msg, want string }{
+		{"es", "¿los gastos de envío también se devuelven?", "refunds"},
+		{"pt", "o valor do frete é devolvido?", "refunds"},
+		{"pt", "quando é que o dinheiro me é devolvido?", "refunds"},
+		{"es", "¿cómo devuelvo un artículo?", "returns"},
+		{"pt", "como devolvo uma encomenda?", "returns"},
+	} {
+		if id, _ := replySource(t, kb, tc.lang, tc.msg); id != tc.want {
+			t.Errorf("%q: %s, want %s", tc.msg, id, tc.want)
+		}
+	}
+	if got := readMoneyBack(fold.Words("os portes sao devolvidos"), "pt"); !slices.Contains(got, "reembolso") {
+		t.Errorf("portes devolvidos: %v, want a refund", got)
+	}
+	if got := readMoneyBack(fold.Words("ja devolvi a encomenda"), "pt"); slices.Contains(got, "reembolso") {
+		t.Errorf("devolvi a encomenda read as a refund: %v", got)
+	}
+}
