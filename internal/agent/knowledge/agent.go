@@ -468,6 +468,9 @@ func (a *Agent) best(words []string, lang, prefer string) match {
 	if doubt {
 		conf *= unknownFactor
 	}
+	if a.ix.sharedTag(hits, top, q) {
+		conf *= sharedTagFactor
+	}
 	return match{
 		doc:        a.localize(hits, top.doc, lang),
 		confidence: conf,
@@ -757,4 +760,41 @@ func (a *Agent) Topics(lang string, n int) string {
 	}
 	and := map[string]string{"en": " and ", "es": " y ", "pt": " e "}[lang]
 	return strings.Join(titles[:len(titles)-1], ", ") + and + titles[len(titles)-1]
+}
+
+// sharedTagFactor is what is left of the confidence when the question's
+// topic words are only tags of two articles alike: too little for a sure
+// answer however far the synonyms put one ahead.
+const sharedTagFactor = 0.25
+
+// sharedTag reports whether another article covers the question as well
+// as top's and the question's topic words are, in both, only tags (not
+// their title or heading): "do you do vouchers?" is a tag of the gift
+// cards and of the discount codes alike, and the synonyms that favour one
+// are no reason to be sure of it.
+func (ix *index) sharedTag(hits []hit, top hit, q []qterm) bool {
+	tagged := func(doc int) bool {
+		d := &ix.docs[doc]
+		n := 0
+		for _, t := range q {
+			if t.weight < 1 {
+				continue
+			}
+			if !d.meta[t.term] || d.head[t.term] || d.title[t.term] {
+				return false
+			}
+			n++
+		}
+		return n > 0
+	}
+	if !tagged(top.doc) {
+		return false
+	}
+	id := ix.docs[top.doc].art.id
+	for _, h := range hits {
+		if ix.docs[h.doc].art.id != id && h.coverage >= top.coverage-coverageLead && tagged(h.doc) {
+			return true
+		}
+	}
+	return false
 }

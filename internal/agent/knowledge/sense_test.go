@@ -458,3 +458,23 @@ func TestMoneyGivenBackIsARefund(t *testing.T) {
 		t.Errorf("devolvi a encomenda read as a refund: %v", got)
 	}
 }
+
+// TestSharedTagIsNoSureAnswer: a word that is only a tag of two articles
+// alike ("voucher": the gift cards' and the discount codes') gives no sure
+// answer from either; the articles' own words still do.
+func TestSharedTagIsNoSureAnswer(t *testing.T) {
+	kb := sampleAgent(t)
+	for _, msg := range []string{"any vouchers?", "can I get a voucher", "do you have vouchers"} {
+		if id, _ := replySource(t, kb, "en", msg); id != "unsure" {
+			t.Errorf("%q: answered from %s, want unsure", msg, id)
+		}
+	}
+	for _, tc := range []struct{ msg, want string }{
+		{"do you sell gift cards?", "faq-gift-cards"},
+		{"how do I use a discount code?", "faq-discount-codes"},
+	} {
+		if id, _ := replySource(t, kb, "en", tc.msg); id != tc.want {
+			t.Errorf("%q: %s, want %s", tc.msg, id, tc.want)
+		}
+	}
+}
