@@ -188,6 +188,11 @@ func (a *Agent) read(words []string, lang string) ([]hit, []qterm, []string, tim
 	words = analyzers[qlang].spell(words)
 	words, cue := readTime(readGetBack(readAsker(readPayOnDelivery(readSize(readMoneyBack(readOptOut(words, qlang), qlang), qlang), qlang))))
 	q := a.ix.expand(analyzers[qlang], words)
+	if cue.period() {
+		if d, ok := a.ix.destination(analyzers[qlang], words, q); ok {
+			q = append(q, d)
+		}
+	}
 	// Question words, numbers and units of time alone ("how long?", "2
 	// plus 2", "¿cuántos años tienes?") name no topic: nothing to answer.
 	if !slices.ContainsFunc(q, func(t qterm) bool { return t.weight == 1 && !t.unit }) {

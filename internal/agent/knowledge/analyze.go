@@ -2,6 +2,7 @@ package knowledge
 
 import (
 	"strings"
+	"sync"
 
 	"github.com/trement/trement/internal/agent/internal/fold"
 )
@@ -281,11 +282,12 @@ func (a *analyzer) lighter(w string) []string {
 }
 
 type analyzer struct {
-	lang  string
-	stop  map[string]bool
-	stem  func(string) string
-	light map[string]bool   // question words, kept but weighed down
-	chat  map[string]string // chat spellings → the word ("xq" → "porque")
+	lang    string
+	stop    map[string]bool
+	stem    func(string) string
+	light   map[string]bool   // question words, kept but weighed down
+	fillers map[string]bool   // stems of stop and light words (see filler)
+	chat    map[string]string // chat spellings → the word ("xq" → "porque")
 }
 
 var analyzers = map[string]*analyzer{
@@ -394,6 +396,28 @@ const (
 		quanto quanta quantos quantas tempo usar uso utilizar quando dura duram durar duracao receber recebi recebido recebida recebe recebem recebo recebes colocar coloco ponho meter meto introduzir introduzo inserir insiro`
 )
 
+// filler reports whether w, a word the articles do not have, is an
+// inflection of a stopword or a light word ("gets" of "get", "takes" of
+// "take"): it says how the question is asked, not what about, and is no
+// unknown topic.
+func (a *analyzer) filler(w string) bool {
+	fillerOnce.Do(func() {
+		for _, an := range analyzers {
+			an.fillers = make(map[string]bool)
+			for _, m := range []map[string]bool{an.stop, an.light} {
+				for s := range m {
+					if len(s) > 2 {
+						an.fillers[an.stem(s)] = true
+					}
+				}
+			}
+		}
+	})
+	return a.fillers[a.stem(w)]
+}
+
+var fillerOnce sync.Once
+
 func set(s string) map[string]bool {
 	m := make(map[string]bool)
 	for _, w := range strings.Fields(s) {
@@ -465,7 +489,8 @@ not no yes ok okay one thing something anything hi hello hey thanks thank make m
 give say said because
 many few more most other others another such only own same again once ever every each both either
 neither already yet really actually maybe perhaps even though although lot lots bit little quite rather
-everything everyone everybody like`
+everything everyone everybody like
+until till til possible`
 
 const stopES = `a al ante bajo con contra de del desde durante en entre hacia hasta para por segun sin so sobre tras
 el la lo los las un una unos unas y e o u ni que como cual cuales quien quienes este esta esto estos estas
@@ -480,7 +505,8 @@ hice hizo hicimos hicisteis hicieron
 dije dijo dijimos dijisteis dijeron dicho digo dices dice decis dicen ido iba iban va vas van voy vamos
 vino vine vinieron viene vienen estaba estabas estaban estuve estuvo habia hubo habeis
 mucho mucha muchos muchas poco poca pocos pocas cada ambos aun todavia quizas quiza ademas bastante demasiado
-hecho hecha hechos hechas varios varias`
+hecho hecha hechos hechas varios varias
+posible`
 
 const stopPT = `a ao aos as o os um uma uns umas de do da dos das em no na nos nas por pelo pela pelos pelas para com sem
 sobre entre ate apos e ou nem que como qual quais quem este esta isto estes estas esse essa isso esses essas
@@ -494,4 +520,5 @@ disse disseram dito digo diz dizem vai vou vao vamos ia iam foi fui foram veio v
 estava estavam esteve estive tinha tinham havia houve
 muito muita muitos muitas pouco pouca poucos poucas cada ambos ainda talvez alem bastante demasiado
 porque tanto tanta tantos tantas ha
-feito feita feitos feitas varios varias`
+feito feita feitos feitas varios varias
+possivel`

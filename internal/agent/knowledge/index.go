@@ -528,7 +528,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 			continue
 		}
 		t := an.stem(w)
-		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w] || an.light[w]) {
+		if _, ok := ix.postings[t]; !ok && (periodUnits[w] || contextWords[w] || an.light[w] || an.filler(w)) {
 			// A unit of time no article uses ("10 minutes ago") says
 			// when, not what, "bought" what the customer did, and a
 			// question word ("¿cuánto dura…?") how it is asked: no
@@ -675,6 +675,23 @@ func (ix *index) finish(q qterm) qterm {
 	}
 	q.idf *= q.weight
 	return q
+}
+
+// destination returns, for a question about how long something takes,
+// the word for delivery when a place beside a word for sending was left
+// out of q as the destination: "how long does it take for an order to
+// reach Valencia?" asks how long delivery there takes, and an article
+// whose text only happens to say "reaches" (a refund) does not answer it.
+func (ix *index) destination(an *analyzer, words []string, q []qterm) (qterm, bool) {
+	if !slices.ContainsFunc(words, func(w string) bool { return shipWords[w] }) ||
+		!slices.ContainsFunc(words, func(w string) bool { return ix.places[w] }) {
+		return qterm{}, false
+	}
+	d := an.stem(destWords[an.lang])
+	if ix.postings[d] == nil || slices.ContainsFunc(q, func(t qterm) bool { return t.term == d }) {
+		return qterm{}, false
+	}
+	return ix.finish(qterm{term: d, weight: 1, alts: []alt{{d, 1, 1, false}}}), true
 }
 
 // stopword reports whether a term is a stopword of some language.

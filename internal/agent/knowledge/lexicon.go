@@ -163,6 +163,10 @@ var shipWords = set(`ship ships shipping shipped shipment deliver delivers deliv
 	llegar llega llegue llegan llegara tarda tardan tardais paquete portes
 	enviam entregam chegar chega chegue chegam chegara demora demoram encomenda pacote frete`)
 
+// destWords name, per language, what a destination beside a word for
+// sending asks about: the delivery.
+var destWords = map[string]string{"en": "delivery", "es": "entrega", "pt": "entrega"}
+
 // addLexicon adds the built-in lexicon to an index: its neutral words and
 // places the articles do not use (its synonyms are added with the
 // knowledge base's, see New).

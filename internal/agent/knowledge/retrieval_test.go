@@ -200,3 +200,43 @@ func TestMostlyUnknown(t *testing.T) {
 		}
 	}
 }
+
+// An inflection of a stopword or a light word ("gets" of "get") and a
+// filler ("possible", "til") are no unknown topic: they ask how, not what.
+func TestFillerIsNoUnknownTopic(t *testing.T) {
+	arts := []article{
+		{id: "pay", lang: "en", title: "Payment methods", sections: []section{{heading: "Cash on delivery?", body: "We do not offer cash on delivery."}}},
+	}
+	ix := newIndex(arts, nil, 1.2, 0.75, 700)
+	for _, msg := range []string{"is it possible to pay cash on delivery", "when it gets delivered can i pay cash", "can i pay cash til delivery"} {
+		for _, q := range ix.expand(analyzers["en"], fold.Words(msg)) {
+			if len(q.alts) == 0 {
+				t.Errorf("%q: %q read as an unknown topic", msg, q.term)
+			}
+		}
+	}
+	// A word found nowhere that is no filler stays unknown.
+	q := ix.expand(analyzers["en"], fold.Words("can i pay cash for a taxi"))
+	if !slices.ContainsFunc(q, func(t qterm) bool { return len(t.alts) == 0 }) {
+		t.Errorf("taxi not read as an unknown topic: %+v", q)
+	}
+}
+
+// A place beside a word for sending, in a question about how long, asks
+// how long delivery there takes: the delivery times answer it, not the
+// order changes whose refund "reaches" the card in days.
+func TestDestinationAsksDeliveryTime(t *testing.T) {
+	a := sampleAgent(t)
+	for _, tt := range []struct{ msg, lang string }{
+		{"How long does it take for an order to reach Valencia?", "es"},
+		{"how long til my package gets to lisbon", "en"},
+	} {
+		r, err := a.Reply(context.Background(), agent.Request{Message: tt.msg, Language: tt.lang})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Unsure || len(r.Sources) == 0 || r.Sources[0] != "shipping-times" {
+			t.Errorf("%q: sources %v unsure %v, want shipping-times", tt.msg, r.Sources, r.Unsure)
+		}
+	}
+}
