@@ -187,11 +187,12 @@ func init() {
 		contrast[normalize(c)] = true
 	}
 	// Not wanting a machine, in so many words: "não quero falar com um
-	// robô", "no quiero hablar con un bot", "I don't want to talk to a bot".
+	// robô", "no quiero hablar con un bot", "I don't want to talk to a bot";
+	// on a phone the article is often left out ("não quero robô").
 	machines := map[langSet][]string{
-		en: {"a bot", "a robot", "a machine", "the bot", "an ai", "a chatbot", "bots", "robots"},
-		es: {"un bot", "un robot", "una máquina", "el bot", "una ia", "un chatbot", "bots", "robots", "máquinas"},
-		pt: {"um bot", "um robô", "uma máquina", "o bot", "o robô", "uma ia", "um chatbot", "bots", "robôs", "máquinas"},
+		en: {"a bot", "a robot", "a machine", "the bot", "an ai", "a chatbot", "bots", "robots", "bot", "robot", "machine", "ai", "chatbot"},
+		es: {"un bot", "un robot", "una máquina", "el bot", "una ia", "un chatbot", "bots", "robots", "máquinas", "bot", "robot", "máquina", "ia", "chatbot"},
+		pt: {"um bot", "um robô", "uma máquina", "o bot", "o robô", "uma ia", "um chatbot", "bots", "robôs", "máquinas", "bot", "robô", "máquina", "ia", "chatbot"},
 	}
 	refusals := map[langSet][]string{
 		en: {"i don't want to talk to", "i dont want to talk to", "i don't want to speak to", "i dont want to speak to",

@@ -127,3 +127,18 @@ func TestPersonBesidesNoMachine(t *testing.T) {
 		}
 	}
 }
+
+// Not wanting a machine is said without the article too ("não quero
+// robô", "no quiero bot"), beside a request for a person.
+func TestRefusalOfBareMachine(t *testing.T) {
+	for _, s := range []string{"há alguém aí que me possa atender? não quero robô", "hay alguien ahí? no quiero bot", "is someone there? i don't want to talk to bot"} {
+		if k := Parse(s).Kind; k != Human {
+			t.Errorf("Parse(%q) = %v, want Human", s, k)
+		}
+	}
+	for _, s := range []string{"não quero robô", "no quiero bot"} {
+		if k := Parse(s).Kind; k == Human {
+			t.Errorf("Parse(%q) = Human, a refusal alone asks for no one", s)
+		}
+	}
+}
