@@ -560,7 +560,7 @@ func (ix *index) expand(an *analyzer, words []string) []qterm {
 		// not a delivery time.
 		// So is a word for a price no article uses ("cheapest"): the
 		// question's price cue finds what it asks (see searchCue).
-		if an.light[w] || isDigit(w[0]) || periodNumbers[w] || priceWords[w] && ix.postings[t] == nil {
+		if an.light[w] || isDigit(w[0]) || periodNumbers[w] || priceWords[w] && ix.postings[t] == nil || contextWords[w] {
 			q.weight = lightWeight
 		}
 		q.unit = periodUnits[w] || periodNumbers[w]

@@ -240,3 +240,23 @@ func TestDestinationAsksDeliveryTime(t *testing.T) {
 		}
 	}
 }
+
+// A word for what the customer did ("compra", "bought") says the context,
+// not the topic: found in an article it is searched, but weighs like a
+// question word, so "quiero anular la compra" is about the cancelling.
+func TestContextWordWeighsLight(t *testing.T) {
+	arts := []article{
+		{id: "changes", lang: "es", title: "Cambiar o cancelar un pedido", sections: []section{{heading: "¿Puedo cancelar mi pedido?", body: "Sí, antes del envío. Tu compra se reembolsa en 3 días."}}},
+	}
+	ix := newIndex(arts, nil, 1.2, 0.75, 700)
+	q := ix.expand(analyzers["es"], fold.Words("quiero cancelar la compra"))
+	for _, qt := range q {
+		want := 1.0
+		if qt.term == analyzers["es"].stem("compra") {
+			want = lightWeight
+		}
+		if qt.weight != want || len(qt.alts) == 0 {
+			t.Errorf("%q: weight %v alts %v, want weight %v, found", qt.term, qt.weight, qt.alts, want)
+		}
+	}
+}

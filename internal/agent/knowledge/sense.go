@@ -253,7 +253,8 @@ func wanted(words []string) []string {
 // they ask about: every shop's customers bought something somewhere. One that no article uses is
 // left out of the question instead of counting as an unknown topic ("can I
 // return something I bought in the sale?"); one the articles use is
-// searched as any word.
+// searched, at a question word's weight (see expand): "quiero anular la
+// compra" asks about the cancelling.
 var contextWords = set(`buy buys buying bought purchase purchased purchases purchasing
 	comprar compra compras compre compro compramos comprado comprada compraste compre
 	comprei comprou compraram compramos adquiri adquirido
