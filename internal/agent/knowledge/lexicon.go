@@ -24,6 +24,10 @@ var lexiconSynonyms = [][]string{
 		"cuotas", "cuota", "=a plazos", "=en plazos", "financiar", "financiación", "fraccionar", "aplazar",
 		"=em parcelas", "=parcelado", "financiamento", "=split the payment", "=spread the cost", "=pay monthly", "=pay in months",
 		"=pagar en meses", "=dividir el pago", "=pagar em meses", "=dividir o pagamento"},
+	// Notes and coins, and who brings the parcel.
+	{"cash", "efectivo", "=en efectivo", "=dinero en efectivo", "=dinheiro vivo", "numerário", "=em numerário"},
+	{"courier", "carrier", "=delivery guy", "=delivery man", "=delivery driver", "repartidor", "repartidora", "mensajero",
+		"transportista", "estafeta", "transportadora", "entregador", "motorista"},
 	// Getting the money back, cancelling.
 	{"refund", "refunds", "money back", "reimbursement", "reembolso", "reembolsos", "dinero de vuelta", "estorno", "dinheiro de volta",
 		// Giving the money back is a refund, not a return: its "devolver"

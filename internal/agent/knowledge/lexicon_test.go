@@ -89,3 +89,21 @@ func TestPriceCue(t *testing.T) {
 		}
 	}
 }
+
+// The lexicon's cash and courier groups: the customer's "estafeta",
+// "repartidor" or "delivery guy" is the articles' carrier, "efectivo" cash.
+func TestLexiconCashAndCourier(t *testing.T) {
+	arts := []article{
+		{id: "track", lang: "en", title: "Tracking", sections: []section{{heading: "Marked as delivered?", body: "Ask the carrier. We do not take cash."}}},
+	}
+	ix := newIndex(arts, lexiconSynonyms, 1.2, 0.75, 700)
+	for _, c := range []struct{ lang, word, want string }{
+		{"pt", "estafeta", "carrier"}, {"es", "repartidor", "carrier"}, {"es", "efectivo", "cash"},
+	} {
+		q := ix.expand(analyzers[c.lang], []string{c.word})
+		want := analyzers["en"].stem(c.want)
+		if len(q) != 1 || !hasAlt(q[0].alts, want) {
+			t.Errorf("%q: %+v, want an alternative %q", c.word, q, want)
+		}
+	}
+}
