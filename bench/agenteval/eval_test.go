@@ -10,7 +10,7 @@ import (
 // TestEvaluationFloors keeps the measured figures from sliding back: floors
 // a little under what BENCHMARKS.md reports, not the goals (see there).
 func TestEvaluationFloors(t *testing.T) {
-	outs, err := evaluate("tune", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13", "test14", "test15", "test16", "test17")
+	outs, err := evaluate("tune", "dev", "test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func TestEvaluationFloors(t *testing.T) {
 	for split, floor := range map[string]struct {
 		fact  float64
 		wrong int
-	}{"test6": {0.95, 0}, "test7": {0.9, 0}, "test8": {0.78, 0}, "test9": {0.8, 0}, "test10": {0.8, 0}, "test11": {0.85, 0}, "test12": {0.85, 0}, "test13": {0.95, 0}, "test14": {0.88, 0}, "test15": {0.88, 0}, "test16": {0.83, 0}, "test17": {0.77, 0}} {
+	}{"test6": {0.95, 0}, "test7": {0.9, 0}, "test8": {0.78, 0}, "test9": {0.8, 0}, "test10": {0.8, 0}, "test11": {0.85, 0}, "test12": {0.85, 0}, "test13": {0.95, 0}, "test14": {0.88, 0}, "test15": {0.88, 0}, "test16": {0.83, 0}, "test17": {0.77, 0}, "test18": {0.89, 4}} {
 		s := by[split]
 		if float64(s.fact) < floor.fact*float64(s.topic) {
 			t.Errorf("key fact on the %s split %d/%d, want ≥ %.0f %%", split, s.fact, s.topic, 100*floor.fact)
