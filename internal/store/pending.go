@@ -45,20 +45,24 @@ func (s *rowSet) put(id string, args []any) {
 // The columns UpdateContact and UpdateConversation write, in the order of
 // their arguments (the row's id comes last), with their PostgreSQL types.
 var (
-	contactUpdate = rowUpdate{table: "contacts", cols: []string{"profile_name_enc", "region", "region_reason", "language", "consent_state",
-		"notice_version", "pending_action", "last_inbound_at", "updated_at", "notice_sent_at", "unanswered"}}
-	convUpdate = rowUpdate{table: "conversations", cols: []string{"state", "assigned_to", "sensitive", "not_helpful", "last_inbound_at", "updated_at", "closed_at",
-		"language", "failures", "waiting_since", "wait_expired"}}
+	contactUpdate = newRowUpdate("contacts", "profile_name_enc", "region", "region_reason", "language", "consent_state",
+		"notice_version", "pending_action", "last_inbound_at", "updated_at", "notice_sent_at", "unanswered")
+	convUpdate = newRowUpdate("conversations", "state", "assigned_to", "sensitive", "not_helpful", "last_inbound_at", "updated_at", "closed_at",
+		"language", "failures", "waiting_since", "wait_expired")
 )
 
 type rowUpdate struct {
 	table string
 	cols  []string
+	// one is the single-row UPDATE and what the table's row is called in
+	// errors, built once rather than per update.
+	one, what string
 }
 
-// one is the single-row UPDATE.
-func (u rowUpdate) one() string {
-	return "UPDATE " + u.table + " SET " + strings.Join(u.cols, " = ?, ") + " = ? WHERE id = ?"
+func newRowUpdate(table string, cols ...string) rowUpdate {
+	return rowUpdate{table: table, cols: cols,
+		one:  "UPDATE " + table + " SET " + strings.Join(cols, " = ?, ") + " = ? WHERE id = ?",
+		what: strings.TrimSuffix(table, "s")}
 }
 
 // many is the UPDATE of n rows at once: every column is set from a VALUES
@@ -131,7 +135,7 @@ func (t *Tx) writeRows(u rowUpdate, rows *rowSet) error {
 	for ids := rows.order; len(ids) > 0; {
 		chunk := ids[:min(len(ids), pendingChunk)]
 		ids = ids[len(chunk):]
-		q := u.one()
+		q := u.one
 		if len(chunk) > 1 {
 			q = u.many(len(chunk))
 		}
@@ -163,14 +167,14 @@ func (t *Tx) updateRow(u rowUpdate, set func(*pendingRows) *rowSet, args []any) 
 	}
 	// PostgreSQL pipelines the update (pipeline.go): it goes with the
 	// next statement, and a row that is gone fails the transaction.
-	what := strings.TrimSuffix(u.table, "s")
+	what := u.what
 	err := t.ownWrite(func() error {
 		return t.execLater(func(n int64) error {
 			if n == 0 {
 				return fmt.Errorf("store: update %s: %w", what, conversation.ErrNotFound)
 			}
 			return nil
-		}, u.one(), args...)
+		}, u.one, args...)
 	})
 	if err != nil && !errors.Is(err, conversation.ErrNotFound) {
 		return fmt.Errorf("store: update %s: %w", what, err)
