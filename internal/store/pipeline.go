@@ -59,12 +59,18 @@ func (t *Tx) execLater(check func(rowsAffected int64) error, query string, args 
 		n, _ := res.RowsAffected()
 		return check(n)
 	}
+	return t.enqueue(laterExec{query: query, args: args, check: check})
+}
+
+// enqueue queues e (its query not yet rebound) on the transaction's
+// pipeline, and sends the queue once it holds pipelineMax writes.
+func (t *Tx) enqueue(e laterExec) error {
 	if t.pipe.err != nil {
 		return t.pipe.err
 	}
-	q := t.db.q(query)
-	t.wrote(q)
-	t.pipe.queue = append(t.pipe.queue, laterExec{query: q, args: args, check: check})
+	e.query = t.db.q(e.query)
+	t.wrote(e.query)
+	t.pipe.queue = append(t.pipe.queue, e)
 	if len(t.pipe.queue) >= pipelineMax {
 		return t.sendPipeline("", nil, nil)
 	}
@@ -83,22 +89,13 @@ func (t *Tx) scanLater(done func(), query string, args []any, dest ...any) error
 		done()
 		return nil
 	}
-	if t.pipe.err != nil {
-		return t.pipe.err
-	}
-	q := t.db.q(query)
-	t.wrote(q)
-	t.pipe.queue = append(t.pipe.queue, laterExec{query: q, args: args, row: func(r rowScanner) error {
+	return t.enqueue(laterExec{query: query, args: args, row: func(r rowScanner) error {
 		if err := r.Scan(dest...); err != nil {
 			return err
 		}
 		done()
 		return nil
 	}})
-	if len(t.pipe.queue) >= pipelineMax {
-		return t.sendPipeline("", nil, nil)
-	}
-	return nil
 }
 
 // flushPipeline sends the queued writes before a statement that is not
