@@ -69,6 +69,10 @@ type doc struct {
 	length int
 	period bool // the text states a period of time ("30 days")
 	price  bool // the text states an amount of money ("€4.95")
+	// Read once from the heading and text for passages (see there).
+	problemHead bool // the heading states a problem (a negation)
+	whyHead     bool // the heading asks why
+	clock       bool // the text states a time of day ("10:00")
 }
 
 type posting struct {
@@ -219,6 +223,8 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, wa: whatsApp(chunk), heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
 					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
+				hw := fold.Words(s.heading)
+				d.problemHead, d.whyHead, d.clock = asks(hw, negationWords), asks(hw, whyWords), clockTime.MatchString(chunk)
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
 						if meta {
