@@ -93,8 +93,9 @@ type index struct {
 	// phrases maps the folded words of a fixed phrase (a synonym member
 	// written "=contra reembolso"), space-joined, to the term that stands
 	// for it; maxFixed is the longest, in words.
-	phrases  map[string]string
-	maxFixed int
+	phrases    map[string]string
+	onePhrases []string // the one-word keys of phrases, sorted (phraseTypos)
+	maxFixed   int
 
 	meta         map[string]bool            // terms found in some title, heading or tags
 	neutral      map[string]bool            // folded words that say nothing about the article (neutral.txt)
@@ -122,6 +123,12 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
+	for k := range ix.phrases {
+		if !strings.Contains(k, " ") {
+			ix.onePhrases = append(ix.onePhrases, k)
+		}
+	}
+	sort.Strings(ix.onePhrases)
 	analyze := func(an *analyzer, text string, names map[string]bool) []string {
 		folded := fold.Words(text)
 		for i := 0; i+1 < len(folded); i++ {
@@ -756,14 +763,16 @@ func (ix *index) closest(w string) []string {
 // phraseTypos corrects a word one edit away from a fixed phrase written
 // as one word ("contrareembolso" for "contrarreembolso"): the phrase's
 // term is what it means, and its letters meet no other indexed word.
+// Where two phrases are one edit away, the first in sorted order wins, the
+// same on every run.
 func (ix *index) phraseTypos(words []string) []string {
 	var out []string
 	for i, w := range words {
 		if len(w) < 8 || ix.surface[w] != nil || ix.phrases[w] != "" {
 			continue
 		}
-		for k := range ix.phrases {
-			if !strings.Contains(k, " ") && abs(len(k)-len(w)) <= 1 && osa(w, k, 2) <= 1 {
+		for _, k := range ix.onePhrases {
+			if abs(len(k)-len(w)) <= 1 && osa(w, k, 2) <= 1 {
 				if out == nil {
 					out = slices.Clone(words)
 				}
