@@ -179,12 +179,21 @@ func quantile(d []time.Duration, q float64) time.Duration {
 	return s[min(len(s)-1, int(q*float64(len(s))))]
 }
 
-// fresh are the splits written after issue 12's retrieval work, each
-// before the changes it measures (see eval.tsv); "old" sums the others.
-var fresh = map[string]bool{"test6": true, "test7": true, "test8": true, "test9": true, "test10": true, "test11": true, "test12": true, "test13": true, "test14": true, "test15": true, "test16": true, "test17": true, "test18": true}
+// evalSplits are eval.tsv's splits in the order they were written: the
+// default of -splits, and the report lists them newest first. The first
+// nOld were written before issue 12's retrieval work ("old" sums them); the
+// rest are fresh, each written before the changes it measures (see
+// eval.tsv).
+var evalSplits = []string{"tune", "dev", "test", "test2", "test3", "test4", "test5",
+	"test6", "test7", "test8", "test9", "test10", "test11", "test12", "test13", "test14", "test15", "test16", "test17", "test18"}
+
+const nOld = 7
 
 func report(w io.Writer, outs []outcome, verbose bool) map[string]*tally {
-	by := map[string]*tally{"tune": {}, "dev": {}, "test": {}, "test2": {}, "test3": {}, "test4": {}, "test5": {}, "test6": {}, "test7": {}, "test8": {}, "test9": {}, "test10": {}, "test11": {}, "test12": {}, "test13": {}, "test14": {}, "test15": {}, "test16": {}, "test17": {}, "test18": {}, "old": {}, "all": {}}
+	by := map[string]*tally{"old": {}, "all": {}}
+	for _, name := range evalSplits {
+		by[name] = &tally{}
+	}
 	var other []string // splits of a -file that are not eval.tsv's
 	for _, o := range outs {
 		if by[o.q.split] == nil {
@@ -192,13 +201,15 @@ func report(w io.Writer, outs []outcome, verbose bool) map[string]*tally {
 			other = append(other, o.q.split)
 		}
 		by[o.q.split].add(o)
-		if !fresh[o.q.split] && !slices.Contains(other, o.q.split) {
+		if slices.Contains(evalSplits[:nOld], o.q.split) {
 			by["old"].add(o)
 		}
 		by["all"].add(o)
 	}
 	fmt.Fprintf(w, "| Split | Questions | Key fact (on-topic) | Right language | Wrong confident answers | Unsure (on-topic) | Off-topic declined | Hand-overs | Latency p50 / p99 |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n")
-	for _, name := range append(other, "test18", "test17", "test16", "test15", "test14", "test13", "test12", "test11", "test10", "test9", "test8", "test7", "test6", "test5", "test4", "test3", "test2", "test", "dev", "tune", "old", "all") {
+	order := append(other, evalSplits...)
+	slices.Reverse(order[len(other):])
+	for _, name := range append(order, "old", "all") {
 		t := by[name]
 		fmt.Fprintf(w, "| %s | %d | %s | %s | %d | %d | %s | %d | %v / %v |\n", name, t.n, pct(t.fact, t.topic), pct(t.lang, t.n), t.wrong, t.unsure,
 			pct(t.offOK, t.offTopic), t.handoff, quantile(t.lat, 0.5).Round(time.Microsecond), quantile(t.lat, 0.99).Round(time.Microsecond))
@@ -240,7 +251,7 @@ func evaluateData(data []byte, splits ...string) ([]outcome, error) {
 
 func main() {
 	verbose := flag.Bool("v", false, "list every miss")
-	splits := flag.String("splits", "tune,dev,test,test2,test3,test4,test5,test6,test7,test8,test9,test10,test11,test12,test13,test14,test15,test16,test17,test18", "comma-separated splits to run (leave test out while tuning)")
+	splits := flag.String("splits", strings.Join(evalSplits, ","), "comma-separated splits to run (leave test out while tuning)")
 	file := flag.String("file", "", "questions in eval.tsv's format (default: the eval.tsv embedded at build)")
 	flag.Parse()
 	data := evalTSV

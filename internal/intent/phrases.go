@@ -405,7 +405,7 @@ var askForPerson = []struct {
 	// after is what may follow the person-word, in this order: who they
 	// are ("from your team", "da loja"), what they are for ("i could chat
 	// with", "con quien hablar"), and an emphasis or a contrast ("mesmo",
-	// "not a bot"). Each is optional; the lists are built by personAfter.
+	// "not a bot"). Each is optional; the first is built by personGroups.
 	after [3][]string
 	// subject: the person-word as the subject of a request for help, with
 	// its modal before and its action after ("can someone from your team

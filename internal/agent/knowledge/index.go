@@ -69,6 +69,10 @@ type doc struct {
 	length int
 	period bool // the text states a period of time ("30 days")
 	price  bool // the text states an amount of money ("€4.95")
+	// Read once from the heading and text for passages (see there).
+	problemHead bool // the heading states a problem (a negation)
+	whyHead     bool // the heading asks why
+	clock       bool // the text states a time of day ("10:00")
 }
 
 type posting struct {
@@ -89,8 +93,9 @@ type index struct {
 	// phrases maps the folded words of a fixed phrase (a synonym member
 	// written "=contra reembolso"), space-joined, to the term that stands
 	// for it; maxFixed is the longest, in words.
-	phrases  map[string]string
-	maxFixed int
+	phrases    map[string]string
+	onePhrases []string // the one-word keys of phrases, sorted (phraseTypos)
+	maxFixed   int
 
 	meta         map[string]bool            // terms found in some title, heading or tags
 	neutral      map[string]bool            // folded words that say nothing about the article (neutral.txt)
@@ -118,6 +123,12 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 	for _, g := range synGroups {
 		ix.addPhrases(g)
 	}
+	for k := range ix.phrases {
+		if !strings.Contains(k, " ") {
+			ix.onePhrases = append(ix.onePhrases, k)
+		}
+	}
+	sort.Strings(ix.onePhrases)
 	analyze := func(an *analyzer, text string, names map[string]bool) []string {
 		folded := fold.Words(text)
 		for i := 0; i+1 < len(folded); i++ {
@@ -219,6 +230,8 @@ func newIndex(arts []article, synGroups [][]string, k1, b float64, maxChunk int)
 			for _, chunk := range splitChunks(s.body, maxChunk) {
 				d := doc{art: a, sec: si, chunk: chunk, wa: whatsApp(chunk), heading: s.heading, tf: map[string]int{}, meta: map[string]bool{},
 					head: map[string]bool{}, body: map[string]bool{}, title: map[string]bool{}, period: statesPeriod(chunk), price: statesPrice(chunk)}
+				hw := fold.Words(s.heading)
+				d.problemHead, d.whyHead, d.clock = asks(hw, negationWords), asks(hw, whyWords), clockTime.MatchString(chunk)
 				add := func(terms []string, w int, meta bool) {
 					for _, t := range terms {
 						if meta {
@@ -750,14 +763,16 @@ func (ix *index) closest(w string) []string {
 // phraseTypos corrects a word one edit away from a fixed phrase written
 // as one word ("contrareembolso" for "contrarreembolso"): the phrase's
 // term is what it means, and its letters meet no other indexed word.
+// Where two phrases are one edit away, the first in sorted order wins, the
+// same on every run.
 func (ix *index) phraseTypos(words []string) []string {
 	var out []string
 	for i, w := range words {
 		if len(w) < 8 || ix.surface[w] != nil || ix.phrases[w] != "" {
 			continue
 		}
-		for k := range ix.phrases {
-			if !strings.Contains(k, " ") && abs(len(k)-len(w)) <= 1 && osa(w, k, 2) <= 1 {
+		for _, k := range ix.onePhrases {
+			if abs(len(k)-len(w)) <= 1 && osa(w, k, 2) <= 1 {
 				if out == nil {
 					out = slices.Clone(words)
 				}

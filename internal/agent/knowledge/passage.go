@@ -4,8 +4,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/trement/trement/internal/agent/internal/fold"
 )
 
 // Retrieval picks the article; the answer is the passage of that article
@@ -175,14 +173,14 @@ func (a *Agent) passages(id, lang string, q []qterm, words []string, cue timeCue
 	clock := asks(words, clockWords)
 	for _, i := range docs {
 		share, bonus := a.ix.passageShare(i, q, rule && !cue.period(), options, cue.period())
-		head := fold.Words(a.ix.docs[i].heading)
-		if !negative && asks(head, negationWords) {
+		d := &a.ix.docs[i]
+		if !negative && d.problemHead {
 			bonus -= problemPenalty
 		}
-		if clock && clockTime.MatchString(a.ix.docs[i].chunk) {
+		if clock && d.clock {
 			bonus += numbersBonus
 		}
-		switch whyHead := asks(head, whyWords); {
+		switch whyHead := d.whyHead; {
 		case why && whyHead:
 			bonus += whyBonus
 		case when && !negative && whyHead:
